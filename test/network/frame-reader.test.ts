@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FrameError, FrameReader } from '../../src/network/frame-reader.js';
+import { prng } from '../protocol/message-samples.js';
+
+function frame(body: Buffer): Buffer {
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length);
+  return Buffer.concat([size, body]);
+}
+
+describe('FrameReader', () => {
+  it('returns the same frames however the stream is split', () => {
+    const rand = prng(7);
+    const bodies = Array.from({ length: 50 }, (_, i) => Buffer.alloc(Math.floor(rand() * 3000), i));
+    const stream = Buffer.concat(bodies.map(frame));
+    for (let trial = 0; trial < 50; trial++) {
+      const reader = new FrameReader(1 << 20);
+      const out: Buffer[] = [];
+      for (let pos = 0; pos < stream.length; ) {
+        const n = 1 + Math.floor(rand() * (trial % 2 ? 7 : 5000));
+        out.push(...reader.push(stream.subarray(pos, pos + n)));
+        pos += n;
+      }
+      assert.deepEqual(out, bodies);
+      assert.equal(reader.pendingBytes, 0);
+    }
+  });
+
+  it('rejects negative and oversized sizes before allocating', () => {
+    assert.throws(() => new FrameReader(100).push(Buffer.from([0xff, 0xff, 0xff, 0xfe])), FrameError);
+    assert.throws(() => new FrameReader(100).push(Buffer.from([0x7f, 0xff, 0xff, 0xff])), /exceeds the limit/);
+    const split = new FrameReader(100);
+    assert.deepEqual(split.push(Buffer.from([0, 0])), []);
+    assert.throws(() => split.push(Buffer.from([0, 101])), /exceeds/);
+  });
+
+  it('accepts empty frames and a frame exactly at the limit', () => {
+    const r = new FrameReader(3);
+    assert.deepEqual(r.push(Buffer.concat([frame(Buffer.alloc(0)), frame(Buffer.from('abc'))])), [Buffer.alloc(0), Buffer.from('abc')]);
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * One client connection: frames in, responses out, in request order.
+ *
+ * Requests are dispatched in the order they arrive, synchronously one after another, so that a
+ * handler which starts its side effect before its first await (an append, a group join) keeps
+ * the client's order. Their completions may overlap — a long-poll fetch does not hold up a
+ * heartbeat behind it — but responses are written strictly in request order, as Kafka requires.
+ *
+ * Bounds: the frame size (checked before allocating), the number of requests and the bytes of
+ * request frames in flight (reading from the socket pauses at either limit), and idle time.
+ * A frame that cannot be parsed, or a handler that asks for it, closes this connection only.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { FrameError, FrameReader } from './frame-reader.js';
+
+export interface ConnectionLimits {
+  /** Largest request frame accepted (Kafka's `socket.request.max.bytes`). */
+  maxFrameBytes: number;
+  /** Requests dispatched but not yet answered before reading pauses. */
+  maxInFlightRequests: number;
+  /** Bytes of request frames dispatched but not yet answered before reading pauses. */
+  maxInFlightBytes: number;
+  /** Close a connection with no traffic for this long (Kafka's `connections.max.idle.ms`). */
+  idleTimeoutMs: number;
+}
+
+/** What a handler answers: response bytes, `null` for no response (acks=0), or `close`. */
+export type Reply = Buffer[] | null | 'close';
+export type FrameHandler = (frame: Buffer, conn: Connection) => Reply | Promise<Reply>;
+
+interface Pending {
+  done: boolean;
+  reply: Reply;
+  bytes: number;
+}
+
+let nextId = 0;
+
+export class Connection {
+  readonly id = ++nextId;
+  readonly remote: string;
+  private readonly reader: FrameReader;
+  private readonly queue: Pending[] = [];
+  /** Frames read but not yet dispatched, waiting for the in-flight bounds. */
+  private readonly backlog: Buffer[] = [];
+  private inFlightBytes = 0;
+  private closing = false;
+  private readonly closed: Promise<void>;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly handler: FrameHandler,
+    private readonly limits: ConnectionLimits,
+    private readonly log: Logger,
+  ) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.reader = new FrameReader(limits.maxFrameBytes);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.setNoDelay(true);
+    socket.setTimeout(limits.idleTimeoutMs, () => {
+      this.log.debug({ conn: this.id }, 'closing idle connection');
+      socket.destroy();
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.drainBacklog());
+    socket.on('error', (err) => this.log.debug({ conn: this.id, err: err.message }, 'socket error'));
+  }
+
+  /** Resolves when the socket has closed. */
+  whenClosed(): Promise<void> {
+    return this.closed;
+  }
+
+  get inFlight(): number {
+    return this.queue.length;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    let frames: Buffer[];
+    try {
+      frames = this.reader.push(chunk);
+    } catch (err) {
+      this.log.warn({ conn: this.id, remote: this.remote, err: (err as FrameError).message }, 'closing connection: bad frame');
+      this.socket.destroy();
+      return;
+    }
+    this.backlog.push(...frames);
+    this.drainBacklog();
+  }
+
+  /** Dispatches waiting frames while under the in-flight bounds; reading stays paused otherwise. */
+  private drainBacklog(): void {
+    while (this.backlog.length > 0 && !this.overLimit() && !this.socket.destroyed) this.dispatch(this.backlog.shift()!);
+    if (this.backlog.length > 0 || this.overLimit()) {
+      if (!this.socket.isPaused()) this.socket.pause();
+    } else if (!this.closing && this.socket.isPaused()) {
+      this.socket.resume();
+    }
+  }
+
+  private dispatch(frame: Buffer): void {
+    const p: Pending = { done: false, reply: null, bytes: frame.length };
+    this.queue.push(p);
+    this.inFlightBytes += frame.length;
+    let result: Reply | Promise<Reply>;
+    try {
+      result = this.handler(frame, this);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (reply) => this.complete(p, reply),
+        (err: unknown) => this.fail(err),
+      );
+    } else {
+      this.complete(p, result);
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.log.error({ conn: this.id, remote: this.remote, err }, 'closing connection: request failed');
+    this.socket.destroy();
+  }
+
+  private complete(p: Pending, reply: Reply): void {
+    p.done = true;
+    p.reply = reply;
+    this.flush();
+  }
+
+  /** Writes every finished response at the head of the queue, in order. */
+  private flush(): void {
+    while (this.queue.length > 0 && this.queue[0]!.done) {
+      const p = this.queue.shift()!;
+      this.inFlightBytes -= p.bytes;
+      if (p.reply === 'close') {
+        this.socket.destroy();
+        return;
+      }
+      if (p.reply !== null && !this.socket.destroyed) {
+        if (p.reply.length === 1) this.socket.write(p.reply[0]!);
+        else {
+          this.socket.cork();
+          for (const b of p.reply) this.socket.write(b);
+          this.socket.uncork();
+        }
+      }
+    }
+    if (this.closing && this.queue.length === 0) this.socket.end();
+    else this.drainBacklog();
+  }
+
+  private overLimit(): boolean {
+    return this.queue.length >= this.limits.maxInFlightRequests || this.inFlightBytes >= this.limits.maxInFlightBytes || this.socket.writableNeedDrain;
+  }
+
+  /** Stops reading, lets in-flight requests finish and be answered, then ends the socket. */
+  async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    this.socket.pause();
+    if (this.queue.length === 0) this.socket.end();
+    const timer = setTimeout(() => this.socket.destroy(), timeoutMs);
+    await this.closed;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The TCP listener: accepts connections up to a bound, hands each to a Connection, and shuts
+ * down gracefully (stop accepting, let in-flight requests finish, close).
+ */
+import { type AddressInfo, type Server, createServer } from 'node:net';
+import type { Logger } from 'pino';
+import { Connection, type ConnectionLimits, type FrameHandler } from './connection.js';
+
+export interface ServerOptions extends ConnectionLimits {
+  host: string;
+  /** 0 picks an ephemeral port. */
+  port: number;
+  /** Connections beyond this are closed as soon as they are accepted (Kafka's `max.connections`). */
+  maxConnections: number;
+}
+
+export class NetworkServer {
+  private readonly server: Server;
+  private readonly connections = new Set<Connection>();
+
+  private constructor(
+    private readonly opts: ServerOptions,
+    handler: FrameHandler,
+    private readonly log: Logger,
+  ) {
+    this.server = createServer({ noDelay: true }, (socket) => {
+      if (this.connections.size >= opts.maxConnections) {
+        log.warn({ remote: socket.remoteAddress, max: opts.maxConnections }, 'refusing connection: too many connections');
+        socket.destroy();
+        return;
+      }
+      const conn = new Connection(socket, handler, opts, log);
+      this.connections.add(conn);
+      void conn.whenClosed().then(() => this.connections.delete(conn));
+    });
+  }
+
+  static async listen(opts: ServerOptions, handler: FrameHandler, log: Logger): Promise<NetworkServer> {
+    const s = new NetworkServer(opts, handler, log);
+    await new Promise<void>((resolve, reject) => {
+      s.server.once('error', reject);
+      s.server.listen(opts.port, opts.host, () => {
+        s.server.off('error', reject);
+        resolve();
+      });
+    });
+    s.server.on('error', (err) => log.error({ err }, 'listener error'));
+    return s;
+  }
+
+  get address(): { host: string; port: number } {
+    const a = this.server.address() as AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting, lets every connection answer what it has in flight, then closes them. */
+  async close(graceMs = 5000): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all([...this.connections].map((c) => c.close(graceMs)));
+    await closed;
+  }
+}

@@ -1,0 +1,20 @@
+/** What request handlers can reach of the broker. */
+import type { Logger } from 'pino';
+import type { Clock } from '../common/clock.js';
+import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
+import type { ClusterMetadata } from './metadata/cluster-metadata.js';
+import type { TopicManager } from './topic-manager.js';
+
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** Where clients reach this broker (Metadata, FindCoordinator, DescribeCluster). */
+  readonly advertised: ListenerAddress;
+  readonly metadata: ClusterMetadata;
+  readonly topics: TopicManager;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** The versions served per API, as ApiVersions reports them. */
+  readonly apiVersions: readonly { apiKey: number; minVersion: number; maxVersion: number }[];
+}

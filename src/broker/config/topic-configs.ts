@@ -1,0 +1,170 @@
+/**
+ * Kafka's topic-level configs: names, defaults and the broker configs that set their defaults
+ * (synonyms, e.g. retention.ms ← log.retention.ms ← log.retention.minutes ← log.retention.hours).
+ * A topic's effective config resolves override → broker setting → default, and each value knows
+ * where it came from, as DescribeConfigs reports.
+ */
+import { type LogConfig } from '../../log/log-config.js';
+import { type ConfigKey, type ConfigValue, ConfigError, formatConfigValue, key, parseConfigValue } from './config-def.js';
+
+/** Where a config value comes from (DescribeConfigs ConfigSource ids). */
+export const ConfigSource = {
+  UNKNOWN: 0,
+  TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+} as const;
+export type ConfigSource = (typeof ConfigSource)[keyof typeof ConfigSource];
+
+export interface Synonym {
+  /** The broker config name. */
+  name: string;
+  /** Multiplier from the broker config's unit to the topic config's (hours → ms: 3,600,000). */
+  scale?: number;
+}
+
+export interface TopicConfigKey extends ConfigKey {
+  /** Broker configs that set this topic config's default, most specific first. */
+  readonly synonyms: readonly Synonym[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const NEVER = Number.MAX_SAFE_INTEGER;
+
+function topicKey(k: ConfigKey, ...synonyms: (string | Synonym)[]): TopicConfigKey {
+  return { ...k, synonyms: synonyms.map((s) => (typeof s === 'string' ? { name: s } : s)) };
+}
+
+export const TOPIC_CONFIG_KEYS: readonly TopicConfigKey[] = [
+  topicKey(key.list('cleanup.policy', ['delete'], 'The retention policy: "delete" discards old segments, "compact" keeps the latest value per key.', ['delete', 'compact']), 'log.cleanup.policy'),
+  topicKey(key.string('compression.type', 'producer', 'Final compression type; "producer" keeps what the producer used. Samsa stores batches as received.', ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer']), 'compression.type'),
+  topicKey(key.long('delete.retention.ms', DAY_MS, 'How long tombstones are kept in compacted topics.', 0), 'log.cleaner.delete.retention.ms'),
+  topicKey(key.long('file.delete.delay.ms', 60000, 'Time to wait before deleting a file from the filesystem.', 0), 'log.segment.delete.delay.ms'),
+  topicKey(key.long('flush.messages', NEVER, 'Force an fsync after this many messages.', 1), 'log.flush.interval.messages'),
+  topicKey(key.long('flush.ms', NEVER, 'Force an fsync after this much time since the last one.', 0), 'log.flush.interval.ms'),
+  topicKey(key.int('index.interval.bytes', 4096, 'How often an offset index entry is added.', 0), 'log.index.interval.bytes'),
+  topicKey(key.long('max.compaction.lag.ms', NEVER, 'Maximum time a message stays ineligible for compaction.', 1), 'log.cleaner.max.compaction.lag.ms'),
+  topicKey(key.int('max.message.bytes', 1048588, 'Largest record batch size allowed.', 0), 'message.max.bytes'),
+  topicKey(key.long('message.timestamp.after.max.ms', 3600000, 'Largest allowed amount a message timestamp may be ahead of the broker time.', 0), 'log.message.timestamp.after.max.ms'),
+  topicKey(key.long('message.timestamp.before.max.ms', NEVER, 'Largest allowed amount a message timestamp may be behind the broker time.', 0), 'log.message.timestamp.before.max.ms'),
+  topicKey(key.string('message.timestamp.type', 'CreateTime', 'Whether a record timestamp is the create time or the log append time.', ['CreateTime', 'LogAppendTime']), 'log.message.timestamp.type'),
+  topicKey(key.double('min.cleanable.dirty.ratio', 0.5, 'Dirty share of the log that triggers compaction.', 0, 1), 'log.cleaner.min.cleanable.ratio'),
+  topicKey(key.long('min.compaction.lag.ms', 0, 'Minimum time a message stays uncompacted.', 0), 'log.cleaner.min.compaction.lag.ms'),
+  topicKey(key.int('min.insync.replicas', 1, 'Minimum replicas that must acknowledge a write with acks=all.', 1), 'min.insync.replicas'),
+  topicKey(key.bool('preallocate', false, 'Preallocate the file on disk when creating a new segment.'), 'log.preallocate'),
+  topicKey(key.long('retention.bytes', -1, 'Maximum size of a partition before old segments are deleted; -1 for no limit.'), 'log.retention.bytes'),
+  topicKey(key.long('retention.ms', 7 * DAY_MS, 'Maximum age of a segment before it is deleted; -1 for no limit.', -1), 'log.retention.ms', { name: 'log.retention.minutes', scale: 60000 }, { name: 'log.retention.hours', scale: 3600000 }),
+  topicKey(key.int('segment.bytes', 1073741824, 'Segment file size.', 1024), 'log.segment.bytes'),
+  topicKey(key.int('segment.index.bytes', 10485760, 'Size of the offset and time index of each segment.', 1024), 'log.index.size.max.bytes'),
+  topicKey(key.long('segment.jitter.ms', 0, 'Maximum random jitter subtracted from segment.ms.', 0), 'log.roll.jitter.ms', { name: 'log.roll.jitter.hours', scale: 3600000 }),
+  topicKey(key.long('segment.ms', 7 * DAY_MS, 'Time after which a segment is rolled even if not full.', 1), 'log.roll.ms', { name: 'log.roll.hours', scale: 3600000 }),
+  topicKey(key.bool('unclean.leader.election.enable', false, 'Allow replicas not in the ISR to become leader.'), 'unclean.leader.election.enable'),
+  topicKey(key.bool('samsa.fsync.before.ack', false, 'Samsa: acknowledge an append only after it is fsynced (group commit shares fsyncs).'), 'samsa.log.fsync.before.ack'),
+];
+
+const BY_NAME = new Map(TOPIC_CONFIG_KEYS.map((k) => [k.name, k]));
+
+export function topicConfigKey(name: string): TopicConfigKey | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Every broker config name that is a synonym of some topic config (for DescribeConfigs on brokers). */
+export function topicSynonymKeys(): { synonym: Synonym; topicKey: TopicConfigKey }[] {
+  return TOPIC_CONFIG_KEYS.flatMap((k) => k.synonyms.map((synonym) => ({ synonym, topicKey: k })));
+}
+
+/** Validates topic overrides (CreateTopics, AlterConfigs): unknown names and bad values are ConfigErrors. */
+export function parseTopicOverrides(configs: Iterable<[string, string | null]>): Map<string, ConfigValue> {
+  const out = new Map<string, ConfigValue>();
+  for (const [name, text] of configs) {
+    const k = BY_NAME.get(name);
+    if (!k) throw new ConfigError(name, `Unknown topic config name: ${name}`);
+    if (text === null) throw new ConfigError(name, `Null value not supported for topic config ${name}`);
+    out.set(name, parseConfigValue(k, text));
+  }
+  return out;
+}
+
+export interface ResolvedTopicConfig {
+  value: ConfigValue | null;
+  source: ConfigSource;
+  /** The broker setting it fell back on, if any (for DescribeConfigs synonyms). */
+  synonyms: { name: string; value: string | null; source: ConfigSource }[];
+}
+
+/** The value of one topic config: the override, else a broker setting (scaled), else the default. */
+export function resolveTopicConfig(k: TopicConfigKey, overrides: ReadonlyMap<string, ConfigValue>, broker: ReadonlyMap<string, string>): ResolvedTopicConfig {
+  const synonyms: ResolvedTopicConfig['synonyms'] = [];
+  let value: ConfigValue | null = k.default;
+  let source: ConfigSource = ConfigSource.DEFAULT_CONFIG;
+  for (const s of [...k.synonyms].reverse()) {
+    const text = broker.get(s.name);
+    if (text === undefined) continue;
+    const { min: _min, ...unbounded } = k;
+    const parsed = parseConfigValue({ ...unbounded, name: s.name }, text);
+    value = typeof parsed === 'number' && s.scale ? Math.min(parsed * s.scale, Number.MAX_SAFE_INTEGER) : parsed;
+    source = ConfigSource.STATIC_BROKER_CONFIG;
+    synonyms.unshift({ name: s.name, value: text, source: ConfigSource.STATIC_BROKER_CONFIG });
+  }
+  if (synonyms.length === 0 && k.synonyms[0]) synonyms.push({ name: k.synonyms[0].name, value: formatConfigValue(k, k.default), source: ConfigSource.DEFAULT_CONFIG });
+  const override = overrides.get(k.name);
+  if (override !== undefined) {
+    synonyms.unshift({ name: k.name, value: formatConfigValue(k, override), source: ConfigSource.TOPIC_CONFIG });
+    value = override;
+    source = ConfigSource.TOPIC_CONFIG;
+  }
+  return { value, source, synonyms };
+}
+
+/** The broker-side rules a produce request is checked against. */
+export interface TopicPolicy {
+  maxMessageBytes: number;
+  timestampType: 'CreateTime' | 'LogAppendTime';
+  timestampBeforeMaxMs: number;
+  timestampAfterMaxMs: number;
+  minInsyncReplicas: number;
+  compressionType: string;
+}
+
+export interface EffectiveTopicConfig {
+  log: LogConfig;
+  policy: TopicPolicy;
+}
+
+/** Resolves every topic config and maps them onto the log's settings and the produce policy. */
+export function effectiveTopicConfig(overrides: ReadonlyMap<string, ConfigValue>, broker: ReadonlyMap<string, string>): EffectiveTopicConfig {
+  const get = (name: string): ConfigValue => resolveTopicConfig(BY_NAME.get(name)!, overrides, broker).value!;
+  const num = (name: string) => get(name) as number;
+  const policy = get('cleanup.policy') as string[];
+  return {
+    log: {
+      segmentBytes: num('segment.bytes'),
+      segmentMs: num('segment.ms'),
+      segmentJitterMs: num('segment.jitter.ms'),
+      segmentIndexBytes: num('segment.index.bytes'),
+      indexIntervalBytes: num('index.interval.bytes'),
+      retentionMs: num('retention.ms'),
+      retentionBytes: num('retention.bytes'),
+      cleanupPolicy: { delete: policy.includes('delete'), compact: policy.includes('compact') },
+      deleteRetentionMs: num('delete.retention.ms'),
+      minCleanableDirtyRatio: num('min.cleanable.dirty.ratio'),
+      minCompactionLagMs: num('min.compaction.lag.ms'),
+      maxCompactionLagMs: num('max.compaction.lag.ms'),
+      fileDeleteDelayMs: num('file.delete.delay.ms'),
+      flushMessages: num('flush.messages'),
+      flushMs: num('flush.ms'),
+      fsyncBeforeAck: get('samsa.fsync.before.ack') as boolean,
+      preallocate: get('preallocate') as boolean,
+    },
+    policy: {
+      maxMessageBytes: num('max.message.bytes'),
+      timestampType: get('message.timestamp.type') as TopicPolicy['timestampType'],
+      timestampBeforeMaxMs: num('message.timestamp.before.max.ms'),
+      timestampAfterMaxMs: num('message.timestamp.after.max.ms'),
+      minInsyncReplicas: num('min.insync.replicas'),
+      compressionType: get('compression.type') as string,
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Turns request frames into handler calls and handler results into response frames. The one
+ * place that rejects what cannot be served: an unknown API key or an unparseable frame closes
+ * the connection (as Kafka does); an ApiVersions request at a version we do not serve gets the
+ * v0 answer UNSUPPORTED_VERSION with our ranges, so the client can pick a version; any other API
+ * at an unsupported version closes the connection, since its response cannot be encoded.
+ */
+import type { Logger } from 'pino';
+import type { Connection, FrameHandler, Reply } from '../network/connection.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { encodeResponseFrame, readRequestFrame, type RequestFrame } from '../protocol/frames.js';
+import { ApiKey, ApiVersionsApi } from '../protocol/messages/index.js';
+import { DecodeError } from '../protocol/samsa-error.js';
+import type { BrokerContext } from './broker-context.js';
+import type { AnyHandler, HandlerResult, RequestContext } from './handler.js';
+
+export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger): FrameHandler {
+  const byKey = new Map(handlers.map((h) => [h.api.apiKey, h]));
+  const supported = supportedVersions(handlers);
+
+  const unsupportedApiVersions = (correlationId: number): Reply =>
+    encodeResponseFrame(ApiVersionsApi, 0, correlationId, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supported });
+
+  return (frame: Buffer, conn: Connection): Reply | Promise<Reply> => {
+    let req: RequestFrame;
+    try {
+      req = readRequestFrame(frame);
+    } catch (err) {
+      log.warn({ conn: conn.id, remote: conn.remote, err: (err as Error).message }, 'closing connection: unreadable request header');
+      return 'close';
+    }
+    const handler = byKey.get(req.apiKey);
+    if (!handler) {
+      log.warn({ conn: conn.id, remote: conn.remote, apiKey: req.apiKey }, 'closing connection: unknown API key');
+      return 'close';
+    }
+    if (req.apiVersion < handler.minVersion || req.apiVersion > handler.maxVersion || !req.header) {
+      if (req.apiKey === ApiKey.ApiVersions) return unsupportedApiVersions(req.correlationId);
+      log.warn({ conn: conn.id, api: handler.api.name, version: req.apiVersion }, 'closing connection: unsupported API version');
+      return 'close';
+    }
+    let body: unknown;
+    try {
+      body = handler.api.decodeRequest(req.body, req.apiVersion);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      log.warn({ conn: conn.id, api: handler.api.name, version: req.apiVersion, err: err.message }, 'closing connection: malformed request');
+      return 'close';
+    }
+    const ctx: RequestContext = { broker, apiVersion: req.apiVersion, clientId: req.header.clientId, correlationId: req.correlationId, connection: conn, log };
+    const encode = (result: HandlerResult<unknown>): Reply => {
+      if (result === null || result === 'close') return result;
+      return encodeResponseFrame(handler.api, req.apiVersion, req.correlationId, result);
+    };
+    const result = handler.handle(body, ctx) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    return result instanceof Promise ? result.then(encode) : encode(result);
+  };
+}
+
+/** The versions each handler serves, as ApiVersions reports them. */
+export function supportedVersions(handlers: readonly AnyHandler[]): { apiKey: number; minVersion: number; maxVersion: number }[] {
+  return handlers.map((h) => ({ apiKey: h.api.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })).sort((a, b) => a.apiKey - b.apiKey);
+}

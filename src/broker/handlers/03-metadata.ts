@@ -1,0 +1,81 @@
+/**
+ * Metadata (key 3), versions 0-12.
+ *
+ * Lists this broker and the requested topics (all topics for a null list, or an empty one at v0)
+ * with their partitions, this node as leader and sole replica, leader epoch 0. Topics may be
+ * asked for by name or, from v10, by id. Unknown topics are created when the request allows it
+ * (v4+ flag, always before v4) and `auto.create.topics.enable` is on; invalid names answer
+ * INVALID_TOPIC_EXCEPTION, unknown ids UNKNOWN_TOPIC_ID. Authorized operations (v8+) are every
+ * operation, as without an authorizer.
+ *
+ * Not yet: rack ids, replication (every partition is led by this node).
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { type MetadataResponseMetadataResponseTopicInput, MetadataApi } from '../../protocol/messages/index.js';
+import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../authorized-operations.js';
+import type { BrokerContext } from '../broker-context.js';
+import { defineHandler } from '../handler.js';
+import type { TopicMetadata } from '../metadata/cluster-metadata.js';
+import { isInternalTopic, topicNameError } from '../metadata/topic-name.js';
+import { isTopicError } from '../topic-manager.js';
+
+export const metadataHandler = defineHandler(MetadataApi, { min: 0, max: 12 }, async (req, ctx) => {
+  const b = ctx.broker;
+  const version = ctx.apiVersion;
+  const allTopics = req.topics === null || (version === 0 && req.topics.length === 0);
+  const autoCreate = version < 4 || req.allowAutoTopicCreation;
+  const topicOps = version >= 8 && req.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED;
+  const describe = (t: TopicMetadata) => describeTopic(b, t, version, topicOps);
+
+  let topics: MetadataResponseMetadataResponseTopicInput[];
+  if (allTopics) {
+    topics = [...b.metadata.topics()].map(describe);
+  } else {
+    topics = await Promise.all(
+      (req.topics ?? []).map(async (t): Promise<MetadataResponseMetadataResponseTopicInput> => {
+        if (t.name === null) {
+          const byId = b.metadata.topicById(t.topicId);
+          return byId ? describe(byId) : missing(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID, version);
+        }
+        const known = b.metadata.topic(t.name);
+        if (known) return describe(known);
+        if (topicNameError(t.name)) return missing(t.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION, version);
+        if (!autoCreate) return missing(t.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, version);
+        const created = await b.topics.autoCreate(t.name);
+        return isTopicError(created) ? missing(t.name, ZERO_UUID, created.errorCode, version) : describe(created);
+      }),
+    );
+  }
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: b.nodeId, host: b.advertised.host, port: b.advertised.port, rack: null }],
+    clusterId: b.clusterId,
+    controllerId: b.nodeId,
+    topics,
+    ...(version >= 8 && version <= 10 ? { clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED } : {}),
+  };
+});
+
+function describeTopic(b: BrokerContext, t: TopicMetadata, version: number, ops: number): MetadataResponseMetadataResponseTopicInput {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: isInternalTopic(t.name),
+    partitions: Array.from({ length: t.partitions }, (_, p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p,
+      leaderId: b.nodeId,
+      leaderEpoch: 0,
+      replicaNodes: [b.nodeId],
+      isrNodes: [b.nodeId],
+      offlineReplicas: [],
+    })),
+    ...(version >= 8 ? { topicAuthorizedOperations: ops } : {}),
+  };
+}
+
+function missing(name: string | null, topicId: string, errorCode: number, version: number): MetadataResponseMetadataResponseTopicInput {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], ...(version >= 8 ? { topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED } : {}) };
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BrokerConfig, parseListener } from '../../../src/broker/config/broker-config.js';
+import { ConfigError, parseProperties } from '../../../src/broker/config/config-def.js';
+import { describeTopicConfigs } from '../../../src/broker/config/describe.js';
+import { ConfigSource, effectiveTopicConfig, parseTopicOverrides } from '../../../src/broker/config/topic-configs.js';
+
+describe('properties files', () => {
+  it('parses Java properties syntax', () => {
+    const p = parseProperties(['# comment', '! also comment', 'a=1', 'b : two words', 'c   3', 'd=multi\\', '  line', 'e\\=x=y', '', 'empty='].join('\n'));
+    assert.deepEqual(Object.fromEntries(p), { a: '1', b: 'two words', c: '3', d: 'multiline', 'e=x': 'y', empty: '' });
+  });
+});
+
+describe('broker config', () => {
+  it('has Kafka defaults and accepts Kafka names and aliases', () => {
+    const c = new BrokerConfig([['broker.id', '7'], ['log.dir', '/tmp/x'], ['num.partitions', '3']]);
+    assert.equal(c.nodeId, 7);
+    assert.equal(c.dataDir, '/tmp/x');
+    assert.equal(c.num('num.partitions'), 3);
+    assert.equal(c.num('socket.request.max.bytes'), 104857600);
+    assert.equal(c.bool('auto.create.topics.enable'), true);
+  });
+
+  it('rejects unknown names and bad values with a clear error', () => {
+    assert.throws(() => new BrokerConfig([['no.such.config', '1']]), (e: unknown) => e instanceof ConfigError && /Unknown broker config: no.such.config/.test(e.message));
+    assert.throws(() => new BrokerConfig([['num.partitions', 'three']]), /Invalid value three for configuration num.partitions/);
+    assert.throws(() => new BrokerConfig([['num.partitions', '0']]), /at least 1/);
+  });
+
+  it('reads listeners', () => {
+    assert.deepEqual(parseListener('PLAINTEXT://127.0.0.1:9092'), { host: '127.0.0.1', port: 9092 });
+    assert.deepEqual(parseListener('PLAINTEXT://:0'), { host: '0.0.0.0', port: 0 });
+    assert.deepEqual(parseListener('[::1]:19092'), { host: '::1', port: 19092 });
+    assert.throws(() => parseListener('nonsense'), ConfigError);
+  });
+});
+
+describe('topic configs', () => {
+  it('resolve override, then broker synonym (with units), then default', () => {
+    const broker = new BrokerConfig([['log.retention.hours', '1'], ['log.segment.bytes', '4096']]);
+    const e = effectiveTopicConfig(parseTopicOverrides([['segment.bytes', '8192'], ['cleanup.policy', 'compact,delete']]), broker.props);
+    assert.equal(e.log.retentionMs, 3600000);
+    assert.equal(e.log.segmentBytes, 8192);
+    assert.deepEqual(e.log.cleanupPolicy, { delete: true, compact: true });
+    assert.equal(e.log.flushMessages, Number.MAX_SAFE_INTEGER);
+    assert.equal(e.policy.maxMessageBytes, 1048588);
+    assert.equal(e.policy.timestampType, 'CreateTime');
+  });
+
+  it('the most specific broker synonym wins (log.retention.ms over hours)', () => {
+    const broker = new BrokerConfig([['log.retention.hours', '1'], ['log.retention.ms', '5000']]);
+    assert.equal(effectiveTopicConfig(new Map(), broker.props).log.retentionMs, 5000);
+  });
+
+  it('reject unknown names, bad values and out-of-range values', () => {
+    assert.throws(() => parseTopicOverrides([['retention.mss', '1']]), /Unknown topic config name/);
+    assert.throws(() => parseTopicOverrides([['cleanup.policy', 'archive']]), /must be one of/);
+    assert.throws(() => parseTopicOverrides([['min.cleanable.dirty.ratio', '2']]), /no more than 1/);
+    assert.throws(() => parseTopicOverrides([['segment.bytes', '9999999999']]), /Not a number of type INT/);
+    assert.throws(() => parseTopicOverrides([['retention.ms', null]]), /Null value/);
+  });
+
+  it('describe every config with its source and synonyms', () => {
+    const broker = new BrokerConfig([['log.retention.hours', '2']]);
+    const all = describeTopicConfigs(parseTopicOverrides([['max.message.bytes', '2000']]), broker);
+    const byName = new Map(all.map((c) => [c.name, c]));
+    assert.equal(byName.get('max.message.bytes')!.value, '2000');
+    assert.equal(byName.get('max.message.bytes')!.source, ConfigSource.TOPIC_CONFIG);
+    assert.equal(byName.get('retention.ms')!.value, '7200000');
+    assert.equal(byName.get('retention.ms')!.source, ConfigSource.STATIC_BROKER_CONFIG);
+    assert.deepEqual(byName.get('retention.ms')!.synonyms, [{ name: 'log.retention.hours', value: '2', source: ConfigSource.STATIC_BROKER_CONFIG }]);
+    assert.equal(byName.get('flush.ms')!.value, '9223372036854775807');
+    assert.equal(byName.get('flush.ms')!.source, ConfigSource.DEFAULT_CONFIG);
+  });
+});

@@ -1,0 +1,10 @@
+/** Kafka record batches (magic v2): framing, validation and in-place patches for the broker, full codec for clients. */
+export * from './batch-header.js';
+export { TRUNCATED, batchSizeAt, computeBatchCrc } from './batch-frame.js';
+export * from './batch-iterator.js';
+export * from './batch-patch.js';
+export * from './control-record.js';
+export * from './invalid-batch-error.js';
+export { KafkaRecord, MIN_RECORD_BYTES, type RecordBatchContext, type RecordHeader, type RecordHeaderInput, type RecordInput, decodeRecords } from './record.js';
+export * from './record-batch.js';
+export * from './validate-batch.js';

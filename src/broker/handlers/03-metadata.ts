@@ -18,6 +18,7 @@ import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import type { TopicMetadata } from '../metadata/cluster-metadata.js';
 import { isInternalTopic, topicNameError } from '../metadata/topic-name.js';
+import { partitionStates } from '../partition-state.js';
 import { isTopicError } from '../topic-manager.js';
 
 export const metadataHandler = defineHandler(MetadataApi, { min: 0, max: 12 }, async (req, ctx) => {
@@ -63,15 +64,7 @@ function describeTopic(b: BrokerContext, t: TopicMetadata, version: number, ops:
     name: t.name,
     topicId: t.id,
     isInternal: isInternalTopic(t.name),
-    partitions: Array.from({ length: t.partitions }, (_, p) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex: p,
-      leaderId: b.nodeId,
-      leaderEpoch: 0,
-      replicaNodes: [b.nodeId],
-      isrNodes: [b.nodeId],
-      offlineReplicas: [],
-    })),
+    partitions: partitionStates(b, t.partitions),
     ...(version >= 8 ? { topicAuthorizedOperations: ops } : {}),
   };
 }

@@ -1,0 +1,31 @@
+/** Config resources as DescribeConfigs, AlterConfigs and IncrementalAlterConfigs name them. */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import type { BrokerContext } from '../broker-context.js';
+import { topicNameError } from '../metadata/topic-name.js';
+
+/** ConfigResource.Type ids. */
+export const ResourceType = { UNKNOWN: 0, TOPIC: 2, GROUP: 32, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16 } as const;
+
+export interface ResourceError {
+  errorCode: number;
+  errorMessage: string;
+}
+
+/** Why a topic resource cannot be used, or undefined when the topic exists. */
+export function topicResourceError(b: BrokerContext, name: string): ResourceError | undefined {
+  const bad = topicNameError(name);
+  if (bad) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: bad };
+  if (!b.metadata.topic(name)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${name} does not exist` };
+  return undefined;
+}
+
+/** A broker resource is this node's id, or "" for the cluster-wide defaults. */
+export function brokerResourceError(b: BrokerContext, name: string): ResourceError | undefined {
+  if (name === '' || name === String(b.nodeId)) return undefined;
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id ${name}: this is broker ${b.nodeId}` };
+}
+
+export const DYNAMIC_BROKER_CONFIGS_UNSUPPORTED: ResourceError = {
+  errorCode: ErrorCode.INVALID_REQUEST,
+  errorMessage: 'Samsa does not support altering broker configs at run time yet; set them in the config file or flags and restart',
+};

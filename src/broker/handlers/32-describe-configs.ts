@@ -1,0 +1,48 @@
+/**
+ * DescribeConfigs (key 32), versions 1-4 (Kafka 4's floor is 1).
+ *
+ * Topics: every topic config (or the keys asked for) with its value and source — topic override
+ * (TOPIC_CONFIG), broker setting (STATIC_BROKER_CONFIG) or default (DEFAULT_CONFIG) — and, when
+ * asked, the synonyms it fell back on (e.g. retention.ms ← log.retention.hours), its type (v3+)
+ * and documentation (v3+). Brokers: every broker config, read-only. Broker loggers answer an
+ * empty list; other resource types INVALID_REQUEST.
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { type DescribeConfigsResponseDescribeConfigsResultInput, DescribeConfigsApi } from '../../protocol/messages/index.js';
+import { ResourceType, brokerResourceError, topicResourceError } from '../config/config-resources.js';
+import { type DescribedConfig, describeBrokerConfigs, describeTopicConfigs } from '../config/describe.js';
+import { defineHandler } from '../handler.js';
+
+export const describeConfigsHandler = defineHandler(DescribeConfigsApi, { min: 1, max: 4 }, (req, ctx) => {
+  const b = ctx.broker;
+  const v3 = ctx.apiVersion >= 3;
+  const render = (c: DescribedConfig) => ({
+    name: c.name,
+    value: c.value,
+    readOnly: c.readOnly,
+    configSource: c.source,
+    isSensitive: c.isSensitive,
+    synonyms: req.includeSynonyms ? c.synonyms : [],
+    ...(v3 ? { configType: c.configType, documentation: req.includeDocumentation ? c.documentation : null } : {}),
+  });
+  const results = req.resources.map((r): DescribeConfigsResponseDescribeConfigsResultInput => {
+    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    let all: DescribedConfig[];
+    if (r.resourceType === ResourceType.TOPIC) {
+      const e = topicResourceError(b, r.resourceName);
+      if (e) return { ...base, ...e, configs: [] };
+      all = describeTopicConfigs(b.topics.overrides(r.resourceName), b.config);
+    } else if (r.resourceType === ResourceType.BROKER) {
+      const e = brokerResourceError(b, r.resourceName);
+      if (e) return { ...base, ...e, configs: [] };
+      all = describeBrokerConfigs(b.config);
+    } else if (r.resourceType === ResourceType.BROKER_LOGGER) {
+      all = [];
+    } else {
+      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
+    }
+    const keys = r.configurationKeys === null ? undefined : new Set(r.configurationKeys);
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: all.filter((c) => !keys || keys.has(c.name)).map(render) };
+  });
+  return { throttleTimeMs: 0, results };
+});

@@ -1,0 +1,30 @@
+/**
+ * DescribeCluster (key 60), versions 0-1.
+ *
+ * The cluster id, this node as the only broker and as controller, and (when asked) every
+ * cluster operation as authorized. v1 may ask for controller endpoints (endpointType 2): this
+ * node is the controller, so the same endpoint is given. Unknown endpoint types are
+ * UNSUPPORTED_ENDPOINT_TYPE.
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { DescribeClusterApi } from '../../protocol/messages/index.js';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
+import { defineHandler } from '../handler.js';
+
+const ENDPOINT_BROKERS = 1;
+const ENDPOINT_CONTROLLERS = 2;
+
+export const describeClusterHandler = defineHandler(DescribeClusterApi, { min: 0, max: 1 }, (req, ctx) => {
+  const b = ctx.broker;
+  const base = { throttleTimeMs: 0, clusterId: b.clusterId, controllerId: b.nodeId, ...(ctx.apiVersion >= 1 ? { endpointType: req.endpointType } : {}) };
+  if (req.endpointType !== ENDPOINT_BROKERS && req.endpointType !== ENDPOINT_CONTROLLERS) {
+    return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unsupported endpoint type ${req.endpointType}`, brokers: [] };
+  }
+  return {
+    ...base,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    brokers: [{ brokerId: b.nodeId, host: b.advertised.host, port: b.advertised.port, rack: null }],
+    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+  };
+});

@@ -1,40 +1,87 @@
 /**
  * Record batch compression codecs, by Kafka's compression type ids (the low 3 bits of a batch's
  * attributes). Decompression is bounded: it fails with a DecodeError rather than produce more
- * than `maxOutputBytes`.
+ * than `maxOutputBytes`, and checks the bound before allocating the output wherever the format
+ * allows (see docs/protocol/compression.md). Every failure is a DecodeError (decompress) or an
+ * EncodeError (compress), with the underlying library's error as `cause`.
  */
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
-import { DecodeError } from '../samsa-error.js';
+import { constants } from 'node:buffer';
+import { DecodeError, EncodeError } from '../samsa-error.js';
+import { gzipCompress, gzipDecompress } from './gzip.js';
+import { lz4Compress, lz4Decompress } from './lz4.js';
+import { snappyCompress, snappyDecompress } from './snappy.js';
+import { zstdCompress, zstdDecompress } from './zstd.js';
 
 export const CompressionType = { None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } as const;
 export type CompressionType = (typeof CompressionType)[keyof typeof CompressionType];
 
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
-
 export async function compress(type: CompressionType, data: Buffer): Promise<Buffer> {
-  switch (type) {
-    case CompressionType.None:
-      return data;
-    case CompressionType.Gzip:
-      return gzipAsync(data);
-    default:
-      throw new DecodeError(`compression type ${type} is not supported yet`);
+  if (!Buffer.isBuffer(data)) throw new EncodeError(`data to compress must be a Buffer, got ${typeof data}`);
+  try {
+    return await compressWith(type, data);
+  } catch (err) {
+    if (err instanceof EncodeError) throw err;
+    throw new EncodeError(`compression type ${String(type)} failed: ${message(err)}`, { cause: err });
   }
 }
 
 export async function decompress(type: CompressionType, data: Buffer, maxOutputBytes: number): Promise<Buffer> {
+  if (!Buffer.isBuffer(data)) throw new DecodeError(`data to decompress must be a Buffer, got ${typeof data}`);
+  try {
+    return await decompressWith(type, data, checkLimit(maxOutputBytes));
+  } catch (err) {
+    // The codecs already wrap what their libraries throw; this catches anything that slipped by
+    // (a TypeError from a changed addon API, say) so callers can rely on one error type.
+    if (err instanceof DecodeError) throw err;
+    throw new DecodeError(`compression type ${String(type)}: ${message(err)}`, { cause: err });
+  }
+}
+
+function compressWith(type: CompressionType, data: Buffer): Promise<Buffer> {
   switch (type) {
     case CompressionType.None:
-      return data;
+      return Promise.resolve(data);
     case CompressionType.Gzip:
-      try {
-        return await gunzipAsync(data, { maxOutputLength: maxOutputBytes });
-      } catch (err) {
-        throw new DecodeError(`gzip: ${(err as Error).message}`, { cause: err });
-      }
+      return gzipCompress(data);
+    case CompressionType.Snappy:
+      return snappyCompress(data);
+    case CompressionType.Lz4:
+      return lz4Compress(data);
+    case CompressionType.Zstd:
+      return zstdCompress(data);
     default:
-      throw new DecodeError(`compression type ${type} is not supported yet`);
+      throw new EncodeError(`unknown compression type ${String(type)}`);
   }
+}
+
+function decompressWith(type: CompressionType, data: Buffer, maxOutputBytes: number): Promise<Buffer> {
+  switch (type) {
+    case CompressionType.None:
+      if (data.length > maxOutputBytes) {
+        throw new DecodeError(`uncompressed payload of ${data.length} bytes exceeds maxOutputBytes ${maxOutputBytes}`);
+      }
+      return Promise.resolve(data);
+    case CompressionType.Gzip:
+      return gzipDecompress(data, maxOutputBytes);
+    case CompressionType.Snappy:
+      return snappyDecompress(data, maxOutputBytes);
+    case CompressionType.Lz4:
+      return lz4Decompress(data, maxOutputBytes);
+    case CompressionType.Zstd:
+      return zstdDecompress(data, maxOutputBytes);
+    default:
+      throw new DecodeError(`unknown compression type ${String(type)}`);
+  }
+}
+
+/** Infinity, or anything past the largest possible Buffer, means "as much as a Buffer can hold". */
+function checkLimit(maxOutputBytes: number): number {
+  if (typeof maxOutputBytes !== 'number' || !(maxOutputBytes >= 0)) {
+    throw new DecodeError(`maxOutputBytes must be a non-negative number, got ${String(maxOutputBytes)}`);
+  }
+  return Math.min(Math.floor(maxOutputBytes), constants.MAX_LENGTH);
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+/**
+ * The `samsa` command line. Each command lives in src/cli/commands/ and registers itself here.
+ * Exit codes: 0 success, 1 a failure the command reports (a Kafka error, nothing to do),
+ * 2 bad usage (commander's own).
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerCommands } from './commands/index.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('samsa')
+  .description('Samsa: a Kafka-compatible event-streaming platform')
+  .version(pkg.version)
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+registerCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`samsa: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+}

@@ -150,21 +150,6 @@ export class Reader {
     throw new DecodeError(`varlong longer than 10 bytes at offset ${this.pos - 10}`);
   }
 
-  /** The same encoding as readVarlong, returned as a number; throws past 2^53. */
-  readVarlongNumber(): number {
-    const buf = this.buf;
-    let value = 0;
-    let multiplier = 1;
-    for (let i = 0; i < 8; i++) {
-      if (this.pos >= this.end) throw new DecodeError(`truncated: varlong at offset ${this.pos}`);
-      const b = buf[this.pos++]!;
-      value += (b & 0x7f) * multiplier;
-      if ((b & 0x80) === 0) return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
-      multiplier *= 128;
-    }
-    throw new DecodeError(`varlong beyond 2^53 at offset ${this.pos - 8}`);
-  }
-
   /** The next `n` bytes as a zero-copy view. */
   readRaw(n: number): Buffer {
     if (n < 0) throw new DecodeError(`negative length ${n} at offset ${this.pos}`);

@@ -8,7 +8,8 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { ApiKey } from '../../../src/protocol/messages/index.js';
@@ -80,6 +81,9 @@ async function captureKafkajs(): Promise<void> {
   await stub.stop();
 }
 
-mkdirSync(OUT, { recursive: true });
-await captureKcat();
-await captureKafkajs();
+// Only when run as a script: importing this module (or a test runner sweeping test/) captures nothing.
+if (process.argv[1] && resolve(process.argv[1]).replace(/\.js$/, '.ts') === fileURLToPath(import.meta.url).replace(/\.js$/, '.ts')) {
+  mkdirSync(OUT, { recursive: true });
+  await captureKcat();
+  await captureKafkajs();
+}

@@ -2,7 +2,11 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
+import type { FetchSessionCache } from './fetch/fetch-sessions.js';
+import type { FetchWaiters } from './fetch/fetch-waiters.js';
 import type { ClusterMetadata } from './metadata/cluster-metadata.js';
+import type { LogsView } from './partition-logs.js';
+import type { AppendSequencer } from './produce/append-sequencer.js';
 import type { TopicManager } from './topic-manager.js';
 
 export interface BrokerContext {
@@ -13,6 +17,11 @@ export interface BrokerContext {
   readonly advertised: ListenerAddress;
   readonly metadata: ClusterMetadata;
   readonly topics: TopicManager;
+  readonly logs: LogsView;
+  /** Long-poll fetches parked until enough is appended. */
+  readonly fetchWaiters: FetchWaiters;
+  readonly fetchSessions: FetchSessionCache;
+  readonly appendSequencer: AppendSequencer;
   readonly clock: Clock;
   readonly log: Logger;
   /** The versions served per API, as ApiVersions reports them. */

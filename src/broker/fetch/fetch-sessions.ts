@@ -1,0 +1,114 @@
+/**
+ * Incremental fetch sessions (KIP-227). A consumer fetching many partitions sends the full list
+ * once; the broker remembers it under a session id, and later requests send only what changed
+ * (new offsets, partitions to add or forget). Responses to incremental requests carry only the
+ * partitions with news: records, a moved high watermark or log start offset, or an error.
+ *
+ *   sessionId 0, epoch -1  full fetch, no session
+ *   sessionId 0, epoch 0   full fetch, open a session (the response names its id)
+ *   sessionId S, epoch -1  close S, full fetch without a session
+ *   sessionId S, epoch 0   close S, open a new session
+ *   sessionId S, epoch N   incremental fetch on S; N must be the epoch S expects
+ *
+ * The cache holds a bounded number of sessions; when full, the least recently used one idle for
+ * longer than the eviction age gives way, else the new session is refused and the client gets a
+ * full response with session id 0, as Kafka does.
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+
+export const FINAL_EPOCH = -1;
+export const INITIAL_EPOCH = 0;
+
+/** A partition's fetch position as the session remembers it. */
+export interface SessionPartition {
+  topic: string;
+  topicId: string;
+  partition: number;
+  fetchOffset: bigint;
+  maxBytes: number;
+  /** What the client was last told, to decide whether an incremental response must mention it. */
+  lastHighWatermark: bigint;
+  lastLogStartOffset: bigint;
+}
+
+export interface FetchSession {
+  readonly id: number;
+  /** The epoch the next request must carry. */
+  epoch: number;
+  /** Keyed by `topicId:partition` from v13, `topic:partition` before. */
+  readonly partitions: Map<string, SessionPartition>;
+  lastUsedMs: number;
+}
+
+export interface SessionLimits {
+  /** max.incremental.fetch.session.cache.slots */
+  maxSessions: number;
+  /** Sessions idle longer than this may be evicted for a new one. */
+  evictionAgeMs: number;
+}
+
+export type SessionResolution =
+  | { kind: 'sessionless' }
+  | { kind: 'new'; session: FetchSession | undefined }
+  | { kind: 'incremental'; session: FetchSession }
+  | { kind: 'error'; errorCode: number };
+
+export class FetchSessionCache {
+  private readonly sessions = new Map<number, FetchSession>();
+  private nextId = 1;
+
+  constructor(private readonly limits: SessionLimits) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Decides what a request's (sessionId, epoch) means, opening or closing sessions as it says. */
+  resolve(sessionId: number, epoch: number, nowMs: number): SessionResolution {
+    if (epoch === FINAL_EPOCH) {
+      this.sessions.delete(sessionId);
+      return { kind: 'sessionless' };
+    }
+    if (epoch === INITIAL_EPOCH) {
+      this.sessions.delete(sessionId);
+      return { kind: 'new', session: this.open(nowMs) };
+    }
+    const session = this.sessions.get(sessionId);
+    if (!session) return { kind: 'error', errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };
+    if (session.epoch !== epoch) return { kind: 'error', errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };
+    session.lastUsedMs = nowMs;
+    // Move to the back: Map iteration order is our LRU order.
+    this.sessions.delete(sessionId);
+    this.sessions.set(sessionId, session);
+    return { kind: 'incremental', session };
+  }
+
+  private open(nowMs: number): FetchSession | undefined {
+    if (this.sessions.size >= this.limits.maxSessions) {
+      const oldest = this.sessions.values().next().value as FetchSession | undefined;
+      if (!oldest || nowMs - oldest.lastUsedMs < this.limits.evictionAgeMs) return undefined;
+      this.sessions.delete(oldest.id);
+    }
+    let id = this.nextId;
+    while (id === 0 || this.sessions.has(id)) id = (id % 0x7fffffff) + 1;
+    this.nextId = (id % 0x7fffffff) + 1;
+    const session: FetchSession = { id, epoch: 1, partitions: new Map(), lastUsedMs: nowMs };
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  /** Forgets a session whose fetch failed, so the client starts over. */
+  remove(id: number): void {
+    this.sessions.delete(id);
+  }
+}
+
+/** The session key of a partition. */
+export function partitionKey(topicOrId: string, partition: number): string {
+  return `${topicOrId}:${partition}`;
+}
+
+/** Whether an incremental response must include a partition: anything new since it was last sent. */
+export function hasNews(p: SessionPartition, recordsBytes: number, errorCode: number, highWatermark: bigint, logStartOffset: bigint): boolean {
+  return recordsBytes > 0 || errorCode !== ErrorCode.NONE || highWatermark !== p.lastHighWatermark || logStartOffset !== p.lastLogStartOffset;
+}

@@ -1,0 +1,36 @@
+/**
+ * DeleteRecords (key 21), versions 0-2.
+ *
+ * Advances each partition's log start offset to the given offset (-1 means the high watermark),
+ * making earlier records unreadable; whole segments below it are deleted by retention. An offset
+ * beyond the high watermark, or negative other than -1, is OFFSET_OUT_OF_RANGE. The response's
+ * low watermark is the new log start offset.
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { DeleteRecordsApi } from '../../protocol/messages/index.js';
+import { defineHandler } from '../handler.js';
+import { lookupLog } from '../partition-logs.js';
+
+export const deleteRecordsHandler = defineHandler(DeleteRecordsApi, { min: 0, max: 2 }, async (req, ctx) => {
+  const topics = await Promise.all(
+    req.topics.map(async (t) => ({
+      name: t.name,
+      partitions: await Promise.all(
+        t.partitions.map(async (p) => {
+          const result = (errorCode: number, lowWatermark = -1n) => ({ partitionIndex: p.partitionIndex, errorCode, lowWatermark });
+          const log = lookupLog(ctx.broker, t.name, p.partitionIndex);
+          if (typeof log === 'number') return result(log);
+          const offset = p.offset === -1n ? log.highWatermark : p.offset;
+          if (offset < 0n || offset > log.highWatermark) return result(ErrorCode.OFFSET_OUT_OF_RANGE);
+          try {
+            return result(ErrorCode.NONE, await log.deleteRecordsBefore(offset));
+          } catch (err) {
+            ctx.log.error({ err, topic: t.name, partition: p.partitionIndex }, 'delete records failed');
+            return result(ErrorCode.KAFKA_STORAGE_ERROR);
+          }
+        }),
+      ),
+    })),
+  );
+  return { throttleTimeMs: 0, topics };
+});

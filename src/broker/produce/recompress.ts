@@ -1,0 +1,38 @@
+/**
+ * Rewrites a batch in the topic's `compression.type` when it differs from the producer's, as
+ * Kafka's broker does. The one path where the broker decodes records on produce; everything about
+ * the batch but its compression (producer id and sequence, timestamps, offsets deltas, headers,
+ * transactional flag) is kept.
+ */
+import { CompressionType } from '../../protocol/compression/index.js';
+import { type ValidatedBatch, decodeRecordBatch, encodeRecordBatch } from '../../protocol/records/index.js';
+
+const TARGETS: Record<string, CompressionType | undefined> = {
+  uncompressed: CompressionType.None,
+  gzip: CompressionType.Gzip,
+  snappy: CompressionType.Snappy,
+  lz4: CompressionType.Lz4,
+  zstd: CompressionType.Zstd,
+};
+
+/** The codec a topic's `compression.type` asks for, or undefined for `producer` (keep as sent). */
+export function targetCompression(compressionType: string): CompressionType | undefined {
+  return TARGETS[compressionType];
+}
+
+export async function recompress(records: Buffer, batch: ValidatedBatch, target: CompressionType, maxUncompressedBytes: number): Promise<Buffer> {
+  const d = await decodeRecordBatch(records, batch.position, { maxUncompressedBytes, verifyCrc: false });
+  const h = d.header;
+  return encodeRecordBatch({
+    compression: target,
+    timestampType: d.timestampType,
+    isTransactional: d.isTransactional,
+    baseTimestamp: h.baseTimestamp,
+    maxTimestamp: h.maxTimestamp,
+    lastOffsetDelta: h.lastOffsetDelta,
+    producerId: h.producerId,
+    producerEpoch: h.producerEpoch,
+    baseSequence: h.baseSequence,
+    records: d.records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp, offsetDelta: r.offsetDelta, attributes: r.attributes })),
+  });
+}

@@ -1,0 +1,305 @@
+/**
+ * The group coordinator: classic consumer groups (join, sync, heartbeat, leave), committed offsets
+ * (commit, fetch, delete, expiry) and group administration (list, describe, delete), persisted in
+ * __consumer_offsets through an injected OffsetsStore and loaded from it on open. Time comes from
+ * the injected Clock and member ids from the injected randomUuid, so runs are reproducible.
+ *
+ * Request handlers call one method per API with version-independent parameters and shape the
+ * answer for their version. Not yet: KIP-848 consumer groups, transactional offset commits.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../common/clock.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { ClassicGroup } from './classic-group.js';
+import { type JoinGroupResult, type SyncGroupResult, joinError, syncError } from './classic-group-member.js';
+import { type HeartbeatParams, type LeaveGroupParams, type LeaveGroupResult, type SyncGroupParams, ClassicGroupManager } from './classic-group-manager.js';
+import { CoordinatorLog } from './coordinator-log.js';
+import type { CoordinatorRecord } from './coordinator-records.js';
+import { type GroupConfig, groupConfig } from './group-config.js';
+import { groupMetadataRecord, loadGroup } from './group-records.js';
+import { GroupState } from './group-state.js';
+import { type JoinGroupParams, joinGroup } from './join-group.js';
+import { KeyedTimers } from './keyed-timers.js';
+import { OffsetCache } from './offset-cache.js';
+import { type OffsetCommitParams, type OffsetDeleteParams, type OffsetDeleteResult, type OffsetFetchParams, type OffsetFetchResult, type TopicResult, OffsetRequests } from './offset-requests.js';
+import type { OffsetsStore } from './offsets-store.js';
+
+export interface GroupCoordinatorOptions {
+  clock: Clock;
+  logger: Logger;
+  store: OffsetsStore;
+  /** Kafka-named settings; missing ones take Kafka's defaults. */
+  config?: Partial<GroupConfig>;
+  /** Source of member-id suffixes (default crypto.randomUUID). */
+  randomUuid?: () => string;
+}
+
+export interface ListedGroup {
+  groupId: string;
+  protocolType: string;
+  groupState: GroupState;
+  groupType: 'classic';
+}
+
+export interface DescribedGroupMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  memberMetadata: Buffer;
+  memberAssignment: Buffer;
+}
+
+export interface DescribedGroup {
+  errorCode: number;
+  groupId: string;
+  groupState: string;
+  protocolType: string;
+  protocolData: string;
+  members: DescribedGroupMember[];
+}
+
+const EXPIRY_TIMER_KEY = 'offsets-expiry';
+
+export class GroupCoordinator {
+  private active = true;
+  private readonly offsetRequests: OffsetRequests;
+
+  private constructor(
+    readonly config: GroupConfig,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    readonly manager: ClassicGroupManager,
+    private readonly coordinatorLog: CoordinatorLog,
+    private readonly offsets: OffsetCache,
+    private readonly timers: KeyedTimers,
+  ) {
+    this.offsetRequests = new OffsetRequests({ manager, coordinatorLog, offsets, config, clock, createGroup: (id) => this.createGroup(id) });
+  }
+
+  /** Opens a coordinator and loads every partition of __consumer_offsets before it answers anything. */
+  static async open(opts: GroupCoordinatorOptions): Promise<GroupCoordinator> {
+    const config = groupConfig(opts.config);
+    const log = opts.logger.child({ component: 'group-coordinator' });
+    const timers = new KeyedTimers(opts.clock);
+    const offsets = new OffsetCache();
+    const uuid = opts.randomUuid ?? randomUUID;
+    const coordinatorLog = new CoordinatorLog({
+      store: opts.store,
+      clock: opts.clock,
+      numPartitions: config['offsets.topic.num.partitions'],
+      commitTimeoutMs: config['offsets.commit.timeout.ms'],
+      log,
+      // Writes start only once the coordinator is open, after `manager` below exists.
+      onDurable: (records) => applyDurableOffsets(manager, offsets, records, opts.clock.now()),
+    });
+    const manager = new ClassicGroupManager({
+      clock: opts.clock,
+      config,
+      log,
+      timers,
+      newMemberId: (prefix) => `${prefix}-${uuid()}`,
+      writer: {
+        storeGroup: (group, assignments) => coordinatorLog.write(group.groupId, [groupMetadataRecord(group, assignments)]).then(() => ErrorCode.NONE, errorCodeOf),
+      },
+    });
+    const c = new GroupCoordinator(config, opts.clock, log, manager, coordinatorLog, offsets, timers);
+    await c.load();
+    c.scheduleExpiry();
+    return c;
+  }
+
+  private async load(): Promise<void> {
+    const started = this.clock.now();
+    let records = 0;
+    for await (const r of this.coordinatorLog.load()) {
+      records++;
+      if (r.type === 'offset') applyDurableOffsets(this.manager, this.offsets, [r], this.clock.now());
+      else if (r.value === null) this.manager.groups.delete(r.group);
+      else this.manager.groups.set(r.group, loadGroup(r.group, r.value, this.clock.now()));
+    }
+    for (const group of this.manager.groups.values()) {
+      for (const m of group.members.values()) this.manager.rescheduleHeartbeat(group, m);
+      if (group.size > this.config['group.max.size']) this.manager.prepareRebalance(group, `loaded group is over group.max.size ${this.config['group.max.size']}`);
+    }
+    this.log.info({ groups: this.manager.groups.size, records, ms: this.clock.now() - started }, 'loaded __consumer_offsets');
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** The partition of __consumer_offsets that holds a group. */
+  partitionFor(groupId: string): number {
+    return this.coordinatorLog.partitionFor(groupId);
+  }
+
+  /** The live group, for tests and tools. */
+  group(groupId: string): ClassicGroup | undefined {
+    return this.manager.groups.get(groupId);
+  }
+
+  joinGroup(p: JoinGroupParams): Promise<JoinGroupResult> {
+    if (!this.active) return Promise.resolve(joinError(p.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (p.groupId === '') return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_GROUP_ID));
+    return joinGroup(this.manager, p, (id) => this.createGroup(id));
+  }
+
+  syncGroup(p: SyncGroupParams): Promise<SyncGroupResult> {
+    if (!this.active) return Promise.resolve(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (p.groupId === '') return Promise.resolve(syncError(ErrorCode.INVALID_GROUP_ID));
+    return this.manager.syncGroup(p);
+  }
+
+  heartbeat(p: HeartbeatParams): number {
+    if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (p.groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    return this.manager.heartbeat(p);
+  }
+
+  leaveGroup(p: LeaveGroupParams): LeaveGroupResult {
+    if (!this.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    if (p.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+    return this.manager.leaveGroup(p);
+  }
+
+  commitOffsets(p: OffsetCommitParams): Promise<TopicResult[]> {
+    if (!this.active) return Promise.resolve(p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })) })));
+    return this.offsetRequests.commit(p);
+  }
+
+  fetchOffsets(p: OffsetFetchParams): Promise<OffsetFetchResult> {
+    if (!this.active) return Promise.resolve({ groupId: p.groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] });
+    return this.offsetRequests.fetch(p);
+  }
+
+  deleteOffsets(p: OffsetDeleteParams): Promise<OffsetDeleteResult> {
+    if (!this.active) return Promise.resolve({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] });
+    return this.offsetRequests.deleteOffsets(p);
+  }
+
+  /** A new empty group, unless samsa.group.max.groups is reached. */
+  private createGroup(groupId: string): ClassicGroup | undefined {
+    if (this.manager.groups.size >= this.config['samsa.group.max.groups']) {
+      this.log.warn({ group: groupId, max: this.config['samsa.group.max.groups'] }, 'refusing a new group: samsa.group.max.groups reached');
+      return undefined;
+    }
+    const group = new ClassicGroup(groupId, this.clock.now());
+    this.manager.groups.set(groupId, group);
+    return group;
+  }
+
+  /** ListGroups: every live group, optionally only those in the given states and of the given types. */
+  listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): ListedGroup[] {
+    if (!this.active) return [];
+    const states = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const types = new Set(typesFilter.map((s) => s.toLowerCase()));
+    const out: ListedGroup[] = [];
+    for (const g of this.manager.groups.values()) {
+      if (g.is(GroupState.Dead)) continue;
+      if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+      if (types.size > 0 && !types.has('classic')) continue;
+      out.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });
+    }
+    return out;
+  }
+
+  /** DescribeGroups: member metadata and assignments are given for Stable groups only, as in Kafka. */
+  describeGroups(groupIds: readonly string[]): DescribedGroup[] {
+    return groupIds.map((groupId) => {
+      if (!this.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
+      const g = this.manager.groups.get(groupId);
+      if (!g) return { errorCode: ErrorCode.NONE, groupId, groupState: GroupState.Dead, protocolType: '', protocolData: '', members: [] };
+      const stable = g.is(GroupState.Stable);
+      return {
+        errorCode: ErrorCode.NONE,
+        groupId,
+        groupState: g.state,
+        protocolType: g.protocolType ?? '',
+        protocolData: stable ? (g.protocolName ?? '') : '',
+        members: [...g.members.values()].map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          memberMetadata: stable ? m.metadata(g.protocolName) : Buffer.alloc(0),
+          memberAssignment: stable ? m.assignment : Buffer.alloc(0),
+        })),
+      };
+    });
+  }
+
+  /** DeleteGroups: only Empty groups go, with all their offsets. */
+  deleteGroups(groupIds: readonly string[]): Promise<{ groupId: string; errorCode: number }[]> {
+    return Promise.all(groupIds.map(async (groupId) => ({ groupId, errorCode: await this.deleteGroup(groupId) })));
+  }
+
+  private deleteGroup(groupId: string): Promise<number> {
+    if (!this.active) return Promise.resolve(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const g = this.manager.groups.get(groupId);
+    if (!g || g.is(GroupState.Dead)) return Promise.resolve(ErrorCode.GROUP_ID_NOT_FOUND);
+    if (!g.is(GroupState.Empty)) return Promise.resolve(ErrorCode.NON_EMPTY_GROUP);
+    return this.removeGroup(g, 'deleted');
+  }
+
+  /** Offsets retention: expired offsets are tombstoned, and an Empty group left without offsets is deleted. */
+  async expireOffsets(): Promise<void> {
+    const writes: Promise<unknown>[] = [];
+    for (const g of [...this.manager.groups.values()]) {
+      const expired = this.offsetRequests.expiredOffsets(g);
+      const remaining = this.offsetRequests.countOffsets(g.groupId) - expired.length;
+      if (remaining === 0 && g.is(GroupState.Empty)) writes.push(this.removeGroup(g, 'expired'));
+      else if (expired.length > 0) writes.push(this.coordinatorLog.write(g.groupId, expired).catch(() => undefined));
+      if (expired.length > 0) this.log.info({ group: g.groupId, expired: expired.length }, 'expired offsets');
+    }
+    await Promise.all(writes);
+  }
+
+  private scheduleExpiry(): void {
+    this.timers.schedule(EXPIRY_TIMER_KEY, this.config['offsets.retention.check.interval.ms'], () => {
+      if (!this.active) return;
+      void this.expireOffsets().finally(() => this.active && this.scheduleExpiry());
+    });
+  }
+
+  /** Removes a group now (it is Dead from here on) and persists its offsets' and its own tombstones. */
+  private removeGroup(g: ClassicGroup, why: string): Promise<number> {
+    const records: CoordinatorRecord[] = [...this.offsets.tombstones(g.groupId), { type: 'group', group: g.groupId, value: null }];
+    this.manager.shutdownGroup(g, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    g.transitionTo(GroupState.Dead, this.clock.now());
+    this.manager.groups.delete(g.groupId);
+    this.log.info({ group: g.groupId, offsets: records.length - 1 }, `group ${why}`);
+    return this.coordinatorLog.write(g.groupId, records).then(() => ErrorCode.NONE, errorCodeOf);
+  }
+
+  /**
+   * Stops answering, cancels every timer, answers parked requests with NOT_COORDINATOR (clients
+   * then look for the coordinator again) and waits for writes in flight.
+   */
+  async close(): Promise<void> {
+    if (!this.active) return;
+    this.active = false;
+    for (const g of this.manager.groups.values()) this.manager.shutdownGroup(g, ErrorCode.NOT_COORDINATOR);
+    this.timers.cancelAll();
+    await this.coordinatorLog.flush();
+  }
+}
+
+function errorCodeOf(err: unknown): number {
+  const code = (err as { errorCode?: unknown } | null)?.errorCode;
+  return typeof code === 'number' ? code : ErrorCode.UNKNOWN_SERVER_ERROR;
+}
+
+/**
+ * Applies durable offset records. A commit for a group that is not there (a standalone consumer,
+ * or one deleted while the commit was in flight) recreates it as an empty, protocol-less group,
+ * as replaying the log would.
+ */
+function applyDurableOffsets(manager: ClassicGroupManager, offsets: OffsetCache, records: readonly CoordinatorRecord[], now: number): void {
+  for (const r of records) {
+    if (r.type !== 'offset') continue;
+    offsets.replay(r);
+    if (r.value !== null && !manager.groups.has(r.group)) manager.groups.set(r.group, new ClassicGroup(r.group, now));
+  }
+}

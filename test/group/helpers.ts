@@ -1,0 +1,142 @@
+/** A group coordinator on a ManualClock and an in-memory store, and small helpers to drive it like clients do. */
+import { pino } from 'pino';
+import { ManualClock } from '../../src/common/clock.js';
+import { type GroupConfig, type JoinGroupParams, type JoinGroupResult, type SyncGroupResult, GroupCoordinator, MemoryOffsetsStore } from '../../src/group/index.js';
+import { encodeConsumerProtocolAssignment } from '../../src/protocol/messages/consumer-protocol-assignment.js';
+import { encodeConsumerProtocolSubscription } from '../../src/protocol/messages/consumer-protocol-subscription.js';
+import { Writer } from '../../src/protocol/primitives/writer.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+
+export const silent = pino({ level: 'silent' });
+
+/** Lets appends to the in-memory store and the promise chains behind them complete. */
+export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A test default: short timeouts, Kafka's initial delay. */
+export const TEST_CONFIG: Partial<GroupConfig> = { 'group.min.session.timeout.ms': 1000, 'group.initial.rebalance.delay.ms': 3000 };
+
+export interface Harness {
+  clock: ManualClock;
+  store: MemoryOffsetsStore;
+  coordinator: GroupCoordinator;
+  /** Reopens a coordinator on the same store (a broker restart), closing the old one first. */
+  restart(): Promise<GroupCoordinator>;
+}
+
+export async function harness(config: Partial<GroupConfig> = {}, clock = new ManualClock(1_000_000), store = new MemoryOffsetsStore()): Promise<Harness> {
+  let n = 0;
+  const open = (): Promise<GroupCoordinator> => GroupCoordinator.open({ clock, logger: silent, store, config: { ...TEST_CONFIG, ...config }, randomUuid: () => `u${++n}` });
+  const h: Harness = {
+    clock,
+    store,
+    coordinator: await open(),
+    async restart() {
+      await h.coordinator.close();
+      h.coordinator = await open();
+      return h.coordinator;
+    },
+  };
+  return h;
+}
+
+export function subscription(topics: string[], version = 1): Buffer {
+  const w = new Writer(64);
+  w.writeInt16(version);
+  encodeConsumerProtocolSubscription(w, version, { topics, userData: null });
+  return w.toBuffer();
+}
+
+export function assignment(topic: string, partitions: number[]): Buffer {
+  const w = new Writer(64);
+  w.writeInt16(1);
+  encodeConsumerProtocolAssignment(w, 1, { assignedPartitions: [{ topic, partitions }], userData: null });
+  return w.toBuffer();
+}
+
+export function joinParams(groupId: string, memberId: string, over: Partial<JoinGroupParams> = {}): JoinGroupParams {
+  return {
+    groupId,
+    memberId,
+    groupInstanceId: null,
+    sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 30_000,
+    protocolType: 'consumer',
+    protocols: [{ name: 'range', metadata: subscription(['t']) }],
+    clientId: 'client',
+    clientHost: '/127.0.0.1',
+    reason: null,
+    requireKnownMemberId: true,
+    supportsSkipAssignment: true,
+    ...over,
+  };
+}
+
+/** Whether a promise has settled yet (after letting pending work run), and its value if so. */
+export async function peek<T>(p: Promise<T>): Promise<{ done: true; value: T } | { done: false }> {
+  let out: { done: true; value: T } | { done: false } = { done: false };
+  void p.then((value) => (out = { done: true, value }));
+  await settle();
+  return out;
+}
+
+/** A client-side member: joins (following MEMBER_ID_REQUIRED), syncs and heartbeats. */
+export class TestMember {
+  memberId = '';
+  generation = -1;
+  lastJoin: JoinGroupResult | undefined;
+
+  constructor(
+    readonly h: Harness,
+    readonly groupId: string,
+    readonly over: Partial<JoinGroupParams> = {},
+  ) {}
+
+  /** Sends JoinGroup; with an unknown id, first gets one (MEMBER_ID_REQUIRED) unless static. */
+  async startJoin(over: Partial<JoinGroupParams> = {}): Promise<Promise<JoinGroupResult>> {
+    if (this.memberId === '' && (this.over.groupInstanceId ?? null) === null) {
+      const first = await this.h.coordinator.joinGroup(joinParams(this.groupId, '', { ...this.over, ...over }));
+      if (first.errorCode !== ErrorCode.MEMBER_ID_REQUIRED) throw new Error(`expected MEMBER_ID_REQUIRED, got ${first.errorCode}`);
+      this.memberId = first.memberId;
+    }
+    const p = this.h.coordinator.joinGroup(joinParams(this.groupId, this.memberId, { ...this.over, ...over }));
+    return p.then((r) => {
+      this.lastJoin = r;
+      if (r.errorCode === ErrorCode.NONE) {
+        this.memberId = r.memberId;
+        this.generation = r.generationId;
+      }
+      return r;
+    });
+  }
+
+  sync(assignments: { memberId: string; assignment: Buffer }[] = []): Promise<SyncGroupResult> {
+    return this.h.coordinator.syncGroup({ groupId: this.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.over.groupInstanceId ?? null, protocolType: 'consumer', protocolName: null, assignments });
+  }
+
+  heartbeat(): number {
+    return this.h.coordinator.heartbeat({ groupId: this.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.over.groupInstanceId ?? null });
+  }
+
+  leave(): number {
+    const r = this.h.coordinator.leaveGroup({ groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: this.over.groupInstanceId ?? null, reason: 'test' }] });
+    return r.members[0]?.errorCode ?? r.errorCode;
+  }
+}
+
+/**
+ * Brings members through one whole rebalance: all join, the delay or rebalance completes, the
+ * leader syncs an assignment naming each member, the others sync. Returns the join results.
+ */
+export async function rebalance(h: Harness, members: TestMember[], advanceMs = 3000): Promise<JoinGroupResult[]> {
+  const joins = await Promise.all(members.map((m) => m.startJoin()));
+  h.clock.advance(advanceMs);
+  const results = await Promise.all(joins);
+  for (const r of results) if (r.errorCode !== ErrorCode.NONE) throw new Error(`join failed with ${r.errorCode}`);
+  const leader = members.find((m) => m.memberId === results[0]!.leader)!;
+  const leaderResult = results.find((r) => r.memberId === leader.memberId)!;
+  const assignments = leaderResult.members.map((m, i) => ({ memberId: m.memberId, assignment: assignment('t', [i]) }));
+  const syncs = members.map((m) => (m === leader ? m.sync(assignments) : m.sync()));
+  const synced = await Promise.all(syncs);
+  for (const s of synced) if (s.errorCode !== ErrorCode.NONE) throw new Error(`sync failed with ${s.errorCode}`);
+  return results;
+}

@@ -1,16 +1,9 @@
 /** Leadership of a partition as Metadata and DescribeTopicPartitions report it. */
 import { ErrorCode } from '../protocol/error-codes.js';
+import type { MetadataResponseMetadataResponsePartition } from '../protocol/messages/index.js';
 import type { BrokerContext } from './broker-context.js';
 
-export interface PartitionState {
-  errorCode: number;
-  partitionIndex: number;
-  leaderId: number;
-  leaderEpoch: number;
-  replicaNodes: number[];
-  isrNodes: number[];
-  offlineReplicas: number[];
-}
+export type PartitionState = Omit<MetadataResponseMetadataResponsePartition, 'unknownTaggedFields'>;
 
 /** Single node: this broker leads every partition at epoch 0 and is its only replica. */
 export function partitionStates(b: BrokerContext, partitions: number, from = 0, to = partitions): PartitionState[] {

@@ -29,3 +29,9 @@ export const DYNAMIC_BROKER_CONFIGS_UNSUPPORTED: ResourceError = {
   errorCode: ErrorCode.INVALID_REQUEST,
   errorMessage: 'Samsa does not support altering broker configs at run time yet; set them in the config file or flags and restart',
 };
+
+/** The answer of AlterConfigs and IncrementalAlterConfigs for a resource that is not a topic. */
+export function nonTopicAlterResult(b: BrokerContext, resourceType: number, resourceName: string): ResourceError {
+  if (resourceType === ResourceType.BROKER) return brokerResourceError(b, resourceName) ?? DYNAMIC_BROKER_CONFIGS_UNSUPPORTED;
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
+}

@@ -7,7 +7,7 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterConfigsApi } from '../../protocol/messages/index.js';
-import { DYNAMIC_BROKER_CONFIGS_UNSUPPORTED, ResourceType, brokerResourceError, topicResourceError } from '../config/config-resources.js';
+import { ResourceType, nonTopicAlterResult, topicResourceError } from '../config/config-resources.js';
 import { defineHandler } from '../handler.js';
 
 export const alterConfigsHandler = defineHandler(AlterConfigsApi, { min: 0, max: 2 }, async (req, ctx) => {
@@ -28,10 +28,8 @@ export const alterConfigsHandler = defineHandler(AlterConfigsApi, { min: 0, max:
       }
       const error = await b.topics.setConfigs(r.resourceName, Object.fromEntries(r.configs.map((c) => [c.name, c.value!])), req.validateOnly);
       responses.push({ ...base, errorCode: error?.errorCode ?? ErrorCode.NONE, errorMessage: error?.errorMessage ?? null });
-    } else if (r.resourceType === ResourceType.BROKER) {
-      responses.push({ ...base, ...(brokerResourceError(b, r.resourceName) ?? DYNAMIC_BROKER_CONFIGS_UNSUPPORTED) });
     } else {
-      responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}` });
+      responses.push({ ...base, ...nonTopicAlterResult(b, r.resourceType, r.resourceName) });
     }
   }
   return { throttleTimeMs: 0, responses };

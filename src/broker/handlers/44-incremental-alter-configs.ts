@@ -8,7 +8,7 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { IncrementalAlterConfigsApi, type IncrementalAlterConfigsRequestAlterableConfig } from '../../protocol/messages/index.js';
-import { DYNAMIC_BROKER_CONFIGS_UNSUPPORTED, type ResourceError, ResourceType, brokerResourceError, topicResourceError } from '../config/config-resources.js';
+import { type ResourceError, ResourceType, nonTopicAlterResult, topicResourceError } from '../config/config-resources.js';
 import { topicConfigKey } from '../config/topic-configs.js';
 import { defineHandler } from '../handler.js';
 
@@ -58,10 +58,8 @@ export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConf
       }
       const error = await b.topics.setConfigs(r.resourceName, next.ok, req.validateOnly);
       responses.push({ ...base, errorCode: error?.errorCode ?? ErrorCode.NONE, errorMessage: error?.errorMessage ?? null });
-    } else if (r.resourceType === ResourceType.BROKER) {
-      responses.push({ ...base, ...(brokerResourceError(b, r.resourceName) ?? DYNAMIC_BROKER_CONFIGS_UNSUPPORTED) });
     } else {
-      responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}` });
+      responses.push({ ...base, ...nonTopicAlterResult(b, r.resourceType, r.resourceName) });
     }
   }
   return { throttleTimeMs: 0, responses };

@@ -64,6 +64,7 @@ const EXPIRY_TIMER_KEY = 'offsets-expiry';
 
 export class GroupCoordinator {
   private active = true;
+  private expiring = false;
   private readonly offsetRequests: OffsetRequests;
 
   private constructor(
@@ -256,10 +257,14 @@ export class GroupCoordinator {
     await Promise.all(writes);
   }
 
+  /** Runs the expiry every offsets.retention.check.interval.ms; a run still writing makes the next one skip. */
   private scheduleExpiry(): void {
     this.timers.schedule(EXPIRY_TIMER_KEY, this.config['offsets.retention.check.interval.ms'], () => {
       if (!this.active) return;
-      void this.expireOffsets().finally(() => this.active && this.scheduleExpiry());
+      this.scheduleExpiry();
+      if (this.expiring) return;
+      this.expiring = true;
+      void this.expireOffsets().finally(() => (this.expiring = false));
     });
   }
 

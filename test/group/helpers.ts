@@ -71,6 +71,14 @@ export function joinParams(groupId: string, memberId: string, over: Partial<Join
   };
 }
 
+/** Advances the clock in steps, letting the work each step starts (writes, their callbacks) finish. */
+export async function tick(h: Harness, ms: number, stepMs = 1000): Promise<void> {
+  for (let done = 0; done < ms; done += stepMs) {
+    h.clock.advance(Math.min(stepMs, ms - done));
+    await settle();
+  }
+}
+
 /** Whether a promise has settled yet (after letting pending work run), and its value if so. */
 export async function peek<T>(p: Promise<T>): Promise<{ done: true; value: T } | { done: false }> {
   let out: { done: true; value: T } | { done: false } = { done: false };
@@ -91,15 +99,23 @@ export class TestMember {
     readonly over: Partial<JoinGroupParams> = {},
   ) {}
 
-  /** Sends JoinGroup; with an unknown id, first gets one (MEMBER_ID_REQUIRED) unless static. */
-  async startJoin(over: Partial<JoinGroupParams> = {}): Promise<Promise<JoinGroupResult>> {
+  /** Joins and waits for the answer. */
+  async join(over: Partial<JoinGroupParams> = {}): Promise<JoinGroupResult> {
+    return (await this.begin(over)).result;
+  }
+
+  /**
+   * Sends JoinGroup (with an unknown id, first gets one through MEMBER_ID_REQUIRED unless static)
+   * and returns once it is parked; `result` settles when the join phase completes.
+   */
+  async begin(over: Partial<JoinGroupParams> = {}): Promise<{ result: Promise<JoinGroupResult> }> {
     if (this.memberId === '' && (this.over.groupInstanceId ?? null) === null) {
       const first = await this.h.coordinator.joinGroup(joinParams(this.groupId, '', { ...this.over, ...over }));
       if (first.errorCode !== ErrorCode.MEMBER_ID_REQUIRED) throw new Error(`expected MEMBER_ID_REQUIRED, got ${first.errorCode}`);
       this.memberId = first.memberId;
     }
     const p = this.h.coordinator.joinGroup(joinParams(this.groupId, this.memberId, { ...this.over, ...over }));
-    return p.then((r) => {
+    const result = p.then((r) => {
       this.lastJoin = r;
       if (r.errorCode === ErrorCode.NONE) {
         this.memberId = r.memberId;
@@ -107,10 +123,11 @@ export class TestMember {
       }
       return r;
     });
+    return { result };
   }
 
   sync(assignments: { memberId: string; assignment: Buffer }[] = []): Promise<SyncGroupResult> {
-    return this.h.coordinator.syncGroup({ groupId: this.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.over.groupInstanceId ?? null, protocolType: 'consumer', protocolName: null, assignments });
+    return this.h.coordinator.syncGroup({ groupId: this.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.over.groupInstanceId ?? null, protocolType: this.over.protocolType ?? 'consumer', protocolName: null, assignments });
   }
 
   heartbeat(): number {
@@ -124,13 +141,22 @@ export class TestMember {
 }
 
 /**
+ * Advances the clock by steps until the joins are answered: the initial rebalance waits one more
+ * delay each time a member arrived during the previous one.
+ */
+export async function completeJoins(h: Harness, joins: Promise<JoinGroupResult>[], stepMs = 3000, maxSteps = 20): Promise<JoinGroupResult[]> {
+  const all = Promise.all(joins);
+  for (let i = 0; i < maxSteps && !(await peek(all)).done; i++) h.clock.advance(stepMs);
+  return all;
+}
+
+/**
  * Brings members through one whole rebalance: all join, the delay or rebalance completes, the
  * leader syncs an assignment naming each member, the others sync. Returns the join results.
  */
-export async function rebalance(h: Harness, members: TestMember[], advanceMs = 3000): Promise<JoinGroupResult[]> {
-  const joins = await Promise.all(members.map((m) => m.startJoin()));
-  h.clock.advance(advanceMs);
-  const results = await Promise.all(joins);
+export async function rebalance(h: Harness, members: TestMember[], stepMs = 3000): Promise<JoinGroupResult[]> {
+  const joins = await Promise.all(members.map((m) => m.begin()));
+  const results = await completeJoins(h, joins.map((j) => j.result), stepMs);
   for (const r of results) if (r.errorCode !== ErrorCode.NONE) throw new Error(`join failed with ${r.errorCode}`);
   const leader = members.find((m) => m.memberId === results[0]!.leader)!;
   const leaderResult = results.find((r) => r.memberId === leader.memberId)!;

@@ -1,6 +1,7 @@
 /** What request handlers can reach of the broker. */
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
+import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
 import type { FetchSessionCache } from './fetch/fetch-sessions.js';
 import type { FetchWaiters } from './fetch/fetch-waiters.js';
@@ -22,6 +23,8 @@ export interface BrokerContext {
   readonly fetchWaiters: FetchWaiters;
   readonly fetchSessions: FetchSessionCache;
   readonly appendSequencer: AppendSequencer;
+  /** Consumer groups and committed offsets (FindCoordinator answers this node for every group). */
+  readonly groups: GroupCoordinator;
   readonly clock: Clock;
   readonly log: Logger;
   /** The versions served per API, as ApiVersions reports them. */

@@ -1,0 +1,44 @@
+/**
+ * OffsetCommit (key 8), versions 2-9 (Kafka 4's floor is 2).
+ *
+ * Stores a group's committed offsets in __consumer_offsets, answered once durable (or after
+ * offsets.commit.timeout.ms with COORDINATOR_NOT_AVAILABLE). Members commit with their
+ * generation and member id (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
+ * REBALANCE_IN_PROGRESS during CompletingRebalance); generation -1 commits from standalone
+ * consumers and tools are accepted while the group is empty or missing. Partitions of unknown
+ * topics answer UNKNOWN_TOPIC_OR_PARTITION, metadata over offset.metadata.max.bytes
+ * OFFSET_METADATA_TOO_LARGE. v2-v4's retentionTimeMs gives the offsets their own expiry; v9
+ * answers GROUP_ID_NOT_FOUND for a member commit to a missing group.
+ *
+ * Not yet: KIP-848 member epochs (v9 from consumer-protocol groups).
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { OffsetCommitApi } from '../../protocol/messages/index.js';
+import { defineHandler } from '../handler.js';
+
+export const offsetCommitHandler = defineHandler(OffsetCommitApi, { min: 2, max: 9 }, async (req, ctx) => {
+  const b = ctx.broker;
+  const exists = (topic: string, partition: number): boolean => {
+    const t = b.metadata.topic(topic);
+    return t !== undefined && partition >= 0 && partition < t.partitions;
+  };
+  const known = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.filter((p) => exists(t.name, p.partitionIndex)) })).filter((t) => t.partitions.length > 0);
+  const results = await b.groups.commitOffsets({
+    groupId: req.groupId,
+    generationIdOrMemberEpoch: req.generationIdOrMemberEpoch,
+    memberId: req.memberId,
+    groupInstanceId: req.groupInstanceId,
+    retentionTimeMs: req.retentionTimeMs,
+    groupIdNotFoundIfMissing: ctx.apiVersion >= 9,
+    topics: known,
+  });
+  // Answers in request order; a partition given twice gets the same answer twice.
+  const answers = new Map(results.flatMap((t) => t.partitions.map((p) => [`${p.partitionIndex}:${t.name}`, p.errorCode] as const)));
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: answers.get(`${p.partitionIndex}:${t.name}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+    })),
+  };
+});

@@ -1,0 +1,51 @@
+/**
+ * JoinGroup (key 11), versions 2-9 (Kafka 4's floor is 2).
+ *
+ * Routes to the group coordinator's classic protocol: unknown dynamic members get an id and
+ * MEMBER_ID_REQUIRED (v4+) first, static members (`group.instance.id`, v5+) rejoin without a
+ * rebalance, joins are answered when the join phase completes (the leader with every member's
+ * metadata), a rejoining static leader may be told to skip the assignment (v9). Session timeouts
+ * outside group.min/max.session.timeout.ms answer INVALID_SESSION_TIMEOUT, an empty group id
+ * INVALID_GROUP_ID. The request is handed over before the first await, so joins keep the order
+ * they arrived in.
+ *
+ * Not yet: KIP-848 groups (ConsumerGroupHeartbeat).
+ */
+import { JoinGroupApi } from '../../protocol/messages/index.js';
+import { defineHandler } from '../handler.js';
+
+export const joinGroupHandler = defineHandler(JoinGroupApi, { min: 2, max: 9 }, async (req, ctx) => {
+  const version = ctx.apiVersion;
+  const r = await ctx.broker.groups.joinGroup({
+    groupId: req.groupId,
+    memberId: req.memberId,
+    groupInstanceId: req.groupInstanceId,
+    sessionTimeoutMs: req.sessionTimeoutMs,
+    rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+    protocolType: req.protocolType,
+    protocols: req.protocols,
+    clientId: ctx.clientId ?? '',
+    clientHost: clientHostOf(ctx.connection.remote),
+    reason: req.reason,
+    requireKnownMemberId: version >= 4,
+    supportsSkipAssignment: version >= 9,
+  });
+  return {
+    throttleTimeMs: 0,
+    errorCode: r.errorCode,
+    generationId: r.generationId,
+    protocolType: r.protocolType,
+    // Before v7 the protocol name is not nullable: Kafka sends "" when there is none.
+    protocolName: version >= 7 ? r.protocolName : (r.protocolName ?? ''),
+    leader: r.leader,
+    skipAssignment: version >= 9 && r.skipAssignment,
+    memberId: r.memberId,
+    members: r.members,
+  };
+});
+
+/** A connection's remote address ("ip:port") as Kafka reports client hosts: "/ip". */
+export function clientHostOf(remote: string): string {
+  const colon = remote.lastIndexOf(':');
+  return '/' + (colon < 0 ? remote : remote.slice(0, colon));
+}

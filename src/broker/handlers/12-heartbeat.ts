@@ -1,0 +1,14 @@
+/**
+ * Heartbeat (key 12), versions 0-4.
+ *
+ * Keeps a member's session alive. Answers REBALANCE_IN_PROGRESS while the group rebalances (the
+ * member must rejoin), ILLEGAL_GENERATION for another generation, UNKNOWN_MEMBER_ID for an
+ * unknown member or group, FENCED_INSTANCE_ID for a replaced static member (v3+).
+ */
+import { HeartbeatApi } from '../../protocol/messages/index.js';
+import { defineHandler } from '../handler.js';
+
+export const heartbeatHandler = defineHandler(HeartbeatApi, { min: 0, max: 4 }, (req, ctx) => ({
+  throttleTimeMs: 0,
+  errorCode: ctx.broker.groups.heartbeat({ groupId: req.groupId, generationId: req.generationId, memberId: req.memberId, groupInstanceId: req.groupInstanceId }),
+}));

@@ -1,0 +1,25 @@
+/**
+ * SyncGroup (key 14), versions 0-5.
+ *
+ * After a join phase the leader sends every member's assignment; it is persisted in
+ * __consumer_offsets before anyone gets theirs, then each member's SyncGroup is answered with its
+ * own (members sync before the leader wait for it). In a Stable group SyncGroup returns the
+ * current assignment. Errors: REBALANCE_IN_PROGRESS (rejoin), ILLEGAL_GENERATION,
+ * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL (v5 protocol type/name
+ * differing from the group's).
+ */
+import { SyncGroupApi } from '../../protocol/messages/index.js';
+import { defineHandler } from '../handler.js';
+
+export const syncGroupHandler = defineHandler(SyncGroupApi, { min: 0, max: 5 }, async (req, ctx) => {
+  const r = await ctx.broker.groups.syncGroup({
+    groupId: req.groupId,
+    generationId: req.generationId,
+    memberId: req.memberId,
+    groupInstanceId: req.groupInstanceId,
+    protocolType: req.protocolType,
+    protocolName: req.protocolName,
+    assignments: req.assignments,
+  });
+  return { throttleTimeMs: 0, errorCode: r.errorCode, protocolType: r.protocolType, protocolName: r.protocolName, assignment: r.assignment };
+});

@@ -1,0 +1,9 @@
+/** The storage engine: partition logs as Kafka-layout segmented files, and the manager of a data directory. */
+export { LogManager, type LogManagerOptions } from './log-manager.js';
+export { PartitionLog, type AppendOptions, type AppendResult, type ReadOptions, type ReadResult, type AppendListener } from './partition-log.js';
+export type { TimestampOffset } from './time-index.js';
+export type { LogRecoveryReport } from './log-loader.js';
+export type { RetentionResult, RetentionReason } from './log-retention.js';
+export { type LogConfig, DEFAULT_LOG_CONFIG, NEVER } from './log-config.js';
+export { type LogLogger, silentLogger } from './log-logger.js';
+export { OffsetOutOfRangeError, LogOfflineError, LogClosedError, LogTruncatingError, InvalidAppendError, CorruptSegmentError, CorruptIndexError } from './log-errors.js';

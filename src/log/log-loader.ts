@@ -1,0 +1,203 @@
+/**
+ * Kafka's LogLoader: turns a partition directory back into a PartitionLog.
+ *
+ * 1. Leftovers of interrupted work go: `.deleted` and `.cleaned` files and temporary files are
+ *    removed; a `.swap` segment (a cleaned segment that was replacing others) completes its swap.
+ * 2. Segments are opened from their `.log` files; an index file that is missing or whose size is
+ *    not a whole number of entries is rebuilt from the log.
+ * 3. After a clean shutdown nothing else is read except the active segment's tail. Otherwise
+ *    every segment from the one holding the recovery point on is recovered (CRC-checked,
+ *    indexes rebuilt) and the first invalid batch truncates the log there, deleting any later
+ *    segments. What was truncated is reported.
+ */
+import { join } from 'node:path';
+import type { LogConfig } from './log-config.js';
+import {
+  CLEANED_FILE_SUFFIX,
+  DELETED_FILE_SUFFIX,
+  INDEX_FILE_SUFFIX,
+  LOG_FILE_SUFFIX,
+  TIME_INDEX_FILE_SUFFIX,
+  parseSegmentFileName,
+  segmentFilePath,
+} from './file-names.js';
+import { LogSegment, type SegmentFileSizes } from './log-segment.js';
+import { floorSegment, type LogEnv, PartitionLog } from './partition-log.js';
+import { OFFSET_INDEX_ENTRY_SIZE } from './offset-index.js';
+import { TIME_INDEX_ENTRY_SIZE } from './time-index.js';
+import { SegmentTailInvalid, loadTailState, recoverSegment } from './segment-recovery.js';
+import { completeSwaps } from './swap-recovery.js';
+import { unlinkIfExists } from '../storage/disk-files.js';
+
+export interface LoadLogParams {
+  env: LogEnv;
+  dir: string;
+  topic: string;
+  partition: number;
+  config: LogConfig;
+  hadCleanShutdown: boolean;
+  /** From recovery-point-offset-checkpoint; undefined recovers every segment. */
+  recoveryPoint: bigint | undefined;
+  /** From log-start-offset-checkpoint. */
+  logStartOffset: bigint | undefined;
+}
+
+/** What loading one log found and did (logged, and kept by the LogManager). */
+export interface LogRecoveryReport {
+  topic: string;
+  partition: number;
+  hadCleanShutdown: boolean;
+  /** Segments scanned batch by batch. */
+  recoveredSegments: number;
+  /** Bytes cut from the end of segments, with the reason. */
+  truncations: { segment: string; bytes: number; reason: string }[];
+  /** Segments deleted because an earlier one was truncated. */
+  deletedSegments: string[];
+  /** Segments whose indexes were rebuilt although not scheduled for recovery. */
+  rebuiltIndexes: string[];
+  logEndOffset: bigint;
+}
+
+interface FoundFiles {
+  log?: { size: number; mtimeMs: number };
+  index?: number;
+  timeIndex?: number;
+}
+
+export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; report: LogRecoveryReport }> {
+  const report: LogRecoveryReport = { topic: p.topic, partition: p.partition, hadCleanShutdown: p.hadCleanShutdown, recoveredSegments: 0, truncations: [], deletedSegments: [], rebuiltIndexes: [], logEndOffset: 0n };
+  await removeLeftovers(p);
+  await completeSwaps(p.env, p.dir);
+  const found = await findSegmentFiles(p);
+  const settings = { indexIntervalBytes: p.config.indexIntervalBytes, maxIndexSize: p.config.segmentIndexBytes };
+  const jitter = () => {
+    const bound = Math.min(p.config.segmentJitterMs, p.config.segmentMs);
+    return bound > 0 ? Math.floor(p.env.random() * bound) : 0;
+  };
+  let segments = [...found.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([base, f]) => {
+      const sizes: SegmentFileSizes = { log: f.log!.size, index: f.index ?? 0, timeIndex: f.timeIndex ?? 0, mtimeMs: f.log!.mtimeMs };
+      return { segment: LogSegment.open(p.env, p.dir, base, settings, sizes, jitter()), indexesSane: indexesLookSane(f) };
+    });
+  if (segments.length === 0) {
+    const seg = LogSegment.create(p.env, p.dir, p.logStartOffset ?? 0n, settings, jitter());
+    await seg.ensureFile();
+    segments = [{ segment: seg, indexesSane: true }];
+  }
+  const firstToRecover = p.hadCleanShutdown ? segments.length : p.recoveryPoint === undefined ? 0 : floorSegment(segments.map((s) => s.segment), p.recoveryPoint);
+  const kept = await recoverSegments(p, segments, firstToRecover, report);
+  let logEndOffset = kept.nextOffset;
+  let logSegments = kept.segments;
+  let logStartOffset = p.logStartOffset !== undefined && p.logStartOffset > logSegments[0]!.baseOffset ? p.logStartOffset : logSegments[0]!.baseOffset;
+  if (logStartOffset > logEndOffset) {
+    // Recovery lost data below a DeleteRecords point: start afresh there rather than reuse offsets.
+    p.env.logger.warn({ log: `${p.topic}-${p.partition}`, logStartOffset: String(logStartOffset), logEndOffset: String(logEndOffset) }, 'log end below log start offset after recovery; starting an empty log at the log start offset');
+    for (const s of logSegments) await deleteSegmentNow(s, report);
+    const seg = LogSegment.create(p.env, p.dir, logStartOffset, settings, jitter());
+    await seg.ensureFile();
+    logSegments = [seg];
+    logEndOffset = logStartOffset;
+  }
+  if (logStartOffset < logSegments[0]!.baseOffset) logStartOffset = logSegments[0]!.baseOffset;
+  report.logEndOffset = logEndOffset;
+  const log = new PartitionLog({ topic: p.topic, partition: p.partition, dir: p.dir, config: p.config, env: p.env, segments: logSegments, logStartOffset, logEndOffset });
+  return { log, report };
+}
+
+function indexesLookSane(f: FoundFiles): boolean {
+  if (f.log!.size === 0) return true;
+  if (f.index === undefined || f.timeIndex === undefined) return false;
+  return f.index % OFFSET_INDEX_ENTRY_SIZE === 0 && f.timeIndex % TIME_INDEX_ENTRY_SIZE === 0;
+}
+
+async function removeLeftovers(p: LoadLogParams): Promise<void> {
+  for (const name of await p.env.disk.readdir(p.dir)) {
+    if (name.endsWith(DELETED_FILE_SUFFIX) || name.endsWith(CLEANED_FILE_SUFFIX) || name.endsWith('.tmp')) {
+      await unlinkIfExists(p.env.disk, join(p.dir, name));
+    }
+  }
+}
+
+async function findSegmentFiles(p: LoadLogParams): Promise<Map<bigint, FoundFiles>> {
+  const found = new Map<bigint, FoundFiles>();
+  const orphans: string[] = [];
+  for (const name of await p.env.disk.readdir(p.dir)) {
+    const parsed = parseSegmentFileName(name);
+    if (!parsed || parsed.state !== '') continue;
+    const st = await p.env.disk.stat(join(p.dir, name));
+    if (!st?.isFile) continue;
+    const f = found.get(parsed.baseOffset) ?? {};
+    found.set(parsed.baseOffset, f);
+    if (parsed.kind === LOG_FILE_SUFFIX) f.log = { size: st.size, mtimeMs: st.mtimeMs };
+    else if (parsed.kind === INDEX_FILE_SUFFIX) f.index = st.size;
+    else if (parsed.kind === TIME_INDEX_FILE_SUFFIX) f.timeIndex = st.size;
+  }
+  for (const [base, f] of found) {
+    if (f.log) continue;
+    // Index files whose log is gone (Kafka deletes them too).
+    orphans.push(segmentFilePath(p.dir, base, INDEX_FILE_SUFFIX), segmentFilePath(p.dir, base, TIME_INDEX_FILE_SUFFIX));
+    found.delete(base);
+  }
+  for (const path of orphans) await unlinkIfExists(p.env.disk, path);
+  return found;
+}
+
+/**
+ * Recovers segments from `first` on (or, after a clean shutdown, only loads the active one's
+ * tail), rebuilding the indexes of earlier segments that need it. Returns the segments kept and
+ * the log end offset.
+ */
+async function recoverSegments(p: LoadLogParams, all: { segment: LogSegment; indexesSane: boolean }[], first: number, report: LogRecoveryReport): Promise<{ segments: LogSegment[]; nextOffset: bigint }> {
+  const kept: LogSegment[] = [];
+  let nextOffset = all[0]!.segment.baseOffset;
+  for (let i = 0; i < all.length; i++) {
+    const { segment, indexesSane } = all[i]!;
+    const isLast = i === all.length - 1;
+    kept.push(segment);
+    if (i >= first) {
+      const r = await recoverSegment(segment);
+      report.recoveredSegments++;
+      nextOffset = r.nextOffset;
+      if (r.truncatedBytes > 0) {
+        report.truncations.push({ segment: segment.filePath, bytes: r.truncatedBytes, reason: r.reason ?? 'invalid' });
+        p.env.logger.warn({ segment: segment.filePath, truncatedBytes: r.truncatedBytes, validBytes: r.validBytes, reason: r.reason }, 'truncated an invalid tail during recovery');
+        for (const later of all.slice(i + 1)) await deleteSegmentNow(later.segment, report);
+        break;
+      }
+      continue;
+    }
+    if (!indexesSane) {
+      await recoverSegment(segment);
+      report.rebuiltIndexes.push(segment.filePath);
+      p.env.logger.warn({ segment: segment.filePath }, 'rebuilt missing or damaged index files');
+    }
+    if (isLast) nextOffset = await loadActiveTail(p, segment, report);
+    else nextOffset = all[i + 1]!.segment.baseOffset;
+  }
+  return { segments: kept, nextOffset };
+}
+
+/** The active segment after a clean shutdown: indexes checked, tail read; recovered if either fails. */
+async function loadActiveTail(p: LoadLogParams, segment: LogSegment, report: LogRecoveryReport): Promise<bigint> {
+  try {
+    await segment.offsetIndex.verify();
+    await segment.timeIndex.verify();
+    return await loadTailState(segment);
+  } catch (err) {
+    const known = err instanceof SegmentTailInvalid || (err as { code?: string }).code === 'SAMSA_CORRUPT_INDEX';
+    if (!known) throw err;
+    p.env.logger.warn({ err, segment: segment.filePath }, 'active segment inconsistent after a clean shutdown; recovering it');
+    const r = await recoverSegment(segment);
+    report.recoveredSegments++;
+    if (r.truncatedBytes > 0) report.truncations.push({ segment: segment.filePath, bytes: r.truncatedBytes, reason: r.reason ?? 'invalid' });
+    return r.nextOffset;
+  }
+}
+
+async function deleteSegmentNow(segment: LogSegment, report: LogRecoveryReport): Promise<void> {
+  report.deletedSegments.push(segment.filePath);
+  await segment.release();
+  await segment.changeSuffix('', DELETED_FILE_SUFFIX);
+  await segment.deleteFiles();
+}

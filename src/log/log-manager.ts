@@ -1,0 +1,332 @@
+/**
+ * Kafka's LogManager for one data directory: finds and recovers every partition log at open,
+ * creates and deletes logs, applies topic configs, and runs the background work: retention on a
+ * schedule, checkpoints of recovery points and log start offsets, and the log cleaner.
+ *
+ * Layout (as Kafka's): `<dataDir>/<topic>-<partition>/` per partition, and in `<dataDir>` the
+ * files recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint
+ * and `.kafka_cleanshutdown`, written by close() only when every log was flushed, which lets the
+ * next open skip recovery.
+ */
+import { join } from 'node:path';
+import { type Clock, type TimerHandle, systemClock } from '../common/clock.js';
+import type { Disk } from '../storage/disk.js';
+import { unlinkIfExists, writeFileAtomically } from '../storage/disk-files.js';
+import { nodeDisk } from '../storage/node-disk.js';
+import { FileHandleCache } from './file-handle-cache.js';
+import {
+  CLEAN_SHUTDOWN_FILE,
+  DELETE_DIR_SUFFIX,
+  LOG_START_OFFSET_CHECKPOINT_FILE,
+  RECOVERY_POINT_CHECKPOINT_FILE,
+  deleteDirName,
+  parsePartitionDirName,
+  partitionDirName,
+} from './file-names.js';
+import type { IndexFile } from './index-file.js';
+import type { LogConfig } from './log-config.js';
+import { type LogRecoveryReport, loadLog } from './log-loader.js';
+import { type LogLogger, silentLogger } from './log-logger.js';
+import { LruBudget } from './lru-budget.js';
+import { CoalescingTask } from './coalescing-task.js';
+import { CheckpointFormatError, type OffsetCheckpoint, readOffsetCheckpoint, writeOffsetCheckpoint } from './offset-checkpoint-file.js';
+import { type LogEnv, PartitionLog } from './partition-log.js';
+import { LogSegment } from './log-segment.js';
+import { LogClosedError } from './log-errors.js';
+import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
+
+export interface LogManagerOptions {
+  dataDir: string;
+  /** The config of logs whose topic has none of its own (see configFor and createLog). */
+  defaults: LogConfig;
+  clock?: Clock;
+  disk?: Disk;
+  logger?: LogLogger;
+  /** Segment files open at once across all logs (default 1024). */
+  maxOpenFiles?: number;
+  /** Memory for index entries read back from files, across all logs (default 64 MiB). */
+  maxIndexMemoryBytes?: number;
+  /** log.retention.check.interval.ms (default 300000). */
+  retentionCheckIntervalMs?: number;
+  /** log.flush.offset.checkpoint.interval.ms (default 60000). */
+  checkpointIntervalMs?: number;
+  /** The config of a topic found on disk at open (the broker's topic configs); defaults otherwise. */
+  configFor?: (topic: string) => LogConfig | undefined;
+  /** Randomness (segment jitter, delete directory names); injectable for simulation. */
+  random?: () => number;
+  /** The most a batch may decompress to when the log decodes it (timestamp lookups, cleaning). Default 64 MiB. */
+  maxDecodeBytes?: number;
+  /** Logs loaded at once during open (default 16). */
+  recoveryConcurrency?: number;
+  /** The log cleaner (compaction); false to disable (log.cleaner.enable). */
+  cleaner?: LogCleanerOptions | false;
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+export class LogManager {
+  readonly dataDir: string;
+  private readonly disk: Disk;
+  private readonly clock: Clock;
+  private readonly logger: LogLogger;
+  private readonly env: LogEnv;
+  private readonly files: FileHandleCache;
+  private readonly logs = new Map<string, Map<number, PartitionLog>>();
+  private readonly topicConfigs = new Map<string, LogConfig>();
+  private readonly reports: LogRecoveryReport[] = [];
+  private readonly checkpointTask: CoalescingTask;
+  private readonly background = new Set<Promise<unknown>>();
+  private timers: TimerHandle[] = [];
+  private closed = false;
+  private cleaner: LogCleaner | null = null;
+  private deleteSeq = 0;
+
+  private constructor(private readonly opts: LogManagerOptions) {
+    this.dataDir = opts.dataDir;
+    this.disk = opts.disk ?? nodeDisk;
+    this.clock = opts.clock ?? systemClock;
+    this.logger = opts.logger ?? silentLogger;
+    this.files = new FileHandleCache(this.disk, opts.maxOpenFiles ?? 1024, (err, path) => this.logger.warn({ err, path }, 'closing a segment file failed'));
+    const memory: LruBudget<IndexFile> = new LruBudget<IndexFile>(opts.maxIndexMemoryBytes ?? 64 * 1024 * 1024, (index) => index.unload());
+    this.checkpointTask = new CoalescingTask(() => this.writeCheckpoints());
+    this.env = {
+      disk: this.disk,
+      memory,
+      files: this.files,
+      clock: this.clock,
+      maxDecodeBytes: opts.maxDecodeBytes ?? 64 * 1024 * 1024,
+      logger: this.logger,
+      random: opts.random ?? Math.random,
+      checkpointLogStartOffsets: () => this.checkpointTask.request(),
+      checkpointRecoveryPoints: () => this.checkpointTask.request(),
+    };
+  }
+
+  /** Opens the data directory, recovering every partition log in it, and starts background work. */
+  static async open(opts: LogManagerOptions): Promise<LogManager> {
+    const m = new LogManager(opts);
+    await m.load();
+    m.startBackgroundWork();
+    return m;
+  }
+
+  private async load(): Promise<void> {
+    const started = this.clock.now();
+    await this.disk.mkdir(this.dataDir);
+    const names = await this.disk.readdir(this.dataDir);
+    const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE);
+    const recoveryPoints = await this.readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE);
+    const logStarts = await this.readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE);
+    for (const name of names) if (name.endsWith(DELETE_DIR_SUFFIX)) this.track(this.disk.removeDir(join(this.dataDir, name)));
+    const dirs: { name: string; topic: string; partition: number }[] = [];
+    for (const name of names) {
+      const tp = parsePartitionDirName(name);
+      if (tp && (await this.disk.stat(join(this.dataDir, name)))?.isDirectory) dirs.push({ name, ...tp });
+    }
+    await forEachLimited(dirs, this.opts.recoveryConcurrency ?? 16, async (d) => {
+      const { log, report } = await loadLog({
+        env: this.env,
+        dir: join(this.dataDir, d.name),
+        topic: d.topic,
+        partition: d.partition,
+        config: this.configOf(d.topic),
+        hadCleanShutdown,
+        recoveryPoint: recoveryPoints.get(d.name),
+        logStartOffset: logStarts.get(d.name),
+      });
+      this.register(log);
+      if (report.recoveredSegments > 0 || report.truncations.length > 0 || report.rebuiltIndexes.length > 0) this.reports.push(report);
+    });
+    if (hadCleanShutdown) {
+      // From here on a crash must not be mistaken for a clean shutdown.
+      await this.disk.unlink(join(this.dataDir, CLEAN_SHUTDOWN_FILE));
+      await this.disk.syncDir(this.dataDir);
+    }
+    this.logger.info({ dataDir: this.dataDir, logs: dirs.length, hadCleanShutdown, recovered: this.reports.length, ms: this.clock.now() - started }, 'logs loaded');
+  }
+
+  private async readCheckpoint(file: string): Promise<OffsetCheckpoint> {
+    try {
+      return await readOffsetCheckpoint(this.disk, join(this.dataDir, file));
+    } catch (err) {
+      if (!(err instanceof CheckpointFormatError)) throw err;
+      this.logger.warn({ err, file }, 'ignoring an unreadable checkpoint file (logs are recovered from their start)');
+      return new Map();
+    }
+  }
+
+  private configOf(topic: string): LogConfig {
+    return this.topicConfigs.get(topic) ?? this.opts.configFor?.(topic) ?? this.opts.defaults;
+  }
+
+  private register(log: PartitionLog): void {
+    let byPartition = this.logs.get(log.topic);
+    if (!byPartition) this.logs.set(log.topic, (byPartition = new Map()));
+    byPartition.set(log.partition, log);
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch((err: unknown) => this.logger.warn({ err }, 'background storage task failed'));
+    this.background.add(tracked);
+    void tracked.finally(() => this.background.delete(tracked));
+  }
+
+  private startBackgroundWork(): void {
+    this.every(this.opts.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
+    this.every(this.opts.checkpointIntervalMs ?? 60_000, () => this.checkpoint());
+    if (this.opts.cleaner !== false) {
+      this.cleaner = new LogCleaner({ env: this.env, dataDir: this.dataDir, logs: () => this.allLogs(), ...(this.opts.cleaner ?? {}) });
+      this.cleaner.start();
+    }
+  }
+
+  /** Runs `fn` every `ms` on the injected clock, one run at a time. */
+  private every(ms: number, fn: () => Promise<unknown>): void {
+    const arm = () => {
+      const handle = this.clock.setTimeout(() => {
+        this.timers = this.timers.filter((t) => t !== handle);
+        if (this.closed) return;
+        this.track(fn().finally(() => !this.closed && arm()));
+      }, ms);
+      this.timers.push(handle);
+    };
+    arm();
+  }
+
+  getLog(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(topic)?.get(partition);
+  }
+
+  /** Every open log. */
+  *allLogs(): IterableIterator<PartitionLog> {
+    for (const byPartition of this.logs.values()) yield* byPartition.values();
+  }
+
+  get logCount(): number {
+    let n = 0;
+    for (const byPartition of this.logs.values()) n += byPartition.size;
+    return n;
+  }
+
+  /** What recovery found at open, for logs that needed any (also logged). */
+  get recoveryReports(): readonly LogRecoveryReport[] {
+    return this.reports;
+  }
+
+  /** Segment files open right now, across all logs. */
+  get openFileCount(): number {
+    return this.files.openCount;
+  }
+
+  get logCleaner(): LogCleaner | null {
+    return this.cleaner;
+  }
+
+  /** Creates the partition's log with `config` (the topic's), or returns the existing one. */
+  async createLog(topic: string, partition: number, config: LogConfig = this.configOf(topic)): Promise<PartitionLog> {
+    if (this.closed) throw new LogClosedError(this.dataDir);
+    if (!TOPIC_NAME.test(topic) || topic === '.' || topic === '..') throw new RangeError(`invalid topic name ${JSON.stringify(topic)}`);
+    if (!Number.isInteger(partition) || partition < 0 || partition > 0x7fffffff) throw new RangeError(`invalid partition ${partition}`);
+    this.topicConfigs.set(topic, config);
+    const existing = this.getLog(topic, partition);
+    if (existing) {
+      existing.updateConfig(config);
+      return existing;
+    }
+    const dir = join(this.dataDir, partitionDirName(topic, partition));
+    await this.disk.mkdir(dir);
+    await this.disk.syncDir(this.dataDir);
+    const again = this.getLog(topic, partition);
+    if (again) return again;
+    const seg = LogSegment.create(this.env, dir, 0n, { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes }, 0);
+    const log = new PartitionLog({ topic, partition, dir, config, env: this.env, segments: [seg], logStartOffset: 0n, logEndOffset: 0n });
+    this.register(log);
+    await seg.ensureFile();
+    return log;
+  }
+
+  /**
+   * Deletes the partition's log as Kafka does: closed, its directory renamed
+   * `<topic>-<partition>.<unique>-delete` (so a restart finishes the job), then removed.
+   */
+  async deleteLog(topic: string, partition: number): Promise<void> {
+    const log = this.getLog(topic, partition);
+    if (!log) return;
+    this.logs.get(topic)!.delete(partition);
+    if (this.logs.get(topic)!.size === 0) this.logs.delete(topic);
+    await log.close({ flush: false });
+    const unique = `${Math.floor(this.env.random() * 0x100000000).toString(16)}${(this.deleteSeq++).toString(16)}`;
+    const doomed = join(this.dataDir, deleteDirName(topic, partition, unique));
+    await this.disk.rename(log.dir, doomed);
+    await this.disk.syncDir(this.dataDir);
+    // A later log of the same name must not inherit this one's recovery point.
+    await this.checkpointTask.request();
+    this.track(this.disk.removeDir(doomed));
+  }
+
+  /** Applies a topic's new config to its logs and to logs created for it later. */
+  updateConfig(topic: string, config: LogConfig): void {
+    this.topicConfigs.set(topic, config);
+    for (const log of this.logs.get(topic)?.values() ?? []) log.updateConfig(config);
+  }
+
+  /** Applies retention to every log now (it also runs every retentionCheckIntervalMs). */
+  async runRetention(): Promise<number> {
+    let deleted = 0;
+    const now = this.clock.now();
+    for (const log of [...this.allLogs()]) {
+      try {
+        const r = await log.deleteOldSegments(now);
+        deleted += r.deleted.length;
+        for (const d of r.deleted) this.logger.info({ log: log.name, baseOffset: String(d.baseOffset), bytes: d.size, reason: d.reason }, 'deleted segment');
+      } catch (err) {
+        if (!log.isClosed) log.markOffline(err);
+      }
+    }
+    return deleted;
+  }
+
+  /** Writes the recovery point and log start offset checkpoints now. */
+  checkpoint(): Promise<void> {
+    return this.checkpointTask.request();
+  }
+
+  private async writeCheckpoints(): Promise<void> {
+    const logs = [...this.allLogs()];
+    await writeOffsetCheckpoint(this.disk, join(this.dataDir, RECOVERY_POINT_CHECKPOINT_FILE), logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })));
+    await writeOffsetCheckpoint(this.disk, join(this.dataDir, LOG_START_OFFSET_CHECKPOINT_FILE), logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset })));
+  }
+
+  /**
+   * Stops background work, closes every log (flushing it), writes the checkpoints and, if every
+   * log closed cleanly, the clean shutdown marker.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+    await this.cleaner?.stop();
+    let clean = true;
+    await forEachLimited([...this.allLogs()], 16, async (log) => {
+      if (!(await log.close())) clean = false;
+    });
+    await this.checkpointTask.idle();
+    await this.writeCheckpoints();
+    await this.cleaner?.writeCheckpoint();
+    await Promise.all([...this.background]);
+    if (clean) await writeFileAtomically(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.from('{"version":0,"brokerEpoch":-1}'));
+    else await unlinkIfExists(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_FILE));
+    await this.files.closeAll();
+    this.logger.info({ dataDir: this.dataDir, clean }, 'logs closed');
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

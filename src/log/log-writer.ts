@@ -1,0 +1,141 @@
+/**
+ * The write side of a partition log: appends are queued in call order (offsets and file positions
+ * were assigned synchronously) and one loop writes them, each run of queued appends to the same
+ * segment with one pwritev. When the durability policy asks for an fsync before the
+ * acknowledgement, the loop fsyncs after the write; appends that arrive while that fsync runs
+ * queue up and share the next write and the next fsync (group commit). Acknowledgements go out in
+ * queue order, so the acknowledged offsets are always a prefix of the log.
+ */
+import type { LogSegment } from './log-segment.js';
+
+export interface AppendResult {
+  baseOffset: bigint;
+  lastOffset: bigint;
+  /** The LogAppendTime given to the batches, or -1. */
+  logAppendTime: bigint;
+  logStartOffset: bigint;
+}
+
+export interface PendingAppend {
+  segment: LogSegment;
+  position: number;
+  buffer: Buffer;
+  /** The offset after this append's last record. */
+  nextOffset: bigint;
+  /** The largest batch max timestamp of this append and the last offset of the first batch with it. */
+  maxTimestamp: bigint;
+  offsetOfMaxTimestamp: bigint;
+  /** fsync before acknowledging (fsync-before-ack, or flush.messages reached with this append). */
+  syncBeforeAck: boolean;
+  result: AppendResult;
+  resolve: (r: AppendResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** What the writer needs from its log. */
+export interface WriterHost {
+  /** fsyncs `segment` and every segment rolled before it, so everything up to `upTo` is durable. */
+  syncThrough(segment: LogSegment, upTo: bigint): Promise<void>;
+  /** The appends in `group` are written (and synced if asked): acknowledge them, in order. */
+  acknowledge(group: readonly PendingAppend[]): void;
+  /** Called after a write that was not synced (flush.ms starts counting). */
+  wroteUnsynced(): void;
+  /** A rolled segment has no writes left in flight. */
+  sealedSegmentWritten(segment: LogSegment): void;
+  /** An I/O error: the log goes offline; the writer rejects what it still holds. */
+  failed(err: unknown): unknown;
+}
+
+/** Bounds one pwritev: Linux takes at most 1024 buffers per call. */
+const MAX_BUFFERS_PER_WRITE = 1024;
+
+export class LogWriter {
+  private queue: PendingAppend[] = [];
+  private head = 0;
+  private running = false;
+  private idleWaiters: (() => void)[] = [];
+  private error: unknown = undefined;
+
+  constructor(private readonly host: WriterHost) {}
+
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  enqueue(p: PendingAppend): void {
+    if (this.error !== undefined) {
+      p.reject(this.error);
+      return;
+    }
+    this.queue.push(p);
+    if (!this.running) void this.run();
+  }
+
+  /** Resolves once everything queued so far is written and acknowledged (or rejected). */
+  idle(): Promise<void> {
+    if (!this.running && this.queued === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queued > 0 && this.error === undefined) {
+        await this.writeGroup(this.takeGroup());
+      }
+    } finally {
+      this.running = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** The longest run of queued appends to the same segment, up to the pwritev limit. */
+  private takeGroup(): PendingAppend[] {
+    const first = this.queue[this.head]!;
+    let end = this.head + 1;
+    while (end < this.queue.length && end - this.head < MAX_BUFFERS_PER_WRITE && this.queue[end]!.segment === first.segment) end++;
+    const group = this.queue.slice(this.head, end);
+    this.head = end;
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return group;
+  }
+
+  private async writeGroup(group: PendingAppend[]): Promise<void> {
+    const segment = group[0]!.segment;
+    const last = group[group.length - 1]!;
+    try {
+      const bytes = last.position + last.buffer.length - group[0]!.position;
+      await segment.write(
+        group.map((p) => p.buffer),
+        group[0]!.position,
+        bytes,
+      );
+      segment.pendingWrites -= group.length;
+      if (group.some((p) => p.syncBeforeAck)) await this.host.syncThrough(segment, last.nextOffset);
+      else this.host.wroteUnsynced();
+    } catch (err) {
+      this.fail(err, group);
+      return;
+    }
+    this.host.acknowledge(group);
+    if (segment.pendingWrites === 0) this.host.sealedSegmentWritten(segment);
+  }
+
+  /** Rejects `group` and everything queued after it; later enqueues are rejected at once. */
+  fail(err: unknown, group: readonly PendingAppend[] = []): void {
+    const reported = this.error === undefined ? this.host.failed(err) : this.error;
+    this.error = reported;
+    const rest = this.queue.slice(this.head);
+    this.queue = [];
+    this.head = 0;
+    for (const p of [...group, ...rest]) p.reject(reported);
+  }
+}

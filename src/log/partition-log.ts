@@ -1,0 +1,550 @@
+/**
+ * One partition's log (Kafka's UnifiedLog + LocalLog for a single node): a list of segments in
+ * offset order, the last one active, with the offsets the broker reports.
+ *
+ * - logStartOffset: the first offset a reader may ask for (retention and DeleteRecords move it).
+ * - logEndOffset: the offset the next append gets; advanced synchronously in append, so appends
+ *   take offsets in call order even though they complete asynchronously.
+ * - highWatermark: the end of the acknowledged prefix: appends are acknowledged in order once
+ *   durable per the topic's policy (written; or fsynced for fsync-before-ack and flush.messages).
+ * - recoveryPoint: every segment below it is fsynced with complete indexes; after a crash only
+ *   segments from it on are scanned.
+ *
+ * Batches are opaque here (DESIGN.md principle 1): append patches base offsets, leader epoch and
+ * LogAppendTime in place and writes the caller's bytes; read returns whole batches as stored.
+ */
+import type { TimerHandle } from '../common/clock.js';
+import { NEVER, type LogConfig } from './log-config.js';
+import { InvalidAppendError, LogClosedError, LogOfflineError, LogTruncatingError, OffsetOutOfRangeError } from './log-errors.js';
+import type { LogLogger } from './log-logger.js';
+import { LogSegment, type SegmentEnv, type SegmentSettings } from './log-segment.js';
+import { type AppendResult, LogWriter, type PendingAppend, type WriterHost } from './log-writer.js';
+import { Mutex } from './mutex.js';
+import { readSegment } from './segment-read.js';
+import { type AppendSpan, patchAppendBatches, walkAppendBatches } from './append-batches.js';
+import { DELETED_FILE_SUFFIX } from './file-names.js';
+import { isNotFound } from '../storage/storage-error.js';
+import { maxTimestampOffset, offsetForTimestamp } from './log-timestamps.js';
+import { truncateTo } from './log-truncation.js';
+import { type RetentionResult, deleteOldSegments } from './log-retention.js';
+import type { TimestampOffset } from './time-index.js';
+
+export type { AppendResult } from './log-writer.js';
+
+export interface AppendOptions {
+  /** Stamped on every batch as its partitionLeaderEpoch. */
+  leaderEpoch?: number;
+  /** For message.timestamp.type=LogAppendTime: the time stamped on every batch. */
+  logAppendTime?: bigint;
+}
+
+export interface ReadOptions {
+  /** Return the first batch whole even when larger than maxBytes (KIP-74). Default false. */
+  minOneBatch?: boolean;
+  /** Only batches whose last offset is below this (default: the high watermark). */
+  maxOffset?: bigint;
+}
+
+export interface ReadResult {
+  /** Whole record batches as stored, in offset order. */
+  chunks: Buffer[];
+  bytes: number;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+}
+
+/** Called when the high watermark advances, with the new value (wakes long-poll fetches). */
+export type AppendListener = (highWatermark: bigint) => void;
+
+export interface LogEnv extends SegmentEnv {
+  logger: LogLogger;
+  random: () => number;
+  /** Persists every log's start offset (DeleteRecords waits for it). */
+  checkpointLogStartOffsets(): Promise<void>;
+  /** Persists every log's recovery point (after it moved backwards). */
+  checkpointRecoveryPoints(): Promise<void>;
+}
+
+export interface PartitionLogInit {
+  topic: string;
+  partition: number;
+  dir: string;
+  config: LogConfig;
+  env: LogEnv;
+  segments: LogSegment[];
+  logStartOffset: bigint;
+  logEndOffset: bigint;
+}
+
+/** Positions in a segment are int32, whatever segment.bytes says. */
+const MAX_SEGMENT_BYTES = 0x7fffffff;
+
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  private cfg: LogConfig;
+  private readonly env: LogEnv;
+  private segs: readonly LogSegment[];
+  private start: bigint;
+  private leo: bigint;
+  private hw: bigint;
+  private flushed: bigint;
+  private rp: bigint;
+  /** Offset up to which a flush.messages fsync has been asked for. */
+  private flushRequested: bigint;
+  private readonly writer: LogWriter;
+  /** Flushes of rolled segments, in roll order; never rejects (a failure takes the log offline). */
+  private finalizeChain: Promise<void> = Promise.resolve();
+  private flushTimer: TimerHandle | null = null;
+  private offline: LogOfflineError | null = null;
+  private state: 'open' | 'truncating' | 'closing' | 'closed' = 'open';
+  private readonly listeners = new Set<AppendListener>();
+  private readonly maintenance = new Mutex();
+  private readonly pendingDeletes = new Set<TimerHandle>();
+
+  constructor(init: PartitionLogInit) {
+    this.topic = init.topic;
+    this.partition = init.partition;
+    this.dir = init.dir;
+    this.cfg = init.config;
+    this.env = init.env;
+    if (init.segments.length === 0) throw new RangeError('a log needs at least one segment');
+    this.segs = init.segments;
+    this.start = init.logStartOffset;
+    this.leo = init.logEndOffset;
+    this.hw = init.logEndOffset;
+    this.flushed = init.logEndOffset;
+    this.flushRequested = init.logEndOffset;
+    this.rp = this.active.baseOffset;
+    this.writer = new LogWriter(this.writerHost());
+  }
+
+  get name(): string {
+    return `${this.topic}-${this.partition}`;
+  }
+
+  get logStartOffset(): bigint {
+    return this.start;
+  }
+
+  get logEndOffset(): bigint {
+    return this.leo;
+  }
+
+  get highWatermark(): bigint {
+    return this.hw;
+  }
+
+  /** Everything below it has been fsynced. */
+  get flushedOffset(): bigint {
+    return this.flushed;
+  }
+
+  get recoveryPoint(): bigint {
+    return this.rp;
+  }
+
+  get config(): LogConfig {
+    return this.cfg;
+  }
+
+  get segments(): readonly LogSegment[] {
+    return this.segs;
+  }
+
+  get active(): LogSegment {
+    return this.segs[this.segs.length - 1]!;
+  }
+
+  /** Bytes of all segments (DescribeLogDirs). */
+  get sizeInBytes(): number {
+    let n = 0;
+    for (const s of this.segs) n += s.size;
+    return n;
+  }
+
+  /** The error that took the log offline, or null. */
+  get offlineError(): LogOfflineError | null {
+    return this.offline;
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.cfg = config;
+  }
+
+  /** Listens for high watermark advances; returns the function that stops listening. */
+  onAppend(listener: AppendListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Appends one or more validated v2 batches (the bytes are patched in place and written as
+   * they are: the caller must not reuse the buffer). Offsets are assigned now, in call order;
+   * the promise resolves once the append is durable per the policy.
+   */
+  append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
+    const refused = this.appendRefusal();
+    if (refused) return Promise.reject(refused);
+    let spans: AppendSpan[];
+    try {
+      spans = walkAppendBatches(batches);
+    } catch (err) {
+      return Promise.reject(err instanceof InvalidAppendError ? err : new InvalidAppendError(`not whole v2 batches: ${(err as Error).message}`, { cause: err }));
+    }
+    const baseOffset = this.leo;
+    const { lastOffset, maxTimestamp, offsetOfMaxTimestamp } = patchAppendBatches(batches, spans, baseOffset, opts);
+    this.maybeRoll(batches.length, lastOffset, maxTimestamp);
+    const segment = this.active;
+    const position = segment.size;
+    for (const s of spans) segment.assign(s.size, s.lastOffset, s.maxTimestamp);
+    segment.pendingWrites++;
+    const nextOffset = lastOffset + 1n;
+    this.leo = nextOffset;
+    const syncBeforeAck = this.cfg.fsyncBeforeAck || this.flushMessagesReached(nextOffset);
+    return new Promise<AppendResult>((resolve, reject) => {
+      const result: AppendResult = { baseOffset, lastOffset, logAppendTime: opts.logAppendTime ?? -1n, logStartOffset: this.start };
+      const pending: PendingAppend = { segment, position, buffer: batches, nextOffset, maxTimestamp, offsetOfMaxTimestamp, syncBeforeAck, result, resolve, reject };
+      this.writer.enqueue(pending);
+    });
+  }
+
+  private appendRefusal(): Error | undefined {
+    if (this.offline) return this.offline;
+    if (this.state === 'truncating') return new LogTruncatingError(this.name);
+    if (this.state !== 'open') return new LogClosedError(this.name);
+    return undefined;
+  }
+
+  /** flush.messages: whether this append brings the unflushed messages to the limit (Kafka counts offsets). */
+  private flushMessagesReached(nextOffset: bigint): boolean {
+    const limit = this.cfg.flushMessages;
+    if (limit >= NEVER || nextOffset - this.flushRequested < BigInt(limit)) return false;
+    this.flushRequested = nextOffset;
+    return true;
+  }
+
+  /** Kafka's shouldRoll: size, time, a full index, or an offset the active segment cannot index. */
+  private maybeRoll(bytes: number, lastOffset: bigint, maxTimestamp: bigint): void {
+    const seg = this.active;
+    if (seg.size === 0) return;
+    const maxBytes = Math.min(this.cfg.segmentBytes, MAX_SEGMENT_BYTES);
+    const roll =
+      seg.size + bytes > maxBytes ||
+      seg.timeToRoll(this.env.clock.now(), this.cfg.segmentMs) ||
+      seg.offsetIndex.isFull() ||
+      seg.timeIndex.isFull() ||
+      !seg.canHoldOffset(lastOffset);
+    if (!roll) return;
+    this.env.logger.debug({ log: this.name, base: this.leo, size: seg.size, maxTimestamp: String(maxTimestamp) }, 'rolling segment');
+    this.roll();
+  }
+
+  /** Starts a new active segment at the log end offset; the old one is flushed in the background. */
+  roll(): LogSegment {
+    const old = this.active;
+    if (old.size === 0) return old;
+    old.onBecomeInactive();
+    old.sealed = true;
+    old.nextSegmentBase = this.leo;
+    const seg = LogSegment.create(this.env, this.dir, this.leo, this.segmentSettings(), this.rollJitter());
+    this.segs = [...this.segs, seg];
+    if (old.pendingWrites === 0) this.onSealedWritten(old);
+    return seg;
+  }
+
+  segmentSettings(): SegmentSettings {
+    return { indexIntervalBytes: this.cfg.indexIntervalBytes, maxIndexSize: this.cfg.segmentIndexBytes };
+  }
+
+  /** segment.jitter.ms: a random amount, below segment.ms, taken off this segment's roll time. */
+  rollJitter(): number {
+    const bound = Math.min(this.cfg.segmentJitterMs, this.cfg.segmentMs);
+    return bound > 0 ? Math.floor(this.env.random() * bound) : 0;
+  }
+
+  private onSealedWritten(seg: LogSegment): void {
+    if (!seg.sealed || seg.pendingWrites !== 0) return;
+    this.finalizeChain = this.finalizeChain.then(async () => {
+      if (this.offline) return;
+      try {
+        await seg.flush(true);
+        const next = seg.nextSegmentBase ?? seg.baseOffset;
+        if (next > this.rp) this.rp = next;
+      } catch (err) {
+        this.fail(err);
+      }
+    });
+  }
+
+  private writerHost(): WriterHost {
+    return {
+      syncThrough: (segment, upTo) => this.syncThrough(segment, upTo),
+      acknowledge: (group) => this.acknowledge(group),
+      wroteUnsynced: () => this.scheduleTimedFlush(),
+      sealedSegmentWritten: (segment) => this.onSealedWritten(segment),
+      failed: (err) => this.goOffline(err),
+    };
+  }
+
+  private async syncThrough(segment: LogSegment, upTo: bigint): Promise<void> {
+    await Promise.all([segment.sync(), this.finalizeChain]);
+    if (this.offline) throw this.offline;
+    if (upTo > this.flushed) this.flushed = upTo;
+  }
+
+  private acknowledge(group: readonly PendingAppend[]): void {
+    for (const p of group) {
+      if (p.nextOffset > this.hw) this.hw = p.nextOffset;
+      p.segment.noteAcknowledged(p.maxTimestamp, p.offsetOfMaxTimestamp);
+      p.result.logStartOffset = this.start;
+      p.resolve(p.result);
+    }
+    for (const l of this.listeners) {
+      try {
+        l(this.hw);
+      } catch (err) {
+        this.env.logger.error({ err, log: this.name }, 'append listener threw');
+      }
+    }
+  }
+
+  /** flush.ms: fsync once the oldest unflushed write is this old. */
+  private scheduleTimedFlush(): void {
+    if (this.flushTimer || this.cfg.flushMs >= NEVER) return;
+    this.flushTimer = this.env.clock.setTimeout(() => {
+      this.flushTimer = null;
+      this.flush().catch(() => {});
+    }, this.cfg.flushMs);
+  }
+
+  /** fsyncs everything appended so far; resolves when it is durable. */
+  async flush(): Promise<void> {
+    await this.writer.idle();
+    if (this.offline) throw this.offline;
+    const upTo = this.leo;
+    if (upTo <= this.flushed) return;
+    if (upTo > this.flushRequested) this.flushRequested = upTo;
+    try {
+      await this.syncThrough(this.active, upTo);
+    } catch (err) {
+      throw this.fail(err);
+    }
+  }
+
+  /** Takes the log offline (once) and rejects queued appends; returns the error to report. */
+  private fail(err: unknown): LogOfflineError {
+    this.writer.fail(err);
+    return this.offline!;
+  }
+
+  private goOffline(err: unknown): LogOfflineError {
+    if (this.offline) return this.offline;
+    this.offline = err instanceof LogOfflineError ? err : new LogOfflineError(this.name, { cause: err });
+    this.env.logger.error({ err, log: this.name, highWatermark: String(this.hw) }, 'log offline after an I/O error; appends refused until reopened');
+    // Nothing past the acknowledged prefix counts any more; recovery will truncate it on reopen.
+    this.leo = this.hw;
+    for (const s of this.segs) s.size = s.writtenSize;
+    return this.offline;
+  }
+
+  /**
+   * Whole batches from `offset`, up to `maxBytes` (the first batch whole when minOneBatch).
+   * Throws OffsetOutOfRangeError below the log start offset or beyond the log end offset.
+   */
+  async read(offset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.readOnce(offset, maxBytes, opts);
+      } catch (err) {
+        // A segment deleted (and its files moved) while we read it: read again from the new list.
+        if (attempt === 0 && isNotFound(err)) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async readOnce(offset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
+    if (offset < this.start || offset > this.leo) throw new OffsetOutOfRangeError(offset, this.start, this.leo, `log ${this.name}`);
+    const segs = this.segs;
+    const maxOffset = opts.maxOffset !== undefined && opts.maxOffset < this.hw ? opts.maxOffset : this.hw;
+    const out: ReadResult = { chunks: [], bytes: 0, highWatermark: this.hw, logStartOffset: this.start };
+    if (offset >= maxOffset || maxBytes < 0) return out;
+    for (let i = floorSegment(segs, offset); i < segs.length; i++) {
+      const r = await readSegment(segs[i]!, offset, { maxBytes: maxBytes - out.bytes, maxOffset, minOneBatch: (opts.minOneBatch ?? false) && out.bytes === 0 });
+      for (const c of r.chunks) out.chunks.push(c);
+      out.bytes += r.bytes;
+      if (r.limited || out.bytes >= maxBytes) break;
+    }
+    return out;
+  }
+
+  /** The first acknowledged record with a timestamp at or after `timestamp` (ListOffsets by time). */
+  offsetForTimestamp(timestamp: bigint): Promise<TimestampOffset | undefined> {
+    return offsetForTimestamp(this, timestamp);
+  }
+
+  /** The acknowledged record with the largest timestamp, the first one on ties (ListOffsets MAX_TIMESTAMP). */
+  maxTimestampOffset(): Promise<TimestampOffset | undefined> {
+    return maxTimestampOffset(this);
+  }
+
+  /** Removes every offset at or above `offset` (replication); resolves with the new log end offset. */
+  truncateTo(offset: bigint): Promise<bigint> {
+    return truncateTo(this, offset);
+  }
+
+  /** Applies retention now (the LogManager runs it on a schedule). */
+  deleteOldSegments(now = this.env.clock.now()): Promise<RetentionResult> {
+    return deleteOldSegments(this, now);
+  }
+
+  /** Takes the log offline after an I/O error found outside the append path (maintenance). */
+  markOffline(err: unknown): LogOfflineError {
+    return this.fail(err);
+  }
+
+  /** Runs `fn` exclusively with the log's other maintenance (retention, cleaning, truncation). */
+  withMaintenance<T>(fn: () => Promise<T>): Promise<T> {
+    return this.maintenance.run(fn);
+  }
+
+  /**
+   * Retires segments (retention, truncation, cleaning): renames their files `.deleted` (a restart
+   * finishes the deletion), then swaps them out of the list for `replacement` (built after the
+   * renames, as it may reuse a base offset), and deletes the files after file.delete.delay.ms so
+   * reads already under way can finish.
+   */
+  async retireSegments(old: readonly LogSegment[], replacement?: () => Promise<LogSegment>): Promise<void> {
+    if (old.length === 0 && !replacement) return;
+    for (const s of old) {
+      s.deleted = true;
+      await s.changeSuffix('', DELETED_FILE_SUFFIX);
+    }
+    const added = replacement ? await replacement() : undefined;
+    const gone = new Set(old);
+    const kept = this.segs.filter((s) => !gone.has(s));
+    if (added) {
+      kept.push(added);
+      kept.sort((a, b) => (a.baseOffset < b.baseOffset ? -1 : a.baseOffset > b.baseOffset ? 1 : 0));
+    }
+    if (kept.length === 0) throw new RangeError('retiring every segment needs a replacement');
+    this.segs = kept;
+    if (old.length > 0) this.scheduleFileDeletion(old);
+  }
+
+  private scheduleFileDeletion(old: readonly LogSegment[]): void {
+    const handle = this.env.clock.setTimeout(() => {
+      this.pendingDeletes.delete(handle);
+      void this.deleteSegmentFiles(old);
+    }, this.cfg.fileDeleteDelayMs);
+    this.pendingDeletes.add(handle);
+  }
+
+  private async deleteSegmentFiles(old: readonly LogSegment[]): Promise<void> {
+    for (const s of old) {
+      try {
+        await s.deleteFiles();
+        await s.release();
+      } catch (err) {
+        this.env.logger.warn({ err, segment: s.filePath }, 'could not delete a retired segment (removed at next start)');
+      }
+    }
+  }
+
+  /** Moves the log start offset forward (DeleteRecords); persisted before this resolves. */
+  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    if (offset > this.hw || offset < 0n) throw new OffsetOutOfRangeError(offset, this.start, this.hw, `the deletable range of ${this.name}`);
+    if (offset > this.start) {
+      this.start = offset;
+      await this.env.checkpointLogStartOffsets();
+    }
+    return this.start;
+  }
+
+  /** Raises the log start offset to the first segment's base once retention removed segments below it. */
+  advanceStartToFirstSegment(): void {
+    const first = this.segs[0]!.baseOffset;
+    if (first > this.start) this.start = first;
+  }
+
+  /** Sets the recovery point lower (truncation) and persists it. */
+  async lowerRecoveryPoint(offset: bigint): Promise<void> {
+    if (offset >= this.rp) return;
+    this.rp = offset;
+    await this.env.checkpointRecoveryPoints();
+  }
+
+  /** @internal for truncation: replaces the whole state after the segments were cut. */
+  resetEnd(segments: readonly LogSegment[], logEndOffset: bigint, logStartOffset: bigint): void {
+    this.segs = segments;
+    this.leo = logEndOffset;
+    if (this.hw > logEndOffset) this.hw = logEndOffset;
+    if (this.flushed > logEndOffset) this.flushed = logEndOffset;
+    this.flushRequested = logEndOffset;
+    this.start = logStartOffset;
+  }
+
+  /** @internal truncation blocks appends while it runs. */
+  async beginTruncation(): Promise<void> {
+    if (this.state !== 'open') throw this.appendRefusal() ?? new LogClosedError(this.name);
+    this.state = 'truncating';
+    await this.writer.idle();
+    await this.finalizeChain;
+  }
+
+  /** @internal */
+  endTruncation(): void {
+    if (this.state === 'truncating') this.state = 'open';
+  }
+
+  /**
+   * Stops appends, waits for queued ones, flushes everything with indexes, and releases files.
+   * Returns false when the log was offline (its state on disk needs recovery at next open).
+   */
+  async close(opts: { flush?: boolean } = {}): Promise<boolean> {
+    if (this.state === 'closed') return this.offline === null;
+    this.state = 'closing';
+    await this.writer.idle();
+    await this.maintenance.run(async () => {});
+    this.flushTimer?.cancel();
+    this.flushTimer = null;
+    for (const h of this.pendingDeletes) h.cancel();
+    this.pendingDeletes.clear();
+    let clean = this.offline === null;
+    if (clean && opts.flush !== false) {
+      try {
+        await this.flush();
+        await this.finalizeChain;
+        await this.active.flush(true);
+        this.rp = this.leo;
+      } catch (err) {
+        this.goOffline(err);
+        clean = false;
+      }
+    }
+    await Promise.all(this.segs.map((s) => s.release()));
+    this.state = 'closed';
+    return clean && this.offline === null;
+  }
+}
+
+/** The index of the last segment whose base offset is at or below `offset` (0 if none is). */
+export function floorSegment(segs: readonly LogSegment[], offset: bigint): number {
+  let lo = 0;
+  let hi = segs.length - 1;
+  let found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segs[mid]!.baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}

@@ -1,0 +1,167 @@
+/**
+ * Reading a segment: whole batches from an offset up to a byte limit (Kafka's LogSegment.read
+ * with translateOffset), the batch holding an offset, and the first record at or after a
+ * timestamp. Reads start at the offset index's entry for the target and skip batches below it
+ * by their headers alone; only batches that are returned are read in full, in one read call.
+ */
+import type { DiskFile } from '../storage/disk.js';
+import { readFully } from '../storage/disk-files.js';
+import { TRUNCATED, batchSizeAt } from '../protocol/records/batch-frame.js';
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
+import { InvalidBatchError } from '../protocol/records/invalid-batch-error.js';
+import { decodeRecordBatch } from '../protocol/records/record-batch.js';
+import { baseOffsetAt, lastOffsetAt, maxTimestampAt } from './batch-fields.js';
+import { CorruptSegmentError } from './log-errors.js';
+import type { LogSegment } from './log-segment.js';
+import { scanBatches } from './segment-scan.js';
+import type { TimestampOffset } from './time-index.js';
+
+export interface SegmentReadLimits {
+  maxBytes: number;
+  /** Batches whose last offset is at or beyond this are not returned (the high watermark). */
+  maxOffset: bigint;
+  /** Return the first batch even when it is larger than maxBytes (KIP-74). */
+  minOneBatch: boolean;
+}
+
+export interface SegmentRead {
+  chunks: Buffer[];
+  bytes: number;
+  /** True when a limit stopped the read; false when the segment's written bytes ran out. */
+  limited: boolean;
+}
+
+interface BatchHead {
+  position: number;
+  size: number;
+  lastOffset: bigint;
+}
+
+/** Whole batches of `segment` holding offsets from `startOffset` on, within `limits`. */
+export async function readSegment(segment: LogSegment, startOffset: bigint, limits: SegmentReadLimits): Promise<SegmentRead> {
+  const end = segment.writtenSize;
+  const from = await segment.offsetIndex.lookup(startOffset);
+  const interval = segment.settings.indexIntervalBytes;
+  return segment.files.use(segment, (file) => collectBatches(segment, file, from.position, end, startOffset, limits, interval));
+}
+
+async function collectBatches(segment: LogSegment, file: DiskFile, start: number, end: number, startOffset: bigint, limits: SegmentReadLimits, interval: number): Promise<SegmentRead> {
+  const out: SegmentRead = { chunks: [], bytes: 0, limited: false };
+  let pos = start;
+  let minWindow = RECORD_BATCH_OVERHEAD;
+  while (pos < end) {
+    // Before the first returned batch the index entry may be up to an interval (and a batch) behind.
+    const room = out.bytes === 0 ? limits.maxBytes + interval : limits.maxBytes - out.bytes;
+    const window = Math.min(end - pos, Math.max(minWindow, room + RECORD_BATCH_OVERHEAD));
+    const buf = await readFully(file, pos, window);
+    if (buf.length < window) throw new CorruptSegmentError(segment.filePath, pos + buf.length, `file ends before its written size ${end}`);
+    const step = walkForRead(segment, buf, pos, startOffset, limits, out);
+    if (step.done) return out;
+    if (step.consumed === 0 && step.needed <= buf.length) throw new CorruptSegmentError(segment.filePath, pos, 'no progress reading batches');
+    pos += step.consumed;
+    minWindow = step.needed;
+  }
+  return out;
+}
+
+/** Walks one window: skips batches below startOffset, collects the ones that fit. */
+function walkForRead(segment: LogSegment, buf: Buffer, filePos: number, startOffset: bigint, limits: SegmentReadLimits, out: SegmentRead): { consumed: number; done: boolean; needed: number } {
+  let local = 0;
+  let first = -1;
+  const flush = () => {
+    if (first >= 0 && local > first) out.chunks.push(buf.subarray(first, local));
+  };
+  while (buf.length - local >= RECORD_BATCH_OVERHEAD) {
+    const head = headAt(segment, buf, local, filePos);
+    if (head.lastOffset < startOffset) {
+      // Skipped by its header alone, even when its body lies beyond this window.
+      local += head.size;
+      continue;
+    }
+    const fits = out.bytes + head.size <= limits.maxBytes || (out.bytes === 0 && limits.minOneBatch);
+    if (head.lastOffset >= limits.maxOffset || !fits) {
+      flush();
+      out.limited = true;
+      return { consumed: local, done: true, needed: 0 };
+    }
+    if (local + head.size > buf.length) {
+      flush();
+      return { consumed: local, done: false, needed: head.size };
+    }
+    if (first < 0) first = local;
+    out.bytes += head.size;
+    local += head.size;
+  }
+  flush();
+  return { consumed: local, done: false, needed: RECORD_BATCH_OVERHEAD };
+}
+
+function headAt(segment: LogSegment, buf: Buffer, local: number, filePos: number): BatchHead {
+  let size: number;
+  try {
+    size = batchSizeAt(buf, local, buf.length);
+    if (size === TRUNCATED) size = LOG_OVERHEAD + buf.readInt32BE(local + 8);
+  } catch (err) {
+    if (err instanceof InvalidBatchError) throw new CorruptSegmentError(segment.filePath, filePos + local, err.message, { cause: err });
+    throw err;
+  }
+  return { position: filePos + local, size, lastOffset: lastOffsetAt(buf, local) };
+}
+
+export interface FoundBatch {
+  position: number;
+  size: number;
+  baseOffset: bigint;
+  lastOffset: bigint;
+  maxTimestamp: bigint;
+}
+
+/** The first batch whose last offset is at or above `offset` (Kafka's translateOffset), if any. */
+export async function findBatch(segment: LogSegment, offset: bigint, end = segment.writtenSize): Promise<FoundBatch | undefined> {
+  const from = await segment.offsetIndex.lookup(offset);
+  let found: FoundBatch | undefined;
+  await segment.files.use(segment, (file) =>
+    scanBatches(file, from.position, end, (buf, pos, size, filePosition) => {
+      if (lastOffsetAt(buf, pos) < offset) return;
+      found = { position: filePosition, size, baseOffset: baseOffsetAt(buf, pos), lastOffset: lastOffsetAt(buf, pos), maxTimestamp: maxTimestampAt(buf, pos) };
+      return 'stop';
+    }),
+  );
+  return found;
+}
+
+/**
+ * Kafka's LogSegment.findOffsetByTimestamp: the first record at or after `startingOffset` whose
+ * timestamp is at least `timestamp`. Batches are skipped by their max timestamp; only a batch
+ * that may hold the record is decoded.
+ */
+export async function findOffsetByTimestamp(segment: LogSegment, timestamp: bigint, startingOffset: bigint): Promise<TimestampOffset | undefined> {
+  const hint = await segment.timeIndex.lookup(timestamp);
+  const from = await segment.offsetIndex.lookup(hint.offset > startingOffset ? hint.offset : startingOffset);
+  let position = from.position;
+  const end = segment.writtenSize;
+  while (position < end) {
+    let candidate: { bytes: Buffer; next: number } | undefined;
+    await segment.files.use(segment, (file) =>
+      scanBatches(file, position, end, (buf, pos, size, filePosition) => {
+        if (maxTimestampAt(buf, pos) < timestamp || lastOffsetAt(buf, pos) < startingOffset) return;
+        candidate = { bytes: Buffer.from(buf.subarray(pos, pos + size)), next: filePosition + size };
+        return 'stop';
+      }),
+    );
+    if (!candidate) return undefined;
+    const found = await firstRecordAtOrAfter(candidate.bytes, timestamp, startingOffset, segment.segmentEnv.maxDecodeBytes);
+    if (found) return found;
+    position = candidate.next;
+  }
+  return undefined;
+}
+
+/** The first record of one batch with a timestamp >= `timestamp` and offset >= `startingOffset`. */
+export async function firstRecordAtOrAfter(batch: Buffer, timestamp: bigint, startingOffset: bigint, maxDecodeBytes: number): Promise<TimestampOffset | undefined> {
+  const decoded = await decodeRecordBatch(batch, 0, { maxUncompressedBytes: maxDecodeBytes, verifyCrc: false });
+  for (const r of decoded.records) {
+    if (r.timestamp >= timestamp && r.offset >= startingOffset) return { timestamp: r.timestamp, offset: r.offset };
+  }
+  return undefined;
+}

@@ -1,0 +1,120 @@
+/**
+ * Rebuilding a segment's state from its `.log` file.
+ *
+ * `recoverSegment` is Kafka's LogSegment.recover: every batch is checked (framing, magic, CRC-32C,
+ * offsets increasing and within the segment's relative range), the indexes are rebuilt from
+ * scratch, and the file is truncated at the first batch that fails, which is how a torn or
+ * corrupt tail left by a crash goes away. `loadTailState` is the cheap path after a clean
+ * shutdown: trust the indexes and read only from the last index entry to the end of the file.
+ */
+import { readFully } from '../storage/disk-files.js';
+import { RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
+import { baseOffsetAt, lastOffsetAt, maxTimestampAt } from './batch-fields.js';
+import type { LogSegment } from './log-segment.js';
+import { scanBatches } from './segment-scan.js';
+import { NO_TIMESTAMP } from './time-index.js';
+
+export interface SegmentRecovery {
+  /** Bytes of whole valid batches kept. */
+  validBytes: number;
+  /** Bytes removed from the end of the file. */
+  truncatedBytes: number;
+  /** The offset after the last valid batch (the base offset when none). */
+  nextOffset: bigint;
+  /** Why the bytes after validBytes were invalid, when some were. */
+  reason?: string;
+}
+
+function resetTailState(segment: LogSegment): void {
+  segment.maxTimestampSoFar = NO_TIMESTAMP;
+  segment.offsetOfMaxTimestampSoFar = segment.baseOffset;
+  segment.rollingBasedTimestamp = undefined;
+  segment.bytesSinceLastIndexEntry = 0;
+}
+
+/** Checks every batch, rebuilds both indexes, truncates an invalid tail, and makes it all durable. */
+export async function recoverSegment(segment: LogSegment): Promise<SegmentRecovery> {
+  await segment.offsetIndex.reset();
+  await segment.timeIndex.reset();
+  resetTailState(segment);
+  const fileSize = await segment.files.use(segment, (f) => f.size());
+  segment.size = 0;
+  segment.writtenSize = fileSize;
+  let next = segment.baseOffset;
+  const scan = await segment.files.use(segment, (file) =>
+    scanBatches(
+      file,
+      0,
+      fileSize,
+      (buf, pos, size, filePosition) => {
+        const base = baseOffsetAt(buf, pos);
+        const last = lastOffsetAt(buf, pos);
+        if (base < next) return `batch offset ${base} is not above the previous batch's last offset ${next - 1n}`;
+        if (last < base || !segment.canHoldOffset(last)) return `batch offsets ${base}..${last} do not fit segment ${segment.baseOffset}`;
+        segment.size = filePosition;
+        segment.assign(size, last, maxTimestampAt(buf, pos));
+        next = last + 1n;
+      },
+      { verifyCrc: true },
+    ),
+  );
+  const truncatedBytes = fileSize - scan.validEnd;
+  if (truncatedBytes > 0) await segment.truncateFile(scan.validEnd);
+  else await segment.sync();
+  segment.size = scan.validEnd;
+  segment.writtenSize = scan.validEnd;
+  // As Kafka's recover: the last time index entry carries the segment's largest timestamp.
+  segment.onBecomeInactive();
+  segment.acknowledgedMax = { timestamp: segment.maxTimestampSoFar!, offset: segment.offsetOfMaxTimestampSoFar! };
+  await segment.flush(true);
+  const result: SegmentRecovery = { validBytes: scan.validEnd, truncatedBytes, nextOffset: next };
+  if (scan.invalid !== undefined) result.reason = scan.invalid;
+  return result;
+}
+
+/**
+ * The state an active segment needs to take appends (next offset, largest timestamp, first
+ * timestamp), read from the last index entries and the batches after them. Throws
+ * SegmentTailInvalid when those batches do not frame, so the caller can recover the segment.
+ */
+export async function loadTailState(segment: LogSegment): Promise<bigint> {
+  const lastIndexed = await segment.offsetIndex.lastEntry();
+  const lastTime = await segment.timeIndex.lastEntry();
+  const fromTime = await segment.offsetIndex.lookup(lastTime.offset);
+  const start = Math.min(lastIndexed.position, fromTime.position);
+  segment.maxTimestampSoFar = lastTime.timestamp;
+  segment.offsetOfMaxTimestampSoFar = lastTime.offset;
+  let next = segment.baseOffset;
+  const end = segment.writtenSize;
+  const scan = await segment.files.use(segment, (file) =>
+    scanBatches(file, start, end, (buf, pos) => {
+      const last = lastOffsetAt(buf, pos);
+      const ts = maxTimestampAt(buf, pos);
+      if (ts > segment.maxTimestampSoFar!) {
+        segment.maxTimestampSoFar = ts;
+        segment.offsetOfMaxTimestampSoFar = last;
+      }
+      if (last + 1n > next) next = last + 1n;
+    }),
+  );
+  if (scan.invalid !== undefined || scan.validEnd !== end) throw new SegmentTailInvalid(segment.filePath, scan.invalid ?? 'short');
+  segment.bytesSinceLastIndexEntry = end - lastIndexed.position;
+  segment.acknowledgedMax = { timestamp: segment.maxTimestampSoFar, offset: segment.offsetOfMaxTimestampSoFar! };
+  segment.rollingBasedTimestamp = end > 0 ? await firstBatchTimestamp(segment) : undefined;
+  return next;
+}
+
+async function firstBatchTimestamp(segment: LogSegment): Promise<bigint | undefined> {
+  const head = await segment.files.use(segment, (file) => readFully(file, 0, RECORD_BATCH_OVERHEAD));
+  return head.length === RECORD_BATCH_OVERHEAD ? maxTimestampAt(head, 0) : undefined;
+}
+
+/** The tail of a segment that should be intact (clean shutdown) is not. */
+export class SegmentTailInvalid extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: invalid tail (${reason})`);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The storage interfaces (DESIGN.md principle 4): everything in src/log reads and writes files
+ * only through a Disk, so tests and the simulator can substitute an in-memory disk that models
+ * power loss (MemoryDisk) or one that injects faults (FaultyDisk). NodeDisk is the real one.
+ *
+ * Writes are positional (pwrite): a log appends by writing at the end it tracks itself, which
+ * keeps a torn or failed write from moving any file pointer and lets tests cut writes exactly.
+ * Every failure is a StorageIoError.
+ */
+
+/**
+ * - `read`: an existing file, read only.
+ * - `readwrite`: an existing file, read and write.
+ * - `create`: a new file (EEXIST if present), read and write.
+ * - `overwrite`: created if missing, emptied if present, read and write (temporary files).
+ * - `open-or-create`: created if missing, kept if present, read and write (index files).
+ */
+export type OpenMode = 'read' | 'readwrite' | 'create' | 'overwrite' | 'open-or-create';
+
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  isDirectory: boolean;
+  isFile: boolean;
+}
+
+/** An open file. Not named `File` to avoid shadowing the global File class of Node 20. */
+export interface DiskFile {
+  readonly path: string;
+  /** Reads up to `length` bytes at `position` into `buffer[offset..]`; fewer at the end of the file. */
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
+  /** Writes all of `buffers` back to back from `position` (one pwritev where possible). */
+  write(buffers: readonly Buffer[], position: number): Promise<void>;
+  /** Makes the data and size durable (fdatasync). */
+  sync(): Promise<void>;
+  truncate(size: number): Promise<void>;
+  size(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface Disk {
+  open(path: string, mode: OpenMode): Promise<DiskFile>;
+  /** Creates the directory and its missing parents; nothing if it exists. */
+  mkdir(path: string): Promise<void>;
+  /** Names in the directory, unsorted. */
+  readdir(path: string): Promise<string[]>;
+  /** undefined when nothing is at `path`. */
+  stat(path: string): Promise<FileStat | undefined>;
+  /** Atomically replaces `to` (file or empty directory) with `from`. */
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** Removes a directory and everything under it; nothing if it does not exist. */
+  removeDir(path: string): Promise<void>;
+  /** Makes the directory's entries (created, renamed, removed names) durable. */
+  syncDir(path: string): Promise<void>;
+}

@@ -1,0 +1,123 @@
+/** The Disk on node:fs: callback APIs wrapped once (no FileHandle objects on the hot path). */
+import * as fs from 'node:fs';
+import type { Disk, DiskFile, FileStat, OpenMode } from './disk.js';
+import { StorageIoError, type StorageOp, isNotFound } from './storage-error.js';
+
+const FLAGS: Record<OpenMode, number> = {
+  read: fs.constants.O_RDONLY,
+  readwrite: fs.constants.O_RDWR,
+  create: fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL,
+  overwrite: fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC,
+  'open-or-create': fs.constants.O_RDWR | fs.constants.O_CREAT,
+};
+
+function call<T>(op: StorageOp, path: string, fn: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    fn((err, v) => (err ? reject(StorageIoError.from(op, path, err)) : resolve(v)));
+  });
+}
+
+class NodeFile implements DiskFile {
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly fd: number,
+  ) {}
+
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return call<number>('read', this.path, (cb) => fs.read(this.fd, buffer, offset, length, position, cb));
+  }
+
+  async write(buffers: readonly Buffer[], position: number): Promise<void> {
+    let pending = buffers.filter((b) => b.length > 0);
+    let pos = position;
+    // pwritev may write less than asked (signals, some file systems): continue where it stopped.
+    while (pending.length > 0) {
+      const written =
+        pending.length === 1
+          ? await call<number>('write', this.path, (cb) => fs.write(this.fd, pending[0]!, 0, pending[0]!.length, pos, cb))
+          : await call<number>('write', this.path, (cb) => fs.writev(this.fd, pending as Buffer[], pos, cb));
+      if (written <= 0) throw new StorageIoError('write', this.path, 'EIO', 'no progress');
+      pos += written;
+      pending = skipBytes(pending, written);
+    }
+  }
+
+  sync(): Promise<void> {
+    return call<void>('sync', this.path, (cb) => fs.fdatasync(this.fd, (err) => cb(err, undefined)));
+  }
+
+  truncate(size: number): Promise<void> {
+    return call<void>('truncate', this.path, (cb) => fs.ftruncate(this.fd, size, (err) => cb(err, undefined)));
+  }
+
+  async size(): Promise<number> {
+    const st = await call<fs.Stats>('size', this.path, (cb) => fs.fstat(this.fd, cb));
+    return st.size;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return call<void>('close', this.path, (cb) => fs.close(this.fd, (err) => cb(err, undefined)));
+  }
+}
+
+/** The buffers that remain after the first `n` bytes. */
+function skipBytes(buffers: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (i < buffers.length && n >= buffers[i]!.length) n -= buffers[i++]!.length;
+  const rest = buffers.slice(i);
+  if (n > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(n);
+  return rest;
+}
+
+export class NodeDisk implements Disk {
+  async open(path: string, mode: OpenMode): Promise<DiskFile> {
+    const fd = await call<number>('open', path, (cb) => fs.open(path, FLAGS[mode], 0o644, cb));
+    return new NodeFile(path, fd);
+  }
+
+  async mkdir(path: string): Promise<void> {
+    await call<string | undefined>('mkdir', path, (cb) => fs.mkdir(path, { recursive: true }, cb));
+  }
+
+  readdir(path: string): Promise<string[]> {
+    return call<string[]>('readdir', path, (cb) => fs.readdir(path, cb));
+  }
+
+  async stat(path: string): Promise<FileStat | undefined> {
+    try {
+      const st = await call<fs.Stats>('stat', path, (cb) => fs.stat(path, cb));
+      return { size: st.size, mtimeMs: st.mtimeMs, isDirectory: st.isDirectory(), isFile: st.isFile() };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return call<void>('rename', from, (cb) => fs.rename(from, to, (err) => cb(err, undefined)));
+  }
+
+  unlink(path: string): Promise<void> {
+    return call<void>('unlink', path, (cb) => fs.unlink(path, (err) => cb(err, undefined)));
+  }
+
+  removeDir(path: string): Promise<void> {
+    return call<void>('removeDir', path, (cb) => fs.rm(path, { recursive: true, force: true }, (err) => cb(err, undefined)));
+  }
+
+  async syncDir(path: string): Promise<void> {
+    const fd = await call<number>('syncDir', path, (cb) => fs.open(path, fs.constants.O_RDONLY, cb));
+    try {
+      await call<void>('syncDir', path, (cb) => fs.fsync(fd, (err) => cb(err, undefined)));
+    } finally {
+      await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
+    }
+  }
+}
+
+/** The process-wide real disk. */
+export const nodeDisk: Disk = new NodeDisk();

@@ -9,6 +9,7 @@
  * appends synchronous; everything after the recovery point is rebuilt after a crash, so the tail
  * only needs to be on disk (and synced) once its segment is below the recovery point.
  */
+import { dirname } from 'node:path';
 import type { Disk } from '../storage/disk.js';
 import { readFully, readWholeFile } from '../storage/disk-files.js';
 import { isNotFound } from '../storage/storage-error.js';
@@ -40,6 +41,8 @@ export abstract class IndexFile {
   private tailCount = 0;
   /** Serializes persist and truncate, which both move the boundary between file and tail. */
   private io: Promise<void> = Promise.resolve();
+  /** Whether the file's name is known to be durable (else a synced persist also syncs the directory). */
+  private nameDurable: boolean;
 
   constructor(
     protected readonly env: IndexEnv,
@@ -51,6 +54,7 @@ export abstract class IndexFile {
     readonly entrySize: number,
   ) {
     this.persisted = Math.floor(fileBytes / entrySize);
+    this.nameDurable = fileBytes > 0;
   }
 
   get entries(): number {
@@ -179,6 +183,10 @@ export abstract class IndexFile {
       if (sync) await file.sync();
     } finally {
       await file.close();
+    }
+    if (sync && !this.nameDurable) {
+      await this.env.disk.syncDir(dirname(this.path));
+      this.nameDurable = true;
     }
     if (this.loaded) {
       this.loaded = Buffer.concat([this.loaded, this.tail.subarray(0, bytes)]);

@@ -8,7 +8,7 @@
  * and `.kafka_cleanshutdown`, written by close() only when every log was flushed, which lets the
  * next open skip recovery.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type Clock, type TimerHandle, systemClock } from '../common/clock.js';
 import type { Disk } from '../storage/disk.js';
 import { unlinkIfExists, writeFileAtomically } from '../storage/disk-files.js';
@@ -113,6 +113,7 @@ export class LogManager {
   private async load(): Promise<void> {
     const started = this.clock.now();
     await this.disk.mkdir(this.dataDir);
+    await this.disk.syncDir(dirname(this.dataDir));
     const names = await this.disk.readdir(this.dataDir);
     const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE);
     const recoveryPoints = await this.readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE);

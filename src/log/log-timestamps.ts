@@ -15,7 +15,7 @@ export async function offsetForTimestamp(log: PartitionLog, timestamp: bigint): 
     if (seg.baseOffset >= hw) break;
     const max = await seg.acknowledgedMaxTimestamp();
     if (max.timestamp < timestamp) continue;
-    const found = await findOffsetByTimestamp(seg, timestamp, start);
+    const found = await log.withIndexRepair(seg, () => findOffsetByTimestamp(seg, timestamp, start));
     if (found) return found.offset < hw ? found : undefined;
   }
   return undefined;
@@ -31,7 +31,7 @@ export async function maxTimestampOffset(log: PartitionLog): Promise<TimestampOf
   }
   if (!best) return undefined;
   const { seg, max } = best;
-  const batch = await findBatch(seg, max.offset);
+  const batch = await log.withIndexRepair(seg, () => findBatch(seg, max.offset));
   if (!batch) return undefined;
   const bytes = await seg.files.use(seg, (f) => readFully(f, batch.position, batch.size));
   const found = await firstRecordAtOrAfter(bytes, max.timestamp, log.logStartOffset, seg.segmentEnv.maxDecodeBytes);

@@ -15,12 +15,13 @@
  */
 import type { TimerHandle } from '../common/clock.js';
 import { NEVER, type LogConfig } from './log-config.js';
-import { InvalidAppendError, LogClosedError, LogOfflineError, LogTruncatingError, OffsetOutOfRangeError } from './log-errors.js';
+import { CorruptIndexError, InvalidAppendError, LogClosedError, LogOfflineError, LogTruncatingError, OffsetOutOfRangeError } from './log-errors.js';
 import type { LogLogger } from './log-logger.js';
 import { LogSegment, type SegmentEnv, type SegmentSettings } from './log-segment.js';
 import { type AppendResult, LogWriter, type PendingAppend, type WriterHost } from './log-writer.js';
 import { Mutex } from './mutex.js';
 import { readSegment } from './segment-read.js';
+import { recoverSegment } from './segment-recovery.js';
 import { type AppendSpan, patchAppendBatches, walkAppendBatches } from './append-batches.js';
 import { DELETED_FILE_SUFFIX } from './file-names.js';
 import { isNotFound } from '../storage/storage-error.js';
@@ -78,6 +79,11 @@ export interface PartitionLogInit {
 
 /** Positions in a segment are int32, whatever segment.bytes says. */
 const MAX_SEGMENT_BYTES = 0x7fffffff;
+/**
+ * Index entries kept in memory before they are written out (not fsynced) even without a flush:
+ * bounds an active segment's index memory to 64 KiB + 96 KiB whatever its size.
+ */
+const INDEX_TAIL_PERSIST_ENTRIES = 8192;
 
 export class PartitionLog {
   readonly topic: string;
@@ -102,6 +108,7 @@ export class PartitionLog {
   private readonly listeners = new Set<AppendListener>();
   private readonly maintenance = new Mutex();
   private readonly pendingDeletes = new Set<TimerHandle>();
+  private readonly repairs = new Map<LogSegment, Promise<void>>();
 
   constructor(init: PartitionLogInit) {
     this.topic = init.topic;
@@ -204,6 +211,9 @@ export class PartitionLog {
     const position = segment.size;
     for (const s of spans) segment.assign(s.size, s.lastOffset, s.maxTimestamp);
     segment.pendingWrites++;
+    if (segment.offsetIndex.unpersistedEntries >= INDEX_TAIL_PERSIST_ENTRIES || segment.timeIndex.unpersistedEntries >= INDEX_TAIL_PERSIST_ENTRIES) {
+      segment.flush(false).catch((err: unknown) => this.fail(err));
+    }
     const nextOffset = lastOffset + 1n;
     this.leo = nextOffset;
     const syncBeforeAck = this.cfg.fsyncBeforeAck || this.flushMessagesReached(nextOffset);
@@ -376,7 +386,9 @@ export class PartitionLog {
     const out: ReadResult = { chunks: [], bytes: 0, highWatermark: this.hw, logStartOffset: this.start };
     if (offset >= maxOffset || maxBytes < 0) return out;
     for (let i = floorSegment(segs, offset); i < segs.length; i++) {
-      const r = await readSegment(segs[i]!, offset, { maxBytes: maxBytes - out.bytes, maxOffset, minOneBatch: (opts.minOneBatch ?? false) && out.bytes === 0 });
+      const seg = segs[i]!;
+      const limits = { maxBytes: maxBytes - out.bytes, maxOffset, minOneBatch: (opts.minOneBatch ?? false) && out.bytes === 0 };
+      const r = await this.withIndexRepair(seg, () => readSegment(seg, offset, limits));
       for (const c of r.chunks) out.chunks.push(c);
       out.bytes += r.bytes;
       if (r.limited || out.bytes >= maxBytes) break;
@@ -407,6 +419,30 @@ export class PartitionLog {
   /** Takes the log offline after an I/O error found outside the append path (maintenance). */
   markOffline(err: unknown): LogOfflineError {
     return this.fail(err);
+  }
+
+  /**
+   * Runs `fn`, which reads `seg` through its indexes; if an index file turns out damaged when it
+   * is first read back (they are checked lazily), rebuilds the segment's indexes from its log
+   * and runs `fn` again. Only inactive segments load index files lazily.
+   */
+  async withIndexRepair<T>(seg: LogSegment, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof CorruptIndexError) || seg === this.active) throw err;
+      let repair = this.repairs.get(seg);
+      if (!repair) {
+        this.env.logger.warn({ err, segment: seg.filePath }, 'rebuilding a damaged index from its segment');
+        repair = recoverSegment(seg).then((r) => {
+          if (r.truncatedBytes > 0) this.env.logger.error({ segment: seg.filePath, truncatedBytes: r.truncatedBytes, reason: r.reason }, 'a segment below the recovery point was damaged; its invalid tail was cut');
+        });
+        this.repairs.set(seg, repair);
+        void repair.finally(() => this.repairs.delete(seg)).catch(() => {});
+      }
+      await repair;
+      return fn();
+    }
   }
 
   /** Runs `fn` exclusively with the log's other maintenance (retention, cleaning, truncation). */

@@ -29,6 +29,8 @@ export class FaultyDisk implements Disk {
   private freeBytes: number | null = null;
   /** Calls that failed because of a rule or the space budget, for assertions. */
   readonly injected: { op: StorageOp; path: string; errno: string }[] = [];
+  /** Calls made per operation (counted before any fault), e.g. how many fsyncs group commit saved. */
+  readonly calls = new Map<StorageOp, number>();
 
   constructor(readonly inner: Disk) {}
 
@@ -44,6 +46,11 @@ export class FaultyDisk implements Disk {
     return this;
   }
 
+  /** How many calls of `op` were made so far. */
+  count(op: StorageOp): number {
+    return this.calls.get(op) ?? 0;
+  }
+
   clearFaults(): this {
     this.rules = [];
     this.freeBytes = null;
@@ -52,6 +59,7 @@ export class FaultyDisk implements Disk {
 
   /** @internal Throws if a rule matches this call; returns the rule for torn writes. */
   check(op: StorageOp, path: string): ActiveRule | undefined {
+    this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
     const rule = this.rules.find((r) => r.op === op && r.remaining > 0 && (r.path === undefined || r.path.test(path)));
     if (!rule) return undefined;
     rule.remaining--;

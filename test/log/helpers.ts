@@ -77,3 +77,21 @@ export function capturingLogger(): LogLogger & { entries: CapturedLog[] } {
 export function openManager(dir: string, opts: Partial<LogManagerOptions> & { disk?: Disk } = {}): Promise<LogManager> {
   return LogManager.open({ dataDir: dir, defaults: config(), clock: new ManualClock(1_700_000_000_000), cleaner: false, ...opts });
 }
+
+/** Runs `fn` with a fresh log `t-0` in a temp dir (real disk unless one is given), then closes and cleans up. */
+export async function withLog<T>(
+  cfg: Partial<LogConfig>,
+  fn: (log: import('../../src/log/partition-log.js').PartitionLog, ctx: { manager: LogManager; dir: string; clock: ManualClock }) => Promise<T>,
+  opts: Partial<LogManagerOptions> = {},
+): Promise<T> {
+  const { dir, cleanup } = await tempDir();
+  const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock(1_700_000_000_000);
+  const manager = await openManager(dir, { ...opts, clock });
+  try {
+    const log = await manager.createLog('t', 0, config(cfg));
+    return await fn(log, { manager, dir, clock });
+  } finally {
+    await manager.close().catch(() => {});
+    await cleanup();
+  }
+}

@@ -1,0 +1,97 @@
+/** The Disk contract, checked against the real disk and the in-memory one alike. */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Disk } from '../../src/storage/disk.js';
+import { readWholeFile, writeFileAtomically } from '../../src/storage/disk-files.js';
+import { MemoryDisk } from '../../src/storage/memory-disk.js';
+import { NodeDisk } from '../../src/storage/node-disk.js';
+import { StorageIoError, isNotFound } from '../../src/storage/storage-error.js';
+
+const disks: { name: string; make: () => Promise<{ disk: Disk; root: string; done: () => Promise<void> }> }[] = [
+  {
+    name: 'NodeDisk',
+    make: async () => {
+      const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));
+      return { disk: new NodeDisk(), root, done: () => rm(root, { recursive: true, force: true }) };
+    },
+  },
+  { name: 'MemoryDisk', make: async () => ({ disk: new MemoryDisk(), root: '/data', done: async () => {} }) },
+];
+
+for (const { name, make } of disks) {
+  describe(`Disk contract: ${name}`, () => {
+    it('positional writes and reads, sizes, truncation', async () => {
+      const { disk, root, done } = await make();
+      try {
+        await disk.mkdir(join(root, 'a/b'));
+        const f = await disk.open(join(root, 'a/b/f'), 'create');
+        await f.write([Buffer.from('hello '), Buffer.from('world')], 0);
+        await f.write([Buffer.from('W')], 6);
+        assert.equal(await f.size(), 11);
+        const buf = Buffer.alloc(20);
+        assert.equal(await f.read(buf, 0, 20, 0), 11);
+        assert.equal(buf.subarray(0, 11).toString(), 'hello World');
+        assert.equal(await f.read(buf, 0, 5, 100), 0, 'reading past the end gives 0 bytes');
+        await f.truncate(5);
+        await f.sync();
+        assert.equal(await f.size(), 5);
+        await f.close();
+        assert.equal((await readWholeFile(disk, join(root, 'a/b/f')))!.toString(), 'hello');
+      } finally {
+        await done();
+      }
+    });
+
+    it('open modes: create refuses an existing file, readwrite a missing one, overwrite empties', async () => {
+      const { disk, root, done } = await make();
+      try {
+        await disk.mkdir(root);
+        const p = join(root, 'x');
+        await (await disk.open(p, 'create')).close();
+        await assert.rejects(disk.open(p, 'create'), (e: unknown) => e instanceof StorageIoError && e.errno === 'EEXIST' && e.code === 'SAMSA_STORAGE_IO');
+        await assert.rejects(disk.open(join(root, 'missing'), 'readwrite'), (e: unknown) => isNotFound(e));
+        const w = await disk.open(p, 'open-or-create');
+        await w.write([Buffer.from('abc')], 0);
+        await w.close();
+        const keep = await disk.open(p, 'open-or-create');
+        assert.equal(await keep.size(), 3);
+        await keep.close();
+        const o = await disk.open(p, 'overwrite');
+        assert.equal(await o.size(), 0);
+        await o.close();
+      } finally {
+        await done();
+      }
+    });
+
+    it('directories: readdir, stat, rename, unlink, removeDir, atomic file replace', async () => {
+      const { disk, root, done } = await make();
+      try {
+        await disk.mkdir(join(root, 'd'));
+        await writeFileAtomically(disk, join(root, 'd/cp'), Buffer.from('one'));
+        await writeFileAtomically(disk, join(root, 'd/cp'), Buffer.from('two'));
+        assert.deepEqual(await disk.readdir(join(root, 'd')), ['cp']);
+        assert.equal((await readWholeFile(disk, join(root, 'd/cp')))!.toString(), 'two');
+        const st = await disk.stat(join(root, 'd/cp'));
+        assert.equal(st?.isFile, true);
+        assert.equal(st?.size, 3);
+        assert.equal((await disk.stat(join(root, 'd')))?.isDirectory, true);
+        assert.equal(await disk.stat(join(root, 'nope')), undefined);
+        await disk.rename(join(root, 'd'), join(root, 'e'));
+        assert.equal(await disk.stat(join(root, 'd')), undefined);
+        await disk.unlink(join(root, 'e/cp'));
+        assert.deepEqual(await disk.readdir(join(root, 'e')), []);
+        await disk.syncDir(join(root, 'e'));
+        await disk.removeDir(join(root, 'e'));
+        await disk.removeDir(join(root, 'e'));
+        assert.equal(await disk.stat(join(root, 'e')), undefined);
+        assert.equal(await readWholeFile(disk, join(root, 'gone')), undefined);
+      } finally {
+        await done();
+      }
+    });
+  });
+}

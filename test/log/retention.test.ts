@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { batch, readAll, withLog } from './helpers.js';
+
+const listSegments = async (dir: string) => (await readdir(join(dir, 't-0'))).filter((n) => n.endsWith('.log')).sort();
+
+describe('retention', () => {
+  it('retention.ms deletes whole segments whose newest record is older, never the active one', async () => {
+    await withLog({ segmentBytes: 300, retentionMs: 60_000, fileDeleteDelayMs: 1000 }, async (log, { clock, dir }) => {
+      const t0 = BigInt(clock.now());
+      for (let i = 0; i < 10; i++) await log.append(batch([`old-${i}`], { timestamp: t0 }));
+      clock.advance(30_000);
+      for (let i = 0; i < 10; i++) await log.append(batch([`new-${i}`], { timestamp: t0 + 30_000n }));
+      const before = log.segments.length;
+      clock.advance(40_000);
+      const r = await log.deleteOldSegments();
+      assert.ok(r.deleted.length > 0 && r.deleted.every((d) => d.reason === 'retention.ms'));
+      assert.equal(log.segments.length, before - r.deleted.length);
+      assert.equal(log.logStartOffset, log.segments[0]!.baseOffset);
+      const values = (await readAll(log)).map((x) => x.value);
+      assert.ok(values.includes('new-0') && values.includes('new-9'));
+      assert.ok(!values.includes('old-0'));
+      // Files are renamed .deleted, then removed after file.delete.delay.ms.
+      assert.ok((await readdir(join(dir, 't-0'))).some((n) => n.endsWith('.deleted')));
+      clock.advance(1000);
+      for (let i = 0; i < 20 && (await readdir(join(dir, 't-0'))).some((n) => n.endsWith('.deleted')); i++) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(!(await readdir(join(dir, 't-0'))).some((n) => n.endsWith('.deleted')));
+      // Even when everything is expired, the active segment stays.
+      clock.advance(10_000_000);
+      await log.deleteOldSegments();
+      assert.equal(log.segments.length, 1);
+      assert.equal((await listSegments(dir)).length, 1);
+    });
+  });
+
+  it('retention.bytes deletes the oldest segments while the log stays at least that large without them', async () => {
+    await withLog({ segmentBytes: 300, retentionBytes: 1000 }, async (log) => {
+      for (let i = 0; i < 40; i++) await log.append(batch([`v${i}`]));
+      const total = log.sizeInBytes;
+      const r = await log.deleteOldSegments();
+      assert.ok(r.deleted.length > 0 && r.deleted.every((d) => d.reason === 'retention.bytes'));
+      assert.ok(log.sizeInBytes >= 1000, `${log.sizeInBytes} left`);
+      assert.ok(log.sizeInBytes - log.segments[0]!.size < 1000, 'deleting one more would go below');
+      assert.ok(total - log.sizeInBytes === r.deleted.reduce((n, d) => n + d.size, 0));
+    });
+  });
+
+  it('segments below the log start offset go whatever the policy; compact-only logs keep the rest', async () => {
+    await withLog({ segmentBytes: 300, retentionMs: 1, retentionBytes: 1, cleanupPolicy: { delete: false, compact: true } }, async (log, { clock }) => {
+      for (let i = 0; i < 20; i++) await log.append(batch([`v${i}`]));
+      clock.advance(1_000_000);
+      assert.equal((await log.deleteOldSegments()).deleted.length, 0, 'no time or size retention without delete');
+      const cut = log.segments[2]!.baseOffset;
+      await log.deleteRecordsBefore(cut + 1n);
+      const r = await log.deleteOldSegments();
+      assert.deepEqual(r.deleted.map((d) => d.reason), ['log-start-offset', 'log-start-offset']);
+      assert.equal(log.logStartOffset, cut + 1n);
+    });
+  });
+
+  it('the manager runs retention on its schedule', async () => {
+    await withLog(
+      { segmentBytes: 300, retentionBytes: 500 },
+      async (log, { clock }) => {
+        for (let i = 0; i < 30; i++) await log.append(batch([`v${i}`]));
+        const before = log.segments.length;
+        clock.advance(1000);
+        for (let i = 0; i < 50 && log.segments.length === before; i++) await new Promise((r) => setTimeout(r, 2));
+        assert.ok(log.segments.length < before);
+      },
+      { retentionCheckIntervalMs: 1000 },
+    );
+  });
+});

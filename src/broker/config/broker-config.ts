@@ -4,6 +4,7 @@
  * log.retention.hours are broker configs too; they set the defaults of every topic.
  */
 import { type ConfigKey, type ConfigValue, ConfigError, formatConfigValue, key, parseConfigValue } from './config-def.js';
+import { GROUP_CONFIG_KEYS } from '../../group/group-config.js';
 import { ConfigSource, type Synonym, topicSynonymKeys } from './topic-configs.js';
 
 export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
@@ -35,6 +36,7 @@ function synonymKey(topic: ConfigKey, synonym: Synonym): ConfigKey {
 
 const KEYS = new Map<string, ConfigKey>([
   ...BROKER_CONFIG_KEYS.map((k) => [k.name, k] as const),
+  ...GROUP_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...topicSynonymKeys().map(({ synonym, topicKey }) => [synonym.name, synonymKey(topicKey, synonym)] as const),
 ]);
 KEYS.set('broker.id', { ...KEYS.get('node.id')!, name: 'broker.id' });

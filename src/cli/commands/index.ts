@@ -1,4 +1,7 @@
 /** Every `samsa` subcommand, registered on the program in the order `--help` lists them. */
 import type { Command } from 'commander';
+import { registerBrokerCommand } from './broker.js';
 
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerBrokerCommand(program);
+}

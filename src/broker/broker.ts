@@ -1,0 +1,219 @@
+/**
+ * A Samsa broker: `startBroker(options)` opens the data directory (cluster metadata and partition
+ * logs, recovering them after an unclean stop), starts the listener, and returns once it serves
+ * requests. `close()` stops accepting, answers what is in flight, flushes and marks a clean
+ * shutdown. Several brokers can run in one process on different ports and directories.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { type Clock, systemClock } from '../common/clock.js';
+import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore } from '../group/index.js';
+import { LogManager } from '../log/index.js';
+import { NetworkServer } from '../network/server.js';
+import type { BrokerContext } from './broker-context.js';
+import { BrokerConfig } from './config/broker-config.js';
+import { parseProperties } from './config/config-def.js';
+import { effectiveTopicConfig } from './config/topic-configs.js';
+import { createDispatcher, supportedVersions } from './dispatcher.js';
+import { FetchSessionCache } from './fetch/fetch-sessions.js';
+import { FetchWaiters } from './fetch/fetch-waiters.js';
+import { HANDLERS } from './handlers/index.js';
+import { ClusterMetadata } from './metadata/cluster-metadata.js';
+import { CONSUMER_OFFSETS_TOPIC } from './metadata/topic-name.js';
+import { AppendSequencer } from './produce/append-sequencer.js';
+import { TopicManager, isTopicError } from './topic-manager.js';
+import { FETCH_SESSION_LIMITS } from './handlers/01-fetch.js';
+
+export interface BrokerOptions {
+  /** Data directory (Kafka's log.dirs). Default ./data. */
+  dataDir?: string;
+  /** Listener address; port 0 picks an ephemeral port. Default 127.0.0.1:9092. */
+  host?: string;
+  port?: number;
+  /** What clients are told to connect to, if not the listener address. */
+  advertisedHost?: string;
+  advertisedPort?: number;
+  nodeId?: number;
+  /** A server.properties-style file; explicit options override it. */
+  configFile?: string;
+  /** Settings by Kafka's names, e.g. { 'num.partitions': 3, 'log.retention.hours': 1 }. */
+  config?: Record<string, string | number | boolean>;
+  /** pino level for the broker's logs on stderr (default warn), or a logger to use. */
+  logLevel?: string;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface RunningBroker {
+  readonly host: string;
+  readonly port: number;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly dataDir: string;
+  /** `host:port`, for a client's bootstrap servers. */
+  readonly bootstrap: string;
+  close(): Promise<void>;
+}
+
+/** Merges the config file, `config`, then the explicit options, into Kafka-named settings. */
+async function resolveConfig(o: BrokerOptions): Promise<BrokerConfig> {
+  const props = new Map<string, string>();
+  if (o.configFile) for (const [k, v] of parseProperties(await readFile(o.configFile, 'utf8'))) props.set(k, v);
+  for (const [k, v] of Object.entries(o.config ?? {})) props.set(k, String(v));
+  if (o.dataDir !== undefined) props.set('log.dirs', o.dataDir);
+  if (o.nodeId !== undefined) props.set('node.id', String(o.nodeId));
+  if (o.host !== undefined || o.port !== undefined) {
+    const current = new BrokerConfig(props).listener;
+    props.set('listeners', `PLAINTEXT://${o.host ?? current.host}:${o.port ?? current.port}`);
+  }
+  if (o.advertisedHost !== undefined || o.advertisedPort !== undefined) {
+    props.set('advertised.listeners', `PLAINTEXT://${o.advertisedHost ?? '127.0.0.1'}:${o.advertisedPort ?? 0}`);
+  }
+  return new BrokerConfig(props);
+}
+
+class Broker implements BrokerContext, RunningBroker {
+  advertised = { host: '127.0.0.1', port: 0 };
+  readonly apiVersions = supportedVersions(HANDLERS);
+  readonly fetchSessions = new FetchSessionCache(FETCH_SESSION_LIMITS);
+  readonly appendSequencer = new AppendSequencer();
+  readonly fetchWaiters: FetchWaiters;
+  readonly topics: TopicManager;
+  server: NetworkServer | undefined;
+  groups!: GroupCoordinator;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly config: BrokerConfig,
+    readonly metadata: ClusterMetadata,
+    readonly logs: LogManager,
+    readonly clock: Clock,
+    readonly log: Logger,
+  ) {
+    this.fetchWaiters = new FetchWaiters(clock);
+    this.topics = new TopicManager(metadata, config, logs, log, [config.nodeId]);
+  }
+
+  get nodeId(): number {
+    return this.config.nodeId;
+  }
+  get clusterId(): string {
+    return this.metadata.clusterId;
+  }
+  get dataDir(): string {
+    return this.logs.dataDir;
+  }
+  get host(): string {
+    return this.server!.address.host;
+  }
+  get port(): number {
+    return this.server!.address.port;
+  }
+  get bootstrap(): string {
+    return `${this.advertised.host}:${this.advertised.port}`;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.server?.close();
+      await this.groups?.close();
+      await this.logs.close();
+      this.log.info({ node: this.nodeId }, 'broker stopped');
+    })();
+    return this.closing;
+  }
+}
+
+/** Starts a broker and resolves once it accepts connections. */
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  const config = await resolveConfig(options);
+  // Logs go to stderr, leaving stdout to whoever embeds the broker (the CLI's ready line).
+  const log = options.logger ?? pino({ level: options.logLevel ?? 'warn' }, pino.destination({ fd: 2, sync: true }));
+  const clock = options.clock ?? systemClock;
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const metadata = await ClusterMetadata.open(dataDir);
+  const logs = await LogManager.open({
+    dataDir,
+    clock,
+    logger: log.child({ component: 'log' }),
+    defaults: effectiveTopicConfig(new Map(), config.props).log,
+    configFor: (topic) => (metadata.topic(topic) ? effectiveTopicConfig(new Map(Object.entries(metadata.topic(topic)!.configs)), config.props).log : undefined),
+    retentionCheckIntervalMs: config.num('log.retention.check.interval.ms'),
+    ...(config.bool('log.cleaner.enable') ? {} : { cleaner: false as const }),
+  });
+  const broker = new Broker(config, metadata, logs, clock, log);
+  try {
+    await reconcileLogs(broker);
+    broker.groups = await openGroupCoordinator(broker);
+    const listener = config.listener;
+    broker.server = await NetworkServer.listen(
+      {
+        host: listener.host,
+        port: listener.port,
+        maxFrameBytes: config.num('socket.request.max.bytes'),
+        maxInFlightRequests: config.num('samsa.max.in.flight.requests.per.connection'),
+        maxInFlightBytes: config.num('samsa.max.in.flight.bytes.per.connection'),
+        idleTimeoutMs: config.num('connections.max.idle.ms'),
+        maxConnections: config.num('max.connections'),
+      },
+      createDispatcher(broker, HANDLERS, log),
+      log,
+    );
+  } catch (err) {
+    await broker.groups?.close();
+    await logs.close();
+    throw err;
+  }
+  broker.advertised = advertisedAddress(config, broker.server.address);
+  log.info({ node: broker.nodeId, cluster: broker.clusterId, listener: `${broker.host}:${broker.port}`, advertised: broker.bootstrap, dataDir }, 'broker ready');
+  return broker;
+}
+
+/** The advertised listener, defaulting to the bound address (loopback for a wildcard bind). */
+function advertisedAddress(config: BrokerConfig, bound: { host: string; port: number }): { host: string; port: number } {
+  if (config.get('advertised.listeners') !== null) {
+    const a = config.advertised;
+    return { host: a.host, port: a.port === 0 ? bound.port : a.port };
+  }
+  const wildcard = bound.host === '0.0.0.0' || bound.host === '::';
+  return { host: wildcard ? '127.0.0.1' : bound.host, port: bound.port };
+}
+
+/** Opens the group coordinator over __consumer_offsets, creating that topic on first start. */
+async function openGroupCoordinator(b: Broker): Promise<GroupCoordinator> {
+  const groupConfig: GroupConfig = groupConfigFrom((name) => b.config.num(name));
+  if (!b.metadata.topic(CONSUMER_OFFSETS_TOPIC)) {
+    const created = await b.topics.create({
+      name: CONSUMER_OFFSETS_TOPIC,
+      numPartitions: groupConfig['offsets.topic.num.partitions'],
+      replicationFactor: 1,
+      assignments: [],
+      configs: [
+        ['cleanup.policy', 'compact'],
+        ['segment.bytes', String(groupConfig['offsets.topic.segment.bytes'])],
+        ['compression.type', 'producer'],
+      ],
+    });
+    if (isTopicError(created)) throw new Error(`cannot create ${CONSUMER_OFFSETS_TOPIC}: ${created.errorMessage}`);
+  }
+  const store = logOffsetsStore((p) => b.logs.getLog(CONSUMER_OFFSETS_TOPIC, p), groupConfig['offsets.load.buffer.size']);
+  return GroupCoordinator.open({ clock: b.clock, logger: b.log, store, config: groupConfig });
+}
+
+/** Makes the partition logs match the metadata: create missing ones, drop those of deleted topics. */
+async function reconcileLogs(b: Broker): Promise<void> {
+  const wanted = new Set<string>();
+  for (const t of b.metadata.topics()) {
+    const config = b.topics.effectiveConfig(t.name).log;
+    for (let p = 0; p < t.partitions; p++) {
+      wanted.add(`${t.name}-${p}`);
+      if (!b.logs.getLog(t.name, p)) await b.logs.createLog(t.name, p, config);
+      else b.logs.updateConfig(t.name, config);
+    }
+  }
+  for (const { topic, partition } of [...b.logs.allLogs()]) {
+    if (!wanted.has(`${topic}-${partition}`)) await b.logs.deleteLog(topic, partition);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * `samsa broker`: runs a broker in the foreground until SIGTERM or SIGINT, which shut it down
+ * cleanly (stop accepting, answer in-flight requests, flush, mark a clean shutdown).
+ */
+import type { Command } from 'commander';
+import { startBroker } from '../../broker/broker.js';
+
+const int = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
+  return n;
+};
+
+export function registerBrokerCommand(program: Command): void {
+  program
+    .command('broker')
+    .description('run a broker (default 127.0.0.1:9092, data in ./data)')
+    .option('--host <host>', 'address to listen on')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', int)
+    .option('--data-dir <dir>', 'data directory (log.dirs)')
+    .option('--advertised-host <host>', 'host clients are told to connect to')
+    .option('--advertised-port <port>', 'port clients are told to connect to', int)
+    .option('--node-id <id>', 'node id (node.id)', int)
+    .option('--config <file>', 'server.properties-style config file with Kafka config names')
+    .option('-o, --override <key=value...>', 'set a config by its Kafka name, e.g. -o num.partitions=3')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .action(async (opts: { host?: string; port?: number; dataDir?: string; advertisedHost?: string; advertisedPort?: number; nodeId?: number; config?: string; override?: string[]; logLevel: string }) => {
+      const config: Record<string, string> = {};
+      for (const kv of opts.override ?? []) {
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new Error(`--override expects key=value, got ${kv}`);
+        config[kv.slice(0, eq)] = kv.slice(eq + 1);
+      }
+      const started = Date.now();
+      const broker = await startBroker({
+        ...(opts.host !== undefined ? { host: opts.host } : {}),
+        ...(opts.port !== undefined ? { port: opts.port } : {}),
+        ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+        ...(opts.advertisedHost !== undefined ? { advertisedHost: opts.advertisedHost } : {}),
+        ...(opts.advertisedPort !== undefined ? { advertisedPort: opts.advertisedPort } : {}),
+        ...(opts.nodeId !== undefined ? { nodeId: opts.nodeId } : {}),
+        ...(opts.config !== undefined ? { configFile: opts.config } : {}),
+        config,
+        logLevel: opts.logLevel,
+      });
+      process.stdout.write(`samsa broker ${broker.nodeId} ready on ${broker.bootstrap} (data ${broker.dataDir}, cluster ${broker.clusterId}, ${Date.now() - started} ms)\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      await broker.close();
+    });
+}

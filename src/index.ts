@@ -1,0 +1,2 @@
+/** Samsa's public API. */
+export { type BrokerOptions, type RunningBroker, startBroker } from './broker/broker.js';

@@ -1,0 +1,70 @@
+/**
+ * Brokers for tests: in-process (startBroker) or as a `samsa broker` child process, each on an
+ * ephemeral port of 127.0.0.1 with its own temporary data directory, removed afterwards.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrokerOptions, type RunningBroker, startBroker } from '../../src/broker/broker.js';
+import { repoRoot } from './repo-root.js';
+
+export async function tempDir(prefix = 'samsa-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** An in-process broker on an ephemeral port; `stop()` closes it and removes its data. */
+export async function testBroker(options: BrokerOptions = {}): Promise<RunningBroker & { stop(): Promise<void> }> {
+  const dataDir = options.dataDir ?? (await tempDir());
+  const broker = await startBroker({ host: '127.0.0.1', port: 0, logLevel: process.env['SAMSA_TEST_LOG'] ?? 'silent', ...options, dataDir });
+  return Object.assign(broker, {
+    async stop() {
+      await broker.close();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+export interface ChildBroker {
+  process: ChildProcess;
+  bootstrap: string;
+  port: number;
+  /** Sends a signal and waits for the process to exit. */
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The built CLI, as `npx samsa` would run it. */
+export const SAMSA_BIN = () => join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+
+/** Starts `samsa broker` as a child process and waits for its ready line. */
+export async function childBroker(dataDir: string, args: string[] = [], timeoutMs = 15000): Promise<ChildBroker> {
+  const child = spawn(process.execPath, [SAMSA_BIN(), 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += String(d)));
+  const ready = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`broker not ready in ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      const m = /ready on (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited with ${code}: ${stderr}`));
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    process: child,
+    bootstrap: ready,
+    port: Number(ready.split(':').pop()),
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -1,13 +1,15 @@
 /**
- * kafkajs produces to an in-process broker (keys, headers, null keys and values, 1 MiB values,
- * gzip and no compression); an independent client (kcat) reads the records back. Oversized
- * batches are refused with MESSAGE_TOO_LARGE and the broker keeps serving.
+ * kafkajs produces (keys, headers, null keys and values, 1 MiB values, gzip and no compression)
+ * and consumes, against an in-process broker and against a `samsa broker` child process; kcat,
+ * an independent client, reads the records back too. Oversized batches are refused with
+ * MESSAGE_TOO_LARGE and the broker keeps serving.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { CompressionTypes, Kafka, logLevel, type Producer } from 'kafkajs';
-import { testBroker } from '../helpers/test-broker.js';
+import { CompressionTypes, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
+import { childBroker, tempDir, testBroker } from '../helpers/test-broker.js';
 
 interface KcatRecord {
   offset: number;
@@ -27,12 +29,51 @@ function readWithKcat(bootstrap: string, topic: string, partition = 0): Promise<
   });
 }
 
-describe('kafkajs producer', () => {
-  let broker: Awaited<ReturnType<typeof testBroker>>;
+/** Consumes `count` messages of a topic from the beginning with a kafkajs consumer group. */
+async function consumeWithKafkajs(kafka: Kafka, topic: string, count: number): Promise<KafkaMessage[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${topic}`, maxWaitTimeInMs: 100, maxBytesPerPartition: 4 << 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const got: KafkaMessage[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`consumed ${got.length} of ${count}`)), 20_000);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        got.push(message);
+        if (got.length === count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return got;
+}
+
+interface Target {
+  bootstrap: string;
+  stop(): Promise<void>;
+}
+
+const TARGETS: [string, () => Promise<Target>][] = [
+  ['in-process broker', () => testBroker({ config: { 'group.initial.rebalance.delay.ms': 0 } })],
+  [
+    'samsa broker child process',
+    async () => {
+      const dir = await tempDir();
+      const b = await childBroker(dir, ['-o', 'group.initial.rebalance.delay.ms=0']);
+      return { bootstrap: b.bootstrap, stop: async () => void (await b.kill('SIGTERM'), await rm(dir, { recursive: true, force: true })) };
+    },
+  ],
+];
+
+for (const [where, start] of TARGETS) describe(`kafkajs producer and consumer, ${where}`, { timeout: 60_000 }, () => {
+  let broker: Target;
   let kafka: Kafka;
   let producer: Producer;
   before(async () => {
-    broker = await testBroker();
+    broker = await start();
     kafka = new Kafka({ clientId: 'produce-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 1 } });
     producer = kafka.producer({ allowAutoTopicCreation: true });
     await producer.connect();
@@ -59,6 +100,12 @@ describe('kafkajs producer', () => {
         messages.map((m, i) => [i, m.key, m.value]),
       );
       assert.deepEqual(got[0]!.headers, ['trace', 'abc', 'n', '1']);
+      const consumed = await consumeWithKafkajs(kafka, topic, messages.length);
+      assert.deepEqual(
+        consumed.map((m) => [m.offset, m.key?.toString() ?? null, m.value?.toString() ?? null]),
+        messages.map((m, i) => [String(i), m.key, m.value]),
+      );
+      assert.deepEqual(Object.fromEntries(Object.entries(consumed[0]!.headers ?? {}).map(([k, v]) => [k, String(v)])), { trace: 'abc', n: '1' });
     });
   }
 
@@ -74,6 +121,8 @@ describe('kafkajs producer', () => {
     assert.equal(got.length, 2);
     assert.equal(got[1]!.payload!.length, 1 << 20);
     assert.ok(got[1]!.payload!.startsWith('start'));
+    const consumed = await consumeWithKafkajs(kafka, 'big', 2);
+    assert.ok(consumed.every((m) => m.value!.equals(value)));
     await assert.rejects(producer.send({ topic: 'small', acks: -1, messages: [{ value }] }), (err: Error & { type?: string; cause?: { type?: string } }) => /MESSAGE_TOO_LARGE|too large/i.test(`${err.type} ${err.cause?.type} ${err.message}`));
     const after = await producer.send({ topic: 'small', acks: 1, messages: [{ value: 'still serving' }] });
     assert.equal(after[0]!.errorCode, 0);

@@ -78,13 +78,14 @@ export class LogSegment implements FileOwner {
     readonly rollJitterMs: number,
     readonly createdMs: number,
     exists: boolean,
+    suffix = '',
   ) {
-    this.filePath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX);
+    this.filePath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX + suffix);
     this.size = sizes.log;
     this.writtenSize = sizes.log;
     this.lastModifiedMs = sizes.mtimeMs;
-    this.offsetIndex = new OffsetIndex(env, segmentFilePath(dir, baseOffset, INDEX_FILE_SUFFIX), baseOffset, settings.maxIndexSize, sizes.index, () => this.writtenSize);
-    this.timeIndex = new TimeIndex(env, segmentFilePath(dir, baseOffset, TIME_INDEX_FILE_SUFFIX), baseOffset, settings.maxIndexSize, sizes.timeIndex);
+    this.offsetIndex = new OffsetIndex(env, segmentFilePath(dir, baseOffset, INDEX_FILE_SUFFIX + suffix), baseOffset, settings.maxIndexSize, sizes.index, () => this.writtenSize);
+    this.timeIndex = new TimeIndex(env, segmentFilePath(dir, baseOffset, TIME_INDEX_FILE_SUFFIX + suffix), baseOffset, settings.maxIndexSize, sizes.timeIndex);
     this.created = exists ? null : this.createFile();
     // Surfaced to whoever awaits ensureFile; this keeps an unawaited failure from crashing the process.
     this.created?.catch(() => {});
@@ -95,10 +96,13 @@ export class LogSegment implements FileOwner {
     }
   }
 
-  /** A new, empty segment; its file is created in the background (`ensureFile` awaits it). */
-  static create(env: SegmentEnv, dir: string, baseOffset: bigint, settings: SegmentSettings, rollJitterMs: number): LogSegment {
+  /**
+   * A new, empty segment; its file is created in the background (`ensureFile` awaits it). A
+   * `suffix` (".cleaned") names files the cleaner writes before swapping them in.
+   */
+  static create(env: SegmentEnv, dir: string, baseOffset: bigint, settings: SegmentSettings, rollJitterMs: number, suffix = ''): LogSegment {
     const now = env.clock.now();
-    return new LogSegment(env, dir, baseOffset, settings, { log: 0, index: 0, timeIndex: 0, mtimeMs: now }, rollJitterMs, now, false);
+    return new LogSegment(env, dir, baseOffset, settings, { log: 0, index: 0, timeIndex: 0, mtimeMs: now }, rollJitterMs, now, false, suffix);
   }
 
   /** A segment whose files exist, with the sizes found on disk. */

@@ -338,7 +338,11 @@ export class PartitionLog {
     await this.writer.idle();
     if (this.offline) throw this.offline;
     const upTo = this.leo;
-    if (upTo <= this.flushed) return;
+    if (upTo <= this.flushed) {
+      await this.finalizeChain;
+      if (this.offline) throw this.offline;
+      return;
+    }
     if (upTo > this.flushRequested) this.flushRequested = upTo;
     try {
       await this.syncThrough(this.active, upTo);

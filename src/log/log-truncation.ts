@@ -34,6 +34,9 @@ export function truncateTo(log: PartitionLog, offset: bigint): Promise<bigint> {
       active.nextSegmentBase = undefined;
       const next = await loadTailState(active);
       log.resetEnd(kept, next, log.logStartOffset);
+      // The cut went through the batch holding the log start offset: nothing readable is left, and
+      // offsets below the log start must never be handed out again, so restart empty there.
+      if (next < log.logStartOffset) return await truncateFullyAndStartAt(log, log.logStartOffset);
       return next;
     } finally {
       log.endTruncation();
@@ -43,7 +46,7 @@ export function truncateTo(log: PartitionLog, offset: bigint): Promise<bigint> {
 
 /** Deletes every segment and starts an empty log at `offset` (Kafka's truncateFullyAndStartAt). */
 export async function truncateFullyAndStartAt(log: PartitionLog, offset: bigint): Promise<bigint> {
-  await log.lowerRecoveryPoint(offset);
+  await log.lowerRecoveryPoint(offset < log.active.baseOffset ? offset : log.active.baseOffset);
   let fresh: LogSegment | undefined;
   await log.retireSegments(log.segments, async () => {
     fresh = LogSegment.create(log.active.segmentEnv, log.dir, offset, log.segmentSettings(), log.rollJitter());

@@ -524,8 +524,10 @@ export class PartitionLog {
   resetEnd(segments: readonly LogSegment[], logEndOffset: bigint, logStartOffset: bigint): void {
     this.segs = segments;
     this.leo = logEndOffset;
-    if (this.hw > logEndOffset) this.hw = logEndOffset;
-    if (this.flushed > logEndOffset) this.flushed = logEndOffset;
+    // An emptied log starting afresh has everything up to its start acknowledged and durable.
+    const emptied = segments.length === 1 && segments[0]!.size === 0 && segments[0]!.baseOffset === logEndOffset;
+    if (this.hw > logEndOffset || emptied) this.hw = logEndOffset;
+    if (this.flushed > logEndOffset || emptied) this.flushed = logEndOffset;
     this.flushRequested = logEndOffset;
     this.start = logStartOffset;
   }

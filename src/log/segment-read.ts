@@ -57,7 +57,9 @@ async function collectBatches(segment: LogSegment, file: DiskFile, start: number
     if (buf.length < window) throw new CorruptSegmentError(segment.filePath, pos + buf.length, `file ends before its written size ${end}`);
     const step = walkForRead(segment, buf, pos, startOffset, limits, out);
     if (step.done) return out;
-    if (step.consumed === 0 && step.needed <= buf.length) throw new CorruptSegmentError(segment.filePath, pos, 'no progress reading batches');
+    if (step.consumed === 0 && (step.needed <= buf.length || pos + step.needed > end)) {
+      throw new CorruptSegmentError(segment.filePath, pos, `a batch of ${step.needed} bytes does not fit before the written end ${end}`);
+    }
     pos += step.consumed;
     minWindow = step.needed;
   }

@@ -19,6 +19,7 @@ import { FetchApi, type FetchRequest, type FetchResponsePartitionDataInput, type
 import type { BrokerContext } from '../broker-context.js';
 import { type FetchSession, type SessionPartition, hasNews, partitionKey } from '../fetch/fetch-sessions.js';
 import { defineHandler } from '../handler.js';
+import type { PartitionLogView } from '../partition-logs.js';
 
 /** max.incremental.fetch.session.cache.slots default, and Kafka's minimum idle age before eviction. */
 export const FETCH_SESSION_LIMITS = { maxSessions: 1000, evictionAgeMs: 120_000 };
@@ -116,38 +117,62 @@ function collectTargets(b: BrokerContext, req: FetchRequest, byId: boolean, sess
   }));
 }
 
-/** Reads every target in order, within the partition and response byte limits (KIP-74). */
+type Located = { target: Target; log: PartitionLogView } | Outcome;
+
+const failed = (t: Target, errorCode: number, hw = -1n, lso = -1n): Outcome => ({ target: t, errorCode, highWatermark: hw, logStartOffset: lso, chunks: [], bytes: 0 });
+
+/** The log a target reads from, or the error it answers with. */
+function locate(b: BrokerContext, t: Target, byId: boolean): Located {
+  const topic = t.topic === undefined ? undefined : b.metadata.topic(t.topic);
+  const log = topic && t.partition >= 0 && t.partition < topic.partitions ? b.logs.getLog(topic.name, t.partition) : undefined;
+  if (!log) return failed(t, t.topic === undefined && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (t.currentLeaderEpoch > LEADER_EPOCH) return failed(t, ErrorCode.UNKNOWN_LEADER_EPOCH, log.highWatermark, log.logStartOffset);
+  return { target: t, log };
+}
+
+async function readOne(b: BrokerContext, t: Target, log: PartitionLogView, limit: number, minOneBatch: boolean): Promise<Outcome> {
+  try {
+    const r = await log.read(t.fetchOffset, limit, { minOneBatch, maxOffset: log.highWatermark });
+    return { target: t, errorCode: ErrorCode.NONE, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, chunks: r.chunks, bytes: r.bytes };
+  } catch (err) {
+    const outOfRange = (err as { code?: string }).code === 'SAMSA_OFFSET_OUT_OF_RANGE';
+    if (!outOfRange) b.log.error({ err, topic: t.topic, partition: t.partition }, 'fetch read failed');
+    return failed(t, outOfRange ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, log.highWatermark, log.logStartOffset);
+  }
+}
+
+/**
+ * Reads every target within the partition and response byte limits. When the partitions' limits
+ * fit in the response's, they are read concurrently, the first one keeping a too-large first
+ * batch whole (KIP-74); otherwise, or when that found nothing, in request order with the response
+ * budget shrinking as it fills and the first partition with data keeping its first batch whole.
+ */
 async function readAll(b: BrokerContext, targets: Target[], req: FetchRequest, byId: boolean): Promise<Outcome[]> {
+  const located = targets.map((t) => locate(b, t, byId));
+  const isOutcome = (l: Located): l is Outcome => 'errorCode' in l;
+  const shares = located.reduce((n, l) => (isOutcome(l) ? n : n + l.target.maxBytes), 0);
+  if (shares <= req.maxBytes) {
+    const first = located.findIndex((l) => !isOutcome(l));
+    const outcomes = await Promise.all(located.map((l, i) => (isOutcome(l) ? l : readOne(b, l.target, l.log, l.target.maxBytes, i === first))));
+    if (outcomes.some((o) => o.bytes > 0)) return outcomes;
+  }
   let budget = req.maxBytes;
   let anyData = false;
   const outcomes: Outcome[] = [];
-  for (const t of targets) {
-    const fail = (errorCode: number, hw = -1n, lso = -1n): Outcome => ({ target: t, errorCode, highWatermark: hw, logStartOffset: lso, chunks: [], bytes: 0 });
-    const topic = t.topic === undefined ? undefined : b.metadata.topic(t.topic);
-    const log = topic && t.partition >= 0 && t.partition < topic.partitions ? b.logs.getLog(topic.name, t.partition) : undefined;
-    if (!log) {
-      outcomes.push(fail(t.topic === undefined && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+  for (const l of located) {
+    if (isOutcome(l)) {
+      outcomes.push(l);
       continue;
     }
-    if (t.currentLeaderEpoch > LEADER_EPOCH) {
-      outcomes.push(fail(ErrorCode.UNKNOWN_LEADER_EPOCH, log.highWatermark, log.logStartOffset));
-      continue;
-    }
-    const limit = Math.min(t.maxBytes, Math.max(0, budget));
+    const limit = Math.min(l.target.maxBytes, Math.max(0, budget));
     if (limit <= 0 && anyData) {
-      outcomes.push(fail(ErrorCode.NONE, log.highWatermark, log.logStartOffset));
+      outcomes.push(failed(l.target, ErrorCode.NONE, l.log.highWatermark, l.log.logStartOffset));
       continue;
     }
-    try {
-      const r = await log.read(t.fetchOffset, limit, { minOneBatch: !anyData, maxOffset: log.highWatermark });
-      budget -= r.bytes;
-      anyData ||= r.bytes > 0;
-      outcomes.push({ target: t, errorCode: ErrorCode.NONE, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, chunks: r.chunks, bytes: r.bytes });
-    } catch (err) {
-      const outOfRange = (err as { code?: string }).code === 'SAMSA_OFFSET_OUT_OF_RANGE';
-      if (!outOfRange) b.log.error({ err, topic: t.topic, partition: t.partition }, 'fetch read failed');
-      outcomes.push(fail(outOfRange ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, log.highWatermark, log.logStartOffset));
-    }
+    const o = await readOne(b, l.target, l.log, limit, !anyData);
+    budget -= o.bytes;
+    anyData ||= o.bytes > 0;
+    outcomes.push(o);
   }
   return outcomes;
 }

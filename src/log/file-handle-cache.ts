@@ -14,6 +14,8 @@ export interface FileOwner {
 
 interface Entry {
   file: Promise<DiskFile>;
+  /** The file once open, so a use of an open file costs no extra await. */
+  ready: DiskFile | undefined;
   pins: number;
   /** Close as soon as the last pin is released (the owner was forgotten while in use). */
   doomed: boolean;
@@ -46,8 +48,7 @@ export class FileHandleCache {
   async use<T>(owner: FileOwner, fn: (file: DiskFile) => Promise<T>): Promise<T> {
     const entry = this.pin(owner);
     try {
-      const file = await entry.file;
-      return await fn(file);
+      return await fn(entry.ready ?? (await entry.file));
     } finally {
       this.unpin(owner, entry);
     }
@@ -57,7 +58,7 @@ export class FileHandleCache {
   adopt(owner: FileOwner, file: DiskFile): void {
     const old = this.entries.get(owner);
     if (old) this.closeEntry(owner, old);
-    this.entries.set(owner, { file: Promise.resolve(file), pins: 0, doomed: false });
+    this.entries.set(owner, { file: Promise.resolve(file), ready: file, pins: 0, doomed: false });
     this.opened++;
     this.trim();
   }
@@ -83,12 +84,16 @@ export class FileHandleCache {
       this.entries.delete(owner);
     } else {
       const file = this.disk.open(owner.filePath, 'readwrite');
-      entry = { file, pins: 0, doomed: false };
+      const created: Entry = { file, ready: undefined, pins: 0, doomed: false };
+      entry = created;
       this.opened++;
-      // A failed open must not stay cached: the next use retries.
-      file.catch(() => {
-        if (this.entries.get(owner) === entry) this.entries.delete(owner);
-      });
+      file.then(
+        (f) => (created.ready = f),
+        // A failed open must not stay cached: the next use retries.
+        () => {
+          if (this.entries.get(owner) === created) this.entries.delete(owner);
+        },
+      );
     }
     this.entries.set(owner, entry);
     entry.pins++;

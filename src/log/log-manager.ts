@@ -99,6 +99,7 @@ export class LogManager {
       random: opts.random ?? Math.random,
       checkpointLogStartOffsets: () => this.checkpointTask.request(),
       checkpointRecoveryPoints: () => this.checkpointTask.request(),
+      logTruncated: (log) => this.cleaner?.noteTruncation(log) ?? Promise.resolve(),
     };
   }
 

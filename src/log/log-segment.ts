@@ -123,6 +123,7 @@ export class LogSegment implements FileOwner {
     this.env.files.adopt(this, file);
     // The new name must survive power loss before anything acknowledged lives in it.
     await this.env.disk.syncDir(this.dir);
+    this.created = null;
   }
 
   /** Resolves once the .log file exists. */
@@ -159,7 +160,7 @@ export class LogSegment implements FileOwner {
 
   /** Writes assigned batches at their position; readers see them once this resolves. */
   async write(buffers: readonly Buffer[], position: number, bytes: number): Promise<void> {
-    await this.ensureFile();
+    if (this.created) await this.created;
     await this.env.files.use(this, (f) => f.write(buffers, position));
     this.writtenSize = Math.max(this.writtenSize, position + bytes);
     this.lastModifiedMs = this.env.clock.now();

@@ -11,7 +11,13 @@ import { findBatch } from './segment-read.js';
 import { loadTailState } from './segment-recovery.js';
 
 /** Removes every offset at or above `offset`; resolves with the new log end offset. */
-export function truncateTo(log: PartitionLog, offset: bigint): Promise<bigint> {
+export async function truncateTo(log: PartitionLog, offset: bigint, env?: { logTruncated?(log: PartitionLog): Promise<void> }): Promise<bigint> {
+  const end = await cut(log, offset);
+  await env?.logTruncated?.(log);
+  return end;
+}
+
+function cut(log: PartitionLog, offset: bigint): Promise<bigint> {
   if (offset < 0n) return Promise.reject(new RangeError(`cannot truncate to negative offset ${offset}`));
   return log.withMaintenance(async () => {
     await log.beginTruncation();

@@ -64,6 +64,8 @@ export interface LogEnv extends SegmentEnv {
   checkpointLogStartOffsets(): Promise<void>;
   /** Persists every log's recovery point (after it moved backwards). */
   checkpointRecoveryPoints(): Promise<void>;
+  /** The log end went backwards: the cleaner's checkpoint for it must follow (and be persisted). */
+  logTruncated?(log: PartitionLog): Promise<void>;
 }
 
 export interface PartitionLogInit {
@@ -109,6 +111,8 @@ export class PartitionLog {
   private readonly maintenance = new Mutex();
   private readonly pendingDeletes = new Set<TimerHandle>();
   private readonly repairs = new Map<LogSegment, Promise<void>>();
+  /** The lowest log end a truncation left since the cleaner last asked. */
+  private truncationFloor: bigint | undefined;
 
   constructor(init: PartitionLogInit) {
     this.topic = init.topic;
@@ -412,7 +416,7 @@ export class PartitionLog {
 
   /** Removes every offset at or above `offset` (replication); resolves with the new log end offset. */
   truncateTo(offset: bigint): Promise<bigint> {
-    return truncateTo(this, offset);
+    return truncateTo(this, offset, this.env);
   }
 
   /** Applies retention now (the LogManager runs it on a schedule). */
@@ -522,6 +526,7 @@ export class PartitionLog {
 
   /** @internal for truncation: replaces the whole state after the segments were cut. */
   resetEnd(segments: readonly LogSegment[], logEndOffset: bigint, logStartOffset: bigint): void {
+    if (this.truncationFloor === undefined || logEndOffset < this.truncationFloor) this.truncationFloor = logEndOffset;
     this.segs = segments;
     this.leo = logEndOffset;
     // An emptied log starting afresh has everything up to its start acknowledged and durable.
@@ -530,6 +535,16 @@ export class PartitionLog {
     if (this.flushed > logEndOffset || emptied) this.flushed = logEndOffset;
     this.flushRequested = logEndOffset;
     this.start = logStartOffset;
+  }
+
+  /**
+   * The lowest log end offset a truncation left since the last call, then forgets it: the cleaner
+   * lowers its checkpoint to it (data appended after a truncation is dirty, whatever its offset).
+   */
+  takeTruncationFloor(): bigint | undefined {
+    const floor = this.truncationFloor;
+    this.truncationFloor = undefined;
+    return floor;
   }
 
   /** @internal truncation blocks appends while it runs. */

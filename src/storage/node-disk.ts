@@ -30,8 +30,17 @@ class NodeFile implements DiskFile {
   }
 
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
-    let pending = buffers.filter((b) => b.length > 0);
+    let pending: Buffer[] = buffers as Buffer[];
     let pos = position;
+    if (buffers.length === 1) {
+      // The common case, without the array work below.
+      const b = buffers[0]!;
+      const written = await call<number>('write', this.path, (cb) => fs.write(this.fd, b, 0, b.length, position, cb));
+      if (written === b.length) return;
+      pos += written;
+      pending = [b.subarray(written)];
+    }
+    pending = pending.filter((b) => b.length > 0);
     // pwritev may write less than asked (signals, some file systems): continue where it stopped.
     while (pending.length > 0) {
       const written =

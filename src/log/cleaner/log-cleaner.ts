@@ -118,6 +118,7 @@ export class LogCleaner {
   async cleanLogNow(log: PartitionLog): Promise<CleanSummary | undefined> {
     return this.passes.run(async () => {
       await this.load();
+      this.applyTruncation(log);
       const c = await cleanableOf(log, this.checkpoints.get(log.name), this.ctx.env.clock.now(), this.deleteHorizons.get(log.name) ?? -1n);
       return c ? this.clean(c) : undefined;
     });
@@ -128,6 +129,7 @@ export class LogCleaner {
     let best: Cleanable | undefined;
     for (const log of this.ctx.logs()) {
       if (this.uncleanable.has(log.name) || !log.config.cleanupPolicy.compact) continue;
+      this.applyTruncation(log);
       const c = await cleanableOf(log, this.checkpoints.get(log.name), now, this.deleteHorizons.get(log.name) ?? -1n);
       if (c?.due && (!best || c.dirtyRatio > best.dirtyRatio)) best = c;
     }
@@ -169,6 +171,23 @@ export class LogCleaner {
       if ((err as { code?: string }).code === 'SAMSA_STORAGE_IO') log.markOffline(err);
       return undefined;
     }
+  }
+
+  /**
+   * Kafka's maybeTruncateCheckpoint: after `log` was truncated, its first dirty offset goes no
+   * higher than the new log end, and the checkpoint file says so before this resolves.
+   */
+  async noteTruncation(log: PartitionLog): Promise<void> {
+    await this.load();
+    if (this.applyTruncation(log)) await this.checkpointTask.request();
+  }
+
+  private applyTruncation(log: PartitionLog): boolean {
+    const floor = log.takeTruncationFloor();
+    const cp = this.checkpoints.get(log.name);
+    if (floor === undefined || cp === undefined || cp <= floor) return false;
+    this.checkpoints.set(log.name, floor);
+    return true;
   }
 
   /** How far `log` is clean (the first dirty offset), if it was ever cleaned. */

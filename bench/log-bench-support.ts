@@ -1,0 +1,124 @@
+/**
+ * Shared pieces of the log benchmarks: temp directories on the disk under test (BENCH_DIR, or the
+ * OS temp dir), batches of 1 KiB records, and the raw node:fs baselines they are compared with.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_LOG_CONFIG, type LogConfig } from '../src/log/log-config.js';
+import { LogManager } from '../src/log/log-manager.js';
+import type { PartitionLog } from '../src/log/partition-log.js';
+import { encodeUncompressedRecordBatch } from '../src/protocol/records/index.js';
+import { type Measurement, measure } from './harness.js';
+
+export const RECORD_BYTES = 1024;
+
+export async function benchDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(process.env['BENCH_DIR'] ?? tmpdir(), prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A batch of `batchBytes` / 1 KiB records of 1 KiB values (so slightly more than batchBytes with overhead). */
+export function batchOf(batchBytes: number, seed = 0): Buffer {
+  const n = Math.max(1, Math.floor(batchBytes / RECORD_BYTES));
+  const value = Buffer.alloc(RECORD_BYTES - 20, 0x61 + (seed % 26));
+  return encodeUncompressedRecordBatch({ records: Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`key-${i}`), value, timestamp: BigInt(Date.now()) })) });
+}
+
+export function recordsIn(batchBytes: number): number {
+  return Math.max(1, Math.floor(batchBytes / RECORD_BYTES));
+}
+
+export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {
+  return { ...DEFAULT_LOG_CONFIG, ...overrides };
+}
+
+/** A fresh log in its own directory, and a function that closes and removes it. */
+export async function freshLog(cfg: LogConfig): Promise<{ log: PartitionLog; manager: LogManager; done: () => Promise<void> }> {
+  const { dir, cleanup } = await benchDir('samsa-bench-log-');
+  const manager = await LogManager.open({ dataDir: dir, defaults: cfg, cleaner: false });
+  const log = await manager.createLog('bench', 0, cfg);
+  return {
+    log,
+    manager,
+    done: async () => {
+      await manager.close();
+      await cleanup();
+    },
+  };
+}
+
+const call = <T>(fn: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => void): Promise<T> =>
+  new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
+
+/** A plain file written sequentially with fs.write (and optionally fdatasync after each write). */
+export async function rawWriter(): Promise<{ write: (buf: Buffer, sync: boolean) => Promise<void>; done: () => Promise<void> }> {
+  const { dir, cleanup } = await benchDir('samsa-bench-raw-');
+  const fd = await call<number>((cb) => fs.open(join(dir, 'raw'), 'w', cb));
+  let pos = 0;
+  return {
+    write: async (buf, sync) => {
+      await call<number>((cb) => fs.write(fd, buf, 0, buf.length, pos, cb));
+      pos += buf.length;
+      if (sync) await call<void>((cb) => fs.fdatasync(fd, (e) => cb(e, undefined)));
+      // Keep the file from growing without bound across a long measurement.
+      if (pos > 1024 * 1024 * 1024) {
+        await call<void>((cb) => fs.ftruncate(fd, 0, (e) => cb(e, undefined)));
+        pos = 0;
+      }
+    },
+    done: async () => {
+      await call<void>((cb) => fs.close(fd, (e) => cb(e, undefined)));
+      await cleanup();
+    },
+  };
+}
+
+/** Flushes every dirty page on the machine, so one case's writeback does not slow the next. */
+export function syncDisks(): void {
+  try {
+    execFileSync('sync');
+  } catch {
+    // No sync(1) on this platform: rounds still alternate.
+  }
+}
+
+export interface BenchCase {
+  name: string;
+  /** One call: one or more operations of `bytes` bytes in all. */
+  fn: () => Promise<unknown>;
+  bytes: number;
+  /** Operations per call (appends in flight), to report per-operation rates. */
+  perCall: number;
+  done: () => Promise<void>;
+}
+
+/**
+ * Measures the cases in alternating rounds (A B C A B C ...), flushing dirty pages before each
+ * round, and combines each case's rounds: background writeback and other load then weigh on every
+ * case alike instead of on whichever happened to run second.
+ */
+export async function alternating(cases: BenchCase[], rounds = 3): Promise<Measurement[]> {
+  const total = Number(process.env['BENCH_MIN_MS'] ?? 1500);
+  const per = Math.max(100, Math.floor(total / rounds));
+  const results = cases.map(() => [] as Measurement[]);
+  try {
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < cases.length; i++) {
+        syncDisks();
+        results[i]!.push(await measure(cases[i]!.name, cases[i]!.fn, { bytes: cases[i]!.bytes, minMs: per, warmupMs: 50 }));
+      }
+    }
+  } finally {
+    for (const c of cases) await c.done();
+  }
+  return cases.map((c, i) => combine(c, results[i]!));
+}
+
+function combine(c: BenchCase, ms: Measurement[]): Measurement {
+  const rate = ms.reduce((n, m) => n + m.opsPerSec, 0) / ms.length;
+  const medians = ms.map((m) => m.medianMs).sort((a, b) => a - b);
+  return { name: c.name, opsPerSec: rate * c.perCall, bytesPerSec: rate * c.bytes, medianMs: medians[medians.length >> 1]! / c.perCall };
+}

@@ -11,7 +11,8 @@ import { DEFAULT_LOG_CONFIG, type LogConfig } from '../src/log/log-config.js';
 import { LogManager } from '../src/log/log-manager.js';
 import type { PartitionLog } from '../src/log/partition-log.js';
 import { encodeUncompressedRecordBatch } from '../src/protocol/records/index.js';
-import { type Measurement, measure } from './harness.js';
+import { performance } from 'node:perf_hooks';
+import type { Measurement } from './harness.js';
 
 export const RECORD_BYTES = 1024;
 
@@ -87,28 +88,55 @@ export function syncDisks(): void {
 
 export interface BenchCase {
   name: string;
-  /** One call: one or more operations of `bytes` bytes in all. */
+  /** One call: one or more operations. Resolves to the bytes processed when `bytes` is 'returned'. */
   fn: () => Promise<unknown>;
-  bytes: number;
+  /** Bytes one call processes, or 'returned' when the call says (reads return what they returned). */
+  bytes: number | 'returned';
   /** Operations per call (appends in flight), to report per-operation rates. */
   perCall: number;
   done: () => Promise<void>;
 }
 
+interface Round {
+  calls: number;
+  bytes: number;
+  ms: number;
+  samples: number[];
+}
+
+/** Calls `c.fn` for at least `ms` after a short warm-up, counting calls, bytes and per-call times. */
+async function round(c: BenchCase, ms: number): Promise<Round> {
+  const warmEnd = performance.now() + Math.min(50, ms / 4);
+  while (performance.now() < warmEnd) await c.fn();
+  const r: Round = { calls: 0, bytes: 0, ms: 0, samples: [] };
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms || r.calls < 5) {
+    const t0 = performance.now();
+    const out = await c.fn();
+    now = performance.now();
+    r.samples.push(now - t0);
+    r.calls++;
+    r.bytes += c.bytes === 'returned' ? Number(out) : c.bytes;
+  }
+  r.ms = now - start;
+  return r;
+}
+
 /**
  * Measures the cases in alternating rounds (A B C A B C ...), flushing dirty pages before each
  * round, and combines each case's rounds: background writeback and other load then weigh on every
- * case alike instead of on whichever happened to run second.
+ * case alike instead of on whichever happened to run second. BENCH_MIN_MS is the time per case.
  */
 export async function alternating(cases: BenchCase[], rounds = 3): Promise<Measurement[]> {
   const total = Number(process.env['BENCH_MIN_MS'] ?? 1500);
   const per = Math.max(100, Math.floor(total / rounds));
-  const results = cases.map(() => [] as Measurement[]);
+  const results = cases.map(() => [] as Round[]);
   try {
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < cases.length; i++) {
         syncDisks();
-        results[i]!.push(await measure(cases[i]!.name, cases[i]!.fn, { bytes: cases[i]!.bytes, minMs: per, warmupMs: 50 }));
+        results[i]!.push(await round(cases[i]!, per));
       }
     }
   } finally {
@@ -117,8 +145,10 @@ export async function alternating(cases: BenchCase[], rounds = 3): Promise<Measu
   return cases.map((c, i) => combine(c, results[i]!));
 }
 
-function combine(c: BenchCase, ms: Measurement[]): Measurement {
-  const rate = ms.reduce((n, m) => n + m.opsPerSec, 0) / ms.length;
-  const medians = ms.map((m) => m.medianMs).sort((a, b) => a - b);
-  return { name: c.name, opsPerSec: rate * c.perCall, bytesPerSec: rate * c.bytes, medianMs: medians[medians.length >> 1]! / c.perCall };
+function combine(c: BenchCase, rounds: Round[]): Measurement {
+  const ms = rounds.reduce((n, r) => n + r.ms, 0);
+  const calls = rounds.reduce((n, r) => n + r.calls, 0);
+  const bytes = rounds.reduce((n, r) => n + r.bytes, 0);
+  const samples = rounds.flatMap((r) => r.samples).sort((a, b) => a - b);
+  return { name: c.name, opsPerSec: (calls * c.perCall * 1000) / ms, bytesPerSec: (bytes * 1000) / ms, medianMs: samples[samples.length >> 1]! / c.perCall };
 }

@@ -113,8 +113,10 @@ export class LogManager {
 
   private async load(): Promise<void> {
     const started = this.clock.now();
-    await this.disk.mkdir(this.dataDir);
-    await this.disk.syncDir(dirname(this.dataDir));
+    if (!(await this.disk.stat(this.dataDir))?.isDirectory) {
+      await this.disk.mkdir(this.dataDir);
+      await this.disk.syncDir(dirname(this.dataDir));
+    }
     const names = await this.disk.readdir(this.dataDir);
     const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE);
     const recoveryPoints = await this.readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE);

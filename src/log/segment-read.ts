@@ -5,7 +5,6 @@
  * by their headers alone; only batches that are returned are read in full, in one read call.
  */
 import type { DiskFile } from '../storage/disk.js';
-import { readFully } from '../storage/disk-files.js';
 import { TRUNCATED, batchSizeAt } from '../protocol/records/batch-frame.js';
 import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
 import { InvalidBatchError } from '../protocol/records/invalid-batch-error.js';
@@ -14,6 +13,7 @@ import { baseOffsetAt, lastOffsetAt, maxTimestampAt } from './batch-fields.js';
 import { CorruptSegmentError } from './log-errors.js';
 import type { LogSegment } from './log-segment.js';
 import { scanBatches } from './segment-scan.js';
+import { type Window, readWindow } from './window-read.js';
 import type { TimestampOffset } from './time-index.js';
 
 export interface SegmentReadLimits {
@@ -48,12 +48,14 @@ export async function readSegment(segment: LogSegment, startOffset: bigint, limi
 async function collectBatches(segment: LogSegment, file: DiskFile, start: number, end: number, startOffset: bigint, limits: SegmentReadLimits, interval: number): Promise<SegmentRead> {
   const out: SegmentRead = { chunks: [], bytes: 0, limited: false };
   let pos = start;
-  let minWindow = RECORD_BATCH_OVERHEAD;
+  let need = RECORD_BATCH_OVERHEAD;
+  let prev: Window | undefined;
   while (pos < end) {
     // Before the first returned batch the index entry may be up to an interval (and a batch) behind.
     const room = out.bytes === 0 ? limits.maxBytes + interval : limits.maxBytes - out.bytes;
-    const window = Math.min(end - pos, Math.max(minWindow, room + RECORD_BATCH_OVERHEAD));
-    const buf = await readFully(file, pos, window);
+    const window = Math.min(end - pos, Math.max(need, room + RECORD_BATCH_OVERHEAD));
+    prev = await readWindow(file, prev, pos, window, need, end);
+    const buf = prev.buf;
     if (buf.length < window) throw new CorruptSegmentError(segment.filePath, pos + buf.length, `file ends before its written size ${end}`);
     const step = walkForRead(segment, buf, pos, startOffset, limits, out);
     if (step.done) return out;
@@ -61,7 +63,7 @@ async function collectBatches(segment: LogSegment, file: DiskFile, start: number
       throw new CorruptSegmentError(segment.filePath, pos, `a batch of ${step.needed} bytes does not fit before the written end ${end}`);
     }
     pos += step.consumed;
-    minWindow = step.needed;
+    need = step.needed;
   }
   return out;
 }

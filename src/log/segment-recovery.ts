@@ -60,13 +60,13 @@ export async function recoverSegment(segment: LogSegment): Promise<SegmentRecove
   );
   const truncatedBytes = fileSize - scan.validEnd;
   if (truncatedBytes > 0) await segment.truncateFile(scan.validEnd);
-  else await segment.sync();
   segment.size = scan.validEnd;
   segment.writtenSize = scan.validEnd;
   // As Kafka's recover: the last time index entry carries the segment's largest timestamp.
   segment.onBecomeInactive();
   segment.acknowledgedMax = { timestamp: segment.maxTimestampSoFar!, offset: segment.offsetOfMaxTimestampSoFar! };
-  await segment.flush(true);
+  // What was recovered is now durable (it may have been written and never fsynced before the crash).
+  await Promise.all([truncatedBytes > 0 ? undefined : segment.sync(), segment.offsetIndex.persist(true), segment.timeIndex.persist(true)]);
   const result: SegmentRecovery = { validBytes: scan.validEnd, truncatedBytes, nextOffset: next };
   if (scan.invalid !== undefined) result.reason = scan.invalid;
   return result;

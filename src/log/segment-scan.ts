@@ -5,13 +5,14 @@
  * cleaner all walk segments this way; memory is one window, or one batch when a batch is larger.
  */
 import type { DiskFile } from '../storage/disk.js';
-import { readFully } from '../storage/disk-files.js';
+import { type Window, readWindow } from './window-read.js';
 import { TRUNCATED, batchSizeAt } from '../protocol/records/batch-frame.js';
 import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
 import { InvalidBatchError } from '../protocol/records/invalid-batch-error.js';
 import { crcMatches } from './batch-fields.js';
 
-export const DEFAULT_SCAN_WINDOW_BYTES = 1024 * 1024;
+/** Bytes read per call while scanning (recovery runs up to 16 logs at once: 64 MiB at most). */
+export const DEFAULT_SCAN_WINDOW_BYTES = 4 * 1024 * 1024;
 
 /**
  * Called per complete batch: `buf[pos, pos + size)` holds it and `filePosition` is where it starts
@@ -36,13 +37,15 @@ export interface ScanOptions {
 export async function scanBatches(file: DiskFile, start: number, end: number, visit: BatchVisitor, options: ScanOptions = {}): Promise<ScanResult> {
   const window = options.windowBytes ?? DEFAULT_SCAN_WINDOW_BYTES;
   let pos = start;
-  let want = window;
+  let need = RECORD_BATCH_OVERHEAD;
+  let prev: Window | undefined;
   while (pos < end) {
-    const requested = Math.min(end - pos, Math.max(want, RECORD_BATCH_OVERHEAD));
-    const buf = await readFully(file, pos, requested);
+    const requested = Math.min(end - pos, Math.max(window, need));
+    prev = await readWindow(file, prev, pos, window, need, end);
+    const buf = prev.buf;
     // The file is shorter than the caller thought: what is missing is a truncated tail.
     if (buf.length < requested) end = pos + buf.length;
-    want = window;
+    need = RECORD_BATCH_OVERHEAD;
     const step = walkWindow(buf, pos, end, visit, options.verifyCrc ?? false);
     if (step.invalid !== undefined) return { validEnd: pos + step.consumed, invalid: step.invalid };
     if (step.stopped) return { validEnd: pos + step.consumed };
@@ -50,7 +53,7 @@ export async function scanBatches(file: DiskFile, start: number, end: number, vi
       // The next batch is larger than the window: read it whole next time.
       if (step.needed === undefined || step.needed > end - pos) return { validEnd: pos, invalid: describeShort(buf, end - pos) };
       if (step.needed <= buf.length) return { validEnd: pos, invalid: 'unframeable bytes' };
-      want = step.needed;
+      need = step.needed;
     }
     pos += step.consumed;
   }

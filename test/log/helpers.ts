@@ -95,3 +95,8 @@ export async function withLog<T>(
     await cleanup();
   }
 }
+
+/** XORs one byte of `buf` with `mask` (damage for corruption tests). */
+export function flipByte(buf: Buffer, index: number, mask = 0xff): void {
+  buf.writeUInt8(buf.readUInt8(index) ^ mask, index);
+}

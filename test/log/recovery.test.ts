@@ -8,6 +8,7 @@ import { LogManager } from '../../src/log/log-manager.js';
 import { MemoryDisk } from '../../src/storage/memory-disk.js';
 import { validateBatch, iterateBatches } from '../../src/protocol/records/index.js';
 import { batch, capturingLogger, config, openManager, readAll, tempDir } from './helpers.js';
+import { flipByte } from './helpers.js';
 
 const seg = (dir: string, base: number, ext = 'log') => join(dir, 't-0', `${String(base).padStart(20, '0')}.${ext}`);
 
@@ -44,7 +45,7 @@ describe('recovery of a torn or corrupt tail', () => {
     ['a torn last batch', true, async (p: string) => truncate(p, (await stat(p)).size - 5)],
     ['a garbled last batch (CRC mismatch)', true, async (p: string) => {
       const b = await readFile(p);
-      b[b.length - 3] ^= 0xff;
+      flipByte(b, b.length - 3, 0xff);
       await writeFile(p, b);
     }],
     ['zeros after the last batch (a preallocated tail)', false, async (p: string) => appendFile(p, Buffer.alloc(4096))],
@@ -94,7 +95,7 @@ describe('recovery of a torn or corrupt tail', () => {
       assert.ok(bases.length >= 4);
       const victim = Number(bases[1]);
       const b = await readFile(seg(dir, victim));
-      b[b.length - 1] ^= 0x55;
+      flipByte(b, b.length - 1, 0x55);
       await writeFile(seg(dir, victim), b);
       // Without a recovery point checkpoint entry every segment is recovered.
       await unlink(join(dir, 'recovery-point-offset-checkpoint'));
@@ -116,7 +117,7 @@ describe('what recovery scans', () => {
     try {
       const bases = await closedLog(dir, 30, 400);
       const b = await readFile(seg(dir, 0));
-      b[b.length - 1] ^= 0x55;
+      flipByte(b, b.length - 1, 0x55);
       await writeFile(seg(dir, 0), b);
       const { m, log } = await reopen(dir);
       assert.equal(m.recoveryReports.length, 0);

@@ -3,7 +3,7 @@
  * reading bounded windows: memory is one window, or one batch when larger. Stops early when the
  * visitor returns 'stop'; throws CorruptSegmentError on bytes that are not batches.
  */
-import { readFully } from '../../storage/disk-files.js';
+import { type Window, readWindow } from '../window-read.js';
 import { TRUNCATED, batchSizeAt } from '../../protocol/records/batch-frame.js';
 import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../../protocol/records/batch-header.js';
 import { CorruptSegmentError } from '../log-errors.js';
@@ -14,10 +14,12 @@ export type AsyncBatchVisitor = (buf: Buffer, pos: number, size: number) => Prom
 export async function forEachBatch(seg: LogSegment, visit: AsyncBatchVisitor, windowBytes = 1024 * 1024): Promise<void> {
   const end = seg.writtenSize;
   let pos = 0;
-  let want = windowBytes;
+  let need = RECORD_BATCH_OVERHEAD;
+  let prev: Window | undefined;
   while (pos < end) {
-    const buf = await seg.files.use(seg, (f) => readFully(f, pos, Math.min(end - pos, want)));
-    want = windowBytes;
+    prev = await seg.files.use(seg, (f) => readWindow(f, prev, pos, windowBytes, need, end));
+    const buf = prev.buf;
+    need = RECORD_BATCH_OVERHEAD;
     let local = 0;
     while (buf.length - local >= LOG_OVERHEAD) {
       let size: number;
@@ -27,7 +29,7 @@ export async function forEachBatch(seg: LogSegment, visit: AsyncBatchVisitor, wi
         throw new CorruptSegmentError(seg.filePath, pos + local, (err as Error).message, { cause: err });
       }
       if (size === TRUNCATED) {
-        want = Math.max(windowBytes, LOG_OVERHEAD + buf.readInt32BE(local + BATCH_LENGTH_OFFSET), RECORD_BATCH_OVERHEAD);
+        need = Math.max(LOG_OVERHEAD + buf.readInt32BE(local + BATCH_LENGTH_OFFSET), RECORD_BATCH_OVERHEAD);
         break;
       }
       if ((await visit(buf, local, size)) === 'stop') return;

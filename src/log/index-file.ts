@@ -15,6 +15,17 @@ import { readFully, readWholeFile } from '../storage/disk-files.js';
 import { isNotFound } from '../storage/storage-error.js';
 import type { LruBudget } from './lru-budget.js';
 
+/** What an index needs from its segment: where its file is now, and how long the log is. */
+export interface IndexOwner {
+  /** The index file's path for `kind` (".index", ".timeindex"), following the segment's renames. */
+  indexPath(kind: string): string;
+  /** The log's written size (an entry pointing at or past it is stale). */
+  readonly writtenSize: number;
+}
+
+/** One resolved promise shared by every index and log as the start of their I/O chains. */
+export const RESOLVED: Promise<void> = Promise.resolve();
+
 export interface IndexEnv {
   disk: Disk;
   /** The budget for persisted entries held in memory, shared by every index of the node. */
@@ -40,13 +51,15 @@ export abstract class IndexFile {
   private tail: Buffer = EMPTY;
   private tailCount = 0;
   /** Serializes persist and truncate, which both move the boundary between file and tail. */
-  private io: Promise<void> = Promise.resolve();
+  private io: Promise<void> = RESOLVED;
   /** Whether the file's name is known to be durable (else a synced persist also syncs the directory). */
   private nameDurable: boolean;
 
   constructor(
     protected readonly env: IndexEnv,
-    public path: string,
+    protected readonly owner: IndexOwner,
+    /** ".index" or ".timeindex" */
+    private readonly kind: string,
     readonly baseOffset: bigint,
     readonly maxIndexSize: number,
     /** The file's size when opened (0 for a new index). */
@@ -55,6 +68,11 @@ export abstract class IndexFile {
   ) {
     this.persisted = Math.floor(fileBytes / entrySize);
     this.nameDurable = fileBytes > 0;
+  }
+
+  /** Computed, not stored: 100,000 idle partitions would otherwise hold 200,000 path strings. */
+  get path(): string {
+    return this.owner.indexPath(this.kind);
   }
 
   get entries(): number {

@@ -123,8 +123,11 @@ export class LogManager {
     const logStarts = await this.readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE);
     for (const name of names) if (name.endsWith(DELETE_DIR_SUFFIX)) this.track(this.disk.removeDir(join(this.dataDir, name)));
     const dirs: { name: string; topic: string; partition: number }[] = [];
+    const interned = new Map<string, string>();
     for (const name of names) {
       const tp = parsePartitionDirName(name);
+      // One string per topic, not per partition (100,000 partitions of a few topics).
+      if (tp) tp.topic = interned.get(tp.topic) ?? (interned.set(tp.topic, tp.topic), tp.topic);
       if (tp && (await this.disk.stat(join(this.dataDir, name)))?.isDirectory) dirs.push({ name, ...tp });
     }
     await forEachLimited(dirs, this.opts.recoveryConcurrency ?? 16, async (d) => {

@@ -13,7 +13,7 @@ import type { Clock } from '../common/clock.js';
 import { isNotFound } from '../storage/storage-error.js';
 import type { FileHandleCache, FileOwner } from './file-handle-cache.js';
 import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, segmentFilePath } from './file-names.js';
-import type { IndexEnv } from './index-file.js';
+import type { IndexEnv, IndexOwner } from './index-file.js';
 import { OffsetIndex } from './offset-index.js';
 import { NO_TIMESTAMP, TimeIndex, type TimestampOffset } from './time-index.js';
 
@@ -42,8 +42,9 @@ export interface SegmentFileSizes {
 /** Largest relative offset an index entry can hold. */
 const MAX_RELATIVE_OFFSET = 0x7fffffffn;
 
-export class LogSegment implements FileOwner {
-  filePath: string;
+export class LogSegment implements FileOwner, IndexOwner {
+  /** The suffix every file of the segment carries now: '', '.cleaned', '.swap' or '.deleted'. */
+  private state: string;
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
   /** Bytes assigned to batches, including writes still queued. */
@@ -80,12 +81,12 @@ export class LogSegment implements FileOwner {
     exists: boolean,
     suffix = '',
   ) {
-    this.filePath = segmentFilePath(dir, baseOffset, LOG_FILE_SUFFIX + suffix);
+    this.state = suffix;
     this.size = sizes.log;
     this.writtenSize = sizes.log;
     this.lastModifiedMs = sizes.mtimeMs;
-    this.offsetIndex = new OffsetIndex(env, segmentFilePath(dir, baseOffset, INDEX_FILE_SUFFIX + suffix), baseOffset, settings.maxIndexSize, sizes.index, () => this.writtenSize);
-    this.timeIndex = new TimeIndex(env, segmentFilePath(dir, baseOffset, TIME_INDEX_FILE_SUFFIX + suffix), baseOffset, settings.maxIndexSize, sizes.timeIndex);
+    this.offsetIndex = new OffsetIndex(env, this, baseOffset, settings.maxIndexSize, sizes.index);
+    this.timeIndex = new TimeIndex(env, this, baseOffset, settings.maxIndexSize, sizes.timeIndex);
     this.created = exists ? null : this.createFile();
     // Surfaced to whoever awaits ensureFile; this keeps an unawaited failure from crashing the process.
     this.created?.catch(() => {});
@@ -108,6 +109,15 @@ export class LogSegment implements FileOwner {
   /** A segment whose files exist, with the sizes found on disk. */
   static open(env: SegmentEnv, dir: string, baseOffset: bigint, settings: SegmentSettings, sizes: SegmentFileSizes, rollJitterMs: number): LogSegment {
     return new LogSegment(env, dir, baseOffset, settings, sizes, rollJitterMs, env.clock.now(), true);
+  }
+
+  /** Paths are computed, not stored (see IndexFile.path). */
+  get filePath(): string {
+    return segmentFilePath(this.dir, this.baseOffset, LOG_FILE_SUFFIX + this.state);
+  }
+
+  indexPath(kind: string): string {
+    return segmentFilePath(this.dir, this.baseOffset, kind + this.state);
   }
 
   get files(): FileHandleCache {
@@ -231,21 +241,21 @@ export class LogSegment implements FileOwner {
     this.writtenSize = position;
   }
 
-  /** Renames the three files by adding `suffix` (".deleted", ".swap") or removing `from`. */
+  /** Renames the three files from suffix `from` to `to` (".deleted", ".swap", '' for the final name). */
   async changeSuffix(from: string, to: string): Promise<void> {
-    const paths = [this.filePath, this.offsetIndex.path, this.timeIndex.path];
-    const renamed = paths.map((p) => (p.endsWith(from) ? p.slice(0, p.length - from.length) : p) + to);
-    for (let i = 0; i < paths.length; i++) {
+    const prev = this.state;
+    const next = (prev.endsWith(from) ? prev.slice(0, prev.length - from.length) : prev) + to;
+    const kinds = [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX];
+    for (let i = 0; i < kinds.length; i++) {
       try {
-        await this.env.disk.rename(paths[i]!, renamed[i]!);
+        await this.env.disk.rename(segmentFilePath(this.dir, this.baseOffset, kinds[i]! + prev), segmentFilePath(this.dir, this.baseOffset, kinds[i]! + next));
       } catch (err) {
         // Index files are written lazily; an index never written has nothing to rename.
         if (!(i > 0 && isNotFound(err))) throw err;
       }
+      // The paths follow each file as it moves, so a reopen in between finds it.
+      if (i === 0) this.state = next;
     }
-    this.filePath = renamed[0]!;
-    this.offsetIndex.path = renamed[1]!;
-    this.timeIndex.path = renamed[2]!;
   }
 
   /** Removes the segment's files (after they were renamed .deleted), ignoring ones already gone. */

@@ -53,7 +53,7 @@ export class LogWriter {
   private queue: PendingAppend[] = [];
   private head = 0;
   private running = false;
-  private idleWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] | null = null;
   private error: unknown = undefined;
 
   constructor(private readonly host: WriterHost) {}
@@ -74,7 +74,7 @@ export class LogWriter {
   /** Resolves once everything queued so far is written and acknowledged (or rejected). */
   idle(): Promise<void> {
     if (!this.running && this.queued === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   private async run(): Promise<void> {
@@ -86,8 +86,8 @@ export class LogWriter {
     } finally {
       this.running = false;
       const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of waiters) w();
+      this.idleWaiters = null;
+      for (const w of waiters ?? []) w();
     }
   }
 

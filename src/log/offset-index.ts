@@ -5,7 +5,8 @@
  * the reader then scans forward from that position.
  */
 import { CorruptIndexError } from './log-errors.js';
-import { IndexFile, type IndexEnv } from './index-file.js';
+import { INDEX_FILE_SUFFIX } from './file-names.js';
+import { IndexFile, type IndexEnv, type IndexOwner } from './index-file.js';
 
 export const OFFSET_INDEX_ENTRY_SIZE = 8;
 
@@ -20,16 +21,8 @@ export class OffsetIndex extends IndexFile {
   /** The last entry's offset, once known (always for the active segment). */
   private lastOffset: bigint | undefined;
 
-  constructor(
-    env: IndexEnv,
-    path: string,
-    baseOffset: bigint,
-    maxIndexSize: number,
-    fileBytes: number,
-    /** The log's size: an entry pointing at or past it is stale. */
-    private readonly logSize: () => number,
-  ) {
-    super(env, path, baseOffset, maxIndexSize, fileBytes, OFFSET_INDEX_ENTRY_SIZE);
+  constructor(env: IndexEnv, owner: IndexOwner, baseOffset: bigint, maxIndexSize: number, fileBytes: number) {
+    super(env, owner, INDEX_FILE_SUFFIX, baseOffset, maxIndexSize, fileBytes, OFFSET_INDEX_ENTRY_SIZE);
     if (fileBytes === 0) this.lastOffset = baseOffset - 1n;
   }
 
@@ -90,7 +83,7 @@ export class OffsetIndex extends IndexFile {
     for (let p = 0; p < entries.length; p += OFFSET_INDEX_ENTRY_SIZE) {
       const rel = entries.readInt32BE(p);
       const position = entries.readInt32BE(p + 4);
-      if (rel <= prevRel || position <= prevPos || position < 0 || position >= this.logSize()) {
+      if (rel <= prevRel || position <= prevPos || position < 0 || position >= this.owner.writtenSize) {
         throw new CorruptIndexError(this.path, `entry ${p / OFFSET_INDEX_ENTRY_SIZE} (${rel}, ${position}) is out of order`);
       }
       prevRel = rel;

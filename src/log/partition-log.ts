@@ -20,6 +20,7 @@ import type { LogLogger } from './log-logger.js';
 import { LogSegment, type SegmentEnv, type SegmentSettings } from './log-segment.js';
 import { type AppendResult, LogWriter, type PendingAppend, type WriterHost } from './log-writer.js';
 import { Mutex } from './mutex.js';
+import { RESOLVED } from './index-file.js';
 import { readSegment } from './segment-read.js';
 import { recoverSegment } from './segment-recovery.js';
 import { type AppendSpan, patchAppendBatches, walkAppendBatches } from './append-batches.js';
@@ -87,7 +88,7 @@ const MAX_SEGMENT_BYTES = 0x7fffffff;
  */
 const INDEX_TAIL_PERSIST_ENTRIES = 8192;
 
-export class PartitionLog {
+export class PartitionLog implements WriterHost {
   readonly topic: string;
   readonly partition: number;
   readonly dir: string;
@@ -101,16 +102,17 @@ export class PartitionLog {
   private rp: bigint;
   /** Offset up to which a flush.messages fsync has been asked for. */
   private flushRequested: bigint;
-  private readonly writer: LogWriter;
+  /** Created on first use: most of 100,000 partitions never append after open (see docs/storage.md). */
+  private writerInstance: LogWriter | null = null;
   /** Flushes of rolled segments, in roll order; never rejects (a failure takes the log offline). */
-  private finalizeChain: Promise<void> = Promise.resolve();
+  private finalizeChain: Promise<void> = RESOLVED;
   private flushTimer: TimerHandle | null = null;
   private offline: LogOfflineError | null = null;
   private state: 'open' | 'truncating' | 'closing' | 'closed' = 'open';
-  private readonly listeners = new Set<AppendListener>();
-  private readonly maintenance = new Mutex();
-  private readonly pendingDeletes = new Set<TimerHandle>();
-  private readonly repairs = new Map<LogSegment, Promise<void>>();
+  private listeners: Set<AppendListener> | null = null;
+  private maintenanceMutex: Mutex | null = null;
+  private pendingDeletes: Set<TimerHandle> | null = null;
+  private repairs: Map<LogSegment, Promise<void>> | null = null;
   /** The lowest log end a truncation left since the cleaner last asked. */
   private truncationFloor: bigint | undefined;
 
@@ -128,7 +130,14 @@ export class PartitionLog {
     this.flushed = init.logEndOffset;
     this.flushRequested = init.logEndOffset;
     this.rp = this.active.baseOffset;
-    this.writer = new LogWriter(this.writerHost());
+  }
+
+  private get writer(): LogWriter {
+    return (this.writerInstance ??= new LogWriter(this));
+  }
+
+  private get maintenance(): Mutex {
+    return (this.maintenanceMutex ??= new Mutex());
   }
 
   get name(): string {
@@ -190,8 +199,8 @@ export class PartitionLog {
 
   /** Listens for high watermark advances; returns the function that stops listening. */
   onAppend(listener: AppendListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    (this.listeners ??= new Set()).add(listener);
+    return () => this.listeners?.delete(listener);
   }
 
   /**
@@ -268,7 +277,7 @@ export class PartitionLog {
     old.nextSegmentBase = this.leo;
     const seg = LogSegment.create(this.env, this.dir, this.leo, this.segmentSettings(), this.rollJitter());
     this.segs = [...this.segs, seg];
-    if (old.pendingWrites === 0) this.onSealedWritten(old);
+    if (old.pendingWrites === 0) this.sealedSegmentWritten(old);
     return seg;
   }
 
@@ -282,7 +291,8 @@ export class PartitionLog {
     return bound > 0 ? Math.floor(this.env.random() * bound) : 0;
   }
 
-  private onSealedWritten(seg: LogSegment): void {
+  /** @internal WriterHost: a rolled segment has no writes left in flight; flush it in the background. */
+  sealedSegmentWritten(seg: LogSegment): void {
     if (!seg.sealed || seg.pendingWrites !== 0) return;
     this.finalizeChain = this.finalizeChain.then(async () => {
       if (this.offline) return;
@@ -296,30 +306,22 @@ export class PartitionLog {
     });
   }
 
-  private writerHost(): WriterHost {
-    return {
-      syncThrough: (segment, upTo) => this.syncThrough(segment, upTo),
-      acknowledge: (group) => this.acknowledge(group),
-      wroteUnsynced: () => this.scheduleTimedFlush(),
-      sealedSegmentWritten: (segment) => this.onSealedWritten(segment),
-      failed: (err) => this.goOffline(err),
-    };
-  }
-
-  private async syncThrough(segment: LogSegment, upTo: bigint): Promise<void> {
+  /** @internal WriterHost */
+  async syncThrough(segment: LogSegment, upTo: bigint): Promise<void> {
     await Promise.all([segment.sync(), this.finalizeChain]);
     if (this.offline) throw this.offline;
     if (upTo > this.flushed) this.flushed = upTo;
   }
 
-  private acknowledge(group: readonly PendingAppend[]): void {
+  /** @internal WriterHost */
+  acknowledge(group: readonly PendingAppend[]): void {
     for (const p of group) {
       if (p.nextOffset > this.hw) this.hw = p.nextOffset;
       p.segment.noteAcknowledged(p.maxTimestamp, p.offsetOfMaxTimestamp);
       p.result.logStartOffset = this.start;
       p.resolve(p.result);
     }
-    for (const l of this.listeners) {
+    for (const l of this.listeners ?? []) {
       try {
         l(this.hw);
       } catch (err) {
@@ -328,8 +330,8 @@ export class PartitionLog {
     }
   }
 
-  /** flush.ms: fsync once the oldest unflushed write is this old. */
-  private scheduleTimedFlush(): void {
+  /** @internal WriterHost. flush.ms: fsync once the oldest unflushed write is this old. */
+  wroteUnsynced(): void {
     if (this.flushTimer || this.cfg.flushMs >= NEVER) return;
     this.flushTimer = this.env.clock.setTimeout(() => {
       this.flushTimer = null;
@@ -339,7 +341,7 @@ export class PartitionLog {
 
   /** fsyncs everything appended so far; resolves when it is durable. */
   async flush(): Promise<void> {
-    await this.writer.idle();
+    await this.writerInstance?.idle();
     if (this.offline) throw this.offline;
     const upTo = this.leo;
     if (upTo <= this.flushed) {
@@ -359,6 +361,11 @@ export class PartitionLog {
   private fail(err: unknown): LogOfflineError {
     this.writer.fail(err);
     return this.offline!;
+  }
+
+  /** @internal WriterHost: an I/O error takes the log offline. */
+  failed(err: unknown): LogOfflineError {
+    return this.goOffline(err);
   }
 
   private goOffline(err: unknown): LogOfflineError {
@@ -439,14 +446,15 @@ export class PartitionLog {
       return await fn();
     } catch (err) {
       if (!(err instanceof CorruptIndexError) || seg === this.active) throw err;
-      let repair = this.repairs.get(seg);
+      const repairs = (this.repairs ??= new Map());
+      let repair = repairs.get(seg);
       if (!repair) {
         this.env.logger.warn({ err, segment: seg.filePath }, 'rebuilding a damaged index from its segment');
         repair = recoverSegment(seg).then((r) => {
           if (r.truncatedBytes > 0) this.env.logger.error({ segment: seg.filePath, truncatedBytes: r.truncatedBytes, reason: r.reason }, 'a segment below the recovery point was damaged; its invalid tail was cut');
         });
-        this.repairs.set(seg, repair);
-        void repair.finally(() => this.repairs.delete(seg)).catch(() => {});
+        repairs.set(seg, repair);
+        void repair.finally(() => repairs.delete(seg)).catch(() => {});
       }
       await repair;
       return fn();
@@ -484,10 +492,10 @@ export class PartitionLog {
 
   private scheduleFileDeletion(old: readonly LogSegment[]): void {
     const handle = this.env.clock.setTimeout(() => {
-      this.pendingDeletes.delete(handle);
+      this.pendingDeletes?.delete(handle);
       void this.deleteSegmentFiles(old);
     }, this.cfg.fileDeleteDelayMs);
-    this.pendingDeletes.add(handle);
+    (this.pendingDeletes ??= new Set()).add(handle);
   }
 
   private async deleteSegmentFiles(old: readonly LogSegment[]): Promise<void> {
@@ -551,7 +559,7 @@ export class PartitionLog {
   async beginTruncation(): Promise<void> {
     if (this.state !== 'open') throw this.appendRefusal() ?? new LogClosedError(this.name);
     this.state = 'truncating';
-    await this.writer.idle();
+    await this.writerInstance?.idle();
     await this.finalizeChain;
   }
 
@@ -567,12 +575,12 @@ export class PartitionLog {
   async close(opts: { flush?: boolean } = {}): Promise<boolean> {
     if (this.state === 'closed') return this.offline === null;
     this.state = 'closing';
-    await this.writer.idle();
-    await this.maintenance.run(async () => {});
+    await this.writerInstance?.idle();
+    await this.maintenanceMutex?.run(async () => {});
     this.flushTimer?.cancel();
     this.flushTimer = null;
-    for (const h of this.pendingDeletes) h.cancel();
-    this.pendingDeletes.clear();
+    for (const h of this.pendingDeletes ?? []) h.cancel();
+    this.pendingDeletes = null;
     let clean = this.offline === null;
     if (clean && opts.flush !== false) {
       try {

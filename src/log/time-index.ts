@@ -6,7 +6,8 @@
  * (T, O) says no batch before O's has a timestamp of T or more.
  */
 import { CorruptIndexError } from './log-errors.js';
-import { IndexFile, type IndexEnv } from './index-file.js';
+import { TIME_INDEX_FILE_SUFFIX } from './file-names.js';
+import { IndexFile, type IndexEnv, type IndexOwner } from './index-file.js';
 
 export const TIME_INDEX_ENTRY_SIZE = 12;
 export const NO_TIMESTAMP = -1n;
@@ -22,8 +23,8 @@ export class TimeIndex extends IndexFile {
   /** The last entry, once known (always for the active segment). */
   private last: TimestampOffset | undefined;
 
-  constructor(env: IndexEnv, path: string, baseOffset: bigint, maxIndexSize: number, fileBytes: number) {
-    super(env, path, baseOffset, maxIndexSize, fileBytes, TIME_INDEX_ENTRY_SIZE);
+  constructor(env: IndexEnv, owner: IndexOwner, baseOffset: bigint, maxIndexSize: number, fileBytes: number) {
+    super(env, owner, TIME_INDEX_FILE_SUFFIX, baseOffset, maxIndexSize, fileBytes, TIME_INDEX_ENTRY_SIZE);
     if (fileBytes === 0) this.last = { timestamp: NO_TIMESTAMP, offset: baseOffset };
   }
 

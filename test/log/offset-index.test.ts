@@ -6,6 +6,8 @@ import { OffsetIndex } from '../../src/log/offset-index.js';
 import { MemoryDisk } from '../../src/storage/memory-disk.js';
 import { readWholeFile } from '../../src/storage/disk-files.js';
 
+const owner = (path: string, writtenSize: number) => ({ indexPath: () => path, writtenSize });
+
 async function env(budget = 1 << 20): Promise<IndexEnv & { disk: MemoryDisk }> {
   const disk = new MemoryDisk();
   await disk.mkdir('/p');
@@ -15,7 +17,7 @@ async function env(budget = 1 << 20): Promise<IndexEnv & { disk: MemoryDisk }> {
 describe('OffsetIndex', () => {
   it('looks up the last entry at or below a target, from the tail and from the file', async () => {
     const e = await env();
-    const idx = new OffsetIndex(e, '/p/0.index', 100n, 1024, 0, () => 1 << 30);
+    const idx = new OffsetIndex(e, owner('/p/0.index', 1 << 30), 100n, 1024, 0);
     assert.deepEqual(await idx.lookup(150n), { offset: 100n, position: 0 }, 'empty index: base offset, position 0');
     idx.append(110n, 1000);
     idx.append(120n, 2000);
@@ -34,10 +36,10 @@ describe('OffsetIndex', () => {
 
   it('reopens from its file, loads lazily and is dropped by the memory budget', async () => {
     const e = await env(8);
-    const a = new OffsetIndex(e, '/p/0.index', 0n, 1024, 0, () => 1 << 30);
+    const a = new OffsetIndex(e, owner('/p/0.index', 1 << 30), 0n, 1024, 0);
     for (let i = 1; i <= 4; i++) a.append(BigInt(i * 10), i * 100);
     await a.persist(true);
-    const b = new OffsetIndex(e, '/p/0.index', 0n, 1024, 32, () => 1 << 30);
+    const b = new OffsetIndex(e, owner('/p/0.index', 1 << 30), 0n, 1024, 32);
     assert.equal(b.entries, 4);
     assert.deepEqual(await b.lookup(35n), { offset: 30n, position: 300 });
     assert.ok(e.memory.used <= 8 || e.memory.size <= 1, 'budget of 8 bytes cannot hold the 32-byte index for long');
@@ -46,7 +48,7 @@ describe('OffsetIndex', () => {
 
   it('refuses entries out of order and reports damaged files as CorruptIndexError', async () => {
     const e = await env();
-    const idx = new OffsetIndex(e, '/p/0.index', 0n, 1024, 0, () => 1 << 30);
+    const idx = new OffsetIndex(e, owner('/p/0.index', 1 << 30), 0n, 1024, 0);
     idx.append(5n, 10);
     assert.throws(() => idx.append(5n, 20), { code: 'SAMSA_CORRUPT_INDEX' });
     const f = await e.disk.open('/p/bad.index', 'create');
@@ -56,15 +58,15 @@ describe('OffsetIndex', () => {
     bytes.writeInt32BE(3, 8); // goes backwards
     bytes.writeInt32BE(200, 12);
     await f.write([bytes], 0);
-    const bad = new OffsetIndex(e, '/p/bad.index', 0n, 1024, 16, () => 1 << 30);
+    const bad = new OffsetIndex(e, owner('/p/bad.index', 1 << 30), 0n, 1024, 16);
     await assert.rejects(bad.lookup(100n), { code: 'SAMSA_CORRUPT_INDEX' });
-    const pastEnd = new OffsetIndex(e, '/p/bad.index', 0n, 1024, 8, () => 50);
+    const pastEnd = new OffsetIndex(e, owner('/p/bad.index', 50), 0n, 1024, 8);
     await assert.rejects(pastEnd.verify(), { code: 'SAMSA_CORRUPT_INDEX' }, 'a position beyond the log is stale');
   });
 
   it('truncates entries at and above an offset, in memory and on disk; reports full at segment.index.bytes', async () => {
     const e = await env();
-    const idx = new OffsetIndex(e, '/p/0.index', 0n, 32, 0, () => 1 << 30);
+    const idx = new OffsetIndex(e, owner('/p/0.index', 1 << 30), 0n, 32, 0);
     for (let i = 1; i <= 3; i++) idx.append(BigInt(i * 10), i * 100);
     await idx.persist(false);
     idx.append(40n, 400);

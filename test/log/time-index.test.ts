@@ -6,6 +6,8 @@ import { TimeIndex } from '../../src/log/time-index.js';
 import { MemoryDisk } from '../../src/storage/memory-disk.js';
 import { readWholeFile } from '../../src/storage/disk-files.js';
 
+const owner = (path: string) => ({ indexPath: () => path, writtenSize: 1 << 30 });
+
 async function env() {
   const disk = new MemoryDisk();
   await disk.mkdir('/p');
@@ -15,7 +17,7 @@ async function env() {
 describe('TimeIndex', () => {
   it('appends only growing timestamps and looks up the last entry at or below a time', async () => {
     const e = await env();
-    const idx = new TimeIndex(e, '/p/0.timeindex', 50n, 1200, 0);
+    const idx = new TimeIndex(e, owner('/p/0.timeindex'), 50n, 1200, 0);
     idx.maybeAppend(1000n, 55n);
     idx.maybeAppend(1000n, 56n);
     idx.maybeAppend(900n, 57n);
@@ -33,7 +35,7 @@ describe('TimeIndex', () => {
 
   it('keeps one slot for the entry written at roll', async () => {
     const e = await env();
-    const idx = new TimeIndex(e, '/p/0.timeindex', 0n, 36, 0);
+    const idx = new TimeIndex(e, owner('/p/0.timeindex'), 0n, 36, 0);
     idx.maybeAppend(1n, 1n);
     idx.maybeAppend(2n, 2n);
     assert.equal(idx.isFull(), true, '3 slots, one reserved');
@@ -45,12 +47,12 @@ describe('TimeIndex', () => {
 
   it('reads the last entry from the file without loading it all, and truncates by offset', async () => {
     const e = await env();
-    const a = new TimeIndex(e, '/p/0.timeindex', 0n, 1200, 0);
+    const a = new TimeIndex(e, owner('/p/0.timeindex'), 0n, 1200, 0);
     a.maybeAppend(10n, 1n);
     a.maybeAppend(20n, 5n);
     a.maybeAppend(30n, 9n);
     await a.persist(true);
-    const b = new TimeIndex(e, '/p/0.timeindex', 0n, 1200, 36);
+    const b = new TimeIndex(e, owner('/p/0.timeindex'), 0n, 1200, 36);
     assert.equal(b.lastKnown, undefined);
     assert.deepEqual(await b.lastEntry(), { timestamp: 30n, offset: 9n });
     await b.truncateTo(5n);

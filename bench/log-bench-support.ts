@@ -86,15 +86,20 @@ export function syncDisks(): void {
   }
 }
 
+export interface BenchRun {
+  /** One call: one or more operations. Resolves to the bytes processed when the case's `bytes` is 'returned'. */
+  fn: () => Promise<unknown>;
+  done: () => Promise<void>;
+}
+
 export interface BenchCase {
   name: string;
-  /** One call: one or more operations. Resolves to the bytes processed when `bytes` is 'returned'. */
-  fn: () => Promise<unknown>;
   /** Bytes one call processes, or 'returned' when the call says (reads return what they returned). */
   bytes: number | 'returned';
   /** Operations per call (appends in flight), to report per-operation rates. */
   perCall: number;
-  done: () => Promise<void>;
+  /** Sets up one round (a fresh file or log, so rounds measure the same steady state). */
+  open: () => Promise<BenchRun>;
 }
 
 interface Round {
@@ -104,16 +109,16 @@ interface Round {
   samples: number[];
 }
 
-/** Calls `c.fn` for at least `ms` after a short warm-up, counting calls, bytes and per-call times. */
-async function round(c: BenchCase, ms: number): Promise<Round> {
-  const warmEnd = performance.now() + Math.min(50, ms / 4);
-  while (performance.now() < warmEnd) await c.fn();
+/** Calls `run.fn` for at least `ms` after a short warm-up, counting calls, bytes and per-call times. */
+async function round(c: BenchCase, run: BenchRun, ms: number): Promise<Round> {
+  const warmEnd = performance.now() + Math.min(30, ms / 4);
+  while (performance.now() < warmEnd) await run.fn();
   const r: Round = { calls: 0, bytes: 0, ms: 0, samples: [] };
   const start = performance.now();
   let now = start;
   while (now - start < ms || r.calls < 5) {
     const t0 = performance.now();
-    const out = await c.fn();
+    const out = await run.fn();
     now = performance.now();
     r.samples.push(now - t0);
     r.calls++;
@@ -124,23 +129,26 @@ async function round(c: BenchCase, ms: number): Promise<Round> {
 }
 
 /**
- * Measures the cases in alternating rounds (A B C A B C ...), flushing dirty pages before each
- * round, and combines each case's rounds: background writeback and other load then weigh on every
- * case alike instead of on whichever happened to run second. BENCH_MIN_MS is the time per case.
+ * Measures the cases in many short alternating rounds (A B C A B C ...), each on a fresh setup
+ * after flushing dirty pages, and combines each case's rounds: writeback, other processes' load
+ * and drift then weigh on every case alike. BENCH_MIN_MS is the time per case (default 1500),
+ * BENCH_ROUNDS the number of rounds (default 6).
  */
-export async function alternating(cases: BenchCase[], rounds = 3): Promise<Measurement[]> {
+export async function alternating(cases: BenchCase[]): Promise<Measurement[]> {
   const total = Number(process.env['BENCH_MIN_MS'] ?? 1500);
-  const per = Math.max(100, Math.floor(total / rounds));
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 6);
+  const per = Math.max(50, Math.floor(total / rounds));
   const results = cases.map(() => [] as Round[]);
-  try {
-    for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < cases.length; i++) {
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < cases.length; i++) {
+      const run = await cases[i]!.open();
+      try {
         syncDisks();
-        results[i]!.push(await round(cases[i]!, per));
+        results[i]!.push(await round(cases[i]!, run, per));
+      } finally {
+        await run.done();
       }
     }
-  } finally {
-    for (const c of cases) await c.done();
   }
   return cases.map((c, i) => combine(c, results[i]!));
 }

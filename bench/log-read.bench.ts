@@ -44,7 +44,7 @@ function logReadCase(name: string, log: PartitionLog, maxBytes: number): BenchCa
     offset = lastOffsetAt(last, lastStart) + 1n;
     return r.bytes;
   };
-  return { name, fn, bytes: 'returned', perCall: 1, done: async () => {} };
+  return { name, bytes: 'returned', perCall: 1, open: async () => ({ fn, done: async () => {} }) };
 }
 
 function rawReadCase(name: string, file: string, chunk: number): BenchCase {
@@ -59,8 +59,11 @@ function rawReadCase(name: string, file: string, chunk: number): BenchCase {
         resolve();
       });
     });
-  return { name, fn, bytes: chunk, perCall: 1, done: async () => fs.closeSync(fd) };
+  closeAfter.push(() => fs.closeSync(fd));
+  return { name, bytes: chunk, perCall: 1, open: async () => ({ fn, done: async () => {} }) };
 }
+
+const closeAfter: (() => void)[] = [];
 
 async function readCases(batchBytes: number, label: string): Promise<void> {
   const { log, file, done } = await filledLog(batchBytes);
@@ -69,6 +72,7 @@ async function readCases(batchBytes: number, label: string): Promise<void> {
       const kb = `${maxBytes / 1024} KiB`;
       const rows = await alternating([rawReadCase(`raw fs.read of the segment, ${kb} chunks`, file, maxBytes), logReadCase(`log.read, maxBytes ${kb}`, log, maxBytes)]);
       report(`Read, ${label} batches, ${LOG_MB} MiB log, ${kb} per read — vs raw sequential fs.read (page cache warm)`, rows);
+      for (const close of closeAfter.splice(0)) close();
     }
   } finally {
     await done();

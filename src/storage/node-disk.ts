@@ -23,6 +23,7 @@ class NodeFile implements DiskFile {
   constructor(
     readonly path: string,
     private readonly fd: number,
+    private readonly maxWriteBytes: number,
   ) {}
 
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
@@ -32,7 +33,7 @@ class NodeFile implements DiskFile {
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
     let pending: Buffer[] = buffers as Buffer[];
     let pos = position;
-    if (buffers.length === 1) {
+    if (buffers.length === 1 && buffers[0]!.length <= this.maxWriteBytes) {
       // The common case, without the array work below.
       const b = buffers[0]!;
       const written = await call<number>('write', this.path, (cb) => fs.write(this.fd, b, 0, b.length, position, cb));
@@ -43,10 +44,11 @@ class NodeFile implements DiskFile {
     pending = pending.filter((b) => b.length > 0);
     // pwritev may write less than asked (signals, some file systems): continue where it stopped.
     while (pending.length > 0) {
+      const chunk = takeBytes(pending, this.maxWriteBytes);
       const written =
-        pending.length === 1
-          ? await call<number>('write', this.path, (cb) => fs.write(this.fd, pending[0]!, 0, pending[0]!.length, pos, cb))
-          : await call<number>('write', this.path, (cb) => fs.writev(this.fd, pending as Buffer[], pos, cb));
+        chunk.length === 1
+          ? await call<number>('write', this.path, (cb) => fs.write(this.fd, chunk[0]!, 0, chunk[0]!.length, pos, cb))
+          : await call<number>('write', this.path, (cb) => fs.writev(this.fd, chunk, pos, cb));
       if (written <= 0) throw new StorageIoError('write', this.path, 'EIO', 'no progress');
       pos += written;
       pending = skipBytes(pending, written);
@@ -73,6 +75,23 @@ class NodeFile implements DiskFile {
   }
 }
 
+/** The first buffers of `buffers` (the last one cut) holding at most `max` bytes, at least one byte. */
+function takeBytes(buffers: Buffer[], max: number): Buffer[] {
+  const out: Buffer[] = [];
+  let n = 0;
+  for (const b of buffers) {
+    if (out.length === 1024) break;
+    if (n + b.length <= max) {
+      out.push(b);
+      n += b.length;
+    } else {
+      if (n < max) out.push(b.subarray(0, max - n));
+      break;
+    }
+  }
+  return out;
+}
+
 /** The buffers that remain after the first `n` bytes. */
 function skipBytes(buffers: Buffer[], n: number): Buffer[] {
   let i = 0;
@@ -82,10 +101,25 @@ function skipBytes(buffers: Buffer[], n: number): Buffer[] {
   return rest;
 }
 
+export interface NodeDiskOptions {
+  /**
+   * The most bytes one write call passes to the kernel (default 1 MiB); larger writes are split.
+   * On the VM the benchmarks ran on, one 15 MiB write took 30 ms and fifteen 1 MiB writes 5 to
+   * 16 ms; elsewhere splitting costs one syscall per MiB, nothing measurable.
+   */
+  maxWriteBytes?: number;
+}
+
 export class NodeDisk implements Disk {
+  private readonly maxWriteBytes: number;
+
+  constructor(options: NodeDiskOptions = {}) {
+    this.maxWriteBytes = options.maxWriteBytes ?? 1024 * 1024;
+  }
+
   async open(path: string, mode: OpenMode): Promise<DiskFile> {
     const fd = await call<number>('open', path, (cb) => fs.open(path, FLAGS[mode], 0o644, cb));
-    return new NodeFile(path, fd);
+    return new NodeFile(path, fd, this.maxWriteBytes);
   }
 
   async mkdir(path: string): Promise<void> {

@@ -95,3 +95,22 @@ for (const { name, make } of disks) {
     });
   });
 }
+
+describe('NodeDisk write splitting', () => {
+  it('splits writes larger than maxWriteBytes into several calls, writing the same bytes', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));
+    try {
+      const disk = new NodeDisk({ maxWriteBytes: 7 });
+      const f = await disk.open(join(root, 'f'), 'create');
+      const parts = [Buffer.from('abc'), Buffer.from('defghijklmnop'), Buffer.from(''), Buffer.from('qrstuvwxyz0123456789')];
+      await f.write(parts, 5);
+      await f.write([Buffer.from('ABCDEFGHIJKLMNOPQRSTU')], 100);
+      await f.close();
+      const bytes = (await readWholeFile(disk, join(root, 'f')))!;
+      assert.equal(bytes.subarray(5, 41).toString(), 'abcdefghijklmnopqrstuvwxyz0123456789');
+      assert.equal(bytes.subarray(100).toString(), 'ABCDEFGHIJKLMNOPQRSTU');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

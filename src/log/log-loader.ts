@@ -22,7 +22,8 @@ import {
   segmentFilePath,
 } from './file-names.js';
 import { LogSegment, type SegmentFileSizes } from './log-segment.js';
-import { floorSegment, type LogEnv, PartitionLog } from './partition-log.js';
+import { type LogEnv, PartitionLog } from './partition-log.js';
+import { floorSegment } from './segment-read.js';
 import { OFFSET_INDEX_ENTRY_SIZE } from './offset-index.js';
 import { TIME_INDEX_ENTRY_SIZE } from './time-index.js';
 import { SegmentTailInvalid, loadTailState, recoverSegment } from './segment-recovery.js';
@@ -156,7 +157,7 @@ async function recoverSegments(p: LoadLogParams, all: { segment: LogSegment; ind
     const isLast = i === all.length - 1;
     kept.push(segment);
     if (i >= first) {
-      const r = await recoverSegment(segment);
+      const r = await recoverSegment(segment, { durableIndexes: !isLast });
       report.recoveredSegments++;
       nextOffset = r.nextOffset;
       if (r.truncatedBytes > 0) {
@@ -188,7 +189,7 @@ async function loadActiveTail(p: LoadLogParams, segment: LogSegment, report: Log
     const known = err instanceof SegmentTailInvalid || (err as { code?: string }).code === 'SAMSA_CORRUPT_INDEX';
     if (!known) throw err;
     p.env.logger.warn({ err, segment: segment.filePath }, 'active segment inconsistent after a clean shutdown; recovering it');
-    const r = await recoverSegment(segment);
+    const r = await recoverSegment(segment, { durableIndexes: false });
     report.recoveredSegments++;
     if (r.truncatedBytes > 0) report.truncations.push({ segment: segment.filePath, bytes: r.truncatedBytes, reason: r.reason ?? 'invalid' });
     return r.nextOffset;

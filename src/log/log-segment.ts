@@ -59,6 +59,8 @@ export class LogSegment implements FileOwner, IndexOwner {
   /** The first batch's max timestamp (Kafka's rollingBasedTimestamp), for segment.ms. */
   rollingBasedTimestamp: bigint | undefined;
   bytesSinceLastIndexEntry = 0;
+  /** The largest batch appended or read here: sizes the first read window so a big batch takes one read. */
+  largestBatchBytes = 0;
   /** Writes assigned but not finished, so the log knows when a rolled segment can be flushed. */
   pendingWrites = 0;
   deleted = false;
@@ -164,6 +166,7 @@ export class LogSegment implements FileOwner, IndexOwner {
       this.bytesSinceLastIndexEntry = 0;
     }
     this.bytesSinceLastIndexEntry += size;
+    if (size > this.largestBatchBytes) this.largestBatchBytes = size;
     this.size += size;
     return position;
   }

@@ -21,7 +21,7 @@ import { LogSegment, type SegmentEnv, type SegmentSettings } from './log-segment
 import { type AppendResult, LogWriter, type PendingAppend, type WriterHost } from './log-writer.js';
 import { Mutex } from './mutex.js';
 import { RESOLVED } from './index-file.js';
-import { readSegment } from './segment-read.js';
+import { readSegments } from './segment-read.js';
 import { recoverSegment } from './segment-recovery.js';
 import { type AppendSpan, patchAppendBatches, walkAppendBatches } from './append-batches.js';
 import { DELETED_FILE_SUFFIX } from './file-names.js';
@@ -396,18 +396,12 @@ export class PartitionLog implements WriterHost {
 
   private async readOnce(offset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     if (offset < this.start || offset > this.leo) throw new OffsetOutOfRangeError(offset, this.start, this.leo, `log ${this.name}`);
-    const segs = this.segs;
     const maxOffset = opts.maxOffset !== undefined && opts.maxOffset < this.hw ? opts.maxOffset : this.hw;
     const out: ReadResult = { chunks: [], bytes: 0, highWatermark: this.hw, logStartOffset: this.start };
     if (offset >= maxOffset || maxBytes < 0) return out;
-    for (let i = floorSegment(segs, offset); i < segs.length; i++) {
-      const seg = segs[i]!;
-      const limits = { maxBytes: maxBytes - out.bytes, maxOffset, minOneBatch: (opts.minOneBatch ?? false) && out.bytes === 0 };
-      const r = await this.withIndexRepair(seg, () => readSegment(seg, offset, limits));
-      for (const c of r.chunks) out.chunks.push(c);
-      out.bytes += r.bytes;
-      if (r.limited || out.bytes >= maxBytes) break;
-    }
+    const r = await readSegments(this.segs, offset, { maxBytes, maxOffset, minOneBatch: opts.minOneBatch ?? false }, (seg, fn) => this.withIndexRepair(seg, fn));
+    out.chunks = r.chunks;
+    out.bytes = r.bytes;
     return out;
   }
 
@@ -597,19 +591,4 @@ export class PartitionLog implements WriterHost {
     this.state = 'closed';
     return clean && this.offline === null;
   }
-}
-
-/** The index of the last segment whose base offset is at or below `offset` (0 if none is). */
-export function floorSegment(segs: readonly LogSegment[], offset: bigint): number {
-  let lo = 0;
-  let hi = segs.length - 1;
-  let found = 0;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (segs[mid]!.baseOffset <= offset) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
 }

@@ -51,8 +51,11 @@ async function collectBatches(segment: LogSegment, file: DiskFile, start: number
   let need = RECORD_BATCH_OVERHEAD;
   let prev: Window | undefined;
   while (pos < end) {
-    // Before the first returned batch the index entry may be up to an interval (and a batch) behind.
-    const room = out.bytes === 0 ? limits.maxBytes + interval : limits.maxBytes - out.bytes;
+    // Before the first returned batch the index entry may be up to an interval (and a batch) behind;
+    // with minOneBatch the first batch may be larger than maxBytes: size the window for the largest
+    // batch this segment has seen, so it is read in one call.
+    const first = limits.minOneBatch ? Math.max(limits.maxBytes, segment.largestBatchBytes) : limits.maxBytes;
+    const room = out.bytes === 0 ? first + interval : limits.maxBytes - out.bytes;
     const window = Math.min(end - pos, Math.max(need, room + RECORD_BATCH_OVERHEAD));
     prev = await readWindow(file, prev, pos, window, need, end);
     const buf = prev.buf;
@@ -109,7 +112,45 @@ function headAt(segment: LogSegment, buf: Buffer, local: number, filePos: number
     if (err instanceof InvalidBatchError) throw new CorruptSegmentError(segment.filePath, filePos + local, err.message, { cause: err });
     throw err;
   }
+  if (size > segment.largestBatchBytes) segment.largestBatchBytes = size;
   return { position: filePos + local, size, lastOffset: lastOffsetAt(buf, local) };
+}
+
+/** The index of the last segment whose base offset is at or below `offset` (0 if none is). */
+export function floorSegment(segs: readonly LogSegment[], offset: bigint): number {
+  let lo = 0;
+  let hi = segs.length - 1;
+  let found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segs[mid]!.baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/**
+ * Whole batches from `offset` across consecutive segments until a limit stops the read or the
+ * segments run out. `guard` wraps each segment's read (the log rebuilds damaged indexes there).
+ */
+export async function readSegments(
+  segs: readonly LogSegment[],
+  offset: bigint,
+  limits: SegmentReadLimits,
+  guard: (seg: LogSegment, fn: () => Promise<SegmentRead>) => Promise<SegmentRead>,
+): Promise<{ chunks: Buffer[]; bytes: number }> {
+  const out = { chunks: [] as Buffer[], bytes: 0 };
+  for (let i = floorSegment(segs, offset); i < segs.length; i++) {
+    const seg = segs[i]!;
+    const segLimits = { maxBytes: limits.maxBytes - out.bytes, maxOffset: limits.maxOffset, minOneBatch: limits.minOneBatch && out.bytes === 0 };
+    const r = await guard(seg, () => readSegment(seg, offset, segLimits));
+    for (const c of r.chunks) out.chunks.push(c);
+    out.bytes += r.bytes;
+    if (r.limited || out.bytes >= limits.maxBytes) break;
+  }
+  return out;
 }
 
 export interface FoundBatch {
@@ -129,7 +170,7 @@ export async function findBatch(segment: LogSegment, offset: bigint, end = segme
       if (lastOffsetAt(buf, pos) < offset) return;
       found = { position: filePosition, size, baseOffset: baseOffsetAt(buf, pos), lastOffset: lastOffsetAt(buf, pos), maxTimestamp: maxTimestampAt(buf, pos) };
       return 'stop';
-    }),
+    }, { reuseBuffer: true }),
   );
   return found;
 }

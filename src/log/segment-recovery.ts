@@ -33,7 +33,11 @@ function resetTailState(segment: LogSegment): void {
 }
 
 /** Checks every batch, rebuilds both indexes, truncates an invalid tail, and makes it all durable. */
-export async function recoverSegment(segment: LogSegment): Promise<SegmentRecovery> {
+/**
+ * `durableIndexes: false` skips fsyncing the rebuilt indexes: right for the active segment, which
+ * is scanned again after any crash whatever its indexes say (the log data is always fsynced).
+ */
+export async function recoverSegment(segment: LogSegment, opts: { durableIndexes?: boolean } = {}): Promise<SegmentRecovery> {
   await segment.offsetIndex.reset();
   await segment.timeIndex.reset();
   resetTailState(segment);
@@ -55,7 +59,7 @@ export async function recoverSegment(segment: LogSegment): Promise<SegmentRecove
         segment.assign(size, last, maxTimestampAt(buf, pos));
         next = last + 1n;
       },
-      { verifyCrc: true },
+      { verifyCrc: true, reuseBuffer: true },
     ),
   );
   const truncatedBytes = fileSize - scan.validEnd;
@@ -66,7 +70,8 @@ export async function recoverSegment(segment: LogSegment): Promise<SegmentRecove
   segment.onBecomeInactive();
   segment.acknowledgedMax = { timestamp: segment.maxTimestampSoFar!, offset: segment.offsetOfMaxTimestampSoFar! };
   // What was recovered is now durable (it may have been written and never fsynced before the crash).
-  await Promise.all([truncatedBytes > 0 ? undefined : segment.sync(), segment.offsetIndex.persist(true), segment.timeIndex.persist(true)]);
+  const syncIndexes = opts.durableIndexes ?? true;
+  await Promise.all([truncatedBytes > 0 ? undefined : segment.sync(), segment.offsetIndex.persist(syncIndexes), segment.timeIndex.persist(syncIndexes)]);
   const result: SegmentRecovery = { validBytes: scan.validEnd, truncatedBytes, nextOffset: next };
   if (scan.invalid !== undefined) result.reason = scan.invalid;
   return result;
@@ -80,8 +85,10 @@ export async function recoverSegment(segment: LogSegment): Promise<SegmentRecove
 export async function loadTailState(segment: LogSegment): Promise<bigint> {
   const lastIndexed = await segment.offsetIndex.lastEntry();
   const lastTime = await segment.timeIndex.lastEntry();
-  const fromTime = await segment.offsetIndex.lookup(lastTime.offset);
-  const start = Math.min(lastIndexed.position, fromTime.position);
+  // Each offset index entry came with a time index update holding the largest timestamp up to and
+  // including its batch, so only batches from the last offset index entry on can exceed lastTime.
+  // (Kafka scans from the last time index entry's offset instead, which may be far back.)
+  const start = lastIndexed.position;
   segment.maxTimestampSoFar = lastTime.timestamp;
   segment.offsetOfMaxTimestampSoFar = lastTime.offset;
   let next = segment.baseOffset;
@@ -95,7 +102,7 @@ export async function loadTailState(segment: LogSegment): Promise<bigint> {
         segment.offsetOfMaxTimestampSoFar = last;
       }
       if (last + 1n > next) next = last + 1n;
-    }),
+    }, { reuseBuffer: true }),
   );
   if (scan.invalid !== undefined || scan.validEnd !== end) throw new SegmentTailInvalid(segment.filePath, scan.invalid ?? 'short');
   segment.bytesSinceLastIndexEntry = end - lastIndexed.position;

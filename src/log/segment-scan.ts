@@ -5,7 +5,7 @@
  * cleaner all walk segments this way; memory is one window, or one batch when a batch is larger.
  */
 import type { DiskFile } from '../storage/disk.js';
-import { type Window, readWindow } from './window-read.js';
+import { Scratch, type Window, readWindow } from './window-read.js';
 import { TRUNCATED, batchSizeAt } from '../protocol/records/batch-frame.js';
 import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
 import { InvalidBatchError } from '../protocol/records/invalid-batch-error.js';
@@ -30,6 +30,11 @@ export interface ScanResult {
 
 export interface ScanOptions {
   windowBytes?: number;
+  /**
+   * Reuse one buffer for all windows: only when the visitor keeps no reference to the bytes it
+   * is shown (it must copy what it keeps).
+   */
+  reuseBuffer?: boolean;
   /** Check every batch's CRC-32C (recovery does; reads of acknowledged data do not). */
   verifyCrc?: boolean;
 }
@@ -39,9 +44,10 @@ export async function scanBatches(file: DiskFile, start: number, end: number, vi
   let pos = start;
   let need = RECORD_BATCH_OVERHEAD;
   let prev: Window | undefined;
+  const scratch = options.reuseBuffer ? new Scratch() : undefined;
   while (pos < end) {
     const requested = Math.min(end - pos, Math.max(window, need));
-    prev = await readWindow(file, prev, pos, window, need, end);
+    prev = await readWindow(file, prev, pos, window, need, end, scratch);
     const buf = prev.buf;
     // The file is shorter than the caller thought: what is missing is a truncated tail.
     if (buf.length < requested) end = pos + buf.length;

@@ -4,7 +4,6 @@
  * Scans (recovery, cleaning) and fetch reads of large batches otherwise read most batches twice.
  */
 import type { DiskFile } from '../storage/disk.js';
-import { readFully } from '../storage/disk-files.js';
 
 export interface Window {
   buf: Buffer;
@@ -16,16 +15,34 @@ export interface Window {
  * The window starting at file position `from`, at least `minBytes` long where the file allows,
  * usually `wantBytes`, never past `end`. Bytes of `prev` from `from` on are reused.
  */
-export async function readWindow(file: DiskFile, prev: Window | undefined, from: number, wantBytes: number, minBytes: number, end: number): Promise<Window> {
+export async function readWindow(file: DiskFile, prev: Window | undefined, from: number, wantBytes: number, minBytes: number, end: number, scratch?: Scratch): Promise<Window> {
   const size = Math.max(0, Math.min(end - from, Math.max(wantBytes, minBytes)));
   const carriedStart = prev ? from - prev.pos : -1;
-  if (!prev || carriedStart < 0 || carriedStart >= prev.buf.length) return { buf: await readFully(file, from, size), pos: from };
-  const carried = prev.buf.subarray(carriedStart);
-  if (carried.length >= size) return { buf: carried.subarray(0, size), pos: from };
-  const out = Buffer.allocUnsafe(size);
-  carried.copy(out, 0);
-  const rest = await readFully(file, from + carried.length, size - carried.length);
-  rest.copy(out, carried.length);
-  const got = carried.length + rest.length;
+  const carried = prev && carriedStart >= 0 && carriedStart < prev.buf.length ? prev.buf.subarray(carriedStart) : undefined;
+  if (carried && carried.length >= size) return { buf: carried.subarray(0, size), pos: from };
+  const have = carried?.length ?? 0;
+  // A scratch buffer is reused from window to window: no fresh allocation (and page faults) per read.
+  const out = scratch ? scratch.take(size) : Buffer.allocUnsafe(size);
+  if (carried) carried.copy(out, 0);
+  let got = have;
+  while (got < size) {
+    const n = await file.read(out, got, size - got, from + got);
+    if (n === 0) break;
+    got += n;
+  }
   return { buf: got === size ? out : out.subarray(0, got), pos: from };
+}
+
+/**
+ * One reusable buffer for a scan whose visitor keeps nothing of the windows (recovery, tail
+ * loading): `take` may hand back the same memory, and Buffer.copy handles the overlap of the
+ * carried bytes.
+ */
+export class Scratch {
+  private buf: Buffer = Buffer.alloc(0);
+
+  take(size: number): Buffer {
+    if (this.buf.length < size) this.buf = Buffer.allocUnsafe(size);
+    return this.buf.subarray(0, size);
+  }
 }

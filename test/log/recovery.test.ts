@@ -219,3 +219,32 @@ describe('checkpointed offsets', () => {
     await again.close();
   });
 });
+
+describe('the active segment tail after a clean reopen', () => {
+  it('timestamp lookups answer the same before and after reopening', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      let m = await openManager(dir);
+      const log = await m.createLog('t', 0, config({ indexIntervalBytes: 200 }));
+      const t0 = 1_700_000_000_000n;
+      // Timestamps that rise, fall back and peak between index entries.
+      const times = [5, 9, 3, 12, 12, 7, 20, 1, 19, 25, 2, 2, 30, 29, 4, 31, 8, 6];
+      for (const [i, t] of times.entries()) await log.append(batch([`v${i}`, `w${i}`], { timestamp: t0 + BigInt(t) }));
+      const targets = [0, 3, 6, 10, 12, 13, 20, 21, 26, 30, 31, 32].map((t) => t0 + BigInt(t));
+      const before = await Promise.all(targets.map((t) => log.offsetForTimestamp(t)));
+      const maxBefore = await log.maxTimestampOffset();
+      await m.close();
+      m = await openManager(dir);
+      const again = m.getLog('t', 0)!;
+      assert.deepEqual(await Promise.all(targets.map((t) => again.offsetForTimestamp(t))), before);
+      assert.deepEqual(await again.maxTimestampOffset(), maxBefore);
+      assert.deepEqual(maxBefore, { offset: 30n, timestamp: t0 + 31n });
+      // Appends after the reopen keep the time index consistent.
+      await again.append(batch(['late'], { timestamp: t0 + 40n }));
+      assert.deepEqual(await again.offsetForTimestamp(t0 + 35n), { offset: 36n, timestamp: t0 + 40n });
+      await m.close();
+    } finally {
+      await cleanup();
+    }
+  });
+});

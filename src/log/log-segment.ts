@@ -61,6 +61,11 @@ export class LogSegment implements FileOwner, IndexOwner {
   bytesSinceLastIndexEntry = 0;
   /** The largest batch appended or read here: sizes the first read window so a big batch takes one read. */
   largestBatchBytes = 0;
+  /**
+   * Where recent reads ended (the next offset and its file position), newest first: consumers
+   * read on from where they stopped, so their next read starts here without an index lookup.
+   */
+  private readEnds: { offset: bigint; position: number }[] | null = null;
   /** Writes assigned but not finished, so the log knows when a rolled segment can be flushed. */
   pendingWrites = 0;
   deleted = false;
@@ -234,6 +239,23 @@ export class LogSegment implements FileOwner, IndexOwner {
     return timestamp >= 0n ? Number(timestamp) : this.lastModifiedMs;
   }
 
+  /** The file position of `offset` if a recent read ended exactly there. */
+  readEndAt(offset: bigint): number | undefined {
+    const ends = this.readEnds;
+    if (!ends) return undefined;
+    for (const e of ends) if (e.offset === offset && e.position <= this.writtenSize) return e.position;
+    return undefined;
+  }
+
+  /** Remembers that a read ended at `position`, where `offset` starts (at most 4 remembered). */
+  noteReadEnd(offset: bigint, position: number): void {
+    const ends = (this.readEnds ??= []);
+    const i = ends.findIndex((e) => e.offset === offset);
+    if (i >= 0) ends.splice(i, 1);
+    ends.unshift({ offset, position });
+    if (ends.length > 4) ends.pop();
+  }
+
   /** Truncates the .log file to `position` bytes (what follows is gone). */
   async truncateFile(position: number): Promise<void> {
     await this.env.files.use(this, async (f) => {
@@ -242,6 +264,7 @@ export class LogSegment implements FileOwner, IndexOwner {
     });
     this.size = position;
     this.writtenSize = position;
+    this.readEnds = null;
   }
 
   /** Renames the three files from suffix `from` to `to` (".deleted", ".swap", '' for the final name). */

@@ -29,6 +29,9 @@ export interface SegmentRead {
   bytes: number;
   /** True when a limit stopped the read; false when the segment's written bytes ran out. */
   limited: boolean;
+  /** When bytes > 0: the offset after the last batch returned, and the file position where it ends. */
+  nextOffset: bigint;
+  endPosition: number;
 }
 
 interface BatchHead {
@@ -40,22 +43,28 @@ interface BatchHead {
 /** Whole batches of `segment` holding offsets from `startOffset` on, within `limits`. */
 export async function readSegment(segment: LogSegment, startOffset: bigint, limits: SegmentReadLimits): Promise<SegmentRead> {
   const end = segment.writtenSize;
-  const from = await segment.offsetIndex.lookup(startOffset);
-  const interval = segment.settings.indexIntervalBytes;
-  return segment.files.use(segment, (file) => collectBatches(segment, file, from.position, end, startOffset, limits, interval));
+  const known = segment.readEndAt(startOffset);
+  const from = known ?? (await segment.offsetIndex.lookup(startOffset)).position;
+  // Behind an index entry lie up to an interval of batches and the entry's own batch, skipped.
+  const slack = known !== undefined ? 0 : segment.settings.indexIntervalBytes + Math.min(segment.largestBatchBytes, MAX_SKIP_SLACK_BYTES);
+  const r = await segment.files.use(segment, (file) => collectBatches(segment, file, from, end, startOffset, limits, slack));
+  if (r.bytes > 0) segment.noteReadEnd(r.nextOffset, r.endPosition);
+  return r;
 }
 
-async function collectBatches(segment: LogSegment, file: DiskFile, start: number, end: number, startOffset: bigint, limits: SegmentReadLimits, interval: number): Promise<SegmentRead> {
-  const out: SegmentRead = { chunks: [], bytes: 0, limited: false };
+/** Above this a skipped batch is not worth reading in the first window: its body is skipped by its header. */
+const MAX_SKIP_SLACK_BYTES = 256 * 1024;
+
+async function collectBatches(segment: LogSegment, file: DiskFile, start: number, end: number, startOffset: bigint, limits: SegmentReadLimits, slack: number): Promise<SegmentRead> {
+  const out: SegmentRead = { chunks: [], bytes: 0, limited: false, nextOffset: startOffset, endPosition: start };
   let pos = start;
   let need = RECORD_BATCH_OVERHEAD;
   let prev: Window | undefined;
   while (pos < end) {
-    // Before the first returned batch the index entry may be up to an interval (and a batch) behind;
-    // with minOneBatch the first batch may be larger than maxBytes: size the window for the largest
+    // With minOneBatch the first batch may be larger than maxBytes: size the window for the largest
     // batch this segment has seen, so it is read in one call.
     const first = limits.minOneBatch ? Math.max(limits.maxBytes, segment.largestBatchBytes) : limits.maxBytes;
-    const room = out.bytes === 0 ? first + interval : limits.maxBytes - out.bytes;
+    const room = out.bytes === 0 ? first + slack : limits.maxBytes - out.bytes;
     const window = Math.min(end - pos, Math.max(need, room + RECORD_BATCH_OVERHEAD));
     prev = await readWindow(file, prev, pos, window, need, end);
     const buf = prev.buf;
@@ -98,6 +107,8 @@ function walkForRead(segment: LogSegment, buf: Buffer, filePos: number, startOff
     if (first < 0) first = local;
     out.bytes += head.size;
     local += head.size;
+    out.nextOffset = head.lastOffset + 1n;
+    out.endPosition = filePos + local;
   }
   flush();
   return { consumed: local, done: false, needed: RECORD_BATCH_OVERHEAD };

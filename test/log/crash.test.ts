@@ -54,9 +54,11 @@ function runAndKill(dataDir: string, firstSeq: number, minAcks: number, extraMs:
   });
 }
 
-it(`every acknowledged record survives SIGKILL at random moments (${CYCLES} cycles, fsync-before-ack)`, async () => {
+it(`every acknowledged record survives SIGKILL at random moments (${CYCLES} cycles, fsync-before-ack)`, async (t) => {
   const { dir, cleanup } = await tempDir('samsa-crash-');
-  const rnd = new SeededRandom(Number(process.env['CRASH_SEED'] ?? Date.now() % 1_000_000));
+  const seed = Number(process.env['CRASH_SEED'] ?? Date.now() % 1_000_000);
+  t.diagnostic(`CRASH_SEED=${seed}`);
+  const rnd = new SeededRandom(seed);
   try {
     const acked = new Map<number, bigint>();
     let nextSeq = 0;

@@ -40,7 +40,8 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
         await producer.connect();
         await producer.send({ topic: 'r', messages: Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: `before-${i}` })) });
         await producer.disconnect();
-        const member = await startConsumer(k, 'survivor', 'r', { sessionTimeout: 30_000 });
+        // The member gives up once its broker is gone instead of retrying forever (and keeping this file alive).
+        const member = await startConsumer(k, 'survivor', 'r', { sessionTimeout: 30_000, restartOnFailure: false });
         await waitFor('the group to consume and commit all 100', async () => (await committedTotal(k, 'survivor', 'r')) === 100);
         const before = (await admin.describeGroups(['survivor'])).groups[0]!;
         const offsetsBefore = await admin.fetchOffsets({ groupId: 'survivor', topics: ['r'] });
@@ -48,8 +49,8 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
         assert.equal(before.state, 'Stable');
 
         await broker.kill(signal);
-        // The consumer cannot reach the broker any more: stop it without waiting on it.
-        void member.consumer.disconnect().catch(() => undefined);
+        // The consumer cannot reach the broker any more: stop it, and wait for it at the end.
+        const stopped = member.consumer.disconnect().catch(() => undefined);
         broker = await childBroker(dir, OVERRIDES);
         k = kafka();
         const admin2 = k.admin();
@@ -73,6 +74,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
           assert.deepEqual([...back.got.values].sort(), Array.from({ length: 50 }, (_, i) => `after-${i}`).sort());
         } finally {
           await back.consumer.disconnect();
+          await stopped;
         }
       } finally {
         await broker.kill('SIGTERM');

@@ -22,9 +22,9 @@ export interface Received {
 }
 
 /** Starts a consumer that records what it receives and what it is assigned. */
-export async function startConsumer(kafka: Kafka, groupId: string, topic: string, opts: { fromBeginning?: boolean; sessionTimeout?: number } = {}): Promise<{ consumer: Consumer; got: Received }> {
+export async function startConsumer(kafka: Kafka, groupId: string, topic: string, opts: { fromBeginning?: boolean; sessionTimeout?: number; restartOnFailure?: boolean } = {}): Promise<{ consumer: Consumer; got: Received }> {
   // A short fetch wait keeps disconnects quick: kafkajs lets the fetch in flight finish first.
-  const consumer = kafka.consumer({ groupId, sessionTimeout: opts.sessionTimeout ?? 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 200, retry: { retries: 10, initialRetryTime: 50 } });
+  const consumer = kafka.consumer({ groupId, sessionTimeout: opts.sessionTimeout ?? 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 200, retry: { retries: 10, initialRetryTime: 50, restartOnFailure: async () => opts.restartOnFailure ?? true } });
   const got: Received = { seen: [], values: [], assigned: [] };
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     got.assigned = ((e.payload.memberAssignment as Record<string, number[]>)[topic] ?? []).slice().sort((a, b) => a - b);

@@ -1,0 +1,195 @@
+/**
+ * Consumer groups with librdkafka (kcat -G) and kafka-python against an in-process broker:
+ * a kcat and a kafka-python member share one `range` group (the protocol both name alike), two kcat
+ * members rebalance incrementally with `cooperative-sticky`, and a kafkajs member, whose assignor
+ * has a name no other client uses, is refused from a group that already agreed on `range`.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { testBroker } from '../helpers/test-broker.js';
+import { GROUP_TEST_CONFIG, waitFor } from '../group/kafkajs-helpers.js';
+
+/** A group consumer in a child process, printing `partition:offset:value` per record. */
+interface Member {
+  process: ChildProcess;
+  /** `partition:offset:value` lines in arrival order. */
+  lines: string[];
+  stop(): Promise<void>;
+}
+
+function member(command: string, args: string[]): Member {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const m: Member = {
+    process: child,
+    lines: [],
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  let buf = '';
+  let err = '';
+  child.stdout!.on('data', (d) => {
+    buf += String(d);
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    m.lines.push(...parts.filter((l) => l.length > 0));
+  });
+  child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && signal === null) m.lines.push(`exited ${code}: ${err}`);
+  });
+  return m;
+}
+
+function kcatMember(bootstrap: string, group: string, topic: string, strategy: string): Member {
+  // -G: balanced consumer; offsets auto-committed; new groups start at the beginning.
+  return member('kcat', ['-b', bootstrap, '-G', group, '-X', `partition.assignment.strategy=${strategy}`, '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=300', '-X', 'auto.offset.reset=earliest', '-X', 'fetch.wait.max.ms=100', '-u', '-q', '-f', '%p:%o:%s\\n', topic]);
+}
+
+const PYTHON_MEMBER = `
+import sys
+from kafka import KafkaConsumer
+from kafka.coordinator.assignors.range import RangePartitionAssignor
+bootstrap, group, topic = sys.argv[1:4]
+c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset='earliest',
+                  partition_assignment_strategy=[RangePartitionAssignor], session_timeout_ms=6000,
+                  heartbeat_interval_ms=300, fetch_max_wait_ms=100, auto_commit_interval_ms=200)
+import signal
+signal.signal(signal.SIGTERM, lambda *a: (c.close(), sys.exit(0)))
+for m in c:
+    print('%d:%d:%s' % (m.partition, m.offset, m.value.decode()), flush=True)
+`;
+
+function pythonMember(bootstrap: string, group: string, topic: string): Member {
+  return member('/usr/bin/python3', ['-c', PYTHON_MEMBER, bootstrap, group, topic]);
+}
+
+describe('consumer groups with kcat (librdkafka) and kafka-python', { timeout: 180_000 }, () => {
+  let broker: Awaited<ReturnType<typeof testBroker>>;
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  const members: Member[] = [];
+
+  before(async () => {
+    broker = await testBroker({ config: GROUP_TEST_CONFIG });
+    kafka = new Kafka({ clientId: 'interop-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    admin = kafka.admin();
+    await admin.connect();
+    producer = kafka.producer();
+    await producer.connect();
+  });
+  after(async () => {
+    await Promise.all(members.map((m) => m.stop()));
+    await producer.disconnect();
+    await admin.disconnect();
+    await broker.stop();
+  });
+
+  async function produce(topic: string, prefix: string, n: number): Promise<string[]> {
+    const values = Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+    await producer.send({ topic, messages: values.map((value, i) => ({ key: `k${i}`, value })) });
+    return values;
+  }
+
+  /** Each member's partitions, from DescribeGroups, once the group is Stable with `n` members. */
+  async function stableAssignment(group: string, topic: string, n: number): Promise<{ protocol: string; partitions: number[][] }> {
+    let result: { protocol: string; partitions: number[][] } | undefined;
+    await waitFor(`group ${group} Stable with ${n} members sharing every partition`, async () => {
+      const [g] = (await admin.describeGroups([group])).groups;
+      if (g?.state !== 'Stable' || g.members.length !== n) return false;
+      const partitions = g.members.map((m) => partitionsOf(m.memberAssignment, topic));
+      if (partitions.some((p) => p.length === 0)) return false;
+      result = { protocol: g.protocol, partitions };
+      return true;
+    }, 60_000);
+    return result!;
+  }
+
+  /** Reads a ConsumerProtocolAssignment: version, then [topic, [partition]]. */
+  function partitionsOf(assignment: Buffer, topic: string): number[] {
+    if (assignment.length < 6) return [];
+    let off = 2;
+    const topics = assignment.readInt32BE(off);
+    off += 4;
+    const out: number[] = [];
+    for (let t = 0; t < topics; t++) {
+      const len = assignment.readInt16BE(off);
+      const name = assignment.toString('utf8', off + 2, off + 2 + len);
+      off += 2 + len;
+      const count = assignment.readInt32BE(off);
+      off += 4;
+      for (let i = 0; i < count; i++, off += 4) if (name === topic) out.push(assignment.readInt32BE(off));
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  const valuesOf = (m: Member) => m.lines.map((l) => l.split(':').slice(2).join(':'));
+  const partitionsRead = (m: Member) => new Set(m.lines.map((l) => Number(l.split(':')[0])));
+
+  it('a kcat and a kafka-python member share a range group: disjoint partitions, every record once; a kafkajs member is refused', async () => {
+    const topic = 'interop-range';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }] });
+    const k = kcatMember(broker.bootstrap, 'mixed', topic, 'range');
+    const p = pythonMember(broker.bootstrap, 'mixed', topic);
+    members.push(k, p);
+    const { protocol, partitions } = await stableAssignment('mixed', topic, 2);
+    assert.equal(protocol, 'range');
+    assert.deepEqual(partitions.flat().sort(), [0, 1, 2, 3]);
+
+    const sent = await produce(topic, 'r', 400);
+    await waitFor('all 400 records', () => k.lines.length + p.lines.length >= 400, 60_000);
+    await sleep(300);
+    const got = [...valuesOf(k), ...valuesOf(p)];
+    assert.equal(got.length, 400, 'nothing twice');
+    assert.deepEqual(got.sort(), [...sent].sort(), 'nothing missed');
+    assert.ok(k.lines.length > 0 && p.lines.length > 0, 'both members consumed');
+    const [a, b] = [partitionsRead(k), partitionsRead(p)];
+    assert.ok([...a].every((x) => !b.has(x)), 'no partition read by both');
+
+    // kafkajs names its assignor RoundRobinAssigner, which neither member supports: refused.
+    const consumer = kafka.consumer({ groupId: 'mixed', sessionTimeout: 6000, retry: { retries: 0 } });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const crashed = new Promise<Error>((resolve) => consumer.on(consumer.events.CRASH, (e) => resolve(e.payload.error)));
+      await consumer.run({ eachMessage: async () => {} });
+      const error = (await crashed) as Error & { type?: string };
+      assert.equal(error.type, 'INCONSISTENT_GROUP_PROTOCOL');
+    } finally {
+      await consumer.disconnect();
+    }
+    const still = await stableAssignment('mixed', topic, 2);
+    assert.equal(still.protocol, 'range');
+    assert.deepEqual(still.partitions, partitions, 'the group kept its members and assignment');
+  });
+
+  it('two kcat members rebalance with cooperative-sticky and lose nothing', async () => {
+    const topic = 'interop-coop';
+    await admin.createTopics({ topics: [{ topic, numPartitions: 4 }] });
+    const first = kcatMember(broker.bootstrap, 'coop', topic, 'cooperative-sticky');
+    members.push(first);
+    const alone = await stableAssignment('coop', topic, 1);
+    assert.equal(alone.protocol, 'cooperative-sticky');
+    assert.deepEqual(alone.partitions, [[0, 1, 2, 3]]);
+    const before = await produce(topic, 'a', 200);
+    await waitFor('the first member to read 200', () => first.lines.length >= 200, 60_000);
+
+    const second = kcatMember(broker.bootstrap, 'coop', topic, 'cooperative-sticky');
+    members.push(second);
+    const shared = await stableAssignment('coop', topic, 2);
+    assert.deepEqual(shared.partitions.map((x) => x.length), [2, 2]);
+    const afterJoin = await produce(topic, 'b', 200);
+    await waitFor('every record', () => new Set([...valuesOf(first), ...valuesOf(second)]).size >= 400, 60_000);
+    assert.deepEqual([...new Set([...valuesOf(first), ...valuesOf(second)])].sort(), [...before, ...afterJoin].sort());
+    assert.ok(second.lines.length > 0, 'the newcomer consumed its share');
+  });
+});

@@ -9,7 +9,7 @@
  *
  *   npm run bench -- broker          BENCH_SECONDS=5 by default per throughput case
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -21,7 +21,7 @@ import { DEFAULT_LOG_CONFIG, LogManager } from '../src/log/index.js';
 import { CreateTopicsApi, FetchApi, ProduceApi } from '../src/protocol/messages/index.js';
 import { encodeUncompressedRecordBatch, iterateBatches } from '../src/protocol/records/index.js';
 import { RawClient } from '../test/helpers/raw-client.js';
-import { repoRoot } from '../test/helpers/repo-root.js';
+import { spawnBroker, stopBroker } from './broker-process.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const RECORD_BYTES = 1024;
@@ -39,27 +39,6 @@ const fmt = (r: Rate) => `${r.mbps.toFixed(1)} MB/s, ${Math.round(r.recordsPerSe
 function batch(): Buffer {
   const value = Buffer.alloc(RECORD_BYTES, 'x');
   return encodeUncompressedRecordBatch({ records: Array.from({ length: RECORDS_PER_BATCH }, () => ({ value })) });
-}
-
-async function spawnBroker(dir: string, extra: string[] = []): Promise<{ child: ChildProcess; port: number; readyMs: number }> {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/cli/main.js'), 'broker', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      const m = /ready on [^:]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited ${code}`)));
-  });
-  return { child, port, readyMs: performance.now() - t0 };
-}
-
-async function stopBroker(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** Loopback TCP: one connection writing 1 MiB chunks into a sink process. */

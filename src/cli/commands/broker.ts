@@ -3,7 +3,6 @@
  * cleanly (stop accepting, answer in-flight requests, flush, mark a clean shutdown).
  */
 import type { Command } from 'commander';
-import { startBroker } from '../../broker/broker.js';
 
 const int = (v: string): number => {
   const n = Number(v);
@@ -32,6 +31,8 @@ export function registerBrokerCommand(program: Command): void {
         config[kv.slice(0, eq)] = kv.slice(eq + 1);
       }
       const started = Date.now();
+      // Loaded here so that client commands do not pay for loading the broker.
+      const { startBroker } = await import('../../broker/broker.js');
       const broker = await startBroker({
         ...(opts.host !== undefined ? { host: opts.host } : {}),
         ...(opts.port !== undefined ? { port: opts.port } : {}),

@@ -1,0 +1,285 @@
+/**
+ * The admin client: topics (create, delete, list, describe, add partitions), configs (describe,
+ * incremental alter), groups (list, describe with decoded assignments, committed offsets, lag,
+ * reset offsets, delete), the cluster, offsets of partitions, and deleting records. Requests go to
+ * the broker that can answer them (the controller, a partition's leader, a group's coordinator)
+ * and are sent at the highest version both sides serve, with each version's request shape.
+ *
+ * Not done yet: ACLs, quotas, partition reassignment, leader election (Samsa's broker has none).
+ */
+import { decodeConsumerProtocolAssignment } from '../protocol/messages/consumer-protocol-assignment.js';
+import {
+  CreatePartitionsApi,
+  CreateTopicsApi,
+  DeleteGroupsApi,
+  DeleteRecordsApi,
+  DeleteTopicsApi,
+  DescribeClusterApi,
+  DescribeConfigsApi,
+  DescribeGroupsApi,
+  IncrementalAlterConfigsApi,
+  ListGroupsApi,
+  ListOffsetsApi,
+  OffsetCommitApi,
+  OffsetFetchApi,
+} from '../protocol/messages/index.js';
+import { Reader } from '../protocol/primitives/reader.js';
+import type { BrokerInfo, Cluster, TopicInfo } from './cluster.js';
+import { KafkaProtocolError, throwIfError } from './errors.js';
+
+export interface NewTopic {
+  name: string;
+  /** Default -1: the broker's num.partitions. */
+  partitions?: number;
+  replicationFactor?: number;
+  configs?: Record<string, string>;
+}
+
+export interface GroupMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  /** Partitions assigned, by topic (decoded from the consumer protocol; empty for other protocols). */
+  assignment: Record<string, number[]>;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: GroupMember[];
+}
+
+export interface PartitionOffset {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+export interface GroupPartitionLag {
+  topic: string;
+  partition: number;
+  /** -1 when the group has committed nothing for the partition. */
+  committed: bigint;
+  logEndOffset: bigint;
+  /** logEndOffset - committed, or null without a commit. */
+  lag: bigint | null;
+  metadata: string | null;
+}
+
+export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number | bigint } | { offset: bigint };
+
+const RESOURCE_TOPIC = 2;
+const RESOURCE_BROKER = 4;
+const EARLIEST = -2n;
+const LATEST = -1n;
+
+export class Admin {
+  constructor(private readonly cluster: Cluster) {}
+
+  async createTopics(topics: readonly NewTopic[], opts: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    const conn = await this.controller();
+    const res = await conn.send(CreateTopicsApi, {
+      topics: topics.map((t) => ({ name: t.name, numPartitions: t.partitions ?? -1, replicationFactor: t.replicationFactor ?? -1, assignments: [], configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })) })),
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      validateOnly: opts.validateOnly ?? false,
+    });
+    for (const t of res.topics) throwIfError(t.errorCode, t.errorMessage ?? `topic ${t.name}`);
+    for (const t of topics) this.cluster.invalidate(t.name);
+  }
+
+  async deleteTopics(names: readonly string[], timeoutMs = 30_000): Promise<void> {
+    const conn = await this.controller();
+    const v = conn.versionFor(DeleteTopicsApi as never) ?? 0;
+    const res = await conn.send(DeleteTopicsApi, v >= 6 ? { topics: names.map((name) => ({ name, topicId: '00000000-0000-0000-0000-000000000000' })), timeoutMs } : { topicNames: names, timeoutMs });
+    for (const r of res.responses) throwIfError(r.errorCode, r.errorMessage ?? `topic ${r.name}`);
+    for (const n of names) this.cluster.invalidate(n);
+  }
+
+  /** Topic names, internal topics (e.g. __consumer_offsets) only when asked. */
+  async listTopics(opts: { includeInternal?: boolean } = {}): Promise<string[]> {
+    const all = await this.cluster.allTopics();
+    return all.filter((t) => opts.includeInternal || !t.isInternal).map((t) => t.name).sort();
+  }
+
+  /** Partitions, leaders and replicas of each topic; throws UNKNOWN_TOPIC_OR_PARTITION for a missing one. */
+  async describeTopics(names: readonly string[]): Promise<TopicInfo[]> {
+    const found = await this.cluster.metadata(names, { refresh: true });
+    return names.map((n) => {
+      const t = found.get(n);
+      if (!t) throw new KafkaProtocolError(3, `topic ${n}`);
+      return t;
+    });
+  }
+
+  /** Grows a topic to `count` partitions. */
+  async createPartitions(topic: string, count: number): Promise<void> {
+    const conn = await this.controller();
+    const res = await conn.send(CreatePartitionsApi, { topics: [{ name: topic, count, assignments: null }], timeoutMs: 30_000, validateOnly: false });
+    for (const r of res.results) throwIfError(r.errorCode, r.errorMessage ?? `topic ${r.name}`);
+    this.cluster.invalidate(topic);
+  }
+
+  /** A topic's (or with `broker`, a broker's) configs: name → value, source, whether it is the default. */
+  async describeConfigs(resource: { topic: string } | { broker: number }): Promise<{ name: string; value: string | null; source: number; isDefault: boolean; readOnly: boolean; isSensitive: boolean }[]> {
+    const conn = 'broker' in resource ? await this.cluster.connectionTo(resource.broker).catch(() => this.cluster.any()) : await this.cluster.any();
+    const res = await conn.send(DescribeConfigsApi, { resources: [{ resourceType: 'topic' in resource ? RESOURCE_TOPIC : RESOURCE_BROKER, resourceName: 'topic' in resource ? resource.topic : String(resource.broker), configurationKeys: null }] });
+    const r = res.results[0]!;
+    throwIfError(r.errorCode, r.errorMessage);
+    return r.configs.map((c) => ({ name: c.name, value: c.value, source: c.configSource, isDefault: c.configSource === 5 || c.isDefault, readOnly: c.readOnly, isSensitive: c.isSensitive })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Sets (a string) or removes (null: back to the default) topic configs. */
+  async alterTopicConfigs(topic: string, changes: Record<string, string | null>): Promise<void> {
+    const conn = await this.cluster.any();
+    const res = await conn.send(IncrementalAlterConfigsApi, {
+      resources: [{ resourceType: RESOURCE_TOPIC, resourceName: topic, configs: Object.entries(changes).map(([name, value]) => ({ name, configOperation: value === null ? 1 : 0, value })) }],
+      validateOnly: false,
+    });
+    for (const r of res.responses) throwIfError(r.errorCode, r.errorMessage);
+  }
+
+  async describeCluster(): Promise<{ clusterId: string | null; controllerId: number; brokers: BrokerInfo[] }> {
+    const conn = await this.cluster.any();
+    if (conn.versionFor(DescribeClusterApi as never) === undefined) {
+      await this.cluster.allTopics();
+      return { clusterId: this.cluster.clusterId, controllerId: this.cluster.controllerId, brokers: [...this.cluster.brokers.values()] };
+    }
+    const res = await conn.send(DescribeClusterApi, { includeClusterAuthorizedOperations: false });
+    throwIfError(res.errorCode, res.errorMessage);
+    return { clusterId: res.clusterId, controllerId: res.controllerId, brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })) };
+  }
+
+  /** Groups with their state and protocol type, optionally only those in the given states. */
+  async listGroups(states: readonly string[] = []): Promise<{ groupId: string; state: string; protocolType: string }[]> {
+    await this.cluster.allTopics();
+    const out: { groupId: string; state: string; protocolType: string }[] = [];
+    for (const nodeId of this.cluster.brokers.keys()) {
+      const conn = await this.cluster.connectionTo(nodeId);
+      const res = await conn.send(ListGroupsApi, (conn.versionFor(ListGroupsApi as never) ?? 0) >= 4 ? { statesFilter: states } : {});
+      throwIfError(res.errorCode);
+      for (const g of res.groups) if (states.length === 0 || states.some((s) => s.toLowerCase() === g.groupState.toLowerCase())) out.push({ groupId: g.groupId, state: g.groupState, protocolType: g.protocolType });
+    }
+    return out.sort((a, b) => a.groupId.localeCompare(b.groupId));
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    const conn = await this.cluster.coordinator(groupId);
+    const res = await conn.send(DescribeGroupsApi, { groups: [groupId] });
+    const g = res.groups[0]!;
+    throwIfError(g.errorCode, `group ${groupId}`);
+    return {
+      groupId: g.groupId,
+      state: g.groupState,
+      protocolType: g.protocolType,
+      protocol: g.protocolData,
+      members: g.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, assignment: g.protocolType === 'consumer' ? decodeAssignment(m.memberAssignment) : {} })),
+    };
+  }
+
+  /** The group's committed offsets (every partition it has committed, or those of `topics`). */
+  async fetchOffsets(groupId: string, topics?: readonly string[]): Promise<{ topic: string; partition: number; offset: bigint; metadata: string | null }[]> {
+    const conn = await this.cluster.coordinator(groupId);
+    const v = conn.versionFor(OffsetFetchApi as never) ?? 0;
+    const wanted = topics ? await Promise.all(topics.map(async (name) => ({ name, partitionIndexes: (await this.cluster.topic(name)).partitions.map((p) => p.partition) }))) : null;
+    const res = await conn.send(OffsetFetchApi, v >= 8 ? { groups: [{ groupId, topics: wanted }] } : { groupId, topics: wanted });
+    const group = v >= 8 ? res.groups[0]! : { errorCode: res.errorCode, topics: res.topics };
+    throwIfError(group.errorCode, `group ${groupId}`);
+    const out: { topic: string; partition: number; offset: bigint; metadata: string | null }[] = [];
+    for (const t of group.topics) {
+      for (const p of t.partitions) {
+        throwIfError(p.errorCode, `${t.name}-${p.partitionIndex}`);
+        out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata: p.metadata });
+      }
+    }
+    return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
+  /** Committed offset, log end offset and lag of every partition the group has committed (or of `topics`). */
+  async groupLag(groupId: string, topics?: readonly string[]): Promise<GroupPartitionLag[]> {
+    const committed = await this.fetchOffsets(groupId, topics);
+    const ends = await this.listOffsets(committed.map((c) => ({ topic: c.topic, partition: c.partition })), 'latest');
+    const end = new Map(ends.map((e) => [`${e.topic}:${e.partition}`, e.offset]));
+    return committed.map((c) => {
+      const logEndOffset = end.get(`${c.topic}:${c.partition}`) ?? -1n;
+      return { topic: c.topic, partition: c.partition, committed: c.offset, logEndOffset, lag: c.offset < 0n ? null : logEndOffset - c.offset, metadata: c.metadata };
+    });
+  }
+
+  /** The offset of each partition at `spec`: earliest, latest, the first at or after a timestamp. */
+  async listOffsets(partitions: readonly { topic: string; partition: number }[], spec: 'earliest' | 'latest' | { timestamp: number | bigint }): Promise<PartitionOffset[]> {
+    const timestamp = spec === 'earliest' ? EARLIEST : spec === 'latest' ? LATEST : BigInt(spec.timestamp);
+    const byLeader = new Map<number, { topic: string; partition: number }[]>();
+    for (const p of partitions) {
+      const leader = (await this.cluster.topic(p.topic)).partitions[p.partition]?.leader;
+      if (leader === undefined) throw new KafkaProtocolError(3, `${p.topic}-${p.partition}`);
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+    }
+    const out: PartitionOffset[] = [];
+    for (const [leader, ps] of byLeader) {
+      const conn = await this.cluster.connectionTo(leader);
+      const topics = new Map<string, number[]>();
+      for (const p of ps) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+      const res = await conn.send(ListOffsetsApi, { replicaId: -1, topics: [...topics].map(([name, parts]) => ({ name, partitions: parts.map((partitionIndex) => ({ partitionIndex, timestamp })) })) });
+      for (const t of res.topics) {
+        for (const p of t.partitions) {
+          throwIfError(p.errorCode, `${t.name}-${p.partitionIndex}`);
+          out.push({ topic: t.name, partition: p.partitionIndex, offset: p.offset });
+        }
+      }
+    }
+    return out.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
+  /**
+   * Moves an inactive group's committed offsets of `topic` (all partitions) to `spec`. A group with
+   * members refuses (Kafka answers UNKNOWN_MEMBER_ID to a commit from outside the group).
+   */
+  async resetOffsets(groupId: string, topic: string, spec: OffsetSpec): Promise<PartitionOffset[]> {
+    const partitions = (await this.cluster.topic(topic)).partitions.map((p) => ({ topic, partition: p.partition }));
+    const targets = typeof spec === 'object' && 'offset' in spec ? partitions.map((p) => ({ ...p, offset: spec.offset })) : await this.listOffsets(partitions, spec);
+    const conn = await this.cluster.coordinator(groupId);
+    const res = await conn.send(OffsetCommitApi, {
+      groupId,
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      topics: [{ name: topic, partitions: targets.map((t) => ({ partitionIndex: t.partition, committedOffset: t.offset, committedMetadata: null })) }],
+    });
+    for (const t of res.topics) for (const p of t.partitions) throwIfError(p.errorCode, `${t.name}-${p.partitionIndex}${p.errorCode === 25 ? ': the group has active members; stop them first' : ''}`);
+    return targets;
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    for (const groupId of groupIds) {
+      const conn = await this.cluster.coordinator(groupId);
+      const res = await conn.send(DeleteGroupsApi, { groupsNames: [groupId] });
+      for (const r of res.results) throwIfError(r.errorCode, `group ${r.groupId}`);
+    }
+  }
+
+  /** Deletes the records of a partition before `offset` (-1: all); returns the new low watermark. */
+  async deleteRecords(topic: string, partition: number, offset: bigint): Promise<bigint> {
+    const conn = await this.cluster.leaderFor(topic, partition);
+    const res = await conn.send(DeleteRecordsApi, { topics: [{ name: topic, partitions: [{ partitionIndex: partition, offset }] }], timeoutMs: 30_000 });
+    const p = res.topics[0]!.partitions[0]!;
+    throwIfError(p.errorCode, `${topic}-${partition}`);
+    return p.lowWatermark;
+  }
+
+  private async controller() {
+    const conn = await this.cluster.any();
+    if (this.cluster.controllerId < 0) await this.cluster.allTopics();
+    return this.cluster.controllerId >= 0 ? this.cluster.connectionTo(this.cluster.controllerId).catch(() => conn) : conn;
+  }
+}
+
+/** A consumer-protocol assignment (int16 version, then the v0 fields every version starts with) as topic → partitions. */
+export function decodeAssignment(bytes: Buffer): Record<string, number[]> {
+  if (bytes.length < 2) return {};
+  const r = new Reader(bytes);
+  r.readInt16();
+  const a = decodeConsumerProtocolAssignment(r, 0);
+  return Object.fromEntries(a.assignedPartitions.map((t) => [t.topic, [...t.partitions].sort((x, y) => x - y)]));
+}

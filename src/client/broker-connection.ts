@@ -1,0 +1,208 @@
+/**
+ * One TCP connection to one broker: requests are pipelined (many in flight, answered in order,
+ * matched by correlation id), each API is sent at the highest version both sides support (learnt
+ * with ApiVersions when the connection opens), and a request not answered within its timeout fails
+ * with SAMSA_REQUEST_TIMEOUT. A lost connection fails every pending request with SAMSA_CONNECTION;
+ * the connection is then dead and the Cluster opens a new one.
+ *
+ * Not done yet: TLS and SASL.
+ */
+import { type Socket, connect } from 'node:net';
+import { FrameReader } from '../network/frame-reader.js';
+import type { AnyApiDescriptor, ApiDescriptor } from '../protocol/api-descriptor.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { encodeRequestFrame, readResponseFrame } from '../protocol/frames.js';
+import { ApiVersionsApi } from '../protocol/messages/index.js';
+import { SamsaClientError, throwIfError } from './errors.js';
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  clientId: string;
+  /** How long a request may wait for its answer (default 30 s). */
+  requestTimeoutMs?: number;
+  /** How long connecting may take (default 10 s). */
+  connectTimeoutMs?: number;
+  /** The largest response frame accepted (default 256 MiB). */
+  maxResponseBytes?: number;
+}
+
+interface Pending {
+  api: AnyApiDescriptor;
+  version: number;
+  deadline: number;
+  resolve: (body: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+const SOFTWARE_VERSION = '0.1.0';
+const SWEEP_INTERVAL_MS = 100;
+
+export class BrokerConnection {
+  private readonly pending = new Map<number, Pending>();
+  private nextCorrelationId = 1;
+  private readonly versions = new Map<number, { min: number; max: number }>();
+  private readonly sweeper: NodeJS.Timeout;
+  private failure: Error | undefined;
+  readonly requestTimeoutMs: number;
+  /** Resolves once the socket has closed. */
+  readonly closed: Promise<void>;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly options: ConnectionOptions,
+  ) {
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => {
+      try {
+        for (const frame of reader.push(chunk)) this.answer(frame);
+      } catch (err) {
+        this.fail(new SamsaClientError('SAMSA_CONNECTION', `bad response from ${this.address}: ${(err as Error).message}`, { cause: err }));
+      }
+    });
+    socket.on('error', (err) => this.fail(new SamsaClientError('SAMSA_CONNECTION', `connection to ${this.address} failed: ${err.message}`, { cause: err })));
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.once('close', () => this.fail(new SamsaClientError('SAMSA_CONNECTION', `connection to ${this.address} closed`)));
+    this.sweeper = setInterval(() => this.expire(), SWEEP_INTERVAL_MS).unref();
+  }
+
+  /** Connects and learns the broker's API versions. */
+  static async connect(options: ConnectionOptions): Promise<BrokerConnection> {
+    const socket = connect({ host: options.host, port: options.port });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new SamsaClientError('SAMSA_CONNECTION', `connecting to ${options.host}:${options.port} timed out`));
+      }, options.connectTimeoutMs ?? 10_000);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new SamsaClientError('SAMSA_CONNECTION', `cannot connect to ${options.host}:${options.port}: ${err.message}`, { cause: err }));
+      });
+    });
+    const conn = new BrokerConnection(socket, options);
+    try {
+      await conn.negotiateVersions();
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+    return conn;
+  }
+
+  get address(): string {
+    return `${this.options.host}:${this.options.port}`;
+  }
+
+  get isOpen(): boolean {
+    return this.failure === undefined;
+  }
+
+  /** The highest version of `api` both sides serve, or undefined when the broker lacks it. */
+  versionFor(api: AnyApiDescriptor, atMost = api.maxVersion): number | undefined {
+    const theirs = this.versions.get(api.apiKey);
+    if (!theirs) return undefined;
+    const v = Math.min(theirs.max, api.maxVersion, atMost);
+    return v >= Math.max(theirs.min, api.minVersion) ? v : undefined;
+  }
+
+  /** Sends a request and resolves with the decoded response body. */
+  send<Req, ReqIn, Res, ResIn>(api: ApiDescriptor<Req, ReqIn, Res, ResIn>, body: ReqIn, options: { version?: number; timeoutMs?: number } = {}): Promise<Res> {
+    const version = options.version ?? this.requireVersion(api as unknown as AnyApiDescriptor);
+    return new Promise<Res>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      const correlationId = this.write(api as unknown as AnyApiDescriptor, version, body);
+      this.pending.set(correlationId, {
+        api: api as unknown as AnyApiDescriptor,
+        version,
+        deadline: Date.now() + (options.timeoutMs ?? this.requestTimeoutMs),
+        resolve: resolve as (b: unknown) => void,
+        reject,
+      });
+    });
+  }
+
+  /** Sends a request the broker does not answer (Produce with acks=0). */
+  sendWithoutResponse<Req, ReqIn, Res, ResIn>(api: ApiDescriptor<Req, ReqIn, Res, ResIn>, body: ReqIn, version?: number): void {
+    if (this.failure) throw this.failure;
+    this.write(api as unknown as AnyApiDescriptor, version ?? this.requireVersion(api as unknown as AnyApiDescriptor), body);
+  }
+
+  /** Whether the socket's buffer is over its high-water mark (the caller may wait for 'drain'). */
+  get congested(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  close(): void {
+    this.fail(new SamsaClientError('SAMSA_CONNECTION', `connection to ${this.address} closed by the client`));
+  }
+
+  private requireVersion(api: AnyApiDescriptor): number {
+    const v = this.versionFor(api);
+    if (v === undefined) throw new SamsaClientError('SAMSA_UNSUPPORTED_API', `broker ${this.address} does not serve ${api.name} at a version Samsa knows`);
+    return v;
+  }
+
+  private write(api: AnyApiDescriptor, version: number, body: unknown): number {
+    const correlationId = this.nextCorrelationId;
+    this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
+    const chunks = encodeRequestFrame(api, version, correlationId, this.options.clientId, body);
+    if (chunks.length === 1) this.socket.write(chunks[0]!);
+    else {
+      this.socket.cork();
+      for (const c of chunks) this.socket.write(c);
+      this.socket.uncork();
+    }
+    return correlationId;
+  }
+
+  private answer(frame: Buffer): void {
+    const p = this.pending.get(frame.readInt32BE(0));
+    if (!p) return; // answered after its timeout
+    this.pending.delete(frame.readInt32BE(0));
+    try {
+      p.resolve(readResponseFrame(p.api, p.version, frame).body);
+    } catch (err) {
+      p.reject(new SamsaClientError('SAMSA_DECODE', `cannot decode ${p.api.name} v${p.version} response from ${this.address}: ${(err as Error).message}`, { cause: err }));
+    }
+  }
+
+  /** ApiVersions v3, or v0 when the broker answers UNSUPPORTED_VERSION (in v0's shape) or is older. */
+  private async negotiateVersions(): Promise<void> {
+    const api = ApiVersionsApi as unknown as AnyApiDescriptor;
+    let res: { errorCode: number; apiKeys: { apiKey: number; minVersion: number; maxVersion: number }[] };
+    try {
+      res = await this.send(ApiVersionsApi, { clientSoftwareName: 'samsa', clientSoftwareVersion: SOFTWARE_VERSION }, { version: Math.min(3, api.maxVersion) });
+    } catch (err) {
+      if (!(err instanceof SamsaClientError) || err.code !== 'SAMSA_DECODE') throw err;
+      res = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [] };
+    }
+    if (res.errorCode === ErrorCode.UNSUPPORTED_VERSION) res = await this.send(ApiVersionsApi, {}, { version: 0 });
+    throwIfError(res.errorCode);
+    for (const k of res.apiKeys) this.versions.set(k.apiKey, { min: k.minVersion, max: k.maxVersion });
+  }
+
+  private expire(): void {
+    if (this.pending.size === 0) return;
+    const now = Date.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadline > now) continue;
+      this.pending.delete(id);
+      p.reject(new SamsaClientError('SAMSA_REQUEST_TIMEOUT', `${p.api.name} to ${this.address} was not answered within its timeout`));
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    clearInterval(this.sweeper);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The entry point: one SamsaClient per application shares its connections and metadata between
+ * the producers, consumers and admin it makes.
+ *
+ *   const client = new SamsaClient({ bootstrapServers: ['127.0.0.1:9092'] });
+ *   const producer = client.producer({ compression: 'lz4' });
+ *   await producer.send('orders', { key: 'customer-1', value: JSON.stringify(order) });
+ *   await client.close();
+ */
+import { Admin } from './admin.js';
+import { Cluster, type ClusterOptions } from './cluster.js';
+import { Consumer, type ConsumerOptions } from './consumer/consumer.js';
+import { Producer, type ProducerOptions } from './producer.js';
+
+export type ClientOptions = ClusterOptions;
+
+export class SamsaClient {
+  readonly cluster: Cluster;
+  private readonly producers = new Set<Producer>();
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(options: ClientOptions) {
+    this.cluster = new Cluster(options);
+  }
+
+  producer(options: ProducerOptions = {}): Producer {
+    const p = new Producer(this.cluster, options);
+    this.producers.add(p);
+    return p;
+  }
+
+  consumer(options: ConsumerOptions = {}): Consumer {
+    const c = new Consumer(this.cluster, this.admin(), options);
+    this.consumers.add(c);
+    return c;
+  }
+
+  admin(): Admin {
+    return new Admin(this.cluster);
+  }
+
+  /** Flushes producers, closes consumers (committing and leaving their groups), then the connections. */
+  async close(): Promise<void> {
+    await Promise.all([...this.producers].map((p) => p.close().catch(() => undefined)));
+    await Promise.all([...this.consumers].map((c) => c.close().catch(() => undefined)));
+    await this.cluster.close();
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * What the client knows of a cluster and its connections to it:
+ * - `metadata(topics)`: brokers and each topic's partitions with their leaders, refreshed from a
+ *   Metadata request (all topics with `null`), cached until `refresh` or `maxAgeMs`;
+ * - `connectionTo(nodeId)` / `leaderFor(topic, partition)`: one pipelined BrokerConnection per
+ *   broker, opened on first use and reopened after it is lost;
+ * - `coordinator(key)`: the group coordinator from FindCoordinator, cached until `forgetCoordinator`;
+ * - `any()`: a connection to any broker (a bootstrap server until metadata names the brokers).
+ *
+ * Not done yet: rack awareness, reading from followers.
+ */
+import { FindCoordinatorApi, MetadataApi } from '../protocol/messages/index.js';
+import { BrokerConnection } from './broker-connection.js';
+import { KafkaProtocolError, SamsaClientError, throwIfError } from './errors.js';
+import { type RetryOptions, withRetries } from './retry.js';
+
+export interface ClusterOptions {
+  /** `host:port` of one or more brokers to start from. */
+  bootstrapServers: readonly string[];
+  clientId?: string;
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** Metadata older than this is refreshed before use (Kafka's metadata.max.age.ms, default 5 min). */
+  metadataMaxAgeMs?: number;
+  retry?: RetryOptions;
+}
+
+export interface PartitionInfo {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  errorCode: number;
+}
+
+export interface TopicInfo {
+  name: string;
+  topicId: string;
+  isInternal: boolean;
+  partitions: PartitionInfo[];
+}
+
+export interface BrokerInfo {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+const NO_NODE = -1;
+
+export class Cluster {
+  readonly clientId: string;
+  readonly brokers = new Map<number, BrokerInfo>();
+  private readonly topics = new Map<string, { info: TopicInfo; fetchedAt: number }>();
+  private readonly connections = new Map<number, Promise<BrokerConnection>>();
+  private readonly coordinators = new Map<string, number>();
+  private bootstrap: Promise<BrokerConnection> | undefined;
+  clusterId: string | null = null;
+  controllerId = NO_NODE;
+  private closed = false;
+
+  constructor(readonly options: ClusterOptions) {
+    if (options.bootstrapServers.length === 0) throw new SamsaClientError('SAMSA_CONFIG', 'bootstrapServers is empty: give at least one host:port');
+    this.clientId = options.clientId ?? 'samsa';
+  }
+
+  get retry(): RetryOptions {
+    return this.options.retry ?? {};
+  }
+
+  /** Metadata for these topics (from the cache when fresh); unknown topics are left out. */
+  async metadata(topics: readonly string[], opts: { refresh?: boolean; allowAutoCreate?: boolean } = {}): Promise<Map<string, TopicInfo>> {
+    const maxAge = this.options.metadataMaxAgeMs ?? 300_000;
+    const now = Date.now();
+    const stale = opts.refresh ? topics : topics.filter((t) => (this.topics.get(t)?.fetchedAt ?? -Infinity) < now - maxAge);
+    if (stale.length > 0) await this.refresh(stale, opts.allowAutoCreate ?? false);
+    const out = new Map<string, TopicInfo>();
+    for (const t of topics) {
+      const entry = this.topics.get(t);
+      if (entry) out.set(t, entry.info);
+    }
+    return out;
+  }
+
+  /** One topic's metadata; throws UNKNOWN_TOPIC_OR_PARTITION when the cluster does not have it. */
+  async topic(name: string, opts: { refresh?: boolean; allowAutoCreate?: boolean } = {}): Promise<TopicInfo> {
+    const info = (await this.metadata([name], opts)).get(name);
+    if (!info) throw new KafkaProtocolError(3, `topic ${name}`);
+    return info;
+  }
+
+  /** Every topic's metadata, fetched now. */
+  async allTopics(): Promise<TopicInfo[]> {
+    return this.refresh(null, false);
+  }
+
+  /** Fetches metadata for `topics` (all with null) and updates the cache. */
+  async refresh(topics: readonly string[] | null, allowAutoCreate: boolean): Promise<TopicInfo[]> {
+    return withRetries(async () => {
+      const conn = await this.any();
+      const res = await conn.send(MetadataApi, { topics: topics === null ? null : topics.map((name) => ({ name })), allowAutoTopicCreation: allowAutoCreate });
+      for (const b of res.brokers) this.brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack });
+      this.clusterId = res.clusterId;
+      this.controllerId = res.controllerId;
+      const now = Date.now();
+      const infos: TopicInfo[] = [];
+      let retriable: KafkaProtocolError | undefined;
+      for (const t of res.topics) {
+        if (t.name === null) continue;
+        if (t.errorCode !== 0) {
+          this.topics.delete(t.name);
+          const err = new KafkaProtocolError(t.errorCode, `topic ${t.name}`);
+          // Being created, or its leader being elected: worth asking again.
+          if (err.retriable && t.errorCode !== 3) retriable = err;
+          continue;
+        }
+        const info: TopicInfo = {
+          name: t.name,
+          topicId: t.topicId,
+          isInternal: t.isInternal,
+          partitions: t.partitions
+            .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes, errorCode: p.errorCode }))
+            .sort((a, b) => a.partition - b.partition),
+        };
+        this.topics.set(t.name, { info, fetchedAt: now });
+        infos.push(info);
+      }
+      if (retriable) throw retriable;
+      return infos;
+    }, this.retry);
+  }
+
+  /** Forgets a topic's metadata, so the next use fetches it (after NOT_LEADER_OR_FOLLOWER, say). */
+  invalidate(topic: string): void {
+    this.topics.delete(topic);
+  }
+
+  /** The connection to a broker by node id. */
+  connectionTo(nodeId: number): Promise<BrokerConnection> {
+    if (this.closed) return Promise.reject(new SamsaClientError('SAMSA_CLOSED', 'the client is closed'));
+    const existing = this.connections.get(nodeId);
+    if (existing) return existing.then((c) => (c.isOpen ? c : this.reconnect(nodeId)));
+    return this.reconnect(nodeId);
+  }
+
+  /** The connection to a partition's leader (fetching metadata when unknown). */
+  async leaderFor(topic: string, partition: number): Promise<BrokerConnection> {
+    const info = await this.topic(topic);
+    const p = info.partitions[partition];
+    if (!p) throw new KafkaProtocolError(3, `${topic} has no partition ${partition}`);
+    if (p.leader === NO_NODE) {
+      this.invalidate(topic);
+      throw new KafkaProtocolError(5, `${topic}-${partition}`);
+    }
+    return this.connectionTo(p.leader);
+  }
+
+  /** A connection to any broker: a known one if there is one, else a bootstrap server. */
+  async any(): Promise<BrokerConnection> {
+    for (const [nodeId, c] of this.connections) {
+      const conn = await c.catch(() => undefined);
+      if (conn?.isOpen) return conn;
+      this.connections.delete(nodeId);
+    }
+    if (this.brokers.size > 0) {
+      for (const nodeId of this.brokers.keys()) {
+        const conn = await this.connectionTo(nodeId).catch(() => undefined);
+        if (conn) return conn;
+      }
+    }
+    return this.bootstrapConnection();
+  }
+
+  /** The group coordinator for `groupId`, found with FindCoordinator and cached. */
+  async coordinator(groupId: string): Promise<BrokerConnection> {
+    const known = this.coordinators.get(groupId);
+    if (known !== undefined) return this.connectionTo(known);
+    const nodeId = await withRetries(async () => {
+      const conn = await this.any();
+      const batched = (conn.versionFor(FindCoordinatorApi as never) ?? 0) >= 4;
+      const res = await conn.send(FindCoordinatorApi, batched ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId });
+      const c = batched ? res.coordinators[0] : { errorCode: res.errorCode, errorMessage: res.errorMessage, nodeId: res.nodeId, host: res.host, port: res.port };
+      if (!c) throw new SamsaClientError('SAMSA_PROTOCOL', 'FindCoordinator answered no coordinator');
+      throwIfError(c.errorCode, c.errorMessage);
+      this.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: this.brokers.get(c.nodeId)?.rack ?? null });
+      return c.nodeId;
+    }, this.retry);
+    this.coordinators.set(groupId, nodeId);
+    return this.connectionTo(nodeId);
+  }
+
+  /** Forgets a group's coordinator (after NOT_COORDINATOR or a lost connection). */
+  forgetCoordinator(groupId: string): void {
+    this.coordinators.delete(groupId);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.connections.values(), ...(this.bootstrap ? [this.bootstrap] : [])];
+    this.connections.clear();
+    this.bootstrap = undefined;
+    await Promise.all(
+      all.map(async (p) => {
+        const c = await p.catch(() => undefined);
+        c?.close();
+      }),
+    );
+  }
+
+  private reconnect(nodeId: number): Promise<BrokerConnection> {
+    const broker = this.brokers.get(nodeId);
+    if (!broker) return Promise.reject(new SamsaClientError('SAMSA_CONNECTION', `no address known for broker ${nodeId}`));
+    const p = this.open(broker.host, broker.port);
+    this.connections.set(nodeId, p);
+    p.catch(() => this.connections.delete(nodeId));
+    return p;
+  }
+
+  private async bootstrapConnection(): Promise<BrokerConnection> {
+    const existing = await this.bootstrap?.catch(() => undefined);
+    if (existing?.isOpen) return existing;
+    this.bootstrap = (async () => {
+      let last: unknown;
+      for (const server of this.options.bootstrapServers) {
+        const [host, port] = splitHostPort(server);
+        try {
+          return await this.open(host, port);
+        } catch (err) {
+          last = err;
+        }
+      }
+      throw new SamsaClientError('SAMSA_CONNECTION', `cannot reach any bootstrap server (${this.options.bootstrapServers.join(', ')}): is a broker running there?`, { cause: last });
+    })();
+    return this.bootstrap;
+  }
+
+  private open(host: string, port: number): Promise<BrokerConnection> {
+    if (this.closed) return Promise.reject(new SamsaClientError('SAMSA_CLOSED', 'the client is closed'));
+    return BrokerConnection.connect({
+      host,
+      port,
+      clientId: this.clientId,
+      ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
+      ...(this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {}),
+    });
+  }
+}
+
+/** `host:port`, `[v6addr]:port`; the port defaults to 9092. */
+export function splitHostPort(s: string): [string, number] {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
+  if (!m) throw new SamsaClientError('SAMSA_CONFIG', `not a host:port: ${s}`);
+  const port = m[2] === undefined ? 9092 : Number(m[2]);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new SamsaClientError('SAMSA_CONFIG', `bad port in ${s}`);
+  return [m[1]!, port];
+}

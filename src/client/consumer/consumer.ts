@@ -1,0 +1,428 @@
+/**
+ * The consumer. `subscribe` (topics or RegExp patterns) joins its group and reads the partitions
+ * the group gives it; `assign` reads given partitions without a group. Records come from
+ * `for await (const record of consumer)` or, a partition's fetched chunk at a time, from
+ * `consumer.batches()`. A background poll loop fetches ahead (bounded by `maxBufferedBytes`),
+ * rejoins the group when a rebalance is asked for, and positions new partitions at the group's
+ * committed offset or by `autoOffsetReset`.
+ *
+ * Commits: a record counts as processed once the iterator is asked for the next one (or the next
+ * batch); auto-commit commits processed positions every `autoCommitIntervalMs`, before partitions
+ * are revoked and on close, which gives at-least-once delivery. `commit()` commits them at once,
+ * `commit(offsets)` commits what it is given.
+ *
+ * Not done yet: KIP-848 groups, rack-aware fetching, fetch sessions (every fetch is a full one).
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { FetchApi, OffsetCommitApi, OffsetFetchApi } from '../../protocol/messages/index.js';
+import type { Admin } from '../admin.js';
+import type { Cluster } from '../cluster.js';
+import { KafkaProtocolError, SamsaClientError } from '../errors.js';
+import { ASSIGNORS, type Assignor } from './assignors.js';
+import { type ConsumerRecord, recordsOf } from './fetch-records.js';
+import { GroupMembership, type TopicPartitions } from './group-membership.js';
+
+export type { ConsumerRecord } from './fetch-records.js';
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface ConsumerOptions {
+  groupId?: string;
+  /** Static membership (Kafka's group.instance.id). */
+  groupInstanceId?: string;
+  sessionTimeoutMs?: number;
+  /** How long the group waits for members to rejoin (Kafka's max.poll.interval.ms, default 5 min). */
+  rebalanceTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Assignor names in order of preference (default range, then cooperative-sticky, as the Java client). */
+  assignors?: readonly string[];
+  autoCommit?: boolean;
+  autoCommitIntervalMs?: number;
+  /** Where to start without a committed offset (default latest). */
+  autoOffsetReset?: 'earliest' | 'latest' | 'none';
+  isolationLevel?: 'read_uncommitted' | 'read_committed';
+  maxWaitMs?: number;
+  minBytes?: number;
+  maxBytes?: number;
+  maxPartitionBytes?: number;
+  /** Bytes of fetched records held ahead of the iterator (default 64 MiB). */
+  maxBufferedBytes?: number;
+  onPartitionsAssigned?: (partitions: TopicPartition[]) => void | Promise<void>;
+  onPartitionsRevoked?: (partitions: TopicPartition[]) => void | Promise<void>;
+}
+
+interface Chunk {
+  key: string;
+  records: ConsumerRecord[];
+  next: number;
+  bytes: number;
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+const FETCH_VERSION_MAX = 12; // v13+ name topics by id
+const READ_COMMITTED = 1;
+
+export class Consumer implements AsyncIterable<ConsumerRecord> {
+  private subscription: (string | RegExp)[] = [];
+  private readonly assigned = new Map<string, TopicPartition>();
+  private readonly positions = new Map<string, bigint>();
+  private readonly processed = new Map<string, bigint>();
+  private readonly committed = new Map<string, bigint>();
+  private readonly paused = new Set<string>();
+  /** Bumped on seek and revocation, so a fetch answered afterwards is dropped. */
+  private readonly epochs = new Map<string, number>();
+  private chunks: Chunk[] = [];
+  private bufferedBytes = 0;
+  private lastYielded: ConsumerRecord | undefined;
+  private readonly membership: GroupMembership | undefined;
+  private loop: Promise<void> | undefined;
+  private failure: Error | undefined;
+  private closing = false;
+  private wake: (() => void)[] = [];
+  private autoCommitTimer: NodeJS.Timeout | undefined;
+  private readonly o: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'assignors'>>;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly admin: Admin,
+    private readonly options: ConsumerOptions = {},
+  ) {
+    this.o = {
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 45_000,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 300_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3000,
+      autoCommit: options.autoCommit ?? true,
+      autoCommitIntervalMs: options.autoCommitIntervalMs ?? 5000,
+      autoOffsetReset: options.autoOffsetReset ?? 'latest',
+      isolationLevel: options.isolationLevel ?? 'read_uncommitted',
+      maxWaitMs: options.maxWaitMs ?? 500,
+      minBytes: options.minBytes ?? 1,
+      maxBytes: options.maxBytes ?? 52_428_800,
+      maxPartitionBytes: options.maxPartitionBytes ?? 1_048_576,
+      maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024,
+    };
+    if (options.groupId !== undefined) {
+      const assignors = (options.assignors ?? ['range', 'cooperative-sticky']).map((name): Assignor => {
+        const a = ASSIGNORS[name];
+        if (!a) throw new SamsaClientError('SAMSA_CONFIG', `unknown assignor ${name}: use range, roundrobin or cooperative-sticky`);
+        return a;
+      });
+      this.membership = new GroupMembership(
+        cluster,
+        { groupId: options.groupId, groupInstanceId: options.groupInstanceId ?? null, sessionTimeoutMs: this.o.sessionTimeoutMs, rebalanceTimeoutMs: this.o.rebalanceTimeoutMs, heartbeatIntervalMs: this.o.heartbeatIntervalMs, assignors },
+        { subscription: () => this.subscribedTopics(), revoke: (p) => this.revoke(p), assign: (p) => this.onAssigned(p) },
+      );
+    }
+  }
+
+  /** Subscribes to topics and patterns; the group assigns partitions of the topics they match. */
+  subscribe(topics: string | RegExp | readonly (string | RegExp)[]): void {
+    if (!this.membership) throw new SamsaClientError('SAMSA_CONFIG', 'subscribe needs a groupId; use assign() to read partitions without a group');
+    this.subscription = Array.isArray(topics) ? [...(topics as (string | RegExp)[])] : [topics as string | RegExp];
+    this.membership.needsRejoin = true;
+  }
+
+  /** Reads these partitions, without a group (committed offsets are still used when a groupId is set). */
+  assign(partitions: readonly TopicPartition[]): void {
+    if (this.membership && this.subscription.length > 0) throw new SamsaClientError('SAMSA_CONFIG', 'this consumer subscribes through its group; it cannot also assign()');
+    for (const key of [...this.assigned.keys()]) this.drop(key);
+    for (const p of partitions) this.assigned.set(tpKey(p.topic, p.partition), p);
+  }
+
+  /** The partitions this consumer reads now. */
+  assignment(): TopicPartition[] {
+    return [...this.assigned.values()];
+  }
+
+  /** Moves a partition's position; the next record read from it is at `offset`. */
+  async seek(topic: string, partition: number, offset: bigint | 'earliest' | 'latest'): Promise<void> {
+    const key = tpKey(topic, partition);
+    const target = typeof offset === 'bigint' ? offset : (await this.admin.listOffsets([{ topic, partition }], offset))[0]!.offset;
+    this.dropBuffered(key);
+    this.positions.set(key, target);
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.paused.add(tpKey(p.topic, p.partition));
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const p of partitions) this.paused.delete(tpKey(p.topic, p.partition));
+    this.signal();
+  }
+
+  /** Commits processed positions (or the offsets given: the next offset to read, per partition). */
+  async commit(offsets?: readonly (TopicPartition & { offset: bigint })[]): Promise<void> {
+    const groupId = this.options.groupId;
+    if (groupId === undefined) throw new SamsaClientError('SAMSA_CONFIG', 'commit needs a groupId');
+    this.markProcessed();
+    const entries = offsets ? offsets.map((o) => [tpKey(o.topic, o.partition), o.offset] as const) : [...this.processed].filter(([k, v]) => this.committed.get(k) !== v);
+    if (entries.length === 0) return;
+    const topics = new Map<string, { partitionIndex: number; committedOffset: bigint; committedMetadata: string }[]>();
+    for (const [key, offset] of entries) {
+      const [topic, partition] = key.split('\u0000') as [string, string];
+      topics.set(topic, [...(topics.get(topic) ?? []), { partitionIndex: Number(partition), committedOffset: offset, committedMetadata: '' }]);
+    }
+    const m = this.membership;
+    const inGroup = m !== undefined && this.subscription.length > 0;
+    const conn = await this.cluster.coordinator(groupId);
+    const res = await conn.send(OffsetCommitApi, {
+      groupId,
+      generationIdOrMemberEpoch: inGroup ? m.generationId : -1,
+      memberId: inGroup ? m.memberId : '',
+      groupInstanceId: inGroup ? (this.options.groupInstanceId ?? null) : null,
+      topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
+    });
+    for (const t of res.topics) {
+      for (const p of t.partitions) {
+        if (p.errorCode === 0) continue;
+        if (m && [ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID].includes(p.errorCode as 22)) m.needsRejoin = true;
+        if (p.errorCode === ErrorCode.NOT_COORDINATOR) this.cluster.forgetCoordinator(groupId);
+        throw new KafkaProtocolError(p.errorCode, `commit of ${t.name}-${p.partitionIndex} for group ${groupId}`);
+      }
+    }
+    for (const [key, offset] of entries) this.committed.set(key, offset);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord> {
+    return {
+      next: async () => {
+        this.markProcessed();
+        const chunk = await this.nextChunk();
+        if (!chunk) return { done: true, value: undefined };
+        const record = chunk.records[chunk.next++]!;
+        if (chunk.next === chunk.records.length) this.consume(chunk);
+        this.lastYielded = record;
+        return { done: false, value: record };
+      },
+      return: async () => ({ done: true, value: undefined }),
+    };
+  }
+
+  /** Fetched records a partition's chunk at a time; a batch counts as processed when the next is asked for. */
+  batches(): AsyncIterable<ConsumerRecord[]> {
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          this.markProcessed();
+          const chunk = await this.nextChunk();
+          if (!chunk) return { done: true, value: undefined };
+          const records = chunk.next === 0 ? chunk.records : chunk.records.slice(chunk.next);
+          this.consume(chunk);
+          this.lastYielded = records[records.length - 1];
+          return { done: false, value: records };
+        },
+        return: async () => ({ done: true, value: undefined }),
+      }),
+    };
+  }
+
+  /** Commits (with auto-commit), leaves the group and stops; iterators end. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.signal();
+    await this.loop?.catch(() => undefined);
+    if (this.autoCommitTimer) clearInterval(this.autoCommitTimer);
+    if (this.o.autoCommit && this.options.groupId !== undefined) await this.commit().catch(() => undefined);
+    await this.membership?.leave();
+  }
+
+  private start(): void {
+    if (this.loop) return;
+    this.loop = this.pollLoop().catch((err: unknown) => {
+      this.failure = err as Error;
+      this.signal();
+    });
+    if (this.o.autoCommit && this.options.groupId !== undefined) {
+      this.autoCommitTimer = setInterval(() => void this.commit().catch(() => undefined), this.o.autoCommitIntervalMs);
+      this.autoCommitTimer.unref();
+    }
+  }
+
+  private async nextChunk(): Promise<Chunk | undefined> {
+    this.start();
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (this.closing) return undefined;
+      const chunk = this.chunks.find((c) => !this.paused.has(c.key));
+      if (chunk) return chunk;
+      await new Promise<void>((resolve) => this.wake.push(resolve));
+    }
+  }
+
+  private consume(chunk: Chunk): void {
+    this.chunks.splice(this.chunks.indexOf(chunk), 1);
+    this.bufferedBytes -= chunk.bytes;
+    this.signal();
+  }
+
+  private markProcessed(): void {
+    const r = this.lastYielded;
+    if (!r) return;
+    this.lastYielded = undefined;
+    const key = tpKey(r.topic, r.partition);
+    if (this.assigned.has(key)) this.processed.set(key, r.offset + 1n);
+  }
+
+  private signal(): void {
+    const w = this.wake;
+    this.wake = [];
+    for (const f of w) f();
+  }
+
+  private async pollLoop(): Promise<void> {
+    let failures = 0;
+    while (!this.closing) {
+      try {
+        if (this.membership && this.subscription.length > 0 && this.membership.needsRejoin) await this.membership.rejoin();
+        await this.positionNewPartitions();
+        while (this.bufferedBytes >= this.o.maxBufferedBytes && !this.closing) await new Promise<void>((resolve) => this.wake.push(resolve));
+        if (this.closing) return;
+        await this.fetchOnce();
+        failures = 0;
+      } catch (err) {
+        if (err instanceof KafkaProtocolError && !err.retriable && !isGroupChurn(err)) throw err;
+        if (err instanceof SamsaClientError && !err.retriable) throw err;
+        if (++failures > 100) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * failures)));
+      }
+    }
+  }
+
+  /** One Fetch per leader for every assigned, unpaused partition with a position. */
+  private async fetchOnce(): Promise<void> {
+    const wanted = [...this.assigned].filter(([key]) => this.positions.has(key) && !this.paused.has(key));
+    if (wanted.length === 0) {
+      await new Promise((r) => setTimeout(r, Math.min(this.o.maxWaitMs, 100)));
+      return;
+    }
+    const byLeader = new Map<number, [string, TopicPartition][]>();
+    for (const entry of wanted) {
+      const leader = (await this.cluster.topic(entry[1].topic)).partitions[entry[1].partition]?.leader ?? -1;
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), entry]);
+    }
+    await Promise.all([...byLeader].map(([leader, entries]) => this.fetchFrom(leader, entries)));
+  }
+
+  private async fetchFrom(leader: number, entries: [string, TopicPartition][]): Promise<void> {
+    const conn = await this.cluster.connectionTo(leader);
+    const version = conn.versionFor(FetchApi as never, FETCH_VERSION_MAX);
+    if (version === undefined) throw new SamsaClientError('SAMSA_UNSUPPORTED_API', `broker ${leader} serves no Fetch version Samsa can use`);
+    const asked = new Map(entries.map(([key]) => [key, { offset: this.positions.get(key)!, epoch: this.epochs.get(key) ?? 0 }]));
+    const topics = new Map<string, { partition: number; fetchOffset: bigint; partitionMaxBytes: number }[]>();
+    for (const [key, tp] of entries) topics.set(tp.topic, [...(topics.get(tp.topic) ?? []), { partition: tp.partition, fetchOffset: asked.get(key)!.offset, partitionMaxBytes: this.o.maxPartitionBytes }]);
+    const readCommitted = this.o.isolationLevel === 'read_committed';
+    const res = await conn.send(
+      FetchApi,
+      { replicaId: -1, maxWaitMs: this.o.maxWaitMs, minBytes: this.o.minBytes, maxBytes: this.o.maxBytes, isolationLevel: readCommitted ? READ_COMMITTED : 0, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) },
+      { version, timeoutMs: conn.requestTimeoutMs + this.o.maxWaitMs },
+    );
+    if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode);
+    for (const t of res.responses) {
+      for (const p of t.partitions) {
+        const key = tpKey(t.topic, p.partitionIndex);
+        const a = asked.get(key);
+        if (!a || (this.epochs.get(key) ?? 0) !== a.epoch || !this.assigned.has(key)) continue; // moved meanwhile
+        if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+          await this.reset(key, t.topic, p.partitionIndex);
+          continue;
+        }
+        if (p.errorCode !== 0) {
+          this.cluster.invalidate(t.topic);
+          throw new KafkaProtocolError(p.errorCode, `${t.topic}-${p.partitionIndex}`);
+        }
+        const got = await recordsOf(t.topic, p.partitionIndex, p.records, a.offset, { readCommitted, aborted: p.abortedTransactions, maxUncompressedBytes: this.o.maxBytes * 4 });
+        if ((this.epochs.get(key) ?? 0) !== a.epoch) continue;
+        this.positions.set(key, got.nextOffset);
+        if (got.records.length === 0) continue;
+        const bytes = p.records?.length ?? 0;
+        this.chunks.push({ key, records: got.records, next: 0, bytes });
+        this.bufferedBytes += bytes;
+      }
+    }
+    this.signal();
+  }
+
+  /** Positions partitions that have none: at the committed offset, else by autoOffsetReset. */
+  private async positionNewPartitions(): Promise<void> {
+    const fresh = [...this.assigned].filter(([key]) => !this.positions.has(key));
+    if (fresh.length === 0) return;
+    const groupId = this.options.groupId;
+    if (groupId !== undefined) {
+      const conn = await this.cluster.coordinator(groupId);
+      const v = conn.versionFor(OffsetFetchApi as never) ?? 0;
+      const topics = new Map<string, number[]>();
+      for (const [, tp] of fresh) topics.set(tp.topic, [...(topics.get(tp.topic) ?? []), tp.partition]);
+      const wanted = [...topics].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+      const res = await conn.send(OffsetFetchApi, v >= 8 ? { groups: [{ groupId, topics: wanted }], requireStable: true } : { groupId, topics: wanted, ...(v >= 7 ? { requireStable: true } : {}) });
+      const group = v >= 8 ? res.groups[0]! : { errorCode: res.errorCode, topics: res.topics };
+      if (group.errorCode !== 0) throw new KafkaProtocolError(group.errorCode, `offsets of group ${groupId}`);
+      for (const t of group.topics) {
+        for (const p of t.partitions) {
+          if (p.errorCode !== 0) throw new KafkaProtocolError(p.errorCode, `${t.name}-${p.partitionIndex}`);
+          const key = tpKey(t.name, p.partitionIndex);
+          if (p.committedOffset >= 0n && this.assigned.has(key)) {
+            this.positions.set(key, p.committedOffset);
+            this.committed.set(key, p.committedOffset);
+          }
+        }
+      }
+    }
+    for (const [key, tp] of fresh) if (!this.positions.has(key)) await this.reset(key, tp.topic, tp.partition);
+  }
+
+  private async reset(key: string, topic: string, partition: number): Promise<void> {
+    const policy = this.o.autoOffsetReset;
+    if (policy === 'none') throw new SamsaClientError('SAMSA_NO_OFFSET', `no committed offset for ${topic}-${partition} and autoOffsetReset is none`);
+    const [p] = await this.admin.listOffsets([{ topic, partition }], policy);
+    this.dropBuffered(key);
+    this.positions.set(key, p!.offset);
+  }
+
+  private async subscribedTopics(): Promise<string[]> {
+    const names = this.subscription.filter((s): s is string => typeof s === 'string');
+    const patterns = this.subscription.filter((s): s is RegExp => s instanceof RegExp);
+    if (patterns.length === 0) return names.sort();
+    const all = await this.cluster.allTopics();
+    for (const t of all) if (!t.isInternal && patterns.some((re) => re.test(t.name))) names.push(t.name);
+    return [...new Set(names)].sort();
+  }
+
+  private async revoke(partitions: TopicPartitions): Promise<void> {
+    const list = [...partitions].flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
+    if (this.o.autoCommit) await this.commit().catch(() => undefined);
+    await this.options.onPartitionsRevoked?.(list);
+    for (const tp of list) this.drop(tpKey(tp.topic, tp.partition));
+  }
+
+  private async onAssigned(partitions: TopicPartitions): Promise<void> {
+    const list = [...partitions].flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
+    for (const tp of list) this.assigned.set(tpKey(tp.topic, tp.partition), tp);
+    await this.options.onPartitionsAssigned?.(list);
+  }
+
+  /** Forgets a partition: its position, buffered records and commits. */
+  private drop(key: string): void {
+    this.assigned.delete(key);
+    this.dropBuffered(key);
+    this.positions.delete(key);
+    this.processed.delete(key);
+    this.committed.delete(key);
+    this.paused.delete(key);
+    if (this.lastYielded && tpKey(this.lastYielded.topic, this.lastYielded.partition) === key) this.lastYielded = undefined;
+  }
+
+  private dropBuffered(key: string): void {
+    this.epochs.set(key, (this.epochs.get(key) ?? 0) + 1);
+    for (const c of this.chunks.filter((x) => x.key === key)) this.consume(c);
+  }
+}
+
+/** Errors a rejoin cures. */
+function isGroupChurn(err: KafkaProtocolError): boolean {
+  return [ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.MEMBER_ID_REQUIRED, ErrorCode.NOT_COORDINATOR, ErrorCode.OFFSET_OUT_OF_RANGE].includes(err.errorCode as 22);
+}

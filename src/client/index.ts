@@ -1,0 +1,10 @@
+/** Samsa's Kafka client: producer, consumer and admin over the protocol layer. */
+export { Admin, type GroupDescription, type GroupMember, type GroupPartitionLag, type NewTopic, type OffsetSpec, type PartitionOffset } from './admin.js';
+export { SamsaClient, type ClientOptions } from './client.js';
+export type { BrokerInfo, PartitionInfo, TopicInfo } from './cluster.js';
+export { ASSIGNORS, type Assignor } from './consumer/assignors.js';
+export { Consumer, type ConsumerOptions, type ConsumerRecord, type TopicPartition } from './consumer/consumer.js';
+export { KafkaProtocolError, SamsaClientError } from './errors.js';
+export { murmur2, partitionForKey } from './partitioner.js';
+export { type Compression, Producer, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './producer.js';
+export { jsonSerde, stringSerde } from './serde.js';

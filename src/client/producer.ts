@@ -120,6 +120,11 @@ export class Producer {
     return Promise.all(acks);
   }
 
+  /** Bytes of records waiting to be sent or acknowledged (bounded by bufferMemory). */
+  get buffered(): number {
+    return this.bufferedBytes;
+  }
+
   /** Sends everything waiting now and resolves once all of it is acknowledged (or failed). */
   async flush(): Promise<void> {
     for (const q of this.queues.values()) this.markReady(q);
@@ -151,8 +156,9 @@ export class Producer {
     open.push(p);
     q.openBytes += p.bytes;
     this.bufferedBytes += p.bytes;
-    if (q.batches.length > 1 || q.openBytes >= this.batchSize || this.lingerMs === 0) this.drain();
-    else q.timer ??= setTimeout(() => this.markReady(q), this.lingerMs);
+    if (q.openBytes >= this.batchSize || this.lingerMs === 0) return this.markReady(q);
+    q.timer ??= setTimeout(() => this.markReady(q), this.lingerMs);
+    if (q.batches.length > 1) this.drain();
   }
 
   /** The open batch is complete: close it so drain sends it. */

@@ -4,28 +4,14 @@
  * exactly, consuming from an offset and from a timestamp.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { kcat } from '../helpers/kcat.js';
 import { type ChildBroker, childBroker, tempDir } from '../helpers/test-broker.js';
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 const LINES = 100_000;
-
-/** Runs kcat with `input` on stdin; resolves with its stdout. */
-function kcat(args: string[], input = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kcat', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += String(d)));
-    child.stderr.on('data', (d) => (err += String(d)));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${err}`))));
-    child.stdin.end(input);
-  });
-}
 
 describe('kcat (librdkafka) against samsa broker', { timeout: 240_000 }, () => {
   let dir: string;

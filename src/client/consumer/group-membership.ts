@@ -226,7 +226,7 @@ function parseSubscription(memberId: string, groupInstanceId: string | null, met
 }
 
 /** Cooperative: a partition going to a member other than its current owner is given to nobody this round. */
-function withholdMoving(assignment: Assignment, subs: readonly MemberSubscription[]): Assignment {
+export function withholdMoving(assignment: Assignment, subs: readonly MemberSubscription[]): Assignment {
   const ownerOf = new Map<string, string>();
   for (const s of subs) for (const [topic, parts] of s.owned) for (const p of parts) ownerOf.set(`${topic}\u0000${p}`, s.memberId);
   const out: Assignment = new Map();

@@ -19,7 +19,7 @@ export class SamsaClient {
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<Consumer>();
 
-  constructor(options: ClientOptions) {
+  constructor(private readonly options: ClientOptions) {
     this.cluster = new Cluster(options);
   }
 
@@ -29,8 +29,13 @@ export class SamsaClient {
     return p;
   }
 
+  /**
+   * A consumer with connections of its own, as each Kafka consumer has: its long-polling fetches
+   * and parked JoinGroup/SyncGroup requests must not hold up anyone else's requests on a connection
+   * (responses come back in request order).
+   */
   consumer(options: ConsumerOptions = {}): Consumer {
-    const c = new Consumer(this.cluster, this.admin(), options);
+    const c = new Consumer(new Cluster(this.options), options, { ownsCluster: true });
     this.consumers.add(c);
     return c;
   }

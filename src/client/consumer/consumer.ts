@@ -15,7 +15,7 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FetchApi, OffsetCommitApi, OffsetFetchApi } from '../../protocol/messages/index.js';
-import type { Admin } from '../admin.js';
+import { Admin } from '../admin.js';
 import type { Cluster } from '../cluster.js';
 import { KafkaProtocolError, SamsaClientError } from '../errors.js';
 import { ASSIGNORS, type Assignor } from './assignors.js';
@@ -85,11 +85,15 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private autoCommitTimer: NodeJS.Timeout | undefined;
   private readonly o: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'assignors'>>;
 
+  private readonly admin: Admin;
+
+  /** With `ownsCluster`, closing the consumer closes the cluster's connections too. */
   constructor(
     private readonly cluster: Cluster,
-    private readonly admin: Admin,
     private readonly options: ConsumerOptions = {},
+    private readonly lifecycle: { ownsCluster: boolean } = { ownsCluster: false },
   ) {
+    this.admin = new Admin(cluster);
     this.o = {
       sessionTimeoutMs: options.sessionTimeoutMs ?? 45_000,
       rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 300_000,
@@ -229,6 +233,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (this.autoCommitTimer) clearInterval(this.autoCommitTimer);
     if (this.o.autoCommit && this.options.groupId !== undefined) await this.commit().catch(() => undefined);
     await this.membership?.leave();
+    if (this.lifecycle.ownsCluster) await this.cluster.close();
   }
 
   private start(): void {

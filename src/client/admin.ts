@@ -23,6 +23,7 @@ import {
   OffsetCommitApi,
   OffsetFetchApi,
 } from '../protocol/messages/index.js';
+import { ZERO_UUID } from '../protocol/primitives/codec-support.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import type { BrokerInfo, Cluster, TopicInfo } from './cluster.js';
 import { KafkaProtocolError, throwIfError } from './errors.js';
@@ -93,7 +94,7 @@ export class Admin {
   async deleteTopics(names: readonly string[], timeoutMs = 30_000): Promise<void> {
     const conn = await this.controller();
     const v = conn.versionFor(DeleteTopicsApi as never) ?? 0;
-    const res = await conn.send(DeleteTopicsApi, v >= 6 ? { topics: names.map((name) => ({ name, topicId: '00000000-0000-0000-0000-000000000000' })), timeoutMs } : { topicNames: names, timeoutMs });
+    const res = await conn.send(DeleteTopicsApi, v >= 6 ? { topics: names.map((name) => ({ name, topicId: ZERO_UUID })), timeoutMs } : { topicNames: names, timeoutMs });
     for (const r of res.responses) throwIfError(r.errorCode, r.errorMessage ?? `topic ${r.name}`);
     for (const n of names) this.cluster.invalidate(n);
   }

@@ -231,7 +231,7 @@ export class Cluster {
           last = err;
         }
       }
-      throw new SamsaClientError('SAMSA_CONNECTION', `cannot reach any bootstrap server (${this.options.bootstrapServers.join(', ')}): is a broker running there?`, { cause: last });
+      throw new SamsaClientError('SAMSA_CONNECTION', `cannot reach any bootstrap server (${this.options.bootstrapServers.join(', ')}): is a broker running there? (${(last as Error).message})`, { cause: last });
     })();
     return this.bootstrap;
   }

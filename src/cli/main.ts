@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `samsa` command line. Each command lives in src/cli/commands/ and registers itself here.
- * Exit codes: 0 success, 1 a failure the command reports (a Kafka error, nothing to do),
- * 2 bad usage (commander's own).
+ * Exit codes: 0 success, 1 a failure the command reports (a Kafka error, an unreachable broker,
+ * records that failed), 2 bad usage (an unknown command or option, a missing argument).
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
@@ -14,7 +14,9 @@ const program = new Command('samsa')
   .description('Samsa: a Kafka-compatible event-streaming platform')
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)')
-  .configureOutput({ outputError: (text, write) => write(text) });
+  .configureOutput({ outputError: (text, write) => write(text) })
+  // Set before the commands are added, so they inherit it.
+  .exitOverride((err) => process.exit(['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code) ? 0 : 2));
 
 registerCommands(program);
 

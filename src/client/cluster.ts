@@ -56,6 +56,7 @@ export class Cluster {
   private readonly topics = new Map<string, { info: TopicInfo; fetchedAt: number }>();
   private readonly connections = new Map<number, Promise<BrokerConnection>>();
   private readonly coordinators = new Map<string, number>();
+  private readonly opened = new Set<BrokerConnection>();
   private bootstrap: Promise<BrokerConnection> | undefined;
   clusterId: string | null = null;
   controllerId = NO_NODE;
@@ -141,8 +142,10 @@ export class Cluster {
   connectionTo(nodeId: number): Promise<BrokerConnection> {
     if (this.closed) return Promise.reject(new SamsaClientError('SAMSA_CLOSED', 'the client is closed'));
     const existing = this.connections.get(nodeId);
-    if (existing) return existing.then((c) => (c.isOpen ? c : this.reconnect(nodeId)));
-    return this.reconnect(nodeId);
+    if (!existing) return this.reconnect(nodeId);
+    // Of several callers finding the connection lost, only the first opens a new one.
+    const again = () => (this.connections.get(nodeId) === existing ? this.reconnect(nodeId) : this.connectionTo(nodeId));
+    return existing.then((c) => (c.isOpen ? c : again()), again);
   }
 
   /** The connection to a partition's leader (fetching metadata when unknown). */
@@ -198,15 +201,12 @@ export class Cluster {
 
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.connections.values(), ...(this.bootstrap ? [this.bootstrap] : [])];
+    const opening = [...this.connections.values(), ...(this.bootstrap ? [this.bootstrap] : [])];
     this.connections.clear();
     this.bootstrap = undefined;
-    await Promise.all(
-      all.map(async (p) => {
-        const c = await p.catch(() => undefined);
-        c?.close();
-      }),
-    );
+    await Promise.all(opening.map((p) => p.catch(() => undefined)));
+    for (const c of this.opened) c.close();
+    this.opened.clear();
   }
 
   private reconnect(nodeId: number): Promise<BrokerConnection> {
@@ -218,9 +218,14 @@ export class Cluster {
     return p;
   }
 
-  private async bootstrapConnection(): Promise<BrokerConnection> {
-    const existing = await this.bootstrap?.catch(() => undefined);
-    if (existing?.isOpen) return existing;
+  private bootstrapConnection(): Promise<BrokerConnection> {
+    const current = this.bootstrap;
+    if (!current) return this.openBootstrap();
+    const again = () => (this.bootstrap === current ? this.openBootstrap() : this.bootstrapConnection());
+    return current.then((c) => (c.isOpen ? c : again()), again);
+  }
+
+  private openBootstrap(): Promise<BrokerConnection> {
     this.bootstrap = (async () => {
       let last: unknown;
       for (const server of this.options.bootstrapServers) {
@@ -236,15 +241,23 @@ export class Cluster {
     return this.bootstrap;
   }
 
-  private open(host: string, port: number): Promise<BrokerConnection> {
-    if (this.closed) return Promise.reject(new SamsaClientError('SAMSA_CLOSED', 'the client is closed'));
-    return BrokerConnection.connect({
+  private async open(host: string, port: number): Promise<BrokerConnection> {
+    if (this.closed) throw new SamsaClientError('SAMSA_CLOSED', 'the client is closed');
+    const conn = await BrokerConnection.connect({
       host,
       port,
       clientId: this.clientId,
       ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
       ...(this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {}),
     });
+    if (this.closed) {
+      conn.close();
+      throw new SamsaClientError('SAMSA_CLOSED', 'the client is closed');
+    }
+    // Every connection is closed with the cluster, whatever map it ended up in.
+    this.opened.add(conn);
+    void conn.closed.then(() => this.opened.delete(conn));
+    return conn;
   }
 }
 

@@ -1,7 +1,17 @@
 /** Every `samsa` subcommand, registered on the program in the order `--help` lists them. */
 import type { Command } from 'commander';
 import { registerBrokerCommand } from './broker.js';
+import { registerConsumeCommand } from './consume.js';
+import { registerGroupsCommand } from './groups.js';
+import { registerPerfCommand } from './perf.js';
+import { registerProduceCommand } from './produce.js';
+import { registerTopicsCommand } from './topics.js';
 
 export function registerCommands(program: Command): void {
   registerBrokerCommand(program);
+  registerTopicsCommand(program);
+  registerProduceCommand(program);
+  registerConsumeCommand(program);
+  registerGroupsCommand(program);
+  registerPerfCommand(program);
 }

@@ -202,7 +202,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         this.lastYielded = record;
         return { done: false, value: record };
       },
-      return: async () => ({ done: true, value: undefined }),
+      return: async () => {
+        // Leaving the loop (break) after a record means it was handled.
+        this.markProcessed();
+        return { done: true, value: undefined };
+      },
     };
   }
 
@@ -228,6 +232,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.markProcessed();
     this.signal();
     await this.loop?.catch(() => undefined);
     if (this.autoCommitTimer) clearInterval(this.autoCommitTimer);

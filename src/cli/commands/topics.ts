@@ -1,0 +1,71 @@
+/** `samsa topics create|list|describe|alter|delete`. */
+import type { Command } from 'commander';
+import { KafkaProtocolError } from '../../client/index.js';
+import { type CommonOptions, collect, integer, keyValue, withClient, withCommonOptions } from '../common.js';
+
+export function registerTopicsCommand(program: Command): void {
+  const topics = program.command('topics').description('create, list, describe, alter and delete topics');
+
+  withCommonOptions(topics.command('create <name>').description('create a topic'))
+    .option('-p, --partitions <n>', 'number of partitions (default: the broker\'s num.partitions)', integer)
+    .option('-r, --replication-factor <n>', 'replicas per partition (default: the broker\'s)', integer)
+    .option('-c, --config <key=value>', 'topic config, e.g. retention.ms=60000 (repeatable)', keyValue, {})
+    .option('--if-not-exists', 'succeed if the topic exists already')
+    .action(async (name: string, opts: CommonOptions & { partitions?: number; replicationFactor?: number; config: Record<string, string>; ifNotExists?: boolean }) =>
+      withClient(opts, async (client, out) => {
+        try {
+          await client.admin().createTopics([{ name, ...(opts.partitions !== undefined ? { partitions: opts.partitions } : {}), ...(opts.replicationFactor !== undefined ? { replicationFactor: opts.replicationFactor } : {}), configs: opts.config }]);
+        } catch (err) {
+          if (!(opts.ifNotExists && err instanceof KafkaProtocolError && err.type === 'TOPIC_ALREADY_EXISTS')) throw err;
+          return out.result(`topic ${name} exists already`, { topic: name, created: false });
+        }
+        const [t] = await client.admin().describeTopics([name]);
+        out.result(`created topic ${name} with ${t!.partitions.length} partition(s)`, { topic: name, created: true, partitions: t!.partitions.length });
+      }),
+    );
+
+  withCommonOptions(topics.command('list').description('list topics'))
+    .option('--internal', 'include internal topics such as __consumer_offsets')
+    .action(async (opts: CommonOptions & { internal?: boolean }) =>
+      withClient(opts, async (client, out) => {
+        const all = await client.admin().describeTopics(await client.admin().listTopics({ includeInternal: opts.internal === true }));
+        out.table(['topic', 'partitions'], all.map((t) => [t.name, t.partitions.length]));
+      }),
+    );
+
+  withCommonOptions(topics.command('describe <names...>').description('partitions, leaders and non-default configs of topics'))
+    .action(async (names: string[], opts: CommonOptions) =>
+      withClient(opts, async (client, out) => {
+        const admin = client.admin();
+        const described = await admin.describeTopics(names);
+        const withConfigs = await Promise.all(described.map(async (t) => ({ ...t, configs: (await admin.describeConfigs({ topic: t.name })).filter((c) => !c.isDefault) })));
+        if (opts.json) return out.result('', withConfigs);
+        for (const t of withConfigs) {
+          out.line(`topic ${t.name}  id ${t.topicId}  partitions ${t.partitions.length}${t.configs.length ? '  configs ' + t.configs.map((c) => `${c.name}=${c.value}`).join(',') : ''}`);
+          out.table(['partition', 'leader', 'epoch', 'replicas', 'isr'], t.partitions.map((p) => [p.partition, p.leader, p.leaderEpoch, p.replicas.join(','), p.isr.join(',')]));
+        }
+      }),
+    );
+
+  withCommonOptions(topics.command('alter <name>').description('add partitions or change configs'))
+    .option('-p, --partitions <n>', 'grow the topic to n partitions', integer)
+    .option('-c, --config <key=value>', 'set a topic config (repeatable)', keyValue, {})
+    .option('--delete-config <key>', 'return a config to its default (repeatable)', collect, [])
+    .action(async (name: string, opts: CommonOptions & { partitions?: number; config: Record<string, string>; deleteConfig: string[] }) =>
+      withClient(opts, async (client, out) => {
+        const admin = client.admin();
+        if (opts.partitions !== undefined) await admin.createPartitions(name, opts.partitions);
+        const changes: Record<string, string | null> = { ...opts.config, ...Object.fromEntries(opts.deleteConfig.map((k) => [k, null])) };
+        if (Object.keys(changes).length > 0) await admin.alterTopicConfigs(name, changes);
+        out.result(`altered topic ${name}`, { topic: name, partitions: opts.partitions ?? null, configs: changes });
+      }),
+    );
+
+  withCommonOptions(topics.command('delete <names...>').description('delete topics and their data'))
+    .action(async (names: string[], opts: CommonOptions) =>
+      withClient(opts, async (client, out) => {
+        await client.admin().deleteTopics(names);
+        out.result(`deleted ${names.join(', ')}`, { deleted: names });
+      }),
+    );
+}

@@ -1,0 +1,129 @@
+/**
+ * The built `samsa` binary as a child process against an in-process broker: topics, produce and
+ * consume (checked against kcat), groups, perf, --json output, --help for every command, and the
+ * exit codes scripts rely on (0 ok, 1 failure, 2 bad usage).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { kcat } from '../helpers/kcat.js';
+import { SAMSA_BIN, testBroker } from '../helpers/test-broker.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function samsa(args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SAMSA_BIN(), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (d) => (stdout += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+describe('samsa CLI', { timeout: 120_000 }, () => {
+  let broker: Awaited<ReturnType<typeof testBroker>>;
+  let b: string[];
+  before(async () => {
+    broker = await testBroker({ config: { 'group.initial.rebalance.delay.ms': 0 } });
+    b = ['-b', broker.bootstrap];
+  });
+  after(() => broker.stop());
+
+  it('creates, lists, describes, alters and deletes topics, in tables and in JSON', async () => {
+    const created = await samsa(['topics', 'create', 'cli-topics', '--partitions', '3', '--config', 'retention.ms=60000', ...b]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /created topic cli-topics with 3 partition\(s\)/);
+    const again = await samsa(['topics', 'create', 'cli-topics', ...b]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /TOPIC_ALREADY_EXISTS/);
+    assert.equal((await samsa(['topics', 'create', 'cli-topics', '--if-not-exists', ...b])).code, 0);
+    const list = await samsa(['topics', 'list', ...b]);
+    assert.match(list.stdout, /^TOPIC\s+PARTITIONS\ncli-topics\s+3\n/);
+    assert.equal((await samsa(['topics', 'alter', 'cli-topics', '--partitions', '4', '--config', 'cleanup.policy=compact', '--delete-config', 'retention.ms', ...b])).code, 0);
+    const described = JSON.parse((await samsa(['topics', 'describe', 'cli-topics', '--json', ...b])).stdout) as { name: string; partitions: unknown[]; configs: { name: string; value: string }[] }[];
+    assert.equal(described[0]!.partitions.length, 4);
+    assert.deepEqual(described[0]!.configs.map((c) => [c.name, c.value]), [['cleanup.policy', 'compact']]);
+    assert.equal((await samsa(['topics', 'delete', 'cli-topics', ...b])).code, 0);
+    assert.deepEqual(JSON.parse((await samsa(['topics', 'list', '--json', ...b])).stdout), []);
+  });
+
+  it('produces lines with keys, headers and compression that kcat and samsa consume read back', async () => {
+    await samsa(['topics', 'create', 'cli-lines', '--partitions', '1', ...b]);
+    const lines = Array.from({ length: 300 }, (_, i) => `key${i}=value ${i}`);
+    const produced = await samsa(['produce', 'cli-lines', '--key-separator', '=', '--header', 'source=cli', '--compression', 'zstd', ...b], lines.join('\n') + '\n');
+    assert.equal(produced.code, 0, produced.stderr);
+    assert.match(produced.stdout, /^300 record\(s\) acknowledged/);
+    const viaKcat = await kcat(['-b', broker.bootstrap, '-C', '-t', 'cli-lines', '-o', 'beginning', '-e', '-q', '-f', '%k=%s\n']);
+    assert.deepEqual(viaKcat.split('\n').filter(Boolean), lines);
+    const consumed = await samsa(['consume', 'cli-lines', '--from-beginning', '--max-messages', '300', '--format', 'json', ...b]);
+    assert.equal(consumed.code, 0, consumed.stderr);
+    const records = consumed.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { offset: number; key: string; value: string; headers: Record<string, string> });
+    assert.deepEqual(records.map((r) => `${r.key}=${r.value}`), lines);
+    assert.deepEqual(records[0]!.headers, { source: 'cli' });
+    assert.deepEqual(records.map((r) => r.offset), lines.map((_, i) => i));
+    const tail = await samsa(['consume', 'cli-lines', '--partition', '0', '--offset', '298', '--max-messages', '2', '--format', 'key-value', ...b]);
+    assert.equal(tail.stdout, 'key298\tvalue 298\nkey299\tvalue 299\n');
+  });
+
+  it('consumes in a group, then describes, resets and deletes the group', async () => {
+    await samsa(['topics', 'create', 'cli-group', '--partitions', '2', ...b]);
+    await samsa(['produce', 'cli-group', ...b], Array.from({ length: 50 }, (_, i) => `m${i}`).join('\n'));
+    const read = await samsa(['consume', 'cli-group', '--group', 'cli-g', '--from-beginning', '--max-messages', '50', ...b]);
+    assert.equal(read.stdout.split('\n').filter(Boolean).length, 50);
+    const described = JSON.parse((await samsa(['groups', 'describe', 'cli-g', '--json', ...b])).stdout) as { state: string; offsets: { committed: number; lag: number }[] };
+    assert.equal(described.state, 'Empty');
+    assert.equal(described.offsets.reduce((n, o) => n + o.committed, 0), 50, 'everything read was committed on the way out');
+    assert.ok(described.offsets.every((o) => o.lag === 0));
+    const human = await samsa(['groups', 'describe', 'cli-g', ...b]);
+    assert.match(human.stdout, /group cli-g\s+state Empty.*total lag 0/);
+    assert.match(human.stdout, /TOPIC\s+PARTITION\s+COMMITTED\s+END\s+LAG\s+MEMBER/);
+    const dry = await samsa(['groups', 'reset-offsets', 'cli-g', '--topic', 'cli-group', '--to-earliest', ...b]);
+    assert.match(dry.stderr, /dry run/);
+    const lagAfterDry = JSON.parse((await samsa(['groups', 'describe', 'cli-g', '--json', ...b])).stdout) as { offsets: { lag: number }[] };
+    assert.ok(lagAfterDry.offsets.every((o) => o.lag === 0), 'a dry run changes nothing');
+    assert.equal((await samsa(['groups', 'reset-offsets', 'cli-g', '--topic', 'cli-group', '--to-earliest', '--execute', ...b])).code, 0);
+    const again = await samsa(['consume', 'cli-group', '--group', 'cli-g', '--max-messages', '50', ...b]);
+    assert.equal(again.stdout.split('\n').filter(Boolean).length, 50, 'the group reads everything again');
+    assert.match((await samsa(['groups', 'list', ...b])).stdout, /cli-g\s+Empty\s+consumer/);
+    assert.equal((await samsa(['groups', 'delete', 'cli-g', ...b])).code, 0);
+    assert.deepEqual(JSON.parse((await samsa(['groups', 'list', '--json', ...b])).stdout), []);
+  });
+
+  it('measures with perf produce and perf consume', async () => {
+    await samsa(['topics', 'create', 'cli-perf', '--partitions', '2', ...b]);
+    const p = await samsa(['perf', 'produce', 'cli-perf', '--num-records', '20000', '--record-size', '100', '--producer-props', 'acks=1', 'linger.ms=2', '--json', ...b]);
+    assert.equal(p.code, 0, p.stderr);
+    const ps = JSON.parse(p.stdout) as { records: number; recordsPerSec: number; p99Ms: number };
+    assert.equal(ps.records, 20000);
+    assert.ok(ps.recordsPerSec > 0 && ps.p99Ms >= 0);
+    const c = await samsa(['perf', 'consume', 'cli-perf', '--messages', '20000', '--json', ...b]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.ok((JSON.parse(c.stdout) as { records: number }).records >= 20000);
+  });
+
+  it('exits 1 with the address when no broker answers, 2 on bad usage, 0 with --help everywhere', async () => {
+    const down = await samsa(['topics', 'list', '-b', '127.0.0.1:1']);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /^samsa: cannot reach any bootstrap server \(127\.0\.0\.1:1\)/);
+    assert.equal((await samsa(['nope'])).code, 2);
+    assert.equal((await samsa(['topics', 'create'])).code, 2);
+    assert.equal((await samsa(['consume', 'x', '--format', 'xml', ...b])).code, 1);
+    for (const cmd of [[], ['broker'], ['topics'], ['topics', 'create'], ['produce'], ['consume'], ['groups', 'describe'], ['groups', 'reset-offsets'], ['perf', 'produce'], ['perf', 'consume']]) {
+      const help = await samsa([...cmd, '--help']);
+      assert.equal(help.code, 0, cmd.join(' '));
+      assert.match(help.stdout, /^Usage: samsa/);
+    }
+  });
+});

@@ -37,6 +37,7 @@ interface Pending {
 
 const SOFTWARE_VERSION = '0.1.0';
 const SWEEP_INTERVAL_MS = 100;
+const READ_BUFFER_BYTES = 256 * 1024;
 
 export class BrokerConnection {
   private readonly pending = new Map<number, Pending>();
@@ -51,17 +52,18 @@ export class BrokerConnection {
   private constructor(
     private readonly socket: Socket,
     readonly options: ConnectionOptions,
+    reads: { onChunk: (chunk: Buffer) => void },
   ) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024);
+    const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024, { reusedChunks: true });
     socket.setNoDelay(true);
-    socket.on('data', (chunk) => {
+    reads.onChunk = (chunk) => {
       try {
         for (const frame of reader.push(chunk)) this.answer(frame);
       } catch (err) {
         this.fail(new SamsaClientError('SAMSA_CONNECTION', `bad response from ${this.address}: ${(err as Error).message}`, { cause: err }));
       }
-    });
+    };
     socket.on('error', (err) => this.fail(new SamsaClientError('SAMSA_CONNECTION', `connection to ${this.address} failed: ${err.message}`, { cause: err })));
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.once('close', () => this.fail(new SamsaClientError('SAMSA_CONNECTION', `connection to ${this.address} closed`)));
@@ -70,7 +72,17 @@ export class BrokerConnection {
 
   /** Connects and learns the broker's API versions. */
   static async connect(options: ConnectionOptions): Promise<BrokerConnection> {
-    const socket = connect({ host: options.host, port: options.port });
+    // Reads land in one buffer reused for the connection's life: a fresh buffer per read costs
+    // page faults that dominate large fetches. The frame reader copies each frame out of it.
+    const reads = { onChunk: (_chunk: Buffer): void => undefined };
+    const onread = {
+      buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES),
+      callback: (n: number, buf: Uint8Array) => {
+        reads.onChunk((buf as Buffer).subarray(0, n));
+        return true;
+      },
+    };
+    const socket = connect({ host: options.host, port: options.port, onread });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
@@ -85,7 +97,7 @@ export class BrokerConnection {
         reject(new SamsaClientError('SAMSA_CONNECTION', `cannot connect to ${options.host}:${options.port}: ${err.message}`, { cause: err }));
       });
     });
-    const conn = new BrokerConnection(socket, options);
+    const conn = new BrokerConnection(socket, options, reads);
     try {
       await conn.negotiateVersions();
     } catch (err) {

@@ -21,7 +21,14 @@ export class FrameReader {
   private frame: Buffer | undefined;
   private frameFilled = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /**
+   * With `reusedChunks`, the caller refills the same chunk buffer after each push (a socket's
+   * `onread` buffer), so every frame is copied out of it, even one wholly inside a chunk.
+   */
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly options: { reusedChunks?: boolean } = {},
+  ) {}
 
   /** Bytes held for an incomplete frame (for per-connection memory accounting). */
   get pendingBytes(): number {
@@ -38,7 +45,8 @@ export class FrameReader {
           const size = this.checkSize(chunk.readInt32BE(pos));
           pos += 4;
           if (chunk.length - pos >= size) {
-            frames.push(chunk.subarray(pos, pos + size));
+            const view = chunk.subarray(pos, pos + size);
+            frames.push(this.options.reusedChunks ? Buffer.from(view) : view);
             pos += size;
             continue;
           }

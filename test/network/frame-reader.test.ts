@@ -39,4 +39,17 @@ describe('FrameReader', () => {
     const r = new FrameReader(3);
     assert.deepEqual(r.push(Buffer.concat([frame(Buffer.alloc(0)), frame(Buffer.from('abc'))])), [Buffer.alloc(0), Buffer.from('abc')]);
   });
+
+  it('copies every frame out of a chunk buffer the caller reuses', () => {
+    const reused = Buffer.alloc(64);
+    const r = new FrameReader(100, { reusedChunks: true });
+    const whole = Buffer.concat([frame(Buffer.from('one')), frame(Buffer.from('twotwo'))]);
+    whole.copy(reused);
+    const first = r.push(reused.subarray(0, 8));
+    reused.fill(0);
+    whole.copy(reused, 0, 8);
+    const rest = r.push(reused.subarray(0, whole.length - 8));
+    reused.fill(0xff);
+    assert.deepEqual([...first, ...rest], [Buffer.from('one'), Buffer.from('twotwo')]);
+  });
 });

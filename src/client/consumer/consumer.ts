@@ -19,7 +19,7 @@ import { Admin } from '../admin.js';
 import type { Cluster } from '../cluster.js';
 import { KafkaProtocolError, SamsaClientError } from '../errors.js';
 import { ASSIGNORS, type Assignor } from './assignors.js';
-import { type ConsumerRecord, recordsOf } from './fetch-records.js';
+import { type ConsumerRecord, nextOffsetAfter, recordsOf } from './fetch-records.js';
 import { GroupMembership, type TopicPartitions } from './group-membership.js';
 
 export type { ConsumerRecord } from './fetch-records.js';
@@ -54,11 +54,16 @@ export interface ConsumerOptions {
   onPartitionsRevoked?: (partitions: TopicPartition[]) => void | Promise<void>;
 }
 
+/** One partition's fetched bytes, decoded when the iterator reaches them (the next fetch is already out). */
 interface Chunk {
   key: string;
-  records: ConsumerRecord[];
+  topic: string;
+  partition: number;
+  raw: Buffer;
+  fetchOffset: bigint;
+  aborted: readonly { producerId: bigint; firstOffset: bigint }[] | null;
+  records: ConsumerRecord[] | undefined;
   next: number;
-  bytes: number;
 }
 
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -197,8 +202,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         this.markProcessed();
         const chunk = await this.nextChunk();
         if (!chunk) return { done: true, value: undefined };
-        const record = chunk.records[chunk.next++]!;
-        if (chunk.next === chunk.records.length) this.consume(chunk);
+        const records = chunk.records!;
+        const record = records[chunk.next++]!;
+        if (chunk.next === records.length) this.consume(chunk);
         this.lastYielded = record;
         return { done: false, value: record };
       },
@@ -218,7 +224,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
           this.markProcessed();
           const chunk = await this.nextChunk();
           if (!chunk) return { done: true, value: undefined };
-          const records = chunk.next === 0 ? chunk.records : chunk.records.slice(chunk.next);
+          const records = chunk.next === 0 ? chunk.records! : chunk.records!.slice(chunk.next);
           this.consume(chunk);
           this.lastYielded = records[records.length - 1];
           return { done: false, value: records };
@@ -253,20 +259,33 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     }
   }
 
+  /** The first chunk of an unpaused partition with records left, decoded. */
   private async nextChunk(): Promise<Chunk | undefined> {
     this.start();
     for (;;) {
       if (this.failure) throw this.failure;
       if (this.closing) return undefined;
       const chunk = this.chunks.find((c) => !this.paused.has(c.key));
-      if (chunk) return chunk;
-      await new Promise<void>((resolve) => this.wake.push(resolve));
+      if (!chunk) {
+        await new Promise<void>((resolve) => this.wake.push(resolve));
+        continue;
+      }
+      chunk.records ??= await recordsOf(chunk.topic, chunk.partition, chunk.raw, chunk.fetchOffset, {
+        readCommitted: this.o.isolationLevel === 'read_committed',
+        aborted: chunk.aborted,
+        maxUncompressedBytes: this.o.maxBytes * 4,
+      });
+      if (!this.chunks.includes(chunk)) continue; // dropped (seek, revocation) while decoding
+      if (chunk.next < chunk.records.length) return chunk;
+      this.consume(chunk);
     }
   }
 
   private consume(chunk: Chunk): void {
-    this.chunks.splice(this.chunks.indexOf(chunk), 1);
-    this.bufferedBytes -= chunk.bytes;
+    const i = this.chunks.indexOf(chunk);
+    if (i < 0) return;
+    this.chunks.splice(i, 1);
+    this.bufferedBytes -= chunk.raw.length;
     this.signal();
   }
 
@@ -345,13 +364,11 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
           this.cluster.invalidate(t.topic);
           throw new KafkaProtocolError(p.errorCode, `${t.topic}-${p.partitionIndex}`);
         }
-        const got = await recordsOf(t.topic, p.partitionIndex, p.records, a.offset, { readCommitted, aborted: p.abortedTransactions, maxUncompressedBytes: this.o.maxBytes * 4 });
-        if ((this.epochs.get(key) ?? 0) !== a.epoch) continue;
-        this.positions.set(key, got.nextOffset);
-        if (got.records.length === 0) continue;
-        const bytes = p.records?.length ?? 0;
-        this.chunks.push({ key, records: got.records, next: 0, bytes });
-        this.bufferedBytes += bytes;
+        const next = nextOffsetAfter(p.records, a.offset);
+        if (next === a.offset) continue;
+        this.positions.set(key, next);
+        this.chunks.push({ key, topic: t.topic, partition: p.partitionIndex, raw: p.records!, fetchOffset: a.offset, aborted: p.abortedTransactions, records: undefined, next: 0 });
+        this.bufferedBytes += p.records!.length;
       }
     }
     this.signal();

@@ -18,19 +18,23 @@ export interface ConsumerRecord {
   headers: readonly RecordHeader[];
 }
 
-export interface FetchedRecords {
-  records: ConsumerRecord[];
-  /** The offset to fetch next: past the last complete batch, or the fetch offset when there was none. */
-  nextOffset: bigint;
-}
-
 const TRANSACTIONAL = 0x10;
 const CONTROL = 0x20;
 
-export async function recordsOf(topic: string, partition: number, bytes: Buffer | null, fetchOffset: bigint, opts: { readCommitted: boolean; aborted: readonly { producerId: bigint; firstOffset: bigint }[] | null; maxUncompressedBytes: number }): Promise<FetchedRecords> {
+/** The offset to fetch next: past the last complete batch, or `fetchOffset` when there is none. Reads headers only. */
+export function nextOffsetAfter(bytes: Buffer | null, fetchOffset: bigint): bigint {
+  let next = fetchOffset;
+  if (!bytes) return next;
+  for (const span of iterateBatches(bytes)) {
+    if (!span.complete) break;
+    const last = span.header.baseOffset + BigInt(span.header.lastOffsetDelta);
+    if (last >= next) next = last + 1n;
+  }
+  return next;
+}
+
+export async function recordsOf(topic: string, partition: number, bytes: Buffer, fetchOffset: bigint, opts: { readCommitted: boolean; aborted: readonly { producerId: bigint; firstOffset: bigint }[] | null; maxUncompressedBytes: number }): Promise<ConsumerRecord[]> {
   const records: ConsumerRecord[] = [];
-  let nextOffset = fetchOffset;
-  if (!bytes || bytes.length === 0) return { records, nextOffset };
   const aborted = opts.readCommitted && opts.aborted ? [...opts.aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1)) : [];
   const abortedProducers = new Set<bigint>();
   for (const span of iterateBatches(bytes)) {
@@ -39,7 +43,6 @@ export async function recordsOf(topic: string, partition: number, bytes: Buffer 
     const last = h.baseOffset + BigInt(h.lastOffsetDelta);
     if (last < fetchOffset) continue;
     while (aborted.length > 0 && aborted[0]!.firstOffset <= last) abortedProducers.add(aborted.shift()!.producerId);
-    nextOffset = last + 1n;
     if (h.attributes & CONTROL) {
       // An abort or commit marker ends the producer's transaction.
       abortedProducers.delete(h.producerId);
@@ -53,5 +56,5 @@ export async function recordsOf(topic: string, partition: number, bytes: Buffer 
       records.push({ topic, partition, offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
     }
   }
-  return { records, nextOffset };
+  return records;
 }

@@ -7,7 +7,6 @@
  *
  * Not done yet: ACLs, quotas, partition reassignment, leader election (Samsa's broker has none).
  */
-import { decodeConsumerProtocolAssignment } from '../protocol/messages/consumer-protocol-assignment.js';
 import {
   CreatePartitionsApi,
   CreateTopicsApi,
@@ -24,8 +23,8 @@ import {
   OffsetFetchApi,
 } from '../protocol/messages/index.js';
 import { ZERO_UUID } from '../protocol/primitives/codec-support.js';
-import { Reader } from '../protocol/primitives/reader.js';
 import type { BrokerInfo, Cluster, TopicInfo } from './cluster.js';
+import { decodeAssignment } from './consumer/group-membership.js';
 import { KafkaProtocolError, throwIfError } from './errors.js';
 
 export interface NewTopic {
@@ -176,7 +175,7 @@ export class Admin {
       state: g.groupState,
       protocolType: g.protocolType,
       protocol: g.protocolData,
-      members: g.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, assignment: g.protocolType === 'consumer' ? decodeAssignment(m.memberAssignment) : {} })),
+      members: g.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId, clientHost: m.clientHost, assignment: g.protocolType === 'consumer' ? Object.fromEntries(decodeAssignment(m.memberAssignment)) : {} })),
     };
   }
 
@@ -274,13 +273,4 @@ export class Admin {
     if (this.cluster.controllerId < 0) await this.cluster.allTopics();
     return this.cluster.controllerId >= 0 ? this.cluster.connectionTo(this.cluster.controllerId).catch(() => conn) : conn;
   }
-}
-
-/** A consumer-protocol assignment (int16 version, then the v0 fields every version starts with) as topic → partitions. */
-export function decodeAssignment(bytes: Buffer): Record<string, number[]> {
-  if (bytes.length < 2) return {};
-  const r = new Reader(bytes);
-  r.readInt16();
-  const a = decodeConsumerProtocolAssignment(r, 0);
-  return Object.fromEntries(a.assignedPartitions.map((t) => [t.topic, [...t.partitions].sort((x, y) => x - y)]));
 }

@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { decodeAssignment } from '../../src/client/consumer/group-membership.js';
 import { testBroker } from '../helpers/test-broker.js';
 import { GROUP_TEST_CONFIG, waitFor } from '../group/kafkajs-helpers.js';
 
@@ -114,23 +115,7 @@ describe('consumer groups with kcat (librdkafka) and kafka-python', { timeout: 1
     return result!;
   }
 
-  /** Reads a ConsumerProtocolAssignment: version, then [topic, [partition]]. */
-  function partitionsOf(assignment: Buffer, topic: string): number[] {
-    if (assignment.length < 6) return [];
-    let off = 2;
-    const topics = assignment.readInt32BE(off);
-    off += 4;
-    const out: number[] = [];
-    for (let t = 0; t < topics; t++) {
-      const len = assignment.readInt16BE(off);
-      const name = assignment.toString('utf8', off + 2, off + 2 + len);
-      off += 2 + len;
-      const count = assignment.readInt32BE(off);
-      off += 4;
-      for (let i = 0; i < count; i++, off += 4) if (name === topic) out.push(assignment.readInt32BE(off));
-    }
-    return out.sort((a, b) => a - b);
-  }
+  const partitionsOf = (assignment: Buffer, topic: string) => decodeAssignment(assignment).get(topic) ?? [];
 
   const valuesOf = (m: Member) => m.lines.map((l) => l.split(':').slice(2).join(':'));
   const partitionsRead = (m: Member) => new Set(m.lines.map((l) => Number(l.split(':')[0])));

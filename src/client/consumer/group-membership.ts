@@ -251,7 +251,8 @@ function encodeAssignment(parts: Map<string, number[]>): Buffer {
   return w.toBuffer();
 }
 
-function decodeAssignment(bytes: Buffer): TopicPartitions {
+/** A consumer-protocol assignment (int16 version, then the v0 fields every version starts with): topic → partitions. */
+export function decodeAssignment(bytes: Buffer): TopicPartitions {
   if (bytes.length < 2) return new Map();
   const r = new Reader(bytes);
   r.readInt16();

@@ -66,6 +66,7 @@ interface Pending {
 interface PartitionQueue {
   topic: string;
   partition: number;
+  numPartitions: number;
   batches: Pending[][];
   openBytes: number;
   inFlight: boolean;
@@ -143,17 +144,12 @@ export class Producer {
     const key = `${topic}\u0000${partition}`;
     let q = this.queues.get(key);
     if (!q) {
-      q = { topic, partition, batches: [[]], openBytes: 0, inFlight: false, timer: undefined, notBefore: 0 };
+      q = { topic, partition, numPartitions, batches: [[]], openBytes: 0, inFlight: false, timer: undefined, notBefore: 0 };
       this.queues.set(key, q);
     }
-    let open = q.batches[q.batches.length - 1]!;
-    if (open.length > 0 && q.openBytes + p.bytes > this.batchSize) {
-      this.sticky.batchSent(topic, partition, numPartitions);
-      open = [];
-      q.batches.push(open);
-      q.openBytes = 0;
-    }
-    open.push(p);
+    q.numPartitions = numPartitions;
+    if (q.batches[q.batches.length - 1]!.length > 0 && q.openBytes + p.bytes > this.batchSize) this.closeOpenBatch(q);
+    q.batches[q.batches.length - 1]!.push(p);
     q.openBytes += p.bytes;
     this.bufferedBytes += p.bytes;
     if (q.openBytes >= this.batchSize || this.lingerMs === 0) return this.markReady(q);
@@ -161,16 +157,19 @@ export class Producer {
     if (q.batches.length > 1) this.drain();
   }
 
-  /** The open batch is complete: close it so drain sends it. */
+  /** The open batch is complete (full, or lingered long enough): close it so drain sends it. */
   private markReady(q: PartitionQueue): void {
     if (q.timer) clearTimeout(q.timer);
     q.timer = undefined;
-    const open = q.batches[q.batches.length - 1]!;
-    if (open.length > 0) {
-      q.batches.push([]);
-      q.openBytes = 0;
-    }
+    if (q.batches[q.batches.length - 1]!.length > 0) this.closeOpenBatch(q);
     this.drain();
+  }
+
+  /** Starts a new open batch; unkeyed records move to another partition (KIP-480). */
+  private closeOpenBatch(q: PartitionQueue): void {
+    q.batches.push([]);
+    q.openBytes = 0;
+    this.sticky.batchSent(q.topic, q.partition, q.numPartitions);
   }
 
   /** Sends the first closed batch of every partition that has none in flight, one request per leader. */

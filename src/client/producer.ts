@@ -73,6 +73,8 @@ interface PartitionQueue {
   timer: NodeJS.Timeout | undefined;
   /** A retried batch waits until this time. */
   notBefore: number;
+  /** Times the first batch has been retried. */
+  headRetries: number;
 }
 
 const RECORD_OVERHEAD_BYTES = 70;
@@ -144,7 +146,7 @@ export class Producer {
     const key = `${topic}\u0000${partition}`;
     let q = this.queues.get(key);
     if (!q) {
-      q = { topic, partition, numPartitions, batches: [[]], openBytes: 0, inFlight: false, timer: undefined, notBefore: 0 };
+      q = { topic, partition, numPartitions, batches: [[]], openBytes: 0, inFlight: false, timer: undefined, notBefore: 0, headRetries: 0 };
       this.queues.set(key, q);
     }
     q.numPartitions = numPartitions;
@@ -225,9 +227,8 @@ export class Producer {
   /** Resolves or fails the in-flight batch of `q`; a retriable failure is retried after a backoff. */
   private settle(q: PartitionQueue, err: Error | undefined, meta?: (i: number) => { offset: bigint; logAppendTime: bigint }): void {
     const batch = q.batches[0]!;
-    const attempts = ((batch as { attempts?: number }).attempts ?? 0) + 1;
-    if (err && isRetriable(err) && attempts <= (this.options.retries ?? 5)) {
-      (batch as { attempts?: number }).attempts = attempts;
+    if (err && isRetriable(err) && q.headRetries < (this.options.retries ?? 5)) {
+      q.headRetries++;
       this.cluster.invalidate(q.topic);
       const backoff = this.options.retryBackoffMs ?? 100;
       q.notBefore = Date.now() + backoff;
@@ -238,6 +239,7 @@ export class Producer {
     q.batches.shift();
     q.inFlight = false;
     q.notBefore = 0;
+    q.headRetries = 0;
     batch.forEach((p, i) => {
       this.bufferedBytes -= p.bytes;
       if (err) p.reject(err);

@@ -4,7 +4,7 @@
  * when the command ends.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { SamsaClient } from '../client/index.js';
+import type { SamsaClient } from '../client/index.js';
 import { Output } from './output.js';
 
 export interface CommonOptions {
@@ -20,6 +20,8 @@ export function withCommonOptions(cmd: Command): Command {
 
 /** Runs `fn` with a client and an output, closing the client afterwards. */
 export async function withClient<T>(opts: CommonOptions, fn: (client: SamsaClient, out: Output) => Promise<T>): Promise<T> {
+  // Loaded here, so that `samsa broker` and `--help` do not load the client.
+  const { SamsaClient } = await import('../client/index.js');
   const client = new SamsaClient({ bootstrapServers: opts.bootstrapServer.split(',').map((s) => s.trim()), clientId: 'samsa-cli', retry: { retries: 2, initialBackoffMs: 100 } });
   try {
     return await fn(client, new Output(opts.json === true));

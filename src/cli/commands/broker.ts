@@ -1,8 +1,14 @@
 /**
  * `samsa broker`: runs a broker in the foreground until SIGTERM or SIGINT, which shut it down
- * cleanly (stop accepting, answer in-flight requests, flush, mark a clean shutdown).
+ * cleanly (stop accepting, answer in-flight requests, flush, mark a clean shutdown). The broker
+ * runs on a worker thread of this process with a small V8 young generation (see
+ * broker-thread.ts); the process is still one process, so `kill -9` kills the broker.
  */
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
+import type { BrokerOptions } from '../../broker/broker.js';
+import type { BrokerThreadReady } from '../broker-thread.js';
 
 const int = (v: string): number => {
   const n = Number(v);
@@ -23,7 +29,8 @@ export function registerBrokerCommand(program: Command): void {
     .option('--config <file>', 'server.properties-style config file with Kafka config names')
     .option('-o, --override <key=value...>', 'set a config by its Kafka name, e.g. -o num.partitions=3')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
-    .action(async (opts: { host?: string; port?: number; dataDir?: string; advertisedHost?: string; advertisedPort?: number; nodeId?: number; config?: string; override?: string[]; logLevel: string }) => {
+    .option('--young-generation-mb <mb>', "V8 young generation of the broker thread in MiB (0: Node's default)", int, 6)
+    .action(async (opts: { host?: string; port?: number; dataDir?: string; advertisedHost?: string; advertisedPort?: number; nodeId?: number; config?: string; override?: string[]; logLevel: string; youngGenerationMb: number }) => {
       const config: Record<string, string> = {};
       for (const kv of opts.override ?? []) {
         const eq = kv.indexOf('=');
@@ -31,9 +38,7 @@ export function registerBrokerCommand(program: Command): void {
         config[kv.slice(0, eq)] = kv.slice(eq + 1);
       }
       const started = Date.now();
-      // Loaded here so that client commands do not pay for loading the broker.
-      const { startBroker } = await import('../../broker/broker.js');
-      const broker = await startBroker({
+      const options: BrokerOptions = {
         ...(opts.host !== undefined ? { host: opts.host } : {}),
         ...(opts.port !== undefined ? { port: opts.port } : {}),
         ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
@@ -43,13 +48,19 @@ export function registerBrokerCommand(program: Command): void {
         ...(opts.config !== undefined ? { configFile: opts.config } : {}),
         config,
         logLevel: opts.logLevel,
+      };
+      const worker = new Worker(new URL('../broker-thread.js', import.meta.url), {
+        workerData: options,
+        ...(opts.youngGenerationMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: opts.youngGenerationMb } } : {}),
       });
+      const exited = once(worker, 'exit') as Promise<[number]>;
+      // A failure to start (a port in use, a bad config) arrives as the thread's error.
+      const [broker] = (await Promise.race([once(worker, 'message'), exited.then(([code]) => Promise.reject(new Error(`broker thread exited with code ${code}`)))])) as [BrokerThreadReady];
       process.stdout.write(`samsa broker ${broker.nodeId} ready on ${broker.bootstrap} (data ${broker.dataDir}, cluster ${broker.clusterId}, ${Date.now() - started} ms)\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      });
-      await broker.close();
+      const stop = () => worker.postMessage('stop');
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      const [code] = await exited;
+      if (code !== 0) throw new Error(`broker thread exited with code ${code}`);
     });
 }

@@ -1,6 +1,5 @@
 /** `samsa topics create|list|describe|alter|delete`. */
 import type { Command } from 'commander';
-import { KafkaProtocolError } from '../../client/index.js';
 import { type CommonOptions, collect, integer, keyValue, withClient, withCommonOptions } from '../common.js';
 
 export function registerTopicsCommand(program: Command): void {
@@ -16,6 +15,7 @@ export function registerTopicsCommand(program: Command): void {
         try {
           await client.admin().createTopics([{ name, ...(opts.partitions !== undefined ? { partitions: opts.partitions } : {}), ...(opts.replicationFactor !== undefined ? { replicationFactor: opts.replicationFactor } : {}), configs: opts.config }]);
         } catch (err) {
+          const { KafkaProtocolError } = await import('../../client/index.js');
           if (!(opts.ifNotExists && err instanceof KafkaProtocolError && err.type === 'TOPIC_ALREADY_EXISTS')) throw err;
           return out.result(`topic ${name} exists already`, { topic: name, created: false });
         }

@@ -1,0 +1,22 @@
+/**
+ * The worker thread `samsa broker` runs its broker on. A worker, because its V8 heap can be sized
+ * when it starts (Node cannot resize a running process's heap): a broker keeps a small heap while
+ * socket reads allocate hundreds of MB/s of short-lived buffers, and with Node's default young
+ * generation V8 then runs a full mark-compact every few tens of milliseconds (docs/broker.md).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { type BrokerOptions, startBroker } from '../broker/broker.js';
+
+/** What the thread posts once the broker serves requests. */
+export interface BrokerThreadReady {
+  nodeId: number;
+  bootstrap: string;
+  dataDir: string;
+  clusterId: string;
+}
+
+const port = parentPort!;
+const broker = await startBroker(workerData as BrokerOptions);
+// Any message asks for a clean shutdown; the thread ends once the broker is closed.
+port.once('message', () => void broker.close().then(() => port.close()));
+port.postMessage({ nodeId: broker.nodeId, bootstrap: broker.bootstrap, dataDir: broker.dataDir, clusterId: broker.clusterId } satisfies BrokerThreadReady);

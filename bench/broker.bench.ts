@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_LOG_CONFIG, LogManager } from '../src/log/index.js';
-import { CreateTopicsApi, FetchApi, ProduceApi } from '../src/protocol/messages/index.js';
+import { CreateTopicsApi, DeleteTopicsApi, FetchApi, ProduceApi } from '../src/protocol/messages/index.js';
 import { encodeUncompressedRecordBatch, iterateBatches } from '../src/protocol/records/index.js';
 import { RawClient } from '../test/helpers/raw-client.js';
 import { spawnBroker, stopBroker } from './broker-process.js';
@@ -89,6 +89,13 @@ async function createTopic(port: number, name: string, partitions: number, confi
   const res = await c.send(CreateTopicsApi, 7, { topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }], timeoutMs: 5000, validateOnly: false });
   c.close();
   if (res.topics[0]!.errorCode !== 0) throw new Error(`create ${name}: ${res.topics[0]!.errorMessage}`);
+}
+
+async function deleteTopic(port: number, name: string): Promise<void> {
+  const c = await RawClient.connect(port);
+  const res = await c.send(DeleteTopicsApi, 4, { topicNames: [name], timeoutMs: 30000 });
+  c.close();
+  if (res.responses[0]!.errorCode !== 0) throw new Error(`delete ${name}: ${res.responses[0]!.errorMessage}`);
 }
 
 /** CONNECTIONS connections, WINDOW requests in flight on each, one batch per partition per request. */
@@ -201,17 +208,22 @@ export default async function run(): Promise<void> {
   try {
     // Warm up the broker's JIT so the first case does not pay for it.
     await createTopic(port, 'warmup', 1);
-    await produceRate(port, 'warmup', 1, 1, 2);
+    await produceRate(port, 'warmup', 1, 1);
     for (const partitions of [1, 8]) {
-      await createTopic(port, `p${partitions}`, partitions);
-      await createTopic(port, `p${partitions}-fsync`, partitions, { 'samsa.fsync.before.ack': 'true' });
-      for (const [label, topic, acks] of [['acks=1', `p${partitions}`, 1], ['acks=all', `p${partitions}`, -1], ['acks=all, fsync before ack', `p${partitions}-fsync`, -1]] as const) {
+      // Each case writes gigabytes: a fresh topic per case, deleted after it, so that no case runs
+      // behind the page cache writeback of the one before (the storage baseline starts fresh too).
+      for (const [label, acks, configs] of [['acks=1', 1, {}], ['acks=all', -1, {}], ['acks=all, fsync before ack', -1, { 'samsa.fsync.before.ack': 'true' }]] as const) {
+        const topic = `p${partitions}-${acks}-${Object.keys(configs).length}`;
+        await createTopic(port, topic, partitions, configs);
         const r = await produceRate(port, topic, partitions, acks);
         const base = label.includes('fsync') ? storageFsync : storage;
         console.log(`produce   ${partitions} partition(s), ${label.padEnd(26)} ${fmt(r)}  (${((r.mbps / base.mbps) * 100).toFixed(0)}% of storage append, ${((r.mbps / loopback) * 100).toFixed(0)}% of loopback)`);
+        if (label === 'acks=1') {
+          const f = await fetchRate(port, topic, partitions);
+          console.log(`fetch     ${partitions} partition(s)                            ${fmt(f)}  (${((f.mbps / loopback) * 100).toFixed(0)}% of loopback)`);
+        }
+        await deleteTopic(port, topic);
       }
-      const f = await fetchRate(port, `p${partitions}`, partitions);
-      console.log(`fetch     ${partitions} partition(s)                            ${fmt(f)}  (${((f.mbps / loopback) * 100).toFixed(0)}% of loopback)`);
     }
     await createTopic(port, 'latency', 1);
     const l = await latency(port, 'latency');

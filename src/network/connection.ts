@@ -46,6 +46,7 @@ export class Connection {
   private readonly backlog: Buffer[] = [];
   private inFlightBytes = 0;
   private closing = false;
+  private corked = false;
   private readonly closed: Promise<void>;
 
   constructor(
@@ -138,20 +139,31 @@ export class Connection {
       const p = this.queue.shift()!;
       this.inFlightBytes -= p.bytes;
       if (p.reply === 'close') {
-        this.socket.destroy();
+        // The answers before it are still corked: send them, then close.
+        this.closing = true;
+        this.socket.end(() => this.socket.destroy());
         return;
       }
-      if (p.reply !== null && !this.socket.destroyed) {
-        if (p.reply.length === 1) this.socket.write(p.reply[0]!);
-        else {
-          this.socket.cork();
-          for (const b of p.reply) this.socket.write(b);
-          this.socket.uncork();
-        }
-      }
+      if (p.reply !== null && !this.socket.destroyed) this.write(p.reply);
     }
     if (this.closing && this.queue.length === 0) this.socket.end();
     else this.drainBacklog();
+  }
+
+  /**
+   * Writes corked until the current tick's promise callbacks have run: responses that complete
+   * together (a group of appends acknowledged by one write) leave in one writev, not a syscall each.
+   */
+  private write(buffers: Buffer[]): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    for (const b of buffers) this.socket.write(b);
   }
 
   private overLimit(): boolean {

@@ -11,20 +11,21 @@ import { Admin } from './admin.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
 import { Consumer, type ConsumerOptions } from './consumer/consumer.js';
 import { Producer, type ProducerOptions } from './producer.js';
+import type { Bytes } from './serde.js';
 
 export type ClientOptions = ClusterOptions;
 
 export class SamsaClient {
   readonly cluster: Cluster;
-  private readonly producers = new Set<Producer>();
-  private readonly consumers = new Set<Consumer>();
+  private readonly producers = new Set<{ close(): Promise<void> }>();
+  private readonly consumers = new Set<{ close(): Promise<void> }>();
 
   constructor(private readonly options: ClientOptions) {
     this.cluster = new Cluster(options);
   }
 
-  producer(options: ProducerOptions = {}): Producer {
-    const p = new Producer(this.cluster, options);
+  producer<K = Bytes, V = Bytes>(options: ProducerOptions<K, V> = {}): Producer<K, V> {
+    const p = new Producer<K, V>(this.cluster, options);
     this.producers.add(p);
     return p;
   }
@@ -34,8 +35,8 @@ export class SamsaClient {
    * and parked JoinGroup/SyncGroup requests must not hold up anyone else's requests on a connection
    * (responses come back in request order).
    */
-  consumer(options: ConsumerOptions = {}): Consumer {
-    const c = new Consumer(new Cluster(this.options), options, { ownsCluster: true });
+  consumer<K = Buffer | null, V = Buffer | null>(options: ConsumerOptions<K, V> = {}): Consumer<K, V> {
+    const c = new Consumer<K, V>(new Cluster(this.options), options, { ownsCluster: true });
     this.consumers.add(c);
     return c;
   }

@@ -7,4 +7,4 @@ export { Consumer, type ConsumerOptions, type ConsumerRecord, type TopicPartitio
 export { KafkaProtocolError, SamsaClientError } from './errors.js';
 export { murmur2, partitionForKey } from './partitioner.js';
 export { type Compression, Producer, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './producer.js';
-export { jsonSerde, stringSerde } from './serde.js';
+export { type Bytes, type Deserializer, type Serializer, bytesSerde, jsonSerde, stringSerde } from './serde.js';

@@ -16,12 +16,16 @@ import { encodeRecordBatch } from '../protocol/records/index.js';
 import type { Cluster } from './cluster.js';
 import { KafkaProtocolError, SamsaClientError, isRetriable } from './errors.js';
 import { StickyPartitions, partitionForKey } from './partitioner.js';
-import { type Bytes, toBytes } from './serde.js';
+import { type Bytes, type Serializer, bytesSerde, toBytes } from './serde.js';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 const CODECS: Record<Compression, CompressionType> = { none: CompressionType.None, gzip: CompressionType.Gzip, snappy: CompressionType.Snappy, lz4: CompressionType.Lz4, zstd: CompressionType.Zstd };
 
-export interface ProducerOptions {
+export interface ProducerOptions<K = Bytes, V = Bytes> {
+  /** Turns record keys into bytes (default: Buffers and Uint8Arrays as they are, strings as UTF-8). */
+  keySerializer?: Serializer<K>;
+  /** Turns record values into bytes (the same default), e.g. `jsonSerde` or `stringSerde`. */
+  valueSerializer?: Serializer<V>;
   /** 0 (no answer), 1 (the leader wrote it) or -1 / 'all' (every in-sync replica has it). Default all. */
   acks?: 0 | 1 | -1 | 'all';
   compression?: Compression;
@@ -38,9 +42,9 @@ export interface ProducerOptions {
   timeoutMs?: number;
 }
 
-export interface ProducerRecord {
-  key?: Bytes;
-  value: Bytes;
+export interface ProducerRecord<K = Bytes, V = Bytes> {
+  key?: K;
+  value: V;
   headers?: Record<string, Bytes> | readonly { key: string; value: Bytes }[];
   /** Milliseconds since the epoch (default now). */
   timestamp?: number | bigint;
@@ -79,7 +83,7 @@ interface PartitionQueue {
 
 const RECORD_OVERHEAD_BYTES = 70;
 
-export class Producer {
+export class Producer<K = Bytes, V = Bytes> {
   private readonly queues = new Map<string, PartitionQueue>();
   private readonly sticky = new StickyPartitions();
   private bufferedBytes = 0;
@@ -91,11 +95,15 @@ export class Producer {
   private readonly lingerMs: number;
   private readonly batchSize: number;
   private readonly bufferMemory: number;
+  private readonly keySerializer: Serializer<K>;
+  private readonly valueSerializer: Serializer<V>;
 
   constructor(
     private readonly cluster: Cluster,
-    private readonly options: ProducerOptions = {},
+    private readonly options: ProducerOptions<K, V> = {},
   ) {
+    this.keySerializer = options.keySerializer ?? (bytesSerde as Serializer<K>);
+    this.valueSerializer = options.valueSerializer ?? (bytesSerde as Serializer<V>);
     this.acks = options.acks === 'all' || options.acks === undefined ? -1 : options.acks;
     this.compression = CODECS[options.compression ?? 'none'];
     if (this.compression === undefined) throw new SamsaClientError('SAMSA_CONFIG', `unknown compression ${options.compression}: use none, gzip, snappy, lz4 or zstd`);
@@ -105,15 +113,15 @@ export class Producer {
   }
 
   /** Sends records to a topic; resolves with each one's metadata once acknowledged. */
-  async send(topic: string, records: ProducerRecord | readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+  async send(topic: string, records: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
     if (this.closed) throw new SamsaClientError('SAMSA_CLOSED', 'the producer is closed');
-    const list = Array.isArray(records) ? (records as readonly ProducerRecord[]) : [records as ProducerRecord];
+    const list = Array.isArray(records) ? (records as readonly ProducerRecord<K, V>[]) : [records as ProducerRecord<K, V>];
     // As Kafka's producers do, ask for the topic to be created when the broker auto-creates topics.
     const info = await this.cluster.topic(topic, { allowAutoCreate: true });
     const n = info.partitions.length;
     const acks: Promise<RecordMetadata>[] = [];
     for (const r of list) {
-      const record = toRecordInput(r);
+      const record = this.toRecordInput(r);
       const bytes = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0);
       while (this.bufferedBytes > 0 && this.bufferedBytes + bytes > this.bufferMemory) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
       const partition = r.partition ?? (record.key ? partitionForKey(record.key, n) : this.sticky.partition(topic, n));
@@ -260,11 +268,20 @@ export class Producer {
     for (const q of this.queues.values()) if (q.inFlight || q.batches.length > 1 || q.batches[0]!.length > 0) return false;
     return true;
   }
-}
 
-function toRecordInput(r: ProducerRecord): RecordInput {
-  const headers: RecordHeaderInput[] = [];
-  if (Array.isArray(r.headers)) for (const h of r.headers as { key: string; value: Bytes }[]) headers.push({ key: h.key, value: toBytes(h.value) });
-  else if (r.headers) for (const [key, value] of Object.entries(r.headers as Record<string, Bytes>)) headers.push({ key, value: toBytes(value) });
-  return { key: toBytes(r.key), value: toBytes(r.value), headers, timestamp: BigInt(r.timestamp ?? Date.now()) };
+  /** The record as bytes; a serializer that throws fails this send, before anything is queued. */
+  private toRecordInput(r: ProducerRecord<K, V>): RecordInput {
+    const headers: RecordHeaderInput[] = [];
+    if (Array.isArray(r.headers)) for (const h of r.headers as { key: string; value: Bytes }[]) headers.push({ key: h.key, value: toBytes(h.value) });
+    else if (r.headers) for (const [key, value] of Object.entries(r.headers as Record<string, Bytes>)) headers.push({ key, value: toBytes(value) });
+    let key: Buffer | null;
+    let value: Buffer | null;
+    try {
+      key = r.key === undefined ? null : this.keySerializer.serialize(r.key);
+      value = this.valueSerializer.serialize(r.value);
+    } catch (err) {
+      throw new SamsaClientError('SAMSA_SERIALIZATION', `cannot serialize a record: ${(err as Error).message}`, { cause: err });
+    }
+    return { key, value, headers, timestamp: BigInt(r.timestamp ?? Date.now()) };
+  }
 }

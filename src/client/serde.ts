@@ -16,6 +16,12 @@ export interface Deserializer<T> {
   deserialize(bytes: Buffer | null): T;
 }
 
+/** The default: Buffers and Uint8Arrays as they are, strings as UTF-8; bytes are read back as Buffers. */
+export const bytesSerde: Serializer<Bytes> & Deserializer<Buffer | null> = {
+  serialize: toBytes,
+  deserialize: (b) => b,
+};
+
 export const stringSerde: Serializer<string | null> & Deserializer<string | null> = {
   serialize: (v) => toBytes(v),
   deserialize: (b) => (b === null ? null : b.toString('utf8')),

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { type Compression, type ConsumerRecord, KafkaProtocolError, SamsaClient, SamsaClientError } from '../../src/client/index.js';
+import { type Compression, type ConsumerRecord, KafkaProtocolError, SamsaClient, SamsaClientError, jsonSerde, stringSerde } from '../../src/client/index.js';
 import { kcat } from '../helpers/kcat.js';
 import { testBroker } from '../helpers/test-broker.js';
 
@@ -105,6 +105,54 @@ describe('Samsa producer and consumer', { timeout: 120_000 }, () => {
       assert.equal(parts[0], parts[1], `${key}: Samsa and kafkajs chose the same partition`);
     }
     assert.ok(new Set([...seen.values()].map((p) => p[0])).size > 3, 'keys spread over partitions');
+  });
+
+  it('serializers: JSON values with string keys that kafkajs reads as text, kafkajs JSON read back typed, a bad value named by its offset', async () => {
+    await client.admin().createTopics([{ name: 'typed', partitions: 1 }]);
+    const orders = Array.from({ length: 50 }, (_, i) => ({ id: i, items: ['a', 'b'].slice(0, 1 + (i % 2)), note: i % 10 === 3 ? null : `order ${i}` }));
+    const producer = client.producer({ keySerializer: stringSerde, valueSerializer: jsonSerde });
+    await producer.send('typed', orders.map((o) => ({ key: `order-${o.id}`, value: o })));
+    await assert.rejects(producer.send('typed', { value: 10n }), (err: unknown) => err instanceof SamsaClientError && err.code === 'SAMSA_SERIALIZATION');
+
+    const seen: [string, unknown][] = [];
+    const k = kafka.consumer({ groupId: 'typed-kafkajs', maxWaitTimeInMs: 100 });
+    await k.connect();
+    await k.subscribe({ topic: 'typed', fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void k.run({
+        eachMessage: async ({ message }) => {
+          if (seen.push([message.key!.toString(), JSON.parse(message.value!.toString())]) === 50) resolve();
+        },
+      });
+    });
+    await k.disconnect();
+    assert.deepEqual(seen, orders.map((o) => [`order-${o.id}`, o]));
+
+    const kp = kafka.producer();
+    await kp.connect();
+    await kp.send({ topic: 'typed', messages: [{ key: 'from-kafkajs', value: JSON.stringify({ id: 50, items: [], note: 'kafkajs' }) }, { key: 'broken', value: '{not json' }, { key: 'after', value: '"fine"' }] });
+    await kp.disconnect();
+    const c = client.consumer({ autoOffsetReset: 'earliest', maxWaitMs: 100, keyDeserializer: stringSerde, valueDeserializer: jsonSerde });
+    c.assign([{ topic: 'typed', partition: 0 }]);
+    try {
+      const got: ConsumerRecord<string | null, unknown>[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const r of c) got.push(r);
+        })(),
+        (err: unknown) => err instanceof SamsaClientError && err.code === 'SAMSA_DESERIALIZATION' && /typed-0 offset 51/.test(err.message),
+      );
+      // Everything before the bad record was delivered, typed; it fails again until sought past.
+      assert.deepEqual(got.map((r) => [r.key, r.value]), [...orders.map((o) => [`order-${o.id}`, o]), ['from-kafkajs', { id: 50, items: [], note: 'kafkajs' }]]);
+      await assert.rejects(c[Symbol.asyncIterator]().next(), (err: unknown) => err instanceof SamsaClientError && err.code === 'SAMSA_DESERIALIZATION');
+      await c.seek('typed', 0, 52n);
+      for await (const batch of c.batches()) {
+        assert.deepEqual(batch.map((r) => [r.offset, r.key, r.value]), [[52n, 'after', 'fine']]);
+        break;
+      }
+    } finally {
+      await c.close();
+    }
   });
 
   it('acks=0, acks=1 and acks=all all deliver', async () => {

@@ -18,6 +18,7 @@ import { FetchApi, OffsetCommitApi, OffsetFetchApi } from '../../protocol/messag
 import { Admin } from '../admin.js';
 import type { Cluster } from '../cluster.js';
 import { KafkaProtocolError, SamsaClientError } from '../errors.js';
+import type { Deserializer } from '../serde.js';
 import { ASSIGNORS, type Assignor } from './assignors.js';
 import { type ConsumerRecord, nextOffsetAfter, recordsOf } from './fetch-records.js';
 import { GroupMembership, type TopicPartitions } from './group-membership.js';
@@ -29,7 +30,11 @@ export interface TopicPartition {
   partition: number;
 }
 
-export interface ConsumerOptions {
+export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
+  /** Turns record keys from bytes into K (default: the Buffer, or null). */
+  keyDeserializer?: Deserializer<K>;
+  /** Turns record values from bytes into V, e.g. `jsonSerde` or `stringSerde`. */
+  valueDeserializer?: Deserializer<V>;
   groupId?: string;
   /** Static membership (Kafka's group.instance.id). */
   groupInstanceId?: string;
@@ -70,7 +75,7 @@ const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`
 const FETCH_VERSION_MAX = 12; // v13+ name topics by id
 const READ_COMMITTED = 1;
 
-export class Consumer implements AsyncIterable<ConsumerRecord> {
+export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
   private subscription: (string | RegExp)[] = [];
   private readonly assigned = new Map<string, TopicPartition>();
   private readonly positions = new Map<string, bigint>();
@@ -88,14 +93,14 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private closing = false;
   private wake: (() => void)[] = [];
   private autoCommitTimer: NodeJS.Timeout | undefined;
-  private readonly o: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'assignors'>>;
+  private readonly o: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'assignors' | 'keyDeserializer' | 'valueDeserializer'>>;
 
   private readonly admin: Admin;
 
   /** With `ownsCluster`, closing the consumer closes the cluster's connections too. */
   constructor(
     private readonly cluster: Cluster,
-    private readonly options: ConsumerOptions = {},
+    private readonly options: ConsumerOptions<K, V> = {},
     private readonly lifecycle: { ownsCluster: boolean } = { ownsCluster: false },
   ) {
     this.admin = new Admin(cluster);
@@ -196,17 +201,19 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     for (const [key, offset] of entries) this.committed.set(key, offset);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord> {
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<K, V>> {
     return {
       next: async () => {
         this.markProcessed();
         const chunk = await this.nextChunk();
         if (!chunk) return { done: true, value: undefined };
         const records = chunk.records!;
-        const record = records[chunk.next++]!;
+        const record = records[chunk.next]!;
+        const value = this.typed(record);
+        chunk.next++;
         if (chunk.next === records.length) this.consume(chunk);
         this.lastYielded = record;
-        return { done: false, value: record };
+        return { done: false, value };
       },
       return: async () => {
         // Leaving the loop (break) after a record means it was handled.
@@ -217,7 +224,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   /** Fetched records a partition's chunk at a time; a batch counts as processed when the next is asked for. */
-  batches(): AsyncIterable<ConsumerRecord[]> {
+  batches(): AsyncIterable<ConsumerRecord<K, V>[]> {
     return {
       [Symbol.asyncIterator]: () => ({
         next: async () => {
@@ -225,9 +232,24 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
           const chunk = await this.nextChunk();
           if (!chunk) return { done: true, value: undefined };
           const records = chunk.next === 0 ? chunk.records! : chunk.records!.slice(chunk.next);
-          this.consume(chunk);
-          this.lastYielded = records[records.length - 1];
-          return { done: false, value: records };
+          const { keyDeserializer, valueDeserializer } = this.options;
+          let value = records as ConsumerRecord<K, V>[];
+          if (keyDeserializer || valueDeserializer) {
+            // Records before one that cannot be deserialized are yielded; the next call throws at it.
+            value = [];
+            for (const r of records) {
+              try {
+                value.push(this.typed(r));
+              } catch (err) {
+                if (value.length === 0) throw err;
+                break;
+              }
+            }
+          }
+          if (value.length === records.length) this.consume(chunk);
+          else chunk.next += value.length;
+          this.lastYielded = records[value.length - 1];
+          return { done: false, value };
         },
         return: async () => ({ done: true, value: undefined }),
       }),
@@ -278,6 +300,20 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       if (!this.chunks.includes(chunk)) continue; // dropped (seek, revocation) while decoding
       if (chunk.next < chunk.records.length) return chunk;
       this.consume(chunk);
+    }
+  }
+
+  /**
+   * The record with the deserializers applied. One that throws fails the iterator at that record,
+   * every time it is reached, as Java's RecordDeserializationException does: seek past it to go on.
+   */
+  private typed(r: ConsumerRecord): ConsumerRecord<K, V> {
+    const { keyDeserializer: kd, valueDeserializer: vd } = this.options;
+    if (!kd && !vd) return r as ConsumerRecord<K, V>;
+    try {
+      return { ...r, key: kd ? kd.deserialize(r.key) : (r.key as K), value: vd ? vd.deserialize(r.value) : (r.value as V) };
+    } catch (err) {
+      throw new SamsaClientError('SAMSA_DESERIALIZATION', `cannot deserialize the record at ${r.topic}-${r.partition} offset ${r.offset}: ${(err as Error).message}`, { cause: err });
     }
   }
 

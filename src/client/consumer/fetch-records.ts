@@ -7,14 +7,15 @@
 import { decodeRecordBatch, iterateBatches } from '../../protocol/records/index.js';
 import type { RecordHeader } from '../../protocol/records/index.js';
 
-export interface ConsumerRecord {
+/** A fetched record; key and value are Buffers unless the consumer was given deserializers. */
+export interface ConsumerRecord<K = Buffer | null, V = Buffer | null> {
   topic: string;
   partition: number;
   offset: bigint;
   /** Milliseconds since the epoch: the producer's (CreateTime) or the broker's (LogAppendTime). */
   timestamp: bigint;
-  key: Buffer | null;
-  value: Buffer | null;
+  key: K;
+  value: V;
   headers: readonly RecordHeader[];
 }
 

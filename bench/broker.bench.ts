@@ -209,6 +209,7 @@ export default async function run(): Promise<void> {
     // Warm up the broker's JIT so the first case does not pay for it.
     await createTopic(port, 'warmup', 1);
     await produceRate(port, 'warmup', 1, 1);
+    await deleteTopic(port, 'warmup');
     for (const partitions of [1, 8]) {
       // Each case writes gigabytes: a fresh topic per case, deleted after it, so that no case runs
       // behind the page cache writeback of the one before (the storage baseline starts fresh too).

@@ -1,6 +1,7 @@
 /** What request handlers can reach of the broker. */
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
+import type { ReadBufferPool } from '../log/index.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
 import type { FetchSessionCache } from './fetch/fetch-sessions.js';
@@ -22,6 +23,7 @@ export interface BrokerContext {
   /** Long-poll fetches parked until enough is appended. */
   readonly fetchWaiters: FetchWaiters;
   readonly fetchSessions: FetchSessionCache;
+  readonly fetchBuffers: ReadBufferPool;
   readonly appendSequencer: AppendSequencer;
   /** Consumer groups and committed offsets (FindCoordinator answers this node for every group). */
   readonly groups: GroupCoordinator;

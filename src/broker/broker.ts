@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { type Clock, systemClock } from '../common/clock.js';
 import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore } from '../group/index.js';
-import { LogManager } from '../log/index.js';
+import { LogManager, ReadBufferPool } from '../log/index.js';
 import { NetworkServer } from '../network/server.js';
 import type { BrokerContext } from './broker-context.js';
 import { BrokerConfig } from './config/broker-config.js';
@@ -23,7 +23,7 @@ import { ClusterMetadata } from './metadata/cluster-metadata.js';
 import { CONSUMER_OFFSETS_TOPIC } from './metadata/topic-name.js';
 import { AppendSequencer } from './produce/append-sequencer.js';
 import { TopicManager, isTopicError } from './topic-manager.js';
-import { FETCH_SESSION_LIMITS } from './handlers/01-fetch.js';
+import { FETCH_BUFFER_POOL_IDLE_BYTES, FETCH_SESSION_LIMITS } from './handlers/01-fetch.js';
 
 export interface BrokerOptions {
   /** Data directory (Kafka's log.dirs). Default ./data. */
@@ -77,6 +77,7 @@ class Broker implements BrokerContext, RunningBroker {
   advertised = { host: '127.0.0.1', port: 0 };
   readonly apiVersions = supportedVersions(HANDLERS);
   readonly fetchSessions = new FetchSessionCache(FETCH_SESSION_LIMITS);
+  readonly fetchBuffers = new ReadBufferPool(FETCH_BUFFER_POOL_IDLE_BYTES);
   readonly appendSequencer = new AppendSequencer();
   readonly fetchWaiters: FetchWaiters;
   readonly topics: TopicManager;

@@ -47,10 +47,26 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       log.warn({ conn: conn.id, api: handler.api.name, version: req.apiVersion, err: err.message }, 'closing connection: malformed request');
       return 'close';
     }
-    const ctx: RequestContext = { broker, apiVersion: req.apiVersion, clientId: req.header.clientId, correlationId: req.correlationId, connection: conn, log };
+    let afterWrite: (() => void)[] | undefined;
+    const written = () => {
+      for (const fn of afterWrite ?? []) fn();
+    };
+    const ctx: RequestContext = {
+      broker,
+      apiVersion: req.apiVersion,
+      clientId: req.header.clientId,
+      correlationId: req.correlationId,
+      connection: conn,
+      log,
+      afterResponseWritten: (fn) => (afterWrite ??= []).push(fn),
+    };
     const encode = (result: HandlerResult<unknown>): Reply => {
-      if (result === null || result === 'close') return result;
-      return encodeResponseFrame(handler.api, req.apiVersion, req.correlationId, result);
+      if (result === null || result === 'close') {
+        written();
+        return result;
+      }
+      const buffers = encodeResponseFrame(handler.api, req.apiVersion, req.correlationId, result);
+      return afterWrite ? { buffers, written } : buffers;
     };
     const result = handler.handle(body, ctx) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
     return result instanceof Promise ? result.then(encode) : encode(result);

@@ -15,6 +15,8 @@ export interface RequestContext {
   readonly correlationId: number;
   readonly connection: Connection;
   readonly log: Logger;
+  /** Runs `fn` once the response has been written to the socket (or never will be): buffers it refers to may be reused then. */
+  afterResponseWritten(fn: () => void): void;
 }
 
 /** A response, none at all (a produce with acks=0), or a request to close the connection. */

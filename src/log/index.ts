@@ -2,6 +2,7 @@
 export { LogManager, type LogManagerOptions } from './log-manager.js';
 export { PartitionLog, type AppendOptions, type AppendResult, type ReadOptions, type ReadResult, type AppendListener } from './partition-log.js';
 export type { TimestampOffset } from './time-index.js';
+export { type BufferSource, ReadBufferLease, ReadBufferPool } from './read-buffer-pool.js';
 export type { LogRecoveryReport } from './log-loader.js';
 export type { RetentionResult, RetentionReason } from './log-retention.js';
 export { type LogConfig, DEFAULT_LOG_CONFIG, NEVER } from './log-config.js';

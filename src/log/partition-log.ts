@@ -30,6 +30,7 @@ import { maxTimestampOffset, offsetForTimestamp } from './log-timestamps.js';
 import { truncateTo } from './log-truncation.js';
 import { type RetentionResult, deleteOldSegments } from './log-retention.js';
 import type { TimestampOffset } from './time-index.js';
+import type { BufferSource } from './read-buffer-pool.js';
 
 export type { AppendResult } from './log-writer.js';
 
@@ -45,6 +46,8 @@ export interface ReadOptions {
   minOneBatch?: boolean;
   /** Only batches whose last offset is below this (default: the high watermark). */
   maxOffset?: bigint;
+  /** Where the read's buffers come from (a pool lease); default fresh allocations. */
+  buffers?: BufferSource;
 }
 
 export interface ReadResult {
@@ -399,7 +402,7 @@ export class PartitionLog implements WriterHost {
     const maxOffset = opts.maxOffset !== undefined && opts.maxOffset < this.hw ? opts.maxOffset : this.hw;
     const out: ReadResult = { chunks: [], bytes: 0, highWatermark: this.hw, logStartOffset: this.start };
     if (offset >= maxOffset || maxBytes < 0) return out;
-    const r = await readSegments(this.segs, offset, { maxBytes, maxOffset, minOneBatch: opts.minOneBatch ?? false }, (seg, fn) => this.withIndexRepair(seg, fn));
+    const r = await readSegments(this.segs, offset, { maxBytes, maxOffset, minOneBatch: opts.minOneBatch ?? false }, (seg, fn) => this.withIndexRepair(seg, fn), opts.buffers);
     out.chunks = r.chunks;
     out.bytes = r.bytes;
     return out;

@@ -13,6 +13,7 @@ import { baseOffsetAt, lastOffsetAt, maxTimestampAt } from './batch-fields.js';
 import { CorruptSegmentError } from './log-errors.js';
 import type { LogSegment } from './log-segment.js';
 import { scanBatches } from './segment-scan.js';
+import type { BufferSource } from './read-buffer-pool.js';
 import { type Window, readWindow } from './window-read.js';
 import type { TimestampOffset } from './time-index.js';
 
@@ -40,14 +41,14 @@ interface BatchHead {
   lastOffset: bigint;
 }
 
-/** Whole batches of `segment` holding offsets from `startOffset` on, within `limits`. */
-export async function readSegment(segment: LogSegment, startOffset: bigint, limits: SegmentReadLimits): Promise<SegmentRead> {
+/** Whole batches of `segment` holding offsets from `startOffset` on, within `limits`, read into buffers from `buffers` (default fresh). */
+export async function readSegment(segment: LogSegment, startOffset: bigint, limits: SegmentReadLimits, buffers?: BufferSource): Promise<SegmentRead> {
   const end = segment.writtenSize;
   const known = segment.readEndAt(startOffset);
   const from = known ?? (await segment.offsetIndex.lookup(startOffset)).position;
   // Behind an index entry lie up to an interval of batches and the entry's own batch, skipped.
   const slack = known !== undefined ? 0 : segment.settings.indexIntervalBytes + Math.min(segment.largestBatchBytes, MAX_SKIP_SLACK_BYTES);
-  const r = await segment.files.use(segment, (file) => collectBatches(segment, file, from, end, startOffset, limits, slack));
+  const r = await segment.files.use(segment, (file) => collectBatches(segment, file, from, end, startOffset, limits, slack, buffers));
   if (r.bytes > 0) segment.noteReadEnd(r.nextOffset, r.endPosition);
   return r;
 }
@@ -55,7 +56,7 @@ export async function readSegment(segment: LogSegment, startOffset: bigint, limi
 /** Above this a skipped batch is not worth reading in the first window: its body is skipped by its header. */
 const MAX_SKIP_SLACK_BYTES = 256 * 1024;
 
-async function collectBatches(segment: LogSegment, file: DiskFile, start: number, end: number, startOffset: bigint, limits: SegmentReadLimits, slack: number): Promise<SegmentRead> {
+async function collectBatches(segment: LogSegment, file: DiskFile, start: number, end: number, startOffset: bigint, limits: SegmentReadLimits, slack: number, buffers: BufferSource | undefined): Promise<SegmentRead> {
   const out: SegmentRead = { chunks: [], bytes: 0, limited: false, nextOffset: startOffset, endPosition: start };
   let pos = start;
   let need = RECORD_BATCH_OVERHEAD;
@@ -66,7 +67,7 @@ async function collectBatches(segment: LogSegment, file: DiskFile, start: number
     const first = limits.minOneBatch ? Math.max(limits.maxBytes, segment.largestBatchBytes) : limits.maxBytes;
     const room = out.bytes === 0 ? first + slack : limits.maxBytes - out.bytes;
     const window = Math.min(end - pos, Math.max(need, room + RECORD_BATCH_OVERHEAD));
-    prev = await readWindow(file, prev, pos, window, need, end);
+    prev = await readWindow(file, prev, pos, window, need, end, buffers);
     const buf = prev.buf;
     if (buf.length < window) throw new CorruptSegmentError(segment.filePath, pos + buf.length, `file ends before its written size ${end}`);
     const step = walkForRead(segment, buf, pos, startOffset, limits, out);
@@ -151,12 +152,13 @@ export async function readSegments(
   offset: bigint,
   limits: SegmentReadLimits,
   guard: (seg: LogSegment, fn: () => Promise<SegmentRead>) => Promise<SegmentRead>,
+  buffers?: BufferSource,
 ): Promise<{ chunks: Buffer[]; bytes: number }> {
   const out = { chunks: [] as Buffer[], bytes: 0 };
   for (let i = floorSegment(segs, offset); i < segs.length; i++) {
     const seg = segs[i]!;
     const segLimits = { maxBytes: limits.maxBytes - out.bytes, maxOffset: limits.maxOffset, minOneBatch: limits.minOneBatch && out.bytes === 0 };
-    const r = await guard(seg, () => readSegment(seg, offset, segLimits));
+    const r = await guard(seg, () => readSegment(seg, offset, segLimits, buffers));
     for (const c of r.chunks) out.chunks.push(c);
     out.bytes += r.bytes;
     if (r.limited || out.bytes >= limits.maxBytes) break;

@@ -4,6 +4,7 @@
  * Scans (recovery, cleaning) and fetch reads of large batches otherwise read most batches twice.
  */
 import type { DiskFile } from '../storage/disk.js';
+import type { BufferSource } from './read-buffer-pool.js';
 
 export interface Window {
   buf: Buffer;
@@ -15,14 +16,14 @@ export interface Window {
  * The window starting at file position `from`, at least `minBytes` long where the file allows,
  * usually `wantBytes`, never past `end`. Bytes of `prev` from `from` on are reused.
  */
-export async function readWindow(file: DiskFile, prev: Window | undefined, from: number, wantBytes: number, minBytes: number, end: number, scratch?: Scratch): Promise<Window> {
+export async function readWindow(file: DiskFile, prev: Window | undefined, from: number, wantBytes: number, minBytes: number, end: number, buffers?: BufferSource): Promise<Window> {
   const size = Math.max(0, Math.min(end - from, Math.max(wantBytes, minBytes)));
   const carriedStart = prev ? from - prev.pos : -1;
   const carried = prev && carriedStart >= 0 && carriedStart < prev.buf.length ? prev.buf.subarray(carriedStart) : undefined;
   if (carried && carried.length >= size) return { buf: carried.subarray(0, size), pos: from };
   const have = carried?.length ?? 0;
-  // A scratch buffer is reused from window to window: no fresh allocation (and page faults) per read.
-  const out = scratch ? scratch.take(size) : Buffer.allocUnsafe(size);
+  // A Scratch or a pool lease avoids a fresh allocation (and its page faults) per read.
+  const out = buffers ? buffers.take(size) : Buffer.allocUnsafe(size);
   if (carried) carried.copy(out, 0);
   let got = have;
   while (got < size) {
@@ -38,7 +39,7 @@ export async function readWindow(file: DiskFile, prev: Window | undefined, from:
  * loading): `take` may hand back the same memory, and Buffer.copy handles the overlap of the
  * carried bytes.
  */
-export class Scratch {
+export class Scratch implements BufferSource {
   private buf: Buffer = Buffer.alloc(0);
 
   take(size: number): Buffer {

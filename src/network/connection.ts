@@ -25,8 +25,14 @@ export interface ConnectionLimits {
   idleTimeoutMs: number;
 }
 
+/** Response bytes with a callback for when the socket is done with them (written, or never will be). */
+export interface WrittenReply {
+  buffers: Buffer[];
+  written: () => void;
+}
+
 /** What a handler answers: response bytes, `null` for no response (acks=0), or `close`. */
-export type Reply = Buffer[] | null | 'close';
+export type Reply = Buffer[] | WrittenReply | null | 'close';
 export type FrameHandler = (frame: Buffer, conn: Connection) => Reply | Promise<Reply>;
 
 interface Pending {
@@ -144,7 +150,11 @@ export class Connection {
         this.socket.end(() => this.socket.destroy());
         return;
       }
-      if (p.reply !== null && !this.socket.destroyed) this.write(p.reply);
+      if (p.reply !== null) {
+        const { buffers, written } = Array.isArray(p.reply) ? { buffers: p.reply, written: undefined } : p.reply;
+        if (this.socket.destroyed) written?.();
+        else this.write(buffers, written);
+      }
     }
     if (this.closing && this.queue.length === 0) this.socket.end();
     else this.drainBacklog();
@@ -154,7 +164,7 @@ export class Connection {
    * Writes corked until the current tick's promise callbacks have run: responses that complete
    * together (a group of appends acknowledged by one write) leave in one writev, not a syscall each.
    */
-  private write(buffers: Buffer[]): void {
+  private write(buffers: Buffer[], written: (() => void) | undefined): void {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -163,7 +173,12 @@ export class Connection {
         this.socket.uncork();
       });
     }
-    for (const b of buffers) this.socket.write(b);
+    for (let i = 0; i < buffers.length; i++) {
+      // The stream calls back once the bytes are handed to the kernel, or with an error if they never will be.
+      if (written && i === buffers.length - 1) this.socket.write(buffers[i]!, () => written());
+      else this.socket.write(buffers[i]!);
+    }
+    if (buffers.length === 0) written?.();
   }
 
   private overLimit(): boolean {

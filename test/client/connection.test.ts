@@ -23,10 +23,12 @@ describe('client connections', { timeout: 60_000 }, () => {
     const dir = await tempDir();
     const port = await freePort();
     let broker = await childBroker(dir, ['--port', String(port)]);
-    const client = new SamsaClient({ bootstrapServers: [broker.bootstrap], retry: { retries: 10, initialBackoffMs: 50 } });
+    // Short request timeouts: a request caught by the restart is given up on and retried well within
+    // the test's time (in about one full-suite run in five, one request waited its whole timeout).
+    const client = new SamsaClient({ bootstrapServers: [broker.bootstrap], requestTimeoutMs: 5000, retry: { retries: 10, initialBackoffMs: 50 } });
     try {
       await client.admin().createTopics([{ name: 'survive', partitions: 1 }]);
-      const producer = client.producer({ retries: 20, retryBackoffMs: 100 });
+      const producer = client.producer({ retries: 20, retryBackoffMs: 100, timeoutMs: 5000 });
       await producer.send('survive', { value: 'before' });
       await broker.kill('SIGTERM');
       const during = producer.send('survive', { value: 'during' });

@@ -113,4 +113,31 @@ describe('network connections', () => {
     await c.closed;
     assert.ok(Date.now() - t0 >= 250);
   });
+
+  it('tells a handler when its response is written, and when it never will be', async () => {
+    const written: number[] = [];
+    const s2 = await NetworkServer.listen(
+      { host: '127.0.0.1', port: 0, maxFrameBytes: 1024, maxInFlightRequests: 8, maxInFlightBytes: 1 << 20, idleTimeoutMs: 5000, maxConnections: 5 },
+      async (f) => {
+        const id = f.readInt32BE(0);
+        await sleep(f.readInt32BE(4));
+        return { buffers: [frame(f.subarray(0, 4))], written: () => written.push(id) };
+      },
+      log,
+    );
+    try {
+      const c = await client(s2.address.port);
+      c.socket.write(Buffer.concat([request(1, 0), request(2, 5)]));
+      await until(() => c.replies.length === 2 && written.length === 2);
+      assert.deepEqual(written, [1, 2]);
+      // The client goes away before the answer is ready: its buffers are released all the same.
+      c.socket.write(request(3, 100));
+      await sleep(20);
+      c.socket.destroy();
+      await until(() => written.includes(3));
+      assert.deepEqual(c.replies, [1, 2]);
+    } finally {
+      await s2.close();
+    }
+  });
 });

@@ -5,7 +5,8 @@
  * `partitionMaxBytes` and the response's `maxBytes`, except that the first batch of the first
  * partition with data is returned whole even when larger (KIP-74). When less than `minBytes` is
  * available the request waits up to `maxWaitMs`, woken by appends to its partitions. Record bytes
- * go to the socket as the log's own buffers (zero-copy). Offsets outside the log answer
+ * go to the socket as the log's own read buffers (zero-copy), taken from a pool and returned to it
+ * once the response is written. Offsets outside the log answer
  * OFFSET_OUT_OF_RANGE with the log's bounds; unknown topics UNKNOWN_TOPIC_OR_PARTITION, or
  * UNKNOWN_TOPIC_ID from v13 where topics are named by id. Incremental fetch sessions (KIP-227,
  * v7+) are kept in a bounded cache (see fetch/fetch-sessions.ts). Both isolation levels are
@@ -20,9 +21,13 @@ import type { BrokerContext } from '../broker-context.js';
 import { type FetchSession, type SessionPartition, hasNews, partitionKey } from '../fetch/fetch-sessions.js';
 import { defineHandler } from '../handler.js';
 import type { PartitionLogView } from '../partition-logs.js';
+import type { BufferSource } from '../../log/index.js';
 
 /** max.incremental.fetch.session.cache.slots default, and Kafka's minimum idle age before eviction. */
 export const FETCH_SESSION_LIMITS = { maxSessions: 1000, evictionAgeMs: 120_000 };
+
+/** Bytes of fetch read buffers kept for reuse between responses (see log/read-buffer-pool.ts). */
+export const FETCH_BUFFER_POOL_IDLE_BYTES = 32 * 1024 * 1024;
 
 const READ_COMMITTED = 1;
 const LEADER_EPOCH = 0;
@@ -56,13 +61,16 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
   if (resolution.kind === 'error') return { throttleTimeMs: 0, errorCode: resolution.errorCode, sessionId: req.sessionId, responses: [] };
   const session = resolution.kind === 'sessionless' ? undefined : resolution.session;
   const targets = collectTargets(b, req, byId, session, resolution.kind === 'incremental');
+  // The records go to the socket as the read buffers themselves; they return to the pool once written.
+  const buffers = b.fetchBuffers.lease();
+  ctx.afterResponseWritten(() => buffers.release());
 
-  let outcomes = await readAll(b, targets, req, byId);
+  let outcomes = await readAll(b, targets, req, byId, buffers);
   const total = outcomes.reduce((n, o) => n + o.bytes, 0);
   if (total < req.minBytes && req.maxWaitMs > 0 && !outcomes.some((o) => o.errorCode !== ErrorCode.NONE)) {
     const keys = targets.filter((t) => t.topic !== undefined).map((t) => partitionKey(t.topic!, t.partition));
     await b.fetchWaiters.wait(keys, req.minBytes - total, req.maxWaitMs);
-    outcomes = await readAll(b, targets, req, byId);
+    outcomes = await readAll(b, targets, req, byId, buffers);
   }
   if (resolution.kind === 'incremental') outcomes = outcomes.filter((o) => !o.target.entry || hasNews(o.target.entry, o.bytes, o.errorCode, o.highWatermark, o.logStartOffset));
   for (const o of outcomes) {
@@ -130,9 +138,9 @@ function locate(b: BrokerContext, t: Target, byId: boolean): Located {
   return { target: t, log };
 }
 
-async function readOne(b: BrokerContext, t: Target, log: PartitionLogView, limit: number, minOneBatch: boolean): Promise<Outcome> {
+async function readOne(b: BrokerContext, t: Target, log: PartitionLogView, limit: number, minOneBatch: boolean, buffers: BufferSource): Promise<Outcome> {
   try {
-    const r = await log.read(t.fetchOffset, limit, { minOneBatch, maxOffset: log.highWatermark });
+    const r = await log.read(t.fetchOffset, limit, { minOneBatch, maxOffset: log.highWatermark, buffers });
     return { target: t, errorCode: ErrorCode.NONE, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, chunks: r.chunks, bytes: r.bytes };
   } catch (err) {
     const outOfRange = (err as { code?: string }).code === 'SAMSA_OFFSET_OUT_OF_RANGE';
@@ -147,13 +155,13 @@ async function readOne(b: BrokerContext, t: Target, log: PartitionLogView, limit
  * batch whole (KIP-74); otherwise, or when that found nothing, in request order with the response
  * budget shrinking as it fills and the first partition with data keeping its first batch whole.
  */
-async function readAll(b: BrokerContext, targets: Target[], req: FetchRequest, byId: boolean): Promise<Outcome[]> {
+async function readAll(b: BrokerContext, targets: Target[], req: FetchRequest, byId: boolean, buffers: BufferSource): Promise<Outcome[]> {
   const located = targets.map((t) => locate(b, t, byId));
   const isOutcome = (l: Located): l is Outcome => 'errorCode' in l;
   const shares = located.reduce((n, l) => (isOutcome(l) ? n : n + l.target.maxBytes), 0);
   if (shares <= req.maxBytes) {
     const first = located.findIndex((l) => !isOutcome(l));
-    const outcomes = await Promise.all(located.map((l, i) => (isOutcome(l) ? l : readOne(b, l.target, l.log, l.target.maxBytes, i === first))));
+    const outcomes = await Promise.all(located.map((l, i) => (isOutcome(l) ? l : readOne(b, l.target, l.log, l.target.maxBytes, i === first, buffers))));
     if (outcomes.some((o) => o.bytes > 0)) return outcomes;
   }
   let budget = req.maxBytes;
@@ -169,7 +177,7 @@ async function readAll(b: BrokerContext, targets: Target[], req: FetchRequest, b
       outcomes.push(failed(l.target, ErrorCode.NONE, l.log.highWatermark, l.log.logStartOffset));
       continue;
     }
-    const o = await readOne(b, l.target, l.log, limit, !anyData);
+    const o = await readOne(b, l.target, l.log, limit, !anyData, buffers);
     budget -= o.bytes;
     anyData ||= o.bytes > 0;
     outcomes.push(o);

@@ -48,9 +48,6 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       return 'close';
     }
     let afterWrite: (() => void)[] | undefined;
-    const written = () => {
-      for (const fn of afterWrite ?? []) fn();
-    };
     const ctx: RequestContext = {
       broker,
       apiVersion: req.apiVersion,
@@ -61,16 +58,22 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       afterResponseWritten: (fn) => (afterWrite ??= []).push(fn),
     };
     const encode = (result: HandlerResult<unknown>): Reply => {
+      // Most requests register nothing: no callback is made for them.
+      const fns = afterWrite;
       if (result === null || result === 'close') {
-        written();
+        if (fns) runAll(fns);
         return result;
       }
       const buffers = encodeResponseFrame(handler.api, req.apiVersion, req.correlationId, result);
-      return afterWrite ? { buffers, written } : buffers;
+      return fns ? { buffers, written: () => runAll(fns) } : buffers;
     };
     const result = handler.handle(body, ctx) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
     return result instanceof Promise ? result.then(encode) : encode(result);
   };
+}
+
+function runAll(fns: readonly (() => void)[]): void {
+  for (const fn of fns) fn();
 }
 
 /** The versions each handler serves, as ApiVersions reports them. */

@@ -96,6 +96,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private readonly o: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'assignors' | 'keyDeserializer' | 'valueDeserializer'>>;
 
   private readonly admin: Admin;
+  /** Whether records are given to deserializers (else they are yielded as decoded). */
+  private readonly deserializes: boolean;
 
   /** With `ownsCluster`, closing the consumer closes the cluster's connections too. */
   constructor(
@@ -104,6 +106,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     private readonly lifecycle: { ownsCluster: boolean } = { ownsCluster: false },
   ) {
     this.admin = new Admin(cluster);
+    this.deserializes = options.keyDeserializer !== undefined || options.valueDeserializer !== undefined;
     this.o = {
       sessionTimeoutMs: options.sessionTimeoutMs ?? 45_000,
       rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 300_000,
@@ -232,9 +235,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           const chunk = await this.nextChunk();
           if (!chunk) return { done: true, value: undefined };
           const records = chunk.next === 0 ? chunk.records! : chunk.records!.slice(chunk.next);
-          const { keyDeserializer, valueDeserializer } = this.options;
           let value = records as ConsumerRecord<K, V>[];
-          if (keyDeserializer || valueDeserializer) {
+          if (this.deserializes) {
             // Records before one that cannot be deserialized are yielded; the next call throws at it.
             value = [];
             for (const r of records) {
@@ -308,8 +310,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    * every time it is reached, as Java's RecordDeserializationException does: seek past it to go on.
    */
   private typed(r: ConsumerRecord): ConsumerRecord<K, V> {
+    if (!this.deserializes) return r as ConsumerRecord<K, V>;
     const { keyDeserializer: kd, valueDeserializer: vd } = this.options;
-    if (!kd && !vd) return r as ConsumerRecord<K, V>;
     try {
       return { ...r, key: kd ? kd.deserialize(r.key) : (r.key as K), value: vd ? vd.deserialize(r.value) : (r.value as V) };
     } catch (err) {

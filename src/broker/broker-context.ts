@@ -10,6 +10,7 @@ import type { ClusterMetadata } from './metadata/cluster-metadata.js';
 import type { LogsView } from './partition-logs.js';
 import type { AppendSequencer } from './produce/append-sequencer.js';
 import type { TopicManager } from './topic-manager.js';
+import type { ProducerIdManager } from './txn/producer-ids.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -25,6 +26,8 @@ export interface BrokerContext {
   readonly fetchSessions: FetchSessionCache;
   readonly fetchBuffers: ReadBufferPool;
   readonly appendSequencer: AppendSequencer;
+  /** Producer ids for InitProducerId. */
+  readonly producerIds: ProducerIdManager;
   /** Consumer groups and committed offsets (FindCoordinator answers this node for every group). */
   readonly groups: GroupCoordinator;
   readonly clock: Clock;

@@ -23,6 +23,7 @@ import { ClusterMetadata } from './metadata/cluster-metadata.js';
 import { CONSUMER_OFFSETS_TOPIC } from './metadata/topic-name.js';
 import { AppendSequencer } from './produce/append-sequencer.js';
 import { TopicManager, isTopicError } from './topic-manager.js';
+import { ProducerIdManager } from './txn/producer-ids.js';
 import { FETCH_BUFFER_POOL_IDLE_BYTES, FETCH_SESSION_LIMITS } from './handlers/01-fetch.js';
 
 export interface BrokerOptions {
@@ -81,6 +82,7 @@ class Broker implements BrokerContext, RunningBroker {
   readonly appendSequencer = new AppendSequencer();
   readonly fetchWaiters: FetchWaiters;
   readonly topics: TopicManager;
+  readonly producerIds: ProducerIdManager;
   server: NetworkServer | undefined;
   groups!: GroupCoordinator;
   private closing: Promise<void> | undefined;
@@ -94,6 +96,7 @@ class Broker implements BrokerContext, RunningBroker {
   ) {
     this.fetchWaiters = new FetchWaiters(clock);
     this.topics = new TopicManager(metadata, config, logs, log, [config.nodeId]);
+    this.producerIds = new ProducerIdManager((size) => metadata.allocateProducerIds(size));
   }
 
   get nodeId(): number {

@@ -10,6 +10,8 @@ import {
   LAST_OFFSET_DELTA_OFFSET,
   LOG_OVERHEAD,
   MAX_TIMESTAMP_OFFSET,
+  BASE_SEQUENCE_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
   PRODUCER_ID_OFFSET,
   RECORDS_COUNT_OFFSET,
 } from '../protocol/records/batch-header.js';
@@ -22,6 +24,8 @@ export const lastOffsetAt = (buf: Buffer, pos: number): bigint => baseOffsetAt(b
 export const maxTimestampAt = (buf: Buffer, pos: number): bigint => buf.readBigInt64BE(pos + MAX_TIMESTAMP_OFFSET);
 export const attributesAt = (buf: Buffer, pos: number): number => buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
 export const producerIdAt = (buf: Buffer, pos: number): bigint => buf.readBigInt64BE(pos + PRODUCER_ID_OFFSET);
+export const producerEpochAt = (buf: Buffer, pos: number): number => buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET);
+export const baseSequenceAt = (buf: Buffer, pos: number): number => buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET);
 export const recordCountAt = (buf: Buffer, pos: number): number => buf.readInt32BE(pos + RECORDS_COUNT_OFFSET);
 
 /** Whether the stored CRC-32C matches the batch's bytes. */

@@ -7,4 +7,5 @@ export type { LogRecoveryReport } from './log-loader.js';
 export type { RetentionResult, RetentionReason } from './log-retention.js';
 export { type LogConfig, DEFAULT_LOG_CONFIG, NEVER } from './log-config.js';
 export { type LogLogger, silentLogger } from './log-logger.js';
+export { ProducerStateError } from './producer-state.js';
 export { OffsetOutOfRangeError, LogOfflineError, LogClosedError, LogTruncatingError, InvalidAppendError, CorruptSegmentError, CorruptIndexError } from './log-errors.js';

@@ -9,6 +9,7 @@
  *    every segment from the one holding the recovery point on is recovered (CRC-checked,
  *    indexes rebuilt) and the first invalid batch truncates the log there, deleting any later
  *    segments. What was truncated is reported.
+ * 4. The idempotent producers' state is rebuilt (producer-snapshots.ts).
  */
 import { join } from 'node:path';
 import type { LogConfig } from './log-config.js';
@@ -28,6 +29,7 @@ import { OFFSET_INDEX_ENTRY_SIZE } from './offset-index.js';
 import { TIME_INDEX_ENTRY_SIZE } from './time-index.js';
 import { SegmentTailInvalid, loadTailState, recoverSegment } from './segment-recovery.js';
 import { completeSwaps } from './swap-recovery.js';
+import { loadProducerState } from './producer-snapshots.js';
 import { unlinkIfExists } from '../storage/disk-files.js';
 
 export interface LoadLogParams {
@@ -102,7 +104,8 @@ export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; re
   }
   if (logStartOffset < logSegments[0]!.baseOffset) logStartOffset = logSegments[0]!.baseOffset;
   report.logEndOffset = logEndOffset;
-  const log = new PartitionLog({ topic: p.topic, partition: p.partition, dir: p.dir, config: p.config, env: p.env, segments: logSegments, logStartOffset, logEndOffset });
+  const producers = await loadProducerState(p.env.disk, p.dir, logSegments, logEndOffset, p.env.logger, p.env.clock.now());
+  const log = new PartitionLog({ topic: p.topic, partition: p.partition, dir: p.dir, config: p.config, env: p.env, segments: logSegments, logStartOffset, logEndOffset, producerState: producers.state, hasProducerSnapshots: producers.snapshots });
   return { log, report };
 }
 

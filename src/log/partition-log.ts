@@ -31,6 +31,11 @@ import { truncateTo } from './log-truncation.js';
 import { type RetentionResult, deleteOldSegments } from './log-retention.js';
 import type { TimestampOffset } from './time-index.js';
 import type { BufferSource } from './read-buffer-pool.js';
+import { isControlBatch } from '../protocol/records/batch-header.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { attributesAt, baseSequenceAt, producerEpochAt, producerIdAt } from './batch-fields.js';
+import { type ProducerBatch, ProducerState, ProducerStateError, lastSequenceOf } from './producer-state.js';
+import { deleteProducerSnapshotsAbove, noteStoredBatch, writeProducerSnapshot } from './producer-snapshots.js';
 
 export type { AppendResult } from './log-writer.js';
 
@@ -81,6 +86,10 @@ export interface PartitionLogInit {
   segments: LogSegment[];
   logStartOffset: bigint;
   logEndOffset: bigint;
+  /** The idempotent producers' state as of the log end (default: none known). */
+  producerState?: ProducerState;
+  /** Whether producer snapshots exist on disk (then every roll writes one, so none goes stale). */
+  hasProducerSnapshots?: boolean;
 }
 
 /** Positions in a segment are int32, whatever segment.bytes says. */
@@ -118,6 +127,10 @@ export class PartitionLog implements WriterHost {
   private repairs: Map<LogSegment, Promise<void>> | null = null;
   /** The lowest log end a truncation left since the cleaner last asked. */
   private truncationFloor: bigint | undefined;
+  private readonly producers: ProducerState;
+  private hasProducerSnapshots: boolean;
+  /** The latest producer snapshot write (never rejects: a failure is logged, the next roll writes again). */
+  private snapshotWrite: Promise<void> = RESOLVED;
 
   constructor(init: PartitionLogInit) {
     this.topic = init.topic;
@@ -133,6 +146,8 @@ export class PartitionLog implements WriterHost {
     this.flushed = init.logEndOffset;
     this.flushRequested = init.logEndOffset;
     this.rp = this.active.baseOffset;
+    this.producers = init.producerState ?? new ProducerState();
+    this.hasProducerSnapshots = init.hasProducerSnapshots ?? false;
   }
 
   private get writer(): LogWriter {
@@ -209,7 +224,9 @@ export class PartitionLog implements WriterHost {
   /**
    * Appends one or more validated v2 batches (the bytes are patched in place and written as
    * they are: the caller must not reuse the buffer). Offsets are assigned now, in call order;
-   * the promise resolves once the append is durable per the policy.
+   * the promise resolves once the append is durable per the policy. Batches of idempotent
+   * producers are checked against the producer state first: a refused one rejects with a
+   * ProducerStateError, and a retry of a batch the log holds resolves with its offsets then.
    */
   append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
     const refused = this.appendRefusal();
@@ -222,7 +239,15 @@ export class PartitionLog implements WriterHost {
     }
     const baseOffset = this.leo;
     const { lastOffset, maxTimestamp, offsetOfMaxTimestamp } = patchAppendBatches(batches, spans, baseOffset, opts);
+    // A roll snapshots the producer state as of the new segment's base: before this batch counts.
     this.maybeRoll(batches.length, lastOffset, maxTimestamp);
+    let duplicate: ProducerBatch | undefined;
+    try {
+      duplicate = this.updateProducerState(batches, spans);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (duplicate) return this.duplicateAppend(duplicate);
     const segment = this.active;
     const position = segment.size;
     for (const s of spans) segment.assign(s.size, s.lastOffset, s.maxTimestamp);
@@ -237,6 +262,45 @@ export class PartitionLog implements WriterHost {
       const result: AppendResult = { baseOffset, lastOffset, logAppendTime: opts.logAppendTime ?? -1n, logStartOffset: this.start };
       const pending: PendingAppend = { segment, position, buffer: batches, nextOffset, maxTimestamp, offsetOfMaxTimestamp, syncBeforeAck, result, resolve, reject };
       this.writer.enqueue(pending);
+    });
+  }
+
+  /**
+   * Checks the batches' producer fields and records them (all or none); returns the batch the
+   * log already holds when a single batch is a retry of it.
+   */
+  private updateProducerState(buf: Buffer, spans: readonly AppendSpan[]): ProducerBatch | undefined {
+    let saved: ReturnType<ProducerState['save']> | undefined;
+    const now = this.env.clock.now();
+    try {
+      for (const s of spans) {
+        const producerId = producerIdAt(buf, s.position);
+        if (producerId < 0n || isControlBatch(attributesAt(buf, s.position))) continue;
+        const firstSeq = baseSequenceAt(buf, s.position);
+        const duplicate = this.producers.check({ producerId, epoch: producerEpochAt(buf, s.position), firstSeq, lastSeq: lastSequenceOf(firstSeq, s.lastOffsetDelta + 1) });
+        if (duplicate && spans.length === 1) return duplicate;
+        if (duplicate) throw new ProducerStateError(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, `Producer ${producerId} repeated sequence ${firstSeq} among other batches`);
+        saved ??= this.producers.save(spans.map((x) => producerIdAt(buf, x.position)));
+        noteStoredBatch(this.producers, buf, s.position, now);
+      }
+    } catch (err) {
+      if (saved) this.producers.restore(saved);
+      throw err;
+    }
+    return undefined;
+  }
+
+  /** A retried batch: its first offsets, once they are acknowledged (Kafka answers no append time). */
+  private duplicateAppend(b: ProducerBatch): Promise<AppendResult> {
+    const result = (): AppendResult => ({ baseOffset: b.firstOffset, lastOffset: b.lastOffset, logAppendTime: -1n, logStartOffset: this.start });
+    if (b.lastOffset < this.hw) return Promise.resolve(result());
+    return new Promise((resolve, reject) => {
+      const stop = this.onAppend(() => {
+        if (this.offline) reject(this.offline);
+        else if (b.lastOffset < this.hw) resolve(result());
+        else return;
+        stop();
+      });
     });
   }
 
@@ -278,10 +342,23 @@ export class PartitionLog implements WriterHost {
     old.onBecomeInactive();
     old.sealed = true;
     old.nextSegmentBase = this.leo;
+    this.snapshotProducers(this.leo);
     const seg = LogSegment.create(this.env, this.dir, this.leo, this.segmentSettings(), this.rollJitter());
     this.segs = [...this.segs, seg];
     if (old.pendingWrites === 0) this.sealedSegmentWritten(old);
     return seg;
+  }
+
+  /** Writes the producer state as of `offset` in the background (only once there is any to keep). */
+  private snapshotProducers(offset: bigint): Promise<void> {
+    this.producers.removeExpired(this.env.clock.now());
+    if (this.producers.size === 0 && !this.hasProducerSnapshots) return this.snapshotWrite;
+    this.hasProducerSnapshots = true;
+    const snapshot = this.producers.encodeSnapshot();
+    this.snapshotWrite = this.snapshotWrite
+      .then(() => writeProducerSnapshot(this.env.disk, this.dir, offset, snapshot))
+      .catch((err: unknown) => this.env.logger.warn({ err, log: this.name }, 'could not write a producer snapshot'));
+    return this.snapshotWrite;
   }
 
   segmentSettings(): SegmentSettings {
@@ -324,6 +401,10 @@ export class PartitionLog implements WriterHost {
       p.result.logStartOffset = this.start;
       p.resolve(p.result);
     }
+    this.notifyListeners();
+  }
+
+  private notifyListeners(): void {
     for (const l of this.listeners ?? []) {
       try {
         l(this.hw);
@@ -378,6 +459,8 @@ export class PartitionLog implements WriterHost {
     // Nothing past the acknowledged prefix counts any more; recovery will truncate it on reopen.
     this.leo = this.hw;
     for (const s of this.segs) s.size = s.writtenSize;
+    // Wakes whoever waits for the high watermark (a retried batch's answer) to see the log is offline.
+    this.notifyListeners();
     return this.offline;
   }
 
@@ -540,6 +623,12 @@ export class PartitionLog implements WriterHost {
     if (this.flushed > logEndOffset || emptied) this.flushed = logEndOffset;
     this.flushRequested = logEndOffset;
     this.start = logStartOffset;
+    this.producers.truncateFrom(logEndOffset);
+    if (this.hasProducerSnapshots) {
+      this.snapshotWrite = this.snapshotWrite
+        .then(() => deleteProducerSnapshotsAbove(this.env.disk, this.dir, logEndOffset))
+        .catch((err: unknown) => this.env.logger.warn({ err, log: this.name }, 'could not delete producer snapshots past a truncation'));
+    }
   }
 
   /**
@@ -585,11 +674,13 @@ export class PartitionLog implements WriterHost {
         await this.finalizeChain;
         await this.active.flush(true);
         this.rp = this.leo;
+        await this.snapshotProducers(this.leo);
       } catch (err) {
         this.goOffline(err);
         clean = false;
       }
     }
+    await this.snapshotWrite;
     await Promise.all(this.segs.map((s) => s.release()));
     this.state = 'closed';
     return clean && this.offline === null;

@@ -20,6 +20,7 @@ const MINIMAL: Record<string, (v: number) => unknown> = {
   CreateTopics: () => ({ topics: [], timeoutMs: 1000 }),
   DeleteTopics: () => ({ timeoutMs: 1000 }),
   DeleteRecords: () => ({ topics: [], timeoutMs: 1000 }),
+  InitProducerId: () => ({ transactionalId: null, transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 }),
   OffsetForLeaderEpoch: () => ({ topics: [] }),
   DescribeConfigs: () => ({ resources: [] }),
   AlterConfigs: () => ({ resources: [], validateOnly: false }),

@@ -13,8 +13,11 @@
  * before the first await. With acks=0 nothing is answered, and a failed append closes the
  * connection so the producer notices, as Kafka does.
  *
- * Not yet: idempotent producer state (sequence checks, deduplication) and transactions
- * (a transactional id is answered INVALID_TXN_STATE).
+ * Batches of idempotent producers (a producer id from InitProducerId) are checked by the log's
+ * producer state: a retry of a batch already written is answered with its offsets and not written
+ * again; a fenced epoch is INVALID_PRODUCER_EPOCH, a gap in sequences OUT_OF_ORDER_SEQUENCE_NUMBER.
+ *
+ * Not yet: transactions (a transactional id is answered INVALID_TXN_STATE).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ProduceApi, type ProduceResponsePartitionProduceResponse, type ProduceRequestPartitionProduceData } from '../../protocol/messages/index.js';
@@ -24,6 +27,7 @@ import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
 import { isInternalTopic } from '../metadata/topic-name.js';
 import type { AppendResult } from '../partition-logs.js';
+import { ProducerStateError } from '../../log/index.js';
 import { recompress, targetCompression } from '../produce/recompress.js';
 import { partitionKey } from '../fetch/fetch-sessions.js';
 
@@ -93,6 +97,7 @@ function appendPartition(b: BrokerContext, topicName: string, p: ProduceRequestP
       return { index: p.index, errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, logAppendTimeMs: logAppendTime ?? -1n, logStartOffset: r.logStartOffset, errorMessage: null };
     },
     (err: unknown): PartitionResult => {
+      if (err instanceof ProducerStateError) return failure(p.index, err.errorCode, err.message);
       b.log.error({ err, topic: topicName, partition: p.index }, 'append failed');
       return failure(p.index, ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
     },

@@ -24,6 +24,8 @@ interface Snapshot {
   version: 1;
   clusterId: string;
   topics: TopicMetadata[];
+  /** The first producer id not yet handed out in a block (absent before Samsa had producer ids). */
+  nextProducerId?: string;
 }
 
 const FILE = 'cluster-metadata.json';
@@ -47,6 +49,7 @@ export class ClusterMetadata {
     private readonly dir: string,
     readonly clusterId: string,
     topics: TopicMetadata[],
+    private nextProducerId: bigint,
   ) {
     for (const t of topics) this.index(t);
   }
@@ -62,7 +65,7 @@ export class ClusterMetadata {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       snap = { version: 1, clusterId: randomBytes(16).toString('base64url'), topics: [] };
     }
-    const m = new ClusterMetadata(dir, snap.clusterId, snap.topics);
+    const m = new ClusterMetadata(dir, snap.clusterId, snap.topics, BigInt(snap.nextProducerId ?? 0));
     await m.persist();
     return m;
   }
@@ -107,6 +110,14 @@ export class ClusterMetadata {
     await this.persist();
   }
 
+  /** Reserves `size` producer ids (KRaft's ProducerIdsRecord); resolves with the first once persisted. */
+  async allocateProducerIds(size: number): Promise<bigint> {
+    const first = this.nextProducerId;
+    this.nextProducerId += BigInt(size);
+    await this.persist();
+    return first;
+  }
+
   async updateTopic(name: string, change: Partial<Pick<TopicMetadata, 'partitions' | 'configs'>>): Promise<void> {
     const t = this.byName.get(name);
     if (!t) return;
@@ -115,7 +126,7 @@ export class ClusterMetadata {
   }
 
   private persist(): Promise<void> {
-    const snap: Snapshot = { version: 1, clusterId: this.clusterId, topics: [...this.byName.values()] };
+    const snap: Snapshot = { version: 1, clusterId: this.clusterId, topics: [...this.byName.values()], nextProducerId: String(this.nextProducerId) };
     const text = JSON.stringify(snap, null, 1);
     // A failed write must not poison the ones after it: each waits for the previous to settle.
     this.writing = this.writing.catch(() => {}).then(() => writeAtomically(this.dir, FILE, text));

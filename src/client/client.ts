@@ -10,7 +10,7 @@
 import { Admin } from './admin.js';
 import { Cluster, type ClusterOptions } from './cluster.js';
 import { Consumer, type ConsumerOptions } from './consumer/consumer.js';
-import { Producer, type ProducerOptions } from './producer.js';
+import { Producer, type ProducerOptions } from './producer/producer.js';
 import type { Bytes } from './serde.js';
 
 export type ClientOptions = ClusterOptions;

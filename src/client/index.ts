@@ -6,5 +6,5 @@ export { ASSIGNORS, type Assignor } from './consumer/assignors.js';
 export { Consumer, type ConsumerOptions, type ConsumerRecord, type TopicPartition } from './consumer/consumer.js';
 export { KafkaProtocolError, SamsaClientError } from './errors.js';
 export { murmur2, partitionForKey } from './partitioner.js';
-export { type Compression, Producer, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './producer.js';
+export { type Compression, Producer, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './producer/producer.js';
 export { type Bytes, type Deserializer, type Serializer, bytesSerde, jsonSerde, stringSerde } from './serde.js';

@@ -24,7 +24,9 @@ describe('client connections', { timeout: 60_000 }, () => {
     const port = await freePort();
     let broker = await childBroker(dir, ['--port', String(port)]);
     // Short request timeouts: a request caught by the restart is given up on and retried well within
-    // the test's time (in about one full-suite run in five, one request waited its whole timeout).
+    // the test's time. (This test used to hang about one run in five: the producer's retry timer
+    // fired a millisecond early by Date.now(), found the batch still backing off, and nothing woke
+    // it again.)
     const client = new SamsaClient({ bootstrapServers: [broker.bootstrap], requestTimeoutMs: 5000, retry: { retries: 10, initialBackoffMs: 50 } });
     try {
       await client.admin().createTopics([{ name: 'survive', partitions: 1 }]);

@@ -1,0 +1,434 @@
+/**
+ * The producer. `send` places each record in its partition (explicit, by key with Kafka's murmur2,
+ * or sticky for unkeyed records) and resolves once the broker acknowledges it. Records are batched
+ * per partition: a batch is sent when it reaches `batchSize` bytes or has waited `lingerMs`.
+ * Batches for partitions with the same leader travel in one Produce request (one batch per
+ * partition per request). `bufferMemory` bounds the bytes waiting: `send` waits while it is full.
+ *
+ * Idempotence (Kafka's enable.idempotence) is on by default with acks=all once a broker serves
+ * InitProducerId: batches carry the producer id and per-partition sequence numbers, so a retry of
+ * a batch the broker already wrote is not written twice, and up to five batches per partition are
+ * in flight with their order kept across retries (see partition-queue.ts). Without idempotence one
+ * batch per partition is in flight unless `maxInFlight` says otherwise.
+ *
+ * Not done yet: transactions.
+ */
+import { CompressionType } from '../../protocol/compression/index.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ProduceApi, type ProduceResponse } from '../../protocol/messages/index.js';
+import type { RecordHeaderInput } from '../../protocol/records/index.js';
+import { encodeRecordBatch } from '../../protocol/records/index.js';
+import type { Cluster } from '../cluster.js';
+import { KafkaProtocolError, SamsaClientError, isRetriable } from '../errors.js';
+import { StickyPartitions, partitionForKey } from '../partitioner.js';
+import { type Bytes, type Serializer, bytesSerde, toBytes } from '../serde.js';
+import { type Batch, PartitionQueue, type PendingRecord, type ProducerIdentity } from './partition-queue.js';
+import { initProducerId } from './producer-id.js';
+
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+const CODECS: Record<Compression, CompressionType> = { none: CompressionType.None, gzip: CompressionType.Gzip, snappy: CompressionType.Snappy, lz4: CompressionType.Lz4, zstd: CompressionType.Zstd };
+
+export interface ProducerOptions<K = Bytes, V = Bytes> {
+  /** Turns record keys into bytes (default: Buffers and Uint8Arrays as they are, strings as UTF-8). */
+  keySerializer?: Serializer<K>;
+  /** Turns record values into bytes (the same default), e.g. `jsonSerde` or `stringSerde`. */
+  valueSerializer?: Serializer<V>;
+  /** 0 (no answer), 1 (the leader wrote it) or -1 / 'all' (every in-sync replica has it). Default all. */
+  acks?: 0 | 1 | -1 | 'all';
+  /**
+   * Kafka's enable.idempotence: default on, with acks=all, once a broker serves InitProducerId;
+   * off by default when acks is 0 or 1. Turning it on with acks 0 or 1 is a configuration error.
+   */
+  idempotent?: boolean;
+  /**
+   * Batches of one partition in flight at once (Kafka's max.in.flight.requests.per.connection):
+   * default 5 with idempotence, which allows at most 5; default 1 without, where more would let a
+   * retried batch be overtaken by the next one.
+   */
+  maxInFlight?: number;
+  compression?: Compression;
+  /** How long a batch waits for more records (Kafka's linger.ms, default 5). */
+  lingerMs?: number;
+  /** Bytes of records per batch before it is sent (Kafka's batch.size, default 1 MiB). */
+  batchSize?: number;
+  /** Bytes of records waiting to be sent before `send` waits (Kafka's buffer.memory, default 32 MiB). */
+  bufferMemory?: number;
+  /** Attempts after the first for a batch that fails with a retriable error (default 5). */
+  retries?: number;
+  retryBackoffMs?: number;
+  /** How long the broker may take to replicate before answering (Produce timeoutMs, default 30 s). */
+  timeoutMs?: number;
+}
+
+export interface ProducerRecord<K = Bytes, V = Bytes> {
+  key?: K;
+  value: V;
+  headers?: Record<string, Bytes> | readonly { key: string; value: Bytes }[];
+  /** Milliseconds since the epoch (default now). */
+  timestamp?: number | bigint;
+  partition?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** The record's offset; -1 with acks=0, and for a retry the broker knew as a duplicate without its offset. */
+  offset: bigint;
+  /** LogAppendTime when the topic uses it, else -1 (the record keeps its own). */
+  logAppendTime: bigint;
+}
+
+interface Sending {
+  q: PartitionQueue;
+  b: Batch;
+}
+
+interface Acknowledged {
+  baseOffset: bigint;
+  logAppendTime: bigint;
+}
+
+const RECORD_OVERHEAD_BYTES = 70;
+/** Kafka's most batches in flight per partition with idempotence: brokers remember the last five. */
+const MAX_IDEMPOTENT_IN_FLIGHT = 5;
+/** Refusals after which the broker may still have written the batch. */
+const MAYBE_WRITTEN = new Set<number>([ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND]);
+
+export class Producer<K = Bytes, V = Bytes> {
+  private readonly queues = new Map<string, PartitionQueue>();
+  private readonly sticky = new StickyPartitions();
+  private bufferedBytes = 0;
+  private spaceWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+  private readonly acks: number;
+  private readonly compression: CompressionType;
+  private readonly lingerMs: number;
+  private readonly batchSize: number;
+  private readonly bufferMemory: number;
+  private readonly maxInFlight: number;
+  private readonly retries: number;
+  private readonly retryBackoffMs: number;
+  private readonly timeoutMs: number;
+  private readonly keySerializer: Serializer<K>;
+  private readonly valueSerializer: Serializer<V>;
+  /** The id batches are numbered under; null when not idempotent, undefined until known. */
+  private identity: ProducerIdentity | null | undefined;
+  private identityRequest: Promise<void> | undefined;
+  /** The broker's view of a sequence is unknown: a new id is taken once nothing is in flight. */
+  private needNewIdentity = false;
+  /** Requests are written in the order batches were taken, whatever encoding takes. */
+  private writes: Promise<void> = Promise.resolve();
+  /** Wakes drain when the first retry backoff ends. */
+  private backoffTimer: NodeJS.Timeout | undefined;
+  /** Per topic, the latest send's placing of its records: the next send places after it. */
+  private readonly placing = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly cluster: Cluster,
+    options: ProducerOptions<K, V> = {},
+  ) {
+    this.keySerializer = options.keySerializer ?? (bytesSerde as Serializer<K>);
+    this.valueSerializer = options.valueSerializer ?? (bytesSerde as Serializer<V>);
+    this.acks = options.acks === 'all' || options.acks === undefined ? -1 : options.acks;
+    this.compression = CODECS[options.compression ?? 'none'];
+    if (this.compression === undefined) throw new SamsaClientError('SAMSA_CONFIG', `unknown compression ${options.compression}: use none, gzip, snappy, lz4 or zstd`);
+    const idempotent = options.idempotent ?? this.acks === -1;
+    if (idempotent && this.acks !== -1) throw new SamsaClientError('SAMSA_CONFIG', `idempotence needs acks=all (acks is ${this.acks}): set acks: 'all' or idempotent: false`);
+    this.maxInFlight = options.maxInFlight ?? (idempotent ? MAX_IDEMPOTENT_IN_FLIGHT : 1);
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new SamsaClientError('SAMSA_CONFIG', `maxInFlight must be a positive integer, not ${options.maxInFlight}`);
+    if (idempotent && this.maxInFlight > MAX_IDEMPOTENT_IN_FLIGHT) throw new SamsaClientError('SAMSA_CONFIG', `idempotence allows at most ${MAX_IDEMPOTENT_IN_FLIGHT} batches in flight per partition, not ${this.maxInFlight}`);
+    this.identity = idempotent ? undefined : null;
+    this.lingerMs = options.lingerMs ?? 5;
+    this.batchSize = options.batchSize ?? 1024 * 1024;
+    this.bufferMemory = options.bufferMemory ?? 32 * 1024 * 1024;
+    this.retries = options.retries ?? 5;
+    this.retryBackoffMs = options.retryBackoffMs ?? 100;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /**
+   * Sends records to a topic; resolves with each one's metadata once acknowledged. The records of
+   * calls made one after another join their partitions in call order, whatever each call waits
+   * for (metadata, buffer space) before its records are placed.
+   */
+  async send(topic: string, records: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
+    if (this.closed) throw new SamsaClientError('SAMSA_CLOSED', 'the producer is closed');
+    const list = Array.isArray(records) ? (records as readonly ProducerRecord<K, V>[]) : [records as ProducerRecord<K, V>];
+    const placed = (this.placing.get(topic) ?? Promise.resolve()).then(() => this.place(topic, list));
+    const tail = placed.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.placing.set(topic, tail);
+    void tail.then(() => this.placing.get(topic) === tail && this.placing.delete(topic));
+    return Promise.all(await placed);
+  }
+
+  /** Bytes of records waiting to be sent or acknowledged (bounded by bufferMemory). */
+  get buffered(): number {
+    return this.bufferedBytes;
+  }
+
+  /** Whether batches carry a producer id and sequences; undefined until the first batch is sent. */
+  get idempotent(): boolean | undefined {
+    return this.identity === undefined ? undefined : this.identity !== null;
+  }
+
+  /** Sends everything waiting now and resolves once all of it is acknowledged (or failed). */
+  async flush(): Promise<void> {
+    for (const q of this.queues.values()) this.markReady(q);
+    if (this.isIdle()) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Flushes, then refuses further sends. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  /** Puts each record in its partition's open batch; the promises settle once they are acknowledged. */
+  private async place(topic: string, list: readonly ProducerRecord<K, V>[]): Promise<Promise<RecordMetadata>[]> {
+    // As Kafka's producers do, ask for the topic to be created when the broker auto-creates topics.
+    const info = await this.cluster.topic(topic, { allowAutoCreate: true });
+    const n = info.partitions.length;
+    const acks: Promise<RecordMetadata>[] = [];
+    for (const r of list) {
+      const record = this.toRecordInput(r);
+      const bytes = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+      while (this.bufferedBytes > 0 && this.bufferedBytes + bytes > this.bufferMemory) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+      const partition = r.partition ?? (record.key ? partitionForKey(record.key, n) : this.sticky.partition(topic, n));
+      if (!Number.isInteger(partition) || partition < 0 || partition >= n) throw new KafkaProtocolError(3, `${topic} has no partition ${partition}`);
+      acks.push(new Promise((resolve, reject) => this.enqueue(topic, partition, { record, bytes, resolve, reject }, n)));
+    }
+    return acks;
+  }
+
+  private enqueue(topic: string, partition: number, p: PendingRecord, numPartitions: number): void {
+    const key = `${topic}\u0000${partition}`;
+    let q = this.queues.get(key);
+    if (!q) {
+      q = new PartitionQueue(topic, partition, numPartitions);
+      this.queues.set(key, q);
+    }
+    q.numPartitions = numPartitions;
+    if (q.open.length > 0 && q.openBytes + p.bytes > this.batchSize) this.closeOpen(q);
+    q.open.push(p);
+    q.openBytes += p.bytes;
+    this.bufferedBytes += p.bytes;
+    if (q.openBytes >= this.batchSize || this.lingerMs === 0) return this.markReady(q);
+    const queue = q;
+    q.timer ??= setTimeout(() => this.markReady(queue), this.lingerMs);
+    if (q.ready.length > 0) this.drain();
+  }
+
+  /** The open batch is complete (full, or lingered long enough): close it and send what can go. */
+  private markReady(q: PartitionQueue): void {
+    if (q.timer) clearTimeout(q.timer);
+    q.timer = undefined;
+    this.closeOpen(q);
+    this.drain();
+  }
+
+  /** Closes the open batch; unkeyed records move to another partition (KIP-480). */
+  private closeOpen(q: PartitionQueue): void {
+    if (q.closeOpen()) this.sticky.batchSent(q.topic, q.partition, q.numPartitions);
+  }
+
+  /** Sends every batch that may go now: per partition, in order, up to maxInFlight in flight. */
+  private drain(): void {
+    if (this.identity === undefined || this.needNewIdentity) return this.renewIdentity();
+    const now = Date.now();
+    const sends: Sending[] = [];
+    const identity = this.identity ?? undefined;
+    let backoffEnd = Infinity;
+    for (const q of this.queues.values()) {
+      if (q.backingOff(now)) backoffEnd = Math.min(backoffEnd, q.notBefore);
+      while (q.canSend(this.maxInFlight, identity !== undefined, now)) {
+        const b = q.takeNext(identity);
+        b.encoded ??= encodeRecordBatch({ compression: this.compression, records: b.records.map((p) => p.record), ...(b.identity ?? {}), ...(b.baseSequence >= 0 ? { baseSequence: b.baseSequence } : {}) });
+        b.encoded.catch(() => undefined); // answered where it is awaited
+        sends.push({ q, b });
+      }
+    }
+    // Timers may fire a millisecond early by Date.now(): wait one more, and drain again then.
+    if (backoffEnd < Infinity && !this.backoffTimer) {
+      this.backoffTimer = setTimeout(() => {
+        this.backoffTimer = undefined;
+        this.drain();
+      }, backoffEnd - now + 1);
+    }
+    if (sends.length === 0) return;
+    this.writes = this.writes
+      .then(() => this.write(sends))
+      .catch((err: unknown) => this.answerAll(sends.filter((s) => s.q.inFlight.includes(s.b)), err as Error));
+  }
+
+  /** Takes a producer id (a first one, or a new one once nothing is in flight), then drains. */
+  private renewIdentity(): void {
+    if (this.identityRequest || ![...this.queues.values()].some((q) => q.ready.length > 0)) return;
+    if (this.needNewIdentity && [...this.queues.values()].some((q) => q.inFlight.length > 0)) return;
+    this.identityRequest = initProducerId(this.cluster).then(
+      (identity) => {
+        if (this.needNewIdentity) for (const q of this.queues.values()) q.resetSequences();
+        this.needNewIdentity = false;
+        this.identity = identity ?? null;
+      },
+      (err: unknown) => {
+        for (const q of this.queues.values()) for (const b of q.ready.splice(0)) this.complete(q, b, err as Error);
+      },
+    );
+    void this.identityRequest.finally(() => {
+      this.identityRequest = undefined;
+      this.afterAnswers();
+    });
+  }
+
+  /** Writes the requests for `sends`: per leader, request k holds the k-th batch of each partition. */
+  private async write(sends: Sending[]): Promise<void> {
+    const byLeader = new Map<number, Sending[][]>();
+    const perPartition = new Map<PartitionQueue, number>();
+    for (const s of sends) {
+      let leader: number;
+      try {
+        leader = (await this.cluster.topic(s.q.topic)).partitions[s.q.partition]?.leader ?? -1;
+      } catch (err) {
+        this.answerAll([s], err as Error);
+        continue;
+      }
+      const k = perPartition.get(s.q) ?? 0;
+      perPartition.set(s.q, k + 1);
+      const requests = byLeader.get(leader) ?? [];
+      byLeader.set(leader, requests);
+      (requests[k] ??= []).push(s);
+    }
+    for (const [leader, requests] of byLeader) for (const r of requests) await this.produce(leader, r);
+  }
+
+  /** Writes one Produce request (resolves once written); its answer settles the batches in it. */
+  private async produce(leader: number, sends: Sending[]): Promise<void> {
+    const topics = new Map<string, { index: number; records: Buffer }[]>();
+    let conn;
+    try {
+      const encoded = await Promise.all(sends.map((s) => s.b.encoded!));
+      sends.forEach((s, i) => topics.set(s.q.topic, [...(topics.get(s.q.topic) ?? []), { index: s.q.partition, records: encoded[i]! }]));
+      if (leader < 0) throw new KafkaProtocolError(ErrorCode.LEADER_NOT_AVAILABLE, 'no leader known');
+      conn = await this.cluster.connectionTo(leader);
+    } catch (err) {
+      return this.answerAll(sends, err as Error);
+    }
+    const request = { acks: this.acks, timeoutMs: this.timeoutMs, topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })) };
+    if (this.acks === 0) {
+      try {
+        conn.sendWithoutResponse(ProduceApi, request);
+      } catch (err) {
+        return this.answerAll(sends, err as Error);
+      }
+      for (const s of sends) this.answered(s, undefined, { baseOffset: -1n, logAppendTime: -1n });
+      return this.afterAnswers();
+    }
+    conn.send(ProduceApi, request, { timeoutMs: conn.requestTimeoutMs + this.timeoutMs }).then(
+      (res) => this.settle(sends, res),
+      (err: unknown) => this.answerAll(sends, err as Error),
+    );
+  }
+
+  private settle(sends: Sending[], res: ProduceResponse): void {
+    const answers = new Map<string, ProduceResponse['responses'][number]['partitionResponses'][number]>();
+    for (const t of res.responses) for (const p of t.partitionResponses) answers.set(`${t.name}\u0000${p.index}`, p);
+    for (const s of sends) {
+      const a = answers.get(`${s.q.topic}\u0000${s.q.partition}`);
+      if (!a) this.answered(s, new SamsaClientError('SAMSA_PROTOCOL', `no answer for ${s.q.topic}-${s.q.partition}`));
+      else if (a.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && s.b.identity) this.answered(s, undefined, { baseOffset: -1n, logAppendTime: -1n });
+      else if (a.errorCode !== 0) this.answered(s, new KafkaProtocolError(a.errorCode, a.errorMessage ?? `${s.q.topic}-${s.q.partition}`));
+      else this.answered(s, undefined, { baseOffset: a.baseOffset, logAppendTime: a.logAppendTimeMs });
+    }
+    this.afterAnswers();
+  }
+
+  /** Fails every batch of `sends` with `err` (retrying those that may be), then sends what can go. */
+  private answerAll(sends: Sending[], err: Error): void {
+    for (const s of sends) this.answered(s, err);
+    this.afterAnswers();
+  }
+
+  private afterAnswers(): void {
+    this.drain();
+    this.checkIdle();
+  }
+
+  /**
+   * A batch's answer: acknowledged, to be retried, or failed (with what that means for the
+   * partition's sequences). The caller then calls afterAnswers.
+   */
+  private answered({ q, b }: Sending, err: Error | undefined, ack?: Acknowledged): void {
+    q.landed(b);
+    if (!err) {
+      if (b.identity) q.confirmed = true;
+      this.complete(q, b, undefined, ack);
+    } else {
+      const code = err instanceof KafkaProtocolError ? err.errorCode : undefined;
+      const sequenced = b.identity !== undefined;
+      const retriesLeft = b.retries < this.retries;
+      if (retriesLeft && sequenced && code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && q.recovering) {
+        q.retry(b); // an earlier batch failed: this one did not follow it
+      } else if (retriesLeft && sequenced && (code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code === ErrorCode.UNKNOWN_PRODUCER_ID)) {
+        q.retry(b); // the broker lost this producer's state: start afresh under a new id
+        this.needNewIdentity = true;
+      } else if (retriesLeft && isRetriable(err)) {
+        q.retry(b);
+        this.cluster.invalidate(q.topic);
+      } else {
+        this.complete(q, b, err);
+        if (sequenced && code !== undefined && !MAYBE_WRITTEN.has(code)) q.dropRefused(b);
+        else if (sequenced) {
+          q.recovering = true;
+          this.needNewIdentity = true; // the batch may or may not be in the log: its sequences are spent
+        }
+      }
+    }
+    q.endRecovery(this.retryBackoffMs);
+  }
+
+  /** Resolves or fails every record of a batch that is done with. */
+  private complete(q: PartitionQueue, b: Batch, err: Error | undefined, ack?: Acknowledged): void {
+    b.records.forEach((p, i) => {
+      this.bufferedBytes -= p.bytes;
+      if (err) p.reject(err);
+      else p.resolve({ topic: q.topic, partition: q.partition, offset: ack!.baseOffset < 0n ? -1n : ack!.baseOffset + BigInt(i), logAppendTime: ack!.logAppendTime });
+    });
+    const waiters = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    const idle = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of idle) w();
+  }
+
+  private isIdle(): boolean {
+    if (this.identityRequest) return false;
+    for (const q of this.queues.values()) if (!q.isEmpty) return false;
+    return true;
+  }
+
+  /** The record as bytes; a serializer that throws fails this send, before anything is queued. */
+  private toRecordInput(r: ProducerRecord<K, V>): PendingRecord['record'] {
+    const headers: RecordHeaderInput[] = [];
+    if (Array.isArray(r.headers)) for (const h of r.headers as { key: string; value: Bytes }[]) headers.push({ key: h.key, value: toBytes(h.value) });
+    else if (r.headers) for (const [key, value] of Object.entries(r.headers as Record<string, Bytes>)) headers.push({ key, value: toBytes(value) });
+    let key: Buffer | null;
+    let value: Buffer | null;
+    try {
+      key = r.key === undefined ? null : this.keySerializer.serialize(r.key);
+      value = this.valueSerializer.serialize(r.value);
+    } catch (err) {
+      throw new SamsaClientError('SAMSA_SERIALIZATION', `cannot serialize a record: ${(err as Error).message}`, { cause: err });
+    }
+    return { key, value, headers, timestamp: BigInt(r.timestamp ?? Date.now()) };
+  }
+}

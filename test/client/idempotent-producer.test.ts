@@ -1,0 +1,137 @@
+/**
+ * Samsa's producer is idempotent by default: batches carry a producer id and consecutive
+ * sequences; an answer lost on the way back (a proxy cuts the connection after the broker wrote
+ * the batch) is retried without the batch being written twice, with five batches in flight per
+ * partition; a refused batch fails alone while the batches sent after it are numbered again and
+ * written. kafkajs reads the result back as the independent witness.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkaProtocolError, SamsaClient, SamsaClientError } from '../../src/client/index.js';
+import { FetchApi } from '../../src/protocol/messages/index.js';
+import { type RecordBatchHeader, iterateBatches, readBatchHeader } from '../../src/protocol/records/index.js';
+import { CuttingProxy } from '../helpers/cutting-proxy.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { testBroker } from '../helpers/test-broker.js';
+
+describe('idempotent producer', { timeout: 120_000 }, () => {
+  let proxy: CuttingProxy;
+  let broker: Awaited<ReturnType<typeof testBroker>>;
+  let client: SamsaClient;
+  before(async () => {
+    proxy = await CuttingProxy.listen();
+    broker = await testBroker({ config: { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.port}`, 'auto.create.topics.enable': 'false' } });
+    proxy.targetPort = broker.port;
+    client = new SamsaClient({ bootstrapServers: [`127.0.0.1:${proxy.port}`] });
+  });
+  after(async () => {
+    await client.close();
+    await broker.stop();
+    await proxy.close();
+  });
+
+  /** Every value in partition 0 of `topic`, read by kafkajs from the beginning. */
+  async function kafkajsValues(topic: string, count: number): Promise<string[]> {
+    const consumer = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).consumer({ groupId: `witness-${topic}`, maxWaitTimeInMs: 50 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const values: string[] = [];
+    try {
+      await new Promise<void>((resolve) => {
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            values.push(message.value!.toString());
+            if (values.length === count) resolve();
+          },
+        });
+      });
+      // Anything written twice would come after the expected count: give it a moment to show.
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await consumer.disconnect();
+    }
+    return values;
+  }
+
+  async function batchHeaders(topic: string): Promise<RecordBatchHeader[]> {
+    const c = await RawClient.connect(broker.port);
+    try {
+      const res = await c.send(FetchApi, 12, { maxWaitMs: 0, minBytes: 0, maxBytes: 64 << 20, topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 64 << 20 }] }] });
+      const records = res.responses[0]!.partitions[0]!.records!;
+      return [...iterateBatches(records)].map((span) => readBatchHeader(records, span.position));
+    } finally {
+      c.close();
+    }
+  }
+
+  it('is on by default: batches carry one producer id and sequences that follow the offsets', async () => {
+    await client.admin().createTopics([{ name: 'idem-default', partitions: 1 }]);
+    const producer = client.producer({ batchSize: 1000 });
+    const meta = await producer.send('idem-default', Array.from({ length: 60 }, (_, i) => ({ value: `v${i}` })));
+    assert.equal(producer.idempotent, true);
+    assert.deepEqual(meta.map((m) => m.offset), Array.from({ length: 60 }, (_, i) => BigInt(i)));
+    const headers = await batchHeaders('idem-default');
+    assert.ok(headers.length > 3, `several batches (${headers.length})`);
+    assert.equal(new Set(headers.map((h) => h.producerId)).size, 1);
+    assert.ok(headers[0]!.producerId >= 0n);
+    for (const h of headers) assert.equal(BigInt(h.baseSequence), h.baseOffset, 'sequence = offset for a single producer');
+  });
+
+  it('a lost answer is retried and written once; without idempotence the same loss writes it twice', async () => {
+    await client.admin().createTopics([{ name: 'idem-lost', partitions: 1 }, { name: 'plain-lost', partitions: 1 }]);
+    for (const [topic, idempotent] of [['idem-lost', true], ['plain-lost', false]] as const) {
+      const producer = client.producer({ idempotent, retryBackoffMs: 10 });
+      await producer.send(topic, { value: 'a' });
+      const cutsBefore = proxy.cuts;
+      proxy.loseNextProduceAnswers(1);
+      const [m] = await producer.send(topic, { value: 'b' });
+      assert.equal(proxy.cuts, cutsBefore + 1, 'the answer was lost');
+      await producer.send(topic, { value: 'c' });
+      if (idempotent) {
+        assert.equal(m!.offset, 1n, 'the retry is answered with the offset of the first write');
+        assert.deepEqual(await kafkajsValues(topic, 3), ['a', 'b', 'c']);
+      } else {
+        assert.deepEqual(await kafkajsValues(topic, 4), ['a', 'b', 'b', 'c']);
+      }
+    }
+  });
+
+  it('five batches in flight through three lost answers: every record once, in order', async () => {
+    await client.admin().createTopics([{ name: 'idem-pipeline', partitions: 1 }]);
+    const producer = client.producer({ batchSize: 4000, lingerMs: 1, retryBackoffMs: 10 });
+    const total = 5000;
+    const value = (i: number) => `${i}`.padStart(6, '0') + 'x'.repeat(100);
+    const sends: Promise<unknown>[] = [];
+    const cutsBefore = proxy.cuts;
+    for (let i = 0; i < total; i += 250) {
+      sends.push(producer.send('idem-pipeline', Array.from({ length: 250 }, (_, j) => ({ value: value(i + j) }))));
+      if (i % 1500 === 500) proxy.loseNextProduceAnswers(1);
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(sends);
+    assert.equal(proxy.cuts, cutsBefore + 3);
+    const got = await kafkajsValues('idem-pipeline', total);
+    assert.equal(got.length, total);
+    got.forEach((v, i) => assert.equal(v, value(i), `record ${i}`));
+  });
+
+  it('a refused batch fails alone; the batches sent after it are numbered again and written', async () => {
+    await client.admin().createTopics([{ name: 'idem-refused', partitions: 1, configs: { 'max.message.bytes': '2000' } }]);
+    const producer = client.producer({ lingerMs: 0, retryBackoffMs: 10 });
+    await producer.send('idem-refused', { value: 'r0' });
+    const results = await Promise.allSettled(['r1', 'x'.repeat(3000), 'r3', 'r4'].map((value) => producer.send('idem-refused', { value })));
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled'], results.map((r) => String((r as PromiseRejectedResult).reason)).join(', '));
+    const refused = (results[1] as PromiseRejectedResult).reason as KafkaProtocolError;
+    assert.equal(refused.type, 'MESSAGE_TOO_LARGE');
+    assert.deepEqual(await kafkajsValues('idem-refused', 4), ['r0', 'r1', 'r3', 'r4']);
+    assert.deepEqual((await batchHeaders('idem-refused')).map((h) => h.baseSequence), [0, 1, 2, 3]);
+  });
+
+  it('is off by default with acks 0 or 1; asking for it with them, or more than 5 in flight, is refused', () => {
+    assert.equal(client.producer({ acks: 1 }).idempotent, false);
+    assert.equal(client.producer({ acks: 0 }).idempotent, false);
+    assert.throws(() => client.producer({ acks: 1, idempotent: true }), (e: unknown) => e instanceof SamsaClientError && e.code === 'SAMSA_CONFIG' && /acks=all/.test(e.message));
+    assert.throws(() => client.producer({ maxInFlight: 6 }), (e: unknown) => e instanceof SamsaClientError && /at most 5/.test(e.message));
+  });
+});

@@ -38,6 +38,16 @@ interface Pending {
 const SOFTWARE_VERSION = '0.1.0';
 const SWEEP_INTERVAL_MS = 100;
 const READ_BUFFER_BYTES = 256 * 1024;
+/** A frame missing at least this much is read into directly rather than copied out of the read buffer. */
+const DIRECT_READ_MIN_BYTES = 64 * 1024;
+
+/** How the socket's reads reach the connection (set up before the connection object exists). */
+interface ReadHooks {
+  readonly readBuffer: Buffer;
+  onRead: (n: number, buf: Buffer) => void;
+  /** The buffer the next read goes into. */
+  nextTarget: () => Buffer;
+}
 
 export class BrokerConnection {
   private readonly pending = new Map<number, Pending>();
@@ -52,18 +62,20 @@ export class BrokerConnection {
   private constructor(
     private readonly socket: Socket,
     readonly options: ConnectionOptions,
-    reads: { onChunk: (chunk: Buffer) => void },
+    reads: ReadHooks,
   ) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024, { reusedChunks: true });
     socket.setNoDelay(true);
-    reads.onChunk = (chunk) => {
+    reads.onRead = (n, buf) => {
       try {
-        for (const frame of reader.push(chunk)) this.answer(frame);
+        const frames = buf === reads.readBuffer ? reader.push(buf.subarray(0, n)) : reader.filledDirectly(n);
+        for (const frame of frames) this.answer(frame);
       } catch (err) {
         this.fail(new SamsaClientError('SAMSA_CONNECTION', `bad response from ${this.address}: ${(err as Error).message}`, { cause: err }));
       }
     };
+    reads.nextTarget = () => reader.directTarget(DIRECT_READ_MIN_BYTES) ?? reads.readBuffer;
     socket.on('error', (err) => this.fail(new SamsaClientError('SAMSA_CONNECTION', `connection to ${this.address} failed: ${err.message}`, { cause: err })));
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.once('close', () => this.fail(new SamsaClientError('SAMSA_CONNECTION', `connection to ${this.address} closed`)));
@@ -72,13 +84,15 @@ export class BrokerConnection {
 
   /** Connects and learns the broker's API versions. */
   static async connect(options: ConnectionOptions): Promise<BrokerConnection> {
-    // Reads land in one buffer reused for the connection's life: a fresh buffer per read costs
-    // page faults that dominate large fetches. The frame reader copies each frame out of it.
-    const reads = { onChunk: (_chunk: Buffer): void => undefined };
+    // Reads land in one buffer reused for the connection's life (a fresh buffer per read costs
+    // page faults that dominate large fetches), and the frame reader copies each frame out of it;
+    // the rest of a large frame is read straight into the frame's own buffer, saving that copy.
+    const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+    const reads: ReadHooks = { readBuffer, onRead: () => undefined, nextTarget: () => readBuffer };
     const onread = {
-      buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES),
+      buffer: () => reads.nextTarget(),
       callback: (n: number, buf: Uint8Array) => {
-        reads.onChunk((buf as Buffer).subarray(0, n));
+        reads.onRead(n, buf as Buffer);
         return true;
       },
     };

@@ -3,7 +3,8 @@
  *
  * The size is checked against a limit (Kafka's `socket.request.max.bytes`) before anything is
  * allocated for the frame. A frame that arrives whole inside one chunk is returned as a view of
- * that chunk; a frame spread over chunks is copied once into a buffer of its exact size.
+ * that chunk; a frame spread over chunks is copied once into a buffer of its exact size, or read
+ * straight into it (`directTarget` / `filledDirectly`) when the reader's owner can do that.
  */
 import { SamsaError } from '../protocol/samsa-error.js';
 
@@ -73,6 +74,25 @@ export class FrameReader {
       }
     }
     return frames;
+  }
+
+  /**
+   * Where the next socket read may land directly: the unfilled rest of the frame being assembled,
+   * when at least `minBytes` of it are missing (a read into it cannot take bytes past the frame).
+   */
+  directTarget(minBytes: number): Buffer | undefined {
+    const frame = this.frame;
+    return frame && frame.length - this.frameFilled >= minBytes ? frame.subarray(this.frameFilled) : undefined;
+  }
+
+  /** `n` bytes were read into the last `directTarget`; returns the frame if that completed it. */
+  filledDirectly(n: number): Buffer[] {
+    const frame = this.frame!;
+    this.frameFilled += n;
+    if (this.frameFilled < frame.length) return [];
+    this.frame = undefined;
+    this.frameFilled = 0;
+    return [frame];
   }
 
   private checkSize(size: number): number {

@@ -52,4 +52,37 @@ describe('FrameReader', () => {
     reused.fill(0xff);
     assert.deepEqual([...first, ...rest], [Buffer.from('one'), Buffer.from('twotwo')]);
   });
+
+  it('reads the rest of a large frame straight into it, mixed with copied reads, however split', () => {
+    const rand = prng(11);
+    const bodies = Array.from({ length: 40 }, (_, i) => Buffer.alloc(Math.floor(rand() * 20_000), i + 1));
+    const stream = Buffer.concat(bodies.map(frame));
+    for (let trial = 0; trial < 20; trial++) {
+      const reader = new FrameReader(1 << 20, { reusedChunks: true });
+      const chunk = Buffer.alloc(4096);
+      const out: Buffer[] = [];
+      let direct = 0;
+      for (let pos = 0; pos < stream.length; ) {
+        const want = 1 + Math.floor(rand() * 6000);
+        const target = reader.directTarget(1024);
+        if (target) {
+          // A socket read never writes past the buffer it is given: the frame's unfilled rest.
+          const n = Math.min(want, target.length, stream.length - pos);
+          stream.copy(target, 0, pos, pos + n);
+          out.push(...reader.filledDirectly(n));
+          direct++;
+          pos += n;
+        } else {
+          const n = Math.min(want, chunk.length, stream.length - pos);
+          stream.copy(chunk, 0, pos, pos + n);
+          out.push(...reader.push(chunk.subarray(0, n)));
+          chunk.fill(0xee);
+          pos += n;
+        }
+      }
+      assert.ok(direct > 0, 'some reads went straight into frames');
+      assert.deepEqual(out, bodies);
+      assert.equal(reader.pendingBytes, 0);
+    }
+  });
 });

@@ -111,6 +111,9 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     const c = await samsa(['perf', 'consume', 'cli-perf', '--messages', '20000', '--json', ...b]);
     assert.equal(c.code, 0, c.stderr);
     assert.ok((JSON.parse(c.stdout) as { records: number }).records >= 20000);
+    const clash = await samsa(['perf', 'produce', 'cli-perf', '--num-records', '10', '--producer-props', 'acks=1', 'enable.idempotence=true', ...b]);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /idempotence needs acks=all/);
   });
 
   it('exits 1 with the address when no broker answers, 2 on bad usage, 0 with --help everywhere', async () => {

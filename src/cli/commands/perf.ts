@@ -8,6 +8,9 @@ import type { Command } from 'commander';
 import type { Compression, ProducerOptions } from '../../client/index.js';
 import { type CommonOptions, integer, keyValue, withClient, withCommonOptions } from '../common.js';
 
+/** The Kafka producer configs `--producer-props` takes. */
+const PRODUCER_PROPS = 'acks, compression.type, linger.ms, batch.size, buffer.memory, enable.idempotence, max.in.flight.requests.per.connection, retries, retry.backoff.ms';
+
 export function registerPerfCommand(program: Command): void {
   const perf = program.command('perf').description('measure produce and consume throughput and latency');
 
@@ -15,7 +18,7 @@ export function registerPerfCommand(program: Command): void {
     .requiredOption('--num-records <n>', 'records to send', integer)
     .option('--record-size <bytes>', 'bytes per record value', integer, 1024)
     .option('--throughput <n>', 'at most n records/s (-1: no limit)', integer, -1)
-    .option('--producer-props <key=value...>', 'producer configs by Kafka name: acks, compression.type, linger.ms, batch.size, buffer.memory', (v: string, prev: Record<string, string>) => keyValue(v, prev), {})
+    .option('--producer-props <key=value...>', `producer configs by Kafka name: ${PRODUCER_PROPS}`, (v: string, prev: Record<string, string>) => keyValue(v, prev), {})
     .action(async (topic: string, opts: CommonOptions & { numRecords: number; recordSize: number; throughput: number; producerProps: Record<string, string> }) =>
       withClient(opts, async (client, out) => {
         const producer = client.producer(producerOptions(opts.producerProps));
@@ -98,7 +101,11 @@ function producerOptions(props: Record<string, string>): ProducerOptions {
     else if (k === 'linger.ms') o.lingerMs = Number(v);
     else if (k === 'batch.size') o.batchSize = Number(v);
     else if (k === 'buffer.memory') o.bufferMemory = Number(v);
-    else throw new Error(`--producer-props: ${k} is not a producer config samsa perf knows (acks, compression.type, linger.ms, batch.size, buffer.memory)`);
+    else if (k === 'enable.idempotence') o.idempotent = v === 'true';
+    else if (k === 'max.in.flight.requests.per.connection') o.maxInFlight = Number(v);
+    else if (k === 'retries') o.retries = Number(v);
+    else if (k === 'retry.backoff.ms') o.retryBackoffMs = Number(v);
+    else throw new Error(`--producer-props: ${k} is not a producer config samsa perf knows (${PRODUCER_PROPS})`);
   }
   return o;
 }

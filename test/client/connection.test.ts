@@ -8,15 +8,7 @@ import { rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { SamsaClient, SamsaClientError } from '../../src/client/index.js';
-import { childBroker, tempDir } from '../helpers/test-broker.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { childBroker, freePort, tempDir } from '../helpers/test-broker.js';
 
 describe('client connections', { timeout: 60_000 }, () => {
   it('reconnects to a restarted broker and retries the send', async () => {

@@ -5,9 +5,19 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { type BrokerOptions, type RunningBroker, startBroker } from '../../src/broker/broker.js';
 import { repoRoot } from './repo-root.js';
+
+/** A port of 127.0.0.1 free a moment ago (for a broker that must come back on the same port). */
+export async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
 export async function tempDir(prefix = 'samsa-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));

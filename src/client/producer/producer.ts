@@ -220,7 +220,8 @@ export class Producer<K = Bytes, V = Bytes> {
     if (q.openBytes >= this.batchSize || this.lingerMs === 0) return this.markReady(q);
     const queue = q;
     q.timer ??= setTimeout(() => this.markReady(queue), this.lingerMs);
-    if (q.ready.length > 0) this.drain();
+    // A closed batch that waited for room in flight may go now (answers drain the rest).
+    if (this.identity !== undefined && q.canSend(this.maxInFlight, this.identity !== null, Date.now())) this.drain();
   }
 
   /** The open batch is complete (full, or lingered long enough): close it and send what can go. */

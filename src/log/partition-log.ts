@@ -31,11 +31,10 @@ import { truncateTo } from './log-truncation.js';
 import { type RetentionResult, deleteOldSegments } from './log-retention.js';
 import type { TimestampOffset } from './time-index.js';
 import type { BufferSource } from './read-buffer-pool.js';
-import { isControlBatch } from '../protocol/records/batch-header.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { attributesAt, baseSequenceAt, producerEpochAt, producerIdAt } from './batch-fields.js';
-import { type ProducerBatch, ProducerState, ProducerStateError, lastSequenceOf } from './producer-state.js';
-import { deleteProducerSnapshotsAbove, noteStoredBatch, writeProducerSnapshot } from './producer-snapshots.js';
+import { producerIdAt } from './batch-fields.js';
+import { type ProducerBatch, ProducerState, ProducerStateError } from './producer-state.js';
+import { deleteProducerSnapshotsAbove, noteStoredBatch, producerAppendAt, writeProducerSnapshot } from './producer-snapshots.js';
 
 export type { AppendResult } from './log-writer.js';
 
@@ -274,14 +273,14 @@ export class PartitionLog implements WriterHost {
     const now = this.env.clock.now();
     try {
       for (const s of spans) {
-        const producerId = producerIdAt(buf, s.position);
-        if (producerId < 0n || isControlBatch(attributesAt(buf, s.position))) continue;
-        const firstSeq = baseSequenceAt(buf, s.position);
-        const duplicate = this.producers.check({ producerId, epoch: producerEpochAt(buf, s.position), firstSeq, lastSeq: lastSequenceOf(firstSeq, s.lastOffsetDelta + 1) });
+        const a = producerAppendAt(buf, s.position);
+        if (!a) continue;
+        const duplicate = this.producers.check(a);
         if (duplicate && spans.length === 1) return duplicate;
-        if (duplicate) throw new ProducerStateError(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, `Producer ${producerId} repeated sequence ${firstSeq} among other batches`);
-        saved ??= this.producers.save(spans.map((x) => producerIdAt(buf, x.position)));
-        noteStoredBatch(this.producers, buf, s.position, now);
+        if (duplicate) throw new ProducerStateError(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, `Producer ${a.producerId} repeated sequence ${a.firstSeq} among other batches`);
+        // Only a later batch of the same append can be refused after this one is recorded.
+        if (spans.length > 1) saved ??= this.producers.save(spans.map((x) => producerIdAt(buf, x.position)));
+        noteStoredBatch(this.producers, a, buf, s.position, now);
       }
     } catch (err) {
       if (saved) this.producers.restore(saved);

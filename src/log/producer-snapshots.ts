@@ -12,7 +12,7 @@ import { attributesAt, baseOffsetAt, baseSequenceAt, lastOffsetAt, lastOffsetDel
 import { segmentFilePath } from './file-names.js';
 import type { LogLogger } from './log-logger.js';
 import type { LogSegment } from './log-segment.js';
-import { ProducerState, SNAPSHOT_FILE_SUFFIX, lastSequenceOf } from './producer-state.js';
+import { type ProducerAppend, ProducerState, SNAPSHOT_FILE_SUFFIX, lastSequenceOf } from './producer-state.js';
 import { floorSegment } from './segment-read.js';
 import { scanBatches } from './segment-scan.js';
 
@@ -41,18 +41,17 @@ export async function deleteProducerSnapshotsAbove(disk: Disk, dir: string, offs
   for (const o of await snapshotOffsets(disk, dir)) if (o > offset) await unlinkIfExists(disk, segmentFilePath(dir, o, SNAPSHOT_FILE_SUFFIX));
 }
 
-/** Records one stored batch in `state`, written at `nowMs` by the broker's clock (control batches carry no sequence). */
-export function noteStoredBatch(state: ProducerState, buf: Buffer, pos: number, nowMs: number): void {
+/** The producer fields of the batch at `pos`, or undefined for a batch without a producer id or a control batch. */
+export function producerAppendAt(buf: Buffer, pos: number): ProducerAppend | undefined {
   const producerId = producerIdAt(buf, pos);
-  if (producerId < 0n || isControlBatch(attributesAt(buf, pos))) return;
+  if (producerId < 0n || isControlBatch(attributesAt(buf, pos))) return undefined;
   const firstSeq = baseSequenceAt(buf, pos);
-  state.update(producerId, producerEpochAt(buf, pos), {
-    firstSeq,
-    lastSeq: lastSequenceOf(firstSeq, lastOffsetDeltaAt(buf, pos) + 1),
-    firstOffset: baseOffsetAt(buf, pos),
-    lastOffset: lastOffsetAt(buf, pos),
-    lastSeenMs: nowMs,
-  });
+  return { producerId, epoch: producerEpochAt(buf, pos), firstSeq, lastSeq: lastSequenceOf(firstSeq, lastOffsetDeltaAt(buf, pos) + 1) };
+}
+
+/** Records the stored batch at `pos`, whose producer fields are `a`, as written at `nowMs` by the broker's clock. */
+export function noteStoredBatch(state: ProducerState, a: ProducerAppend, buf: Buffer, pos: number, nowMs: number): void {
+  state.update(a.producerId, a.epoch, { firstSeq: a.firstSeq, lastSeq: a.lastSeq, firstOffset: baseOffsetAt(buf, pos), lastOffset: lastOffsetAt(buf, pos), lastSeenMs: nowMs });
 }
 
 /**
@@ -66,10 +65,8 @@ export async function loadProducerState(disk: Disk, dir: string, segments: reado
   for (const offset of [...offsets].reverse()) {
     const path = segmentFilePath(dir, offset, SNAPSHOT_FILE_SUFFIX);
     // A snapshot past the log end describes batches recovery cut off.
-    if (offset > logEndOffset || state) {
-      if (offset > logEndOffset) await unlinkIfExists(disk, path);
-      continue;
-    }
+    if (offset > logEndOffset) await unlinkIfExists(disk, path);
+    if (offset > logEndOffset || state) continue;
     try {
       state = ProducerState.decodeSnapshot((await readWholeFile(disk, path))!);
       from = offset;
@@ -83,7 +80,8 @@ export async function loadProducerState(disk: Disk, dir: string, segments: reado
   for (const seg of segments.slice(Math.max(0, floorSegment(segments, from)))) {
     await seg.files.use(seg, (file) =>
       scanBatches(file, 0, seg.size, (buf, pos) => {
-        if (lastOffsetAt(buf, pos) >= from) noteStoredBatch(loaded.state, buf, pos, nowMs);
+        const a = lastOffsetAt(buf, pos) >= from ? producerAppendAt(buf, pos) : undefined;
+        if (a) noteStoredBatch(loaded.state, a, buf, pos, nowMs);
       }, { reuseBuffer: true }),
     );
   }

@@ -65,13 +65,9 @@ export class FrameReader {
       const frame = this.frame!;
       const n = Math.min(frame.length - this.frameFilled, chunk.length - pos);
       chunk.copy(frame, this.frameFilled, pos, pos + n);
-      this.frameFilled += n;
       pos += n;
-      if (this.frameFilled === frame.length) {
-        frames.push(frame);
-        this.frame = undefined;
-        this.frameFilled = 0;
-      }
+      const complete = this.filled(n);
+      if (complete) frames.push(complete);
     }
     return frames;
   }
@@ -87,12 +83,18 @@ export class FrameReader {
 
   /** `n` bytes were read into the last `directTarget`; returns the frame if that completed it. */
   filledDirectly(n: number): Buffer[] {
+    const complete = this.filled(n);
+    return complete ? [complete] : [];
+  }
+
+  /** `n` more bytes of the frame being assembled are in; returns it once complete. */
+  private filled(n: number): Buffer | undefined {
     const frame = this.frame!;
     this.frameFilled += n;
-    if (this.frameFilled < frame.length) return [];
+    if (this.frameFilled < frame.length) return undefined;
     this.frame = undefined;
     this.frameFilled = 0;
-    return [frame];
+    return frame;
   }
 
   private checkSize(size: number): number {

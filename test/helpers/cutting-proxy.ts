@@ -6,8 +6,7 @@
  */
 import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
 import { FrameReader } from '../../src/network/frame-reader.js';
-
-const PRODUCE_API_KEY = 0;
+import { ProduceApi } from '../../src/protocol/messages/index.js';
 
 export class CuttingProxy {
   private armed = 0;
@@ -55,7 +54,7 @@ export class CuttingProxy {
     const requests = new FrameReader(1 << 30);
     client.on('data', (chunk) => {
       for (const frame of requests.push(chunk)) {
-        if (this.armed > 0 && frame.readInt16BE(0) === PRODUCE_API_KEY) {
+        if (this.armed > 0 && frame.readInt16BE(0) === ProduceApi.apiKey) {
           this.armed--;
           doomed.add(frame.readInt32BE(4));
         }

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Code, MessageEmitter } from './emit-message.js';
+import { SCHEMA_FILE, schemaFileText } from './schema-file.js';
 import { type ApiSpec, type MessageSpec, brokerApis, kebabCase, loadMessages } from './spec.js';
 
 /** The repository root: the nearest directory above this file with a package.json (from codegen/ or dist/codegen/). */
@@ -141,6 +142,8 @@ export function generateAll(protocolDir = PROTOCOL_DIR): Map<string, string> {
     out.set(join(MESSAGES_OUT, file), emitData([m], [m.file]));
   }
   out.set(join(MESSAGES_OUT, 'index.ts'), emitIndex(apis, dataFiles));
+  const generatedMessages = [...apis.flatMap((a) => [a.request, a.response]), ...headers, ...messages.filter((x) => x.kind === 'data')];
+  out.set(SCHEMA_FILE, schemaFileText(generatedMessages));
   out.set('src/protocol/error-codes.ts', emitErrorCodes(readFileSync(join(protocolDir, 'errors.tsv'), 'utf8')));
   return out;
 }
@@ -160,6 +163,13 @@ export function staleFiles(generated: Map<string, string>, root = REPO_ROOT): st
 }
 
 function main(): void {
+  if (!existsSync(join(PROTOCOL_DIR, 'messages'))) {
+    console.error(
+      `codegen: Kafka's protocol specs are not at ${PROTOCOL_DIR} (expected messages/ and errors.tsv there). ` +
+        'They are not part of this repository: put the kafka-protocol directory at ../shared/kafka-protocol beside the clone, or set SAMSA_PROTOCOL_DIR to it.',
+    );
+    process.exit(1);
+  }
   const generated = generateAll();
   if (process.argv.includes('--check')) {
     const stale = staleFiles(generated);

@@ -6,12 +6,13 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../common/clock.js';
 import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore } from '../group/index.js';
 import { LogManager, ReadBufferPool } from '../log/index.js';
 import { NetworkServer } from '../network/server.js';
 import type { BrokerContext } from './broker-context.js';
+import { type LogFormat, brokerLogger } from './broker-logger.js';
 import { BrokerConfig } from './config/broker-config.js';
 import { parseProperties } from './config/config-def.js';
 import { effectiveTopicConfig } from './config/topic-configs.js';
@@ -42,6 +43,8 @@ export interface BrokerOptions {
   config?: Record<string, string | number | boolean>;
   /** pino level for the broker's logs on stderr (default warn), or a logger to use. */
   logLevel?: string;
+  /** JSON lines (default) or readable lines on stderr. */
+  logFormat?: LogFormat;
   logger?: Logger;
   clock?: Clock;
 }
@@ -133,7 +136,7 @@ class Broker implements BrokerContext, RunningBroker {
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const config = await resolveConfig(options);
   // Logs go to stderr, leaving stdout to whoever embeds the broker (the CLI's ready line).
-  const log = options.logger ?? pino({ level: options.logLevel ?? 'warn' }, pino.destination({ fd: 2, sync: true }));
+  const log = options.logger ?? brokerLogger(options.logLevel ?? 'warn', options.logFormat ?? 'json');
   const clock = options.clock ?? systemClock;
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });

@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { kcat } from '../helpers/kcat.js';
-import { SAMSA_BIN, testBroker } from '../helpers/test-broker.js';
+import { SAMSA_BIN, tempDir, testBroker } from '../helpers/test-broker.js';
 
 interface Run {
   code: number | null;
@@ -128,5 +129,37 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
       assert.equal(help.code, 0, cmd.join(' '));
       assert.match(help.stdout, /^Usage: samsa/);
     }
+  });
+
+  /** Runs `samsa broker` until its ready line, stops it with SIGTERM, and returns what it logged. */
+  async function brokerLogs(args: string[]): Promise<string[]> {
+    const dir = await tempDir();
+    try {
+      const child = spawn(process.execPath, [SAMSA_BIN(), 'broker', '--port', '0', '--data-dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += String(d)));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ready line: ${stderr}`)), 30_000);
+        child.stdout.on('data', (d) => String(d).includes(' ready on ') && (clearTimeout(timer), resolve()));
+      });
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      return stderr.split('\n').filter(Boolean);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('logs JSON lines when stderr is not a terminal, readable lines with --log-format pretty', async () => {
+    const json = await brokerLogs([]);
+    const ready = json.map((l) => JSON.parse(l) as { level: number; msg: string; component?: string }).find((r) => r.msg === 'broker ready');
+    assert.ok(ready, json.join('\n'));
+    assert.equal(ready.level, 30);
+    const pretty = await brokerLogs(['--log-format', 'pretty']);
+    assert.ok(pretty.every((l) => !l.trimStart().startsWith('{')), pretty.join('\n'));
+    // time, level, [component], message, then the other fields
+    assert.ok(pretty.some((l) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[log\] logs loaded \{"dataDir":/.test(l)), pretty.join('\n'));
+    assert.ok(pretty.some((l) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: broker ready \{"node":1,/.test(l)), pretty.join('\n'));
   });
 });

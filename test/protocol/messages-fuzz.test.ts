@@ -9,12 +9,8 @@ import { API_DESCRIPTORS, decodeRequestHeader } from '../../src/protocol/message
 import { Reader } from '../../src/protocol/primitives/reader.js';
 import { Writer } from '../../src/protocol/primitives/writer.js';
 import { DecodeError } from '../../src/protocol/samsa-error.js';
-import { join } from 'node:path';
-import { PROTOCOL_DIR } from '../../codegen/generate.js';
-import { loadMessages } from '../../codegen/spec.js';
+import { schemaOf } from './generated-schemas.js';
 import { SampleBuilder, prng } from './message-samples.js';
-
-const specs = new Map(loadMessages(join(PROTOCOL_DIR, 'messages')).map((m) => [m.name, m]));
 
 function decodeOnly(decode: (r: Reader, v: number) => unknown, bytes: Buffer, version: number, what: string): void {
   try {
@@ -39,7 +35,7 @@ describe('decoders under hostile input', () => {
             decodeOnly(decode, junk, version, `${what} random`);
           }
           const w = new Writer();
-          encode(w, version, new SampleBuilder(specs.get(`${api.name}${side}`)!, version).message(version));
+          encode(w, version, new SampleBuilder(schemaOf(`${api.name}${side}`), version).message(version));
           const valid = w.toBuffer();
           for (let cut = 0; cut < valid.length; cut++) decodeOnly(decode, valid.subarray(0, cut), version, `${what} cut at ${cut}`);
           for (let i = 0; i < 20; i++) {

@@ -6,7 +6,8 @@
  */
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import type { LogFormat } from '../../broker/broker-logger.js';
 import type { BrokerOptions } from '../../broker/broker.js';
 import type { BrokerThreadReady } from '../broker-thread.js';
 
@@ -29,8 +30,9 @@ export function registerBrokerCommand(program: Command): void {
     .option('--config <file>', 'server.properties-style config file with Kafka config names')
     .option('-o, --override <key=value...>', 'set a config by its Kafka name, e.g. -o num.partitions=3')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .addOption(new Option('--log-format <format>', 'json lines, or pretty readable lines (default: pretty when stderr is a terminal)').choices(['json', 'pretty'] satisfies LogFormat[]))
     .option('--young-generation-mb <mb>', "V8 young generation of the broker thread in MiB (0: Node's default)", int, 6)
-    .action(async (opts: { host?: string; port?: number; dataDir?: string; advertisedHost?: string; advertisedPort?: number; nodeId?: number; config?: string; override?: string[]; logLevel: string; youngGenerationMb: number }) => {
+    .action(async (opts: { host?: string; port?: number; dataDir?: string; advertisedHost?: string; advertisedPort?: number; nodeId?: number; config?: string; override?: string[]; logLevel: string; logFormat?: LogFormat; youngGenerationMb: number }) => {
       const config: Record<string, string> = {};
       for (const kv of opts.override ?? []) {
         const eq = kv.indexOf('=');
@@ -48,18 +50,22 @@ export function registerBrokerCommand(program: Command): void {
         ...(opts.config !== undefined ? { configFile: opts.config } : {}),
         config,
         logLevel: opts.logLevel,
+        logFormat: opts.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json'),
       };
       const worker = new Worker(new URL('../broker-thread.js', import.meta.url), {
         workerData: options,
         ...(opts.youngGenerationMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: opts.youngGenerationMb } } : {}),
       });
       const exited = once(worker, 'exit') as Promise<[number]>;
-      // A failure to start (a port in use, a bad config) arrives as the thread's error.
-      const [broker] = (await Promise.race([once(worker, 'message'), exited.then(([code]) => Promise.reject(new Error(`broker thread exited with code ${code}`)))])) as [BrokerThreadReady];
-      process.stdout.write(`samsa broker ${broker.nodeId} ready on ${broker.bootstrap} (data ${broker.dataDir}, cluster ${broker.clusterId}, ${Date.now() - started} ms)\n`);
+      // Before the ready line: a signal sent as soon as it is read must find the handler in place
+      // (without one, the process dies at once). A stop asked for during start-up waits in the
+      // thread's queue until the broker is up, then closes it.
       const stop = () => worker.postMessage('stop');
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+      // A failure to start (a port in use, a bad config) arrives as the thread's error.
+      const [broker] = (await Promise.race([once(worker, 'message'), exited.then(([code]) => Promise.reject(new Error(`broker thread exited with code ${code}`)))])) as [BrokerThreadReady];
+      process.stdout.write(`samsa broker ${broker.nodeId} ready on ${broker.bootstrap} (data ${broker.dataDir}, cluster ${broker.clusterId}, ${Date.now() - started} ms)\n`);
       const [code] = await exited;
       if (code !== 0) throw new Error(`broker thread exited with code ${code}`);
     });

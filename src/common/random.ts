@@ -1,0 +1,20 @@
+/**
+ * Randomness as an injected dependency (design principle 4): a function giving a float in [0, 1),
+ * like Math.random, so that the simulator and tests can replay a run from a seed.
+ */
+export type Random = () => number;
+
+/** The real one. */
+export const systemRandom: Random = Math.random;
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same sequence. */
+export function seededRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

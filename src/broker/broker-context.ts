@@ -5,10 +5,10 @@ import type { ReadBufferPool } from '../log/index.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
 import type { FetchSessionCache } from './fetch/fetch-sessions.js';
-import type { FetchWaiters } from './fetch/fetch-waiters.js';
+import type { Faults } from './faults/faults.js';
 import type { ClusterMetadata } from './metadata/cluster-metadata.js';
-import type { LogsView } from './partition-logs.js';
-import type { AppendSequencer } from './produce/append-sequencer.js';
+import type { ReplicaManager } from './partitions/replica-manager.js';
+import type { Disk } from '../storage/disk.js';
 import type { TopicManager } from './topic-manager.js';
 import type { ProducerIdManager } from './txn/producer-ids.js';
 
@@ -20,18 +20,21 @@ export interface BrokerContext {
   readonly advertised: ListenerAddress;
   readonly metadata: ClusterMetadata;
   readonly topics: TopicManager;
-  readonly logs: LogsView;
-  /** Long-poll fetches parked until enough is appended. */
-  readonly fetchWaiters: FetchWaiters;
+  /** The partitions this broker holds: lookups, appends, fetches and their purgatories. */
+  readonly replicaManager: ReplicaManager;
   readonly fetchSessions: FetchSessionCache;
   readonly fetchBuffers: ReadBufferPool;
-  readonly appendSequencer: AppendSequencer;
+  /** Where the data directory lives (DescribeLogDirs asks it for space). */
+  readonly disk: Disk;
+  readonly dataDir: string;
   /** Producer ids for InitProducerId. */
   readonly producerIds: ProducerIdManager;
   /** Consumer groups and committed offsets (FindCoordinator answers this node for every group). */
   readonly groups: GroupCoordinator;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Injected faults and observed requests (faults/faults.ts). */
+  readonly faults: Faults;
   /** The versions served per API, as ApiVersions reports them. */
   readonly apiVersions: readonly { apiKey: number; minVersion: number; maxVersion: number }[];
 }

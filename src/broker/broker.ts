@@ -3,29 +3,39 @@
  * logs, recovering them after an unclean stop), starts the listener, and returns once it serves
  * requests. `close()` stops accepting, answers what is in flight, flushes and marks a clean
  * shutdown. Several brokers can run in one process on different ports and directories.
+ *
+ * The broker takes its world as options: the clock, the disk, randomness and the network, the
+ * real ones by default. `storage: 'memory'` puts the data directory on an in-memory disk, so that
+ * nothing touches the file system (a broker for tests).
  */
-import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../common/clock.js';
-import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore } from '../group/index.js';
+import { type Random, systemRandom } from '../common/random.js';
+import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore, type OffsetsPartitionLog } from '../group/index.js';
 import { LogManager, ReadBufferPool } from '../log/index.js';
+import { type Network, nodeNetwork } from '../network/network.js';
 import { NetworkServer } from '../network/server.js';
+import type { Disk } from '../storage/disk.js';
+import { readWholeFile } from '../storage/disk-files.js';
+import { MemoryDisk } from '../storage/memory-disk.js';
+import { nodeDisk } from '../storage/node-disk.js';
 import type { BrokerContext } from './broker-context.js';
 import { type LogFormat, brokerLogger } from './broker-logger.js';
 import { BrokerConfig } from './config/broker-config.js';
 import { parseProperties } from './config/config-def.js';
 import { effectiveTopicConfig } from './config/topic-configs.js';
 import { createDispatcher, supportedVersions } from './dispatcher.js';
+import { Faults } from './faults/faults.js';
 import { FetchSessionCache } from './fetch/fetch-sessions.js';
-import { FetchWaiters } from './fetch/fetch-waiters.js';
 import { HANDLERS } from './handlers/index.js';
+import { LIMITS } from './limits.js';
 import { ClusterMetadata } from './metadata/cluster-metadata.js';
 import { CONSUMER_OFFSETS_TOPIC } from './metadata/topic-name.js';
-import { AppendSequencer } from './produce/append-sequencer.js';
+import { ReplicaManager } from './partitions/replica-manager.js';
+import { tpKey } from './partitions/topic-partition.js';
 import { TopicManager, isTopicError } from './topic-manager.js';
 import { ProducerIdManager } from './txn/producer-ids.js';
-import { FETCH_BUFFER_POOL_IDLE_BYTES, FETCH_SESSION_LIMITS } from './handlers/01-fetch.js';
 
 export interface BrokerOptions {
   /** Data directory (Kafka's log.dirs). Default ./data. */
@@ -46,7 +56,13 @@ export interface BrokerOptions {
   /** JSON lines (default) or readable lines on stderr. */
   logFormat?: LogFormat;
   logger?: Logger;
+  /** `memory`: the data directory lives in memory and is gone with the broker. Default `disk`. */
+  storage?: 'disk' | 'memory';
+  /** The world (defaults: the real clock, node:fs, Math.random, node:net). `disk` wins over `storage`. */
   clock?: Clock;
+  disk?: Disk;
+  random?: Random;
+  network?: Network;
 }
 
 export interface RunningBroker {
@@ -57,13 +73,19 @@ export interface RunningBroker {
   readonly dataDir: string;
   /** `host:port`, for a client's bootstrap servers. */
   readonly bootstrap: string;
+  /** Fault injection and request observation for tests (faults/faults.ts). */
+  readonly faults: Faults;
   close(): Promise<void>;
 }
 
 /** Merges the config file, `config`, then the explicit options, into Kafka-named settings. */
 async function resolveConfig(o: BrokerOptions): Promise<BrokerConfig> {
   const props = new Map<string, string>();
-  if (o.configFile) for (const [k, v] of parseProperties(await readFile(o.configFile, 'utf8'))) props.set(k, v);
+  if (o.configFile) {
+    const text = await readWholeFile(nodeDisk, o.configFile);
+    if (!text) throw new Error(`config file ${o.configFile} not found`);
+    for (const [k, v] of parseProperties(text.toString('utf8'))) props.set(k, v);
+  }
   for (const [k, v] of Object.entries(o.config ?? {})) props.set(k, String(v));
   if (o.dataDir !== undefined) props.set('log.dirs', o.dataDir);
   if (o.nodeId !== undefined) props.set('node.id', String(o.nodeId));
@@ -77,15 +99,32 @@ async function resolveConfig(o: BrokerOptions): Promise<BrokerConfig> {
   return new BrokerConfig(props);
 }
 
+/** The world a broker runs in: what startBroker was given, else the real one. */
+interface World {
+  clock: Clock;
+  disk: Disk;
+  random: Random;
+  network: Network;
+}
+
+function worldOf(o: BrokerOptions): World {
+  const clock = o.clock ?? systemClock;
+  const random = o.random ?? systemRandom;
+  const disk = o.disk ?? (o.storage === 'memory' ? new MemoryDisk(random, () => clock.now()) : nodeDisk);
+  return { clock, random, disk, network: o.network ?? nodeNetwork };
+}
+
 class Broker implements BrokerContext, RunningBroker {
   advertised = { host: '127.0.0.1', port: 0 };
   readonly apiVersions = supportedVersions(HANDLERS);
-  readonly fetchSessions = new FetchSessionCache(FETCH_SESSION_LIMITS);
-  readonly fetchBuffers = new ReadBufferPool(FETCH_BUFFER_POOL_IDLE_BYTES);
-  readonly appendSequencer = new AppendSequencer();
-  readonly fetchWaiters: FetchWaiters;
+  readonly fetchSessions: FetchSessionCache;
+  readonly fetchBuffers = new ReadBufferPool(LIMITS.fetchBufferPoolIdleBytes);
+  readonly replicaManager: ReplicaManager;
   readonly topics: TopicManager;
   readonly producerIds: ProducerIdManager;
+  readonly clock: Clock;
+  readonly disk: Disk;
+  readonly faults: Faults;
   server: NetworkServer | undefined;
   groups!: GroupCoordinator;
   private closing: Promise<void> | undefined;
@@ -94,12 +133,24 @@ class Broker implements BrokerContext, RunningBroker {
     readonly config: BrokerConfig,
     readonly metadata: ClusterMetadata,
     readonly logs: LogManager,
-    readonly clock: Clock,
+    readonly world: World,
     readonly log: Logger,
   ) {
-    this.fetchWaiters = new FetchWaiters(clock);
-    this.topics = new TopicManager(metadata, config, logs, log, [config.nodeId]);
+    this.clock = world.clock;
+    this.disk = world.disk;
+    this.fetchSessions = new FetchSessionCache({ maxSessions: config.num('max.incremental.fetch.session.cache.slots'), evictionAgeMs: LIMITS.fetchSessionEvictionAgeMs });
+    this.replicaManager = new ReplicaManager({
+      nodeId: config.nodeId,
+      logs,
+      metadata,
+      policyOf: (topic) => this.topics.effectiveConfig(topic).policy,
+      clock: world.clock,
+      logger: log,
+      maxDelayedOperations: LIMITS.maxDelayedOperations,
+    });
+    this.topics = new TopicManager(metadata, config, this.replicaManager, log, [config.nodeId]);
     this.producerIds = new ProducerIdManager((size) => metadata.allocateProducerIds(size));
+    this.faults = new Faults(world.clock, (id) => metadata.topicById(id)?.name);
   }
 
   get nodeId(): number {
@@ -124,6 +175,7 @@ class Broker implements BrokerContext, RunningBroker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.server?.close();
+      this.replicaManager.close();
       await this.groups?.close();
       await this.logs.close();
       this.log.info({ node: this.nodeId }, 'broker stopped');
@@ -137,20 +189,23 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const config = await resolveConfig(options);
   // Logs go to stderr, leaving stdout to whoever embeds the broker (the CLI's ready line).
   const log = options.logger ?? brokerLogger(options.logLevel ?? 'warn', options.logFormat ?? 'json');
-  const clock = options.clock ?? systemClock;
+  const world = worldOf(options);
   const dataDir = resolve(config.dataDir);
-  await mkdir(dataDir, { recursive: true });
-  const metadata = await ClusterMetadata.open(dataDir);
+  await world.disk.mkdir(dataDir);
+  const metadata = await ClusterMetadata.open(dataDir, { disk: world.disk, random: world.random, nodeId: config.nodeId });
   const logs = await LogManager.open({
     dataDir,
-    clock,
+    clock: world.clock,
+    disk: world.disk,
+    random: world.random,
     logger: log.child({ component: 'log' }),
     defaults: effectiveTopicConfig(new Map(), config.props).log,
     configFor: (topic) => (metadata.topic(topic) ? effectiveTopicConfig(new Map(Object.entries(metadata.topic(topic)!.configs)), config.props).log : undefined),
     retentionCheckIntervalMs: config.num('log.retention.check.interval.ms'),
+    maxDecodeBytes: LIMITS.maxDecodeBytes,
     ...(config.bool('log.cleaner.enable') ? {} : { cleaner: false as const }),
   });
-  const broker = new Broker(config, metadata, logs, clock, log);
+  const broker = new Broker(config, metadata, logs, world, log);
   try {
     await reconcileLogs(broker);
     broker.groups = await openGroupCoordinator(broker);
@@ -164,11 +219,14 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         maxInFlightBytes: config.num('samsa.max.in.flight.bytes.per.connection'),
         idleTimeoutMs: config.num('connections.max.idle.ms'),
         maxConnections: config.num('max.connections'),
+        network: world.network,
+        clock: world.clock,
       },
       createDispatcher(broker, HANDLERS, log),
       log,
     );
   } catch (err) {
+    broker.replicaManager.close();
     await broker.groups?.close();
     await logs.close();
     throw err;
@@ -205,22 +263,41 @@ async function openGroupCoordinator(b: Broker): Promise<GroupCoordinator> {
     });
     if (isTopicError(created)) throw new Error(`cannot create ${CONSUMER_OFFSETS_TOPIC}: ${created.errorMessage}`);
   }
-  const store = logOffsetsStore((p) => b.logs.getLog(CONSUMER_OFFSETS_TOPIC, p), groupConfig['offsets.load.buffer.size']);
+  const commitTimeoutMs = groupConfig['offsets.commit.timeout.ms'];
+  const partitionLog = (p: number): OffsetsPartitionLog | undefined => {
+    const partition = b.replicaManager.getPartition(CONSUMER_OFFSETS_TOPIC, p);
+    if (!partition) return undefined;
+    return {
+      get logStartOffset() {
+        return partition.logStartOffset;
+      },
+      get logEndOffset() {
+        return partition.logEndOffset;
+      },
+      // Coordinator records are committed once the high watermark covers them (acks=all).
+      append: (batch) => b.replicaManager.appendInternal(CONSUMER_OFFSETS_TOPIC, p, batch, commitTimeoutMs),
+      read: (offset, maxBytes, opts) => partition.log.read(offset, maxBytes, opts),
+    };
+  };
+  const store = logOffsetsStore(partitionLog, groupConfig['offsets.load.buffer.size']);
   return GroupCoordinator.open({ clock: b.clock, logger: b.log, store, config: groupConfig });
 }
 
-/** Makes the partition logs match the metadata: create missing ones, drop those of deleted topics. */
+/** Makes the partitions match the metadata: open those found on disk, create missing ones, drop those of deleted topics. */
 async function reconcileLogs(b: Broker): Promise<void> {
   const wanted = new Set<string>();
   for (const t of b.metadata.topics()) {
     const config = b.topics.effectiveConfig(t.name).log;
     for (let p = 0; p < t.partitions; p++) {
-      wanted.add(`${t.name}-${p}`);
-      if (!b.logs.getLog(t.name, p)) await b.logs.createLog(t.name, p, config);
-      else b.logs.updateConfig(t.name, config);
+      wanted.add(tpKey(t.name, p));
+      const log = b.logs.getLog(t.name, p);
+      if (log) {
+        b.logs.updateConfig(t.name, config);
+        b.replicaManager.open(t.name, p, log);
+      } else await b.replicaManager.createLog(t.name, p, config);
     }
   }
   for (const { topic, partition } of [...b.logs.allLogs()]) {
-    if (!wanted.has(`${topic}-${partition}`)) await b.logs.deleteLog(topic, partition);
+    if (!wanted.has(tpKey(topic, partition))) await b.logs.deleteLog(topic, partition);
   }
 }

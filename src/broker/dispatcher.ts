@@ -67,7 +67,7 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       const buffers = encodeResponseFrame(handler.api, req.apiVersion, req.correlationId, result);
       return fns ? { buffers, written: () => runAll(fns) } : buffers;
     };
-    const result = handler.handle(body, ctx) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    const result = (broker.faults.active ? broker.faults.run(handler, body, ctx) : handler.handle(body, ctx)) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
     return result instanceof Promise ? result.then(encode) : encode(result);
   };
 }

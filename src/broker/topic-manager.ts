@@ -11,6 +11,7 @@ import { ConfigError, type ConfigValue } from './config/config-def.js';
 import { type EffectiveTopicConfig, effectiveTopicConfig, parseTopicOverrides } from './config/topic-configs.js';
 import type { ClusterMetadata, TopicMetadata } from './metadata/cluster-metadata.js';
 import { topicNameError } from './metadata/topic-name.js';
+import { LIMITS } from './limits.js';
 
 /** What the topic manager needs from the log layer (LogManager provides it). */
 export interface PartitionStore {
@@ -41,9 +42,6 @@ export type NewTopic = Omit<TopicMetadata, 'id'>;
 export function isTopicError(x: object): x is TopicError {
   return 'errorCode' in x;
 }
-
-/** Largest partition count accepted for one topic, a bound on directories created by one request. */
-export const MAX_PARTITIONS_PER_TOPIC = 100_000;
 
 const err = (errorCode: number, errorMessage: string): TopicError => ({ errorCode, errorMessage });
 
@@ -79,7 +77,7 @@ export class TopicManager {
     } else {
       partitions = req.numPartitions === -1 ? this.config.num('num.partitions') : req.numPartitions;
       replicationFactor = req.replicationFactor === -1 ? this.config.num('default.replication.factor') : req.replicationFactor;
-      if (partitions <= 0 || partitions > MAX_PARTITIONS_PER_TOPIC) return err(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and ${MAX_PARTITIONS_PER_TOPIC}, got ${partitions}.`);
+      if (partitions <= 0 || partitions > LIMITS.maxPartitionsPerTopic) return err(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be between 1 and ${LIMITS.maxPartitionsPerTopic}, got ${partitions}.`);
       if (replicationFactor <= 0) return err(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
       if (replicationFactor > this.brokerIds.length) {
         return err(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${this.brokerIds.length} broker(s) are registered.`);
@@ -146,7 +144,7 @@ export class TopicManager {
     if (count <= topic.partitions) {
       return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${count}.` };
     }
-    if (count > MAX_PARTITIONS_PER_TOPIC) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be at most ${MAX_PARTITIONS_PER_TOPIC}` };
+    if (count > LIMITS.maxPartitionsPerTopic) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be at most ${LIMITS.maxPartitionsPerTopic}` };
     if (validateOnly) return undefined;
     const config = this.effectiveConfig(name).log;
     for (let p = topic.partitions; p < count; p++) await this.store.createLog(name, p, config);

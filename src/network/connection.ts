@@ -12,6 +12,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { Clock } from '../common/clock.js';
 import { FrameError, FrameReader } from './frame-reader.js';
 
 export interface ConnectionLimits {
@@ -59,6 +60,7 @@ export class Connection {
     readonly socket: Socket,
     private readonly handler: FrameHandler,
     private readonly limits: ConnectionLimits,
+    private readonly clock: Clock,
     private readonly log: Logger,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -190,8 +192,8 @@ export class Connection {
     this.closing = true;
     this.socket.pause();
     if (this.queue.length === 0) this.socket.end();
-    const timer = setTimeout(() => this.socket.destroy(), timeoutMs);
+    const timer = this.clock.setTimeout(() => this.socket.destroy(), timeoutMs);
     await this.closed;
-    clearTimeout(timer);
+    timer.cancel();
   }
 }

@@ -2,9 +2,11 @@
  * The TCP listener: accepts connections up to a bound, hands each to a Connection, and shuts
  * down gracefully (stop accepting, let in-flight requests finish, close).
  */
-import { type AddressInfo, type Server, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { Clock } from '../common/clock.js';
 import { Connection, type ConnectionLimits, type FrameHandler } from './connection.js';
+import type { NetServer, Network } from './network.js';
 
 export interface ServerOptions extends ConnectionLimits {
   host: string;
@@ -12,10 +14,12 @@ export interface ServerOptions extends ConnectionLimits {
   port: number;
   /** Connections beyond this are closed as soon as they are accepted (Kafka's `max.connections`). */
   maxConnections: number;
+  network: Network;
+  clock: Clock;
 }
 
 export class NetworkServer {
-  private readonly server: Server;
+  private readonly server: NetServer;
   private readonly connections = new Set<Connection>();
 
   private constructor(
@@ -23,13 +27,13 @@ export class NetworkServer {
     handler: FrameHandler,
     private readonly log: Logger,
   ) {
-    this.server = createServer({ noDelay: true }, (socket) => {
+    this.server = opts.network.createServer((socket) => {
       if (this.connections.size >= opts.maxConnections) {
         log.warn({ remote: socket.remoteAddress, max: opts.maxConnections }, 'refusing connection: too many connections');
         socket.destroy();
         return;
       }
-      const conn = new Connection(socket, handler, opts, log);
+      const conn = new Connection(socket, handler, opts, opts.clock, log);
       this.connections.add(conn);
       void conn.whenClosed().then(() => this.connections.delete(conn));
     });

@@ -53,4 +53,11 @@ export interface Disk {
   removeDir(path: string): Promise<void>;
   /** Makes the directory's entries (created, renamed, removed names) durable. */
   syncDir(path: string): Promise<void>;
+  /** The size and free space of the file system holding `path` (-1 where unknown). */
+  space(path: string): Promise<DiskSpace>;
+}
+
+export interface DiskSpace {
+  totalBytes: bigint;
+  usableBytes: bigint;
 }

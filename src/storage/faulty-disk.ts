@@ -4,7 +4,7 @@
  * of it lands, then EIO), and a space budget makes writes fail with ENOSPC once spent, after
  * writing what still fits, as a full disk does.
  */
-import type { Disk, DiskFile, FileStat, OpenMode } from './disk.js';
+import type { Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
 import { StorageIoError, type StorageOp } from './storage-error.js';
 
 export interface FaultRule {
@@ -119,6 +119,11 @@ export class FaultyDisk implements Disk {
   async syncDir(path: string): Promise<void> {
     this.check('syncDir', path);
     return this.inner.syncDir(path);
+  }
+
+  async space(path: string): Promise<DiskSpace> {
+    this.check('space', path);
+    return this.inner.space(path);
   }
 }
 

@@ -10,7 +10,9 @@
  * loss); a file's bytes and size become durable on sync.
  */
 import { resolve } from 'node:path';
-import type { Disk, DiskFile, FileStat, OpenMode } from './disk.js';
+import { systemClock } from '../common/clock.js';
+import { type Random, systemRandom } from '../common/random.js';
+import type { Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
 import { StorageIoError, type StorageOp } from './storage-error.js';
 
 interface FileNode {
@@ -46,7 +48,10 @@ export class MemoryDisk implements Disk {
   /** The clock for modification times. */
   readonly now: () => number;
 
-  constructor(private readonly random: () => number = Math.random, now: () => number = () => Date.now()) {
+  constructor(
+    private readonly random: Random = systemRandom,
+    now: () => number = systemClock.now,
+  ) {
     this.now = now;
   }
 
@@ -153,6 +158,12 @@ export class MemoryDisk implements Disk {
   async syncDir(path: string): Promise<void> {
     const dir = this.dir(path, 'syncDir');
     dir.durable = new Map(dir.entries);
+  }
+
+  /** Memory has no fixed size: both unknown. */
+  async space(path: string): Promise<DiskSpace> {
+    this.dir(path, 'space');
+    return { totalBytes: -1n, usableBytes: -1n };
   }
 
   /** kill -9: the data the kernel holds stays, every open handle dies. */

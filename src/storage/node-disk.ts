@@ -1,6 +1,6 @@
 /** The Disk on node:fs: callback APIs wrapped once (no FileHandle objects on the hot path). */
 import * as fs from 'node:fs';
-import type { Disk, DiskFile, FileStat, OpenMode } from './disk.js';
+import type { Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
 import { StorageIoError, type StorageOp, isNotFound } from './storage-error.js';
 
 const FLAGS: Record<OpenMode, number> = {
@@ -159,6 +159,11 @@ export class NodeDisk implements Disk {
     } finally {
       await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
     }
+  }
+
+  async space(path: string): Promise<DiskSpace> {
+    const s = await call<fs.BigIntStatsFs>('space', path, (cb) => fs.statfs(path, { bigint: true }, cb));
+    return { totalBytes: s.blocks * s.bsize, usableBytes: s.bavail * s.bsize };
   }
 }
 

@@ -19,7 +19,8 @@ export type StorageOp =
   | 'rename'
   | 'unlink'
   | 'removeDir'
-  | 'syncDir';
+  | 'syncDir'
+  | 'space';
 
 export class StorageIoError extends SamsaError {
   /** The system error name (ENOENT, ENOSPC, EIO, EEXIST, ...), or EIO when unknown. */

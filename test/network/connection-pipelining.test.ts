@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { FrameReader } from '../../src/network/frame-reader.js';
 import { NetworkServer } from '../../src/network/server.js';
+import { nodeNetwork } from '../../src/network/network.js';
+import { systemClock } from '../../src/common/clock.js';
 
 const log = pino({ level: 'silent' });
 
@@ -53,7 +55,7 @@ describe('network connections', () => {
 
   before(async () => {
     server = await NetworkServer.listen(
-      { host: '127.0.0.1', port: 0, maxFrameBytes: 1024, maxInFlightRequests: 4, maxInFlightBytes: 1 << 20, idleTimeoutMs: 300, maxConnections: 50 },
+      { host: '127.0.0.1', port: 0, maxFrameBytes: 1024, maxInFlightRequests: 4, maxInFlightBytes: 1 << 20, idleTimeoutMs: 300, maxConnections: 50, network: nodeNetwork, clock: systemClock },
       async (f) => {
         const delay = f.readInt32BE(4);
         if (delay < 0) return 'close';
@@ -117,7 +119,7 @@ describe('network connections', () => {
   it('tells a handler when its response is written, and when it never will be', async () => {
     const written: number[] = [];
     const s2 = await NetworkServer.listen(
-      { host: '127.0.0.1', port: 0, maxFrameBytes: 1024, maxInFlightRequests: 8, maxInFlightBytes: 1 << 20, idleTimeoutMs: 5000, maxConnections: 5 },
+      { host: '127.0.0.1', port: 0, maxFrameBytes: 1024, maxInFlightRequests: 8, maxInFlightBytes: 1 << 20, idleTimeoutMs: 5000, maxConnections: 5, network: nodeNetwork, clock: systemClock },
       async (f) => {
         const id = f.readInt32BE(0);
         await sleep(f.readInt32BE(4));

@@ -23,7 +23,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   key.int('samsa.max.in.flight.bytes.per.connection', 104857600, 'Samsa: bytes of request frames from one connection not yet answered before reading pauses.', 1),
   key.long('log.retention.check.interval.ms', 300000, 'How often segments are checked for deletion by retention.', 1),
   key.bool('log.cleaner.enable', true, 'Run the log cleaner that compacts topics with cleanup.policy=compact.'),
-  key.long('log.flush.scheduler.interval.ms', 1000, 'How often logs are checked for a flush.ms-driven fsync.', 1),
+  key.int('max.incremental.fetch.session.cache.slots', 1000, 'Incremental fetch sessions (KIP-227) kept at once.', 0),
 ];
 
 /** A broker config that sets a topic config's default, in its own unit (hours, minutes or the topic's). */

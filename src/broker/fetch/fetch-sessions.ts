@@ -15,6 +15,8 @@
  * full response with session id 0, as Kafka does.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
+import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
+import { tpKey } from '../partitions/topic-partition.js';
 
 export const FINAL_EPOCH = -1;
 export const INITIAL_EPOCH = 0;
@@ -35,7 +37,7 @@ export interface FetchSession {
   readonly id: number;
   /** The epoch the next request must carry. */
   epoch: number;
-  /** Keyed by `topicId:partition` from v13, `topic:partition` before. */
+  /** Keyed by sessionKey. */
   readonly partitions: Map<string, SessionPartition>;
   lastUsedMs: number;
 }
@@ -103,9 +105,12 @@ export class FetchSessionCache {
   }
 }
 
-/** The session key of a partition. */
-export function partitionKey(topicOrId: string, partition: number): string {
-  return `${topicOrId}:${partition}`;
+/**
+ * The session key of a partition: its topic by id when the topic has one (every known topic, and
+ * any id a v13+ request names), else by the name an older request used for an unknown topic.
+ */
+export function sessionKey(topicId: string, topic: string, partition: number): string {
+  return tpKey(topicId !== ZERO_UUID ? topicId : topic, partition);
 }
 
 /** Whether an incremental response must include a partition: anything new since it was last sent. */

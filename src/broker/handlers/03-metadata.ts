@@ -64,7 +64,7 @@ function describeTopic(b: BrokerContext, t: TopicMetadata, version: number, ops:
     name: t.name,
     topicId: t.id,
     isInternal: isInternalTopic(t.name),
-    partitions: partitionStates(b, t.partitions),
+    partitions: partitionStates(b, t.name, t.partitions),
     ...(version >= 8 ? { topicAuthorizedOperations: ops } : {}),
   };
 }

@@ -9,7 +9,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteRecordsApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
-import { lookupLog } from '../partition-logs.js';
+import { PartitionError } from '../partitions/partition-error.js';
 
 export const deleteRecordsHandler = defineHandler(DeleteRecordsApi, { min: 0, max: 2 }, async (req, ctx) => {
   const topics = await Promise.all(
@@ -18,13 +18,12 @@ export const deleteRecordsHandler = defineHandler(DeleteRecordsApi, { min: 0, ma
       partitions: await Promise.all(
         t.partitions.map(async (p) => {
           const result = (errorCode: number, lowWatermark = -1n) => ({ partitionIndex: p.partitionIndex, errorCode, lowWatermark });
-          const log = lookupLog(ctx.broker, t.name, p.partitionIndex);
-          if (typeof log === 'number') return result(log);
-          const offset = p.offset === -1n ? log.highWatermark : p.offset;
-          if (offset < 0n || offset > log.highWatermark) return result(ErrorCode.OFFSET_OUT_OF_RANGE);
+          const partition = ctx.broker.replicaManager.leaderPartitionOrError(t.name, p.partitionIndex);
+          if (typeof partition === 'number') return result(partition);
           try {
-            return result(ErrorCode.NONE, await log.deleteRecordsBefore(offset));
+            return result(ErrorCode.NONE, await partition.deleteRecordsBefore(p.offset));
           } catch (err) {
+            if (err instanceof PartitionError) return result(err.errorCode);
             ctx.log.error({ err, topic: t.name, partition: p.partitionIndex }, 'delete records failed');
             return result(ErrorCode.KAFKA_STORAGE_ERROR);
           }

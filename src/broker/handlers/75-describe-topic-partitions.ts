@@ -38,7 +38,7 @@ export const describeTopicPartitionsHandler = defineHandler(DescribeTopicPartiti
     }
     const from = req.cursor && req.cursor.topicName === name ? Math.max(0, req.cursor.partitionIndex) : 0;
     const to = Math.min(topic.partitions, from + budget);
-    const partitions = partitionStates(b, topic.partitions, from, to).map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null }));
+    const partitions = partitionStates(b, topic.name, topic.partitions, from, to).map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null }));
     budget -= to - from;
     topics.push({ errorCode: ErrorCode.NONE, name, topicId: topic.id, isInternal: isInternalTopic(name), partitions, topicAuthorizedOperations: TOPIC_OPERATIONS });
     if (to < topic.partitions) {

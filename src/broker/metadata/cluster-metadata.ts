@@ -1,13 +1,15 @@
 /**
  * The cluster's metadata on a single node: the cluster id, and every topic with its id,
- * partition count and config overrides. Kept in memory, persisted as one JSON snapshot written
- * atomically (temp file, fsync, rename, fsync of the directory) on every change. The Raft
- * metadata quorum of the roadmap replaces this file with a replicated log.
+ * partition count and config overrides. Kept in memory, persisted through the Disk as one JSON
+ * snapshot written atomically (temp file, fsync, rename, fsync of the directory) on every change.
+ * The Raft metadata quorum of the roadmap replaces this file with a replicated log.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Random } from '../../common/random.js';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
+import type { Disk } from '../../storage/disk.js';
+import { readWholeFile, writeFileAtomically } from '../../storage/disk-files.js';
+import type { LeaderAndIsr } from '../partitions/partition.js';
 import { collisionKey } from './topic-name.js';
 
 export interface TopicMetadata {
@@ -29,11 +31,22 @@ interface Snapshot {
 }
 
 const FILE = 'cluster-metadata.json';
+
+/** What the metadata takes from the broker's world. */
+export interface MetadataWorld {
+  disk: Disk;
+  random: Random;
+  /** This node's id (the leader of every partition on a single node). */
+  nodeId: number;
+}
 export const METADATA_DIR = '__samsa_metadata';
 
-export function newUuid(): string {
+/** 16 random bytes in URL-safe base64, never the zero UUID (Kafka's Uuid.randomUuid). */
+export function newUuid(random: Random): string {
   for (;;) {
-    const id = randomBytes(16).toString('base64url');
+    const bytes = Buffer.alloc(16);
+    for (let i = 0; i < 16; i++) bytes[i] = Math.floor(random() * 256);
+    const id = bytes.toString('base64url');
     if (id !== ZERO_UUID) return id;
   }
 }
@@ -46,6 +59,7 @@ export class ClusterMetadata {
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
+    private readonly world: MetadataWorld,
     private readonly dir: string,
     readonly clusterId: string,
     topics: TopicMetadata[],
@@ -55,17 +69,12 @@ export class ClusterMetadata {
   }
 
   /** Loads the snapshot from `<dataDir>/__samsa_metadata/`, or starts a new cluster. */
-  static async open(dataDir: string): Promise<ClusterMetadata> {
+  static async open(dataDir: string, world: MetadataWorld): Promise<ClusterMetadata> {
     const dir = join(dataDir, METADATA_DIR);
-    await mkdir(dir, { recursive: true });
-    let snap: Snapshot;
-    try {
-      snap = JSON.parse(await readFile(join(dir, FILE), 'utf8')) as Snapshot;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      snap = { version: 1, clusterId: randomBytes(16).toString('base64url'), topics: [] };
-    }
-    const m = new ClusterMetadata(dir, snap.clusterId, snap.topics, BigInt(snap.nextProducerId ?? 0));
+    await world.disk.mkdir(dir);
+    const text = await readWholeFile(world.disk, join(dir, FILE));
+    const snap: Snapshot = text ? (JSON.parse(text.toString('utf8')) as Snapshot) : { version: 1, clusterId: newUuid(world.random), topics: [] };
+    const m = new ClusterMetadata(world, dir, snap.clusterId, snap.topics, BigInt(snap.nextProducerId ?? 0));
     await m.persist();
     return m;
   }
@@ -94,8 +103,14 @@ export class ClusterMetadata {
     return other !== undefined && other !== name ? other : undefined;
   }
 
+  /** Who leads a partition: on a single node, this node, at leader epoch 0, as the only replica. */
+  leaderAndIsr(_topic: string, _partition: number): LeaderAndIsr {
+    const id = this.world.nodeId;
+    return { leader: id, leaderEpoch: 0, replicas: [id], isr: [id] };
+  }
+
   async createTopic(t: Omit<TopicMetadata, 'id'>): Promise<TopicMetadata> {
-    const topic = { ...t, id: newUuid() };
+    const topic = { ...t, id: newUuid(this.world.random) };
     this.index(topic);
     await this.persist();
     return topic;
@@ -129,25 +144,7 @@ export class ClusterMetadata {
     const snap: Snapshot = { version: 1, clusterId: this.clusterId, topics: [...this.byName.values()], nextProducerId: String(this.nextProducerId) };
     const text = JSON.stringify(snap, null, 1);
     // A failed write must not poison the ones after it: each waits for the previous to settle.
-    this.writing = this.writing.catch(() => {}).then(() => writeAtomically(this.dir, FILE, text));
+    this.writing = this.writing.catch(() => {}).then(() => writeFileAtomically(this.world.disk, join(this.dir, FILE), Buffer.from(text)));
     return this.writing;
-  }
-}
-
-async function writeAtomically(dir: string, file: string, text: string): Promise<void> {
-  const tmp = join(dir, `${file}.tmp`);
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, join(dir, file));
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
   }
 }

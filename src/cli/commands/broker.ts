@@ -24,6 +24,7 @@ export function registerBrokerCommand(program: Command): void {
     .option('--host <host>', 'address to listen on')
     .option('--port <port>', 'port to listen on (0 picks a free one)', int)
     .option('--data-dir <dir>', 'data directory (log.dirs)')
+    .addOption(new Option('--storage <kind>', 'disk, or memory: nothing touches the file system and the data is gone when the broker stops').choices(['disk', 'memory']))
     .option('--advertised-host <host>', 'host clients are told to connect to')
     .option('--advertised-port <port>', 'port clients are told to connect to', int)
     .option('--node-id <id>', 'node id (node.id)', int)
@@ -32,7 +33,7 @@ export function registerBrokerCommand(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .addOption(new Option('--log-format <format>', 'json lines, or pretty readable lines (default: pretty when stderr is a terminal)').choices(['json', 'pretty'] satisfies LogFormat[]))
     .option('--young-generation-mb <mb>', "V8 young generation of the broker thread in MiB (0: Node's default)", int, 6)
-    .action(async (opts: { host?: string; port?: number; dataDir?: string; advertisedHost?: string; advertisedPort?: number; nodeId?: number; config?: string; override?: string[]; logLevel: string; logFormat?: LogFormat; youngGenerationMb: number }) => {
+    .action(async (opts: { host?: string; port?: number; dataDir?: string; storage?: 'disk' | 'memory'; advertisedHost?: string; advertisedPort?: number; nodeId?: number; config?: string; override?: string[]; logLevel: string; logFormat?: LogFormat; youngGenerationMb: number }) => {
       const config: Record<string, string> = {};
       for (const kv of opts.override ?? []) {
         const eq = kv.indexOf('=');
@@ -44,6 +45,7 @@ export function registerBrokerCommand(program: Command): void {
         ...(opts.host !== undefined ? { host: opts.host } : {}),
         ...(opts.port !== undefined ? { port: opts.port } : {}),
         ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+        ...(opts.storage !== undefined ? { storage: opts.storage } : {}),
         ...(opts.advertisedHost !== undefined ? { advertisedHost: opts.advertisedHost } : {}),
         ...(opts.advertisedPort !== undefined ? { advertisedPort: opts.advertisedPort } : {}),
         ...(opts.nodeId !== undefined ? { nodeId: opts.nodeId } : {}),

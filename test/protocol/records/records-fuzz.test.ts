@@ -118,7 +118,6 @@ describe('record batch fuzz', () => {
     const rnd = new SeededRandom(SEED);
     const seeds = await seedBatches(rnd);
     const outcomes = new Map<string, number>();
-    const started = Date.now();
     for (let i = 0; i < ITERATIONS; i++) {
       const input = i % 5 === 0 ? rnd.bytes(rnd.int(120)) : mutate(rnd, rnd.pick(seeds));
       await exercise(input, outcomes);
@@ -126,6 +125,5 @@ describe('record batch fuzz', () => {
     // The mutations must reach past the CRC check, or the fuzz would only test the checksum.
     assert.ok((outcomes.get('decodeRecordBatch crc=true ok') ?? 0) > 50, JSON.stringify([...outcomes]));
     assert.ok((outcomes.get('decodeRecordBatch crc=false DecodeError') ?? 0) > 500, JSON.stringify([...outcomes]));
-    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
   });
 });

@@ -1,0 +1,127 @@
+/**
+ * Reading a fetch's partitions within its byte limits, and Kafka's DelayedFetch: a fetch that
+ * found fewer than `minBytes` waits in the fetch purgatory until enough bytes have become visible
+ * in its partitions (counted from the high watermark each read saw), one of them changed in a way
+ * the client must hear about (leadership, a truncation), or `maxWaitMs` passed; then it reads again.
+ */
+import type { BufferSource } from '../../log/index.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import type { Partition, ReadIsolation } from './partition.js';
+import type { DelayedOperation, Purgatory } from './purgatory.js';
+
+export interface FetchTarget {
+  /** The partition, or the error it answers with (unknown topic, not the leader …). */
+  partition: Partition | number;
+  fetchOffset: bigint;
+  maxBytes: number;
+  currentLeaderEpoch: number;
+}
+
+export interface FetchOutcome {
+  errorCode: number;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+  chunks: Buffer[];
+  bytes: number;
+  /** Bytes below the high watermark when read (to count what becomes visible later). */
+  visibleBytesAtRead: number;
+}
+
+export interface FetchParams {
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  isolation: ReadIsolation;
+}
+
+const failed = (errorCode: number, p?: Partition): FetchOutcome => ({
+  errorCode,
+  highWatermark: p ? p.highWatermark : -1n,
+  logStartOffset: p ? p.logStartOffset : -1n,
+  chunks: [],
+  bytes: 0,
+  visibleBytesAtRead: p ? p.visibleBytes : 0,
+});
+
+/** The partition a target reads from, or its outcome when it cannot be read. */
+function readable(t: FetchTarget): Partition | FetchOutcome {
+  if (typeof t.partition === 'number') return failed(t.partition);
+  const error = t.partition.leaderError(t.currentLeaderEpoch);
+  return error === undefined ? t.partition : failed(error, t.partition);
+}
+
+async function readOne(p: Partition, t: FetchTarget, limit: number, minOneBatch: boolean, params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): Promise<FetchOutcome> {
+  try {
+    const r = await p.read(t.fetchOffset, limit, { isolation: params.isolation, minOneBatch, buffers });
+    return { errorCode: ErrorCode.NONE, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, chunks: r.chunks, bytes: r.bytes, visibleBytesAtRead: r.visibleBytesAtRead };
+  } catch (err) {
+    const outOfRange = (err as { code?: string }).code === 'SAMSA_OFFSET_OUT_OF_RANGE';
+    if (!outOfRange) onError(err, p);
+    return failed(outOfRange ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, p);
+  }
+}
+
+/**
+ * Reads every target within the partition and response byte limits. When the partitions' limits
+ * fit in the response's, they are read concurrently, the first one keeping a too-large first
+ * batch whole (KIP-74); otherwise, or when that found nothing, in request order with the response
+ * budget shrinking as it fills and the first partition with data keeping its first batch whole.
+ */
+export async function readPartitions(targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): Promise<FetchOutcome[]> {
+  const located = targets.map(readable);
+  const isOutcome = (l: Partition | FetchOutcome): l is FetchOutcome => 'errorCode' in l;
+  const shares = located.reduce((n, l, i) => (isOutcome(l) ? n : n + targets[i]!.maxBytes), 0);
+  if (shares <= params.maxBytes) {
+    const first = located.findIndex((l) => !isOutcome(l));
+    const outcomes = await Promise.all(located.map((l, i) => (isOutcome(l) ? l : readOne(l, targets[i]!, targets[i]!.maxBytes, i === first, params, buffers, onError))));
+    if (outcomes.some((o) => o.bytes > 0)) return outcomes;
+  }
+  let budget = params.maxBytes;
+  let anyData = false;
+  const outcomes: FetchOutcome[] = [];
+  for (const [i, l] of located.entries()) {
+    if (isOutcome(l)) {
+      outcomes.push(l);
+      continue;
+    }
+    const limit = Math.min(targets[i]!.maxBytes, Math.max(0, budget));
+    if (limit <= 0 && anyData) {
+      outcomes.push(failed(ErrorCode.NONE, l));
+      continue;
+    }
+    const o = await readOne(l, targets[i]!, limit, !anyData, params, buffers, onError);
+    budget -= o.bytes;
+    anyData ||= o.bytes > 0;
+    outcomes.push(o);
+  }
+  return outcomes;
+}
+
+/** Waits in `purgatory` until the fetch may be answered (see the file comment); always resolves. */
+export function awaitFetchable(purgatory: Purgatory, targets: readonly FetchTarget[], first: readonly FetchOutcome[], params: FetchParams): Promise<void> {
+  const total = first.reduce((n, o) => n + o.bytes, 0);
+  const watched = targets.flatMap((t, i) => (typeof t.partition === 'number' ? [] : [{ p: t.partition, t, seen: first[i]! }]));
+  return new Promise((resolve) => {
+    const complete = () => {
+      resolve();
+      return true;
+    };
+    const op: DelayedOperation = {
+      tryComplete() {
+        let bytes = total;
+        for (const { p, t, seen } of watched) {
+          // Something the client must hear about (leadership, a truncation, an offset gone): answer now.
+          if (p.leaderError(t.currentLeaderEpoch) !== undefined || p.highWatermark < seen.highWatermark || p.logStartOffset > t.fetchOffset) return complete();
+          bytes += p.visibleBytes - seen.visibleBytesAtRead;
+        }
+        return bytes >= params.minBytes && complete();
+      },
+      expire: resolve,
+    };
+    purgatory.tryCompleteElseWatch(
+      op,
+      watched.map(({ p }) => p.key),
+      params.maxWaitMs,
+    );
+  });
+}

@@ -1,0 +1,226 @@
+/**
+ * Kafka's ReplicaManager: the partitions this broker holds, found by topic name or id, and the
+ * two things clients do with them. Appends go to each partition's leader and, for acks=all, wait
+ * in the produce purgatory for the high watermark; fetches read below the high watermark and, when
+ * they find too little, wait in the fetch purgatory. Both purgatories are woken by the partitions
+ * themselves when their high watermark or leadership moves, whoever appended.
+ *
+ * Partitions are created and deleted with their topics (TopicManager calls the PartitionStore
+ * side of this class); leadership comes from the cluster metadata.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../../common/clock.js';
+import type { BufferSource, LogConfig, LogManager } from '../../log/index.js';
+import { ProducerStateError } from '../../log/index.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import type { TopicPolicy } from '../config/topic-configs.js';
+import type { ClusterMetadata } from '../metadata/cluster-metadata.js';
+import { isInternalTopic } from '../metadata/topic-name.js';
+import { prepareProduceRecords } from '../produce/validate-produce.js';
+import type { PartitionStore } from '../topic-manager.js';
+import { awaitHighWatermarks } from './delayed-produce.js';
+import { type FetchOutcome, type FetchParams, type FetchTarget, awaitFetchable, readPartitions } from './fetch-messages.js';
+import { Partition, type PartitionListener } from './partition.js';
+import { PartitionError } from './partition-error.js';
+import { Purgatory } from './purgatory.js';
+import { tpKey } from './topic-partition.js';
+
+export interface ReplicaManagerOptions {
+  nodeId: number;
+  logs: LogManager;
+  metadata: ClusterMetadata;
+  /** The produce rules of a topic (its effective config). */
+  policyOf(topic: string): TopicPolicy;
+  clock: Clock;
+  logger: Logger;
+  /** Operations each purgatory holds at most (bounded anyway by connections × requests in flight). */
+  maxDelayedOperations: number;
+}
+
+export interface ProduceEntry {
+  topic: string;
+  partition: number;
+  records: Buffer | null;
+}
+
+export interface ProduceResult {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: bigint;
+  logAppendTime: bigint;
+  logStartOffset: bigint;
+}
+
+const produceFailure = (errorCode: number, errorMessage: string | null = null): ProduceResult => ({ errorCode, errorMessage, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n });
+
+export class ReplicaManager implements PartitionStore, PartitionListener {
+  private readonly partitions = new Map<string, Partition>();
+  readonly fetchPurgatory: Purgatory;
+  readonly producePurgatory: Purgatory;
+
+  constructor(private readonly o: ReplicaManagerOptions) {
+    this.fetchPurgatory = new Purgatory(o.clock, o.maxDelayedOperations);
+    this.producePurgatory = new Purgatory(o.clock, o.maxDelayedOperations);
+  }
+
+  /** The partition if this broker holds it. */
+  getPartition(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(tpKey(topic, partition));
+  }
+
+  /** The partition, or the error a request about it answers: unknown, or not held here. */
+  partitionOrError(topic: string | undefined, partition: number): Partition | number {
+    const t = topic === undefined ? undefined : this.o.metadata.topic(topic);
+    if (!t || partition < 0 || partition >= t.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return this.getPartition(t.name, partition) ?? ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  }
+
+  /** The leader's partition, or the error: unknown, not the leader, a fenced or unknown leader epoch. */
+  leaderPartitionOrError(topic: string | undefined, partition: number, currentLeaderEpoch = -1): Partition | number {
+    const p = this.partitionOrError(topic, partition);
+    if (typeof p === 'number') return p;
+    return p.leaderError(currentLeaderEpoch) ?? p;
+  }
+
+  /** The name of the topic with this id, if it exists. */
+  topicName(topicId: string): string | undefined {
+    return this.o.metadata.topicById(topicId)?.name;
+  }
+
+  /** Every partition held here. */
+  allPartitions(): IterableIterator<Partition> {
+    return this.partitions.values();
+  }
+
+  /** PartitionListener: a high watermark or leadership moved. */
+  partitionChanged(p: Partition): void {
+    this.producePurgatory.checkAndComplete(p.key);
+    this.fetchPurgatory.checkAndComplete(p.key);
+  }
+
+  // ---- lifecycle (PartitionStore) ----
+
+  async createLog(topic: string, partition: number, config: LogConfig): Promise<Partition> {
+    const existing = this.getPartition(topic, partition);
+    if (existing) {
+      this.o.logs.updateConfig(topic, config);
+      return existing;
+    }
+    const log = await this.o.logs.createLog(topic, partition, config);
+    return this.open(topic, partition, log);
+  }
+
+  /** Wraps a log found at start-up (or just created) in its partition. */
+  open(topic: string, partition: number, log: Partition['log']): Partition {
+    const known = this.getPartition(topic, partition);
+    if (known) return known;
+    const meta = this.o.metadata.topic(topic);
+    const p = new Partition(topic, partition, meta?.id ?? '', this.o.nodeId, log, this.o.metadata.leaderAndIsr(topic, partition), this);
+    this.partitions.set(p.key, p);
+    return p;
+  }
+
+  async deleteLog(topic: string, partition: number): Promise<void> {
+    const p = this.getPartition(topic, partition);
+    if (p) {
+      this.partitions.delete(p.key);
+      p.close();
+      // Waiting operations hear that the partition is gone.
+      this.partitionChanged(p);
+    }
+    await this.o.logs.deleteLog(topic, partition);
+  }
+
+  updateConfig(topic: string, config: LogConfig): void {
+    this.o.logs.updateConfig(topic, config);
+  }
+
+  /** Answers every waiting operation as it stands (the broker is closing). */
+  close(): void {
+    this.producePurgatory.expireAll();
+    this.fetchPurgatory.expireAll();
+    for (const p of this.partitions.values()) p.close();
+  }
+
+  // ---- produce ----
+
+  /**
+   * Appends a client's produce data, partition by partition. Everything up to each log append
+   * runs synchronously, so appends keep the order of the requests on a connection. acks=all then
+   * waits for the high watermark (at most `timeoutMs`).
+   */
+  async appendRecords(entries: readonly ProduceEntry[], acks: number, timeoutMs: number, apiVersion: number): Promise<ProduceResult[]> {
+    const now = this.o.clock.now();
+    const local = entries.map((e) => this.appendEntry(e, acks, apiVersion, now));
+    const results = await Promise.all(local.map((l) => l.result));
+    if (acks !== -1) return results;
+    const waiting = results.flatMap((r, i) => (r.errorCode === ErrorCode.NONE && local[i]!.partition ? [i] : []));
+    if (waiting.length === 0) return results;
+    const codes = await awaitHighWatermarks(
+      this.producePurgatory,
+      waiting.map((i) => ({ partition: local[i]!.partition!, requiredOffset: local[i]!.nextOffset, minInsyncReplicas: local[i]!.minIsr })),
+      timeoutMs,
+    );
+    waiting.forEach((i, n) => {
+      if (codes[n] !== ErrorCode.NONE) results[i] = { ...results[i]!, errorCode: codes[n]!, ...(codes[n] === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND ? {} : { baseOffset: -1n }) };
+    });
+    return results;
+  }
+
+  private appendEntry(e: ProduceEntry, acks: number, apiVersion: number, now: number): { result: Promise<ProduceResult>; partition?: Partition; nextOffset: bigint; minIsr: number } {
+    const none = (r: ProduceResult) => ({ result: Promise.resolve(r), nextOffset: -1n, minIsr: 1 });
+    if (acks !== 0 && acks !== 1 && acks !== -1) return none(produceFailure(ErrorCode.INVALID_REQUIRED_ACKS));
+    const p = this.partitionOrError(e.topic, e.partition);
+    if (typeof p === 'number') return none(produceFailure(p));
+    if (isInternalTopic(e.topic)) return none(produceFailure(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${e.topic}`));
+    const policy = this.o.policyOf(e.topic);
+    const refused = p.appendRefusal(acks, policy.minInsyncReplicas);
+    if (refused) return none(produceFailure(refused.errorCode, refused.message));
+    const prepared = prepareProduceRecords(e.records, policy, apiVersion, now);
+    if (prepared instanceof PartitionError) return none(produceFailure(prepared.errorCode, prepared.message));
+    const entry = { result: Promise.resolve(produceFailure(ErrorCode.UNKNOWN_SERVER_ERROR)), partition: p, nextOffset: -1n, minIsr: policy.minInsyncReplicas };
+    entry.result = p
+      .appendAsLeader(prepared.records, { requiredAcks: acks, minInsyncReplicas: policy.minInsyncReplicas, ...(prepared.logAppendTime !== undefined ? { logAppendTime: prepared.logAppendTime } : {}) })
+      .then(
+        (r): ProduceResult => {
+          entry.nextOffset = r.lastOffset + 1n;
+          return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: r.baseOffset, logAppendTime: prepared.logAppendTime ?? -1n, logStartOffset: r.logStartOffset };
+        },
+        (err: unknown) => this.appendFailure(err, e),
+      );
+    return entry;
+  }
+
+  private appendFailure(err: unknown, e: { topic: string; partition: number }): ProduceResult {
+    if (err instanceof PartitionError || err instanceof ProducerStateError) return produceFailure(err.errorCode, err.message);
+    this.o.logger.error({ err, topic: e.topic, partition: e.partition }, 'append failed');
+    return produceFailure(ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
+  }
+
+  /**
+   * Appends a coordinator's batch to a partition of an internal topic and resolves once the high
+   * watermark covers it (acks=all); rejects with a PartitionError or the log's error.
+   */
+  async appendInternal(topic: string, partition: number, batch: Buffer, timeoutMs: number): Promise<void> {
+    const p = this.partitionOrError(topic, partition);
+    if (typeof p === 'number') throw new PartitionError(p, `cannot append to ${tpKey(topic, partition)}`);
+    const r = await p.appendAsLeader(batch, { requiredAcks: -1, minInsyncReplicas: 1 });
+    const [code] = await awaitHighWatermarks(this.producePurgatory, [{ partition: p, requiredOffset: r.lastOffset + 1n, minInsyncReplicas: 1 }], timeoutMs);
+    if (code !== ErrorCode.NONE) throw new PartitionError(code!, `append to ${p.key} not replicated`);
+  }
+
+  // ---- fetch ----
+
+  /**
+   * Reads the targets (see fetch-messages.ts); when fewer than `minBytes` were found and nothing
+   * failed, waits up to `maxWaitMs` for more and reads again.
+   */
+  async fetchMessages(targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource): Promise<FetchOutcome[]> {
+    const onError = (err: unknown, p: Partition) => this.o.logger.error({ err, topic: p.topic, partition: p.partition }, 'fetch read failed');
+    const first = await readPartitions(targets, params, buffers, onError);
+    const total = first.reduce((n, o) => n + o.bytes, 0);
+    if (total >= params.minBytes || params.maxWaitMs <= 0 || first.some((o) => o.errorCode !== ErrorCode.NONE)) return first;
+    await awaitFetchable(this.fetchPurgatory, targets, first, params);
+    return readPartitions(targets, params, buffers, onError);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * What a client's produce data must be before a leader appends it (the part of Kafka's
+ * LogValidator that applies to v2 batches): exactly one valid batch (CRC, sizes, counts checked
+ * without decoding records: CORRUPT_MESSAGE / INVALID_RECORD), no larger than the topic's
+ * `max.message.bytes` (MESSAGE_TOO_LARGE), zstd only from Produce v7 (UNSUPPORTED_COMPRESSION_TYPE),
+ * CreateTime timestamps within `message.timestamp.before/after.max.ms` of now (INVALID_TIMESTAMP,
+ * checked on the batch's base and max timestamps) or stamped with the append time for
+ * `message.timestamp.type=LogAppendTime`; recompressed when the topic's `compression.type` asks.
+ */
+import { CompressionType } from '../../protocol/compression/index.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { InvalidBatchError, type ValidatedBatch, validateProduceRecords } from '../../protocol/records/index.js';
+import type { TopicPolicy } from '../config/topic-configs.js';
+import { PartitionError } from '../partitions/partition-error.js';
+import { recompress, targetCompression } from './recompress.js';
+
+export interface PreparedRecords {
+  /** The bytes to append: as sent, or (later) recompressed. */
+  records: Buffer | Promise<Buffer>;
+  /** For LogAppendTime topics, the time stamped on the batch. */
+  logAppendTime?: bigint;
+}
+
+export function prepareProduceRecords(records: Buffer | null, policy: TopicPolicy, apiVersion: number, nowMs: number): PreparedRecords | PartitionError {
+  if (records === null) return new PartitionError(ErrorCode.INVALID_RECORD, 'No records');
+  let batch: ValidatedBatch;
+  try {
+    batch = validateProduceRecords(records, { origin: 'client', maxBatchBytes: policy.maxMessageBytes });
+  } catch (err) {
+    if (err instanceof InvalidBatchError) return new PartitionError(err.errorCode, err.message);
+    throw err;
+  }
+  if (batch.compression === CompressionType.Zstd && apiVersion < 7) return new PartitionError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'zstd needs Produce v7 or later');
+  let logAppendTime: bigint | undefined;
+  if (policy.timestampType === 'LogAppendTime') logAppendTime = BigInt(nowMs);
+  else {
+    const h = batch.header;
+    if (Number(h.maxTimestamp) - nowMs > policy.timestampAfterMaxMs || nowMs - Number(h.baseTimestamp) > policy.timestampBeforeMaxMs) {
+      return new PartitionError(ErrorCode.INVALID_TIMESTAMP, 'Timestamp of the batch is out of the range allowed by message.timestamp.before/after.max.ms');
+    }
+  }
+  const target = targetCompression(policy.compressionType);
+  const prepared = target === undefined || target === batch.compression ? records : recompress(records, batch, target, policy.maxMessageBytes * 64);
+  return logAppendTime === undefined ? { records: prepared } : { records: prepared, logAppendTime };
+}

@@ -23,7 +23,7 @@ import { nodeDisk } from '../storage/node-disk.js';
 import type { BrokerContext } from './broker-context.js';
 import { type LogFormat, brokerLogger } from './broker-logger.js';
 import { BrokerConfig } from './config/broker-config.js';
-import { parseProperties } from './config/config-def.js';
+import { parseProperties } from '../common/config-def.js';
 import { effectiveTopicConfig } from './config/topic-configs.js';
 import { createDispatcher, supportedVersions } from './dispatcher.js';
 import { Faults } from './faults/faults.js';

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { LogConfig } from '../log/log-config.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { BrokerConfig } from './config/broker-config.js';
-import { ConfigError, type ConfigValue } from './config/config-def.js';
+import { ConfigError, type ConfigValue } from '../common/config-def.js';
 import { type EffectiveTopicConfig, effectiveTopicConfig, parseTopicOverrides } from './config/topic-configs.js';
 import type { ClusterMetadata, TopicMetadata } from './metadata/cluster-metadata.js';
 import { topicNameError } from './metadata/topic-name.js';

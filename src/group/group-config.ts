@@ -4,7 +4,7 @@
  * from its own config (GROUP_CONFIG_KEYS lists them for server.properties and DescribeConfigs) and
  * hands the coordinator a plain, typed object.
  */
-import type { ConfigKey } from '../broker/config/config-def.js';
+import type { ConfigKey } from '../common/config-def.js';
 
 export interface GroupConfig {
   /** Smallest session timeout a member may ask for (INVALID_SESSION_TIMEOUT below it). */

@@ -3,7 +3,7 @@
  * file and/or explicit settings (CLI flags, startBroker options). Topic-config synonyms such as
  * log.retention.hours are broker configs too; they set the defaults of every topic.
  */
-import { type ConfigKey, type ConfigValue, ConfigError, formatConfigValue, key, parseConfigValue } from './config-def.js';
+import { type ConfigKey, type ConfigValue, ConfigError, formatConfigValue, key, parseConfigValue } from '../../common/config-def.js';
 import { GROUP_CONFIG_KEYS } from '../../group/group-config.js';
 import { ConfigSource, type Synonym, topicSynonymKeys } from './topic-configs.js';
 

@@ -1,8 +1,8 @@
 /** Every config of a topic or of the broker, with value, source and synonyms, for DescribeConfigs and CreateTopics. */
 import type { BrokerConfig } from './broker-config.js';
-import { type ConfigKey, ConfigTypeId, formatConfigValue } from './config-def.js';
+import { type ConfigKey, ConfigTypeId, formatConfigValue } from '../../common/config-def.js';
 import { type ConfigSource, TOPIC_CONFIG_KEYS, resolveTopicConfig } from './topic-configs.js';
-import type { ConfigValue } from './config-def.js';
+import type { ConfigValue } from '../../common/config-def.js';
 
 export interface DescribedConfig {
   name: string;

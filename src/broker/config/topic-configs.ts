@@ -4,8 +4,8 @@
  * A topic's effective config resolves override → broker setting → default, and each value knows
  * where it came from, as DescribeConfigs reports.
  */
-import { type LogConfig } from '../../log/log-config.js';
-import { type ConfigKey, type ConfigValue, ConfigError, formatConfigValue, key, parseConfigValue } from './config-def.js';
+import { DEFAULT_LOG_CONFIG, type LogConfig, NEVER } from '../../log/log-config.js';
+import { type ConfigKey, type ConfigValue, ConfigError, formatConfigValue, key, parseConfigValue } from '../../common/config-def.js';
 
 /** Where a config value comes from (DescribeConfigs ConfigSource ids). */
 export const ConfigSource = {
@@ -30,38 +30,38 @@ export interface TopicConfigKey extends ConfigKey {
   readonly synonyms: readonly Synonym[];
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-const NEVER = Number.MAX_SAFE_INTEGER;
+/** Log settings keep their defaults in the log layer; the topic configs that set them start from those. */
+const LOG = DEFAULT_LOG_CONFIG;
 
 function topicKey(k: ConfigKey, ...synonyms: (string | Synonym)[]): TopicConfigKey {
   return { ...k, synonyms: synonyms.map((s) => (typeof s === 'string' ? { name: s } : s)) };
 }
 
 export const TOPIC_CONFIG_KEYS: readonly TopicConfigKey[] = [
-  topicKey(key.list('cleanup.policy', ['delete'], 'The retention policy: "delete" discards old segments, "compact" keeps the latest value per key.', ['delete', 'compact']), 'log.cleanup.policy'),
+  topicKey(key.list('cleanup.policy', Object.entries(LOG.cleanupPolicy).flatMap(([policy, on]) => (on ? [policy] : [])), 'The retention policy: "delete" discards old segments, "compact" keeps the latest value per key.', ['delete', 'compact']), 'log.cleanup.policy'),
   topicKey(key.string('compression.type', 'producer', 'Final compression type; "producer" keeps what the producer used. Samsa stores batches as received.', ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer']), 'compression.type'),
-  topicKey(key.long('delete.retention.ms', DAY_MS, 'How long tombstones are kept in compacted topics.', 0), 'log.cleaner.delete.retention.ms'),
-  topicKey(key.long('file.delete.delay.ms', 60000, 'Time to wait before deleting a file from the filesystem.', 0), 'log.segment.delete.delay.ms'),
-  topicKey(key.long('flush.messages', NEVER, 'Force an fsync after this many messages.', 1), 'log.flush.interval.messages'),
-  topicKey(key.long('flush.ms', NEVER, 'Force an fsync after this much time since the last one.', 0), 'log.flush.interval.ms'),
-  topicKey(key.int('index.interval.bytes', 4096, 'How often an offset index entry is added.', 0), 'log.index.interval.bytes'),
-  topicKey(key.long('max.compaction.lag.ms', NEVER, 'Maximum time a message stays ineligible for compaction.', 1), 'log.cleaner.max.compaction.lag.ms'),
+  topicKey(key.long('delete.retention.ms', LOG.deleteRetentionMs, 'How long tombstones are kept in compacted topics.', 0), 'log.cleaner.delete.retention.ms'),
+  topicKey(key.long('file.delete.delay.ms', LOG.fileDeleteDelayMs, 'Time to wait before deleting a file from the filesystem.', 0), 'log.segment.delete.delay.ms'),
+  topicKey(key.long('flush.messages', LOG.flushMessages, 'Force an fsync after this many messages.', 1), 'log.flush.interval.messages'),
+  topicKey(key.long('flush.ms', LOG.flushMs, 'Force an fsync after this much time since the last one.', 0), 'log.flush.interval.ms'),
+  topicKey(key.int('index.interval.bytes', LOG.indexIntervalBytes, 'How often an offset index entry is added.', 0), 'log.index.interval.bytes'),
+  topicKey(key.long('max.compaction.lag.ms', LOG.maxCompactionLagMs, 'Maximum time a message stays ineligible for compaction.', 1), 'log.cleaner.max.compaction.lag.ms'),
   topicKey(key.int('max.message.bytes', 1048588, 'Largest record batch size allowed.', 0), 'message.max.bytes'),
   topicKey(key.long('message.timestamp.after.max.ms', 3600000, 'Largest allowed amount a message timestamp may be ahead of the broker time.', 0), 'log.message.timestamp.after.max.ms'),
   topicKey(key.long('message.timestamp.before.max.ms', NEVER, 'Largest allowed amount a message timestamp may be behind the broker time.', 0), 'log.message.timestamp.before.max.ms'),
   topicKey(key.string('message.timestamp.type', 'CreateTime', 'Whether a record timestamp is the create time or the log append time.', ['CreateTime', 'LogAppendTime']), 'log.message.timestamp.type'),
-  topicKey(key.double('min.cleanable.dirty.ratio', 0.5, 'Dirty share of the log that triggers compaction.', 0, 1), 'log.cleaner.min.cleanable.ratio'),
-  topicKey(key.long('min.compaction.lag.ms', 0, 'Minimum time a message stays uncompacted.', 0), 'log.cleaner.min.compaction.lag.ms'),
+  topicKey(key.double('min.cleanable.dirty.ratio', LOG.minCleanableDirtyRatio, 'Dirty share of the log that triggers compaction.', 0, 1), 'log.cleaner.min.cleanable.ratio'),
+  topicKey(key.long('min.compaction.lag.ms', LOG.minCompactionLagMs, 'Minimum time a message stays uncompacted.', 0), 'log.cleaner.min.compaction.lag.ms'),
   topicKey(key.int('min.insync.replicas', 1, 'Minimum replicas that must acknowledge a write with acks=all.', 1), 'min.insync.replicas'),
-  topicKey(key.bool('preallocate', false, 'Preallocate the file on disk when creating a new segment.'), 'log.preallocate'),
-  topicKey(key.long('retention.bytes', -1, 'Maximum size of a partition before old segments are deleted; -1 for no limit.'), 'log.retention.bytes'),
-  topicKey(key.long('retention.ms', 7 * DAY_MS, 'Maximum age of a segment before it is deleted; -1 for no limit.', -1), 'log.retention.ms', { name: 'log.retention.minutes', scale: 60000 }, { name: 'log.retention.hours', scale: 3600000 }),
-  topicKey(key.int('segment.bytes', 1073741824, 'Segment file size.', 1024), 'log.segment.bytes'),
-  topicKey(key.int('segment.index.bytes', 10485760, 'Size of the offset and time index of each segment.', 1024), 'log.index.size.max.bytes'),
-  topicKey(key.long('segment.jitter.ms', 0, 'Maximum random jitter subtracted from segment.ms.', 0), 'log.roll.jitter.ms', { name: 'log.roll.jitter.hours', scale: 3600000 }),
-  topicKey(key.long('segment.ms', 7 * DAY_MS, 'Time after which a segment is rolled even if not full.', 1), 'log.roll.ms', { name: 'log.roll.hours', scale: 3600000 }),
+  topicKey(key.bool('preallocate', LOG.preallocate, 'Preallocate the file on disk when creating a new segment.'), 'log.preallocate'),
+  topicKey(key.long('retention.bytes', LOG.retentionBytes, 'Maximum size of a partition before old segments are deleted; -1 for no limit.'), 'log.retention.bytes'),
+  topicKey(key.long('retention.ms', LOG.retentionMs, 'Maximum age of a segment before it is deleted; -1 for no limit.', -1), 'log.retention.ms', { name: 'log.retention.minutes', scale: 60000 }, { name: 'log.retention.hours', scale: 3600000 }),
+  topicKey(key.int('segment.bytes', LOG.segmentBytes, 'Segment file size.', 1024), 'log.segment.bytes'),
+  topicKey(key.int('segment.index.bytes', LOG.segmentIndexBytes, 'Size of the offset and time index of each segment.', 1024), 'log.index.size.max.bytes'),
+  topicKey(key.long('segment.jitter.ms', LOG.segmentJitterMs, 'Maximum random jitter subtracted from segment.ms.', 0), 'log.roll.jitter.ms', { name: 'log.roll.jitter.hours', scale: 3600000 }),
+  topicKey(key.long('segment.ms', LOG.segmentMs, 'Time after which a segment is rolled even if not full.', 1), 'log.roll.ms', { name: 'log.roll.hours', scale: 3600000 }),
   topicKey(key.bool('unclean.leader.election.enable', false, 'Allow replicas not in the ISR to become leader.'), 'unclean.leader.election.enable'),
-  topicKey(key.bool('samsa.fsync.before.ack', false, 'Samsa: acknowledge an append only after it is fsynced (group commit shares fsyncs).'), 'samsa.log.fsync.before.ack'),
+  topicKey(key.bool('samsa.fsync.before.ack', LOG.fsyncBeforeAck, 'Samsa: acknowledge an append only after it is fsynced (group commit shares fsyncs).'), 'samsa.log.fsync.before.ack'),
 ];
 
 const BY_NAME = new Map(TOPIC_CONFIG_KEYS.map((k) => [k.name, k]));

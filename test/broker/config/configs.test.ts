@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BrokerConfig, parseListener } from '../../../src/broker/config/broker-config.js';
-import { ConfigError, parseProperties } from '../../../src/broker/config/config-def.js';
+import { ConfigError, parseProperties } from '../../../src/common/config-def.js';
 import { describeTopicConfigs } from '../../../src/broker/config/describe.js';
 import { ConfigSource, effectiveTopicConfig, parseTopicOverrides } from '../../../src/broker/config/topic-configs.js';
 

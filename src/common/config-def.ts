@@ -3,7 +3,7 @@
  * documentation and validation, and parses from and formats to Kafka's string form, so that
  * server.properties, CreateTopics configs, DescribeConfigs and AlterConfigs all agree.
  */
-import { SamsaError } from '../../protocol/samsa-error.js';
+import { SamsaError } from '../protocol/samsa-error.js';
 
 /** Kafka's config types, as DescribeConfigs v3+ reports them (ConfigType ids in brackets). */
 export const ConfigTypeId = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 } as const;

@@ -7,13 +7,14 @@
  *
  * Not done yet: TLS and SASL.
  */
-import { type Socket, connect } from 'node:net';
+import type { Socket } from 'node:net';
 import { FrameReader } from '../network/frame-reader.js';
 import type { AnyApiDescriptor, ApiDescriptor } from '../protocol/api-descriptor.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { encodeRequestFrame, readResponseFrame } from '../protocol/frames.js';
 import { ApiVersionsApi } from '../protocol/messages/index.js';
 import { SamsaClientError, throwIfError } from './errors.js';
+import { type Clock, type Network, type TimerHandle, every } from './world.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -25,6 +26,10 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   /** The largest response frame accepted (default 256 MiB). */
   maxResponseBytes?: number;
+  /** Times the connect and each request's deadline. */
+  clock: Clock;
+  /** Opens the socket. */
+  network: Network;
 }
 
 interface Pending {
@@ -53,7 +58,7 @@ export class BrokerConnection {
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
   private readonly versions = new Map<number, { min: number; max: number }>();
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly sweeper: TimerHandle;
   private failure: Error | undefined;
   readonly requestTimeoutMs: number;
   /** Resolves once the socket has closed. */
@@ -79,7 +84,7 @@ export class BrokerConnection {
     socket.on('error', (err) => this.fail(new SamsaClientError('SAMSA_CONNECTION', `connection to ${this.address} failed: ${err.message}`, { cause: err })));
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.once('close', () => this.fail(new SamsaClientError('SAMSA_CONNECTION', `connection to ${this.address} closed`)));
-    this.sweeper = setInterval(() => this.expire(), SWEEP_INTERVAL_MS).unref();
+    this.sweeper = every(options.clock, SWEEP_INTERVAL_MS, () => this.expire());
   }
 
   /** Connects and learns the broker's API versions. */
@@ -96,18 +101,22 @@ export class BrokerConnection {
         return true;
       },
     };
-    const socket = connect({ host: options.host, port: options.port, onread });
+    const socket = options.network.connect({ host: options.host, port: options.port, onread });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new SamsaClientError('SAMSA_CONNECTION', `connecting to ${options.host}:${options.port} timed out`));
-      }, options.connectTimeoutMs ?? 10_000);
+      const timer = options.clock.setTimeout(
+        () => {
+          socket.destroy();
+          reject(new SamsaClientError('SAMSA_CONNECTION', `connecting to ${options.host}:${options.port} timed out`));
+        },
+        options.connectTimeoutMs ?? 10_000,
+        { keepAlive: true },
+      );
       socket.once('connect', () => {
-        clearTimeout(timer);
+        timer.cancel();
         resolve();
       });
       socket.once('error', (err) => {
-        clearTimeout(timer);
+        timer.cancel();
         reject(new SamsaClientError('SAMSA_CONNECTION', `cannot connect to ${options.host}:${options.port}: ${err.message}`, { cause: err }));
       });
     });
@@ -146,7 +155,7 @@ export class BrokerConnection {
       this.pending.set(correlationId, {
         api: api as unknown as AnyApiDescriptor,
         version,
-        deadline: Date.now() + (options.timeoutMs ?? this.requestTimeoutMs),
+        deadline: this.options.clock.now() + (options.timeoutMs ?? this.requestTimeoutMs),
         resolve: resolve as (b: unknown) => void,
         reject,
       });
@@ -215,7 +224,7 @@ export class BrokerConnection {
 
   private expire(): void {
     if (this.pending.size === 0) return;
-    const now = Date.now();
+    const now = this.options.clock.now();
     for (const [id, p] of this.pending) {
       if (p.deadline > now) continue;
       this.pending.delete(id);
@@ -226,7 +235,7 @@ export class BrokerConnection {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
-    clearInterval(this.sweeper);
+    this.sweeper.cancel();
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     this.socket.destroy();

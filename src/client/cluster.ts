@@ -9,10 +9,14 @@
  *
  * Not done yet: rack awareness, reading from followers.
  */
+import { systemClock } from '../common/clock.js';
+import { systemRandom } from '../common/random.js';
+import { nodeNetwork } from '../network/network.js';
 import { FindCoordinatorApi, MetadataApi } from '../protocol/messages/index.js';
 import { BrokerConnection } from './broker-connection.js';
 import { KafkaProtocolError, SamsaClientError, throwIfError } from './errors.js';
-import { type RetryOptions, withRetries } from './retry.js';
+import { type RetryOptions, type RetryPolicy, withRetries } from './retry.js';
+import type { Clock, Network, Random } from './world.js';
 
 export interface ClusterOptions {
   /** `host:port` of one or more brokers to start from. */
@@ -23,6 +27,15 @@ export interface ClusterOptions {
   /** Metadata older than this is refreshed before use (Kafka's metadata.max.age.ms, default 5 min). */
   metadataMaxAgeMs?: number;
   retry?: RetryOptions;
+  /**
+   * Time and timers: timeouts, metadata age, lingers, backoffs, heartbeats, auto-commits and
+   * record timestamps (default: the system clock; a ManualClock in tests).
+   */
+  clock?: Clock;
+  /** The jitter of retry backoffs and the sticky partition of unkeyed records (default Math.random). */
+  random?: Random;
+  /** How connections to brokers are opened (default node:net). */
+  network?: Network;
 }
 
 export interface PartitionInfo {
@@ -61,20 +74,25 @@ export class Cluster {
   clusterId: string | null = null;
   controllerId = NO_NODE;
   private closed = false;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly network: Network;
+  /** The retry options with this cluster's clock and random. */
+  readonly retry: RetryPolicy;
 
   constructor(readonly options: ClusterOptions) {
     if (options.bootstrapServers.length === 0) throw new SamsaClientError('SAMSA_CONFIG', 'bootstrapServers is empty: give at least one host:port');
     this.clientId = options.clientId ?? 'samsa';
-  }
-
-  get retry(): RetryOptions {
-    return this.options.retry ?? {};
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? systemRandom;
+    this.network = options.network ?? nodeNetwork;
+    this.retry = { ...options.retry, clock: this.clock, random: this.random };
   }
 
   /** Metadata for these topics (from the cache when fresh); unknown topics are left out. */
   async metadata(topics: readonly string[], opts: { refresh?: boolean; allowAutoCreate?: boolean } = {}): Promise<Map<string, TopicInfo>> {
     const maxAge = this.options.metadataMaxAgeMs ?? 300_000;
-    const now = Date.now();
+    const now = this.clock.now();
     const stale = opts.refresh ? topics : topics.filter((t) => (this.topics.get(t)?.fetchedAt ?? -Infinity) < now - maxAge);
     if (stale.length > 0) await this.refresh(stale, opts.allowAutoCreate ?? false);
     const out = new Map<string, TopicInfo>();
@@ -105,7 +123,7 @@ export class Cluster {
       for (const b of res.brokers) this.brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack });
       this.clusterId = res.clusterId;
       this.controllerId = res.controllerId;
-      const now = Date.now();
+      const now = this.clock.now();
       const infos: TopicInfo[] = [];
       let retriable: KafkaProtocolError | undefined;
       for (const t of res.topics) {
@@ -247,6 +265,8 @@ export class Cluster {
       host,
       port,
       clientId: this.clientId,
+      clock: this.clock,
+      network: this.network,
       ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
       ...(this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {}),
     });

@@ -8,3 +8,7 @@ export { KafkaProtocolError, SamsaClientError } from './errors.js';
 export { murmur2, partitionForKey } from './partitioner.js';
 export { type Compression, Producer, type ProducerOptions, type ProducerRecord, type RecordMetadata } from './producer/producer.js';
 export { type Bytes, type Deserializer, type Serializer, bytesSerde, jsonSerde, stringSerde } from './serde.js';
+// The world a client is given (ClientOptions clock, random, network): the real ones, and what tests use.
+export { type Clock, ManualClock, type TimerHandle, type TimerOptions, systemClock } from '../common/clock.js';
+export { type Random, seededRandom, systemRandom } from '../common/random.js';
+export { type ConnectOptions, type Network, nodeNetwork } from '../network/network.js';

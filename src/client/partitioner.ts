@@ -4,6 +4,7 @@
  * Kafka client produced it; a record without a key goes to a "sticky" partition, chosen at random
  * and kept until the batch being filled for it is sent (KIP-480), so unkeyed records fill batches.
  */
+import type { Random } from './world.js';
 
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
@@ -44,10 +45,13 @@ export function partitionForKey(key: Uint8Array, numPartitions: number): number 
 export class StickyPartitions {
   private readonly current = new Map<string, number>();
 
+  /** `random` picks the partitions (the client's injected Random). */
+  constructor(private readonly random: Random) {}
+
   partition(topic: string, numPartitions: number): number {
     let p = this.current.get(topic);
     if (p === undefined || p >= numPartitions) {
-      p = Math.floor(Math.random() * numPartitions);
+      p = Math.floor(this.random() * numPartitions);
       this.current.set(topic, p);
     }
     return p;
@@ -56,7 +60,7 @@ export class StickyPartitions {
   /** A batch for `partition` was sent: the next unkeyed records go elsewhere. */
   batchSent(topic: string, partition: number, numPartitions: number): void {
     if (this.current.get(topic) !== partition || numPartitions < 2) return;
-    const next = Math.floor(Math.random() * (numPartitions - 1));
+    const next = Math.floor(this.random() * (numPartitions - 1));
     this.current.set(topic, next >= partition ? next + 1 : next);
   }
 }

@@ -6,18 +6,29 @@ export interface TimerHandle {
   cancel(): void;
 }
 
+export interface TimerOptions {
+  /**
+   * Whether the pending timer keeps the process alive (a ref'd Node timer). Default false: a
+   * broker's timers (retention, session expiry, purgatory deadlines) never hold a process open.
+   * A client sets it on a timer that a caller's promise waits on (a producer's linger, a retry
+   * backoff), so that a script awaiting a send is not ended with the send unfinished; background
+   * timers (heartbeats, sweeps) leave it off.
+   */
+  keepAlive?: boolean;
+}
+
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
   /** Runs `fn` once after `ms` milliseconds. */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
+  setTimeout(fn, ms, options) {
     const t = setTimeout(fn, ms);
-    t.unref?.();
+    if (!options?.keepAlive) t.unref?.();
     return { cancel: () => clearTimeout(t) };
   },
 };
@@ -40,7 +51,8 @@ export class ManualClock implements Clock {
     return this.time;
   }
 
-  setTimeout(fn: () => void, ms: number): TimerHandle {
+  /** `options.keepAlive` means nothing here: a manual timer never keeps a process alive. */
+  setTimeout(fn: () => void, ms: number, _options?: TimerOptions): TimerHandle {
     const t: ManualTimer = { at: this.time + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
     this.timers.push(t);
     return { cancel: () => (t.cancelled = true) };

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Partitioners } from 'kafkajs';
 import { StickyPartitions, murmur2, partitionForKey } from '../../src/client/partitioner.js';
+import { seededRandom } from '../../src/common/random.js';
 
 // Kafka's UtilsTest.testMurmur2.
 const JAVA_VECTORS: [string, number][] = [
@@ -36,10 +37,32 @@ describe('default partitioner', () => {
   });
 
   it('keeps unkeyed records on one partition until its batch is sent, then moves on', () => {
-    const sticky = new StickyPartitions();
+    const sticky = new StickyPartitions(seededRandom(7));
     const first = sticky.partition('t', 6);
     for (let i = 0; i < 50; i++) assert.equal(sticky.partition('t', 6), first);
     sticky.batchSent('t', first, 6);
     assert.notEqual(sticky.partition('t', 6), first);
+  });
+
+  it('draws its sticky partitions from the Random it is given', () => {
+    const draws = [0.5, 0.9, 0.1];
+    const sticky = new StickyPartitions(() => draws.shift()!);
+    assert.equal(sticky.partition('t', 6), 3); // floor(0.5 * 6)
+    sticky.batchSent('t', 3, 6);
+    assert.equal(sticky.partition('t', 6), 5); // floor(0.9 * 5) = 4, past the old partition: 5
+    sticky.batchSent('t', 5, 6);
+    assert.equal(sticky.partition('t', 6), 0); // floor(0.1 * 5)
+    assert.equal(draws.length, 0);
+    // The same seed gives the same walk over the partitions.
+    const walk = (seed: number) => {
+      const s = new StickyPartitions(seededRandom(seed));
+      return Array.from({ length: 20 }, () => {
+        const p = s.partition('t', 8);
+        s.batchSent('t', p, 8);
+        return p;
+      });
+    };
+    assert.deepEqual(walk(42), walk(42));
+    assert.notDeepEqual(walk(42), walk(43));
   });
 });

@@ -19,6 +19,7 @@ import { Admin } from '../admin.js';
 import type { Cluster } from '../cluster.js';
 import { KafkaProtocolError, SamsaClientError } from '../errors.js';
 import type { Deserializer } from '../serde.js';
+import { type TimerHandle, afterPendingIo, every } from '../world.js';
 import { ASSIGNORS, type Assignor } from './assignors.js';
 import { type ConsumerRecord, nextOffsetAfter, recordsOf } from './fetch-records.js';
 import { GroupMembership, type TopicPartitions } from './group-membership.js';
@@ -92,7 +93,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private failure: Error | undefined;
   private closing = false;
   private wake: (() => void)[] = [];
-  private autoCommitTimer: NodeJS.Timeout | undefined;
+  private autoCommitTimer: TimerHandle | undefined;
+  /** Ends the poll loop's current backoff (close does not wait it out). */
+  private readonly naps = new Set<() => void>();
   private readonly o: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'assignors' | 'keyDeserializer' | 'valueDeserializer'>>;
 
   private readonly admin: Admin;
@@ -264,8 +267,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.closing = true;
     this.markProcessed();
     this.signal();
+    for (const end of [...this.naps]) end();
     await this.loop?.catch(() => undefined);
-    if (this.autoCommitTimer) clearInterval(this.autoCommitTimer);
+    this.autoCommitTimer?.cancel();
     if (this.o.autoCommit && this.options.groupId !== undefined) await this.commit().catch(() => undefined);
     await this.membership?.leave();
     if (this.lifecycle.ownsCluster) await this.cluster.close();
@@ -278,8 +282,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       this.signal();
     });
     if (this.o.autoCommit && this.options.groupId !== undefined) {
-      this.autoCommitTimer = setInterval(() => void this.commit().catch(() => undefined), this.o.autoCommitIntervalMs);
-      this.autoCommitTimer.unref();
+      this.autoCommitTimer = every(this.cluster.clock, this.o.autoCommitIntervalMs, () => void this.commit().catch(() => undefined));
     }
   }
 
@@ -296,7 +299,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       }
       // Decoding waits a turn of the event loop, so that the poll loop, woken by the same fetch
       // answer, sends the next fetch first (decoding before it left half of each round trip idle).
-      if (!chunk.records) await new Promise((resolve) => setImmediate(resolve));
+      if (!chunk.records) await afterPendingIo();
       chunk.records ??= await recordsOf(chunk.topic, chunk.partition, chunk.raw, chunk.fetchOffset, {
         readCommitted: this.o.isolationLevel === 'read_committed',
         aborted: chunk.aborted,
@@ -358,16 +361,29 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         if (err instanceof KafkaProtocolError && !err.retriable && !isGroupChurn(err)) throw err;
         if (err instanceof SamsaClientError && !err.retriable) throw err;
         if (++failures > 100) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * failures)));
+        await this.nap(Math.min(1000, 50 * failures));
       }
     }
+  }
+
+  /** Waits `ms` on the cluster's clock, or until close(). */
+  private nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const end = () => {
+        timer.cancel();
+        this.naps.delete(end);
+        resolve();
+      };
+      const timer = this.cluster.clock.setTimeout(end, ms, { keepAlive: true });
+      this.naps.add(end);
+    });
   }
 
   /** One Fetch per leader for every assigned, unpaused partition with a position. */
   private async fetchOnce(): Promise<void> {
     const wanted = [...this.assigned].filter(([key]) => this.positions.has(key) && !this.paused.has(key));
     if (wanted.length === 0) {
-      await new Promise((r) => setTimeout(r, Math.min(this.o.maxWaitMs, 100)));
+      await this.nap(Math.min(this.o.maxWaitMs, 100));
       return;
     }
     const byLeader = new Map<number, [string, TopicPartition][]>();

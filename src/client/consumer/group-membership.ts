@@ -17,6 +17,7 @@ import { Reader } from '../../protocol/primitives/reader.js';
 import { Writer } from '../../protocol/primitives/writer.js';
 import type { Cluster } from '../cluster.js';
 import { KafkaProtocolError, SamsaClientError } from '../errors.js';
+import { type TimerHandle, every, sleep } from '../world.js';
 import type { Assignment, Assignor, MemberSubscription } from './assignors.js';
 
 export interface MembershipOptions {
@@ -50,7 +51,7 @@ export class GroupMembership {
   /** The partitions this member holds now. */
   owned: TopicPartitions = new Map();
   needsRejoin = true;
-  private heartbeat: NodeJS.Timeout | undefined;
+  private heartbeat: TimerHandle | undefined;
   private fatal: Error | undefined;
   readonly cooperative: boolean;
 
@@ -73,7 +74,7 @@ export class GroupMembership {
       await this.hooks.revoke(all);
     }
     for (let attempt = 0; this.needsRejoin; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * attempt)));
+      if (attempt > 0) await sleep(this.cluster.clock, Math.min(1000, 50 * attempt));
       try {
         await this.joinAndSync();
       } catch (err) {
@@ -103,7 +104,7 @@ export class GroupMembership {
   }
 
   stopHeartbeats(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat?.cancel();
     this.heartbeat = undefined;
   }
 
@@ -181,8 +182,7 @@ export class GroupMembership {
 
   private startHeartbeats(): void {
     this.stopHeartbeats();
-    this.heartbeat = setInterval(() => void this.beat(), this.options.heartbeatIntervalMs);
-    this.heartbeat.unref();
+    this.heartbeat = every(this.cluster.clock, this.options.heartbeatIntervalMs, () => void this.beat());
   }
 
   private async beat(): Promise<void> {

@@ -9,6 +9,7 @@
  * ones go again in the order they were first sent.
  */
 import type { RecordInput } from '../../protocol/records/index.js';
+import type { Clock, TimerHandle } from '../world.js';
 import type { RecordMetadata } from './producer.js';
 
 export interface PendingRecord {
@@ -48,7 +49,8 @@ export class PartitionQueue {
   readonly inFlight: Batch[] = [];
   /** Failed batches waiting for the rest of the flight to answer before they go again. */
   readonly retrying: Batch[] = [];
-  timer: NodeJS.Timeout | undefined;
+  /** The open batch's linger. */
+  timer: TimerHandle | undefined;
   /** A retried batch waits until this time. */
   notBefore = 0;
   /** The sequence of the next batch numbered under the current producer id. */
@@ -145,14 +147,14 @@ export class PartitionQueue {
 
   /**
    * Ends a recovery once nothing is in flight: the batches to retry go back to the front of the
-   * line in the order first sent, after `backoffMs`.
+   * line in the order first sent, after `backoffMs` on `clock`.
    */
-  endRecovery(backoffMs: number): void {
+  endRecovery(backoffMs: number, clock: Clock): void {
     if (!this.recovering || this.inFlight.length > 0) return;
     this.recovering = false;
     if (this.retrying.length > 0) {
       this.ready.unshift(...this.retrying.splice(0).sort((a, b) => a.sendOrder - b.sendOrder));
-      this.notBefore = Date.now() + backoffMs;
+      this.notBefore = clock.now() + backoffMs;
     }
   }
 

@@ -22,6 +22,7 @@ import type { Cluster } from '../cluster.js';
 import { KafkaProtocolError, SamsaClientError, isRetriable } from '../errors.js';
 import { StickyPartitions, partitionForKey } from '../partitioner.js';
 import { type Bytes, type Serializer, bytesSerde, toBytes } from '../serde.js';
+import type { Clock, TimerHandle } from '../world.js';
 import { type Batch, PartitionQueue, type PendingRecord, type ProducerIdentity } from './partition-queue.js';
 import { initProducerId } from './producer-id.js';
 
@@ -96,7 +97,9 @@ const MAYBE_WRITTEN = new Set<number>([ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NO
 
 export class Producer<K = Bytes, V = Bytes> {
   private readonly queues = new Map<string, PartitionQueue>();
-  private readonly sticky = new StickyPartitions();
+  private readonly sticky: StickyPartitions;
+  /** The cluster's clock: lingers, retry backoffs and record timestamps. */
+  private readonly clock: Clock;
   private bufferedBytes = 0;
   private spaceWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -120,7 +123,7 @@ export class Producer<K = Bytes, V = Bytes> {
   /** Requests are written in the order batches were taken, whatever encoding takes. */
   private writes: Promise<void> = Promise.resolve();
   /** Wakes drain when the first retry backoff ends. */
-  private backoffTimer: NodeJS.Timeout | undefined;
+  private backoffTimer: TimerHandle | undefined;
   /** Per topic, the latest send's placing of its records: the next send places after it. */
   private readonly placing = new Map<string, Promise<void>>();
 
@@ -128,6 +131,8 @@ export class Producer<K = Bytes, V = Bytes> {
     private readonly cluster: Cluster,
     options: ProducerOptions<K, V> = {},
   ) {
+    this.clock = cluster.clock;
+    this.sticky = new StickyPartitions(cluster.random);
     this.keySerializer = options.keySerializer ?? (bytesSerde as Serializer<K>);
     this.valueSerializer = options.valueSerializer ?? (bytesSerde as Serializer<V>);
     this.acks = options.acks === 'all' || options.acks === undefined ? -1 : options.acks;
@@ -219,14 +224,14 @@ export class Producer<K = Bytes, V = Bytes> {
     this.bufferedBytes += p.bytes;
     if (q.openBytes >= this.batchSize || this.lingerMs === 0) return this.markReady(q);
     const queue = q;
-    q.timer ??= setTimeout(() => this.markReady(queue), this.lingerMs);
+    q.timer ??= this.clock.setTimeout(() => this.markReady(queue), this.lingerMs, { keepAlive: true });
     // A closed batch that waited for room in flight may go now (answers drain the rest).
-    if (this.identity !== undefined && q.canSend(this.maxInFlight, this.identity !== null, Date.now())) this.drain();
+    if (this.identity !== undefined && q.ready.length > 0 && q.canSend(this.maxInFlight, this.identity !== null, this.clock.now())) this.drain();
   }
 
   /** The open batch is complete (full, or lingered long enough): close it and send what can go. */
   private markReady(q: PartitionQueue): void {
-    if (q.timer) clearTimeout(q.timer);
+    q.timer?.cancel();
     q.timer = undefined;
     this.closeOpen(q);
     this.drain();
@@ -240,7 +245,7 @@ export class Producer<K = Bytes, V = Bytes> {
   /** Sends every batch that may go now: per partition, in order, up to maxInFlight in flight. */
   private drain(): void {
     if (this.identity === undefined || this.needNewIdentity) return this.renewIdentity();
-    const now = Date.now();
+    const now = this.clock.now();
     const sends: Sending[] = [];
     const identity = this.identity ?? undefined;
     let backoffEnd = Infinity;
@@ -253,12 +258,17 @@ export class Producer<K = Bytes, V = Bytes> {
         sends.push({ q, b });
       }
     }
-    // Timers may fire a millisecond early by Date.now(): wait one more, and drain again then.
+    // The system clock's timers may fire a millisecond early by its now(): wait one more (a timer
+    // that still finds the batch backing off sets another when it drains).
     if (backoffEnd < Infinity && !this.backoffTimer) {
-      this.backoffTimer = setTimeout(() => {
-        this.backoffTimer = undefined;
-        this.drain();
-      }, backoffEnd - now + 1);
+      this.backoffTimer = this.clock.setTimeout(
+        () => {
+          this.backoffTimer = undefined;
+          this.drain();
+        },
+        backoffEnd - now + 1,
+        { keepAlive: true },
+      );
     }
     if (sends.length === 0) return;
     this.writes = this.writes
@@ -389,7 +399,7 @@ export class Producer<K = Bytes, V = Bytes> {
         }
       }
     }
-    q.endRecovery(this.retryBackoffMs);
+    q.endRecovery(this.retryBackoffMs, this.clock);
   }
 
   /** Resolves or fails every record of a batch that is done with. */
@@ -430,6 +440,6 @@ export class Producer<K = Bytes, V = Bytes> {
     } catch (err) {
       throw new SamsaClientError('SAMSA_SERIALIZATION', `cannot serialize a record: ${(err as Error).message}`, { cause: err });
     }
-    return { key, value, headers, timestamp: BigInt(r.timestamp ?? Date.now()) };
+    return { key, value, headers, timestamp: BigInt(r.timestamp ?? this.clock.now()) };
   }
 }

@@ -11,7 +11,7 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../common/clock.js';
-import { type Random, systemRandom } from '../common/random.js';
+import { type Random, randomUuid, systemRandom } from '../common/random.js';
 import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore, type OffsetsPartitionLog } from '../group/index.js';
 import { LogManager, ReadBufferPool } from '../log/index.js';
 import { type Network, nodeNetwork } from '../network/network.js';
@@ -280,7 +280,7 @@ async function openGroupCoordinator(b: Broker): Promise<GroupCoordinator> {
     };
   };
   const store = logOffsetsStore(partitionLog, groupConfig['offsets.load.buffer.size']);
-  return GroupCoordinator.open({ clock: b.clock, logger: b.log, store, config: groupConfig });
+  return GroupCoordinator.open({ clock: b.clock, logger: b.log, store, config: groupConfig, randomUuid: () => randomUuid(b.world.random) });
 }
 
 /** Makes the partitions match the metadata: open those found on disk, create missing ones, drop those of deleted topics. */

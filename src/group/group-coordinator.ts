@@ -7,7 +7,7 @@
  * Request handlers call one method per API with version-independent parameters and shape the
  * answer for their version. Not yet: KIP-848 consumer groups, transactional offset commits.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUuid, systemRandom } from '../common/random.js';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -31,7 +31,7 @@ export interface GroupCoordinatorOptions {
   store: OffsetsStore;
   /** Kafka-named settings; missing ones take Kafka's defaults. */
   config?: Partial<GroupConfig>;
-  /** Source of member-id suffixes (default crypto.randomUUID). */
+  /** Source of member-id suffixes (default: UUIDs from the system's randomness). */
   randomUuid?: () => string;
 }
 
@@ -85,7 +85,7 @@ export class GroupCoordinator {
     const log = opts.logger.child({ component: 'group-coordinator' });
     const timers = new KeyedTimers(opts.clock);
     const offsets = new OffsetCache();
-    const uuid = opts.randomUuid ?? randomUUID;
+    const uuid = opts.randomUuid ?? (() => randomUuid(systemRandom));
     const coordinatorLog = new CoordinatorLog({
       store: opts.store,
       clock: opts.clock,

@@ -10,6 +10,7 @@
  */
 import { dirname, join } from 'node:path';
 import { type Clock, type TimerHandle, systemClock } from '../common/clock.js';
+import { systemRandom } from '../common/random.js';
 import type { Disk } from '../storage/disk.js';
 import { unlinkIfExists, writeFileAtomically } from '../storage/disk-files.js';
 import { nodeDisk } from '../storage/node-disk.js';
@@ -96,7 +97,7 @@ export class LogManager {
       clock: this.clock,
       maxDecodeBytes: opts.maxDecodeBytes ?? 64 * 1024 * 1024,
       logger: this.logger,
-      random: opts.random ?? Math.random,
+      random: opts.random ?? systemRandom,
       checkpointLogStartOffsets: () => this.checkpointTask.request(),
       checkpointRecoveryPoints: () => this.checkpointTask.request(),
       logTruncated: (log) => this.cleaner?.noteTruncation(log) ?? Promise.resolve(),

@@ -5,6 +5,8 @@
  * open addressing with linear probing; "full" at the load factor, when the cleaner stops adding
  * and cleans only up to the last offset it mapped.
  */
+// Only hashing (deterministic) is used from crypto.
+// eslint-disable-next-line no-restricted-imports
 import * as crypto from 'node:crypto';
 
 const HASH_BYTES = 16;

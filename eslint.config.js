@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/protocol/messages/'] },
+  { ignores: ['dist/', 'node_modules/', '.kafkajs-suite/', 'src/protocol/messages/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**', 'bench/**', 'codegen/**', 'test/**'],
+    files: ['src/cli/**', 'bench/**', 'codegen/**', 'test/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -15,14 +15,18 @@
  * - KAFKAJS_SUITE_BROKER_ARGS: more `samsa broker` arguments, space-separated (`-o key=value ...`).
  * - Arguments: jest path patterns to run part of the suite (`npm run test:kafkajs-suite -- consumer/`).
  *
+ * Failures listed in kafkajs-suite-known.ts (transactions, cluster mode, ...) are reported by
+ * reason; the exit status is 1 when any other test fails (or jest does not finish), else 0.
+ *
  * The environment kafkajs's CI gives its suite (docker-compose.2_4.yml, scripts/testWithKafka.sh)
  * is three Kafka 2.4 brokers on localhost:9092/9095/9098 (plus SSL and SASL listeners),
  * num.partitions=2, group.initial.rebalance.delay.ms=0, KAFKA_VERSION=2.4 and
  * KAFKAJS_DEBUG_PROTOCOL_BUFFERS=1. Here one Samsa broker, node id 0 like kafka1 there, advertises
- * itself as localhost on a free port, and the work tree's testHelpers/index.js (which hard-codes those three ports) is pointed at
- * it for all three addresses; scripts/addPartitions.sh (a `docker exec kafka-topics --alter`) is
- * replaced by `samsa topics alter`. Only PLAINTEXT is run: SSL and SASL tests are deselected by name
- * and the ACL specs (which authenticate with SASL or need the ACL APIs) by file; see EXCLUDED_*.
+ * itself as localhost on a free port; the work tree's testHelpers/index.js, which hard-codes those
+ * three ports, is pointed at it for all three addresses, and scripts/addPartitions.sh (a `docker
+ * exec kafka-topics --alter`) is replaced by `samsa topics alter`. Only PLAINTEXT is run: SSL and
+ * SASL tests are deselected by name and the ACL specs (which authenticate with SASL or need the
+ * ACL APIs) by file; see EXCLUDED_FILES and NOT_PLAINTEXT.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -30,6 +34,7 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KNOWN_FAILURES, knownFailure } from './kafkajs-suite-known.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SAMSA_CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -57,9 +62,10 @@ function log(msg: string): void {
   console.error(`[kafkajs-suite] ${msg}`);
 }
 
+/** Runs a command to completion (killed after 10 minutes), failing on a non-zero exit. */
 function run(cmd: string, args: string[], opts: { cwd?: string; input?: Buffer } = {}): Buffer {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, maxBuffer: 512 * 1024 * 1024, stdio: ['pipe', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, maxBuffer: 512 * 1024 * 1024, stdio: ['pipe', 'pipe', 'inherit'], timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}${r.error ? ` (${r.error.message})` : ''}`);
   return r.stdout;
 }
 
@@ -169,7 +175,19 @@ async function stopSamsa(broker: Broker): Promise<void> {
   rmSync(broker.dataDir, { recursive: true, force: true });
 }
 
-/** Runs jest in its own process group, killed whole when the time is up. */
+/** The process group of the running jest, killed whole when the run ends, times out or is interrupted. */
+let jestGroup: number | undefined;
+
+function killJest(): void {
+  if (jestGroup === undefined) return;
+  try {
+    process.kill(-jestGroup, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** Runs jest in its own process group (so its workers go with it). */
 async function runJest(dir: string, resultsFile: string, patterns: string[]): Promise<{ code: number | null; timedOut: boolean }> {
   const specs = patterns.length > 0 ? patterns : ['src/.*/__tests__/.*\\.spec\\.js$'];
   const args = [
@@ -193,32 +211,21 @@ async function runJest(dir: string, resultsFile: string, patterns: string[]): Pr
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...env, NODE_ENV: 'test', KAFKA_VERSION, KAFKAJS_DEBUG_PROTOCOL_BUFFERS: '1', KAFKAJS_NO_PARTITIONER_WARNING: '1', FORCE_COLOR: '0' },
   });
+  jestGroup = child.pid;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     log(`jest still running after ${TIMEOUT_MIN} min: killing it`);
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    killJest();
   }, TIMEOUT_MIN * 60_000);
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   clearTimeout(timer);
-  try {
-    process.kill(-child.pid!, 'SIGKILL'); // jest workers left behind by --forceExit
-  } catch {
-    // none left
-  }
+  killJest(); // workers left behind by --forceExit
+  jestGroup = undefined;
   return { code, timedOut };
 }
 
 interface JestResults {
-  numPassedTests: number;
-  numFailedTests: number;
-  numPendingTests: number;
-  numTodoTests: number;
-  numFailedTestSuites: number;
   testResults: { name: string; status: string; message: string; assertionResults: { fullName: string; status: string }[] }[];
 }
 
@@ -229,30 +236,41 @@ function report(dir: string, resultsFile: string): number {
   }
   const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as JestResults;
   let passed = 0;
-  let failed = 0;
   let skipped = 0;
   let notPlaintext = 0;
-  const failures: string[] = [];
+  const unexpected: string[] = [];
+  const known = new Map<string, string[]>();
+  const knownPassed: string[] = [];
   for (const file of r.testResults) {
     const rel = file.name.startsWith(dir) ? file.name.slice(dir.length + 1) : file.name;
     if (file.assertionResults.length === 0 && file.status === 'failed') {
-      failures.push(`${rel}: the spec file failed to run: ${file.message.split('\n').find((l) => l.trim() !== '') ?? ''}`);
-      failed++;
+      unexpected.push(`${rel}: the spec file failed to run: ${file.message.split('\n').find((l) => l.trim() !== '') ?? ''}`);
     }
     for (const t of file.assertionResults) {
-      if (t.status === 'passed') passed++;
-      else if (t.status === 'failed') {
-        failed++;
-        failures.push(`${rel}: ${t.fullName}`);
+      const key = `${rel} :: ${t.fullName}`;
+      const k = knownFailure(key);
+      if (t.status === 'passed') {
+        passed++;
+        if (k && !k.flaky) knownPassed.push(key);
+      } else if (t.status === 'failed') {
+        if (k) known.set(k.reason, [...(known.get(k.reason) ?? []), key]);
+        else unexpected.push(key);
       } else if (NOT_PLAINTEXT.test(t.fullName)) notPlaintext++;
       else skipped++;
     }
   }
-  if (failures.length > 0) console.log(`\nFailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
+  const knownCount = [...known.values()].reduce((n, l) => n + l.length, 0);
+  const list = (xs: string[]) => xs.map((x) => `    ${x}`).join('\n');
+  for (const { reason } of KNOWN_FAILURES) {
+    const tests = known.get(reason);
+    if (tests) console.log(`\nKnown failures (${tests.length}), ${reason}:\n${list(tests)}`);
+  }
+  if (knownPassed.length > 0) console.log(`\nListed as known failures but passed (${knownPassed.length}; scripts/kafkajs-suite-known.ts):\n${list(knownPassed)}`);
+  if (unexpected.length > 0) console.log(`\nUNEXPECTED failures (${unexpected.length}):\n${list(unexpected)}`);
   console.log(`\nkafkajs suite against Samsa (KAFKA_VERSION=${KAFKA_VERSION}, PLAINTEXT):`);
-  console.log(`  passed ${passed}, failed ${failed}, skipped by kafkajs ${skipped}, not run (SSL/SASL) ${notPlaintext}`);
+  console.log(`  passed ${passed}, failed ${knownCount + unexpected.length} (known ${knownCount}, unexpected ${unexpected.length}), skipped by kafkajs ${skipped}, not run (SSL/SASL) ${notPlaintext}`);
   console.log(`  spec files left out: ${EXCLUDED_FILES.map(([re, why]) => `${re.source} (${why})`).join('; ')}`);
-  return failed === 0 ? 0 : 1;
+  return unexpected.length === 0 ? 0 : 1;
 }
 
 async function main(): Promise<number> {
@@ -263,7 +281,10 @@ async function main(): Promise<number> {
   log(`kafkajs ${commit.slice(0, 12)} in ${dir}; Samsa broker on localhost:${broker.port} (log ${logFile})`);
   const resultsFile = join(SUITE_DIR, 'results.json');
   rmSync(resultsFile, { force: true });
+  let interrupted = false;
   const stopOnSignal = (): void => {
+    interrupted = true;
+    killJest();
     void stopSamsa(broker).then(() => process.exit(130));
   };
   process.once('SIGINT', stopOnSignal);
@@ -271,6 +292,7 @@ async function main(): Promise<number> {
   try {
     patchWorkTree(dir, broker.port);
     const { timedOut } = await runJest(dir, resultsFile, process.argv.slice(2));
+    if (interrupted) return 130;
     const code = report(dir, resultsFile);
     return timedOut ? 1 : code;
   } finally {

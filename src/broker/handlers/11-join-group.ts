@@ -11,10 +11,10 @@
  *
  * A rebalance timeout of 0 or less is taken as not given, and the session timeout stands in for
  * it, as Kafka does for v0 (which has no rebalance timeout). kafkajs's low-level Broker.joinGroup
- * sends 0 when its caller leaves the timeout out. Kafka 2.x accepted such a member's SyncGroup;
- * Kafka 3.0+ expires pending SyncGroups after the rebalance timeout, so with 0 the member is
- * removed the moment the join phase ends and its SyncGroup races that expiry (and mostly gets
- * UNKNOWN_MEMBER_ID). No member can sync in 0 ms, so Samsa does not reproduce the race.
+ * sends 0 when its caller leaves the timeout out. Until KAFKA-12890 (2.8.1, 3.0) Kafka bounded the
+ * wait for a member's SyncGroup by its session timeout; since then by the rebalance timeout, so
+ * with 0 the member is removed the moment the join phase ends and its SyncGroup races that expiry
+ * (and mostly gets UNKNOWN_MEMBER_ID). No member can sync in 0 ms: Samsa keeps the older bound.
  *
  * Not yet: KIP-848 groups (ConsumerGroupHeartbeat).
  */

@@ -147,7 +147,7 @@ function brokerSynonyms(k: TopicConfigKey, broker: ReadonlyMap<string, string>):
 }
 
 /** A broker synonym's default in its own unit (log.retention.hours: 168), or null when Kafka gives it none. */
-export function synonymDefault(k: ConfigKey, s: Synonym): string | null {
+function synonymDefault(k: ConfigKey, s: Synonym): string | null {
   if (s.noDefault || k.default === null) return null;
   if (typeof k.default === 'number' && s.scale) return formatConfigValue(k, k.default / s.scale);
   return formatConfigValue(k, k.default);

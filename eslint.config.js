@@ -43,7 +43,7 @@ const worldRules = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/protocol/messages/'] },
+  { ignores: ['dist/', 'node_modules/', '.kafkajs-suite/', 'src/protocol/messages/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -53,7 +53,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli/**', 'bench/**', 'codegen/**', 'test/**'],
+    files: ['src/cli/**', 'bench/**', 'codegen/**', 'test/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
   { files: WORLD_INJECTED, ignores: WORLD_DEFAULTS, rules: worldRules },

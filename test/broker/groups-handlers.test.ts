@@ -22,7 +22,7 @@ import type { GroupCoordinator } from '../../src/group/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { Reader } from '../../src/protocol/primitives/reader.js';
 import { Writer } from '../../src/protocol/primitives/writer.js';
-import { harness, subscription } from '../group/helpers.js';
+import { harness, settle, subscription, tick } from '../group/helpers.js';
 
 function fakeBroker(groups: GroupCoordinator): BrokerContext {
   const topics = new Map([['t', { partitions: 2 }]]);
@@ -114,6 +114,40 @@ describe('group handlers at every served version', () => {
       assert.equal(again.errorCode, ErrorCode.UNKNOWN_MEMBER_ID, 'v0-2 carry the member error at the top');
       await h.coordinator.close();
     }
+  });
+
+  it('JoinGroup takes a rebalance timeout of 0 as not given: the session timeout bounds the SyncGroup wait', async () => {
+    // kafkajs's Broker.joinGroup sends 0 when its caller gives no rebalance timeout (its own specs do).
+    const h = await harness({ 'group.initial.rebalance.delay.ms': 0 });
+    const b = fakeBroker(h.coordinator);
+    const joined = async (groupId: string, rebalanceTimeoutMs: number): Promise<{ memberId: string; generationId: number }> => {
+      const body = { groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscription(['t']) }] };
+      const first = await call(b, joinGroupHandler, 5, { ...body, memberId: '' });
+      assert.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
+      const p = call(b, joinGroupHandler, 5, { ...body, memberId: first.memberId });
+      await settle();
+      h.clock.advance(0); // the join phase completes (no initial delay)
+      const r = await p;
+      assert.equal(r.errorCode, ErrorCode.NONE);
+      return { memberId: r.memberId as string, generationId: r.generationId as number };
+    };
+    const sync = (groupId: string, m: { memberId: string; generationId: number }) =>
+      call(b, syncGroupHandler, 3, { groupId, generationId: m.generationId, memberId: m.memberId, assignments: [{ memberId: m.memberId, assignment: Buffer.from([7]) }] });
+
+    const zero = await joined('zero', 0);
+    await tick(h, 5_000);
+    const s = await sync('zero', zero);
+    assert.equal(s.errorCode, ErrorCode.NONE, 'still a member 5 s after the join phase');
+    assert.deepEqual(s.assignment, Buffer.from([7]));
+
+    const neverSyncs = await joined('never', 0);
+    await tick(h, 10_001);
+    assert.equal((await sync('never', neverSyncs)).errorCode, ErrorCode.UNKNOWN_MEMBER_ID, 'removed once the session timeout passed');
+
+    const short = await joined('short', 2_000);
+    await tick(h, 2_001);
+    assert.equal((await sync('short', short)).errorCode, ErrorCode.UNKNOWN_MEMBER_ID, 'a given rebalance timeout still bounds the SyncGroup wait');
+    await h.coordinator.close();
   });
 
   it('OffsetCommit and OffsetFetch round-trip offsets at each version, single and multi-group', async () => {

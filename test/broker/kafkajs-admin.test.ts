@@ -77,6 +77,19 @@ describe('kafkajs admin', () => {
     assert.ok(broker0.resources[0]!.configEntries.some((e) => e.configName === 'num.partitions' && e.configValue === '1'));
   });
 
+  it('describes configs in the order asked, with synonyms only when asked and as Kafka lists them', async () => {
+    await admin.createTopics({ topics: [{ topic: 'synonyms', numPartitions: 1 }] });
+    const describe = async (includeSynonyms: boolean) =>
+      (await admin.describeConfigs({ includeSynonyms, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'synonyms', configNames: ['retention.ms', 'compression.type'] }] })).resources[0]!.configEntries;
+    const withSynonyms = await describe(true);
+    assert.deepEqual(withSynonyms.map((e) => e.configName), ['retention.ms', 'compression.type']);
+    // retention.ms's broker synonyms start at log.retention.ms, which has no default: Kafka lists none.
+    assert.deepEqual(withSynonyms.map((e) => e.configSynonyms), [[], [{ configName: 'compression.type', configValue: 'producer', configSource: 5 }]]);
+    assert.deepEqual((await describe(false)).map((e) => e.configSynonyms), [[], []]);
+    const broker1 = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.BROKER, name: '1', configNames: ['default.replication.factor', 'num.partitions'] }] });
+    assert.deepEqual(broker1.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]), [['default.replication.factor', '1'], ['num.partitions', '1']]);
+  });
+
   it('adds partitions and refuses to shrink', async () => {
     await admin.createTopics({ topics: [{ topic: 'grow', numPartitions: 1 }] });
     await admin.createPartitions({ topicPartitions: [{ topic: 'grow', count: 4 }] });

@@ -26,12 +26,12 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   key.int('max.incremental.fetch.session.cache.slots', 1000, 'Incremental fetch sessions (KIP-227) kept at once.', 0),
 ];
 
-/** A broker config that sets a topic config's default, in its own unit (hours, minutes or the topic's). */
+/** A broker config that sets a topic config's default, in its own unit (hours, minutes or the topic's); none where Kafka has none. */
 function synonymKey(topic: ConfigKey, synonym: Synonym): ConfigKey {
   const { min: _min, synonyms: _s, ...rest } = topic as ConfigKey & { synonyms?: unknown };
   const scale = synonym.scale ?? 1;
   const def = typeof topic.default === 'number' && scale !== 1 ? topic.default / scale : topic.default;
-  return { ...rest, name: synonym.name, default: typeof def === 'number' && !Number.isInteger(def) ? null : def };
+  return { ...rest, name: synonym.name, default: synonym.noDefault || (typeof def === 'number' && !Number.isInteger(def)) ? null : def };
 }
 
 const KEYS = new Map<string, ConfigKey>([

@@ -23,6 +23,8 @@ export interface Synonym {
   name: string;
   /** Multiplier from the broker config's unit to the topic config's (hours → ms: 3,600,000). */
   scale?: number;
+  /** Kafka gives this broker config no default: unset, it defers to the next synonym (log.retention.ms → log.retention.hours). */
+  noDefault?: true;
 }
 
 export interface TopicConfigKey extends ConfigKey {
@@ -43,7 +45,7 @@ export const TOPIC_CONFIG_KEYS: readonly TopicConfigKey[] = [
   topicKey(key.long('delete.retention.ms', LOG.deleteRetentionMs, 'How long tombstones are kept in compacted topics.', 0), 'log.cleaner.delete.retention.ms'),
   topicKey(key.long('file.delete.delay.ms', LOG.fileDeleteDelayMs, 'Time to wait before deleting a file from the filesystem.', 0), 'log.segment.delete.delay.ms'),
   topicKey(key.long('flush.messages', LOG.flushMessages, 'Force an fsync after this many messages.', 1), 'log.flush.interval.messages'),
-  topicKey(key.long('flush.ms', LOG.flushMs, 'Force an fsync after this much time since the last one.', 0), 'log.flush.interval.ms'),
+  topicKey(key.long('flush.ms', LOG.flushMs, 'Force an fsync after this much time since the last one.', 0), { name: 'log.flush.interval.ms', noDefault: true }),
   topicKey(key.int('index.interval.bytes', LOG.indexIntervalBytes, 'How often an offset index entry is added.', 0), 'log.index.interval.bytes'),
   topicKey(key.long('max.compaction.lag.ms', LOG.maxCompactionLagMs, 'Maximum time a message stays ineligible for compaction.', 1), 'log.cleaner.max.compaction.lag.ms'),
   topicKey(key.int('max.message.bytes', 1048588, 'Largest record batch size allowed.', 0), 'message.max.bytes'),
@@ -55,11 +57,11 @@ export const TOPIC_CONFIG_KEYS: readonly TopicConfigKey[] = [
   topicKey(key.int('min.insync.replicas', 1, 'Minimum replicas that must acknowledge a write with acks=all.', 1), 'min.insync.replicas'),
   topicKey(key.bool('preallocate', LOG.preallocate, 'Preallocate the file on disk when creating a new segment.'), 'log.preallocate'),
   topicKey(key.long('retention.bytes', LOG.retentionBytes, 'Maximum size of a partition before old segments are deleted; -1 for no limit.'), 'log.retention.bytes'),
-  topicKey(key.long('retention.ms', LOG.retentionMs, 'Maximum age of a segment before it is deleted; -1 for no limit.', -1), 'log.retention.ms', { name: 'log.retention.minutes', scale: 60000 }, { name: 'log.retention.hours', scale: 3600000 }),
+  topicKey(key.long('retention.ms', LOG.retentionMs, 'Maximum age of a segment before it is deleted; -1 for no limit.', -1), { name: 'log.retention.ms', noDefault: true }, { name: 'log.retention.minutes', scale: 60000, noDefault: true }, { name: 'log.retention.hours', scale: 3600000 }),
   topicKey(key.int('segment.bytes', LOG.segmentBytes, 'Segment file size.', 1024), 'log.segment.bytes'),
   topicKey(key.int('segment.index.bytes', LOG.segmentIndexBytes, 'Size of the offset and time index of each segment.', 1024), 'log.index.size.max.bytes'),
-  topicKey(key.long('segment.jitter.ms', LOG.segmentJitterMs, 'Maximum random jitter subtracted from segment.ms.', 0), 'log.roll.jitter.ms', { name: 'log.roll.jitter.hours', scale: 3600000 }),
-  topicKey(key.long('segment.ms', LOG.segmentMs, 'Time after which a segment is rolled even if not full.', 1), 'log.roll.ms', { name: 'log.roll.hours', scale: 3600000 }),
+  topicKey(key.long('segment.jitter.ms', LOG.segmentJitterMs, 'Maximum random jitter subtracted from segment.ms.', 0), { name: 'log.roll.jitter.ms', noDefault: true }, { name: 'log.roll.jitter.hours', scale: 3600000 }),
+  topicKey(key.long('segment.ms', LOG.segmentMs, 'Time after which a segment is rolled even if not full.', 1), { name: 'log.roll.ms', noDefault: true }, { name: 'log.roll.hours', scale: 3600000 }),
   topicKey(key.bool('unclean.leader.election.enable', false, 'Allow replicas not in the ISR to become leader.'), 'unclean.leader.election.enable'),
   topicKey(key.bool('samsa.fsync.before.ack', LOG.fsyncBeforeAck, 'Samsa: acknowledge an append only after it is fsynced (group commit shares fsyncs).'), 'samsa.log.fsync.before.ack'),
 ];
@@ -87,35 +89,68 @@ export function parseTopicOverrides(configs: Iterable<[string, string | null]>):
   return out;
 }
 
-export interface ResolvedTopicConfig {
-  value: ConfigValue | null;
+export interface ConfigSynonym {
+  name: string;
+  value: string | null;
   source: ConfigSource;
-  /** The broker setting it fell back on, if any (for DescribeConfigs synonyms). */
-  synonyms: { name: string; value: string | null; source: ConfigSource }[];
 }
 
-/** The value of one topic config: the override, else a broker setting (scaled), else the default. */
+export interface ResolvedTopicConfig {
+  value: ConfigValue | null;
+  /** Where the value comes from as DescribeConfigs reports it: the first synonym's source, else DEFAULT_CONFIG. */
+  source: ConfigSource;
+  /** DescribeConfigs synonyms: the topic override, then the broker configs, as Kafka lists them. */
+  synonyms: ConfigSynonym[];
+}
+
+/** The value of one topic config (the override, else a broker setting, scaled, else the default), with its source and synonyms. */
 export function resolveTopicConfig(k: TopicConfigKey, overrides: ReadonlyMap<string, ConfigValue>, broker: ReadonlyMap<string, string>): ResolvedTopicConfig {
-  const synonyms: ResolvedTopicConfig['synonyms'] = [];
   let value: ConfigValue | null = k.default;
-  let source: ConfigSource = ConfigSource.DEFAULT_CONFIG;
   for (const s of [...k.synonyms].reverse()) {
     const text = broker.get(s.name);
     if (text === undefined) continue;
     const { min: _min, ...unbounded } = k;
     const parsed = parseConfigValue({ ...unbounded, name: s.name }, text);
     value = typeof parsed === 'number' && s.scale ? Math.min(parsed * s.scale, Number.MAX_SAFE_INTEGER) : parsed;
-    source = ConfigSource.STATIC_BROKER_CONFIG;
-    synonyms.unshift({ name: s.name, value: text, source: ConfigSource.STATIC_BROKER_CONFIG });
   }
-  if (synonyms.length === 0 && k.synonyms[0]) synonyms.push({ name: k.synonyms[0].name, value: formatConfigValue(k, k.default), source: ConfigSource.DEFAULT_CONFIG });
+  const synonyms = brokerSynonyms(k, broker);
   const override = overrides.get(k.name);
   if (override !== undefined) {
     synonyms.unshift({ name: k.name, value: formatConfigValue(k, override), source: ConfigSource.TOPIC_CONFIG });
     value = override;
-    source = ConfigSource.TOPIC_CONFIG;
   }
-  return { value, source, synonyms };
+  return { value, source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG, synonyms };
+}
+
+/**
+ * A topic config's broker synonyms as Kafka's DescribeConfigs lists them (ConfigHelper): those set
+ * in the broker's config, then those with a default, each group in synonym order; then everything
+ * before the first entry named after the most specific synonym is dropped. So retention.ms lists
+ * nothing unless log.retention.ms is set (log.retention.ms and .minutes have no default, and a
+ * lone log.retention.hours is dropped), and its source is then DEFAULT_CONFIG, while
+ * segment.bytes lists log.segment.bytes as set and as defaulted.
+ */
+function brokerSynonyms(k: TopicConfigKey, broker: ReadonlyMap<string, string>): ConfigSynonym[] {
+  const first = k.synonyms[0];
+  if (!first) return [];
+  const all: ConfigSynonym[] = [];
+  for (const s of k.synonyms) {
+    const text = broker.get(s.name);
+    if (text !== undefined) all.push({ name: s.name, value: text, source: ConfigSource.STATIC_BROKER_CONFIG });
+  }
+  for (const s of k.synonyms) {
+    const text = synonymDefault(k, s);
+    if (text !== null) all.push({ name: s.name, value: text, source: ConfigSource.DEFAULT_CONFIG });
+  }
+  const start = all.findIndex((x) => x.name === first.name);
+  return start < 0 ? [] : all.slice(start);
+}
+
+/** A broker synonym's default in its own unit (log.retention.hours: 168), or null when Kafka gives it none. */
+function synonymDefault(k: ConfigKey, s: Synonym): string | null {
+  if (s.noDefault || k.default === null) return null;
+  if (typeof k.default === 'number' && s.scale) return formatConfigValue(k, k.default / s.scale);
+  return formatConfigValue(k, k.default);
 }
 
 /** The broker-side rules a produce request is checked against. */

@@ -1,5 +1,5 @@
 /**
- * ListOffsets (key 2), versions 1-9 (Kafka 4's floor is 1; v10 is unstable in our specs).
+ * ListOffsets (key 2), versions 0-9 (v10 is unstable in our specs).
  *
  * Per partition: EARLIEST (-2) and EARLIEST_LOCAL (-4, v8+) give the log start offset, LATEST (-1)
  * the high watermark (the last stable offset for READ_COMMITTED, the same without transactions),
@@ -7,6 +7,13 @@
  * there is no tiered storage, and a timestamp the first offset whose record is at or after it
  * (-1 when there is none). A partition named twice is INVALID_REQUEST; a current leader epoch
  * newer than the partition's UNKNOWN_LEADER_EPOCH, an older one FENCED_LEADER_EPOCH.
+ *
+ * v0 (deprecated in Kafka 3, removed in Kafka 4.0 by KIP-896, served here because old clients and
+ * kafkajs's own specs still send it) answers a list of at most max_num_offsets offsets: Samsa
+ * gives one, the offset v1 would (high watermark, log start offset, or the first offset at or
+ * after the timestamp; none when there is no such record). Kafka's v0 listed segment base offsets
+ * chosen by segment file modification time, up to max_num_offsets of them; the single-offset
+ * answers for LATEST and EARLIEST are the same.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ListOffsetsApi, type ListOffsetsResponseListOffsetsPartitionResponseInput } from '../../protocol/messages/index.js';
@@ -36,8 +43,9 @@ async function lookup(p: Partition, timestamp: bigint): Promise<{ offset: bigint
   }
 }
 
-export const listOffsetsHandler = defineHandler(ListOffsetsApi, { min: 1, max: 9 }, async (req, ctx) => {
+export const listOffsetsHandler = defineHandler(ListOffsetsApi, { min: 0, max: 9 }, async (req, ctx) => {
   const b = ctx.broker;
+  const v0 = ctx.apiVersion === 0;
   const v4 = ctx.apiVersion >= 4;
   const seen = new Map<string, number>();
   for (const t of req.topics) for (const p of t.partitions) seen.set(tpKey(t.name, p.partitionIndex), (seen.get(tpKey(t.name, p.partitionIndex)) ?? 0) + 1);
@@ -46,7 +54,10 @@ export const listOffsetsHandler = defineHandler(ListOffsetsApi, { min: 1, max: 9
       name: t.name,
       partitions: await Promise.all(
         t.partitions.map(async (p): Promise<ListOffsetsResponseListOffsetsPartitionResponseInput> => {
-          const result = (errorCode: number, offset = -1n, timestamp = -1n, leaderEpoch = -1) => ({ partitionIndex: p.partitionIndex, errorCode, offset, timestamp, ...(v4 ? { leaderEpoch } : {}) });
+          const result = (errorCode: number, offset = -1n, timestamp = -1n, leaderEpoch = -1): ListOffsetsResponseListOffsetsPartitionResponseInput =>
+            v0
+              ? { partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: offset >= 0n && p.maxNumOffsets > 0 ? [offset] : [] }
+              : { partitionIndex: p.partitionIndex, errorCode, offset, timestamp, ...(v4 ? { leaderEpoch } : {}) };
           if (seen.get(tpKey(t.name, p.partitionIndex))! > 1) return result(ErrorCode.INVALID_REQUEST);
           const partition = b.replicaManager.leaderPartitionOrError(t.name, p.partitionIndex, p.currentLeaderEpoch);
           if (typeof partition === 'number') return result(partition);

@@ -9,6 +9,13 @@
  * INVALID_GROUP_ID. The request is handed over before the first await, so joins keep the order
  * they arrived in.
  *
+ * A rebalance timeout of 0 or less is taken as not given, and the session timeout stands in for
+ * it, as Kafka does for v0 (which has no rebalance timeout). kafkajs's low-level Broker.joinGroup
+ * sends 0 when its caller leaves the timeout out. Until KAFKA-12890 (2.8.1, 3.0) Kafka bounded the
+ * wait for a member's SyncGroup by its session timeout; since then by the rebalance timeout, so
+ * with 0 the member is removed the moment the join phase ends and its SyncGroup races that expiry
+ * (and mostly gets UNKNOWN_MEMBER_ID). No member can sync in 0 ms: Samsa keeps the older bound.
+ *
  * Not yet: KIP-848 groups (ConsumerGroupHeartbeat).
  */
 import { JoinGroupApi } from '../../protocol/messages/index.js';
@@ -21,7 +28,7 @@ export const joinGroupHandler = defineHandler(JoinGroupApi, { min: 2, max: 9 }, 
     memberId: req.memberId,
     groupInstanceId: req.groupInstanceId,
     sessionTimeoutMs: req.sessionTimeoutMs,
-    rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+    rebalanceTimeoutMs: req.rebalanceTimeoutMs > 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
     protocolType: req.protocolType,
     protocols: req.protocols,
     clientId: ctx.clientId ?? '',

@@ -1,9 +1,10 @@
 /**
  * DescribeConfigs (key 32), versions 1-4 (Kafka 4's floor is 1).
  *
- * Topics: every topic config (or the keys asked for) with its value and source — topic override
- * (TOPIC_CONFIG), broker setting (STATIC_BROKER_CONFIG) or default (DEFAULT_CONFIG) — and, when
- * asked, the synonyms it fell back on (e.g. retention.ms ← log.retention.hours), its type (v3+)
+ * Topics: every topic config (or the keys asked for, in the order asked) with its value and source
+ * — topic override (TOPIC_CONFIG), broker setting (STATIC_BROKER_CONFIG) or default
+ * (DEFAULT_CONFIG) — and, only when include_synonyms is set, its synonyms as Kafka lists them
+ * (topic-configs.ts: e.g. retention.ms lists none unless log.retention.ms is set), its type (v3+)
  * and documentation (v3+). Brokers: every broker config, read-only. Broker loggers answer an
  * empty list; other resource types INVALID_REQUEST.
  */
@@ -41,8 +42,14 @@ export const describeConfigsHandler = defineHandler(DescribeConfigsApi, { min: 1
     } else {
       return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
     }
-    const keys = r.configurationKeys === null ? undefined : new Set(r.configurationKeys);
-    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: all.filter((c) => !keys || keys.has(c.name)).map(render) };
+    return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: selectConfigs(all, r.configurationKeys).map(render) };
   });
   return { throttleTimeMs: 0, results };
 });
+
+/** The configs asked for, in the order asked (each once, unknown names left out), or all of them for null or an empty list. */
+function selectConfigs(all: DescribedConfig[], keys: readonly string[] | null): DescribedConfig[] {
+  if (keys === null || keys.length === 0) return all;
+  const byName = new Map(all.map((c) => [c.name, c]));
+  return [...new Set(keys)].flatMap((k) => byName.get(k) ?? []);
+}

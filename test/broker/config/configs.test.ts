@@ -62,15 +62,38 @@ describe('topic configs', () => {
   });
 
   it('describe every config with its source and synonyms', () => {
-    const broker = new BrokerConfig([['log.retention.hours', '2']]);
+    const broker = new BrokerConfig([['log.retention.minutes', '2'], ['log.segment.bytes', '4096']]);
     const all = describeTopicConfigs(parseTopicOverrides([['max.message.bytes', '2000']]), broker);
     const byName = new Map(all.map((c) => [c.name, c]));
+    const { STATIC_BROKER_CONFIG: STATIC, DEFAULT_CONFIG: DEFAULT, TOPIC_CONFIG: TOPIC } = ConfigSource;
     assert.equal(byName.get('max.message.bytes')!.value, '2000');
-    assert.equal(byName.get('max.message.bytes')!.source, ConfigSource.TOPIC_CONFIG);
-    assert.equal(byName.get('retention.ms')!.value, '7200000');
-    assert.equal(byName.get('retention.ms')!.source, ConfigSource.STATIC_BROKER_CONFIG);
-    assert.deepEqual(byName.get('retention.ms')!.synonyms, [{ name: 'log.retention.hours', value: '2', source: ConfigSource.STATIC_BROKER_CONFIG }]);
+    assert.equal(byName.get('max.message.bytes')!.source, TOPIC);
+    assert.deepEqual(byName.get('max.message.bytes')!.synonyms, [{ name: 'max.message.bytes', value: '2000', source: TOPIC }, { name: 'message.max.bytes', value: '1048588', source: DEFAULT }]);
+    assert.deepEqual(byName.get('segment.bytes')!.synonyms, [{ name: 'log.segment.bytes', value: '4096', source: STATIC }, { name: 'log.segment.bytes', value: '1073741824', source: DEFAULT }]);
+    assert.equal(byName.get('segment.bytes')!.source, STATIC);
+    assert.equal(byName.get('compression.type')!.source, DEFAULT);
+    assert.deepEqual(byName.get('compression.type')!.synonyms, [{ name: 'compression.type', value: 'producer', source: DEFAULT }]);
+    // Kafka lists a topic config's broker synonyms from the most specific one on: log.retention.ms
+    // has no default, so unless it is set retention.ms lists none and reports DEFAULT_CONFIG, even
+    // though its value comes from log.retention.minutes (as `kafka-configs --describe` shows it).
+    assert.equal(byName.get('retention.ms')!.value, '120000');
+    assert.equal(byName.get('retention.ms')!.source, DEFAULT);
+    assert.deepEqual(byName.get('retention.ms')!.synonyms, []);
+    assert.deepEqual(byName.get('segment.ms')!.synonyms, []);
+    assert.deepEqual(byName.get('flush.ms')!.synonyms, []);
     assert.equal(byName.get('flush.ms')!.value, '9223372036854775807');
-    assert.equal(byName.get('flush.ms')!.source, ConfigSource.DEFAULT_CONFIG);
+    assert.equal(byName.get('flush.ms')!.source, DEFAULT);
+  });
+
+  it('retention.ms lists its synonyms once log.retention.ms is set, the defaulted hours last', () => {
+    const broker = new BrokerConfig([['log.retention.ms', '5000'], ['log.retention.hours', '3']]);
+    const retention = describeTopicConfigs(new Map(), broker).find((c) => c.name === 'retention.ms')!;
+    assert.equal(retention.value, '5000');
+    assert.equal(retention.source, ConfigSource.STATIC_BROKER_CONFIG);
+    assert.deepEqual(retention.synonyms, [
+      { name: 'log.retention.ms', value: '5000', source: ConfigSource.STATIC_BROKER_CONFIG },
+      { name: 'log.retention.hours', value: '3', source: ConfigSource.STATIC_BROKER_CONFIG },
+      { name: 'log.retention.hours', value: '168', source: ConfigSource.DEFAULT_CONFIG },
+    ]);
   });
 });

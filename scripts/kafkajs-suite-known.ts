@@ -1,0 +1,76 @@
+/**
+ * kafkajs specs known to fail against one Samsa broker, each with why (docs/compat.md says more).
+ * The suite script reports a failure not listed here as unexpected, and a listed test that passed
+ * as one to take off this list. Keys are `<spec file> :: <full test name>`; a pattern may match
+ * several tests.
+ */
+
+export interface KnownFailure {
+  reason: string;
+  /** Passes or fails by timing: passing is not news. */
+  flaky?: true;
+  tests: RegExp[];
+}
+
+const spec = (file: string, name: string | RegExp): RegExp =>
+  new RegExp(`^src/${escape(file)}\\.spec\\.js :: ${typeof name === 'string' ? `${escape(name)}$` : name.source}`);
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export const KNOWN_FAILURES: readonly KnownFailure[] = [
+  {
+    reason: 'transactions (not yet in Samsa: the transactions issue)',
+    tests: [
+      spec('broker/__tests__/addOffsetsToTxn', /Broker > AddOffsetsToTxn /),
+      spec('broker/__tests__/addPartitionsToTxn', /Broker > AddPartitionsToTxn /),
+      spec('broker/__tests__/endTxn', /Broker > EndTxn /),
+      spec('broker/__tests__/txnOffsetCommit', /Broker > TxnOffsetCommit /),
+      spec('broker/__tests__/initProducerId', 'Broker > InitProducerId request with transaction id'),
+      spec('broker/__tests__/fetch', /Broker > Fetch transactional /),
+      spec('consumer/__tests__/consumeMessages', /Consumer transactions (accepts messages from committed|does not receive aborted|receives aborted|respects offsets sent by a committed|does not respect offsets sent by an aborted)/),
+      spec('consumer/__tests__/controlBatches', /Consumer (can process transactions across multiple batches|forwards empty control batches to eachBatch)$/),
+      spec('consumer/__tests__/instrumentationEvents', 'Consumer > Instrumentation Events emits start and end batch process when reading empty control batches'),
+      spec('producer/__tests__/concurrentTransaction', /Producer > Transactional producer /),
+    ],
+  },
+  {
+    reason: "cluster mode (roadmap step 7): the spec needs kafkajs's three brokers with node ids 0-2, or the partition reassignment APIs",
+    tests: [
+      spec('cluster/__tests__/brokerPool', /Cluster > BrokerPool #connect (does not connect to the seed broker if it has connected brokers|select a different seed broker on connection errors)$/),
+      spec('cluster/__tests__/brokerPool', /Cluster > BrokerPool #removeBroker (erases metadataExpireAt to force a metadata refresh|removes the broker by host and port|replaces the seed broker if it is the target broker)$/),
+      spec('cluster/__tests__/brokerPool', /Cluster > BrokerPool #refreshMetadata (cleans up unused brokers|updates the list of brokers)$/),
+      spec('cluster/__tests__/brokerPool', 'Cluster > BrokerPool #hasConnectedBrokers returns true if any of the brokers are connected'),
+      spec('cluster/__tests__/brokerPool', 'Cluster > BrokerPool #findBroker connects the broker if it is not connected'),
+      spec('cluster/__tests__/findGroupCoordinator', 'Cluster > findGroupCoordinator attempt to find coordinator across all brokers until one is found'),
+      spec('cluster/__tests__/findGroupCoordinator', 'Cluster > findGroupCoordinator retry on ECONNREFUSED'),
+      spec('admin/__tests__/describeCluster', 'Admin describeCluster retrieves metadata for all brokers in the cluster'),
+      spec('admin/__tests__/describeConfigs', 'Admin describeConfigs describe broker configs'),
+      spec('admin/__tests__/alterConfigs', 'Admin alter broker configs'),
+      spec('admin/__tests__/createTopics', 'Admin createTopics creating topic with manual replica assignment'),
+      spec('admin/__tests__/deleteTopicRecords', /Admin > deleteTopicRecords (in case of retriable error|if at least 1 broker error|if all broker errors)/),
+      spec('broker/__tests__/deleteRecords', 'Broker > deleteRecords rejects the promise when broker is not the partition leader'),
+      spec('producer/__tests__/idempotentProduceMessages', /(sequential|concurrent) produce\(\) calls > where produce\(\) throws a retriable error/),
+      spec('admin/__tests__/alterPartitionReassignments', /Admin alterPartitionReassignments (reassign partitions|throws an error if the if trying to reassign partitions for a topic that does not exist|throws an error trying to assign invalid broker)$/),
+      spec('admin/__tests__/listPartitionReassignments', 'Admin listPartitionReassignments list reassignments'),
+      spec('broker/__tests__/alterPartitionReassignments', 'Broker > alterPartitionReassignments request'),
+      spec('broker/__tests__/listPartitionReassignments', 'Broker > alterPartitionReassignments request'),
+    ],
+  },
+  {
+    reason:
+      "Kafka 2.4's topic configs: Samsa has Kafka 4's (no message.format.version, message.downconversion.enable or message.timestamp.difference.max.ms, which Kafka 4.0 removed; no replication throttles yet; max.message.bytes defaults to 1048588)",
+    tests: [
+      spec('broker/__tests__/describeConfigs', 'Broker > describeConfigs request without config names returns all config entries'),
+      spec('broker/__tests__/produce', 'Broker > Produce Record batch request to a topic with max timestamp difference configured'),
+    ],
+  },
+  {
+    reason: 'timing: passes only when some request of a starting consumer takes 2 ms or more (requestTimeout 1); Samsa on loopback mostly answers sooner',
+    flaky: true,
+    tests: [spec('consumer/__tests__/instrumentationEvents', 'Consumer > Instrumentation Events emits request timeout events')],
+  },
+];
+
+/** Why a test is known to fail, or undefined. */
+export function knownFailure(key: string): KnownFailure | undefined {
+  return KNOWN_FAILURES.find((k) => k.tests.some((re) => re.test(key)));
+}

@@ -192,7 +192,8 @@ export class Connection {
     this.closing = true;
     this.socket.pause();
     if (this.queue.length === 0) this.socket.end();
-    const timer = this.clock.setTimeout(() => this.socket.destroy(), timeoutMs);
+    // A paused socket does not keep the process alive: the grace timer must, until the end.
+    const timer = this.clock.setTimeout(() => this.socket.destroy(), timeoutMs, { keepAlive: true });
     await this.closed;
     timer.cancel();
   }

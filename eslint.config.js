@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/protocol/messages/'] },
+  { ignores: ['dist/', 'node_modules/', 'src/protocol/messages/', 'src/protocol/metadata/', 'src/protocol/coordinator/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,17 +7,12 @@
  * bound. The invariant checker runs after every event; the first violation ends the run, and the
  * same seed replays it exactly.
  */
-import { SeededRandom } from '../common/random.js';
-import { RaftClient } from '../controller/raft/raft-client.js';
+import type { SeededRandom } from '../common/random.js';
 import type { RaftFaults } from '../controller/raft/raft-core.js';
-import { type QuorumConfig, quorumConfig } from '../controller/raft/quorum-config.js';
-import { MemoryDisk } from '../storage/memory-disk.js';
-import { KvStateMachine } from './kv-state-machine.js';
-import { type CheckedNode, RaftInvariantChecker } from './raft-invariants.js';
-import { SimClock } from './sim-clock.js';
-import { SimDisk } from './sim-disk.js';
-import { CALM_NETWORK, SimNetwork } from './sim-network.js';
-import { SimWorld } from './sim-world.js';
+import type { RaftInvariantChecker } from './raft-invariants.js';
+import { SimCluster, type SimNode } from './sim-cluster.js';
+import { CALM_NETWORK, type SimNetwork } from './sim-network.js';
+import type { SimWorld } from './sim-world.js';
 
 export interface RaftSimOptions {
   readonly seed: number;
@@ -52,120 +47,34 @@ export interface RaftSimReport {
 }
 
 const TRACE_LENGTH = 60;
-const DATA_ROOT = '/data';
-
-class SimNode implements CheckedNode {
-  incarnation = 0;
-  alive = false;
-  started = false;
-  client!: RaftClient;
-  kv!: KvStateMachine;
-  private simDisk: SimDisk | undefined;
-  clock: SimClock;
-  readonly disk: MemoryDisk;
-  lastRole = '';
-  lastState: object | undefined;
-
-  constructor(
-    readonly id: number,
-    private readonly sim: RaftSimulation,
-  ) {
-    const r = sim.world.random.fork(`disk-${id}`);
-    this.disk = new MemoryDisk(() => r.next(), () => sim.world.now);
-    this.clock = new SimClock(sim.world, sim.world.random.nextInt(100_000));
-  }
-
-  async start(): Promise<void> {
-    const sim = this.sim;
-    const incarnation = ++this.incarnation;
-    this.alive = true;
-    this.started = false;
-    const rate = this.clock.rate;
-    this.clock = new SimClock(sim.world, this.clock.now() - sim.world.now);
-    this.clock.setRate(rate);
-    this.simDisk = new SimDisk(sim.world, this.disk, { maxLatencyMs: sim.diskLatencyMs });
-    this.kv = new KvStateMachine(this.id, sim.checker);
-    const faulty = sim.options.faults && (sim.options.faultyNodes ?? [this.id]).includes(this.id);
-    const client: RaftClient = new RaftClient({
-      nodeId: this.id,
-      config: sim.config,
-      logDir: `${DATA_ROOT}/node-${this.id}/__cluster_metadata-0`,
-      disk: this.simDisk,
-      clock: this.clock,
-      random: sim.world.random.fork(`raft-${this.id}-${incarnation}`),
-      transport: sim.network.transport(this.id, incarnation),
-      listener: this.kv,
-      clusterId: 'sim-cluster',
-      onFatal: (err) => {
-        if (this.alive && this.incarnation === incarnation) sim.checker.violation ??= `node ${this.id} stopped on an error: ${describe(err)}`;
-      },
-      onCommittedBatch: (b) => {
-        if (this.alive && this.incarnation === incarnation) sim.checker.onCommitted(this.id, client.quorum.epoch, b);
-      },
-      ...(faulty ? { unsafeFaults: sim.options.faults } : {}),
-    });
-    this.client = client;
-    try {
-      await this.client.start();
-    } catch (err) {
-      if (this.alive && this.incarnation === incarnation) sim.checker.violation ??= `node ${this.id} failed to start: ${describe(err)}`;
-      return;
-    }
-    if (!this.alive || this.incarnation !== incarnation) return;
-    this.started = true;
-    sim.network.listen(this.id, incarnation, (req) => client.handleRequest(req));
-  }
-
-  /** Power loss (unsynced writes lost, torn tails) or kill -9 (the page cache survives). */
-  crash(powerLoss: boolean): void {
-    if (!this.alive) return;
-    this.alive = false;
-    this.started = false;
-    this.clock.stop();
-    this.simDisk?.kill();
-    this.sim.network.close(this.id);
-    if (powerLoss) this.disk.powerLoss({ keepPartialTails: true });
-    else this.disk.crash();
-  }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
 
 export class RaftSimulation {
-  readonly world: SimWorld;
-  readonly network: SimNetwork;
-  readonly checker = new RaftInvariantChecker();
-  readonly config: QuorumConfig;
-  readonly nodes: SimNode[] = [];
-  readonly diskLatencyMs: number;
+  readonly cluster: SimCluster;
   private readonly chaos: SeededRandom;
   private readonly trace: string[] = [];
+  private readonly lastRoles = new Map<number, { state: object; role: string }>();
   private appendSeq = 0;
   crashes = 0;
 
   constructor(readonly options: RaftSimOptions) {
-    this.world = new SimWorld(options.seed);
-    this.network = new SimNetwork(this.world);
+    this.cluster = new SimCluster(options);
     this.chaos = this.world.random.fork('chaos');
-    const r = this.world.random.fork('config');
-    const voters = Array.from({ length: options.voters }, (_, i) => i + 1);
-    this.config = quorumConfig(voters, {
-      electionTimeoutMs: 300,
-      fetchTimeoutMs: 600,
-      electionBackoffMaxMs: 300,
-      requestTimeoutMs: 500,
-      retryBackoffMs: 20,
-      fetchMaxWaitMs: 200,
-      maxBytesBetweenSnapshots: 1024 + r.nextInt(16 * 1024),
-      segmentBytes: 512 + r.nextInt(8 * 1024),
-      fetchMaxBytes: 200 + r.nextInt(32 * 1024),
-      fetchSnapshotMaxBytes: 100 + r.nextInt(4 * 1024),
-    });
-    this.diskLatencyMs = r.next() < 0.5 ? 0 : 1 + r.nextInt(3);
-    for (let i = 1; i <= options.voters + (options.observers ?? 0); i++) this.nodes.push(new SimNode(i, this));
-    this.network.observer = (from, to, req, res) => this.checker.onExchange(from, to, req, res);
+  }
+
+  get world(): SimWorld {
+    return this.cluster.world;
+  }
+
+  get nodes(): readonly SimNode[] {
+    return this.cluster.nodes;
+  }
+
+  get network(): SimNetwork {
+    return this.cluster.network;
+  }
+
+  get checker(): RaftInvariantChecker {
+    return this.cluster.checker;
   }
 
   private note(text: string): void {
@@ -175,22 +84,20 @@ export class RaftSimulation {
 
   private afterStep = (): void => {
     for (const n of this.nodes) {
-      if (!n.alive || !n.started || !n.client.isRunning) continue;
+      if (!n.running) continue;
       const s = n.client.quorum.state;
-      if (s === n.lastState) continue;
-      n.lastState = s;
+      const last = this.lastRoles.get(n.id);
+      if (last?.state === s) continue;
       const role = `${s.name}@${s.epoch}${s.name === 'Follower' ? `->${s.leaderId}` : ''}`;
-      if (role !== n.lastRole) {
-        n.lastRole = role;
-        this.note(`node ${n.id} ${role} end=${n.client.log.endOffset} hw=${n.client.highWatermark}`);
-      }
+      this.lastRoles.set(n.id, { state: s, role });
+      if (role !== last?.role) this.note(`node ${n.id} ${role} end=${n.client.log.endOffset} hw=${n.client.highWatermark}`);
     }
     this.checker.checkStep(this.nodes);
   };
 
   async run(): Promise<RaftSimReport> {
     const { chaosMs, livenessBoundMs } = this.options;
-    for (const n of this.nodes) this.world.schedule(0, () => void n.start());
+    this.cluster.startAll();
     this.scheduleWorkload();
     this.scheduleChaos(chaosMs);
     try {
@@ -198,7 +105,7 @@ export class RaftSimulation {
       if (!this.checker.violation) await this.heal();
       if (!this.checker.violation) await this.awaitProgress(chaosMs, livenessBoundMs);
     } catch (err) {
-      if (!(err instanceof StopRun)) this.checker.violation ??= `simulator error: ${describe(err)}`;
+      if (!(err instanceof StopRun)) this.checker.violation ??= `simulator error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
     }
     return this.report();
   }
@@ -230,7 +137,7 @@ export class RaftSimulation {
   private scheduleWorkload(): void {
     const r = this.world.random.fork('workload');
     const tick = (): void => {
-      const leaders = this.nodes.filter((n) => n.alive && n.started && n.client.isRunning && n.client.inspect().role === 'Leader');
+      const leaders = this.cluster.leaders();
       const n = leaders[r.nextInt(Math.max(1, leaders.length))];
       if (n) {
         const count = 1 + r.nextInt(3);
@@ -306,7 +213,7 @@ export class RaftSimulation {
       else n.clock.jump(c.nextInt(4000) - 1000);
       this.note(`clock of node ${n.id}: rate ${n.clock.rate}`);
     } else if (roll < 0.8) {
-      const leader = this.aliveNodes().find((n) => n.started && n.client.isRunning && n.client.inspect().role === 'Leader');
+      const leader = this.cluster.leaders()[0];
       if (!leader) return;
       this.note(`graceful restart of leader ${leader.id}`);
       const incarnation = leader.incarnation;
@@ -346,9 +253,9 @@ export class RaftSimulation {
     const deadline = healedAt + bound;
     while (this.world.now < deadline) {
       await this.world.runUntil(this.world.now + 50, this.stepAndStop);
-      const running = this.nodes.filter((n) => n.alive && n.started && n.client.isRunning);
+      const running = this.nodes.filter((n) => n.running);
       if (running.length < this.nodes.length) continue;
-      const leader = running.find((n) => n.client.inspect().role === 'Leader');
+      const leader = this.cluster.leaders()[0];
       if (!leader) continue;
       if (![...leader.kv.map.values()].includes(marker.split('=')[1]!)) {
         try {
@@ -364,7 +271,7 @@ export class RaftSimulation {
       });
       if (agreed) return;
     }
-    const states = this.nodes.map((n) => (n.alive && n.started ? `${n.id}:${n.lastRole}` : `${n.id}:down`)).join(' ');
+    const states = this.nodes.map((n) => (n.running ? `${n.id}:${this.lastRoles.get(n.id)?.role ?? '?'}` : `${n.id}:down`)).join(' ');
     this.checker.violation ??= `no leader with progress within ${bound} ms after the heal (${states})`;
   }
 }

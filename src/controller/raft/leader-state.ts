@@ -123,8 +123,18 @@ export class LeaderState {
     return this.voters.length === 1 || now < this.checkQuorumDeadline;
   }
 
-  nonAcknowledgingVoters(): number[] {
-    return [...this.voterStates.values()].filter((r) => !r.hasAcknowledgedLeader).map((r) => r.nodeId);
+  /**
+   * Voters to (re)send BeginQuorumEpoch to: those that have not fetched in this epoch, and those
+   * silent for `silentAfterMs`. The second is Samsa's addition: a voter stranded in a higher epoch
+   * (its candidacy failed behind a partition) cannot win a pre-vote while this leader holds a
+   * majority and does not fetch from a leader of a lower epoch, so only the leader can find out;
+   * the voter's FENCED_LEADER_EPOCH answer carries its epoch and this leader steps down, as a Raft
+   * leader does on an AppendEntries answer with a higher term.
+   */
+  nonAcknowledgingVoters(now = -Infinity, silentAfterMs = Infinity): number[] {
+    return [...this.voterStates.values()]
+      .filter((r) => r.nodeId !== this.localId && (!r.hasAcknowledgedLeader || now - r.lastFetchTimestamp > silentAfterMs))
+      .map((r) => r.nodeId);
   }
 
   /** Observers still fetching (DescribeQuorum). */

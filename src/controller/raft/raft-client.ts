@@ -211,7 +211,7 @@ export class RaftClient implements RaftCore {
       case 'Leader':
         if (s.voters.length > 1) t = Math.min(t, s.checkQuorumDeadline);
         // Due BeginQuorumEpochs wait for their voter's backoff, which the request deadlines cover.
-        if (s.beginQuorumEpochAt > now && s.nonAcknowledgingVoters().length > 0) t = Math.min(t, s.beginQuorumEpochAt);
+        if (s.beginQuorumEpochAt > now && s.nonAcknowledgingVoters(now, this.config.fetchTimeoutMs).length > 0) t = Math.min(t, s.beginQuorumEpochAt);
         return Math.min(t, this.purgatory.nextDeadline());
       case 'Follower':
         return Math.min(t, s.fetchDeadline);

@@ -50,7 +50,7 @@ export function sendBeginQuorumEpoch(core: RaftCore, leader: LeaderState): void 
   const now = core.clock.now();
   if (now < leader.beginQuorumEpochAt) return;
   let sent = false;
-  for (const voter of leader.nonAcknowledgingVoters()) {
+  for (const voter of leader.nonAcknowledgingVoters(now, core.config.fetchTimeoutMs)) {
     if (!core.requests.isReady(voter, now)) continue;
     sent = true;
     core.send(voter, {

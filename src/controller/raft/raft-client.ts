@@ -297,7 +297,13 @@ export class RaftClient implements RaftCore {
 
   send(destination: number, request: OutboundRequest): void {
     const cid = this.requests.onSend(destination, request.api, this.clock.now());
-    this.options.transport.send(destination, request).then(
+    let sent: Promise<InboundResponse>;
+    try {
+      sent = this.options.transport.send(destination, request);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent.then(
       (res) => this.enqueue(() => this.onResponse(destination, cid, res)).catch(() => undefined),
       () => this.enqueue(() => void this.requests.onFailure(destination, cid, this.clock.now())).catch(() => undefined),
     );

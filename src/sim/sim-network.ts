@@ -44,6 +44,9 @@ export class ConnectionRefusedError extends Error {
   readonly code = 'ECONNREFUSED';
 }
 
+/** One instance for every refusal: building an Error (its stack) per message is most of a refusal's cost. */
+const REFUSED = new ConnectionRefusedError('the node is down or closed the connection');
+
 export class SimNetwork {
   private readonly endpoints = new Map<number, Endpoint>();
   private readonly cut = new Set<string>();
@@ -116,7 +119,7 @@ export class SimNetwork {
     const ep = this.endpoints.get(m.to);
     if (!ep) {
       this.world.schedule(this.delay(), () => {
-        if (this.alive(m.from, m.incarnation)) m.reject(new ConnectionRefusedError(`node ${m.to} is down`));
+        if (this.alive(m.from, m.incarnation)) m.reject(REFUSED);
       });
       return;
     }
@@ -136,7 +139,7 @@ export class SimNetwork {
       () => {
         // The handler failed (its node stopped): the connection closes.
         this.world.schedule(this.delay(), () => {
-          if (this.alive(m.from, m.incarnation)) m.reject(new ConnectionRefusedError(`node ${m.to} closed the connection`));
+          if (this.alive(m.from, m.incarnation)) m.reject(REFUSED);
         });
       },
     );

@@ -10,6 +10,7 @@ import { QuorumConfigError, RaftStateError } from '../../src/controller/raft/err
 import { LeaderState } from '../../src/controller/raft/leader-state.js';
 import { parseQuorumVoters, quorumConfig } from '../../src/controller/raft/quorum-config.js';
 import { FileQuorumStateStore, parseQuorumState } from '../../src/controller/raft/quorum-state-store.js';
+import { type OutboundRequest, RAFT_API_VERSIONS, decodeRaftRequest, encodeRaftRequest, isPreVote, preVoteMarker } from '../../src/controller/raft/raft-rpc.js';
 import { KRaftControlType, SnapshotStore, decodeSnapshot, encodeSnapshot, parseSnapshotFileName, snapshotFileName } from '../../src/controller/raft/snapshots.js';
 import { decodeSnapshotHeaderRecord } from '../../src/protocol/messages/index.js';
 import { Reader } from '../../src/protocol/primitives/reader.js';
@@ -149,5 +150,27 @@ describe('LeaderState', () => {
     assert.ok(leader.hasQuorum(4999), 'a majority fetched at 2000: good until 5000');
     assert.ok(!leader.hasQuorum(5000));
     assert.ok(new LeaderState(1, 1, 0, [1], new Set([1]), 3000, 0).hasQuorum(1e9), 'a lone voter always has quorum');
+  });
+});
+
+describe('Raft RPCs on the wire', () => {
+  it('carry the pre-vote mark through Vote v1 and leave real votes unmarked', () => {
+    const vote = (preVote: boolean): OutboundRequest => ({
+      api: 'Vote',
+      body: {
+        clusterId: 'c',
+        voterId: 2,
+        topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0, candidateEpoch: 4, candidateId: 1, lastOffsetEpoch: 3, lastOffset: 17n, ...(preVote ? { unknownTaggedFields: preVoteMarker() } : {}) }] }],
+      },
+    });
+    for (const pre of [true, false]) {
+      const back = decodeRaftRequest('Vote', encodeRaftRequest(vote(pre)));
+      assert.equal(back.api, 'Vote');
+      const p = back.api === 'Vote' ? back.body.topics[0]!.partitions[0]! : undefined;
+      assert.equal(isPreVote(p!), pre);
+      assert.equal(p!.lastOffset, 17n);
+    }
+    assert.equal(RAFT_API_VERSIONS.Vote, 1);
+    assert.equal(RAFT_API_VERSIONS.Fetch, 17);
   });
 });

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { runRaftSimulation } from '../../src/sim/raft-sim.js';
 import { simOptionsFor } from './raft-sim-options.js';
 
-const SEEDS = Number(process.env['RAFT_SIM_SEEDS'] ?? 240);
+const SEEDS = Number(process.env['RAFT_SIM_SEEDS'] ?? 180);
 const VOTERS = [1, 3, 5];
 
 describe('raft simulation', () => {

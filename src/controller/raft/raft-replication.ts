@@ -11,6 +11,7 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { FetchRequest, FetchRequestFetchPartition, FetchResponse } from '../../protocol/messages/index.js';
+import { DecodeError } from '../../protocol/samsa-error.js';
 import { RaftStateError } from './errors.js';
 import { METADATA_PARTITION, METADATA_TOPIC_ID, NO_LEADER } from './offset-and-epoch.js';
 import type { RaftCore } from './raft-core.js';
@@ -168,6 +169,17 @@ export async function handleFetchResponse(core: RaftCore, sender: number, res: F
     state.fetchingSnapshot = { id: { offset: Number(p.snapshotId.endOffset), epoch: p.snapshotId.epoch }, chunks: [], position: 0 };
     return;
   }
-  if (p.records && p.records.length > 0 && core.log.appendAsFollower(p.records, state.epoch) > 0) await core.log.flush();
+  if (p.records && p.records.length > 0) {
+    let appended: number;
+    try {
+      appended = core.log.appendAsFollower(p.records, state.epoch);
+    } catch (err) {
+      // Bytes damaged on the way (a bad CRC) are fetched again; a batch that does not continue the log is a bug and stops the node.
+      if (!(err instanceof DecodeError)) throw err;
+      core.requests.backoff(sender, now);
+      return;
+    }
+    if (appended > 0) await core.log.flush();
+  }
   core.updateHighWatermark(Math.min(Number(p.highWatermark), core.log.flushedEndOffset));
 }

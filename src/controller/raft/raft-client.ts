@@ -72,10 +72,13 @@ export interface RaftInspection {
 
 type Lifecycle = 'new' | 'running' | 'closed' | 'failed';
 
-/** Creates `dir` (and missing parents) and makes every new directory entry durable up to the root. */
+/** Creates `dir` and its missing parents, making each new directory's entry durable in its parent. */
 async function ensureDurableDir(disk: Disk, dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir; dirname(d) !== d && (await disk.stat(d)) === undefined; d = dirname(d)) missing.push(d);
+  if (missing.length === 0) return;
   await disk.mkdir(dir);
-  for (let d = dir; dirname(d) !== d; d = dirname(d)) await disk.syncDir(dirname(d));
+  for (const d of missing.reverse()) await disk.syncDir(dirname(d));
 }
 
 /** Transitions one poll may chain (Unattached → Prospective → Candidate → Leader for a lone voter, and the sends after). */

@@ -10,8 +10,10 @@ import { describe, it } from 'node:test';
 import { runRaftSimulation } from '../../src/sim/raft-sim.js';
 import { simOptionsFor } from './raft-sim-options.js';
 
-const SEEDS = Number(process.env['RAFT_SIM_SEEDS'] ?? 180);
+const SEEDS = Number(process.env['RAFT_SIM_SEEDS'] ?? 240);
 const VOTERS = [1, 3, 5];
+/** Shorter chaos than the sweep's 8 s, so the suite covers more seeds in its time. */
+const CHAOS_MS = 5000;
 
 describe('raft simulation', () => {
   it(`keeps every invariant and recovers after the heal, ${SEEDS} seeds of ${VOTERS.join('/')} voters`, async () => {
@@ -20,12 +22,12 @@ describe('raft simulation', () => {
     let snapshots = 0;
     let crashes = 0;
     for (let seed = 1; seed <= SEEDS; seed++) {
-      const r = await runRaftSimulation(simOptionsFor(seed, VOTERS));
+      const r = await runRaftSimulation(simOptionsFor(seed, VOTERS, CHAOS_MS));
       elections += r.elections;
       snapshots += r.snapshotsLoaded;
       crashes += r.crashes;
       if (!r.ok) {
-        failures.push(`seed ${seed}: ${r.violation}\n${r.trace.slice(-25).map((t) => `    ${t}`).join('\n')}\n  replay: node --import tsx test/controller/raft-sim-sweep.ts --seed ${seed}`);
+        failures.push(`seed ${seed}: ${r.violation}\n${r.trace.slice(-25).map((t) => `    ${t}`).join('\n')}\n  replay: node --import tsx test/controller/raft-sim-sweep.ts --seed ${seed} --chaos ${CHAOS_MS}`);
       }
     }
     assert.deepEqual(failures, [], failures.join('\n'));

@@ -22,14 +22,14 @@ describe('raft simulation controls: a broken node is caught', () => {
   it('votes granted without the log-up-to-date check lose committed entries', async () => {
     const found = await firstViolation({ grantVotesWithoutLogCheck: true }, 60);
     assert.ok(found, 'no violation in 60 seeds');
-    console.log(`  caught at seed ${found.seed}: ${found.violation}`);
+    console.log(`  caught at seed ${found.seed}: ${found.violation}\n  replay: node --import tsx test/controller/raft-sim-sweep.ts --seed ${found.seed} --voters 3,5 --fault grantVotesWithoutLogCheck`);
     assert.match(found.violation, /lacks the entry|committed entry changed|not the committed entry|below its high watermark/);
   });
 
   it('acknowledging without fsync loses committed entries on power loss', async () => {
     const found = await firstViolation({ skipFsync: true }, 150);
     assert.ok(found, 'no violation in 150 seeds');
-    console.log(`  caught at seed ${found.seed}: ${found.violation}`);
+    console.log(`  caught at seed ${found.seed}: ${found.violation}\n  replay: node --import tsx test/controller/raft-sim-sweep.ts --seed ${found.seed} --voters 3,5 --fault skipFsync`);
   });
 
   it("Raft's figure 8: a leader that counts replicas of an older epoch's entry commits what a later leader erases", async () => {

@@ -24,3 +24,9 @@ export function randomUuid(random: Random): string {
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + Math.floor(random() * 4)).toString(16)}${hex(3)}-${hex(12)}`;
 }
+
+/** An integer in [0, bound) drawn from `random`. */
+export function randomInt(random: Random, bound: number): number {
+  if (!Number.isInteger(bound) || bound <= 0) throw new RangeError(`randomInt bound must be a positive integer, got ${bound}`);
+  return Math.floor(random() * bound);
+}

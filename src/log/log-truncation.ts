@@ -36,8 +36,7 @@ function cut(log: PartitionLog, offset: bigint): Promise<bigint> {
         await active.timeIndex.truncateTo(cut.baseOffset);
         await active.truncateFile(cut.position);
       }
-      active.sealed = false;
-      active.nextSegmentBase = undefined;
+      active.reactivate();
       const next = await loadTailState(active);
       log.resetEnd(kept, next, log.logStartOffset);
       // The cut went through the batch holding the log start offset: nothing readable is left, and

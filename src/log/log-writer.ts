@@ -118,7 +118,7 @@ export class LogWriter {
         group[0]!.position,
         bytes,
       );
-      segment.pendingWrites -= group.length;
+      segment.appendsWritten(group.length);
       if (group.some((p) => p.syncBeforeAck)) await this.host.syncThrough(segment, last.nextOffset);
       else this.host.wroteUnsynced();
     } catch (err) {
@@ -126,7 +126,7 @@ export class LogWriter {
       return;
     }
     this.host.acknowledge(group);
-    if (segment.pendingWrites === 0) this.host.sealedSegmentWritten(segment);
+    if (segment.finishedWriting) this.host.sealedSegmentWritten(segment);
   }
 
   /** Rejects `group` and everything queued after it; later enqueues are rejected at once. */

@@ -250,7 +250,7 @@ export class PartitionLog implements WriterHost {
     const segment = this.active;
     const position = segment.size;
     for (const s of spans) segment.assign(s.size, s.lastOffset, s.maxTimestamp);
-    segment.pendingWrites++;
+    segment.appendQueued();
     if (segment.offsetIndex.unpersistedEntries >= INDEX_TAIL_PERSIST_ENTRIES || segment.timeIndex.unpersistedEntries >= INDEX_TAIL_PERSIST_ENTRIES) {
       segment.flush(false).catch((err: unknown) => this.fail(err));
     }
@@ -338,13 +338,11 @@ export class PartitionLog implements WriterHost {
   roll(): LogSegment {
     const old = this.active;
     if (old.size === 0) return old;
-    old.onBecomeInactive();
-    old.sealed = true;
-    old.nextSegmentBase = this.leo;
+    old.seal(this.leo);
     this.snapshotProducers(this.leo);
     const seg = LogSegment.create(this.env, this.dir, this.leo, this.segmentSettings(), this.rollJitter());
     this.segs = [...this.segs, seg];
-    if (old.pendingWrites === 0) this.sealedSegmentWritten(old);
+    if (old.finishedWriting) this.sealedSegmentWritten(old);
     return seg;
   }
 
@@ -372,7 +370,7 @@ export class PartitionLog implements WriterHost {
 
   /** @internal WriterHost: a rolled segment has no writes left in flight; flush it in the background. */
   sealedSegmentWritten(seg: LogSegment): void {
-    if (!seg.sealed || seg.pendingWrites !== 0) return;
+    if (!seg.finishedWriting) return;
     this.finalizeChain = this.finalizeChain.then(async () => {
       if (this.offline) return;
       try {
@@ -457,7 +455,7 @@ export class PartitionLog implements WriterHost {
     this.env.logger.error({ err, log: this.name, highWatermark: String(this.hw) }, 'log offline after an I/O error; appends refused until reopened');
     // Nothing past the acknowledged prefix counts any more; recovery will truncate it on reopen.
     this.leo = this.hw;
-    for (const s of this.segs) s.size = s.writtenSize;
+    for (const s of this.segs) s.discardUnwritten();
     // Wakes whoever waits for the high watermark (a retried batch's answer) to see the log is offline.
     this.notifyListeners();
     return this.offline;
@@ -553,10 +551,7 @@ export class PartitionLog implements WriterHost {
    */
   async retireSegments(old: readonly LogSegment[], replacement?: () => Promise<LogSegment>): Promise<void> {
     if (old.length === 0 && !replacement) return;
-    for (const s of old) {
-      s.deleted = true;
-      await s.changeSuffix('', DELETED_FILE_SUFFIX);
-    }
+    for (const s of old) await s.changeSuffix('', DELETED_FILE_SUFFIX);
     const added = replacement ? await replacement() : undefined;
     const gone = new Set(old);
     const kept = this.segs.filter((s) => !gone.has(s));

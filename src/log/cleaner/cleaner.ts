@@ -160,9 +160,8 @@ async function cleanGroup(p: CleanParams, group: readonly LogSegment[], ctx: Fil
   try {
     await cleaned.ensureFile();
     await filterInto(p, group, cleaned, ctx, stats);
-    cleaned.onBecomeInactive();
-    cleaned.sealed = true;
-    cleaned.acknowledgedMax = { timestamp: cleaned.maxTimestampSoFar!, offset: cleaned.offsetOfMaxTimestampSoFar! };
+    cleaned.seal();
+    cleaned.markAllAcknowledged();
     await cleaned.flush(true);
     await cleaned.changeSuffix(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX);
     await first.segmentEnv.disk.syncDir(p.log.dir);

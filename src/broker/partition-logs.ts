@@ -9,7 +9,7 @@ export type { AppendResult, ReadResult, TimestampOffset } from '../log/index.js'
 /** The part of a partition log the request handlers use. */
 export type PartitionLogView = Pick<
   PartitionLog,
-  'logStartOffset' | 'logEndOffset' | 'highWatermark' | 'sizeInBytes' | 'append' | 'read' | 'offsetForTimestamp' | 'maxTimestampOffset' | 'deleteRecordsBefore'
+  'logStartOffset' | 'logEndOffset' | 'acknowledgedEnd' | 'sizeInBytes' | 'append' | 'read' | 'offsetForTimestamp' | 'maxTimestampOffset' | 'deleteRecordsBefore'
 >;
 
 export interface LogsView {

@@ -100,7 +100,7 @@ export class Harness {
         return this.dropBelowStart();
       }
       case 'deleteRecords': {
-        const span = log.highWatermark - log.logStartOffset;
+        const span = log.acknowledgedEnd - log.logStartOffset;
         await log.deleteRecordsBefore(log.logStartOffset + BigInt(Math.floor(Number(span) * o.fraction)));
         return this.dropBelowStart();
       }
@@ -131,7 +131,7 @@ export class Harness {
     const from = log.logStartOffset + BigInt(Math.floor(Number(log.logEndOffset - log.logStartOffset) * fraction));
     const r = await log.read(from, maxBytes, { minOneBatch: true });
     const recs = await decodeChunks(r.chunks);
-    if (from < log.highWatermark && this.model.some((m) => m.offset >= from)) assert.ok(recs.length > 0, `read at ${from} returned nothing`);
+    if (from < log.acknowledgedEnd && this.model.some((m) => m.offset >= from)) assert.ok(recs.length > 0, `read at ${from} returned nothing`);
     assert.ok(r.bytes <= maxBytes || r.chunks.length === 1, 'only a single first batch may exceed maxBytes');
   }
 
@@ -181,7 +181,7 @@ export class Harness {
       for (const m of this.model) latest.set(m.key, m);
       for (const m of latest.values()) assert.ok(readable.has(m.offset), `latest record of ${m.key} (offset ${m.offset}) lost`);
     }
-    assert.equal(this.log.highWatermark, this.log.logEndOffset);
+    assert.equal(this.log.acknowledgedEnd, this.log.logEndOffset);
   }
 }
 

@@ -134,18 +134,18 @@ function locate(b: BrokerContext, t: Target, byId: boolean): Located {
   const topic = t.topic === undefined ? undefined : b.metadata.topic(t.topic);
   const log = topic && t.partition >= 0 && t.partition < topic.partitions ? b.logs.getLog(topic.name, t.partition) : undefined;
   if (!log) return failed(t, t.topic === undefined && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  if (t.currentLeaderEpoch > LEADER_EPOCH) return failed(t, ErrorCode.UNKNOWN_LEADER_EPOCH, log.highWatermark, log.logStartOffset);
+  if (t.currentLeaderEpoch > LEADER_EPOCH) return failed(t, ErrorCode.UNKNOWN_LEADER_EPOCH, log.acknowledgedEnd, log.logStartOffset);
   return { target: t, log };
 }
 
 async function readOne(b: BrokerContext, t: Target, log: PartitionLogView, limit: number, minOneBatch: boolean, buffers: BufferSource): Promise<Outcome> {
   try {
-    const r = await log.read(t.fetchOffset, limit, { minOneBatch, maxOffset: log.highWatermark, buffers });
-    return { target: t, errorCode: ErrorCode.NONE, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, chunks: r.chunks, bytes: r.bytes };
+    const r = await log.read(t.fetchOffset, limit, { minOneBatch, maxOffset: log.acknowledgedEnd, buffers });
+    return { target: t, errorCode: ErrorCode.NONE, highWatermark: r.acknowledgedEnd, logStartOffset: r.logStartOffset, chunks: r.chunks, bytes: r.bytes };
   } catch (err) {
     const outOfRange = (err as { code?: string }).code === 'SAMSA_OFFSET_OUT_OF_RANGE';
     if (!outOfRange) b.log.error({ err, topic: t.topic, partition: t.partition }, 'fetch read failed');
-    return failed(t, outOfRange ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, log.highWatermark, log.logStartOffset);
+    return failed(t, outOfRange ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, log.acknowledgedEnd, log.logStartOffset);
   }
 }
 
@@ -174,7 +174,7 @@ async function readAll(b: BrokerContext, targets: Target[], req: FetchRequest, b
     }
     const limit = Math.min(l.target.maxBytes, Math.max(0, budget));
     if (limit <= 0 && anyData) {
-      outcomes.push(failed(l.target, ErrorCode.NONE, l.log.highWatermark, l.log.logStartOffset));
+      outcomes.push(failed(l.target, ErrorCode.NONE, l.log.acknowledgedEnd, l.log.logStartOffset));
       continue;
     }
     const o = await readOne(b, l.target, l.log, limit, !anyData, buffers);

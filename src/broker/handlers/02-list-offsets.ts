@@ -22,7 +22,7 @@ const LATEST_TIERED = -5n;
 async function lookup(log: PartitionLogView, timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint }> {
   switch (timestamp) {
     case LATEST:
-      return { offset: log.highWatermark, timestamp: -1n };
+      return { offset: log.acknowledgedEnd, timestamp: -1n };
     case EARLIEST:
     case EARLIEST_LOCAL:
       return { offset: log.logStartOffset, timestamp: -1n };

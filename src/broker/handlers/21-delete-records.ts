@@ -20,8 +20,8 @@ export const deleteRecordsHandler = defineHandler(DeleteRecordsApi, { min: 0, ma
           const result = (errorCode: number, lowWatermark = -1n) => ({ partitionIndex: p.partitionIndex, errorCode, lowWatermark });
           const log = lookupLog(ctx.broker, t.name, p.partitionIndex);
           if (typeof log === 'number') return result(log);
-          const offset = p.offset === -1n ? log.highWatermark : p.offset;
-          if (offset < 0n || offset > log.highWatermark) return result(ErrorCode.OFFSET_OUT_OF_RANGE);
+          const offset = p.offset === -1n ? log.acknowledgedEnd : p.offset;
+          if (offset < 0n || offset > log.acknowledgedEnd) return result(ErrorCode.OFFSET_OUT_OF_RANGE);
           try {
             return result(ErrorCode.NONE, await log.deleteRecordsBefore(offset));
           } catch (err) {

@@ -113,6 +113,9 @@ export class Harness {
       case 'crash':
         this.disk.crash();
         await this.cleaner.stop().catch(() => {});
+        // The killed process's timers must not fire any more: its manager keeps the old clock
+        // (else its checkpoint timer would overwrite the new manager's checkpoints).
+        this.clock = new ManualClock(this.clock.now());
         return this.open();
     }
   }

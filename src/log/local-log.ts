@@ -3,15 +3,16 @@
  * active segment that takes appends, rolling, the writer and the durability it gives (flushed
  * offset, recovery point, flush.ms and flush.messages), reads over segments, retiring segments,
  * and going offline. It knows nothing of what the offsets mean to clients: the log start offset,
- * producer state and listeners belong to PartitionLog, which owns one LocalLog.
+ * producer state, leader epochs and listeners belong to PartitionLog, which owns one LocalLog.
  *
  * - logEndOffset: the offset the next append gets; advanced synchronously in append, so appends
  *   take offsets in call order even though they complete asynchronously.
  * - acknowledgedEnd: the end of the acknowledged prefix: appends are acknowledged in order once
  *   durable per the topic's policy (written; or fsynced for fsync-before-ack and flush.messages).
  * - flushedOffset: everything below it is fsynced.
- * - recoveryPoint: every segment below it is fsynced with complete indexes; after a crash only
- *   segments from it on are scanned.
+ * - recoveryPoint: every segment below it is fsynced with complete indexes, and so is what the
+ *   owner keeps about those offsets (beforeRecoveryPointMoves); after a crash only segments from it
+ *   on are scanned.
  */
 import type { TimerHandle } from '../common/clock.js';
 import type { AppendSpan } from './append-batches.js';
@@ -45,6 +46,8 @@ export interface LocalLogOwner {
    * (the end went back to the acknowledged end), undefined when there were none.
    */
   wentOffline(error: LogOfflineError, truncatedTo: bigint | undefined): void;
+  /** Makes durable what the owner keeps about offsets the recovery point is about to pass. */
+  beforeRecoveryPointMoves(): Promise<void>;
 }
 
 export interface LocalLogInit {
@@ -267,6 +270,7 @@ export class LocalLog implements WriterHost {
       if (this.offline) return;
       try {
         await seg.flush(true);
+        await this.owner.beforeRecoveryPointMoves();
         const next = seg.nextSegmentBase ?? seg.baseOffset;
         if (next > this.rp && !this.offline) this.rp = next;
       } catch (err) {
@@ -473,6 +477,8 @@ export class LocalLog implements WriterHost {
       await this.flush();
       await this.finalizeChain;
       await this.active.flush(true);
+      await this.owner.beforeRecoveryPointMoves();
+      if (this.offline) throw this.offline;
       this.rp = this.leo;
     } catch (err) {
       throw this.goOffline(err);

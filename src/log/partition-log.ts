@@ -9,6 +9,7 @@
  *   (what Samsa called the high watermark while it had one replica); the replicated high watermark
  *   belongs to the partition layer, which passes it to `read` as `maxOffset`.
  * - the idempotent producers' state and its snapshots (ProducerStateManager);
+ * - the leader epochs of the batches (LeaderEpochCache, persisted in `leader-epoch-checkpoint`);
  * - retention, DeleteRecords, truncation, timestamp lookups, and listeners (log-events.ts).
  *
  * Batches are opaque here (DESIGN.md principle 1): append patches base offsets, leader epoch and
@@ -16,6 +17,10 @@
  */
 import { isNotFound } from '../storage/storage-error.js';
 import { type AppendSpan, patchAppendBatches, walkAppendBatches } from './append-batches.js';
+import { partitionLeaderEpochAt } from './batch-fields.js';
+import { RESOLVED } from './index-file.js';
+import { EpochCheckpointWriter } from './leader-epoch-checkpoint-file.js';
+import { type EpochEndOffset, type EpochEntry, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
 import { LocalLog, type LocalLogEnv, type LocalLogOwner } from './local-log.js';
 import type { LogConfig } from './log-config.js';
 import { InvalidAppendError, type LogOfflineError, OffsetOutOfRangeError } from './log-errors.js';
@@ -33,7 +38,7 @@ import type { TimestampOffset } from './time-index.js';
 export type { AppendResult } from './log-writer.js';
 
 export interface AppendOptions {
-  /** Stamped on every batch as its partitionLeaderEpoch. */
+  /** Stamped on every batch as its partitionLeaderEpoch (and recorded in the leader epoch cache). */
   leaderEpoch?: number;
   /** For message.timestamp.type=LogAppendTime: the time stamped on every batch. */
   logAppendTime?: bigint;
@@ -77,6 +82,8 @@ export interface PartitionLogInit {
   producerState?: ProducerState;
   /** Whether producer snapshots exist on disk (then every roll writes one, so none goes stale). */
   hasProducerSnapshots?: boolean;
+  /** The leader epoch entries as loaded (default: none). */
+  leaderEpochs?: readonly EpochEntry[];
 }
 
 export class PartitionLog implements LocalLogOwner {
@@ -85,8 +92,10 @@ export class PartitionLog implements LocalLogOwner {
   private readonly env: LogEnv;
   private start: bigint;
   private readonly producers: ProducerStateManager;
-  /** Created on first use: most of 100,000 partitions never have listeners (see docs/storage.md). */
+  // Created on first use: most of 100,000 partitions never need them (see docs/storage.md).
   private events: LogEvents | null = null;
+  private epochCache: LeaderEpochCache | null = null;
+  private epochWriter: EpochCheckpointWriter | null = null;
   /** The lowest log end a truncation left since the cleaner last asked. */
   private truncationFloor: bigint | undefined;
 
@@ -96,6 +105,7 @@ export class PartitionLog implements LocalLogOwner {
     const { topic, partition, dir, config, env, segments, logEndOffset } = init;
     this.localLog = new LocalLog({ topic, partition, dir, config, env, segments, logEndOffset, owner: this });
     this.producers = new ProducerStateManager(env, this.localLog, init.producerState, init.hasProducerSnapshots);
+    if (init.leaderEpochs?.length) this.epochCache = new LeaderEpochCache(init.leaderEpochs, () => this.epochsChanged());
   }
 
   get topic(): string {
@@ -200,8 +210,21 @@ export class PartitionLog implements LocalLogOwner {
       return Promise.reject(err);
     }
     if (duplicate) return this.duplicateAppend(duplicate);
+    this.learnLeaderEpochs(batches, spans, baseOffset, opts.leaderEpoch);
     const result: AppendResult = { baseOffset, lastOffset, logAppendTime: opts.logAppendTime ?? -1n, logStartOffset: this.start };
     return this.localLog.append({ batches, spans, lastOffset, maxTimestamp, offsetOfMaxTimestamp, result });
+  }
+
+  /** Records the epochs the batches were stamped with (those without an epoch, -1, are skipped). */
+  private learnLeaderEpochs(buf: Buffer, spans: readonly AppendSpan[], baseOffset: bigint, leaderEpoch: number | undefined): void {
+    if (leaderEpoch !== undefined) {
+      if (leaderEpoch >= 0 && leaderEpoch !== this.epochCache?.latestEpoch) this.epochs().assign(leaderEpoch, baseOffset);
+      return;
+    }
+    for (const s of spans) {
+      const epoch = partitionLeaderEpochAt(buf, s.position);
+      if (epoch >= 0) this.epochs().assign(epoch, s.lastOffset - BigInt(s.lastOffsetDelta));
+    }
   }
 
   /** A retried batch: its first offsets, once they are acknowledged (Kafka answers no append time). */
@@ -228,9 +251,22 @@ export class PartitionLog implements LocalLogOwner {
     this.events?.acknowledged(end, bytes);
   }
 
+  /** @internal LocalLogOwner: the leader epochs starting below the new recovery point must be durable. */
+  beforeRecoveryPointMoves(): Promise<void> {
+    return this.epochCheckpointWritten();
+  }
+
+  /** Resolves once the leader epoch checkpoint holds every change made so far; throws if a write failed. */
+  private epochCheckpointWritten(): Promise<void> {
+    return this.epochWriter?.flushed() ?? RESOLVED;
+  }
+
   /** @internal LocalLogOwner */
   wentOffline(error: LogOfflineError, truncatedTo: bigint | undefined): void {
-    if (truncatedTo !== undefined) this.events?.truncated(truncatedTo);
+    if (truncatedTo !== undefined) {
+      this.epochCache?.truncateFromEnd(truncatedTo);
+      this.events?.truncated(truncatedTo);
+    }
     this.events?.offline(error);
   }
 
@@ -247,7 +283,7 @@ export class PartitionLog implements LocalLogOwner {
   }
 
   /**
-   * Takes the log offline after an I/O error found outside the append path (maintenance, the cleaner):
+   * Takes the log offline after an I/O error (from maintenance, the cleaner, or a state file):
    * appends are refused until the log is reopened. Returns the error to report.
    */
   goOffline(err: unknown): LogOfflineError {
@@ -294,7 +330,44 @@ export class PartitionLog implements LocalLogOwner {
     return maxTimestampOffset(this.localLog, { logStartOffset: this.start, acknowledgedEnd: this.acknowledgedEnd });
   }
 
-  /** Removes every offset at or above `offset` (replication); resolves with the new log end offset. Appends are refused meanwhile. */
+  private epochs(): LeaderEpochCache {
+    return (this.epochCache ??= new LeaderEpochCache([], () => this.epochsChanged()));
+  }
+
+  /** Writes the leader epoch checkpoint in the background (not once offline: the log's files are suspect). */
+  private epochsChanged(): void {
+    if (this.localLog.offlineError) return;
+    this.epochWriter ??= new EpochCheckpointWriter(this.env.disk, this.dir, () => this.epochCache?.epochEntries() ?? [], (err) => this.goOffline(err));
+    this.epochWriter.schedule();
+  }
+
+  /** The epoch of the log's latest batches (or the latest epoch assigned), if any. */
+  get latestEpoch(): number | undefined {
+    return this.epochCache?.latestEpoch;
+  }
+
+  /** OffsetForLeaderEpoch: where `epoch` ends in this log (see LeaderEpochCache.endOffsetFor). */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochCache?.endOffsetFor(epoch, this.logEndOffset) ?? { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+  }
+
+  /** The leader epochs of this log and the offset each starts at, oldest first. */
+  epochEntries(): EpochEntry[] {
+    return this.epochCache?.epochEntries() ?? [];
+  }
+
+  /**
+   * Records that `epoch` starts at `startOffset` before any batch of it is appended (Kafka's
+   * maybeAssignEpochStartOffset, when this node becomes the leader).
+   */
+  assignEpochStartOffset(epoch: number, startOffset: bigint = this.logEndOffset): void {
+    this.epochs().assign(epoch, startOffset);
+  }
+
+  /**
+   * Removes every offset at or above `offset` (replication); resolves with the new log end
+   * offset, once the leader epoch checkpoint agrees with it. Appends are refused meanwhile.
+   */
   async truncateTo(offset: bigint): Promise<bigint> {
     if (offset < 0n) throw new RangeError(`cannot truncate to negative offset ${offset}`);
     const { before, end } = await this.localLog.withMaintenance(() => this.localLog.whileTruncating(() => this.truncateLocked(offset)));
@@ -312,6 +385,7 @@ export class PartitionLog implements LocalLogOwner {
     // The cut went through the batch holding the log start offset: nothing readable is left, and
     // offsets below the log start must never be handed out again, so restart empty there.
     if (end < this.start) end = await this.truncateFullyAndStartAt(this.start);
+    await this.epochCheckpointWritten();
     return { before, end };
   }
 
@@ -320,6 +394,8 @@ export class PartitionLog implements LocalLogOwner {
     await replaceWithEmptySegmentAt(this.localLog, offset);
     this.start = offset;
     this.forgetFrom(offset);
+    this.epochCache?.clear();
+    await this.epochCheckpointWritten();
     return offset;
   }
 
@@ -327,6 +403,7 @@ export class PartitionLog implements LocalLogOwner {
   private forgetFrom(end: bigint): void {
     if (this.truncationFloor === undefined || end < this.truncationFloor) this.truncationFloor = end;
     this.producers.truncateFrom(end);
+    this.epochCache?.truncateFromEnd(end);
   }
 
   /**
@@ -365,10 +442,11 @@ export class PartitionLog implements LocalLogOwner {
   private advanceStartTo(offset: bigint): void {
     if (offset <= this.start) return;
     this.start = offset;
+    this.epochCache?.truncateFromStart(offset);
   }
 
   /**
-   * Stops appends, waits for queued ones, flushes everything with indexes, and
+   * Stops appends, waits for queued ones, flushes everything with indexes and state files, and
    * releases files. Returns false when the log was offline (its state on disk needs recovery at
    * next open).
    */
@@ -385,6 +463,7 @@ export class PartitionLog implements LocalLogOwner {
       }
     }
     await this.producers.idle();
+    await this.epochCheckpointWritten().catch(() => {});
     await this.localLog.release();
     return clean && this.offlineError === null;
   }

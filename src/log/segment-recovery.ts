@@ -24,12 +24,16 @@ export interface SegmentRecovery {
   reason?: string;
 }
 
+/** Shown each valid batch recovery reads, in offset order (the leader epochs are rebuilt from them). */
+export type BatchObserver = (buf: Buffer, pos: number) => void;
+
 export interface RecoverOptions {
   /**
    * false skips fsyncing the rebuilt indexes: right for the active segment, which is scanned
    * again after any crash whatever its indexes say (the log data is always fsynced).
    */
   durableIndexes?: boolean;
+  observe?: BatchObserver;
 }
 
 /** Checks every batch, rebuilds both indexes, truncates an invalid tail, and makes it all durable. */
@@ -51,6 +55,7 @@ export async function recoverSegment(segment: LogSegment, opts: RecoverOptions =
         if (last < base || !segment.canHoldOffset(last)) return `batch offsets ${base}..${last} do not fit segment ${segment.baseOffset}`;
         // Batches are visited back to back from position 0, so each lands where the last one ended.
         segment.assign(size, last, maxTimestampAt(buf, pos));
+        opts.observe?.(buf, pos);
         next = last + 1n;
       },
       { verifyCrc: true, reuseBuffer: true },
@@ -72,8 +77,8 @@ export async function recoverSegment(segment: LogSegment, opts: RecoverOptions =
  * timestamp), read from the last index entries and the batches after them. Throws
  * SegmentTailInvalid when those batches do not frame, so the caller can recover the segment.
  */
-export async function loadTailState(segment: LogSegment): Promise<bigint> {
-  const start = (await segment.offsetIndex.lastEntry()).position;
+export async function loadTailState(segment: LogSegment, observe?: BatchObserver): Promise<bigint> {
+  const start = await tailStart(segment);
   const lastTime = await segment.timeIndex.lastEntry();
   // Each offset index entry came with a time index update holding the largest timestamp up to and
   // including its batch, so only batches from the last offset index entry on can exceed lastTime.
@@ -91,6 +96,7 @@ export async function loadTailState(segment: LogSegment): Promise<bigint> {
         offsetOfMaxTimestamp = last;
       }
       if (last + 1n > next) next = last + 1n;
+      observe?.(buf, pos);
     }, { reuseBuffer: true }),
   );
   if (scan.invalid !== undefined || scan.validEnd !== end) throw new SegmentTailInvalid(segment.filePath, scan.invalid ?? 'short');
@@ -99,6 +105,10 @@ export async function loadTailState(segment: LogSegment): Promise<bigint> {
   return next;
 }
 
+/** Where loadTailState starts reading `segment`: the batch of its last offset index entry. */
+export async function tailStart(segment: LogSegment): Promise<number> {
+  return (await segment.offsetIndex.lastEntry()).position;
+}
 
 async function readFirstBatchTimestamp(segment: LogSegment): Promise<bigint | undefined> {
   const head = await segment.files.use(segment, (file) => readFully(file, 0, RECORD_BATCH_OVERHEAD));

@@ -127,6 +127,12 @@ export class LogWriter {
       for (const p of group) p.reject(reported);
       return;
     }
+    if (this.error !== undefined) {
+      // The log went offline while this group was being written, and dropped it (its end went
+      // back to the acknowledged end): refuse it rather than acknowledge past the log end.
+      for (const p of group) p.reject(this.error);
+      return;
+    }
     this.host.acknowledge(group);
     if (segment.finishedWriting) this.host.sealedSegmentWritten(segment);
   }

@@ -108,6 +108,24 @@ describe('log events', () => {
     await m.close();
   });
 
+  it('an append being written when the log goes offline from elsewhere is refused, not acknowledged', async () => {
+    const { m, log } = await onFaultyDisk({});
+    await log.append(batch(['a']));
+    await new Promise((r) => setImmediate(r)); // the writer is idle: the next append is taken up at once
+    const { events, listener } = recorder();
+    log.subscribe(listener);
+    const inFlight = log.append(batch(['b']));
+    log.goOffline(new Error('the cleaner hit a bad disk'));
+    await assert.rejects(inFlight, { code: 'SAMSA_LOG_OFFLINE' });
+    assert.equal(log.logEndOffset, 1n);
+    assert.equal(log.acknowledgedEnd, 1n, 'the acknowledged end never passes the log end');
+    assert.deepEqual(events, [
+      ['truncated', 1n],
+      ['offline', 'SAMSA_LOG_OFFLINE'],
+    ]);
+    await m.close();
+  });
+
   it('offline without appends in flight: no truncated event', async () => {
     const { m, log } = await onFaultyDisk({});
     await log.append(batch(['a']));

@@ -5,7 +5,6 @@ import type { ReadBufferPool } from '../log/index.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
 import type { FetchSessionCache } from './fetch/fetch-sessions.js';
-import type { Faults } from './faults/faults.js';
 import type { ClusterMetadata } from './metadata/cluster-metadata.js';
 import type { ReplicaManager } from './partitions/replica-manager.js';
 import type { Disk } from '../storage/disk.js';
@@ -33,8 +32,6 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   readonly clock: Clock;
   readonly log: Logger;
-  /** Injected faults and observed requests (faults/faults.ts). */
-  readonly faults: Faults;
   /** The versions served per API, as ApiVersions reports them. */
   readonly apiVersions: readonly { apiKey: number; minVersion: number; maxVersion: number }[];
 }

@@ -222,7 +222,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         network: world.network,
         clock: world.clock,
       },
-      createDispatcher(broker, HANDLERS, log),
+      createDispatcher(broker, HANDLERS, log, broker.faults),
       log,
     );
   } catch (err) {

@@ -12,9 +12,10 @@ import { encodeResponseFrame, readRequestFrame, type RequestFrame } from '../pro
 import { ApiKey, ApiVersionsApi } from '../protocol/messages/index.js';
 import { DecodeError } from '../protocol/samsa-error.js';
 import type { BrokerContext } from './broker-context.js';
+import type { Faults } from './faults/faults.js';
 import type { AnyHandler, HandlerResult, RequestContext } from './handler.js';
 
-export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger): FrameHandler {
+export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger, faults: Faults): FrameHandler {
   const byKey = new Map(handlers.map((h) => [h.api.apiKey, h]));
   const supported = supportedVersions(handlers);
 
@@ -67,7 +68,7 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       const buffers = encodeResponseFrame(handler.api, req.apiVersion, req.correlationId, result);
       return fns ? { buffers, written: () => runAll(fns) } : buffers;
     };
-    const result = (broker.faults.active ? broker.faults.run(handler, body, ctx) : handler.handle(body, ctx)) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    const result = (faults.active ? faults.run(handler, body, ctx) : handler.handle(body, ctx)) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
     return result instanceof Promise ? result.then(encode) : encode(result);
   };
 }

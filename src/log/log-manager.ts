@@ -288,7 +288,7 @@ export class LogManager {
         deleted += r.deleted.length;
         for (const d of r.deleted) this.logger.info({ log: log.name, baseOffset: String(d.baseOffset), bytes: d.size, reason: d.reason }, 'deleted segment');
       } catch (err) {
-        if (!log.isClosed) log.markOffline(err);
+        if (!log.isClosed) log.goOffline(err);
       }
     }
     return deleted;

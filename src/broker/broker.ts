@@ -14,6 +14,7 @@ import { type Clock, systemClock } from '../common/clock.js';
 import { type Random, randomUuid, systemRandom } from '../common/random.js';
 import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore, type OffsetsPartitionLog } from '../group/index.js';
 import { LogManager, ReadBufferPool } from '../log/index.js';
+import { FramePool } from '../network/frame-pool.js';
 import { type Network, nodeNetwork } from '../network/network.js';
 import { NetworkServer } from '../network/server.js';
 import type { Disk } from '../storage/disk.js';
@@ -210,6 +211,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     await reconcileLogs(broker);
     broker.groups = await openGroupCoordinator(broker);
     const listener = config.listener;
+    const frames = new FramePool(LIMITS.requestFramePoolIdleBytes);
     broker.server = await NetworkServer.listen(
       {
         host: listener.host,
@@ -221,8 +223,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         maxConnections: config.num('max.connections'),
         network: world.network,
         clock: world.clock,
+        frames,
       },
-      createDispatcher(broker, HANDLERS, log, broker.faults),
+      createDispatcher(broker, HANDLERS, log, broker.faults, frames),
       log,
     );
   } catch (err) {

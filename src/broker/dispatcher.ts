@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Connection, FrameHandler, Reply } from '../network/connection.js';
+import type { FramePool } from '../network/frame-pool.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { encodeResponseFrame, readRequestFrame, type RequestFrame } from '../protocol/frames.js';
 import { ApiKey, ApiVersionsApi } from '../protocol/messages/index.js';
@@ -15,7 +16,13 @@ import type { BrokerContext } from './broker-context.js';
 import type { Faults } from './faults/faults.js';
 import type { AnyHandler, HandlerResult, RequestContext } from './handler.js';
 
-export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger, faults: Faults): FrameHandler {
+/**
+ * `frames` is the pool the connections take request frames from: a produce request's frame goes
+ * back to it once the request is handled, since its appends are written by then and nothing else
+ * keeps its bytes (other requests' decoded fields, such as a group member's metadata, may outlive
+ * them; recorded requests of the fault injector too, so nothing is released while it is active).
+ */
+export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger, faults: Faults, frames?: FramePool): FrameHandler {
   const byKey = new Map(handlers.map((h) => [h.api.apiKey, h]));
   const supported = supportedVersions(handlers);
 
@@ -69,6 +76,14 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       return fns ? { buffers, written: () => runAll(fns) } : buffers;
     };
     const result = (faults.active ? faults.run(handler, body, ctx) : handler.handle(body, ctx)) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    if (frames && req.apiKey === ApiKey.Produce && !faults.active) {
+      const done = (r: HandlerResult<unknown>): Reply => {
+        const reply = encode(r);
+        frames.release(frame);
+        return reply;
+      };
+      return result instanceof Promise ? result.then(done) : done(result);
+    }
     return result instanceof Promise ? result.then(encode) : encode(result);
   };
 }

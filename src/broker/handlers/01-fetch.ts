@@ -20,7 +20,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponseFetchableTopicResponseInput, type FetchResponsePartitionDataInput } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
 import type { BrokerContext } from '../broker-context.js';
-import { type FetchSession, type SessionPartition, hasNews, sessionKey } from '../fetch/fetch-sessions.js';
+import { type FetchSession, type SessionPartition, hasNews, nextEpoch, sessionKey } from '../fetch/fetch-sessions.js';
 import { defineHandler } from '../handler.js';
 import type { FetchOutcome } from '../partitions/fetch-messages.js';
 
@@ -68,7 +68,8 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
     target.entry.lastHighWatermark = outcome.highWatermark;
     target.entry.lastLogStartOffset = outcome.logStartOffset;
   }
-  if (session) session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
+  // A new session expects epoch 1 next (it was opened at 1); an incremental fetch moves it on (Kafka's nextEpoch).
+  if (resolution.kind === 'incremental') resolution.session.epoch = nextEpoch(resolution.session.epoch);
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: groupByTopic(answered, byId, req.isolationLevel) };
 });
 

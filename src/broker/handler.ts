@@ -8,13 +8,19 @@ import type { Connection } from '../network/connection.js';
 import type { ApiDescriptor } from '../protocol/api-descriptor.js';
 import type { BrokerContext } from './broker-context.js';
 
-export interface RequestContext {
-  readonly broker: BrokerContext;
+/** What every handler knows of its request, whichever listener it came in on. */
+export interface RequestInfo {
   readonly apiVersion: number;
   readonly clientId: string | null;
   readonly correlationId: number;
-  readonly connection: Connection;
   readonly log: Logger;
+}
+
+export interface RequestContext extends RequestInfo {
+  readonly broker: BrokerContext;
+  /** The listener the request came in on (Metadata answers with the brokers' endpoints of that name). */
+  readonly listenerName: string;
+  readonly connection: Connection;
   /** Runs `fn` once the response has been written to the socket (or never will be): buffers it refers to may be reused then. */
   afterResponseWritten(fn: () => void): void;
 }
@@ -22,7 +28,12 @@ export interface RequestContext {
 /** A response, none at all (a produce with acks=0), or a request to close the connection. */
 export type HandlerResult<Res> = Res | null | 'close';
 
-export interface Handler<Req, Res> {
+/**
+ * A handler of one API. `C` is what it is given besides the request: the broker's RequestContext
+ * for the client listener, the controller's context for the controller listener
+ * (controller-apis/).
+ */
+export interface Handler<Req, Res, C extends RequestInfo = RequestContext> {
   readonly api: ApiDescriptor<Req, never, unknown, Res>;
   /** The versions served and advertised; within the codec's range. */
   readonly minVersion: number;
@@ -31,21 +42,21 @@ export interface Handler<Req, Res> {
    * Handles one request. Side effects that must keep the client's request order (appends, group
    * joins) have to start before the first await: requests on a connection are dispatched in order.
    */
-  handle(req: Req, ctx: RequestContext): HandlerResult<Res> | Promise<HandlerResult<Res>>;
+  handle(req: Req, ctx: C): HandlerResult<Res> | Promise<HandlerResult<Res>>;
 }
 
 // Request and response types vary per API; the dispatcher only passes them through.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyHandler = Handler<any, any>;
+export type AnyHandler<C extends RequestInfo = RequestContext> = Handler<any, any, C>;
 
 /** Declares a handler with its types inferred from the API descriptor. */
-export function defineHandler<Req, ReqIn, Res, ResIn>(
+export function defineHandler<Req, ReqIn, Res, ResIn, C extends RequestInfo = RequestContext>(
   api: ApiDescriptor<Req, ReqIn, Res, ResIn>,
   versions: { min: number; max: number },
-  handle: (req: Req, ctx: RequestContext) => HandlerResult<ResIn> | Promise<HandlerResult<ResIn>>,
-): Handler<Req, ResIn> {
+  handle: (req: Req, ctx: C) => HandlerResult<ResIn> | Promise<HandlerResult<ResIn>>,
+): Handler<Req, ResIn, C> {
   if (versions.min < api.minVersion || versions.max > api.maxVersion) {
     throw new Error(`${api.name} handler serves ${versions.min}-${versions.max} beyond the codec's ${api.minVersion}-${api.maxVersion}`);
   }
-  return { api: api as unknown as Handler<Req, ResIn>['api'], minVersion: versions.min, maxVersion: versions.max, handle };
+  return { api: api as unknown as Handler<Req, ResIn, C>['api'], minVersion: versions.min, maxVersion: versions.max, handle };
 }

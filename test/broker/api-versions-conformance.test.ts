@@ -40,6 +40,8 @@ const MINIMAL: Record<string, (v: number) => unknown> = {
   ListGroups: () => ({}),
   DeleteGroups: () => ({ groupsNames: [] }),
   OffsetDelete: () => ({ groupId: 'conformance', topics: [] }),
+  DescribeQuorum: () => ({ topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }),
+  UnregisterBroker: () => ({ brokerId: 999 }),
 };
 
 describe('ApiVersions conformance', () => {

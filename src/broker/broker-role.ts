@@ -150,6 +150,9 @@ class Broker implements BrokerContext, RunningBroker {
   get controllerAddress(): { host: string; port: number } | undefined {
     return this.o.node.controllerAddress;
   }
+  get controllerFaults(): Faults | undefined {
+    return this.o.node.controllerNode ? this.o.node.controllerFaults : undefined;
+  }
   get groupConfig(): GroupConfig {
     return groupConfigFrom((name) => this.o.config.num(name));
   }
@@ -190,16 +193,30 @@ class Broker implements BrokerContext, RunningBroker {
     return res.producerIdStart;
   }
 
+  /**
+   * Controlled shutdown, then stop accepting, answer what is in flight, close the partitions and
+   * logs, and leave the quorum. Every step runs even if one before it failed (a disk gone bad);
+   * the first failure is what `close` rejects with.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.lifecycle.controlledShutdown(Math.min(5000, this.o.config.num('broker.session.timeout.ms')));
+      let failure: unknown;
+      const step = async (fn: () => unknown) => {
+        try {
+          await fn();
+        } catch (err) {
+          failure ??= err;
+        }
+      };
+      await step(() => this.lifecycle.controlledShutdown(Math.min(5000, this.o.config.num('broker.session.timeout.ms'))));
       this.lifecycle.close();
-      await Promise.all(this.listeners.map((l) => l.server.close()));
-      this.replicaManager.close();
-      await this.groups?.close();
-      await this.logs.close();
-      await this.o.node.close(true);
+      await step(() => Promise.all(this.listeners.map((l) => l.server.close())));
+      await step(() => this.replicaManager.close());
+      await step(() => this.groups?.close());
+      await step(() => this.logs.close());
+      await step(() => this.o.node.close(true));
       this.log.info({ node: this.nodeId }, 'broker stopped');
+      if (failure !== undefined) throw failure;
     })();
     return this.closing;
   }
@@ -226,7 +243,8 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
     channel: node.channel,
     clock: world.clock,
     heartbeatIntervalMs: config.num('broker.heartbeat.interval.ms'),
-    requestTimeoutMs: config.num('controller.socket.timeout.ms'),
+    // A heartbeat stuck longer than half a session would let the session expire unnoticed.
+    requestTimeoutMs: Math.min(config.num('controller.socket.timeout.ms'), Math.floor(config.num('broker.session.timeout.ms') / 2)),
     metadataOffset: () => node.loader.image.appliedOffset,
     whenMetadataAt: (offset) => node.whenApplied(offset),
     logger: log,

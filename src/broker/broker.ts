@@ -31,7 +31,7 @@ import { parseProperties } from '../common/config-def.js';
 import type { Faults } from './faults/faults.js';
 import { kraftSettings, type KRaftSettings } from './cluster/kraft-settings.js';
 import { MetadataNode } from './cluster/metadata-node.js';
-import { nodeDirectories, prepareNodeStorage } from './cluster/node-storage.js';
+import { prepareNodeStorage } from './cluster/node-storage.js';
 import { startBrokerRole } from './broker-role.js';
 import type { MetadataImage } from '../controller/image/metadata-image.js';
 import type { RaftInspection } from '../controller/raft/raft-client.js';
@@ -73,8 +73,10 @@ export interface RunningBroker {
   readonly dataDir: string;
   /** `host:port`, for a client's bootstrap servers. */
   readonly bootstrap: string;
-  /** Fault injection and request observation for tests (faults/faults.ts). */
+  /** Fault injection and request observation for tests (faults/faults.ts), on the client listeners. */
   readonly faults: Faults;
+  /** The same on the controller listener (Raft RPCs, registrations, forwarded requests), when this node has one. */
+  readonly controllerFaults: Faults | undefined;
   /** `process.roles`: both for a standalone node. */
   readonly roles: readonly ('broker' | 'controller')[];
   /** The controller listener's bound address, when this node has one. */
@@ -146,8 +148,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const raw = kraftSettings(config);
   const settings: KRaftSettings = { ...raw, metadataLogDir: resolve(raw.metadataLogDir) };
   const dataDir = resolve(config.dataDir);
-  const dirs = [...new Set(nodeDirectories(config, settings).map((d) => resolve(d)))];
-  const storage = await prepareNodeStorage(world.disk, world.random, config, settings, dirs, log);
+  const storage = await prepareNodeStorage(world.disk, world.random, config, settings, log);
   const node = await MetadataNode.start({ settings, config, clusterId: storage.clusterId, bootstrapRecords: storage.bootstrapRecords, ...world, log });
   if (!settings.isBroker) return controllerOnly(node, settings, storage.clusterId, dataDir, log);
   try {
@@ -171,6 +172,7 @@ function controllerOnly(node: MetadataNode, settings: KRaftSettings, clusterId: 
     dataDir,
     bootstrap: `${address.host}:${address.port}`,
     faults: node.controllerFaults,
+    controllerFaults: node.controllerFaults,
     roles: ['controller'],
     controllerAddress: address,
     metadata: node.loader.image,

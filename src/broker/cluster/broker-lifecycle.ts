@@ -128,14 +128,14 @@ export class BrokerLifecycleManager {
   }
 
   /** One heartbeat; re-registers when the controller no longer knows this registration. */
-  private async heartbeat(wantShutDown: boolean): Promise<BrokerHeartbeatResponse | undefined> {
+  private async heartbeat(wantShutDown: boolean, timeoutMs = this.o.requestTimeoutMs): Promise<BrokerHeartbeatResponse | undefined> {
     const o = this.o;
     let res: BrokerHeartbeatResponse;
     try {
       res = await o.channel.send(
         BrokerHeartbeatApi,
         { brokerId: o.nodeId, brokerEpoch: this.epoch, currentMetadataOffset: BigInt(Math.max(0, o.metadataOffset() - 1)), wantFence: !this.readyToUnfence, wantShutDown },
-        { version: 1, timeoutMs: o.requestTimeoutMs },
+        { version: 1, timeoutMs },
       );
     } catch (err) {
       if (!this.stopped) o.logger.warn({ err: (err as Error).message }, 'broker heartbeat failed');
@@ -160,7 +160,7 @@ export class BrokerLifecycleManager {
     if (this.epoch < 0n) return;
     const deadline = this.o.clock.now() + timeoutMs;
     while (this.o.clock.now() < deadline) {
-      const res = await this.heartbeat(true);
+      const res = await this.heartbeat(true, Math.max(1, deadline - this.o.clock.now()));
       if (res?.shouldShutDown) return;
       await this.sleep(Math.min(100, deadline - this.o.clock.now()));
     }

@@ -6,13 +6,15 @@
  * v1 may ask for the controllers (endpoint type 2): the voters of `controller.quorum.voters` with
  * the active controller's id (a standalone node: itself, at its client endpoint). Unknown
  * endpoint types are UNSUPPORTED_ENDPOINT_TYPE. Authorized operations: every cluster operation,
- * when asked (no authorizer yet).
+ * when asked (no authorizer yet). A request tagged INCLUDE_FENCED_BROKERS (Samsa's stand-in for
+ * v2's IncludeFencedBrokers, KIP-1073) also gets the fenced brokers, each broker tagged IS_FENCED.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeClusterApi } from '../../protocol/messages/index.js';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 import { defineHandler } from '../handler.js';
-import { aliveBrokerNodes, reportedControllerId } from '../metadata/cluster-view.js';
+import { SAMSA_TAG, flagTag, hasFlag } from '../../protocol/samsa-tagged-fields.js';
+import { aliveBrokerNodes, endpointOf, reportedControllerId } from '../metadata/cluster-view.js';
 
 const ENDPOINT_BROKERS = 1;
 const ENDPOINT_CONTROLLERS = 2;
@@ -28,6 +30,12 @@ export const describeClusterHandler = defineHandler(DescribeClusterApi, { min: 0
   }
   const controllerId = reportedControllerId(b.metadata, b.activeControllerId);
   if (endpointType !== ENDPOINT_BROKERS) return { ...base, controllerId, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unsupported endpoint type ${endpointType}`, brokers: [] };
-  const brokers = aliveBrokerNodes(b.metadata, ctx.listenerName).map((n) => ({ brokerId: n.nodeId, host: n.host, port: n.port, rack: n.rack }));
+  let brokers = aliveBrokerNodes(b.metadata, ctx.listenerName).map((n) => ({ brokerId: n.nodeId, host: n.host, port: n.port, rack: n.rack }));
+  if (hasFlag(req.unknownTaggedFields, SAMSA_TAG.INCLUDE_FENCED_BROKERS)) {
+    brokers = b.metadata.brokers().flatMap((r) => {
+      const e = endpointOf(r, ctx.listenerName);
+      return e ? [{ brokerId: r.id, host: e.host, port: e.port, rack: r.rack, unknownTaggedFields: [flagTag(SAMSA_TAG.IS_FENCED, r.fenced)] }] : [];
+    });
+  }
   return { ...base, controllerId, errorCode: ErrorCode.NONE, errorMessage: null, brokers, clusterAuthorizedOperations: ops };
 });

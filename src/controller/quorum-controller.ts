@@ -73,6 +73,10 @@ export interface QuorumControllerOptions {
   readonly bootstrapRecords?: () => readonly MetadataRecordInput[];
   /** The broker in this process, if any: never fenced by its session. */
   readonly localBrokerId?: number;
+  /** Simulator controls only: answer as soon as records are appended, before they are committed. */
+  readonly unsafeAnswerBeforeCommit?: boolean;
+  /** Simulator controls only: decide on the committed image, ignoring what this controller wrote and has not seen committed. */
+  readonly unsafeReadCommittedState?: boolean;
 }
 
 interface Active {
@@ -162,7 +166,8 @@ export class QuorumController implements MetadataPublisher {
   private write<T>(op: (w: ControllerWriter) => T): Promise<T> {
     const a = this.active;
     if (!a) return Promise.reject(this.notController());
-    const w = new ControllerWriter(a.working, this.o.raft.nextOffset(), this.o.clock.now());
+    const image = this.o.unsafeReadCommittedState ? this.o.committedImage().clone() : a.working;
+    const w = new ControllerWriter(image, this.o.raft.nextOffset(), this.o.clock.now());
     let result: T;
     try {
       result = op(w);
@@ -173,6 +178,7 @@ export class QuorumController implements MetadataPublisher {
     }
     const appended = this.append(a, w);
     if (appended instanceof Error) return Promise.reject(appended);
+    if (this.o.unsafeAnswerBeforeCommit) return Promise.resolve(result);
     return this.afterCommit(a.lastWritten).then(() => result);
   }
 

@@ -170,11 +170,6 @@ class Broker implements BrokerContext, RunningBroker {
     this.offsetsTopic.ensure().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, `${CONSUMER_OFFSETS_TOPIC} not created yet`));
   }
 
-  /** The advertised endpoints of the client listeners, as this broker registers them. */
-  endpoints() {
-    return this.listeners.map(({ spec, server }) => ({ name: spec.name, ...advertisedAddress(this.o.settings.advertised.get(spec.name), server.address), securityProtocol: SecurityProtocol[spec.securityProtocol] }));
-  }
-
   private async autoCreateTopic(name: string) {
     const c = this.o.config;
     const res = await this.o.node.channel.send(
@@ -232,6 +227,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   const gate = new RequestGate();
   let broker: Broker | undefined;
   const listeners = await bindClientListeners(settings.clientListeners, config, world, log, (name) => gate.wrap(() => createDispatcher(broker!, HANDLERS, log, name)));
+  // What this broker registers and tells clients: each client listener's advertised address.
   const endpoints = () => listeners.map(({ spec, server }) => ({ name: spec.name, ...advertisedAddress(settings.advertised.get(spec.name), server.address), securityProtocol: SecurityProtocol[spec.securityProtocol] }));
   const lifecycle = new BrokerLifecycleManager({
     nodeId: settings.nodeId,

@@ -41,11 +41,15 @@ export class TopicManager {
     if (!this.config.bool('auto.create.topics.enable')) return Promise.resolve({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${name} does not exist` });
     let p = this.creating.get(name);
     if (!p) {
-      p = this.create(name).then((r): TopicView | TopicError => {
-        // Created by this request, or by another meanwhile (TOPIC_ALREADY_EXISTS).
-        const t = this.image.topic(name);
-        return t ?? { errorCode: r.errorCode === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : r.errorCode, errorMessage: r.errorMessage ?? `Topic ${name} is being created` };
-      });
+      p = this.create(name).then(
+        (r): TopicView | TopicError => {
+          // Created by this request, or by another meanwhile (TOPIC_ALREADY_EXISTS).
+          const t = this.image.topic(name);
+          return t ?? { errorCode: r.errorCode === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : r.errorCode, errorMessage: r.errorMessage ?? `Topic ${name} is being created` };
+        },
+        // No controller answered in time: the client asks again (a retriable error).
+        (err: unknown): TopicError => ({ errorCode: ErrorCode.LEADER_NOT_AVAILABLE, errorMessage: `Topic ${name} could not be created yet: ${(err as Error).message}` }),
+      );
       this.creating.set(name, p);
       void p.finally(() => this.creating.delete(name)).catch(() => undefined);
     }

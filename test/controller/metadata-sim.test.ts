@@ -14,7 +14,7 @@ import { RaftSimulation, runRaftSimulation } from '../../src/sim/raft-sim.js';
 import type { MetadataFaults } from '../../src/sim/metadata-state-machine.js';
 import { simOptionsFor } from './raft-sim-options.js';
 
-const SEEDS = Number(process.env['METADATA_SIM_SEEDS'] ?? 200);
+const SEEDS = Number(process.env['METADATA_SIM_SEEDS'] ?? 150);
 const VOTERS = [1, 3, 5];
 const CHAOS_MS = 5000;
 

@@ -11,7 +11,7 @@ import { answerRaftRpc } from './raft-rpcs.js';
 
 export const describeQuorumHandler = defineControllerHandler(DescribeQuorumApi, { min: 0, max: 2 }, async (req, ctx) => {
   const res = await answerRaftRpc<DescribeQuorumResponseInput>('DescribeQuorum', req, ctx);
-  if (res === 'close' || res === null) return res;
+  if (res === 'close' || res === null || ctx.apiVersion < 2) return res;
   const name = (ctx.node.config.get('controller.listener.names') as string[])[0] ?? 'CONTROLLER';
   const nodes = ctx.node.voters.filter((v) => v.port > 0).map((v) => ({ nodeId: v.id, listeners: [{ name, host: v.host, port: v.port }] }));
   return { ...res, nodes };

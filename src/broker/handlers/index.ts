@@ -26,7 +26,9 @@ import { createPartitionsHandler } from './37-create-partitions.js';
 import { deleteGroupsHandler } from './42-delete-groups.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
+import { describeQuorumHandler } from './55-describe-quorum.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
+import { unregisterBrokerHandler } from './64-unregister-broker.js';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
 
 export const HANDLERS: readonly AnyHandler[] = [
@@ -56,6 +58,8 @@ export const HANDLERS: readonly AnyHandler[] = [
   deleteGroupsHandler,
   incrementalAlterConfigsHandler,
   offsetDeleteHandler,
+  describeQuorumHandler,
   describeClusterHandler,
+  unregisterBrokerHandler,
   describeTopicPartitionsHandler,
 ];

@@ -183,5 +183,5 @@ export class BrokerMetadataPublisher implements MetadataPublisher {
 }
 
 export function leaderAndIsr(reg: PartitionRegistration): LeaderAndIsr {
-  return { leader: reg.leader, leaderEpoch: reg.leaderEpoch, replicas: reg.replicas, isr: reg.isr };
+  return { leader: reg.leader, leaderEpoch: reg.leaderEpoch, replicas: reg.replicas, isr: reg.isr, partitionEpoch: reg.partitionEpoch };
 }

@@ -15,6 +15,7 @@ import { voteHandler } from './52-vote.js';
 import { beginQuorumEpochHandler } from './53-begin-quorum-epoch.js';
 import { endQuorumEpochHandler } from './54-end-quorum-epoch.js';
 import { describeQuorumHandler } from './55-describe-quorum.js';
+import { alterPartitionHandler } from './56-alter-partition.js';
 import { envelopeHandler } from './58-envelope.js';
 import { fetchSnapshotHandler } from './59-fetch-snapshot.js';
 import { controllerDescribeClusterHandler } from './60-describe-cluster.js';
@@ -40,6 +41,7 @@ export const CONTROLLER_HANDLERS: readonly AnyHandler<ControllerRequestContext>[
   voteHandler,
   beginQuorumEpochHandler,
   endQuorumEpochHandler,
+  alterPartitionHandler,
   envelopeHandler,
   fetchSnapshotHandler,
   controllerDescribeClusterHandler,

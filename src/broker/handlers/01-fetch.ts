@@ -14,7 +14,13 @@
  * stable offset is the high watermark and there are no aborted transactions. A current leader
  * epoch newer than the partition's is UNKNOWN_LEADER_EPOCH, an older one FENCED_LEADER_EPOCH.
  *
- * Not yet: follower fetches (replication), preferred read replicas, rack awareness.
+ * A follower's fetch (`ReplicaId`, or from v15 `ReplicaState.ReplicaId`, at least 0) reads up to
+ * the leader's log end instead, never through a session; its fetch offset is the follower's log
+ * end offset, which the leader records (Kafka's updateFollowerFetchState) before reading: the high
+ * watermark moves, waiting acks=all produces complete, and a caught-up follower outside the ISR is
+ * proposed for it. A follower's fetch waits for records past its offset or a high watermark change.
+ *
+ * Not yet: preferred read replicas, rack awareness, KIP-951's current leader in errors.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponseFetchableTopicResponseInput, type FetchResponsePartitionDataInput } from '../../protocol/messages/index.js';
@@ -43,7 +49,9 @@ interface Target {
 export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (req, ctx) => {
   const b = ctx.broker;
   const byId = ctx.apiVersion >= 13;
-  const resolution = ctx.apiVersion >= 7 ? b.fetchSessions.resolve(req.sessionId, req.sessionEpoch, b.clock.now()) : { kind: 'sessionless' as const };
+  const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
+  const follower = replicaId >= 0;
+  const resolution = ctx.apiVersion >= 7 && !follower ? b.fetchSessions.resolve(req.sessionId, req.sessionEpoch, b.clock.now()) : { kind: 'sessionless' as const };
   if (resolution.kind === 'error') return { throttleTimeMs: 0, errorCode: resolution.errorCode, sessionId: req.sessionId, responses: [] };
   const session = resolution.kind === 'sessionless' ? undefined : resolution.session;
   const targets = collectTargets(b, req, byId, session, resolution.kind === 'incremental');
@@ -51,16 +59,14 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
   const buffers = b.fetchBuffers.lease();
   ctx.afterResponseWritten(() => buffers.release());
   const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-  const outcomes = await b.replicaManager.fetchMessages(
-    targets.map((t) => ({
-      partition: t.topic === undefined ? unknown : b.replicaManager.partitionOrError(t.topic, t.partition),
-      fetchOffset: t.fetchOffset,
-      maxBytes: t.maxBytes,
-      currentLeaderEpoch: t.currentLeaderEpoch,
-    })),
-    { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes, isolation: 'high-watermark' },
-    buffers,
-  );
+  const fetchTargets = targets.map((t) => ({
+    partition: t.topic === undefined ? unknown : b.replicaManager.partitionOrError(t.topic, t.partition),
+    fetchOffset: t.fetchOffset,
+    maxBytes: t.maxBytes,
+    currentLeaderEpoch: t.currentLeaderEpoch,
+  }));
+  if (follower) for (const t of fetchTargets) if (typeof t.partition !== 'number' && t.partition.leaderError(t.currentLeaderEpoch) === undefined) b.replicaManager.followerFetched(t.partition, replicaId, t.fetchOffset);
+  const outcomes = await b.replicaManager.fetchMessages(fetchTargets, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes, isolation: follower ? 'log-end' : 'high-watermark' }, buffers);
   let answered = targets.map((t, i) => ({ target: t, outcome: outcomes[i]! }));
   if (resolution.kind === 'incremental') answered = answered.filter(({ target: t, outcome: o }) => !t.entry || hasNews(t.entry, o.bytes, o.errorCode, o.highWatermark, o.logStartOffset));
   for (const { target, outcome } of answered) {

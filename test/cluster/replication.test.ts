@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { ApiKey } from '../../src/protocol/messages/index.js';
+import { ApiKey, FetchApi, ProduceApi } from '../../src/protocol/messages/index.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { LOG_OVERHEAD, readBatchHeader } from '../../src/protocol/records/batch-header.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
 
@@ -89,6 +90,28 @@ describe('replication on three nodes in one process', { timeout: 180_000 }, () =
       for (const n of nodes) await eventually(`node ${n.nodeId} has partition ${part} as the leader`, 5000, async () => JSON.stringify(await batches(n, 'rep', part)) === JSON.stringify(expected));
     }
     await producer.close();
+  });
+
+  it('a follower answers Produce v11 and Fetch v16 with NOT_LEADER_OR_FOLLOWER and the current leader and its endpoint (KIP-951)', async () => {
+    const reg = nodes[0]!.metadata.topic('rep')!.partitions[0]!;
+    const follower = nodes.find((n) => n.nodeId !== reg.leader)!;
+    const leader = node(reg.leader);
+    const c = await RawClient.connect(follower.port);
+    try {
+      const produced = await c.send(ProduceApi, 11, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 'rep', partitionData: [{ index: 0, records: null }] }] });
+      const pr = produced.responses[0]!.partitionResponses[0]!;
+      assert.equal(pr.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assert.deepEqual([pr.currentLeader.leaderId, pr.currentLeader.leaderEpoch], [reg.leader, reg.leaderEpoch]);
+      assert.deepEqual(produced.nodeEndpoints.map((e) => [e.nodeId, e.port]), [[reg.leader, leader.port]]);
+      const topicId = nodes[0]!.metadata.topic('rep')!.id;
+      const fetched = await c.send(FetchApi, 16, { maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topicId, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: '' });
+      const fr = fetched.responses[0]!.partitions[0]!;
+      assert.equal(fr.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      assert.deepEqual([fr.currentLeader.leaderId, fr.currentLeader.leaderEpoch], [reg.leader, reg.leaderEpoch]);
+      assert.deepEqual(fetched.nodeEndpoints.map((e) => [e.nodeId, e.port]), [[reg.leader, leader.port]]);
+    } finally {
+      c.close();
+    }
   });
 
   it('an ISR member that stops fetching leaves the ISR (AlterPartition), min.insync.replicas refuses acks=all, and it rejoins once caught up', async () => {

@@ -20,7 +20,10 @@
  * watermark moves, waiting acks=all produces complete, and a caught-up follower outside the ISR is
  * proposed for it. A follower's fetch waits for records past its offset or a high watermark change.
  *
- * Not yet: preferred read replicas, rack awareness, KIP-951's current leader in errors.
+ * From v16, a partition answered NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH carries the leader
+ * the broker knows, and the response that leader's endpoint (KIP-951).
+ *
+ * Not yet: preferred read replicas, rack awareness.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponseFetchableTopicResponseInput, type FetchResponsePartitionDataInput } from '../../protocol/messages/index.js';
@@ -29,6 +32,8 @@ import type { BrokerContext } from '../broker-context.js';
 import { type FetchSession, type SessionPartition, hasNews, sessionKey } from '../fetch/fetch-sessions.js';
 import { defineHandler } from '../handler.js';
 import type { FetchOutcome } from '../partitions/fetch-messages.js';
+import { carriesLeader, currentLeader, leaderEndpoints } from '../metadata/current-leader.js';
+import type { MetadataImage } from '../../controller/image/metadata-image.js';
 
 const READ_COMMITTED = 1;
 
@@ -75,7 +80,11 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
     target.entry.lastLogStartOffset = outcome.logStartOffset;
   }
   if (session) session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: groupByTopic(answered, byId, req.isolationLevel) };
+  const kip951 = ctx.apiVersion >= 16 ? b.metadata : undefined;
+  const leaders: number[] = [];
+  const responses = groupByTopic(answered, byId, req.isolationLevel, kip951, leaders);
+  if (leaders.length > 0) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses, nodeEndpoints: leaderEndpoints(b.metadata, leaders, ctx.listenerName) };
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses };
 });
 
 /** The partitions this request fetches: its own list, or its session's after applying it. */
@@ -123,7 +132,7 @@ function collectTargets(b: BrokerContext, req: FetchRequest, byId: boolean, sess
   }));
 }
 
-function groupByTopic(answered: readonly { target: Target; outcome: FetchOutcome }[], byId: boolean, isolationLevel: number): FetchResponseFetchableTopicResponseInput[] {
+function groupByTopic(answered: readonly { target: Target; outcome: FetchOutcome }[], byId: boolean, isolationLevel: number, kip951: MetadataImage | undefined, leaders: number[]): FetchResponseFetchableTopicResponseInput[] {
   const topics = new Map<string, { topic: string; topicId: string; partitions: FetchResponsePartitionDataInput[] }>();
   for (const { target: t, outcome: o } of answered) {
     const key = byId ? t.topicId : t.requestedName;
@@ -138,7 +147,14 @@ function groupByTopic(answered: readonly { target: Target; outcome: FetchOutcome
       abortedTransactions: isolationLevel === READ_COMMITTED ? [] : null,
       preferredReadReplica: -1,
       records: o.chunks,
+      ...(kip951 && carriesLeader(o.errorCode) ? { currentLeader: moved(kip951, t, leaders) } : {}),
     });
   }
   return [...topics.values()].map((t) => (byId ? { topicId: t.topicId, partitions: t.partitions } : { topic: t.topic, partitions: t.partitions }));
+}
+
+function moved(image: MetadataImage, t: Target, leaders: number[]) {
+  const l = currentLeader(image, t.topic, t.partition);
+  leaders.push(l.leaderId);
+  return l;
 }

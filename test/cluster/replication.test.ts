@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { ApiKey, FetchApi, ProduceApi } from '../../src/protocol/messages/index.js';
+import { ApiKey, CreateTopicsApi, FetchApi, FindCoordinatorApi, ProduceApi } from '../../src/protocol/messages/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { LOG_OVERHEAD, readBatchHeader } from '../../src/protocol/records/batch-header.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
@@ -131,9 +131,22 @@ describe('replication on three nodes in one process', { timeout: 180_000 }, () =
     await producer.close();
   });
 
-  it('a leader that shuts down hands over to an in-sync follower with a new leader epoch, and nothing acknowledged is lost', async () => {
-    await client.admin().createTopics([{ name: 'failover', partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
-    for (const n of nodes) await eventually(`node ${n.nodeId} holds the topic`, 10_000, () => n.metadata.topic('failover') !== undefined);
+  it('a leader that shuts down hands over to an in-sync follower with a new leader epoch, nothing acknowledged is lost, and the group coordinator moves with __consumer_offsets', async () => {
+    // Committed offsets of a group, on __consumer_offsets (replication factor 3).
+    const committed = await client.admin().resetOffsets('keeper', 'rep', 'latest');
+    assert.deepEqual(committed.map((c) => c.offset), [10n, 10n, 10n]);
+    const c = await RawClient.connect(nodes[0]!.port);
+    let coordinator: number;
+    try {
+      const found = await c.send(FindCoordinatorApi, 4, { keyType: 0, coordinatorKeys: ['keeper'] });
+      coordinator = found.coordinators[0]!.nodeId;
+      // The partition's leader is the group's coordinator: closing it moves both.
+      const created = await c.send(CreateTopicsApi, 7, { topics: [{ name: 'failover', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [coordinator, ...[0, 1, 2].filter((id) => id !== coordinator)] }], configs: [{ name: 'min.insync.replicas', value: '2' }] }], timeoutMs: 10_000, validateOnly: false });
+      assert.equal(created.topics[0]!.errorCode, ErrorCode.NONE);
+    } finally {
+      c.close();
+    }
+    for (const n of nodes) await eventually(`node ${n.nodeId} holds the topic`, 10_000, () => n.metadata.topic('failover') !== undefined && n.metadata.topic('failover')!.partitions[0]!.isr.length === 3);
     const before = nodes[0]!.metadata.topic('failover')!.partitions[0]!;
     const producer = client.producer({ valueSerializer: stringSerde, acks: 'all' });
     for (let i = 0; i < 20; i++) await producer.send('failover', { value: `a${i}` });
@@ -161,5 +174,17 @@ describe('replication on three nodes in one process', { timeout: 180_000 }, () =
       await consumer.close();
     }
     assert.deepEqual(seen, [...Array.from({ length: 20 }, (_, i) => `a${i}`), ...Array.from({ length: 20 }, (_, i) => `b${i}`)]);
+    // The new coordinator loaded the group's offsets from its replica of __consumer_offsets.
+    // (A fresh client: this one's admin keeps the old coordinator's connection, refused now; it does not look again.)
+    const fresh = new SamsaClient({ bootstrapServers: nodes.map((n) => n.bootstrap) });
+    const offsets = await fresh.admin().fetchOffsets('keeper', ['rep']).finally(() => fresh.close());
+    assert.deepEqual(offsets.map((o) => o.offset), [10n, 10n, 10n]);
+    const c2 = await RawClient.connect(nodes[0]!.port);
+    try {
+      const found = await c2.send(FindCoordinatorApi, 4, { keyType: 0, coordinatorKeys: ['keeper'] });
+      assert.notEqual(found.coordinators[0]!.nodeId, coordinator, 'the coordinator moved');
+    } finally {
+      c2.close();
+    }
   });
 });

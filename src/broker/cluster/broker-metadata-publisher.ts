@@ -4,7 +4,8 @@
  * found at start-up or created) with the leadership the image gives it, and takes every later
  * leadership change; a partition whose topic is removed, or of which this broker is no longer a
  * replica, is deleted; topic config changes reach the logs. A broker holds a Partition for every
- * partition it is a replica of, leader or follower (followers do not fetch yet: issue 16).
+ * partition it is a replica of, leader or follower (the replica manager's replication hooks start
+ * and move the follower's fetching, broker/replication/).
  *
  * The loader calls it synchronously after each commit; the work (creating and deleting logs)
  * queues here and runs in commit order. What each step needs is taken from the image when the

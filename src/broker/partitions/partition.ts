@@ -8,7 +8,12 @@
  * followers' fetch positions. Consumers read below the high watermark only. Whenever it moves,
  * the partition tells its listener (the replica manager), which wakes the operations waiting on
  * it: long-poll fetches and acks=all produces. Every writer goes through the log, so every writer
- * wakes them, a coordinator's appends included.
+ * wakes them, a coordinator's appends included; a leader with followers also wakes them at every
+ * local append (followers' fetches wait for the log end, not the high watermark).
+ *
+ * As leader it keeps what it knows of each follower (Kafka's Replica state: log end, when last
+ * caught up), reset at each leader epoch, and says which ISR change the lag rules call for; as
+ * follower it appends the leader's batches as they are and takes the leader's high watermark.
  */
 import type { AppendResult, PartitionLog, ReadResult, TimestampOffset } from '../../log/index.js';
 import type { BufferSource } from '../../log/index.js';
@@ -77,7 +82,7 @@ export interface PartitionRead extends ReadResult {
   visibleBytesAtRead: number;
 }
 
-/** How far a read may go: consumers below the high watermark, followers (later) to the log end. */
+/** How far a read may go: consumers below the high watermark, followers to the log end. */
 export type ReadIsolation = 'high-watermark' | 'log-end';
 
 export class Partition implements TopicPartition {

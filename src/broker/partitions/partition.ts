@@ -187,6 +187,9 @@ export class Partition implements TopicPartition {
   /** Where this leader's epoch starts; its in-sync followers count as caught up now (Kafka's makeLeader). */
   private becameLeader(nowMs: number): void {
     this.leaderEpochStartOffset = this.log.logEndOffset;
+    // What was appended as a follower counts as visible (a long poll may wake early, never late).
+    this.visible = this.ackedBytes;
+    this.aboveHw = [];
     for (const id of this.state.isr) if (id !== this.localId) this.followers.set(id, { logEndOffset: -1n, lastCaughtUpMs: nowMs, lastFetchMs: nowMs, lastFetchLeaderLogEnd: -1n });
   }
 
@@ -258,7 +261,15 @@ export class Partition implements TopicPartition {
 
   /** Appends what the fetcher copied from the leader (offsets, epochs and producer state as the leader has them). */
   appendAsFollower(records: Buffer): Promise<AppendResult> {
+    if (this.isLeader) return Promise.reject(new PartitionError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is led here now: not appending as a follower`));
     return this.log.appendAsFollower(records);
+  }
+
+  /** The leader's log start offset moved (retention, DeleteRecords): so does this replica's, up to what it holds. */
+  async followLogStartOffset(leaderLogStart: bigint): Promise<void> {
+    if (this.isLeader || leaderLogStart <= this.log.logStartOffset) return;
+    const end = this.log.acknowledgedEnd;
+    await this.log.deleteRecordsBefore(leaderLogStart < end ? leaderLogStart : end);
   }
 
   /** The leader's high watermark, as its fetch response gave it: this replica's is that, up to what it holds. */
@@ -275,11 +286,14 @@ export class Partition implements TopicPartition {
 
   /** Cuts the log at `offset` (a leader change: the leader's log diverges there); resolves with the new log end. */
   truncateTo(offset: bigint): Promise<bigint> {
+    // A fetcher's answer from the previous leader must not cut what this broker now leads.
+    if (this.isLeader) return Promise.reject(new PartitionError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is led here now: not truncating`));
     return this.log.truncateTo(offset);
   }
 
   /** Restarts the log empty at `offset` (the leader no longer has what this replica would fetch next). */
   truncateFullyTo(offset: bigint): Promise<bigint> {
+    if (this.isLeader) return Promise.reject(new PartitionError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is led here now: not truncating`));
     return this.log.truncateFullyTo(offset);
   }
 
@@ -333,7 +347,7 @@ export class Partition implements TopicPartition {
   /** The log acknowledged everything below `end`, `bytes` of it new. */
   private localAcknowledged(end: bigint, bytes: number): void {
     this.ackedBytes += bytes;
-    if (this.aboveHw.length > 0 || this.state.isr.length > 1 || this.pendingIsr) this.aboveHw.push({ end, ackedBytes: this.ackedBytes });
+    if (this.isLeader && (this.aboveHw.length > 0 || this.state.isr.length > 1 || this.pendingIsr)) this.aboveHw.push({ end, ackedBytes: this.ackedBytes });
     // Followers' fetches wait for the log end, not the high watermark.
     if (!this.maybeIncrementHighWatermark() && this.isLeader && this.state.replicas.length > 1) this.listener.partitionChanged(this);
   }

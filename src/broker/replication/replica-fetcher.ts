@@ -263,12 +263,14 @@ class FetcherLoop {
       return;
     }
     // We do not have the leader's epoch: cut there, then ask about the epoch before it.
+    if (!this.manager.isCurrent(f)) return;
     if (cut < end) await p.truncateTo(cut);
     f.askEpoch = mine.epoch < asked ? mine.epoch : undefined;
     if (f.askEpoch === undefined) f.truncating = false;
   }
 
   private async truncateTo(f: Followed, offset: bigint): Promise<void> {
+    if (!this.manager.isCurrent(f)) return;
     if (offset < f.p.logEndOffset) {
       this.o.logger.info({ topic: f.p.topic, partition: f.p.partition, leader: this.leaderId, leaderEpoch: f.leaderEpoch, from: String(f.p.logEndOffset), to: String(offset) }, 'truncating the follower log');
       await f.p.truncateTo(offset);
@@ -333,13 +335,15 @@ class FetcherLoop {
     const p = f.p;
     switch (r.errorCode) {
       case ErrorCode.NONE: {
+        let appended = false;
         if (r.records && r.records.length > 0) {
           await p.appendAsFollower(r.records);
-          if (this.manager.isCurrent(f)) p.updateFollowerHighWatermark(r.highWatermark);
-          return true;
+          appended = true;
         }
+        if (!this.manager.isCurrent(f)) return appended;
         p.updateFollowerHighWatermark(r.highWatermark);
-        return false;
+        if (r.logStartOffset > p.logStartOffset) await p.followLogStartOffset(r.logStartOffset);
+        return appended;
       }
       case ErrorCode.OFFSET_OUT_OF_RANGE:
         if (p.logEndOffset < r.logStartOffset) {

@@ -157,6 +157,10 @@ describe('replication on three nodes in one process', { timeout: 180_000 }, () =
     const after = nodes[0]!.metadata.topic('failover')!.partitions[0]!;
     assert.ok(after.leaderEpoch > before.leaderEpoch);
     assert.ok(!after.isr.includes(before.leader));
+    // As `samsa topics describe` shows it: the stopped broker's replica is offline and out of the ISR.
+    const fresh0 = new SamsaClient({ bootstrapServers: nodes.map((n) => n.bootstrap) });
+    const [described] = await fresh0.admin().describeTopics(['failover']).finally(() => fresh0.close());
+    assert.deepEqual([described!.partitions[0]!.offlineReplicas, described!.partitions[0]!.isr.includes(before.leader), described!.partitions[0]!.leader], [[before.leader], false, after.leader]);
     for (let i = 0; i < 20; i++) await producer.send('failover', { value: `b${i}` });
     await producer.close();
     const consumer = client.consumer({ valueDeserializer: stringSerde, autoOffsetReset: 'earliest' });

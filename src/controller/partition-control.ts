@@ -124,3 +124,57 @@ export function alterPartition(w: ControllerWriter, brokerId: number, brokerEpoc
   });
   return { errorCode: ErrorCode.NONE, results };
 }
+
+/** ElectLeaders' election types. */
+export const ElectionType = { PREFERRED: 0, UNCLEAN: 1 } as const;
+
+export interface ElectionResult {
+  readonly topic: string;
+  readonly partitionId: number;
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+}
+
+/**
+ * ElectLeaders (Kafka's ReplicationControlManager.electLeaders): a preferred election makes the
+ * first replica the leader when it is in the ISR and usable (ELECTION_NOT_NEEDED when it already
+ * leads, PREFERRED_LEADER_NOT_AVAILABLE when it may not); an unclean election is not done
+ * (ELECTION_NOT_NEEDED for a partition with a leader, else ELIGIBLE_LEADERS_NOT_AVAILABLE). With
+ * no partitions named, every partition is tried and only the elected or failed ones are reported.
+ */
+export function electLeaders(w: ControllerWriter, electionType: number, wanted: readonly { topic: string; partitions: readonly number[] }[] | null): ElectionResult[] {
+  const all = wanted === null;
+  const targets = all ? [...w.image.topics()].map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionId) })) : wanted;
+  const results: ElectionResult[] = [];
+  for (const { topic, partitions } of targets) {
+    const t = w.image.topic(topic);
+    for (const id of partitions) {
+      const result = (errorCode: number, errorMessage: string | null = null) => results.push({ topic, partitionId: id, errorCode, errorMessage });
+      const p = t?.partitions[id];
+      if (!p) {
+        result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The partition ${topic}-${id} does not exist`);
+        continue;
+      }
+      if (electionType === ElectionType.UNCLEAN) {
+        if (p.leader !== NO_LEADER) {
+          if (!all) result(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+        } else {
+          result(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, 'Samsa does not elect leaders outside the ISR (no unclean election).');
+        }
+        continue;
+      }
+      const preferred = p.replicas[0]!;
+      if (p.leader === preferred) {
+        if (!all) result(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
+        continue;
+      }
+      if (!p.isr.includes(preferred) || !isUsable(w.image, preferred)) {
+        result(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE, `Failed to elect leader for partition ${topic}-${id} under strategy PreferredReplicaPartitionLeaderElectionStrategy`);
+        continue;
+      }
+      emitChange(w, p, null, preferred);
+      result(ErrorCode.NONE);
+    }
+  }
+  return results;
+}

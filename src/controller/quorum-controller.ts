@@ -37,7 +37,7 @@ import type { MetadataImage } from './image/metadata-image.js';
 import type { MetadataPublisher, MetadataUpdate } from './image/metadata-loader.js';
 import type { LeaderAndEpoch } from './raft/offset-and-epoch.js';
 import { NotLeaderError } from './raft/errors.js';
-import { type AlterPartitionItem, type AlterPartitionOutcome, alterPartition } from './partition-control.js';
+import { type AlterPartitionItem, type AlterPartitionOutcome, type ElectionResult, alterPartition, electLeaders } from './partition-control.js';
 import { type CreatableTopic, type CreateTopicResult, type DeleteTopicResult, type PartitionsIncrease, createPartitions, createTopics, deleteTopics } from './replication-control.js';
 
 /** This node is not the active controller (NOT_CONTROLLER); `leaderId` is the one it knows of, -1 for none. */
@@ -159,6 +159,11 @@ export class QuorumController implements MetadataPublisher {
   /** AlterPartition: ISR changes asked by partition leaders, answered once committed. */
   alterPartition(brokerId: number, brokerEpoch: bigint, items: readonly AlterPartitionItem[]): Promise<{ errorCode: number; results: AlterPartitionOutcome[] }> {
     return this.write((w) => alterPartition(w, brokerId, brokerEpoch, items));
+  }
+
+  /** ElectLeaders: preferred leaders back where they may lead (see partition-control.ts). */
+  electLeaders(electionType: number, partitions: readonly { topic: string; partitions: readonly number[] }[] | null): Promise<ElectionResult[]> {
+    return this.write((w) => electLeaders(w, electionType, partitions));
   }
 
   allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<{ errorCode: number; producerIdStart: bigint; producerIdLen: number }> {

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { ApiKey, CreateTopicsApi, FetchApi, FindCoordinatorApi, ProduceApi } from '../../src/protocol/messages/index.js';
+import { ApiKey, CreateTopicsApi, ElectLeadersApi, FetchApi, FindCoordinatorApi, ProduceApi } from '../../src/protocol/messages/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { LOG_OVERHEAD, readBatchHeader } from '../../src/protocol/records/batch-header.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
@@ -109,6 +109,9 @@ describe('replication on three nodes in one process', { timeout: 180_000 }, () =
       assert.equal(fr.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
       assert.deepEqual([fr.currentLeader.leaderId, fr.currentLeader.leaderEpoch], [reg.leader, reg.leaderEpoch]);
       assert.deepEqual(fetched.nodeEndpoints.map((e) => [e.nodeId, e.port]), [[reg.leader, leader.port]]);
+      // ElectLeaders through a broker (forwarded to the controller): the preferred replica leads already.
+      const elected = await c.send(ElectLeadersApi, 2, { electionType: 0, topicPartitions: [{ topic: 'rep', partitions: [0] }], timeoutMs: 5000 });
+      assert.deepEqual([elected.errorCode, elected.replicaElectionResults[0]!.partitionResult[0]!.errorCode], [ErrorCode.NONE, ErrorCode.ELECTION_NOT_NEEDED]);
     } finally {
       c.close();
     }

@@ -241,6 +241,34 @@ describe('quorum controller', () => {
     done();
   });
 
+  it('elects preferred leaders back (ElectLeaders) when they are in the ISR, and never unclean ones', async () => {
+    const { controller: c, loader, clock, done } = await activeController();
+    const epochs = new Map<number, bigint>();
+    for (const id of [1, 2, 3]) epochs.set(id, await register(c, loader, id));
+    await c.createTopics([{ name: 'pref', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }], configs: [] }], false);
+    const p = () => loader.image.topic('pref')!.partitions[0]!;
+    const [notNeeded] = await c.electLeaders(0, [{ topic: 'pref', partitions: [0] }]);
+    assert.equal(notNeeded!.errorCode, ErrorCode.ELECTION_NOT_NEEDED);
+    // Broker 1 stops: leadership moves to 2; broker 1 comes back (not in the ISR yet).
+    await c.brokerHeartbeat({ brokerId: 1, brokerEpoch: epochs.get(1)!, currentMetadataOffset: 100_000n, wantFence: true, wantShutDown: false });
+    assert.equal(p().leader, 2);
+    await c.brokerHeartbeat({ brokerId: 1, brokerEpoch: epochs.get(1)!, currentMetadataOffset: 100_000n, wantFence: false, wantShutDown: false });
+    const [notInIsr] = await c.electLeaders(0, [{ topic: 'pref', partitions: [0] }]);
+    assert.equal(notInIsr!.errorCode, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
+    // The leader adds it back to the ISR; now it may lead again.
+    await c.alterPartition(2, epochs.get(2)!, [{ topicId: p().topicId, partitionIndex: 0, leaderEpoch: p().leaderEpoch, partitionEpoch: p().partitionEpoch, newIsr: [2, 3, 1] }]);
+    const epochBefore = p().leaderEpoch;
+    const all = await c.electLeaders(0, null);
+    assert.deepEqual(all.map((r) => [r.topic, r.partitionId, r.errorCode]), [['pref', 0, ErrorCode.NONE]], 'all partitions: only the elected ones are answered');
+    assert.deepEqual([p().leader, p().leaderEpoch], [1, epochBefore + 1]);
+    const [unclean] = await c.electLeaders(1, [{ topic: 'pref', partitions: [0] }]);
+    assert.equal(unclean!.errorCode, ErrorCode.ELECTION_NOT_NEEDED);
+    const [unknown] = await c.electLeaders(0, [{ topic: 'nope', partitions: [0] }]);
+    assert.equal(unknown!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    void clock;
+    done();
+  });
+
   it('changes an ISR by AlterPartition from the current leader only, at the current epochs, to usable replicas', async () => {
     const { controller: c, loader, done } = await activeController();
     const epochs = new Map<number, bigint>();

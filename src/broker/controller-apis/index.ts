@@ -10,6 +10,7 @@ import { controllerCreateTopicsHandler } from './19-create-topics.js';
 import { controllerDeleteTopicsHandler } from './20-delete-topics.js';
 import { controllerAlterConfigsHandler } from './33-alter-configs.js';
 import { controllerCreatePartitionsHandler } from './37-create-partitions.js';
+import { controllerElectLeadersHandler } from './43-elect-leaders.js';
 import { controllerIncrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { voteHandler } from './52-vote.js';
 import { beginQuorumEpochHandler } from './53-begin-quorum-epoch.js';
@@ -29,6 +30,7 @@ export const FORWARDABLE_HANDLERS: readonly AnyHandler<ControllerRequestContext>
   controllerDeleteTopicsHandler,
   controllerAlterConfigsHandler,
   controllerCreatePartitionsHandler,
+  controllerElectLeadersHandler,
   controllerIncrementalAlterConfigsHandler,
   describeQuorumHandler,
   unregisterBrokerHandler,

@@ -12,7 +12,9 @@ const arg = (name: string, fallback: number) => {
 
 const kills = arg('--kills', 50);
 const started = Date.now();
-const report = await runLeaderKillTrial({ kills, writesBetweenKills: arg('--writes', 100), log: (l) => console.log(l) });
+const vi = process.argv.indexOf('--victim');
+const victim = (vi >= 0 ? process.argv[vi + 1] : 'leader') as 'leader' | 'controller' | 'alternate';
+const report = await runLeaderKillTrial({ kills, victim, writesBetweenKills: arg('--writes', 100), log: (l) => console.log(l) });
 let bad = report.foreign.length > 0;
 for (const p of report.producers) {
   console.log(`${p.name}: sent ${p.sent}, acknowledged ${p.acknowledged}, failed ${p.failed}, read ${p.read}; missing ${p.missing.length}, duplicates ${p.duplicates.length}, out of order ${p.outOfOrder.length}, never sent ${p.neverSent.length}`);

@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
-import { MetadataApi } from '../../src/protocol/messages/index.js';
+import { DescribeQuorumApi, MetadataApi } from '../../src/protocol/messages/index.js';
 import { kcat } from './kcat.js';
 import { RawClient } from './raw-client.js';
 import { fixturePath } from './repo-root.js';
@@ -24,6 +24,8 @@ export interface TrialOptions {
   /** Acknowledged records each producer must add between kills (default 100). */
   readonly writesBetweenKills?: number;
   readonly log?: (line: string) => void;
+  /** Whom to kill: the partition's leader (default), the active controller, or each in turn. */
+  readonly victim?: 'leader' | 'controller' | 'alternate';
 }
 
 export interface ProducerReport {
@@ -79,6 +81,16 @@ async function partitionState(port: number): Promise<{ leader: number; isr: numb
     const md = await c.send(MetadataApi, 12, { topics: [{ name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
     const p = md.topics.find((t) => t.name === TOPIC)?.partitions.find((x) => x.partitionIndex === 0);
     return p && p.errorCode === 0 ? { leader: p.leaderId, isr: [...p.isrNodes].sort(), epoch: p.leaderEpoch } : undefined;
+  } finally {
+    c.close();
+  }
+}
+
+async function activeController(port: number): Promise<number> {
+  const c = await RawClient.connect(port);
+  try {
+    const res = await c.send(DescribeQuorumApi, 2, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] });
+    return res.topics[0]?.partitions[0]?.leaderId ?? -1;
   } finally {
     c.close();
   }
@@ -243,7 +255,10 @@ export async function runLeaderKillTrial(o: TrialOptions): Promise<TrialReport> 
       await until(`kill ${k + 1}: ${between} more writes acknowledged by each producer`, 120_000, () => samsa!.acked.size >= s0 + between && rdkafka!.acked.size >= r0 + between);
       let state = await partitionState(anyPort());
       await until(`kill ${k + 1}: a full ISR`, 60_000, async () => { state = await partitionState(anyPort()); return state?.isr.length === 3 && state.leader >= 0; });
-      const victim = state!.leader;
+      const killController = o.victim === 'controller' || (o.victim === 'alternate' && k % 2 === 1);
+      const victim = killController ? await activeController(anyPort()) : state!.leader;
+      if (!nodes.has(victim)) throw new Error(`kill ${k + 1}: no node ${victim} to kill`);
+      const wasLeader = victim === state!.leader;
       const samsaInFlight = samsa.inFlight.size;
       const rdkafkaInFlight = rdkafka.inFlight;
       const sBefore = samsa.acked.size;
@@ -251,7 +266,7 @@ export async function runLeaderKillTrial(o: TrialOptions): Promise<TrialReport> 
       await nodes.get(victim)!.kill('SIGKILL');
       nodes.delete(victim);
       let successor = -1;
-      await until(`kill ${k + 1}: a new leader`, 60_000, async () => {
+      await until(`kill ${k + 1}: a leader other than the killed node`, 60_000, async () => {
         const st = await partitionState(anyPort());
         successor = st?.leader ?? -1;
         return successor >= 0 && successor !== victim;
@@ -261,7 +276,7 @@ export async function runLeaderKillTrial(o: TrialOptions): Promise<TrialReport> 
       await until(`kill ${k + 1}: a write acknowledged by the successor`, 60_000, () => samsa!.acked.size > Math.max(sAck, sBefore + samsaInFlight));
       const firstAckMs = Date.now() - killedAt;
       failovers.push({ victim, successor, firstAckMs, samsaInFlight, rdkafkaInFlight });
-      log(`kill ${k + 1}: node ${victim} (leader) killed with ${samsaInFlight} Samsa and ${rdkafkaInFlight} librdkafka writes in flight; node ${successor} leads; a write acknowledged ${firstAckMs} ms after the kill`);
+      log(`kill ${k + 1}: node ${victim} (${wasLeader ? 'leader' : 'active controller, not the leader'}${killController && wasLeader ? ' and active controller' : ''}) killed with ${samsaInFlight} Samsa and ${rdkafkaInFlight} librdkafka writes in flight; node ${successor} leads; a write acknowledged ${firstAckMs} ms after the kill`);
       const restarted = await childNode(layout, victim, ports.get(victim)!, NODE_CONFIG, 60_000);
       nodes.set(victim, restarted);
     }

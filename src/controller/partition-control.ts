@@ -7,8 +7,12 @@
  * Elections are clean only (`unclean.leader.election.enable=false`): a new leader comes from the
  * ISR, in the order of the replica list, among brokers that are unfenced and not shutting down.
  * A broker that becomes unavailable leaves every ISR it is in, except that an ISR never becomes
- * empty: its last member stays, leaderless, so that it can lead again when it comes back with
- * everything that was acknowledged (Kafka without ELR, KIP-966, does the same). Each change is one
+ * empty, and a leader no in-sync replica can succeed stays the leader (the partition is offline
+ * until it comes back: its replicas on it are reported offline). Kafka makes such a partition
+ * leaderless (-1) and elects the broker again when it is unfenced; Samsa keeps it, so that a
+ * broker holding the only copies (a standalone node, replication factor 1) does not rewrite every
+ * partition's leadership twice at each restart. A partition whose leader was made -1 otherwise
+ * (none is) would be elected again when an ISR member is unfenced. Each change is one
  * PartitionChangeRecord; a new leader bumps the leader epoch, every change the partition epoch.
  */
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -57,8 +61,15 @@ export function moveAwayFrom(w: ControllerWriter, brokerId: number): number {
     for (const p of t.partitions) {
       if (p.leader !== brokerId && !p.isr.includes(brokerId)) continue;
       const rest = p.isr.filter((r) => r !== brokerId);
-      const isr = rest.length > 0 ? rest : p.isr;
-      const leader = p.leader === brokerId ? electFrom(w.image, p, isr, brokerId) : NO_LEADER_CHANGE;
+      let isr = rest.length > 0 ? rest : p.isr;
+      let leader = p.leader === brokerId ? electFrom(w.image, p, isr, brokerId) : NO_LEADER_CHANGE;
+      // No in-sync replica can take over: the partition stays as it is (offline while its leader
+      // is), rather than going leaderless and being elected back, two records and two leader
+      // epochs per partition for every restart of a broker that holds the only copies.
+      if (leader === NO_LEADER) {
+        leader = NO_LEADER_CHANGE;
+        isr = p.isr;
+      }
       if (leader === NO_LEADER_CHANGE && isr === p.isr) continue;
       emitChange(w, p, isr === p.isr ? null : isr, leader);
       changed++;

@@ -15,10 +15,17 @@ import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `check`; a check that throws counts as not yet (reading a follower's log races with its truncation). */
 async function eventually(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what} within ${ms} ms`);
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) assert.fail(`${what} within ${ms} ms${last ? ` (${(last as Error).message})` : ''}`);
     await sleep(50);
   }
 }

@@ -90,11 +90,6 @@ export class ReplicaFetcherManager {
     loop?.remove(f);
   }
 
-  /** @internal the loop has nothing left to fetch and stopped. */
-  loopStopped(loop: FetcherLoop): void {
-    if (this.loops.get(loop.leaderId) === loop) this.loops.delete(loop.leaderId);
-  }
-
   /** @internal whether `f` is still what this broker follows. */
   isCurrent(f: Followed): boolean {
     return !this.closed && this.followed.get(f.p.key) === f;
@@ -130,10 +125,9 @@ class FetcherLoop {
   add(f: Followed): void {
     this.partitions.add(f);
     this.wake?.();
-    this.running ??= this.run().finally(() => {
-      this.running = undefined;
-      this.manager.loopStopped(this);
-    });
+    // A loop runs until the manager closes, idle (asleep) while it has nothing to fetch: one per
+    // leader broker ever followed, and no window in which a partition added to a finishing loop is lost.
+    this.running ??= this.run();
   }
 
   remove(f: Followed): void {
@@ -153,7 +147,11 @@ class FetcherLoop {
   private async run(): Promise<void> {
     while (!this.stopped) {
       const all = this.active();
-      if (all.length === 0) return;
+      if (all.length === 0) {
+        for (const f of [...this.partitions]) if (!this.manager.isCurrent(f)) this.partitions.delete(f);
+        await this.sleep(60_000);
+        continue;
+      }
       const now = this.o.clock.now();
       const ready = all.filter((f) => f.delayedUntil <= now);
       // Whether a request was answered: then go on at once (a fetch already waited at the leader).

@@ -25,6 +25,6 @@ for (const p of report.producers) {
 }
 const ms = report.failovers.map((f) => f.firstAckMs).sort((a, b) => a - b);
 const noFlight = report.failovers.filter((f) => f.samsaInFlight + f.rdkafkaInFlight === 0).length;
-console.log(`${report.kills} leader kills in ${Math.round((Date.now() - started) / 1000)} s; ${report.totalRead} records read; kill -9 to a write acknowledged by the successor: median ${ms[Math.floor(ms.length / 2)]} ms, max ${ms[ms.length - 1]} ms; kills with no write in flight: ${noFlight}`);
+console.log(`${report.kills} kills in ${Math.round((Date.now() - started) / 1000)} s; ${report.totalRead} records read; kill -9 to a write acknowledged by the successor: median ${ms[Math.floor(ms.length / 2)]} ms, max ${ms[ms.length - 1]} ms; kills with no write in flight: ${noFlight}`);
 if (report.kills !== kills) bad = true;
 process.exit(bad ? 1 : 0);

@@ -35,7 +35,9 @@ import { CONSUMER_OFFSETS_TOPIC } from './metadata/topic-name.js';
 import { ReplicaManager } from './partitions/replica-manager.js';
 import { tpKey } from './partitions/topic-partition.js';
 import { TopicManager, isTopicError } from './topic-manager.js';
+import { BrokerTransactions } from './txn/broker-transactions.js';
 import { ProducerIdManager } from './txn/producer-ids.js';
+import { txnConfigFrom } from '../txn/index.js';
 
 export interface BrokerOptions {
   /** Data directory (Kafka's log.dirs). Default ./data. */
@@ -122,6 +124,7 @@ class Broker implements BrokerContext, RunningBroker {
   readonly replicaManager: ReplicaManager;
   readonly topics: TopicManager;
   readonly producerIds: ProducerIdManager;
+  readonly transactions: BrokerTransactions;
   readonly clock: Clock;
   readonly disk: Disk;
   readonly faults: Faults;
@@ -147,9 +150,21 @@ class Broker implements BrokerContext, RunningBroker {
       clock: world.clock,
       logger: log,
       maxDelayedOperations: LIMITS.maxDelayedOperations,
+      txnVerifier: () => (this.transactions.coordinator.config['transaction.partition.verification.enable'] ? this.transactions : undefined),
     });
     this.topics = new TopicManager(metadata, config, this.replicaManager, log, [config.nodeId]);
     this.producerIds = new ProducerIdManager((size) => metadata.allocateProducerIds(size));
+    this.transactions = new BrokerTransactions({
+      nodeId: config.nodeId,
+      config: txnConfigFrom((name) => config.get(name)),
+      clock: world.clock,
+      log,
+      metadata,
+      topics: this.topics,
+      replicaManager: this.replicaManager,
+      groups: () => this.groups,
+      generateProducerId: () => this.producerIds.generate(),
+    });
     this.faults = new Faults(world.clock, (id) => metadata.topicById(id)?.name);
   }
 
@@ -175,6 +190,7 @@ class Broker implements BrokerContext, RunningBroker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.server?.close();
+      this.transactions.close();
       this.replicaManager.close();
       await this.groups?.close();
       await this.logs.close();
@@ -209,6 +225,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   try {
     await reconcileLogs(broker);
     broker.groups = await openGroupCoordinator(broker);
+    await broker.transactions.start();
     const listener = config.listener;
     broker.server = await NetworkServer.listen(
       {
@@ -226,6 +243,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       log,
     );
   } catch (err) {
+    broker.transactions.close();
     broker.replicaManager.close();
     await broker.groups?.close();
     await logs.close();
@@ -275,7 +293,7 @@ async function openGroupCoordinator(b: Broker): Promise<GroupCoordinator> {
         return partition.logEndOffset;
       },
       // Coordinator records are committed once the high watermark covers them (acks=all).
-      append: (batch) => b.replicaManager.appendInternal(CONSUMER_OFFSETS_TOPIC, p, batch, commitTimeoutMs),
+      append: (batch, opts) => b.replicaManager.appendInternal(CONSUMER_OFFSETS_TOPIC, p, batch, commitTimeoutMs, opts?.verification),
       read: (offset, maxBytes, opts) => partition.log.read(offset, maxBytes, opts),
     };
   };

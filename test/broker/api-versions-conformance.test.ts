@@ -40,6 +40,14 @@ const MINIMAL: Record<string, (v: number) => unknown> = {
   ListGroups: () => ({}),
   DeleteGroups: () => ({ groupsNames: [] }),
   OffsetDelete: () => ({ groupId: 'conformance', topics: [] }),
+  AddPartitionsToTxn: (v) => (v >= 4 ? { transactions: [] } : { v3AndBelowTransactionalId: 'conformance', v3AndBelowProducerId: 1n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [] }),
+  AddOffsetsToTxn: () => ({ transactionalId: 'conformance', producerId: 1n, producerEpoch: 0, groupId: 'conformance' }),
+  EndTxn: () => ({ transactionalId: 'conformance', producerId: 1n, producerEpoch: 0, committed: false }),
+  WriteTxnMarkers: () => ({ markers: [] }),
+  TxnOffsetCommit: () => ({ transactionalId: 'conformance', groupId: 'conformance', producerId: 1n, producerEpoch: 0, topics: [] }),
+  DescribeProducers: () => ({ topics: [] }),
+  DescribeTransactions: () => ({ transactionalIds: ['conformance'] }),
+  ListTransactions: () => ({ stateFilters: [], producerIdFilters: [] }),
 };
 
 describe('ApiVersions conformance', () => {

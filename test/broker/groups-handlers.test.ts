@@ -26,7 +26,9 @@ import { harness, settle, subscription, tick } from '../group/helpers.js';
 
 function fakeBroker(groups: GroupCoordinator): BrokerContext {
   const topics = new Map([['t', { partitions: 2 }]]);
-  return { groups, nodeId: 7, advertised: { host: '127.0.0.1', port: 9092 }, metadata: { topic: (n: string) => topics.get(n) } } as unknown as BrokerContext;
+  // Transactional ids are coordinated by this node too (the leader of their __transaction_state partition).
+  const transactions = { ensureStarted: async () => {}, coordinatorNode: () => 7 };
+  return { groups, transactions, nodeId: 7, advertised: { host: '127.0.0.1', port: 9092 }, metadata: { topic: (n: string) => topics.get(n) } } as unknown as BrokerContext;
 }
 
 /** Encodes the request at `version`, decodes it, handles it, and round-trips the answer through the codec. */

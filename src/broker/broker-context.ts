@@ -5,7 +5,8 @@ import type { ReadBufferPool } from '../log/index.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
 import type { FetchSessionCache } from './fetch/fetch-sessions.js';
-import type { ClusterMetadata } from './metadata/cluster-metadata.js';
+import type { MetadataImage } from '../controller/image/metadata-image.js';
+import type { Forwarder } from './cluster/forwarding.js';
 import type { ReplicaManager } from './partitions/replica-manager.js';
 import type { Disk } from '../storage/disk.js';
 import type { TopicManager } from './topic-manager.js';
@@ -16,9 +17,18 @@ export interface BrokerContext {
   readonly config: BrokerConfig;
   readonly nodeId: number;
   readonly clusterId: string;
-  /** Where clients reach this broker (Metadata, FindCoordinator, DescribeCluster). */
+  /** Where clients reach this broker on its first client listener. */
   readonly advertised: ListenerAddress;
-  readonly metadata: ClusterMetadata;
+  /** The committed cluster metadata (the image the metadata log builds). */
+  readonly metadata: MetadataImage;
+  /** The controller this broker knows leads the metadata quorum (-1: none known). */
+  readonly activeControllerId: number;
+  /** The controllers (`controller.quorum.voters`; a standalone node: itself at its client endpoint). */
+  controllerEndpoints(): { id: number; host: string; port: number }[];
+  /** Sends admin requests to the active controller (CreateTopics, configs, ...). */
+  readonly forwarder: Forwarder;
+  /** Has __consumer_offsets created if it does not exist yet (FindCoordinator). */
+  ensureOffsetsTopic(): void;
   readonly topics: TopicManager;
   /** The partitions this broker holds: lookups, appends, fetches and their purgatories. */
   readonly replicaManager: ReplicaManager;

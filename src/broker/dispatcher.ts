@@ -13,9 +13,28 @@ import { ApiKey, ApiVersionsApi } from '../protocol/messages/index.js';
 import { DecodeError } from '../protocol/samsa-error.js';
 import type { BrokerContext } from './broker-context.js';
 import type { Faults } from './faults/faults.js';
-import type { AnyHandler, HandlerResult, RequestContext } from './handler.js';
+import type { AnyHandler, HandlerResult, RequestContext, RequestInfo } from './handler.js';
 
-export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger, faults: Faults): FrameHandler {
+/** What the dispatcher builds a handler's context from. */
+export interface RequestBasics extends RequestInfo {
+  readonly connection: Connection;
+  afterResponseWritten(fn: () => void): void;
+}
+
+/** The handlers a listener serves, their fault injection, and how their context is made. */
+export interface DispatchTarget<C extends RequestInfo> {
+  readonly handlers: readonly AnyHandler<C>[];
+  readonly faults: Faults;
+  context(basics: RequestBasics): C;
+}
+
+/** The client listener's dispatcher: the broker's handlers, each given the broker and the listener's name. */
+export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger, faults: Faults, listenerName = 'PLAINTEXT'): FrameHandler {
+  return createListenerDispatcher<RequestContext>({ handlers, faults, context: (b) => ({ ...b, broker, listenerName }) }, log);
+}
+
+export function createListenerDispatcher<C extends RequestInfo>(target: DispatchTarget<C>, log: Logger): FrameHandler {
+  const { handlers, faults } = target;
   const byKey = new Map(handlers.map((h) => [h.api.apiKey, h]));
   const supported = supportedVersions(handlers);
 
@@ -49,15 +68,14 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       return 'close';
     }
     let afterWrite: (() => void)[] | undefined;
-    const ctx: RequestContext = {
-      broker,
+    const ctx = target.context({
       apiVersion: req.apiVersion,
       clientId: req.header.clientId,
       correlationId: req.correlationId,
       connection: conn,
       log,
       afterResponseWritten: (fn) => (afterWrite ??= []).push(fn),
-    };
+    });
     const encode = (result: HandlerResult<unknown>): Reply => {
       // Most requests register nothing: no callback is made for them.
       const fns = afterWrite;
@@ -78,6 +96,6 @@ function runAll(fns: readonly (() => void)[]): void {
 }
 
 /** The versions each handler serves, as ApiVersions reports them. */
-export function supportedVersions(handlers: readonly AnyHandler[]): { apiKey: number; minVersion: number; maxVersion: number }[] {
+export function supportedVersions(handlers: readonly AnyHandler<never>[]): { apiKey: number; minVersion: number; maxVersion: number }[] {
   return handlers.map((h) => ({ apiKey: h.api.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })).sort((a, b) => a.apiKey - b.apiKey);
 }

@@ -125,11 +125,13 @@ export class CoordinatorLog {
     await Promise.all([...this.pending]);
   }
 
-  /** Every record and transaction marker of every partition, in log order per partition. */
-  async *load(): AsyncGenerator<LoadedEntry> {
-    for (let p = 0; p < this.opts.numPartitions; p++) {
-      for await (const chunk of this.opts.store.read(p)) yield* this.decodeChunk(p, chunk);
-    }
+  /** Every record and transaction marker of a partition, in log order. */
+  async *load(partition: number): AsyncGenerator<LoadedEntry> {
+    for await (const chunk of this.opts.store.read(partition)) yield* this.decodeChunk(partition, chunk);
+  }
+
+  get numPartitions(): number {
+    return this.opts.numPartitions;
   }
 
   private async *decodeChunk(partition: number, chunk: Buffer): AsyncGenerator<LoadedEntry> {

@@ -61,8 +61,13 @@ export class PendingTxnOffsets {
 
   /** A group is deleted: its pending offsets go too. */
   removeGroup(group: string): void {
+    this.removeWhere((g) => g === group);
+  }
+
+  /** Forgets the pending offsets of the groups `matches` accepts (their partition moved to another coordinator). */
+  removeWhere(matches: (group: string) => boolean): void {
     for (const [pid, m] of this.byProducer) {
-      for (const [key, o] of m) if (o.group === group) m.delete(key);
+      for (const [key, o] of m) if (matches(o.group)) m.delete(key);
       if (m.size === 0) this.byProducer.delete(pid);
     }
   }

@@ -18,6 +18,33 @@ import { isPreVote } from '../controller/raft/raft-rpc.js';
 import { committedBatch } from '../controller/raft/batch-contents.js';
 import { MapDigest, applyKvRecord } from './kv-state-machine.js';
 
+/**
+ * The state rebuilt from the committed log, what every node's state machine must equal at the
+ * offset it has applied: the key-value map of the plain Raft runs, or the metadata image
+ * (metadata-reference.ts).
+ */
+export interface ReferenceState {
+  /** Applies a committed data batch's records; returns a violation, if the state is inconsistent. */
+  apply(records: readonly Buffer[], endOffset: number): string | undefined;
+  /** A digest of the state now, comparable with the digests nodes report. */
+  digest(): string;
+}
+
+/** The key-value map built from `key=value` records. */
+export class KvReference implements ReferenceState {
+  private readonly map = new Map<string, string>();
+  private readonly d = new MapDigest();
+
+  apply(records: readonly Buffer[]): undefined {
+    for (const r of records) applyKvRecord(this.map, this.d, r);
+    return undefined;
+  }
+
+  digest(): string {
+    return this.d.value;
+  }
+}
+
 interface CommittedEntry {
   readonly baseOffset: number;
   readonly lastOffset: number;
@@ -51,14 +78,19 @@ export class RaftInvariantChecker {
   private readonly entries: CommittedEntry[] = [];
   private readonly byOffset = new Map<number, CommittedEntry>();
   private committedEnd = 0;
-  private readonly refMap = new Map<string, string>();
-  private readonly refDigest = new MapDigest();
-  private readonly digestAt = new Map<number, string>([[0, new MapDigest().value]]);
+  private readonly digestAt: Map<number, string>;
+  /** The reference's digest as of the last data batch (a control batch changes no state). */
+  private lastDigest: string;
   private readonly leaders = new Map<number, number>();
   private readonly votes = new Map<string, number>();
   private readonly progress = new Map<number, NodeProgress>();
   elections = 0;
   snapshotLoads = 0;
+
+  constructor(readonly reference: ReferenceState = new KvReference()) {
+    this.lastDigest = reference.digest();
+    this.digestAt = new Map([[0, this.lastDigest]]);
+  }
 
   private fail(message: string): void {
     this.violation ??= message;
@@ -85,8 +117,12 @@ export class RaftInvariantChecker {
     this.entries.push(e);
     this.byOffset.set(b.baseOffset, e);
     this.committedEnd = b.lastOffset + 1;
-    if (!b.isControl) for (const r of committedBatch(b).records) applyKvRecord(this.refMap, this.refDigest, r);
-    this.digestAt.set(this.committedEnd, this.refDigest.value);
+    if (!b.isControl) {
+      const bad = this.reference.apply(committedBatch(b).records, this.committedEnd);
+      if (bad) this.fail(`the committed state at ${this.committedEnd} is inconsistent: ${bad}`);
+      this.lastDigest = this.reference.digest();
+    }
+    this.digestAt.set(this.committedEnd, this.lastDigest);
   }
 
   /** A node's state machine reached `appliedOffset` with `digest`. */

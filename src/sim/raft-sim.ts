@@ -10,7 +10,11 @@
 import type { SeededRandom } from './seeded-random.js';
 import type { RaftFaults } from '../controller/raft/raft-core.js';
 import type { RaftInvariantChecker } from './raft-invariants.js';
+import { KvWorkload } from './kv-workload.js';
+import { MetadataWorkload } from './metadata-workload.js';
+import type { MetadataFaults } from './metadata-state-machine.js';
 import { SimCluster, type SimNode } from './sim-cluster.js';
+import type { SimWorkload } from './sim-workload.js';
 import { CALM_NETWORK, type SimNetwork } from './sim-network.js';
 import type { SimWorld } from './sim-world.js';
 
@@ -29,6 +33,13 @@ export interface RaftSimOptions {
   readonly faultyNodes?: readonly number[];
   /** Scales how often chaos strikes (default 1). */
   readonly chaosIntensity?: number;
+  /**
+   * `kv` (default): nodes apply `key=value` records. `metadata`: nodes run the metadata image and
+   * the quorum controller, driven through the controller's operations (metadata-workload.ts).
+   */
+  readonly workload?: 'kv' | 'metadata';
+  /** Deliberate defects of the metadata state machine, for the controls. */
+  readonly metadataFaults?: MetadataFaults;
 }
 
 export interface RaftSimReport {
@@ -53,12 +64,14 @@ export class RaftSimulation {
   private readonly chaos: SeededRandom;
   private readonly trace: string[] = [];
   private readonly lastRoles = new Map<number, { state: object; role: string }>();
-  private appendSeq = 0;
+  private readonly workload: SimWorkload;
   crashes = 0;
 
   constructor(readonly options: RaftSimOptions) {
-    this.cluster = new SimCluster(options);
+    const metadata = options.workload === 'metadata';
+    this.cluster = new SimCluster({ ...options, stateMachine: metadata ? 'metadata' : 'kv' });
     this.chaos = this.world.random.fork('chaos');
+    this.workload = metadata ? new MetadataWorkload(this.cluster, options.seed, (t) => this.note(t)) : new KvWorkload(this.cluster, options.seed);
   }
 
   get world(): SimWorld {
@@ -75,6 +88,11 @@ export class RaftSimulation {
 
   get checker(): RaftInvariantChecker {
     return this.cluster.checker;
+  }
+
+  /** Controller answers the metadata workload checked against the committed log (0 for the kv workload). */
+  get acknowledgedOperations(): number {
+    return this.workload instanceof MetadataWorkload ? this.workload.acknowledged : 0;
   }
 
   private note(text: string): void {
@@ -98,7 +116,7 @@ export class RaftSimulation {
   async run(): Promise<RaftSimReport> {
     const { chaosMs, livenessBoundMs } = this.options;
     this.cluster.startAll();
-    this.scheduleWorkload();
+    this.workload.start();
     this.scheduleChaos(chaosMs);
     try {
       await this.world.runUntil(chaosMs, this.stepAndStop);
@@ -130,27 +148,6 @@ export class RaftSimulation {
       messages: this.network.messages,
       trace: [...this.trace],
     };
-  }
-
-  // ---- workload ----
-
-  private scheduleWorkload(): void {
-    const r = this.world.random.fork('workload');
-    const tick = (): void => {
-      const leaders = this.cluster.leaders();
-      const n = leaders[r.nextInt(Math.max(1, leaders.length))];
-      if (n) {
-        const count = 1 + r.nextInt(3);
-        const records = Array.from({ length: count }, () => Buffer.from(`k${r.nextInt(12)}=${++this.appendSeq}`));
-        try {
-          n.client.append(records);
-        } catch {
-          // Not the leader any more: the workload just tries again later.
-        }
-      }
-      this.world.schedule(10 + r.nextInt(200), tick);
-    };
-    this.world.schedule(1, tick);
   }
 
   // ---- chaos ----
@@ -247,29 +244,12 @@ export class RaftSimulation {
     await this.world.runUntil(this.world.now, this.stepAndStop);
   }
 
-  /** After the heal: one leader all agree on, and a marker appended through it reaches every node. */
+  /** After the heal: the workload's progress (one leader all agree on, its writes reaching every node) within the bound. */
   private async awaitProgress(healedAt: number, bound: number): Promise<void> {
-    const marker = `heal=${this.options.seed}`;
     const deadline = healedAt + bound;
     while (this.world.now < deadline) {
       await this.world.runUntil(this.world.now + 50, this.stepAndStop);
-      const running = this.nodes.filter((n) => n.running);
-      if (running.length < this.nodes.length) continue;
-      const leader = this.cluster.leaders()[0];
-      if (!leader) continue;
-      if (![...leader.kv.map.values()].includes(marker.split('=')[1]!)) {
-        try {
-          leader.client.append([Buffer.from(marker)]);
-        } catch {
-          continue;
-        }
-      }
-      const { epoch } = leader.client.leaderAndEpoch();
-      const agreed = running.every((n) => {
-        const le = n.client.leaderAndEpoch();
-        return le.leaderId === leader.id && le.epoch === epoch && n.kv.map.get('heal') === marker.split('=')[1];
-      });
-      if (agreed) return;
+      if (this.workload.progressed()) return;
     }
     const states = this.nodes.map((n) => (n.running ? `${n.id}:${this.lastRoles.get(n.id)?.role ?? '?'}` : `${n.id}:down`)).join(' ');
     this.checker.violation ??= `no leader with progress within ${bound} ms after the heal (${states})`;

@@ -10,6 +10,8 @@ import type { RaftFaults } from '../controller/raft/raft-core.js';
 import { type QuorumConfig, quorumConfig } from '../controller/raft/quorum-config.js';
 import { MemoryDisk } from '../storage/memory-disk.js';
 import { KvStateMachine } from './kv-state-machine.js';
+import { MetadataReference } from './metadata-reference.js';
+import { type MetadataFaults, MetadataStateMachine } from './metadata-state-machine.js';
 import { type CheckedNode, RaftInvariantChecker } from './raft-invariants.js';
 import { SimClock } from './sim-clock.js';
 import { SimDisk } from './sim-disk.js';
@@ -30,6 +32,10 @@ export interface SimClusterOptions {
   readonly faults?: RaftFaults;
   /** Which nodes get `faults` (default all). */
   readonly faultyNodes?: readonly number[];
+  /** What each node runs on the log: a key-value map (default), or the metadata image and the controller. */
+  readonly stateMachine?: 'kv' | 'metadata';
+  /** Deliberate defects of the metadata state machine (on `faultyNodes`), for the controls. */
+  readonly metadataFaults?: MetadataFaults;
 }
 
 /** Timeouts scaled down from Kafka's defaults so that a run sees many elections per simulated second. */
@@ -59,6 +65,8 @@ export class SimNode implements CheckedNode {
   started = false;
   client!: RaftClient;
   kv!: KvStateMachine;
+  /** The metadata image and controller, when the cluster runs them. */
+  metadata: MetadataStateMachine | undefined;
   private simDisk: SimDisk | undefined;
   clock: SimClock;
   readonly disk: MemoryDisk;
@@ -85,6 +93,11 @@ export class SimNode implements CheckedNode {
     this.clock.setRate(rate);
     this.simDisk = new SimDisk(c.world, this.disk, { maxLatencyMs: c.diskLatencyMs });
     this.kv = new KvStateMachine(this.id, c.checker);
+    const metaFaulty = c.options.metadataFaults && (c.options.faultyNodes ?? [this.id]).includes(this.id);
+    this.metadata =
+      c.options.stateMachine === 'metadata'
+        ? new MetadataStateMachine(this.id, this.clock, c.world.random.fork(`controller-${this.id}-${incarnation}`).random, c.checker, metaFaulty ? c.options.metadataFaults : {})
+        : undefined;
     const live = () => this.alive && this.incarnation === incarnation;
     const faulty = c.options.faults && (c.options.faultyNodes ?? [this.id]).includes(this.id);
     const client: RaftClient = new RaftClient({
@@ -95,7 +108,7 @@ export class SimNode implements CheckedNode {
       clock: this.clock,
       random: c.world.random.fork(`raft-${this.id}-${incarnation}`).random,
       transport: c.network.transport(this.id, incarnation),
-      listener: this.kv,
+      listener: this.metadata ?? this.kv,
       clusterId: 'sim-cluster',
       onFatal: (err) => {
         if (live()) c.checker.violation ??= `node ${this.id} stopped on an error: ${describe(err)}`;
@@ -106,6 +119,7 @@ export class SimNode implements CheckedNode {
       ...(faulty ? { unsafeFaults: c.options.faults } : {}),
     });
     this.client = client;
+    this.metadata?.attach(client);
     try {
       await client.start();
     } catch (err) {
@@ -128,6 +142,7 @@ export class SimNode implements CheckedNode {
     this.alive = false;
     this.started = false;
     this.clock.stop();
+    this.metadata?.close();
     this.simDisk?.kill();
     this.cluster.network.close(this.id);
     if (powerLoss) this.disk.powerLoss({ keepPartialTails: true });
@@ -138,13 +153,14 @@ export class SimNode implements CheckedNode {
 export class SimCluster {
   readonly world: SimWorld;
   readonly network: SimNetwork;
-  readonly checker = new RaftInvariantChecker();
+  readonly checker: RaftInvariantChecker;
   readonly config: QuorumConfig;
   readonly nodes: SimNode[] = [];
   readonly diskLatencyMs: number;
 
   constructor(readonly options: SimClusterOptions) {
     this.world = new SimWorld(options.seed);
+    this.checker = new RaftInvariantChecker(options.stateMachine === 'metadata' ? new MetadataReference() : undefined);
     this.network = new SimNetwork(this.world);
     const voters = Array.from({ length: options.voters }, (_, i) => i + 1);
     this.config = quorumConfig(voters, { ...simQuorumConfig(this.world.random), ...options.config });

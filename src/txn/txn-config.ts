@@ -9,6 +9,10 @@ import type { ConfigKey } from '../common/config-def.js';
 export interface TxnConfig {
   /** Partitions of __transaction_state; a transactional id lives in abs(hash(id)) % this. */
   readonly 'transaction.state.log.num.partitions': number;
+  /** Replicas of __transaction_state when it is created (a single node without process.roles uses 1 unless this is set). */
+  readonly 'transaction.state.log.replication.factor': number;
+  /** min.insync.replicas of __transaction_state (at most its replication factor). */
+  readonly 'transaction.state.log.min.isr': number;
   /** Segment size of __transaction_state (used by whoever creates the topic). */
   readonly 'transaction.state.log.segment.bytes': number;
   /** Bytes read at a time from __transaction_state while loading. */
@@ -29,6 +33,8 @@ export interface TxnConfig {
 
 export const DEFAULT_TXN_CONFIG: TxnConfig = {
   'transaction.state.log.num.partitions': 50,
+  'transaction.state.log.replication.factor': 3,
+  'transaction.state.log.min.isr': 2,
   'transaction.state.log.segment.bytes': 104857600,
   'transaction.state.log.load.buffer.size': 5242880,
   'transaction.max.timeout.ms': 900000,
@@ -41,6 +47,8 @@ export const DEFAULT_TXN_CONFIG: TxnConfig = {
 
 const DOCS: Record<keyof TxnConfig, [type: 'INT' | 'LONG' | 'BOOLEAN', min: number, doc: string]> = {
   'transaction.state.log.num.partitions': ['INT', 1, 'The number of partitions for the transaction topic (should not change after deployment).'],
+  'transaction.state.log.replication.factor': ['INT', 1, 'The replication factor for the transaction topic. A single node without process.roles uses 1 unless this is set.'],
+  'transaction.state.log.min.isr': ['INT', 1, 'The minimum number of replicas that must acknowledge a write to the transaction topic in order to be considered successful.'],
   'transaction.state.log.segment.bytes': ['INT', 1, 'The transaction topic segment bytes should be kept relatively small in order to facilitate faster log compaction and cache loads.'],
   'transaction.state.log.load.buffer.size': ['INT', 1, 'Batch size for reading from the transaction log segments when loading producer ids and transactions into the cache.'],
   'transaction.max.timeout.ms': ['INT', 1, 'The maximum allowed timeout for transactions. If a client’s requested transaction time exceed this, then the broker will return an error in InitProducerIdRequest.'],

@@ -209,6 +209,11 @@ export class TxnStateManager {
     this.owned.delete(partition);
   }
 
+  /** The coordinator epoch a partition is served (or being loaded) at here, or undefined. */
+  servedEpoch(partition: number): number | undefined {
+    return this.owned.get(partition)?.coordinatorEpoch;
+  }
+
   /** The partitions this node serves. */
   ownedPartitions(): number[] {
     return [...this.owned.keys()];

@@ -6,6 +6,7 @@
 import { type ConfigKey, type ConfigValue, ConfigError, formatConfigValue, key, parseConfigValue } from '../../common/config-def.js';
 import { GROUP_CONFIG_KEYS } from '../../group/group-config.js';
 import { TXN_CONFIG_KEYS } from '../../txn/txn-config.js';
+import { KRAFT_CONFIG_KEYS } from './kraft-configs.js';
 import { ConfigSource, type Synonym, topicSynonymKeys } from './topic-configs.js';
 
 export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
@@ -37,6 +38,7 @@ function synonymKey(topic: ConfigKey, synonym: Synonym): ConfigKey {
 
 const KEYS = new Map<string, ConfigKey>([
   ...BROKER_CONFIG_KEYS.map((k) => [k.name, k] as const),
+  ...KRAFT_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...GROUP_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...TXN_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...topicSynonymKeys().map(({ synonym, topicKey }) => [synonym.name, synonymKey(topicKey, synonym)] as const),

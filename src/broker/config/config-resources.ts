@@ -1,7 +1,7 @@
 /** Config resources as DescribeConfigs, AlterConfigs and IncrementalAlterConfigs name them. */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { BrokerContext } from '../broker-context.js';
-import { topicNameError } from '../metadata/topic-name.js';
+import { topicNameError } from '../../common/topic-name.js';
 
 /** ConfigResource.Type ids. */
 export const ResourceType = { UNKNOWN: 0, TOPIC: 2, GROUP: 32, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16 } as const;

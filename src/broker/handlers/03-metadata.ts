@@ -1,24 +1,25 @@
 /**
  * Metadata (key 3), versions 0-12.
  *
- * Lists this broker and the requested topics (all topics for a null list, or an empty one at v0)
- * with their partitions, this node as leader and sole replica, leader epoch 0. Topics may be
- * asked for by name or, from v10, by id. Unknown topics are created when the request allows it
- * (v4+ flag, always before v4) and `auto.create.topics.enable` is on; invalid names answer
+ * Answers from the metadata image: the unfenced brokers with an endpoint on the listener the
+ * request came in on, the cluster id, a broker to send controller requests to (the active
+ * controller when it is a broker, else the lowest broker: it forwards), and the requested topics
+ * (all topics for a null list, or an empty one at v0) with each partition's leader, leader epoch,
+ * replicas, in-sync and offline replicas (a leader not reachable on the listener:
+ * LEADER_NOT_AVAILABLE, or LISTENER_NOT_FOUND from v6). Topics may be asked for by name or, from
+ * v10, by id. Unknown topics are created through the controller when the request allows it (v4+
+ * flag, always before v4) and `auto.create.topics.enable` is on; invalid names answer
  * INVALID_TOPIC_EXCEPTION, unknown ids UNKNOWN_TOPIC_ID. Authorized operations (v8+) are every
  * operation, as without an authorizer.
- *
- * Not yet: rack ids, replication (every partition is led by this node).
  */
+import type { TopicView } from '../../controller/image/metadata-image.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { type MetadataResponseMetadataResponseTopicInput, MetadataApi } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../authorized-operations.js';
-import type { BrokerContext } from '../broker-context.js';
+import { isInternalTopic, topicNameError } from '../../common/topic-name.js';
 import { defineHandler } from '../handler.js';
-import type { TopicMetadata } from '../metadata/cluster-metadata.js';
-import { isInternalTopic, topicNameError } from '../metadata/topic-name.js';
-import { partitionStates } from '../partition-state.js';
+import { aliveBrokerNodes, partitionStates, reportedControllerId } from '../metadata/cluster-view.js';
 import { isTopicError } from '../topic-manager.js';
 
 export const metadataHandler = defineHandler(MetadataApi, { min: 0, max: 12 }, async (req, ctx) => {
@@ -27,7 +28,15 @@ export const metadataHandler = defineHandler(MetadataApi, { min: 0, max: 12 }, a
   const allTopics = req.topics === null || (version === 0 && req.topics.length === 0);
   const autoCreate = version < 4 || req.allowAutoTopicCreation;
   const topicOps = version >= 8 && req.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED;
-  const describe = (t: TopicMetadata) => describeTopic(b, t, version, topicOps);
+  const opts = { errorUnavailableListeners: version >= 6, filterUnavailable: version === 0 };
+  const describe = (t: TopicView): MetadataResponseMetadataResponseTopicInput => ({
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: isInternalTopic(t.name),
+    partitions: partitionStates(b.metadata, t, ctx.listenerName, opts),
+    ...(version >= 8 ? { topicAuthorizedOperations: topicOps } : {}),
+  });
 
   let topics: MetadataResponseMetadataResponseTopicInput[];
   if (allTopics) {
@@ -50,24 +59,13 @@ export const metadataHandler = defineHandler(MetadataApi, { min: 0, max: 12 }, a
   }
   return {
     throttleTimeMs: 0,
-    brokers: [{ nodeId: b.nodeId, host: b.advertised.host, port: b.advertised.port, rack: null }],
+    brokers: aliveBrokerNodes(b.metadata, ctx.listenerName),
     clusterId: b.clusterId,
-    controllerId: b.nodeId,
+    controllerId: reportedControllerId(b.metadata, b.activeControllerId),
     topics,
     ...(version >= 8 && version <= 10 ? { clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED } : {}),
   };
 });
-
-function describeTopic(b: BrokerContext, t: TopicMetadata, version: number, ops: number): MetadataResponseMetadataResponseTopicInput {
-  return {
-    errorCode: ErrorCode.NONE,
-    name: t.name,
-    topicId: t.id,
-    isInternal: isInternalTopic(t.name),
-    partitions: partitionStates(b, t.name, t.partitions),
-    ...(version >= 8 ? { topicAuthorizedOperations: ops } : {}),
-  };
-}
 
 function missing(name: string | null, topicId: string, errorCode: number, version: number): MetadataResponseMetadataResponseTopicInput {
   return { errorCode, name, topicId, isInternal: false, partitions: [], ...(version >= 8 ? { topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED } : {}) };

@@ -20,7 +20,7 @@ export const offsetCommitHandler = defineHandler(OffsetCommitApi, { min: 2, max:
   const b = ctx.broker;
   const exists = (topic: string, partition: number): boolean => {
     const t = b.metadata.topic(topic);
-    return t !== undefined && partition >= 0 && partition < t.partitions;
+    return t !== undefined && partition >= 0 && partition < t.partitionCount;
   };
   const known = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.filter((p) => exists(t.name, p.partitionIndex)) })).filter((t) => t.partitions.length > 0);
   const results = await b.groups.commitOffsets({

@@ -1,32 +1,12 @@
 /**
  * DeleteTopics (key 20), versions 1-6 (Kafka 4's floor is 1).
  *
- * Deletes topics by name, or from v6 by name or id: the topic leaves the metadata at once and
- * its partition logs are removed. UNKNOWN_TOPIC_OR_PARTITION / UNKNOWN_TOPIC_ID for topics that do
- * not exist, TOPIC_DELETION_DISABLED when `delete.topic.enable` is off, INVALID_REQUEST for an
- * entry naming both a name and an id.
+ * Forwarded to the active controller (controller-apis/20-delete-topics.ts: by name, or from v6 by
+ * name or id; UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID, TOPIC_DELETION_DISABLED,
+ * INVALID_REQUEST); the answer comes back once this broker's metadata no longer has the topics
+ * (their logs here are being deleted).
  */
-import { ErrorCode } from '../../protocol/error-codes.js';
-import { type DeleteTopicsResponseDeletableTopicResultInput, DeleteTopicsApi } from '../../protocol/messages/index.js';
-import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
+import { DeleteTopicsApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 
-export const deleteTopicsHandler = defineHandler(DeleteTopicsApi, { min: 1, max: 6 }, async (req, ctx) => {
-  const b = ctx.broker;
-  const wanted = ctx.apiVersion >= 6 ? req.topics : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
-  const responses = await Promise.all(
-    wanted.map(async ({ name, topicId }): Promise<DeleteTopicsResponseDeletableTopicResultInput> => {
-      const result = (errorCode: number, errorMessage: string | null, n = name, id = topicId) => ({ name: n, topicId: id, errorCode, errorMessage });
-      if (name !== null && topicId !== ZERO_UUID) return result(ErrorCode.INVALID_REQUEST, 'A topic may be named by its name or its id, not both');
-      const topic = name !== null ? b.metadata.topic(name) : b.metadata.topicById(topicId);
-      if (!topic) {
-        return name !== null
-          ? result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist`)
-          : result(ErrorCode.UNKNOWN_TOPIC_ID, `Topic id ${topicId} does not exist`);
-      }
-      const error = await b.topics.delete(topic.name);
-      return error ? result(error.errorCode, error.errorMessage, topic.name, topic.id) : result(ErrorCode.NONE, null, topic.name, topic.id);
-    }),
-  );
-  return { throttleTimeMs: 0, responses: responses.map((r) => (ctx.apiVersion >= 6 ? r : { ...r, topicId: ZERO_UUID })) };
-});
+export const deleteTopicsHandler = defineHandler(DeleteTopicsApi, { min: 1, max: 6 }, (req, ctx) => ctx.broker.forwarder.forward(ctx, DeleteTopicsApi, req, Math.max(1, req.timeoutMs)));

@@ -27,12 +27,7 @@ export const initProducerIdHandler = defineHandler(InitProducerIdApi, { min: 0, 
       return failed(ErrorCode.UNKNOWN_SERVER_ERROR);
     }
   }
-  try {
-    await b.transactions.ensureStarted();
-  } catch (err) {
-    b.log.error({ err }, 'could not start the transaction coordinator');
-    return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  }
+  if (!(await b.transactions.ensureTopic())) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const r = await b.transactions.coordinator.initProducerId({
     transactionalId: req.transactionalId,
     transactionTimeoutMs: req.transactionTimeoutMs,

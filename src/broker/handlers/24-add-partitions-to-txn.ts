@@ -42,7 +42,7 @@ async function addOrVerify(b: BrokerContext, t: Txn, version: number): Promise<A
   const answer = (code: (topic: string, partition: number) => number) => t.topics.map((x) => ({ name: x.name, resultsByPartition: x.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: code(x.name, p) })) }));
   const exists = (topic: string, p: number) => {
     const meta = b.metadata.topic(topic);
-    return meta !== undefined && p >= 0 && p < meta.partitions;
+    return meta !== undefined && p >= 0 && p < meta.partitionCount;
   };
   const partitions = t.topics.flatMap((x) => x.partitions.map((partition) => ({ topic: x.name, partition })));
   if (partitions.some((p) => !exists(p.topic, p.partition))) return answer((topic, p) => (exists(topic, p) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));

@@ -12,7 +12,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AddOffsetsToTxnApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
-import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-name.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../../common/topic-name.js';
 
 export const addOffsetsToTxnHandler = defineHandler(AddOffsetsToTxnApi, { min: 0, max: 4 }, async (req, ctx) => {
   const b = ctx.broker;

@@ -19,7 +19,7 @@ const MARKER_TIMEOUT_MS = 30_000;
 
 export const writeTxnMarkersHandler = defineHandler(WriteTxnMarkersApi, { min: 0, max: 1 }, async (req, ctx) => {
   const b = ctx.broker;
-  const deps = { replicaManager: b.replicaManager, metadata: b.metadata, clock: b.clock, groups: () => b.groups, timeoutMs: MARKER_TIMEOUT_MS };
+  const deps = { replicaManager: b.replicaManager, image: b.metadata, clock: b.clock, groups: () => b.groups, timeoutMs: MARKER_TIMEOUT_MS };
   const markers = await Promise.all(
     req.markers.map(async (m) => {
       const partitions = m.topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })));

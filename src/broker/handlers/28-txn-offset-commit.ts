@@ -19,13 +19,13 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { TxnOffsetCommitApi } from '../../protocol/messages/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
-import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-name.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../../common/topic-name.js';
 
 export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommitApi, { min: 0, max: 4 }, async (req, ctx) => {
   const b = ctx.broker;
   const exists = (topic: string, partition: number): boolean => {
     const t = b.metadata.topic(topic);
-    return t !== undefined && partition >= 0 && partition < t.partitions;
+    return t !== undefined && partition >= 0 && partition < t.partitionCount;
   };
   const answer = (code: (topic: string, partition: number) => number) => ({
     throttleTimeMs: 0,

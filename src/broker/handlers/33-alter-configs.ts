@@ -1,36 +1,11 @@
 /**
  * AlterConfigs (key 33), versions 0-2.
  *
- * Replaces a topic's config overrides with the given set (configs not named revert to their
- * defaults), after validating every name and value (INVALID_CONFIG). `validateOnly` changes
- * nothing. Broker configs cannot be altered at run time yet (INVALID_REQUEST).
+ * Forwarded to the active controller (controller-apis/33-alter-configs.ts: a topic's overrides
+ * replaced by the given set, validated; broker configs cannot be altered at run time yet); the
+ * answer comes back once this broker's metadata has the new overrides.
  */
-import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterConfigsApi } from '../../protocol/messages/index.js';
-import { ResourceType, nonTopicAlterResult, topicResourceError } from '../config/config-resources.js';
 import { defineHandler } from '../handler.js';
 
-export const alterConfigsHandler = defineHandler(AlterConfigsApi, { min: 0, max: 2 }, async (req, ctx) => {
-  const b = ctx.broker;
-  const responses = [];
-  for (const r of req.resources) {
-    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-    if (r.resourceType === ResourceType.TOPIC) {
-      const e = topicResourceError(b, r.resourceName);
-      if (e) {
-        responses.push({ ...base, ...e });
-        continue;
-      }
-      const nulls = r.configs.filter((c) => c.value === null).map((c) => c.name);
-      if (nulls.length > 0) {
-        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for: ${nulls.join(', ')}` });
-        continue;
-      }
-      const error = await b.topics.setConfigs(r.resourceName, Object.fromEntries(r.configs.map((c) => [c.name, c.value!])), req.validateOnly);
-      responses.push({ ...base, errorCode: error?.errorCode ?? ErrorCode.NONE, errorMessage: error?.errorMessage ?? null });
-    } else {
-      responses.push({ ...base, ...nonTopicAlterResult(b, r.resourceType, r.resourceName) });
-    }
-  }
-  return { throttleTimeMs: 0, responses };
-});
+export const alterConfigsHandler = defineHandler(AlterConfigsApi, { min: 0, max: 2 }, (req, ctx) => ctx.broker.forwarder.forward(ctx, AlterConfigsApi, req));

@@ -11,7 +11,7 @@ import { defineHandler } from '../handler.js';
 
 export const describeLogDirsHandler = defineHandler(DescribeLogDirsApi, { min: 1, max: 4 }, async (req, ctx) => {
   const b = ctx.broker;
-  const wanted = req.topics ?? [...b.metadata.topics()].map((t) => ({ topic: t.name, partitions: Array.from({ length: t.partitions }, (_, p) => p) }));
+  const wanted = req.topics ?? [...b.metadata.topics()].map((t) => ({ topic: t.name, partitions: Array.from({ length: t.partitionCount }, (_, p) => p) }));
   const topics = wanted
     .map((w) => ({
       name: w.topic,

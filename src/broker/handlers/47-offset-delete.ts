@@ -14,7 +14,7 @@ export const offsetDeleteHandler = defineHandler(OffsetDeleteApi, { min: 0, max:
   const b = ctx.broker;
   const exists = (topic: string, partition: number): boolean => {
     const t = b.metadata.topic(topic);
-    return t !== undefined && partition >= 0 && partition < t.partitions;
+    return t !== undefined && partition >= 0 && partition < t.partitionCount;
   };
   const known = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex).filter((p) => exists(t.name, p)) }));
   const r = await b.groups.deleteOffsets({ groupId: req.groupId, topics: known });

@@ -31,10 +31,12 @@ import { createPartitionsHandler } from './37-create-partitions.js';
 import { deleteGroupsHandler } from './42-delete-groups.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
+import { describeQuorumHandler } from './55-describe-quorum.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
 import { describeProducersHandler } from './61-describe-producers.js';
 import { describeTransactionsHandler } from './65-describe-transactions.js';
 import { listTransactionsHandler } from './66-list-transactions.js';
+import { unregisterBrokerHandler } from './64-unregister-broker.js';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
 
 export const HANDLERS: readonly AnyHandler[] = [
@@ -69,9 +71,11 @@ export const HANDLERS: readonly AnyHandler[] = [
   deleteGroupsHandler,
   incrementalAlterConfigsHandler,
   offsetDeleteHandler,
+  describeQuorumHandler,
   describeClusterHandler,
   describeProducersHandler,
   describeTransactionsHandler,
   listTransactionsHandler,
+  unregisterBrokerHandler,
   describeTopicPartitionsHandler,
 ];

@@ -136,6 +136,11 @@ export class Partition implements TopicPartition {
     return this.state.leader === this.localId;
   }
 
+  /** A replica here that another broker leads (it will fetch from the leader: replication is the next issue). */
+  get isFollower(): boolean {
+    return !this.isLeader && this.state.replicas.includes(this.localId);
+  }
+
   get highWatermark(): bigint {
     return this.hw;
   }

@@ -2,12 +2,15 @@
  * The broker's side of transactions: the transaction coordinator (src/txn) over the partitions of
  * __transaction_state this node leads, and the two paths between it and the partition leaders.
  *
- * - __transaction_state is created on first use (FindCoordinator or InitProducerId with a
- *   transactional id), as Kafka creates it, with transaction.state.log.num.partitions partitions;
- *   when it exists at start, every partition this node leads is loaded (`onElection`).
+ * - __transaction_state is created through the controller on first use (FindCoordinator or
+ *   InitProducerId with a transactional id), as Kafka creates it, with
+ *   transaction.state.log.num.partitions partitions. The coordinator serves the partitions this
+ *   broker leads: those led at start are loaded then (`start`), later leadership changes arrive
+ *   from the metadata publisher (`onLeadershipChange`: loaded at the new leader epoch, which is
+ *   the coordinator epoch, or dropped).
  * - Markers (TxnMarkerSender): partitions are grouped by leader; this node's are written through
  *   the partition layer (write-txn-markers.ts), other nodes' go as WriteTxnMarkers over the
- *   inter-broker connection (`interBroker`, given by cluster mode; without it they are retried).
+ *   inter-broker connection (`interBroker`; without it they are retried).
  * - KIP-890 verification (TxnVerifier): the coordinator of the transactional id is asked — this
  *   node's directly, another node's with AddPartitionsToTxn v4+ verifyOnly over `interBroker`.
  *   Coordinator errors become NOT_ENOUGH_REPLICAS (retriable) for the producer, as in Kafka.
@@ -17,13 +20,11 @@ import type { Clock } from '../../common/clock.js';
 import { type GroupCoordinator, logOffsetsStore } from '../../group/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { TransactionCoordinator, type TxnConfig, type TxnMarker, type TxnMarkerSender, partitionKey } from '../../txn/index.js';
-import type { ClusterMetadata } from '../metadata/cluster-metadata.js';
-import { TRANSACTION_STATE_TOPIC } from '../metadata/topic-name.js';
+import { TRANSACTION_STATE_TOPIC } from '../../common/topic-name.js';
+import type { MetadataImage } from '../../controller/image/metadata-image.js';
 import type { ReplicaManager } from '../partitions/replica-manager.js';
 import { tpKey } from '../partitions/topic-partition.js';
 import type { TxnVerifier } from '../partitions/txn-verification.js';
-import type { TopicManager } from '../topic-manager.js';
-import { isTopicError } from '../topic-manager.js';
 import { type MarkerWrite, writeTxnMarkers } from './write-txn-markers.js';
 
 /** What cluster mode gives for partitions and coordinators on other nodes. */
@@ -39,8 +40,9 @@ export interface BrokerTransactionsOptions {
   config: TxnConfig;
   clock: Clock;
   log: Logger;
-  metadata: ClusterMetadata;
-  topics: TopicManager;
+  image: MetadataImage;
+  /** Has __transaction_state created through the controller (resolves once it is visible here). */
+  createTopic(): Promise<void>;
   replicaManager: ReplicaManager;
   groups(): GroupCoordinator | undefined;
   generateProducerId(): Promise<bigint>;
@@ -54,7 +56,8 @@ const COORDINATOR_BUSY = new Set<number>([ErrorCode.CONCURRENT_TRANSACTIONS, Err
 
 export class BrokerTransactions implements TxnMarkerSender, TxnVerifier {
   readonly coordinator: TransactionCoordinator;
-  private starting: Promise<void> | undefined;
+  /** Partitions being loaded, with the coordinator epoch they are loaded at. */
+  private readonly loads = new Map<number, { epoch: number; done: Promise<void> }>();
 
   constructor(private readonly o: BrokerTransactionsOptions) {
     const store = logOffsetsStore((p) => {
@@ -74,50 +77,68 @@ export class BrokerTransactions implements TxnMarkerSender, TxnVerifier {
     this.coordinator = new TransactionCoordinator({ clock: o.clock, logger: o.log, store, config: o.config, generateProducerId: o.generateProducerId, markers: this, writeTimeoutMs: REQUEST_TIMEOUT_MS });
   }
 
-  /** At broker start: loads __transaction_state if it exists (it is created on first use otherwise). */
+  /** At broker start: loads the partitions of __transaction_state this node leads (if the topic exists). */
   async start(): Promise<void> {
-    if (this.o.metadata.topic(TRANSACTION_STATE_TOPIC)) await this.ensureStarted();
+    const t = this.o.image.topic(TRANSACTION_STATE_TOPIC);
+    if (!t) return;
+    await Promise.all(t.partitions.map((p) => (p.leader === this.o.nodeId ? this.load(p.partitionId) : undefined)));
   }
 
-  /** Creates __transaction_state if needed and loads the partitions this node leads (once). */
-  ensureStarted(): Promise<void> {
-    this.starting ??= this.createAndLoad().catch((err: unknown) => {
-      this.starting = undefined;
-      throw err;
-    });
-    return this.starting;
-  }
-
-  private async createAndLoad(): Promise<void> {
-    const c = this.o.config;
-    if (!this.o.metadata.topic(TRANSACTION_STATE_TOPIC)) {
-      const created = await this.o.topics.create({
-        name: TRANSACTION_STATE_TOPIC,
-        numPartitions: c['transaction.state.log.num.partitions'],
-        replicationFactor: 1,
-        assignments: [],
-        configs: [
-          ['cleanup.policy', 'compact'],
-          ['segment.bytes', String(c['transaction.state.log.segment.bytes'])],
-          ['compression.type', 'uncompressed'],
-          ['min.insync.replicas', '1'],
-        ],
-      });
-      if (isTopicError(created) && !this.o.metadata.topic(TRANSACTION_STATE_TOPIC)) throw new Error(`cannot create ${TRANSACTION_STATE_TOPIC}: ${created.errorMessage}`);
+  /**
+   * Has __transaction_state created if it does not exist yet (FindCoordinator, InitProducerId);
+   * resolves with whether it exists now. Failures are logged and retried by the next lookup.
+   */
+  async ensureTopic(): Promise<boolean> {
+    if (this.o.image.topic(TRANSACTION_STATE_TOPIC)) return true;
+    try {
+      await this.o.createTopic();
+      return true;
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, `${TRANSACTION_STATE_TOPIC} not created yet`);
+      return false;
     }
-    const partitions = this.o.metadata.topic(TRANSACTION_STATE_TOPIC)!.partitions;
-    await Promise.all(
-      Array.from({ length: partitions }, (_, p) => {
-        const partition = this.o.replicaManager.getPartition(TRANSACTION_STATE_TOPIC, p);
-        return partition?.isLeader ? this.coordinator.onElection(p, partition.leaderEpoch) : undefined;
-      }),
-    );
+  }
+
+  /** The metadata publisher saw this broker become or stop being the leader of a partition of __transaction_state. */
+  onLeadershipChange(partition: number, isLeader: boolean): void {
+    if (!isLeader) this.coordinator.onResignation(partition);
+    else void this.load(partition);
+  }
+
+  /** Loads a partition at the leader epoch its Partition has now (the coordinator epoch), unless already served or being loaded at it. */
+  private load(partition: number): Promise<void> {
+    const p = this.o.replicaManager.getPartition(TRANSACTION_STATE_TOPIC, partition);
+    if (!p?.isLeader) return Promise.resolve();
+    const epoch = p.leaderEpoch;
+    const current = this.loads.get(partition);
+    if (current?.epoch === epoch) return current.done;
+    if (this.coordinator.state.servedEpoch(partition) === epoch) return Promise.resolve();
+    const done = this.coordinator
+      .onElection(partition, epoch)
+      .catch((err: unknown) => this.o.log.error({ err, partition }, `could not load a partition of ${TRANSACTION_STATE_TOPIC}`))
+      .finally(() => {
+        if (this.loads.get(partition)?.done === done) this.loads.delete(partition);
+      });
+    this.loads.set(partition, { epoch, done });
+    return done;
+  }
+
+  /** Whether this node serves the id, once the load of its partition (if this node leads it) is done. */
+  async servesOnceLoaded(transactionalId: string): Promise<boolean> {
+    await this.load(this.coordinator.partitionFor(transactionalId));
+    return this.isCoordinatorFor(transactionalId);
   }
 
   /** The node coordinating a transactional id (the leader of its partition), or -1 when none. */
   coordinatorNode(transactionalId: string): number {
-    if (!this.o.metadata.topic(TRANSACTION_STATE_TOPIC)) return -1;
-    return this.o.metadata.leaderAndIsr(TRANSACTION_STATE_TOPIC, this.coordinator.partitionFor(transactionalId)).leader;
+    const t = this.o.image.topic(TRANSACTION_STATE_TOPIC);
+    if (!t) return -1;
+    return t.partitions[this.coordinator.partitionFor(transactionalId)]?.leader ?? -1;
+  }
+
+  /** Whether this node serves the id now (it leads its partition and has loaded it). */
+  isCoordinatorFor(transactionalId: string): boolean {
+    return this.coordinator.state.status(transactionalId) === 'active';
   }
 
   // ---- TxnMarkerSender ----
@@ -131,9 +152,9 @@ export class BrokerTransactions implements TxnMarkerSender, TxnVerifier {
     const byLeader = new Map<number, { topic: string; partition: number }[]>();
     for (const p of m.partitions) {
       // A topic deleted since it joined the transaction needs no marker.
-      if (!this.o.metadata.topic(p.topic)) out.set(partitionKey(p.topic, p.partition), ErrorCode.NONE);
+      if (!this.o.image.topic(p.topic)) out.set(partitionKey(p.topic, p.partition), ErrorCode.NONE);
       else {
-        const leader = this.o.metadata.leaderAndIsr(p.topic, p.partition).leader;
+        const leader = this.o.image.partition(p.topic, p.partition)?.leader ?? -1;
         byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
       }
     }
@@ -141,7 +162,7 @@ export class BrokerTransactions implements TxnMarkerSender, TxnVerifier {
       [...byLeader].map(async ([leader, partitions]) => {
         const write: MarkerWrite = { producerId: m.producerId, producerEpoch: m.producerEpoch, committed: m.result === 'commit', coordinatorEpoch: m.coordinatorEpoch, partitions };
         let codes: Map<string, number>;
-        if (leader === this.o.nodeId) codes = await writeTxnMarkers({ replicaManager: this.o.replicaManager, metadata: this.o.metadata, clock: this.o.clock, groups: this.o.groups, timeoutMs: REQUEST_TIMEOUT_MS }, write);
+        if (leader === this.o.nodeId) codes = await writeTxnMarkers({ replicaManager: this.o.replicaManager, image: this.o.image, clock: this.o.clock, groups: this.o.groups, timeoutMs: REQUEST_TIMEOUT_MS }, write);
         else if (this.o.interBroker) codes = (await this.o.interBroker.writeTxnMarkers(leader, [write]))[0] ?? new Map();
         else codes = new Map(partitions.map((p) => [tpKey(p.topic, p.partition), ErrorCode.NOT_LEADER_OR_FOLLOWER]));
         for (const p of partitions) out.set(partitionKey(p.topic, p.partition), codes.get(tpKey(p.topic, p.partition)) ?? ErrorCode.NOT_LEADER_OR_FOLLOWER);

@@ -15,8 +15,8 @@ import { ProducerStateError } from '../../log/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ControlRecordType, encodeUncompressedRecordBatch, endTxnMarkerRecord } from '../../protocol/records/index.js';
 import type { Clock } from '../../common/clock.js';
-import type { ClusterMetadata } from '../metadata/cluster-metadata.js';
-import { CONSUMER_OFFSETS_TOPIC } from '../metadata/topic-name.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../../common/topic-name.js';
+import type { MetadataImage } from '../../controller/image/metadata-image.js';
 import { PartitionError } from '../partitions/partition-error.js';
 import type { ReplicaManager } from '../partitions/replica-manager.js';
 import { tpKey } from '../partitions/topic-partition.js';
@@ -31,7 +31,7 @@ export interface MarkerWrite {
 
 export interface MarkerWriterDeps {
   replicaManager: ReplicaManager;
-  metadata: ClusterMetadata;
+  image: MetadataImage;
   clock: Clock;
   /** The group coordinator (undefined while it is not open). */
   groups(): GroupCoordinator | undefined;
@@ -58,8 +58,8 @@ export async function writeTxnMarkers(d: MarkerWriterDeps, m: MarkerWrite): Prom
   const codes = new Map<string, number>();
   await Promise.all(
     m.partitions.map(async ({ topic, partition }) => {
-      const t = d.metadata.topic(topic);
-      if (!t || partition < 0 || partition >= t.partitions) return codes.set(tpKey(topic, partition), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      const t = d.image.topic(topic);
+      if (!t || partition < 0 || partition >= t.partitionCount) return codes.set(tpKey(topic, partition), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       try {
         await d.replicaManager.appendInternal(topic, partition, markerBatch(m, now), d.timeoutMs);
         codes.set(tpKey(topic, partition), ErrorCode.NONE);

@@ -1,10 +1,13 @@
 /** Every `samsa` subcommand, registered on the program in the order `--help` lists them. */
 import type { Command } from 'commander';
 import { registerBrokerCommand } from './broker.js';
+import { registerClusterCommand } from './cluster.js';
 import { registerConsumeCommand } from './consume.js';
 import { registerGroupsCommand } from './groups.js';
+import { registerMetadataQuorumCommand } from './metadata-quorum.js';
 import { registerPerfCommand } from './perf.js';
 import { registerProduceCommand } from './produce.js';
+import { registerStorageCommand } from './storage.js';
 import { registerTopicsCommand } from './topics.js';
 
 export function registerCommands(program: Command): void {
@@ -14,4 +17,7 @@ export function registerCommands(program: Command): void {
   registerConsumeCommand(program);
   registerGroupsCommand(program);
   registerPerfCommand(program);
+  registerClusterCommand(program);
+  registerMetadataQuorumCommand(program);
+  registerStorageCommand(program);
 }

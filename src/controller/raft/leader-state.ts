@@ -20,10 +20,12 @@ export interface ReplicaState {
   lastCaughtUpTimestamp: number;
   /** Whether it has fetched in this epoch (BeginQuorumEpoch is resent until it has). */
   hasAcknowledgedLeader: boolean;
+  /** The high watermark last sent to it in a Fetch answer (-1: none yet). */
+  sentHighWatermark: number;
 }
 
 function newReplica(nodeId: number): ReplicaState {
-  return { nodeId, endOffset: undefined, lastFetchTimestamp: -1, lastCaughtUpTimestamp: -1, hasAcknowledgedLeader: false };
+  return { nodeId, endOffset: undefined, lastFetchTimestamp: -1, lastCaughtUpTimestamp: -1, hasAcknowledgedLeader: false, sentHighWatermark: -1 };
 }
 
 const CHECK_QUORUM_TIMEOUT_FACTOR = 1.5;
@@ -90,6 +92,11 @@ export class LeaderState {
    * A replica fetched at `fetchOffset` (so its log durably reaches it). Returns whether the high
    * watermark moved. `leaderEndOffset` is the leader's log end, for the caught-up time.
    */
+  /** A voter's or observer's state, if it is known. */
+  replicaState(nodeId: number): ReplicaState | undefined {
+    return this.voterStates.get(nodeId) ?? this.observerStates.get(nodeId);
+  }
+
   updateReplicaState(nodeId: number, fetchOffset: number, leaderEndOffset: number, now: number): boolean {
     const voter = this.voterStates.get(nodeId);
     const state = voter ?? this.observerStates.get(nodeId) ?? newReplica(nodeId);

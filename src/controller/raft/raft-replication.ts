@@ -7,8 +7,11 @@
  * so the leader may count it towards the high watermark.
  *
  * A Fetch that finds nothing new waits at the leader (the fetch purgatory) until records are
- * appended, the high watermark moves, the leader changes or `MaxWaitMs` passes.
+ * appended, the high watermark moves, the leader changes or `MaxWaitMs` passes. A high watermark
+ * the fetching replica has not been sent yet is news too: a follower whose records another
+ * follower's fetch committed learns so at once, not a wait later.
  */
+import type { ReplicaState } from './leader-state.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { FetchRequest, FetchRequestFetchPartition, FetchResponse } from '../../protocol/messages/index.js';
 import { DecodeError } from '../../protocol/samsa-error.js';
@@ -21,7 +24,14 @@ interface ParkedFetch {
   readonly partition: FetchRequestFetchPartition;
   readonly maxBytes: number;
   readonly deadline: number;
+  readonly replica: ReplicaState | undefined;
   readonly resolve: (res: OutboundResponse) => void;
+}
+
+/** The answer to a fetch, noting the high watermark sent to the replica. */
+function answer(core: RaftCore, p: FetchRequestFetchPartition, maxBytes: number, replica: ReplicaState | undefined): OutboundResponse {
+  if (replica) replica.sentHighWatermark = Math.max(replica.sentHighWatermark, core.highWatermark);
+  return fetchResponse(core, p, maxBytes, ErrorCode.NONE);
 }
 
 /** Fetches waiting at the leader for something to answer with. */
@@ -37,7 +47,7 @@ export class FetchPurgatory {
     const done = onlyExpiredAt === undefined ? this.parked : this.parked.filter((p) => p.deadline <= onlyExpiredAt);
     if (done.length === 0) return;
     this.parked = onlyExpiredAt === undefined ? [] : this.parked.filter((p) => p.deadline > onlyExpiredAt);
-    for (const p of done) p.resolve(fetchResponse(core, p.partition, p.maxBytes, ErrorCode.NONE));
+    for (const p of done) p.resolve(answer(core, p.partition, p.maxBytes, p.replica));
   }
 
   nextDeadline(): number {
@@ -108,9 +118,11 @@ export function handleFetchRequest(core: RaftCore, purgatory: FetchPurgatory, re
     moved = state.updateReplicaState(replicaId, fetchOffset, core.log.endOffset, core.clock.now());
     core.onLeaderProgress(state, moved);
   }
-  const hasNews = check.kind !== 'valid' || fetchOffset < core.log.endOffset || moved;
-  if (hasNews || req.maxWaitMs <= 0) return fetchResponse(core, p, req.maxBytes, ErrorCode.NONE);
-  return new Promise((resolve) => purgatory.park({ partition: p, maxBytes: req.maxBytes, deadline: core.clock.now() + Math.min(req.maxWaitMs, core.config.fetchMaxWaitMs), resolve }));
+  const replica = replicaId >= 0 ? state.replicaState(replicaId) : undefined;
+  const unsentHighWatermark = replica !== undefined && core.highWatermark > replica.sentHighWatermark;
+  const hasNews = check.kind !== 'valid' || fetchOffset < core.log.endOffset || moved || unsentHighWatermark;
+  if (hasNews || req.maxWaitMs <= 0) return answer(core, p, req.maxBytes, replica);
+  return new Promise((resolve) => purgatory.park({ partition: p, maxBytes: req.maxBytes, deadline: core.clock.now() + Math.min(req.maxWaitMs, core.config.fetchMaxWaitMs), replica, resolve }));
 }
 
 /** A follower's (or an observer's) Fetch to `destination`. */

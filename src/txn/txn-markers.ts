@@ -59,8 +59,8 @@ export interface TxnMarkerManagerOptions {
 }
 
 export class TxnMarkerManager {
-  /** Transactions whose markers are being sent, so a reload does not start a second loop. */
-  private readonly sending = new Set<TransactionMetadata>();
+  /** Transactions whose markers are being sent (so a reload does not start a second loop), with the end of each. */
+  private readonly sending = new Map<TransactionMetadata, Promise<void>>();
   private closed = false;
 
   constructor(private readonly o: TxnMarkerManagerOptions) {}
@@ -75,11 +75,18 @@ export class TxnMarkerManager {
    * once done, or once it stopped (the coordinator moved, the transaction was fenced). Never rejects.
    */
   complete(metadata: TransactionMetadata, coordinatorEpoch: number): Promise<void> {
-    if (this.sending.has(metadata)) return Promise.resolve();
-    this.sending.add(metadata);
-    return this.run(metadata, coordinatorEpoch)
+    const current = this.sending.get(metadata);
+    if (current) return current;
+    const done = this.run(metadata, coordinatorEpoch)
       .catch((err: unknown) => this.o.log.error({ err, transactionalId: metadata.transactionalId }, 'completing a transaction failed'))
       .finally(() => this.sending.delete(metadata));
+    this.sending.set(metadata, done);
+    return done;
+  }
+
+  /** The end of a transaction's completion under way (markers, then CompleteCommit / CompleteAbort), if any. */
+  whenCompleted(metadata: TransactionMetadata): Promise<void> | undefined {
+    return this.sending.get(metadata);
   }
 
   stop(): void {

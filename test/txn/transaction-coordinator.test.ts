@@ -77,7 +77,7 @@ describe('transaction coordinator', () => {
   });
 
   it('commits: Ongoing, PrepareCommit answered, markers to every partition, then CompleteCommit; CONCURRENT_TRANSACTIONS meanwhile', async () => {
-    const { c, markers } = await open();
+    const { c, markers, clock } = await open();
     const { producerId, producerEpoch } = await c.initProducerId({ transactionalId: 'a', transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 });
     const id = { transactionalId: 'a', producerId, producerEpoch };
     assert.equal(await c.addPartitions(id, [T, { topic: 't', partition: 1 }]), ErrorCode.NONE);
@@ -88,7 +88,10 @@ describe('transaction coordinator', () => {
     assert.equal(await c.endTxn({ ...id, committed: true }), ErrorCode.NONE, 'answered once PrepareCommit is durable');
     await settle();
     assert.equal(c.describeTransactions(['a'])[0]!.transactionState, 'PrepareCommit');
-    assert.equal(await c.addPartitions(id, [T]), ErrorCode.CONCURRENT_TRANSACTIONS);
+    const waiting = c.addPartitions(id, [T]);
+    await settle();
+    clock.advance(500);
+    assert.equal(await waiting, ErrorCode.CONCURRENT_TRANSACTIONS, 'AddPartitionsToTxn waits at most 500 ms for the completion');
     assert.equal((await c.initProducerId({ transactionalId: 'a', transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 })).errorCode, ErrorCode.CONCURRENT_TRANSACTIONS);
     assert.equal(await c.endTxn({ ...id, committed: true }), ErrorCode.CONCURRENT_TRANSACTIONS, 'a retried commit waits');
     assert.equal(await c.endTxn({ ...id, committed: false }), ErrorCode.INVALID_TXN_STATE);
@@ -98,6 +101,19 @@ describe('transaction coordinator', () => {
     assert.equal(c.describeTransactions(['a'])[0]!.transactionState, 'CompleteCommit');
     assert.equal(await c.endTxn({ ...id, committed: true }), ErrorCode.NONE, 'a retry after completion');
     assert.equal(await c.endTxn({ ...id, committed: false }), ErrorCode.INVALID_TXN_STATE);
+
+    // The next transaction's AddPartitionsToTxn, arriving while the markers are out, waits for them and starts it.
+    assert.equal(await c.endTxn({ ...id, committed: true }), ErrorCode.NONE);
+    markers.hold();
+    assert.equal(await c.addPartitions(id, [T]), ErrorCode.NONE);
+    assert.equal(await c.endTxn({ ...id, committed: true }), ErrorCode.NONE);
+    await settle();
+    const next = c.addPartitions(id, [T]);
+    await settle();
+    assert.equal(c.describeTransactions(['a'])[0]!.transactionState, 'PrepareCommit');
+    markers.release();
+    assert.equal(await next, ErrorCode.NONE);
+    assert.equal(c.describeTransactions(['a'])[0]!.transactionState, 'Ongoing');
     c.close();
   });
 

@@ -200,9 +200,14 @@ export class Cluster {
 
   /** The coordinator of a group (or a transactional id), found with FindCoordinator and cached. */
   async coordinator(key: string, keyType: CoordinatorType = 'group'): Promise<BrokerConnection> {
+    return this.connectionTo(await this.coordinatorId(key, keyType));
+  }
+
+  /** The node id of the coordinator of a group (or a transactional id), found with FindCoordinator and cached. */
+  async coordinatorId(key: string, keyType: CoordinatorType = 'group'): Promise<number> {
     const cacheKey = `${keyType}\u0000${key}`;
     const known = this.coordinators.get(cacheKey);
-    if (known !== undefined) return this.connectionTo(known);
+    if (known !== undefined) return known;
     const type = keyType === 'group' ? 0 : 1;
     const nodeId = await withRetries(async () => {
       const conn = await this.any();
@@ -215,7 +220,7 @@ export class Cluster {
       return c.nodeId;
     }, this.retry);
     this.coordinators.set(cacheKey, nodeId);
-    return this.connectionTo(nodeId);
+    return nodeId;
   }
 
   /** Forgets a coordinator (after NOT_COORDINATOR or a lost connection). */

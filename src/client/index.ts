@@ -1,5 +1,6 @@
 /** Samsa's Kafka client: producer, consumer and admin over the protocol layer. */
 export { Admin, type ClusterNodes, type GroupDescription, type GroupMember, type GroupPartitionLag, type NewTopic, type OffsetSpec, type PartitionOffset, type QuorumDescription, type QuorumReplica } from './admin.js';
+export type { ListTransactionsOptions, ListedTransaction, ProducerState, TransactionDescription } from './admin-transactions.js';
 export { SamsaClient, type ClientOptions } from './client.js';
 export type { BrokerInfo, PartitionInfo, TopicInfo } from './cluster.js';
 export { ASSIGNORS, type Assignor } from './consumer/assignors.js';

@@ -35,6 +35,9 @@ import { ReplicaManager } from './partitions/replica-manager.js';
 import { TopicManager } from './topic-manager.js';
 import { ProducerIdManager } from './txn/producer-ids.js';
 import { BrokerTransactions } from './txn/broker-transactions.js';
+import { networkInterBrokerTxn } from './txn/inter-broker-txn.js';
+import { NodeConnections } from '../network/node-connections.js';
+import { endpointOf } from './metadata/cluster-view.js';
 import { type TxnConfig, txnConfigFrom } from '../txn/index.js';
 import { AllocateProducerIdsApi } from '../protocol/messages/index.js';
 
@@ -63,6 +66,8 @@ class Broker implements BrokerContext, RunningBroker {
   readonly offsetsTopic: InternalTopicCreator;
   readonly transactionStateTopic: InternalTopicCreator;
   readonly transactions: BrokerTransactions;
+  /** Connections to the other brokers on the inter-broker listener (transaction markers, KIP-890 verification). */
+  readonly brokerConnections: NodeConnections;
   readonly clock: Clock;
   readonly disk: Disk;
   readonly faults: Faults;
@@ -128,6 +133,14 @@ class Broker implements BrokerContext, RunningBroker {
       transactionStateTopicSpec(txnConfig, internalReplicationFactor(config, o.settings, 'transaction.state.log.replication.factor')),
       creator(TRANSACTION_STATE_TOPIC),
     );
+    this.brokerConnections = new NodeConnections({
+      address: (id) => endpointOf(this.metadata.broker(id), o.settings.interBrokerListenerName),
+      clock: world.clock,
+      network: world.network,
+      clientId: `samsa-broker-${this.nodeId}`,
+      requestTimeoutMs: timeoutMs,
+      connectTimeoutMs: timeoutMs,
+    });
     this.transactions = new BrokerTransactions({
       nodeId: this.nodeId,
       config: txnConfig,
@@ -138,6 +151,7 @@ class Broker implements BrokerContext, RunningBroker {
       replicaManager: this.replicaManager,
       groups: () => this.groups,
       generateProducerId: () => this.producerIds.generate(),
+      interBroker: networkInterBrokerTxn(this.brokerConnections, timeoutMs),
     });
   }
 
@@ -231,6 +245,7 @@ class Broker implements BrokerContext, RunningBroker {
       this.lifecycle.close();
       await step(() => Promise.all(this.listeners.map((l) => l.server.close())));
       this.transactions.close();
+      this.brokerConnections.close();
       await step(() => this.replicaManager.close());
       await step(() => this.groups?.close());
       await step(() => this.logs.close());
@@ -287,6 +302,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
     gate.fail(err);
     lifecycle.close();
     broker?.transactions.close();
+    broker?.brokerConnections.close();
     broker?.replicaManager.close();
     await broker?.groups?.close();
     await Promise.all(listeners.map((l) => l.server.close(0)));

@@ -6,7 +6,8 @@
  * answer UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED (nothing is added);
  * otherwise every partition answers the coordinator's error: INVALID_PRODUCER_ID_MAPPING,
  * PRODUCER_FENCED (INVALID_PRODUCER_EPOCH before v2), CONCURRENT_TRANSACTIONS while the previous
- * transaction completes, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS.
+ * transaction completes (after waiting up to 500 ms for its markers, where Kafka answers at once),
+ * NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS.
  *
  * v4+ (brokers): transactions in a batch, each answered on its own. With verifyOnly (KIP-890) the
  * coordinator only says whether each partition is in the transaction (NONE, else

@@ -5,7 +5,7 @@
  * Commits or aborts the producer's transaction: answered once PrepareCommit / PrepareAbort is
  * durable in __transaction_state; the coordinator then writes the markers to every partition of
  * the transaction and CompleteCommit / CompleteAbort. Until that is done the id answers
- * CONCURRENT_TRANSACTIONS. A retry of a completed EndTxn is NONE; the other result, or EndTxn with
+ * CONCURRENT_TRANSACTIONS (AddPartitionsToTxn first waits for it, up to 500 ms). A retry of a completed EndTxn is NONE; the other result, or EndTxn with
  * no transaction, INVALID_TXN_STATE. PRODUCER_FENCED is answered INVALID_PRODUCER_EPOCH before v2.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';

@@ -29,7 +29,7 @@ describe('transactions on a three-node cluster', { timeout: 120_000 }, () => {
 
   before(async () => {
     layout = await clusterLayout(3);
-    const config = { 'broker.heartbeat.interval.ms': 300, 'offsets.topic.replication.factor': 1, 'transaction.state.log.replication.factor': 1, 'transaction.state.log.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 };
+    const config = { 'broker.heartbeat.interval.ms': 300, 'transaction.state.log.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 };
     nodes = await Promise.all(layout.ids.map((id) => inProcessNode(layout, id, { storage: 'memory' }, config)));
     for (const n of nodes) await eventually(`node ${n.nodeId} sees three unfenced brokers`, 10_000, () => n.metadata.unfencedBrokers().length === 3);
   });

@@ -1,7 +1,8 @@
 /**
  * A broker process (fsync before ack) killed with SIGKILL while kafkajs transactions are open and
  * in flight: one open (records written, no EndTxn), one committing (killed once the coordinator
- * has its PrepareCommit), one whose abort was just sent, one still sending; the coordinator
+ * has its PrepareCommit: each transaction spans 48 partitions, so mostly while its markers are
+ * being written, one fsync each), one whose abort was just sent, one still sending; the coordinator
  * confirms all four Ongoing with their partitions (and the last stable offsets held back) before
  * the ends are sent, and the open one Ongoing at the kill. After the restart the coordinator
  * completes or times out each of them, and read_committed (kcat) shows every transaction whole or
@@ -20,8 +21,9 @@ import { RawClient } from '../helpers/raw-client.js';
 import { childBroker, freePort, tempDir } from '../helpers/test-broker.js';
 
 const TOPIC = 'crash-txn';
-const PARTITIONS = 3;
-const PER_TXN = 12;
+/** Every transaction writes one record to each partition: the committing one's markers take a while (an fsync each). */
+const PARTITIONS = 48;
+const PER_TXN = PARTITIONS;
 /** Values padded so that the writes in flight take a moment. */
 const PAD = 'x'.repeat(2000);
 
@@ -74,7 +76,7 @@ describe('transactions through a broker kill -9', { timeout: 180_000 }, () => {
       const described = await client.admin().describeTransactions(Object.keys(open));
       for (const d of described) {
         assert.equal(d.state, 'Ongoing', `${d.transactionalId} is open before the kill`);
-        assert.deepEqual(d.topics, [{ topic: TOPIC, partitions: [0, 1, 2] }]);
+        assert.deepEqual(d.topics, [{ topic: TOPIC, partitions: Array.from({ length: PARTITIONS }, (_, p) => p) }]);
       }
       const hwBefore = await latest(port, 0);
       const lsoBefore = await latest(port, 1);

@@ -16,7 +16,7 @@ describe('Samsa client transactions', { timeout: 120_000 }, () => {
   before(async () => {
     broker = await testBroker({ config: { 'transaction.state.log.num.partitions': '3', 'group.initial.rebalance.delay.ms': '0' } });
     client = new SamsaClient({ bootstrapServers: [broker.bootstrap], clientId: 'txn-client-test' });
-    await client.admin().createTopics([{ name: 'ctx', partitions: 2 }, { name: 'ctp-in', partitions: 2 }, { name: 'ctp-out', partitions: 2 }]);
+    await client.admin().createTopics([{ name: 'ctx', partitions: 2 }, { name: 'ctq', partitions: 2 }, { name: 'ctp-in', partitions: 2 }, { name: 'ctp-out', partitions: 2 }]);
   });
   after(async () => {
     await client.close();
@@ -53,6 +53,19 @@ describe('Samsa client transactions', { timeout: 120_000 }, () => {
     assert.deepEqual(await readValues('ctx', 'read_uncommitted', 8), ['a0', 'a1', 'c0', 'c1', 'c2', 'c3', 'last', 'last']);
     // 'last' closes both partitions: reading it means everything before it was read.
     assert.deepEqual(await readValues('ctx', 'read_committed', 6), ['c0', 'c1', 'c2', 'c3', 'last', 'last']);
+  });
+
+  it('sends not awaited before commit() are in the committed transaction, not the next one', async () => {
+    const producer = client.producer({ transactionalId: 'client-queued', valueSerializer: stringSerde });
+    const t1 = await producer.transaction();
+    // Queued, not awaited: commit() must flush them into this transaction (the first one also waits for metadata).
+    const sends = [0, 1, 2].map((i) => t1.send('ctq', [{ value: `q${i}`, partition: i % 2 }]));
+    await t1.commit();
+    assert.deepEqual((await Promise.all(sends)).map((m) => m.length), [1, 1, 1]);
+    const t2 = await producer.transaction();
+    await t2.send('ctq', [{ value: 'aborted', partition: 0 }]);
+    await t2.abort();
+    assert.deepEqual(await readValues('ctq', 'read_committed', 3), ['q0', 'q1', 'q2']);
   });
 
   it('a second producer with the transactional id fences the first', async () => {

@@ -249,7 +249,13 @@ export class Producer<K = Bytes, V = Bytes> {
 
   /** Sends everything waiting now and resolves once all of it is acknowledged (or failed). */
   async flush(): Promise<void> {
-    for (const q of this.queues.values()) this.markReady(q);
+    // Sends still being placed (waiting for metadata or buffer space) are part of what is flushed:
+    // a transaction's commit must not overtake them.
+    for (;;) {
+      for (const q of this.queues.values()) this.markReady(q);
+      if (this.placing.size === 0) break;
+      await Promise.all([...this.placing.values()]);
+    }
     if (this.isIdle()) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }

@@ -32,12 +32,13 @@ import { FetchSessionCache } from './fetch/fetch-sessions.js';
 import { HANDLERS } from './handlers/index.js';
 import { LIMITS } from './limits.js';
 import { ReplicaManager } from './partitions/replica-manager.js';
+import { AlterPartitionManager } from './replication/alter-partition-manager.js';
+import { ReplicaFetcherManager } from './replication/replica-fetcher.js';
+import { NodeConnections } from '../network/node-connections.js';
 import { TopicManager } from './topic-manager.js';
 import { ProducerIdManager } from './txn/producer-ids.js';
 import { BrokerTransactions } from './txn/broker-transactions.js';
 import { networkInterBrokerTxn } from './txn/inter-broker-txn.js';
-import { NodeConnections } from '../network/node-connections.js';
-import { endpointOf } from './metadata/cluster-view.js';
 import { type TxnConfig, txnConfigFrom } from '../txn/index.js';
 import { AllocateProducerIdsApi } from '../protocol/messages/index.js';
 
@@ -66,7 +67,9 @@ class Broker implements BrokerContext, RunningBroker {
   readonly offsetsTopic: InternalTopicCreator;
   readonly transactionStateTopic: InternalTopicCreator;
   readonly transactions: BrokerTransactions;
-  /** Connections to the other brokers on the inter-broker listener (transaction markers, KIP-890 verification). */
+  readonly fetchers: ReplicaFetcherManager;
+  readonly alterPartitions: AlterPartitionManager;
+  /** Connections to the other brokers' inter-broker listeners (followers fetching from leaders, transaction markers, KIP-890 verification). */
   readonly brokerConnections: NodeConnections;
   readonly clock: Clock;
   readonly disk: Disk;
@@ -98,6 +101,44 @@ class Broker implements BrokerContext, RunningBroker {
       logger: log,
       maxDelayedOperations: LIMITS.maxDelayedOperations,
       txnVerifier: () => (this.transactions.coordinator.config['transaction.partition.verification.enable'] ? this.transactions : undefined),
+      replicaLagTimeMaxMs: config.num('replica.lag.time.max.ms'),
+    });
+    const socketTimeoutMs = config.num('replica.socket.timeout.ms');
+    this.brokerConnections = new NodeConnections({
+      address: (id) => {
+        const e = this.metadata.broker(id)?.endpoints.find((x) => x.name === o.settings.interBrokerListenerName);
+        return e ? { host: e.host, port: e.port } : undefined;
+      },
+      clock: world.clock,
+      network: world.network,
+      clientId: `samsa-replica-fetcher-${this.nodeId}`,
+      requestTimeoutMs: socketTimeoutMs,
+      connectTimeoutMs: Math.min(socketTimeoutMs, 10_000),
+    });
+    this.fetchers = new ReplicaFetcherManager({
+      nodeId: this.nodeId,
+      brokerEpoch: () => this.lifecycle.brokerEpoch,
+      connections: this.brokerConnections,
+      clock: world.clock,
+      logger: log.child({ component: 'replica-fetcher' }),
+      waitMaxMs: config.num('replica.fetch.wait.max.ms'),
+      minBytes: config.num('replica.fetch.min.bytes'),
+      maxBytes: config.num('replica.fetch.max.bytes'),
+      responseMaxBytes: config.num('replica.fetch.response.max.bytes'),
+      backoffMs: config.num('replica.fetch.backoff.ms'),
+      socketTimeoutMs,
+    });
+    this.alterPartitions = new AlterPartitionManager({
+      brokerId: this.nodeId,
+      brokerEpoch: () => this.lifecycle.brokerEpoch,
+      channel: node.channel,
+      timeoutMs: config.num('controller.socket.timeout.ms'),
+      logger: log.child({ component: 'alter-partition' }),
+    });
+    this.replicaManager.startReplication({
+      leadershipApplied: (p) => this.fetchers.apply(p),
+      removed: (p) => this.fetchers.unfollow(p),
+      alterIsr: (p, isr) => this.alterPartitions.submit(p, isr),
     });
     this.publisher = new BrokerMetadataPublisher(
       {
@@ -133,14 +174,6 @@ class Broker implements BrokerContext, RunningBroker {
       transactionStateTopicSpec(txnConfig, internalReplicationFactor(config, o.settings, 'transaction.state.log.replication.factor')),
       creator(TRANSACTION_STATE_TOPIC),
     );
-    this.brokerConnections = new NodeConnections({
-      address: (id) => endpointOf(this.metadata.broker(id), o.settings.interBrokerListenerName),
-      clock: world.clock,
-      network: world.network,
-      clientId: `samsa-broker-${this.nodeId}`,
-      requestTimeoutMs: timeoutMs,
-      connectTimeoutMs: timeoutMs,
-    });
     this.transactions = new BrokerTransactions({
       nodeId: this.nodeId,
       config: txnConfig,
@@ -243,9 +276,10 @@ class Broker implements BrokerContext, RunningBroker {
       };
       await step(() => this.lifecycle.controlledShutdown(Math.min(5000, this.o.config.num('broker.session.timeout.ms'))));
       this.lifecycle.close();
+      await step(() => this.fetchers.close());
+      this.brokerConnections.close();
       await step(() => Promise.all(this.listeners.map((l) => l.server.close())));
       this.transactions.close();
-      this.brokerConnections.close();
       await step(() => this.replicaManager.close());
       await step(() => this.groups?.close());
       await step(() => this.logs.close());
@@ -302,6 +336,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
     gate.fail(err);
     lifecycle.close();
     broker?.transactions.close();
+    await broker?.fetchers.close();
     broker?.brokerConnections.close();
     broker?.replicaManager.close();
     await broker?.groups?.close();

@@ -99,6 +99,27 @@ export class ProducerStateManager {
     if (offset > this.retainFrom) this.retainFrom = offset;
   }
 
+  /**
+   * Records batches a follower copies from its leader (Kafka's AppendOrigin.REPLICATION): the
+   * leader has checked them already, so nothing is refused; the state follows the leader's.
+   */
+  recordReplicated(buf: Buffer, spans: readonly AppendSpan[]): CompletedTxn[] {
+    const now = this.env.clock.now();
+    const completed: CompletedTxn[] = [];
+    for (const s of spans) {
+      const a = producerAppendAt(buf, s.position);
+      if (a) {
+        noteStoredBatch(this.state, a, buf, s.position, now);
+        continue;
+      }
+      // A transaction marker ends the producer's transaction here as on the leader (open transactions, the LSO, .txnindex).
+      const m = markerAppendAt(buf, s.position);
+      const done = m && this.state.appendMarker(m, lastOffsetAt(buf, s.position), now);
+      if (done) completed.push(done);
+    }
+    return completed;
+  }
+
   /** Writes the state as of `offset` in the background (only once there is any to keep). */
   takeSnapshot(offset: bigint): Promise<void> {
     this.state.removeExpired(this.env.clock.now());

@@ -17,10 +17,14 @@
  * coordinator first confirms the partition was added to the transaction (INVALID_TXN_STATE when
  * not; NOT_ENOUGH_REPLICAS, retriable, while it cannot answer). A plain batch from a producer whose
  * transaction is open is INVALID_TXN_STATE.
+ *
+ * From v10, a partition answered NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH carries the leader
+ * the broker knows and the response that leader's endpoint (KIP-951).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ProduceApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
+import { carriesLeader, currentLeader, leaderEndpoints } from '../metadata/current-leader.js';
 import type { ProduceEntry, ProduceResult } from '../partitions/replica-manager.js';
 
 export const produceHandler = defineHandler(ProduceApi, { min: 3, max: 11 }, async (req, ctx) => {
@@ -29,12 +33,17 @@ export const produceHandler = defineHandler(ProduceApi, { min: 3, max: 11 }, asy
   const results: ProduceResult[] = await ctx.broker.replicaManager.appendRecords(entries, req.acks, req.timeoutMs, ctx.apiVersion, req.transactionalId);
   if (req.acks === 0) return results.some((r) => r.errorCode !== ErrorCode.NONE) ? 'close' : null;
   let i = 0;
+  const leaders: number[] = [];
+  const kip951 = ctx.apiVersion >= 10;
   const responses = req.topicData.map((t) => ({
     name: t.name,
     partitionResponses: t.partitionData.map((p) => {
       const r = results[i++]!;
-      return { index: p.index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset, errorMessage: r.errorMessage };
+      const moved = kip951 && carriesLeader(r.errorCode) ? currentLeader(ctx.broker.metadata, t.name, p.index) : undefined;
+      if (moved) leaders.push(moved.leaderId);
+      return { index: p.index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset, errorMessage: r.errorMessage, ...(moved ? { currentLeader: moved } : {}) };
     }),
   }));
+  if (leaders.length > 0) return { responses, throttleTimeMs: 0, nodeEndpoints: leaderEndpoints(ctx.broker.metadata, leaders, ctx.listenerName) };
   return { responses, throttleTimeMs: 0 };
 });

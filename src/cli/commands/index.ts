@@ -9,6 +9,7 @@ import { registerPerfCommand } from './perf.js';
 import { registerProduceCommand } from './produce.js';
 import { registerStorageCommand } from './storage.js';
 import { registerTopicsCommand } from './topics.js';
+import { registerTransactionsCommand } from './transactions.js';
 
 export function registerCommands(program: Command): void {
   registerBrokerCommand(program);
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerProduceCommand(program);
   registerConsumeCommand(program);
   registerGroupsCommand(program);
+  registerTransactionsCommand(program);
   registerPerfCommand(program);
   registerClusterCommand(program);
   registerMetadataQuorumCommand(program);

@@ -11,13 +11,21 @@ import type { ReplicaManager } from './partitions/replica-manager.js';
 import type { Disk } from '../storage/disk.js';
 import type { TopicManager } from './topic-manager.js';
 import type { ProducerIdManager } from './txn/producer-ids.js';
+import type { StandardAuthorizer } from '../security/authorizer.js';
+import type { BrokerSecurity } from './security/broker-security.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
   readonly nodeId: number;
   readonly clusterId: string;
-  /** Where clients reach this broker (Metadata, FindCoordinator, DescribeCluster). */
+  /** Where clients of the first listener reach this broker. */
   readonly advertised: ListenerAddress;
+  /** Where clients of a listener reach this broker (Metadata, FindCoordinator, DescribeCluster answer a client on its listener). */
+  advertisedFor(listenerName: string): ListenerAddress;
+  /** Authentication, authorization, quotas and the security metadata. */
+  readonly security: BrokerSecurity;
+  /** The ACL authorizer, when `authorizer.class.name` sets one (undefined: everything is allowed). */
+  readonly authorizer: StandardAuthorizer | undefined;
   readonly metadata: ClusterMetadata;
   readonly topics: TopicManager;
   /** The partitions this broker holds: lookups, appends, fetches and their purgatories. */

@@ -11,7 +11,7 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../common/clock.js';
-import { type Random, randomUuid, systemRandom } from '../common/random.js';
+import { type Random, type RandomBytes, randomBytesFrom, randomUuid, systemRandom, systemRandomBytes } from '../common/random.js';
 import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore, type OffsetsPartitionLog } from '../group/index.js';
 import { LogManager, ReadBufferPool } from '../log/index.js';
 import { type Network, nodeNetwork } from '../network/network.js';
@@ -22,7 +22,7 @@ import { MemoryDisk } from '../storage/memory-disk.js';
 import { nodeDisk } from '../storage/node-disk.js';
 import type { BrokerContext } from './broker-context.js';
 import { type LogFormat, brokerLogger } from './broker-logger.js';
-import { BrokerConfig } from './config/broker-config.js';
+import { BrokerConfig, type ListenerAddress, type SecurityProtocol } from './config/broker-config.js';
 import { parseProperties } from '../common/config-def.js';
 import { effectiveTopicConfig } from './config/topic-configs.js';
 import { createDispatcher, supportedVersions } from './dispatcher.js';
@@ -30,7 +30,9 @@ import { Faults } from './faults/faults.js';
 import { FetchSessionCache } from './fetch/fetch-sessions.js';
 import { HANDLERS } from './handlers/index.js';
 import { LIMITS } from './limits.js';
-import { ClusterMetadata } from './metadata/cluster-metadata.js';
+import { ClusterMetadata, METADATA_DIR } from './metadata/cluster-metadata.js';
+import { JsonSecurityStore } from './metadata/security-store.js';
+import { BrokerSecurity } from './security/broker-security.js';
 import { CONSUMER_OFFSETS_TOPIC } from './metadata/topic-name.js';
 import { ReplicaManager } from './partitions/replica-manager.js';
 import { tpKey } from './partitions/topic-partition.js';
@@ -63,6 +65,18 @@ export interface BrokerOptions {
   disk?: Disk;
   random?: Random;
   network?: Network;
+  /** Secure random bytes (SCRAM nonces); default node:crypto's, or drawn from `random` when that is given. */
+  randomBytes?: RandomBytes;
+}
+
+/** One listener as it serves: its name, security protocol, bound and advertised addresses. */
+export interface RunningListener {
+  readonly name: string;
+  readonly securityProtocol: SecurityProtocol;
+  readonly host: string;
+  readonly port: number;
+  /** The advertised `host:port` of this listener. */
+  readonly bootstrap: string;
 }
 
 export interface RunningBroker {
@@ -71,8 +85,12 @@ export interface RunningBroker {
   readonly nodeId: number;
   readonly clusterId: string;
   readonly dataDir: string;
-  /** `host:port`, for a client's bootstrap servers. */
+  /** `host:port` of the first listener, for a client's bootstrap servers. */
   readonly bootstrap: string;
+  /** Every listener (the first is the one `host`, `port` and `bootstrap` describe). */
+  readonly listeners: readonly RunningListener[];
+  /** Reads the TLS listeners' keystores and truststores again: new connections get the new certificates. */
+  reloadCertificates(): Promise<void>;
   /** Fault injection and request observation for tests (faults/faults.ts). */
   readonly faults: Faults;
   close(): Promise<void>;
@@ -89,12 +107,19 @@ async function resolveConfig(o: BrokerOptions): Promise<BrokerConfig> {
   for (const [k, v] of Object.entries(o.config ?? {})) props.set(k, String(v));
   if (o.dataDir !== undefined) props.set('log.dirs', o.dataDir);
   if (o.nodeId !== undefined) props.set('node.id', String(o.nodeId));
+  // host and port (and the advertised ones) replace the first listener's, keeping its name.
   if (o.host !== undefined || o.port !== undefined) {
-    const current = new BrokerConfig(props).listener;
-    props.set('listeners', `PLAINTEXT://${o.host ?? current.host}:${o.port ?? current.port}`);
+    const [first, ...rest] = new BrokerConfig(props).listeners;
+    props.set('listeners', [`${first!.name}://${o.host ?? first!.host}:${o.port ?? first!.port}`, ...rest.map((l) => `${l.name}://${l.host}:${l.port}`)].join(','));
   }
   if (o.advertisedHost !== undefined || o.advertisedPort !== undefined) {
-    props.set('advertised.listeners', `PLAINTEXT://${o.advertisedHost ?? '127.0.0.1'}:${o.advertisedPort ?? 0}`);
+    const c = new BrokerConfig(props);
+    const first = c.listeners[0]!;
+    const others = c.listeners.slice(1).flatMap((l) => {
+      const a = c.advertisedFor(l.name);
+      return a ? [`${l.name}://${a.host}:${a.port}`] : [];
+    });
+    props.set('advertised.listeners', [`${first.name}://${o.advertisedHost ?? '127.0.0.1'}:${o.advertisedPort ?? 0}`, ...others].join(','));
   }
   return new BrokerConfig(props);
 }
@@ -105,17 +130,22 @@ interface World {
   disk: Disk;
   random: Random;
   network: Network;
+  randomBytes: RandomBytes;
 }
 
 function worldOf(o: BrokerOptions): World {
   const clock = o.clock ?? systemClock;
   const random = o.random ?? systemRandom;
   const disk = o.disk ?? (o.storage === 'memory' ? new MemoryDisk(random, () => clock.now()) : nodeDisk);
-  return { clock, random, disk, network: o.network ?? nodeNetwork };
+  const randomBytes = o.randomBytes ?? (o.random ? randomBytesFrom(o.random) : systemRandomBytes);
+  return { clock, random, disk, network: o.network ?? nodeNetwork, randomBytes };
 }
 
 class Broker implements BrokerContext, RunningBroker {
-  advertised = { host: '127.0.0.1', port: 0 };
+  advertised: ListenerAddress = { host: '127.0.0.1', port: 0 };
+  /** Advertised addresses by listener name. */
+  private readonly advertisedByListener = new Map<string, ListenerAddress>();
+  listeners: RunningListener[] = [];
   readonly apiVersions = supportedVersions(HANDLERS);
   readonly fetchSessions: FetchSessionCache;
   readonly fetchBuffers = new ReadBufferPool(LIMITS.fetchBufferPoolIdleBytes);
@@ -125,7 +155,7 @@ class Broker implements BrokerContext, RunningBroker {
   readonly clock: Clock;
   readonly disk: Disk;
   readonly faults: Faults;
-  server: NetworkServer | undefined;
+  servers: NetworkServer[] = [];
   groups!: GroupCoordinator;
   private closing: Promise<void> | undefined;
 
@@ -135,6 +165,7 @@ class Broker implements BrokerContext, RunningBroker {
     readonly logs: LogManager,
     readonly world: World,
     readonly log: Logger,
+    readonly security: BrokerSecurity,
   ) {
     this.clock = world.clock;
     this.disk = world.disk;
@@ -162,11 +193,23 @@ class Broker implements BrokerContext, RunningBroker {
   get dataDir(): string {
     return this.logs.dataDir;
   }
+  get authorizer() {
+    return this.security.authorizer;
+  }
   get host(): string {
-    return this.server!.address.host;
+    return this.servers[0]!.address.host;
   }
   get port(): number {
-    return this.server!.address.port;
+    return this.servers[0]!.address.port;
+  }
+  advertisedFor(listenerName: string): ListenerAddress {
+    return this.advertisedByListener.get(listenerName) ?? this.advertised;
+  }
+  setAdvertised(listenerName: string, a: ListenerAddress): void {
+    this.advertisedByListener.set(listenerName, a);
+  }
+  reloadCertificates(): Promise<void> {
+    return this.security.reloadTls();
   }
   get bootstrap(): string {
     return `${this.advertised.host}:${this.advertised.port}`;
@@ -174,7 +217,7 @@ class Broker implements BrokerContext, RunningBroker {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.server?.close();
+      await Promise.all(this.servers.map((s) => s.close()));
       this.replicaManager.close();
       await this.groups?.close();
       await this.logs.close();
@@ -205,43 +248,62 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     maxDecodeBytes: LIMITS.maxDecodeBytes,
     ...(config.bool('log.cleaner.enable') ? {} : { cleaner: false as const }),
   });
-  const broker = new Broker(config, metadata, logs, world, log);
+  let security: BrokerSecurity;
+  try {
+    security = await BrokerSecurity.open({ config, disk: world.disk, clock: world.clock, randomBytes: world.randomBytes, log }, new JsonSecurityStore(world.disk, resolve(dataDir, METADATA_DIR)));
+  } catch (err) {
+    await logs.close();
+    throw err;
+  }
+  const broker = new Broker(config, metadata, logs, world, log, security);
   try {
     await reconcileLogs(broker);
     broker.groups = await openGroupCoordinator(broker);
-    const listener = config.listener;
-    broker.server = await NetworkServer.listen(
-      {
-        host: listener.host,
-        port: listener.port,
-        maxFrameBytes: config.num('socket.request.max.bytes'),
-        maxInFlightRequests: config.num('samsa.max.in.flight.requests.per.connection'),
-        maxInFlightBytes: config.num('samsa.max.in.flight.bytes.per.connection'),
-        idleTimeoutMs: config.num('connections.max.idle.ms'),
-        maxConnections: config.num('max.connections'),
-        network: world.network,
-        clock: world.clock,
-      },
-      createDispatcher(broker, HANDLERS, log),
-      log,
-    );
+    const dispatcher = createDispatcher(broker, HANDLERS, log);
+    for (const spec of config.listeners) {
+      const setup = await security.listenerSetup(spec, dispatcher);
+      const server = await NetworkServer.listen(
+        {
+          host: spec.host,
+          port: spec.port,
+          maxFrameBytes: config.num('socket.request.max.bytes'),
+          maxInFlightRequests: config.num('samsa.max.in.flight.requests.per.connection'),
+          maxInFlightBytes: config.num('samsa.max.in.flight.bytes.per.connection'),
+          idleTimeoutMs: config.num('connections.max.idle.ms'),
+          maxConnections: Math.min(config.num('max.connections'), config.listenerGet(spec.name, 'max.connections') as number),
+          network: world.network,
+          clock: world.clock,
+          listenerName: spec.name,
+          securityProtocol: spec.securityProtocol,
+          admission: security.admission,
+          ...(setup.tls ? { tls: setup.tls } : {}),
+          ...(setup.authentication ? { authentication: setup.authentication } : {}),
+          ...(setup.onConnection ? { onConnection: setup.onConnection } : {}),
+        },
+        setup.handler,
+        log,
+      );
+      broker.servers.push(server);
+      const advertised = advertisedAddress(config, spec.name, server.address);
+      broker.setAdvertised(spec.name, advertised);
+      broker.listeners.push({ name: spec.name, securityProtocol: spec.securityProtocol, host: server.address.host, port: server.address.port, bootstrap: `${advertised.host}:${advertised.port}` });
+    }
   } catch (err) {
+    await Promise.all(broker.servers.map((s) => s.close()));
     broker.replicaManager.close();
     await broker.groups?.close();
     await logs.close();
     throw err;
   }
-  broker.advertised = advertisedAddress(config, broker.server.address);
-  log.info({ node: broker.nodeId, cluster: broker.clusterId, listener: `${broker.host}:${broker.port}`, advertised: broker.bootstrap, dataDir }, 'broker ready');
+  broker.advertised = broker.advertisedFor(config.listeners[0]!.name);
+  log.info({ node: broker.nodeId, cluster: broker.clusterId, listeners: broker.listeners.map((l) => `${l.name}://${l.host}:${l.port}`), advertised: broker.bootstrap, dataDir }, 'broker ready');
   return broker;
 }
 
-/** The advertised listener, defaulting to the bound address (loopback for a wildcard bind). */
-function advertisedAddress(config: BrokerConfig, bound: { host: string; port: number }): { host: string; port: number } {
-  if (config.get('advertised.listeners') !== null) {
-    const a = config.advertised;
-    return { host: a.host, port: a.port === 0 ? bound.port : a.port };
-  }
+/** A listener's advertised address, defaulting to its bound address (loopback for a wildcard bind). */
+function advertisedAddress(config: BrokerConfig, listenerName: string, bound: { host: string; port: number }): ListenerAddress {
+  const a = config.advertisedFor(listenerName);
+  if (a) return { host: a.host, port: a.port === 0 ? bound.port : a.port };
   const wildcard = bound.host === '0.0.0.0' || bound.host === '::';
   return { host: wildcard ? '127.0.0.1' : bound.host, port: bound.port };
 }

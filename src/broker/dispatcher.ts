@@ -13,6 +13,8 @@ import { ApiKey, ApiVersionsApi } from '../protocol/messages/index.js';
 import { DecodeError } from '../protocol/samsa-error.js';
 import type { BrokerContext } from './broker-context.js';
 import type { AnyHandler, HandlerResult, RequestContext } from './handler.js';
+import { quotaUser } from './security/authorize.js';
+import { clientThrottles, isQuotaExempt } from './security/throttle.js';
 
 export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger): FrameHandler {
   const byKey = new Map(handlers.map((h) => [h.api.apiKey, h]));
@@ -53,11 +55,12 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       apiVersion: req.apiVersion,
       clientId: req.header.clientId,
       correlationId: req.correlationId,
+      requestBytes: frame.length,
       connection: conn,
       log,
       afterResponseWritten: (fn) => (afterWrite ??= []).push(fn),
     };
-    const encode = (result: HandlerResult<unknown>): Reply => {
+    const encode = (result: HandlerResult<unknown>): Reply | Promise<Reply> => {
       // Most requests register nothing: no callback is made for them.
       const fns = afterWrite;
       if (result === null || result === 'close') {
@@ -67,9 +70,50 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       const buffers = encodeResponseFrame(handler.api, req.apiVersion, req.correlationId, result);
       return fns ? { buffers, written: () => runAll(fns) } : buffers;
     };
-    const result = (broker.faults.active ? broker.faults.run(handler, body, ctx) : handler.handle(body, ctx)) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    const run = () => (broker.faults.active ? broker.faults.run(handler, body, ctx) : handler.handle(body, ctx)) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    if (broker.security.quotas.active) return throttled(ctx, req.apiKey, run, encode);
+    const result = run();
     return result instanceof Promise ? result.then(encode) : encode(result);
   };
+}
+
+/**
+ * Runs a request under quotas: its handler time counts against `request_percentage` (the time
+ * the broker thread spends on it: decoding is before, the handler's synchronous parts and encoding
+ * here), and the response's throttle time (the largest of the quotas it exceeded) mutes the
+ * connection for that long, or holds the response back for clients before KIP-219.
+ */
+function throttled(ctx: RequestContext, apiKey: number, run: () => HandlerResult<unknown> | Promise<HandlerResult<unknown>>, encode: (r: HandlerResult<unknown>) => Reply | Promise<Reply>): Reply | Promise<Reply> {
+  const clock = ctx.broker.clock;
+  const now = () => clock.highResNow?.() ?? clock.now();
+  let busyMs = 0;
+  const timed = <T>(fn: () => T): T => {
+    const t0 = now();
+    try {
+      return fn();
+    } finally {
+      busyMs += now() - t0;
+    }
+  };
+  const finish = (result: HandlerResult<unknown>): Reply | Promise<Reply> => {
+    if (result === null || result === 'close' || typeof result !== 'object') return encode(result);
+    const response = result as { throttleTimeMs?: number };
+    let throttleMs = response.throttleTimeMs ?? 0;
+    if (!isQuotaExempt(apiKey)) {
+      // Kafka records request time as a percentage of one thread: ms × 100 / 1000 per second.
+      const requestThrottle = ctx.broker.security.quotas.record('request_percentage', quotaUser(ctx), ctx.clientId ?? '', busyMs / 10, clock.now());
+      if (requestThrottle > throttleMs) response.throttleTimeMs = throttleMs = requestThrottle;
+    }
+    const reply = encode(result);
+    if (throttleMs <= 0) return reply;
+    if (clientThrottles(apiKey, ctx.apiVersion)) {
+      ctx.connection.mute(throttleMs);
+      return reply;
+    }
+    return new Promise((resolve) => clock.setTimeout(() => void Promise.resolve(reply).then(resolve), throttleMs));
+  };
+  const result = timed(run);
+  return result instanceof Promise ? result.then(finish) : finish(result);
 }
 
 function runAll(fns: readonly (() => void)[]): void {

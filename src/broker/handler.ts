@@ -13,6 +13,9 @@ export interface RequestContext {
   readonly apiVersion: number;
   readonly clientId: string | null;
   readonly correlationId: number;
+  /** The request frame's size in bytes (what produce quotas count). */
+  readonly requestBytes: number;
+  /** The connection: its listener, client address and principal (`connection.channel`). */
   readonly connection: Connection;
   readonly log: Logger;
   /** Runs `fn` once the response has been written to the socket (or never will be): buffers it refers to may be reused then. */

@@ -27,7 +27,7 @@ export class FrameReader {
    * `onread` buffer), so every frame is copied out of it, even one wholly inside a chunk.
    */
   constructor(
-    private readonly maxFrameBytes: number,
+    public maxFrameBytes: number,
     private readonly options: { reusedChunks?: boolean } = {},
   ) {}
 

@@ -1,12 +1,34 @@
 /**
- * The TCP listener: accepts connections up to a bound, hands each to a Connection, and shuts
+ * A listener: accepts connections up to its bounds, wraps them in TLS when the listener's
+ * security protocol asks for it (node:tls, with the listener's current secure context, so that
+ * reloaded certificates serve new connections at once), hands each to a Connection, and shuts
  * down gracefully (stop accepting, let in-flight requests finish, close).
+ *
+ * An admission policy (the broker's connection quotas: `max.connections.per.ip`, connection
+ * creation rates) may refuse a connection, close it after a delay, or hold it unserved for a while.
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { type SecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
-import { Connection, type ConnectionLimits, type FrameHandler } from './connection.js';
+import type { ChannelInfo } from './channel.js';
+import { type AuthenticationLimits, Connection, type ConnectionLimits, type FrameHandler } from './connection.js';
 import type { NetServer, Network } from './network.js';
+
+/** TLS for a listener: the context to serve new connections with, and whether client certificates are asked for. */
+export interface ListenerTls {
+  context(): SecureContext;
+  clientAuth: 'none' | 'requested' | 'required';
+}
+
+/** What an admission policy decides for a new connection. */
+export type Admission = { kind: 'accept' } | { kind: 'refuse'; reason: string } | { kind: 'close-after'; delayMs: number; reason: string } | { kind: 'delay'; delayMs: number };
+
+export interface AdmissionPolicy {
+  admit(clientHost: string, listenerName: string): Admission;
+  /** A connection admitted earlier has closed. */
+  released(clientHost: string, listenerName: string): void;
+}
 
 export interface ServerOptions extends ConnectionLimits {
   host: string;
@@ -16,27 +38,32 @@ export interface ServerOptions extends ConnectionLimits {
   maxConnections: number;
   network: Network;
   clock: Clock;
+  /** The listener's name and security protocol (default PLAINTEXT). */
+  listenerName?: string;
+  securityProtocol?: ChannelInfo['securityProtocol'];
+  /** TLS on this listener (SSL, SASL_SSL). */
+  tls?: ListenerTls;
+  /** Set when clients must authenticate (TLS, SASL) before requests are served: `onConnection` then says when they have. */
+  authentication?: AuthenticationLimits;
+  /** Called once a connection exists (a TLS one: before its handshake). */
+  onConnection?: (conn: Connection) => void;
+  admission?: AdmissionPolicy;
 }
+
+/** Connections closed after a delay (throttled ones) held at once before the rest are closed at once. */
+const MAX_DELAYED_CLOSES = 10_000;
 
 export class NetworkServer {
   private readonly server: NetServer;
   private readonly connections = new Set<Connection>();
+  private readonly held = new Set<Socket>();
 
   private constructor(
     private readonly opts: ServerOptions,
-    handler: FrameHandler,
+    private readonly handler: FrameHandler,
     private readonly log: Logger,
   ) {
-    this.server = opts.network.createServer((socket) => {
-      if (this.connections.size >= opts.maxConnections) {
-        log.warn({ remote: socket.remoteAddress, max: opts.maxConnections }, 'refusing connection: too many connections');
-        socket.destroy();
-        return;
-      }
-      const conn = new Connection(socket, handler, opts, opts.clock, log);
-      this.connections.add(conn);
-      void conn.whenClosed().then(() => this.connections.delete(conn));
-    });
+    this.server = opts.network.createServer((socket) => this.accept(socket));
   }
 
   static async listen(opts: ServerOptions, handler: FrameHandler, log: Logger): Promise<NetworkServer> {
@@ -52,6 +79,81 @@ export class NetworkServer {
     return s;
   }
 
+  private accept(socket: Socket): void {
+    const opts = this.opts;
+    const listener = opts.listenerName ?? 'PLAINTEXT';
+    if (this.connections.size + this.held.size >= opts.maxConnections) {
+      this.log.warn({ remote: socket.remoteAddress, max: opts.maxConnections, listener }, 'refusing connection: too many connections');
+      socket.destroy();
+      return;
+    }
+    const address = socket.remoteAddress;
+    const host = address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : (address ?? '');
+    const admission = opts.admission?.admit(host, listener) ?? { kind: 'accept' };
+    if (admission.kind === 'refuse') {
+      this.log.warn({ remote: address, listener, reason: admission.reason }, 'refusing connection');
+      socket.destroy();
+      return;
+    }
+    const release = () => opts.admission?.released(host, listener);
+    if (admission.kind === 'close-after') {
+      // Kafka closes a throttled connection after the throttle time, so a client does not reconnect at once.
+      this.log.info({ remote: address, listener, reason: admission.reason, delayMs: admission.delayMs }, 'throttling connection: closing it after a delay');
+      socket.on('error', () => undefined);
+      socket.pause();
+      if (this.held.size >= MAX_DELAYED_CLOSES) return void socket.destroy();
+      this.held.add(socket);
+      opts.clock.setTimeout(() => {
+        this.held.delete(socket);
+        socket.destroy();
+      }, admission.delayMs);
+      socket.once('close', () => this.held.delete(socket));
+      return;
+    }
+    if (admission.kind === 'delay') {
+      socket.on('error', () => undefined);
+      socket.pause();
+      this.held.add(socket);
+      opts.clock.setTimeout(() => {
+        this.held.delete(socket);
+        if (socket.destroyed) return release();
+        this.serve(socket, release);
+      }, admission.delayMs);
+      return;
+    }
+    this.serve(socket, release);
+  }
+
+  private serve(raw: Socket, release: () => void): void {
+    const opts = this.opts;
+    const remoteAddress = raw.remoteAddress;
+    const remotePort = raw.remotePort;
+    let socket: Socket = raw;
+    const tls = opts.tls;
+    if (tls) {
+      socket = new TLSSocket(raw, {
+        isServer: true,
+        secureContext: tls.context(),
+        requestCert: tls.clientAuth !== 'none',
+        rejectUnauthorized: tls.clientAuth === 'required',
+      });
+    }
+    const conn = new Connection(socket, this.handler, opts, opts.clock, this.log, {
+      ...(opts.listenerName !== undefined ? { listenerName: opts.listenerName } : {}),
+      ...(opts.securityProtocol !== undefined ? { securityProtocol: opts.securityProtocol } : {}),
+      ...(remoteAddress !== undefined ? { remoteAddress } : {}),
+      ...(remotePort !== undefined ? { remotePort } : {}),
+      ...(opts.authentication ? { authentication: opts.authentication } : {}),
+    });
+    this.connections.add(conn);
+    void conn.whenClosed().then(() => {
+      this.connections.delete(conn);
+      release();
+    });
+    if (raw !== socket) raw.on('error', () => undefined);
+    opts.onConnection?.(conn);
+  }
+
   get address(): { host: string; port: number } {
     const a = this.server.address() as AddressInfo;
     return { host: a.address, port: a.port };
@@ -64,6 +166,8 @@ export class NetworkServer {
   /** Stops accepting, lets every connection answer what it has in flight, then closes them. */
   async close(graceMs = 5000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.held) s.destroy();
+    this.held.clear();
     await Promise.all([...this.connections].map((c) => c.close(graceMs)));
     await closed;
   }

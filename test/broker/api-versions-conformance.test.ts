@@ -40,6 +40,16 @@ const MINIMAL: Record<string, (v: number) => unknown> = {
   ListGroups: () => ({}),
   DeleteGroups: () => ({ groupsNames: [] }),
   OffsetDelete: () => ({ groupId: 'conformance', topics: [] }),
+  // Security APIs: on a PLAINTEXT listener without an authorizer they answer ILLEGAL_SASL_STATE or SECURITY_DISABLED.
+  SaslHandshake: () => ({ mechanism: 'PLAIN' }),
+  SaslAuthenticate: () => ({ authBytes: Buffer.alloc(0) }),
+  CreateAcls: () => ({ creations: [] }),
+  DescribeAcls: () => ({ resourceTypeFilter: 1, resourceNameFilter: null, patternTypeFilter: 1, principalFilter: null, hostFilter: null, operation: 1, permissionType: 1 }),
+  DeleteAcls: () => ({ filters: [] }),
+  DescribeClientQuotas: () => ({ components: [], strict: false }),
+  AlterClientQuotas: () => ({ entries: [], validateOnly: true }),
+  DescribeUserScramCredentials: () => ({ users: [] }),
+  AlterUserScramCredentials: () => ({ deletions: [], upsertions: [] }),
 };
 
 describe('ApiVersions conformance', () => {

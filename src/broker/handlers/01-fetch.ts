@@ -14,15 +14,22 @@
  * stable offset is the high watermark and there are no aborted transactions. A current leader
  * epoch newer than the partition's is UNKNOWN_LEADER_EPOCH, an older one FENCED_LEADER_EPOCH.
  *
- * Not yet: follower fetches (replication), preferred read replicas, rack awareness.
+ * With an authorizer, partitions of topics the principal may not READ answer
+ * TOPIC_AUTHORIZATION_FAILED. Under a `consumer_byte_rate` quota, a response is capped to what the
+ * quota allows in one window, and a fetch that takes the client over its quota is answered empty
+ * with the throttle time (its bytes are not counted), the connection muted meanwhile, as Kafka does.
+ *
+ * Not yet: follower fetches (replication; so no CLUSTER_ACTION check), preferred read replicas,
+ * rack awareness.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponseFetchableTopicResponseInput, type FetchResponsePartitionDataInput } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
 import type { BrokerContext } from '../broker-context.js';
 import { type FetchSession, type SessionPartition, hasNews, sessionKey } from '../fetch/fetch-sessions.js';
-import { defineHandler } from '../handler.js';
+import { type RequestContext, defineHandler } from '../handler.js';
 import type { FetchOutcome } from '../partitions/fetch-messages.js';
+import { AclOperation, ResourceType, authorize, quotaUser } from '../security/authorize.js';
 
 const READ_COMMITTED = 1;
 
@@ -51,16 +58,32 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
   const buffers = b.fetchBuffers.lease();
   ctx.afterResponseWritten(() => buffers.release());
   const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  const readable = readableTopics(ctx);
+  const quotas = b.security.quotas.active ? b.security.quotas : undefined;
+  const user = quotas ? quotaUser(ctx) : '';
+  const clientId = ctx.clientId ?? '';
+  const maxBytes = quotas ? Math.min(req.maxBytes, Math.max(1, Math.floor(quotas.maxValueInWindow('consumer_byte_rate', user, clientId)))) : req.maxBytes;
   const outcomes = await b.replicaManager.fetchMessages(
     targets.map((t) => ({
-      partition: t.topic === undefined ? unknown : b.replicaManager.partitionOrError(t.topic, t.partition),
+      partition: t.topic === undefined ? unknown : !readable(t.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : b.replicaManager.partitionOrError(t.topic, t.partition),
       fetchOffset: t.fetchOffset,
       maxBytes: t.maxBytes,
       currentLeaderEpoch: t.currentLeaderEpoch,
     })),
-    { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes, isolation: 'high-watermark' },
+    { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes, isolation: 'high-watermark' },
     buffers,
   );
+  if (quotas) {
+    const bytes = outcomes.reduce((n, o) => n + o.bytes, 0);
+    const now = b.clock.now();
+    const throttleTimeMs = quotas.record('consumer_byte_rate', user, clientId, bytes, now);
+    if (throttleTimeMs > 0) {
+      // Kafka answers a throttled fetch empty and does not count what it did not send.
+      quotas.unrecord('consumer_byte_rate', user, clientId, bytes, now);
+      if (session) session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
+      return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [] };
+    }
+  }
   let answered = targets.map((t, i) => ({ target: t, outcome: outcomes[i]! }));
   if (resolution.kind === 'incremental') answered = answered.filter(({ target: t, outcome: o }) => !t.entry || hasNews(t.entry, o.bytes, o.errorCode, o.highWatermark, o.logStartOffset));
   for (const { target, outcome } of answered) {
@@ -71,6 +94,17 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
   if (session) session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: groupByTopic(answered, byId, req.isolationLevel) };
 });
+
+/** Whether the principal may READ a topic (asked once per topic per request). */
+function readableTopics(ctx: RequestContext): (topic: string) => boolean {
+  if (!ctx.broker.authorizer) return () => true;
+  const known = new Map<string, boolean>();
+  return (topic) => {
+    let ok = known.get(topic);
+    if (ok === undefined) known.set(topic, (ok = authorize(ctx, AclOperation.READ, ResourceType.TOPIC, topic)));
+    return ok;
+  };
+}
 
 /** The partitions this request fetches: its own list, or its session's after applying it. */
 function collectTargets(b: BrokerContext, req: FetchRequest, byId: boolean, session: FetchSession | undefined, incremental: boolean): Target[] {

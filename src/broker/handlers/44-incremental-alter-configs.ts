@@ -5,12 +5,17 @@
  * APPEND (2) and SUBTRACT (3) for list configs such as cleanup.policy. Each resulting value is
  * validated (INVALID_CONFIG); a config named twice in one resource is INVALID_REQUEST; APPEND or
  * SUBTRACT on a non-list config is INVALID_CONFIG. Broker configs cannot be altered yet.
+ *
+ * With an authorizer, topics need ALTER_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED), the
+ * broker ALTER_CONFIGS on the cluster (CLUSTER_AUTHORIZATION_FAILED). On a broker only the
+ * listener keystore and truststore configs can be SET or DELETEd (a certificate reload).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { IncrementalAlterConfigsApi, type IncrementalAlterConfigsRequestAlterableConfig } from '../../protocol/messages/index.js';
-import { type ResourceError, ResourceType, nonTopicAlterResult, topicResourceError } from '../config/config-resources.js';
+import { type ResourceError, ResourceType, alterBrokerConfigs, nonTopicAlterResult, topicResourceError } from '../config/config-resources.js';
 import { topicConfigKey } from '../config/topic-configs.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType as AclResource, authorize, authorizeCluster } from '../security/authorize.js';
 
 const OP = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
@@ -50,6 +55,10 @@ export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConf
   for (const r of req.resources) {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     if (r.resourceType === ResourceType.TOPIC) {
+      if (!authorize(ctx, AclOperation.ALTER_CONFIGS, AclResource.TOPIC, r.resourceName)) {
+        responses.push({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null });
+        continue;
+      }
       const e = topicResourceError(b, r.resourceName);
       const next = e ? { error: e } : apply(b.metadata.topic(r.resourceName)!.configs, r.configs);
       if ('error' in next) {
@@ -58,6 +67,10 @@ export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConf
       }
       const error = await b.topics.setConfigs(r.resourceName, next.ok, req.validateOnly);
       responses.push({ ...base, errorCode: error?.errorCode ?? ErrorCode.NONE, errorMessage: error?.errorMessage ?? null });
+    } else if (r.resourceType === ResourceType.BROKER) {
+      if (!authorizeCluster(ctx, AclOperation.ALTER_CONFIGS)) responses.push({ ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null });
+      else if (r.configs.some((c) => c.configOperation !== OP.SET && c.configOperation !== OP.DELETE)) responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Only SET and DELETE apply to these broker configs' });
+      else responses.push({ ...base, ...(await alterBrokerConfigs(b, r.resourceName, r.configs.map((c) => ({ name: c.name, value: c.configOperation === OP.DELETE ? null : c.value })), req.validateOnly)) });
     } else {
       responses.push({ ...base, ...nonTopicAlterResult(b, r.resourceType, r.resourceName) });
     }

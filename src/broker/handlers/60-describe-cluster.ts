@@ -5,11 +5,14 @@
  * cluster operation as authorized. v1 may ask for controller endpoints (endpointType 2): this
  * node is the controller, so the same endpoint is given. Unknown endpoint types are
  * UNSUPPORTED_ENDPOINT_TYPE.
+ *
+ * Brokers are listed at the address advertised for the client's listener; authorized operations
+ * (KIP-430) are the principal's on the cluster.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeClusterApi } from '../../protocol/messages/index.js';
-import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 import { defineHandler } from '../handler.js';
+import { OPERATIONS_NOT_REQUESTED, ResourceType, authorizedOperations } from '../security/authorize.js';
 
 const ENDPOINT_BROKERS = 1;
 const ENDPOINT_CONTROLLERS = 2;
@@ -20,11 +23,12 @@ export const describeClusterHandler = defineHandler(DescribeClusterApi, { min: 0
   if (req.endpointType !== ENDPOINT_BROKERS && req.endpointType !== ENDPOINT_CONTROLLERS) {
     return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unsupported endpoint type ${req.endpointType}`, brokers: [] };
   }
+  const advertised = b.advertisedFor(ctx.connection.channel.listenerName);
   return {
     ...base,
     errorCode: ErrorCode.NONE,
     errorMessage: null,
-    brokers: [{ brokerId: b.nodeId, host: b.advertised.host, port: b.advertised.port, rack: null }],
-    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+    brokers: [{ brokerId: b.nodeId, host: advertised.host, port: advertised.port, rack: null }],
+    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? authorizedOperations(ctx, ResourceType.CLUSTER, 'kafka-cluster') : OPERATIONS_NOT_REQUESTED,
   };
 });

@@ -67,6 +67,11 @@ export interface BrokerOptions {
   network?: Network;
   /** Secure random bytes (SCRAM nonces); default node:crypto's, or drawn from `random` when that is given. */
   randomBytes?: RandomBytes;
+  /**
+   * Where files named by configs are read (the config file, keystores, truststores, a JWKS):
+   * default the real file system, also with `storage: 'memory'`, since they are the host's.
+   */
+  configDisk?: Disk;
 }
 
 /** One listener as it serves: its name, security protocol, bound and advertised addresses. */
@@ -100,7 +105,7 @@ export interface RunningBroker {
 async function resolveConfig(o: BrokerOptions): Promise<BrokerConfig> {
   const props = new Map<string, string>();
   if (o.configFile) {
-    const text = await readWholeFile(nodeDisk, o.configFile);
+    const text = await readWholeFile(o.configDisk ?? nodeDisk, o.configFile);
     if (!text) throw new Error(`config file ${o.configFile} not found`);
     for (const [k, v] of parseProperties(text.toString('utf8'))) props.set(k, v);
   }
@@ -250,7 +255,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   });
   let security: BrokerSecurity;
   try {
-    security = await BrokerSecurity.open({ config, disk: world.disk, clock: world.clock, randomBytes: world.randomBytes, log }, new JsonSecurityStore(world.disk, resolve(dataDir, METADATA_DIR)));
+    security = await BrokerSecurity.open({ config, disk: options.configDisk ?? nodeDisk, clock: world.clock, randomBytes: world.randomBytes, log }, new JsonSecurityStore(world.disk, resolve(dataDir, METADATA_DIR)));
   } catch (err) {
     await logs.close();
     throw err;

@@ -5,16 +5,23 @@
  * with SAMSA_REQUEST_TIMEOUT. A lost connection fails every pending request with SAMSA_CONNECTION;
  * the connection is then dead and the Cluster opens a new one.
  *
- * Not done yet: TLS and SASL.
+ * With `tls` the socket is wrapped in node:tls (the broker's certificate checked against `ca`,
+ * and the host name unless `rejectUnauthorized` or `checkServerIdentity` say otherwise); with
+ * `sasl` the connection logs in after ApiVersions (security.ts), and again before the session
+ * lifetime the broker gave runs out (KIP-368), holding new requests back while it does.
  */
 import type { Socket } from 'node:net';
+import { isIP } from 'node:net';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { FrameReader } from '../network/frame-reader.js';
 import type { AnyApiDescriptor, ApiDescriptor } from '../protocol/api-descriptor.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { encodeRequestFrame, readResponseFrame } from '../protocol/frames.js';
-import { ApiVersionsApi } from '../protocol/messages/index.js';
+import { ApiVersionsApi, SaslAuthenticateApi, SaslHandshakeApi } from '../protocol/messages/index.js';
 import { SamsaClientError, throwIfError } from './errors.js';
-import { type Clock, type Network, type TimerHandle, every } from './world.js';
+import { type SaslOptions, type TlsOptions, saslLogin } from './security.js';
+import { type Clock, type Network, type Random, type TimerHandle, every } from './world.js';
+import type { RandomBytes } from '../common/random.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -30,6 +37,14 @@ export interface ConnectionOptions {
   clock: Clock;
   /** Opens the socket. */
   network: Network;
+  /** TLS to the broker (`true`: trust the system's CAs). */
+  tls?: TlsOptions | true | undefined;
+  /** SASL login after ApiVersions. */
+  sasl?: SaslOptions | undefined;
+  /** Jitter of re-authentication times. */
+  random?: Random;
+  /** SCRAM nonces. */
+  randomBytes?: RandomBytes;
 }
 
 interface Pending {
@@ -52,6 +67,8 @@ interface ReadHooks {
   onRead: (n: number, buf: Buffer) => void;
   /** The buffer the next read goes into. */
   nextTarget: () => Buffer;
+  /** Reads arrive as 'data' events in buffers of their own (TLS): no reused buffer, no direct reads. */
+  dataEvents?: boolean;
 }
 
 export class BrokerConnection {
@@ -60,6 +77,9 @@ export class BrokerConnection {
   private readonly versions = new Map<number, { min: number; max: number }>();
   private readonly sweeper: TimerHandle;
   private failure: Error | undefined;
+  private reauthTimer: TimerHandle | undefined;
+  /** Writes held back while the connection logs in again (KIP-368). */
+  private held: (() => void)[] | undefined;
   readonly requestTimeoutMs: number;
   /** Resolves once the socket has closed. */
   readonly closed: Promise<void>;
@@ -70,11 +90,11 @@ export class BrokerConnection {
     reads: ReadHooks,
   ) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024, { reusedChunks: true });
+    const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024, { reusedChunks: !reads.dataEvents });
     socket.setNoDelay(true);
     reads.onRead = (n, buf) => {
       try {
-        const frames = buf === reads.readBuffer ? reader.push(buf.subarray(0, n)) : reader.filledDirectly(n);
+        const frames = reads.dataEvents ? reader.push(buf) : buf === reads.readBuffer ? reader.push(buf.subarray(0, n)) : reader.filledDirectly(n);
         for (const frame of frames) this.answer(frame);
       } catch (err) {
         this.fail(new SamsaClientError('SAMSA_CONNECTION', `bad response from ${this.address}: ${(err as Error).message}`, { cause: err }));
@@ -101,8 +121,10 @@ export class BrokerConnection {
         return true;
       },
     };
-    const socket = options.network.connect({ host: options.host, port: options.port, onread });
+    // TLS reads come as 'data' events from the TLS layer: its own fresh buffers, no copying needed.
+    const tcp = options.network.connect(options.tls ? { host: options.host, port: options.port } : { host: options.host, port: options.port, onread });
     await new Promise<void>((resolve, reject) => {
+      const socket = tcp;
       const timer = options.clock.setTimeout(
         () => {
           socket.destroy();
@@ -120,14 +142,79 @@ export class BrokerConnection {
         reject(new SamsaClientError('SAMSA_CONNECTION', `cannot connect to ${options.host}:${options.port}: ${err.message}`, { cause: err }));
       });
     });
+    const socket = options.tls ? await BrokerConnection.startTls(tcp, options) : tcp;
+    if (options.tls) {
+      reads.dataEvents = true;
+      socket.on('data', (chunk: Buffer) => reads.onRead(chunk.length, chunk));
+    }
     const conn = new BrokerConnection(socket, options, reads);
     try {
       await conn.negotiateVersions();
+      if (options.sasl) await conn.login();
     } catch (err) {
       conn.close();
       throw err;
     }
     return conn;
+  }
+
+  /** Wraps a connected socket in TLS and waits for the handshake (within the connect timeout). */
+  private static async startTls(tcp: Socket, options: ConnectionOptions): Promise<Socket> {
+    const tlsOptions = options.tls === true ? {} : (options.tls ?? {});
+    const servername = tlsOptions.servername ?? (isIP(options.host) ? undefined : options.host);
+    const socket: TLSSocket = tlsConnect({ ...tlsOptions, socket: tcp, ...(servername !== undefined ? { servername } : {}), ...(isIP(options.host) ? { host: options.host } : {}) });
+    await new Promise<void>((resolve, reject) => {
+      const timer = options.clock.setTimeout(
+        () => {
+          socket.destroy();
+          reject(new SamsaClientError('SAMSA_CONNECTION', `TLS handshake with ${options.host}:${options.port} timed out`));
+        },
+        options.connectTimeoutMs ?? 10_000,
+        { keepAlive: true },
+      );
+      socket.once('secureConnect', () => {
+        timer.cancel();
+        resolve();
+      });
+      socket.once('error', (err) => {
+        timer.cancel();
+        // A certificate the client refuses is not worth retrying; a dropped connection is.
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        const tlsRefusal = /CERT|SELF_SIGNED|UNABLE_TO|HOSTNAME|ERR_TLS|ERR_SSL/.test(code);
+        reject(new SamsaClientError(tlsRefusal ? 'SAMSA_TLS' : 'SAMSA_CONNECTION', `TLS handshake with ${options.host}:${options.port} failed: ${err.message}`, { cause: err }));
+      });
+    });
+    return socket;
+  }
+
+  /** Logs in with SASL and, when the broker bounds the session, schedules the next login before it ends. */
+  private async login(): Promise<void> {
+    const o = this.options;
+    const nonce = () => (o.randomBytes ? o.randomBytes(24).toString('base64url') : `${Math.floor((o.random ?? (() => 0.5))() * 2 ** 52).toString(36)}`);
+    const lifetimeMs = await saslLogin(this, o.sasl!, nonce);
+    this.reauthTimer?.cancel();
+    this.reauthTimer = undefined;
+    if (lifetimeMs > 0 && this.isOpen) {
+      // Kafka's clients log in again at 85-95% of the session's lifetime.
+      const at = Math.floor(lifetimeMs * (0.85 + 0.1 * (o.random ?? (() => 0.5))()));
+      this.reauthTimer = o.clock.setTimeout(() => void this.reauthenticate(), at);
+    }
+  }
+
+  /** KIP-368: logs in again on this connection; requests made meanwhile wait and then go in order. */
+  private async reauthenticate(): Promise<void> {
+    if (!this.isOpen) return;
+    this.held = [];
+    try {
+      await this.login();
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new SamsaClientError('SAMSA_AUTHENTICATION', String(err)));
+      return;
+    } finally {
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const write of held) write();
+    }
   }
 
   get address(): string {
@@ -149,23 +236,31 @@ export class BrokerConnection {
   /** Sends a request and resolves with the decoded response body. */
   send<Req, ReqIn, Res, ResIn>(api: ApiDescriptor<Req, ReqIn, Res, ResIn>, body: ReqIn, options: { version?: number; timeoutMs?: number } = {}): Promise<Res> {
     const version = options.version ?? this.requireVersion(api as unknown as AnyApiDescriptor);
+    const reauth = api.apiKey === SaslHandshakeApi.apiKey || api.apiKey === SaslAuthenticateApi.apiKey;
     return new Promise<Res>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      const correlationId = this.write(api as unknown as AnyApiDescriptor, version, body);
-      this.pending.set(correlationId, {
-        api: api as unknown as AnyApiDescriptor,
-        version,
-        deadline: this.options.clock.now() + (options.timeoutMs ?? this.requestTimeoutMs),
-        resolve: resolve as (b: unknown) => void,
-        reject,
-      });
+      const go = () => {
+        if (this.failure) return reject(this.failure);
+        const correlationId = this.write(api as unknown as AnyApiDescriptor, version, body);
+        this.pending.set(correlationId, {
+          api: api as unknown as AnyApiDescriptor,
+          version,
+          deadline: this.options.clock.now() + (options.timeoutMs ?? this.requestTimeoutMs),
+          resolve: resolve as (b: unknown) => void,
+          reject,
+        });
+      };
+      if (this.held && !reauth) this.held.push(go);
+      else go();
     });
   }
 
   /** Sends a request the broker does not answer (Produce with acks=0). */
   sendWithoutResponse<Req, ReqIn, Res, ResIn>(api: ApiDescriptor<Req, ReqIn, Res, ResIn>, body: ReqIn, version?: number): void {
     if (this.failure) throw this.failure;
-    this.write(api as unknown as AnyApiDescriptor, version ?? this.requireVersion(api as unknown as AnyApiDescriptor), body);
+    const v = version ?? this.requireVersion(api as unknown as AnyApiDescriptor);
+    if (this.held) this.held.push(() => void (this.failure ? undefined : this.write(api as unknown as AnyApiDescriptor, v, body)));
+    else this.write(api as unknown as AnyApiDescriptor, v, body);
   }
 
   /** Whether the socket's buffer is over its high-water mark (the caller may wait for 'drain'). */
@@ -236,6 +331,9 @@ export class BrokerConnection {
     if (this.failure) return;
     this.failure = err;
     this.sweeper.cancel();
+    this.reauthTimer?.cancel();
+    for (const write of this.held ?? []) write();
+    this.held = undefined;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     this.socket.destroy();

@@ -1,6 +1,8 @@
 /** Samsa's Kafka client: producer, consumer and admin over the protocol layer. */
 export { Admin, type GroupDescription, type GroupMember, type GroupPartitionLag, type NewTopic, type OffsetSpec, type PartitionOffset } from './admin.js';
 export { SamsaClient, type ClientOptions } from './client.js';
+export type { Acl, AclFilter, DescribedAcl, QuotaEntityInput, ScramAlteration } from './admin-security.js';
+export type { SaslOptions, TlsOptions } from './security.js';
 export type { BrokerInfo, PartitionInfo, TopicInfo } from './cluster.js';
 export { ASSIGNORS, type Assignor } from './consumer/assignors.js';
 export { Consumer, type ConsumerOptions, type ConsumerRecord, type TopicPartition } from './consumer/consumer.js';

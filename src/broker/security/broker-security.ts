@@ -24,6 +24,7 @@ import { saslAuthenticator } from './sasl-authenticator.js';
 
 export interface SecurityWorld {
   config: BrokerConfig;
+  /** Where keystores, truststores and JWKS files are read. */
   disk: Disk;
   clock: Clock;
   randomBytes: RandomBytes;

@@ -1,23 +1,24 @@
 /**
- * A listener: accepts connections up to its bounds, wraps them in TLS when the listener's
- * security protocol asks for it (node:tls, with the listener's current secure context, so that
- * reloaded certificates serve new connections at once), hands each to a Connection, and shuts
- * down gracefully (stop accepting, let in-flight requests finish, close).
+ * A listener: accepts connections up to its bounds, runs their TLS handshake when the listener's
+ * security protocol asks for it (a node:tls server, not listening itself, is handed each accepted
+ * socket; a new one is made when the listener's secure context changes, so that reloaded
+ * certificates serve new connections at once), hands each to a Connection once it is ready, and
+ * shuts down gracefully (stop accepting, let in-flight requests finish, close).
  *
  * An admission policy (the broker's connection quotas: `max.connections.per.ip`, connection
  * creation rates) may refuse a connection, close it after a delay, or hold it unserved for a while.
  */
 import type { AddressInfo, Socket } from 'node:net';
-import { type SecureContext, TLSSocket } from 'node:tls';
+import { type SecureContextOptions, type Server as TlsServer, type TLSSocket, createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import type { ChannelInfo } from './channel.js';
 import { type AuthenticationLimits, Connection, type ConnectionLimits, type FrameHandler } from './connection.js';
 import type { NetServer, Network } from './network.js';
 
-/** TLS for a listener: the context to serve new connections with, and whether client certificates are asked for. */
+/** TLS for a listener: the secure-context options to serve new connections with (a new object after a reload), and whether client certificates are asked for. */
 export interface ListenerTls {
-  context(): SecureContext;
+  contextOptions(): SecureContextOptions;
   clientAuth: 'none' | 'requested' | 'required';
 }
 
@@ -45,7 +46,7 @@ export interface ServerOptions extends ConnectionLimits {
   tls?: ListenerTls;
   /** Set when clients must authenticate (TLS, SASL) before requests are served: `onConnection` then says when they have. */
   authentication?: AuthenticationLimits;
-  /** Called once a connection exists (a TLS one: before its handshake). */
+  /** Called once a connection exists (a TLS one: after its handshake). */
   onConnection?: (conn: Connection) => void;
   admission?: AdmissionPolicy;
 }
@@ -57,6 +58,10 @@ export class NetworkServer {
   private readonly server: NetServer;
   private readonly connections = new Set<Connection>();
   private readonly held = new Set<Socket>();
+  /** Sockets in their TLS handshake. */
+  private readonly handshaking = new Set<Socket>();
+  /** The TLS server (not listening: accepted sockets are handed to it) for the listener's current context. */
+  private tlsServer: { server: TlsServer; options: SecureContextOptions } | undefined;
 
   private constructor(
     private readonly opts: ServerOptions,
@@ -82,13 +87,13 @@ export class NetworkServer {
   private accept(socket: Socket): void {
     const opts = this.opts;
     const listener = opts.listenerName ?? 'PLAINTEXT';
-    if (this.connections.size + this.held.size >= opts.maxConnections) {
+    if (this.connections.size + this.held.size + this.handshaking.size >= opts.maxConnections) {
       this.log.warn({ remote: socket.remoteAddress, max: opts.maxConnections, listener }, 'refusing connection: too many connections');
       socket.destroy();
       return;
     }
     const address = socket.remoteAddress;
-    const host = address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : (address ?? '');
+    const host = hostOf(address);
     const admission = opts.admission?.admit(host, listener) ?? { kind: 'accept' };
     if (admission.kind === 'refuse') {
       this.log.warn({ remote: address, listener, reason: admission.reason }, 'refusing connection');
@@ -125,19 +130,51 @@ export class NetworkServer {
   }
 
   private serve(raw: Socket, release: () => void): void {
-    const opts = this.opts;
-    const remoteAddress = raw.remoteAddress;
-    const remotePort = raw.remotePort;
-    let socket: Socket = raw;
-    const tls = opts.tls;
-    if (tls) {
-      socket = new TLSSocket(raw, {
-        isServer: true,
-        secureContext: tls.context(),
-        requestCert: tls.clientAuth !== 'none',
-        rejectUnauthorized: tls.clientAuth === 'required',
-      });
+    if (!this.opts.tls) {
+      this.startConnection(raw, raw.remoteAddress, raw.remotePort, release);
+      return;
     }
+    // node:tls's server runs the handshake (client certificates checked against the truststore,
+    // `handshakeTimeout` bounding it) and hands over the socket once it is done.
+    raw.on('error', () => undefined);
+    this.handshaking.add(raw);
+    raw.once('close', () => {
+      if (this.handshaking.delete(raw)) release();
+    });
+    this.tlsServerFor(this.opts.tls).emit('connection', raw);
+  }
+
+  private tlsServerFor(tls: ListenerTls): TlsServer {
+    const options = tls.contextOptions();
+    if (this.tlsServer?.options === options) return this.tlsServer.server;
+    const server = createTlsServer({
+      ...options,
+      requestCert: tls.clientAuth !== 'none',
+      rejectUnauthorized: tls.clientAuth === 'required',
+      handshakeTimeout: this.opts.authentication?.timeoutMs ?? 10_000,
+    });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const raw = this.handshakeOf(socket);
+      if (!raw) return void socket.destroy();
+      this.handshaking.delete(raw);
+      this.startConnection(socket, raw.remoteAddress ?? socket.remoteAddress, raw.remotePort ?? socket.remotePort, () => this.opts.admission?.released(hostOf(raw.remoteAddress), this.opts.listenerName ?? 'PLAINTEXT'));
+    });
+    server.on('tlsClientError', (err, socket) => {
+      this.log.debug({ remote: socket.remoteAddress, listener: this.opts.listenerName, err: err.message }, 'TLS handshake failed');
+      socket.destroy();
+    });
+    this.tlsServer = { server, options };
+    return server;
+  }
+
+  /** The accepted socket a TLS socket wraps: the one with its remote address and port. */
+  private handshakeOf(socket: TLSSocket): Socket | undefined {
+    for (const raw of this.handshaking) if (raw.remotePort === socket.remotePort && raw.remoteAddress === socket.remoteAddress) return raw;
+    return undefined;
+  }
+
+  private startConnection(socket: Socket, remoteAddress: string | undefined, remotePort: number | undefined, release: () => void): void {
+    const opts = this.opts;
     const conn = new Connection(socket, this.handler, opts, opts.clock, this.log, {
       ...(opts.listenerName !== undefined ? { listenerName: opts.listenerName } : {}),
       ...(opts.securityProtocol !== undefined ? { securityProtocol: opts.securityProtocol } : {}),
@@ -150,7 +187,6 @@ export class NetworkServer {
       this.connections.delete(conn);
       release();
     });
-    if (raw !== socket) raw.on('error', () => undefined);
     opts.onConnection?.(conn);
   }
 
@@ -168,7 +204,12 @@ export class NetworkServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of this.held) s.destroy();
     this.held.clear();
+    for (const s of this.handshaking) s.destroy();
     await Promise.all([...this.connections].map((c) => c.close(graceMs)));
     await closed;
   }
+}
+
+function hostOf(address: string | undefined): string {
+  return address?.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : (address ?? '');
 }

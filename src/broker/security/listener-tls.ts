@@ -5,7 +5,7 @@
  * its principal (`ssl.principal.mapping.rules` over the certificate's distinguished name, or
  * `User:ANONYMOUS` without one), on SASL_SSL nothing but the check that it is trusted.
  */
-import { type SecureContext, type TLSSocket, createSecureContext } from 'node:tls';
+import { type SecureContextOptions, type TLSSocket, createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../common/config-def.js';
 import { ANONYMOUS_PRINCIPAL } from '../../network/channel.js';
@@ -24,8 +24,8 @@ async function readConfigured(disk: Disk, path: string | null, config: string): 
   return bytes;
 }
 
-/** The listener's secure context from its configs (as they are now: run-time changes included). */
-export async function listenerSecureContext(config: BrokerConfig, listener: string, disk: Disk): Promise<SecureContext> {
+/** The listener's secure-context options from its configs (as they are now: run-time changes included), checked to load. */
+export async function listenerSecureContext(config: BrokerConfig, listener: string, disk: Disk): Promise<SecureContextOptions> {
   const get = (name: string) => config.listenerGet(listener, name);
   const keystorePath = get('ssl.keystore.location') as string | null;
   const inlineKey = get('ssl.keystore.key') as string | null;
@@ -45,7 +45,8 @@ export async function listenerSecureContext(config: BrokerConfig, listener: stri
     cipherSuites: get('ssl.cipher.suites') as string[],
   });
   try {
-    return createSecureContext(options);
+    createSecureContext(options);
+    return options;
   } catch (err) {
     throw new ConfigError('ssl.keystore.location', `Listener ${listener}: cannot use its keystore or truststore: ${(err as Error).message}`);
   }
@@ -60,7 +61,7 @@ export class ListenerTlsContext implements ListenerTls {
     readonly listenerName: string,
     private readonly securityProtocol: string,
     private readonly disk: Disk,
-    private current: SecureContext,
+    private current: SecureContextOptions,
     private readonly log: Logger,
   ) {
     this.clientAuth = config.listenerGet(listenerName, 'ssl.client.auth') as 'none' | 'requested' | 'required';
@@ -71,7 +72,7 @@ export class ListenerTlsContext implements ListenerTls {
     return new ListenerTlsContext(config, listenerName, securityProtocol, disk, await listenerSecureContext(config, listenerName, disk), log);
   }
 
-  context(): SecureContext {
+  contextOptions(): SecureContextOptions {
     return this.current;
   }
 
@@ -81,30 +82,29 @@ export class ListenerTlsContext implements ListenerTls {
     this.log.info({ listener: this.listenerName }, 'listener certificates reloaded');
   }
 
-  /** Names a connection once its TLS handshake is done (SSL), or checks its certificate (SASL_SSL). */
+  /** Names a connection whose TLS handshake is done (SSL), or checks its certificate (SASL_SSL). */
   onConnection(conn: Connection): void {
     const socket = conn.socket as TLSSocket;
-    socket.once('secure', () => {
-      const cert = socket.getPeerX509Certificate();
-      if (cert && !socket.authorized) {
-        this.log.info({ conn: conn.id, remote: conn.remote, err: String(socket.authorizationError) }, 'closing connection: untrusted client certificate');
+    const cert = socket.getPeerX509Certificate();
+    if (cert && !socket.authorized) {
+      // With ssl.client.auth=requested a client may send no certificate, but not an untrusted one.
+      this.log.info({ conn: conn.id, remote: conn.remote, err: String(socket.authorizationError) }, 'closing connection: untrusted client certificate');
+      socket.destroy();
+      return;
+    }
+    conn.channel.peerCertificate = cert;
+    if (this.securityProtocol !== 'SSL') return;
+    let principal = ANONYMOUS_PRINCIPAL;
+    if (cert) {
+      const dn = distinguishedName(cert);
+      const name = this.mapper.map(dn);
+      if (name === undefined) {
+        this.log.info({ conn: conn.id, remote: conn.remote, dn }, 'closing connection: no ssl.principal.mapping.rules rule applies to the client certificate');
         socket.destroy();
         return;
       }
-      conn.channel.peerCertificate = cert;
-      if (this.securityProtocol !== 'SSL') return;
-      let principal = ANONYMOUS_PRINCIPAL;
-      if (cert) {
-        const dn = distinguishedName(cert);
-        const name = this.mapper.map(dn);
-        if (name === undefined) {
-          this.log.info({ conn: conn.id, remote: conn.remote, dn }, 'closing connection: no ssl.principal.mapping.rules rule applies to the client certificate');
-          socket.destroy();
-          return;
-        }
-        principal = `User:${name}`;
-      }
-      conn.authenticated(principal);
-    });
+      principal = `User:${name}`;
+    }
+    conn.authenticated(principal);
   }
 }

@@ -13,10 +13,12 @@ export interface BrokerThreadReady {
   bootstrap: string;
   dataDir: string;
   clusterId: string;
+  /** Every listener as `NAME://host:port` (advertised). */
+  listeners: string[];
 }
 
 const port = parentPort!;
 const broker = await startBroker(workerData as BrokerOptions);
 // Any message asks for a clean shutdown; the thread ends once the broker is closed.
 port.once('message', () => void broker.close().then(() => port.close()));
-port.postMessage({ nodeId: broker.nodeId, bootstrap: broker.bootstrap, dataDir: broker.dataDir, clusterId: broker.clusterId } satisfies BrokerThreadReady);
+port.postMessage({ nodeId: broker.nodeId, bootstrap: broker.bootstrap, dataDir: broker.dataDir, clusterId: broker.clusterId, listeners: broker.listeners.map((l) => `${l.name}://${l.bootstrap}`) } satisfies BrokerThreadReady);

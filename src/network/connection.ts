@@ -241,8 +241,10 @@ export class Connection {
         }
       }
     }
-    if (this.closing && this.queue.length === 0) this.socket.end();
-    else this.drainBacklog();
+    if (this.closing && this.queue.length === 0) {
+      this.socket.end();
+      this.socket.resume();
+    } else this.drainBacklog();
   }
 
   private closeAfterWrites(): void {
@@ -279,7 +281,10 @@ export class Connection {
   /** Stops reading, lets in-flight requests finish and be answered, then ends the socket. */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
-    this.socket.pause();
+    // Bytes still arriving are dropped (onData ignores them while closing); reading goes on so that
+    // the peer's end is seen, also on a connection paused by its bounds or muted by a quota.
+    this.unmuteTimer?.cancel();
+    this.socket.resume();
     if (this.queue.length === 0) this.socket.end();
     const timer = this.clock.setTimeout(() => this.socket.destroy(), timeoutMs);
     await this.closed;

@@ -80,7 +80,9 @@ export class ScramServer implements SaslServer {
   private final(text: string): Buffer {
     const m = parseClientFinal(text);
     if (!m) throw this.invalid('Invalid SCRAM client final message');
-    if (m.nonce !== this.nonce) throw this.invalid('Invalid client nonce in the final client message.');
+    // Kafka checks that the nonce ends with the server-first's, not that it equals it: librdkafka
+    // sends the client nonce again in front of it, and works against Kafka.
+    if (!m.nonce.endsWith(this.nonce)) throw this.invalid('Invalid client nonce in the final client message.');
     if (m.channelBinding.toString('utf8') !== this.clientFirst!.gs2Header) throw this.invalid('Invalid channel binding in the final client message.');
     const mech = this.mechanism;
     const cred = this.credential!;

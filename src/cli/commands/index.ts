@@ -1,11 +1,14 @@
 /** Every `samsa` subcommand, registered on the program in the order `--help` lists them. */
 import type { Command } from 'commander';
+import { registerAclsCommand } from './acls.js';
 import { registerBrokerCommand } from './broker.js';
 import { registerConsumeCommand } from './consume.js';
 import { registerGroupsCommand } from './groups.js';
 import { registerPerfCommand } from './perf.js';
 import { registerProduceCommand } from './produce.js';
+import { registerQuotasCommand } from './quotas.js';
 import { registerTopicsCommand } from './topics.js';
+import { registerUsersCommand } from './users.js';
 
 export function registerCommands(program: Command): void {
   registerBrokerCommand(program);
@@ -14,4 +17,7 @@ export function registerCommands(program: Command): void {
   registerConsumeCommand(program);
   registerGroupsCommand(program);
   registerPerfCommand(program);
+  registerAclsCommand(program);
+  registerUsersCommand(program);
+  registerQuotasCommand(program);
 }

@@ -4,20 +4,26 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { repoRoot } from '../test/helpers/repo-root.js';
 
-/** Starts the built CLI's broker on an ephemeral port; `readyMs` is spawn to ready line. */
-export async function spawnBroker(dir: string, extra: string[] = []): Promise<{ child: ChildProcess; port: number; readyMs: number }> {
+/** Starts the built CLI's broker on an ephemeral port; `readyMs` is spawn to ready line; `listeners` the port of each listener by name. */
+export async function spawnBroker(dir: string, extra: string[] = []): Promise<{ child: ChildProcess; port: number; readyMs: number; listeners: Record<string, number> }> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [join(repoRoot(), 'dist/src/cli/main.js'), 'broker', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let line = '';
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
       out += String(d);
       const m = /ready on [^:]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      if (m) {
+        line = out;
+        resolve(Number(m[1]));
+      }
     });
     child.once('exit', (code) => reject(new Error(`broker exited ${code}`)));
   });
-  return { child, port, readyMs: performance.now() - t0 };
+  const listeners = Object.fromEntries([...line.matchAll(/([A-Z_0-9]+):\/\/[^\s:]+:(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+  if (Object.keys(listeners).length === 0) listeners['PLAINTEXT'] = port;
+  return { child, port, readyMs: performance.now() - t0, listeners };
 }
 
 export async function stopBroker(child: ChildProcess): Promise<void> {

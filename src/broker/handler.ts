@@ -52,3 +52,12 @@ export function defineHandler<Req, ReqIn, Res, ResIn>(
   }
   return { api: api as unknown as Handler<Req, ResIn>['api'], minVersion: versions.min, maxVersion: versions.max, handle };
 }
+
+/**
+ * Where the client of a request reaches this broker: the address advertised for the listener its
+ * connection came in on (the first listener's for a connection that has none, as in unit tests).
+ */
+export function advertisedFor(ctx: RequestContext): { host: string; port: number } {
+  const listener = ctx.connection.channel?.listenerName;
+  return listener === undefined ? ctx.broker.advertised : ctx.broker.advertisedFor(listener);
+}

@@ -19,7 +19,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { type MetadataResponseMetadataResponseTopicInput, MetadataApi } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
 import type { BrokerContext } from '../broker-context.js';
-import { type RequestContext, defineHandler } from '../handler.js';
+import { type RequestContext, advertisedFor, defineHandler } from '../handler.js';
 import type { TopicMetadata } from '../metadata/cluster-metadata.js';
 import { isInternalTopic, topicNameError } from '../metadata/topic-name.js';
 import { partitionStates } from '../partition-state.js';
@@ -60,7 +60,7 @@ export const metadataHandler = defineHandler(MetadataApi, { min: 0, max: 12 }, a
       }),
     );
   }
-  const advertised = b.advertisedFor(ctx.connection.channel.listenerName);
+  const advertised = advertisedFor(ctx);
   return {
     throttleTimeMs: 0,
     brokers: [{ nodeId: b.nodeId, host: advertised.host, port: advertised.port, rack: null }],

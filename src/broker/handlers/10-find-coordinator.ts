@@ -15,7 +15,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { type FindCoordinatorResponseCoordinatorInput, FindCoordinatorApi } from '../../protocol/messages/index.js';
 import type { BrokerContext } from '../broker-context.js';
-import { type RequestContext, defineHandler } from '../handler.js';
+import { type RequestContext, advertisedFor, defineHandler } from '../handler.js';
 import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
 const GROUP_KEY_TYPE = 0;
@@ -36,6 +36,6 @@ function coordinatorFor(ctx: RequestContext, key: string, keyType: number): Find
   if (keyType === GROUP_KEY_TYPE && !authorize(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key)) return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
   if (keyType === TRANSACTION_KEY_TYPE && !authorize(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null);
   if (!b.groups.isActive) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
-  const advertised = b.advertisedFor(ctx.connection.channel.listenerName);
+  const advertised = advertisedFor(ctx);
   return { key, nodeId: b.nodeId, host: advertised.host, port: advertised.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }

@@ -11,7 +11,7 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeClusterApi } from '../../protocol/messages/index.js';
-import { defineHandler } from '../handler.js';
+import { advertisedFor, defineHandler } from '../handler.js';
 import { OPERATIONS_NOT_REQUESTED, ResourceType, authorizedOperations } from '../security/authorize.js';
 
 const ENDPOINT_BROKERS = 1;
@@ -23,7 +23,7 @@ export const describeClusterHandler = defineHandler(DescribeClusterApi, { min: 0
   if (req.endpointType !== ENDPOINT_BROKERS && req.endpointType !== ENDPOINT_CONTROLLERS) {
     return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unsupported endpoint type ${req.endpointType}`, brokers: [] };
   }
-  const advertised = b.advertisedFor(ctx.connection.channel.listenerName);
+  const advertised = advertisedFor(ctx);
   return {
     ...base,
     errorCode: ErrorCode.NONE,

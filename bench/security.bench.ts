@@ -8,7 +8,7 @@
  * 2. The cost of authorization with 10,000 ACLs: one authorize() call (micro), and produce
  *    throughput with the StandardAuthorizer and 10,000 ACLs against a broker without one.
  *
- *   npm run bench -- security          BENCH_SECONDS=5 by default per throughput case
+ *   npm run bench -- security          BENCH_SECONDS=5 per throughput case, BENCH_ROUNDS=3 rounds (defaults)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,7 @@ const RECORD_BYTES = 1024;
 const RECORDS_PER_BATCH = 64;
 const CONNECTIONS = 4;
 const WINDOW = 8;
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 
 interface Endpoint {
   port: number;
@@ -152,8 +153,8 @@ export default async function run(): Promise<void> {
         await produceRate(plain, 'warmup');
         await produceRate(secure, 'warmup');
         const results: Record<string, number[]> = { 'produce PLAINTEXT': [], 'produce SASL_SSL': [], 'fetch PLAINTEXT': [], 'fetch SASL_SSL': [] };
-        for (let round = 0; round < 2; round++) {
-          for (const [label, e] of (round === 0 ? [['PLAINTEXT', plain], ['SASL_SSL', secure]] : [['SASL_SSL', secure], ['PLAINTEXT', plain]]) as [string, Endpoint][]) {
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const [label, e] of (round % 2 === 0 ? [['PLAINTEXT', plain], ['SASL_SSL', secure]] : [['SASL_SSL', secure], ['PLAINTEXT', plain]]) as [string, Endpoint][]) {
             const topic = `t-${label}-${round}`;
             await createTopic(plain, topic);
             results[`produce ${label}`]!.push(await produceRate(e, topic));
@@ -169,20 +170,21 @@ export default async function run(): Promise<void> {
 
     console.log(`\n## Produce with the StandardAuthorizer and 10,000 ACLs against no authorizer (PLAINTEXT, alternated)`);
     const base = ['listeners=PLAINTEXT://127.0.0.1:0'];
-    const authz = [...base, 'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'super.users=User:admin'];
+    // The authorizer's broker also has a SASL_PLAINTEXT listener where the super user admin creates the ACLs.
+    const authz = ['listeners=PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms=PLAIN', `listener.name.sasl_plaintext.plain.sasl.jaas.config=${jaas}`, 'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'super.users=User:admin'];
     const rates: Record<string, number[]> = { 'no authorizer': [], 'authorizer, 10,000 ACLs': [] };
     await withBroker(base, async (l1) => {
       await withBroker(authz, async (l2) => {
         // The ACLs: 10,000 of them, plus the one letting ANONYMOUS (PLAINTEXT) write and create its topics.
-        const admin = new SamsaClient({ bootstrapServers: [`127.0.0.1:${l2['PLAINTEXT']}`] });
+        const admin = new SamsaClient({ bootstrapServers: [`127.0.0.1:${l2['SASL_PLAINTEXT']}`], sasl: { mechanism: 'PLAIN', username: 'admin', password: 'admin-secret' } });
         const list = acls(10_000).map((a) => ({ resourceType: a.resourceType === ResourceType.GROUP ? 'group' : 'topic', resourceName: a.resourceName, patternType: a.patternType === PatternType.PREFIXED ? 'prefixed' : 'literal', principal: a.principal, host: a.host, operation: a.operation === AclOperation.WRITE ? 'write' : 'read', permission: a.permissionType === AclPermissionType.DENY ? 'deny' : 'allow' }));
         list.push({ resourceType: 'topic', resourceName: 'auth-', patternType: 'prefixed', principal: 'User:ANONYMOUS', host: '*', operation: 'all', permission: 'allow' });
         for (let i = 0; i < list.length; i += 1000) await admin.admin().createAcls(list.slice(i, i + 1000));
         await admin.close();
         const sides: [string, Endpoint][] = [['no authorizer', { port: l1['PLAINTEXT']! }], ['authorizer, 10,000 ACLs', { port: l2['PLAINTEXT']! }]];
         for (const [, e] of sides) await createTopic(e, 'auth-warmup').then(() => produceRate(e, 'auth-warmup'));
-        for (let round = 0; round < 2; round++) {
-          for (const [label, e] of round === 0 ? sides : [...sides].reverse()) {
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const [label, e] of round % 2 === 0 ? sides : [...sides].reverse()) {
             const topic = `auth-${round}`;
             await createTopic(e, topic);
             rates[label]!.push(await produceRate(e, topic));

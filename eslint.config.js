@@ -43,7 +43,7 @@ const worldRules = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.kafkajs-suite/', 'src/protocol/messages/'] },
+  { ignores: ['dist/', 'node_modules/', '.kafkajs-suite/', 'src/protocol/messages/', 'src/protocol/metadata/', 'src/protocol/coordinator/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -30,7 +30,7 @@ function logReadCase(name: string, log: PartitionLog, maxBytes: number): BenchCa
   const fn = async (): Promise<number> => {
     const r = await log.read(offset, maxBytes, { minOneBatch: true });
     const last = r.chunks[r.chunks.length - 1];
-    if (!last || offset >= log.highWatermark) {
+    if (!last || offset >= log.acknowledgedEnd) {
       offset = 0n;
       return r.bytes;
     }

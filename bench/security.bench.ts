@@ -99,7 +99,7 @@ function acls(n: number): AclBinding[] {
   const out: AclBinding[] = [];
   for (let i = 0; i < n; i++) {
     const prefixed = i % 4 === 0;
-    out.push({ resourceType: i % 10 === 0 ? ResourceType.GROUP : ResourceType.TOPIC, resourceName: prefixed ? `team-${i}-` : `topic-${i}`, patternType: prefixed ? PatternType.PREFIXED : PatternType.LITERAL, principal: `User:user-${i % 500}`, host: '*', operation: i % 3 === 0 ? AclOperation.WRITE : AclOperation.READ, permissionType: i % 50 === 0 ? AclPermissionType.DENY : AclPermissionType.ALLOW });
+    out.push({ resourceType: i % 10 === 0 ? ResourceType.GROUP : ResourceType.TOPIC, resourceName: prefixed ? `team-${i}-` : `topic-${i}`, patternType: prefixed ? PatternType.PREFIXED : PatternType.LITERAL, principal: `User:user-${i % 500}`, host: '*', operation: i % 3 === 0 && i % 10 !== 0 ? AclOperation.WRITE : AclOperation.READ, permissionType: i % 50 === 0 ? AclPermissionType.DENY : AclPermissionType.ALLOW });
   }
   return out;
 }

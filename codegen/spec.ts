@@ -82,7 +82,7 @@ export interface StructSpec {
 export interface MessageSpec {
   file: string;
   name: string;
-  kind: 'request' | 'response' | 'header' | 'data';
+  kind: 'request' | 'response' | 'header' | 'data' | 'metadata';
   apiKey: number | undefined;
   listeners: string[];
   validVersions: Versions;

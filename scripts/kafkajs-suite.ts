@@ -13,6 +13,9 @@
  * - KAFKAJS_SUITE_WORKERS: jest workers (default 2).
  * - KAFKAJS_SUITE_PORT: the broker's port (default 0, a free one).
  * - KAFKAJS_SUITE_BROKER_ARGS: more `samsa broker` arguments, space-separated (`-o key=value ...`).
+ * - KAFKAJS_SUITE_NODES: 3 runs the suite against a three-node Samsa cluster (combined nodes with
+ *   node ids 0-2, `default.replication.factor=2` as kafkajs's brokers have), each behind one of
+ *   testHelpers' three addresses; default 1, one standalone broker behind all three.
  * - Arguments: jest path patterns to run part of the suite (`npm run test:kafkajs-suite -- consumer/`).
  *
  * Failures listed in kafkajs-suite-known.ts (transactions, cluster mode, ...) are reported by
@@ -31,6 +34,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +49,7 @@ const SUITE_DIR = resolve(env['KAFKAJS_SUITE_DIR'] ?? join(ROOT, '.kafkajs-suite
 const TIMEOUT_MIN = Number(env['KAFKAJS_SUITE_TIMEOUT_MIN'] ?? 45);
 const WORKERS = Number(env['KAFKAJS_SUITE_WORKERS'] ?? 2);
 const PORT = Number(env['KAFKAJS_SUITE_PORT'] ?? 0);
+const NODES = Number(env['KAFKAJS_SUITE_NODES'] ?? 1);
 const KAFKA_VERSION = '2.4';
 
 /** Spec files left out, with why (matched against the path from the kafkajs root). */
@@ -110,12 +115,13 @@ function gitDir(repo: string): string {
   return existsSync(join(repo, '.git')) ? join(repo, '.git') : repo;
 }
 
-/** Points testHelpers' three PLAINTEXT addresses at the one broker and replaces the docker script. */
-function patchWorkTree(dir: string, port: number): void {
+/** Points testHelpers' three PLAINTEXT addresses at the brokers (one broker: all three at it) and replaces the docker script. */
+function patchWorkTree(dir: string, ports: readonly number[]): void {
+  const port = ports[0]!;
   const helpers = join(dir, 'testHelpers', 'index.js');
   const text = readFileSync(helpers, 'utf8');
   let patched = text;
-  for (const p of ['9092', '9095', '9098']) patched = patched.replaceAll(`:${p}\``, `:${port}\``);
+  ['9092', '9095', '9098'].forEach((p, i) => (patched = patched.replaceAll(`:${p}\``, `:${ports[i % ports.length]}\``)));
   patched = patched.replace(/port: 9092,/, `port: ${port},`);
   if (patched === text || /:(9092|9095|9098)`|port: 9092,/.test(patched)) {
     throw new Error(`testHelpers/index.js does not look as expected (kafkajs ${REF}); the broker ports could not be replaced`);
@@ -135,12 +141,45 @@ interface Broker {
   dataDir: string;
 }
 
-async function startSamsa(logFile: string): Promise<Broker> {
+/** A port of 127.0.0.1 free a moment ago (a controller port every node must know before any starts). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolvePort(p));
+    });
+    s.once('error', reject);
+  });
+}
+
+/** One standalone broker, or NODES combined nodes with node ids 0..NODES-1 started together. */
+async function startSamsa(logFile: string): Promise<Broker[]> {
+  if (NODES <= 1) return [await startNode(logFile, [])];
+  const controllerPorts = await Promise.all(Array.from({ length: NODES }, () => freePort()));
+  const voters = controllerPorts.map((p, id) => `${id}@127.0.0.1:${p}`).join(',');
+  const started = await Promise.allSettled(
+    controllerPorts.map((cport, id) =>
+      startNode(logFile.replace(/\.log$/, `-${id}.log`), [
+        '-o', `node.id=${id}`, '-o', 'process.roles=broker,controller', '-o', `controller.quorum.voters=${voters}`, '-o', 'controller.listener.names=CONTROLLER',
+        '-o', `listeners=PLAINTEXT://127.0.0.1:${PORT},CONTROLLER://127.0.0.1:${cport}`, '-o', 'default.replication.factor=2',
+      ], id),
+    ),
+  );
+  const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(ok.map(stopSamsa));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  return ok;
+}
+
+async function startNode(logFile: string, extra: string[], nodeId = 0): Promise<Broker> {
   if (!existsSync(SAMSA_CLI)) throw new Error(`${SAMSA_CLI} is missing: run npm run build`);
   const dataDir = mkdtempSync(join(tmpdir(), 'samsa-kafkajs-suite-'));
   // As kafka1 of kafkajs's test cluster (docker-compose.2_4.yml), the broker behind localhost:9092:
   // node id 0 (specs look for broker 0), num.partitions=2, no initial rebalance delay.
-  const args = [SAMSA_CLI, 'broker', '--host', '127.0.0.1', '--port', String(PORT), '--advertised-host', 'localhost', '--node-id', '0', '--data-dir', dataDir, '--log-level', 'warn', '-o', 'num.partitions=2', '-o', 'group.initial.rebalance.delay.ms=0'];
+  const args = [SAMSA_CLI, 'broker', '--host', '127.0.0.1', '--port', String(PORT), '--advertised-host', 'localhost', '--node-id', String(nodeId), '--data-dir', dataDir, '--log-level', 'warn', '-o', 'num.partitions=2', '-o', 'group.initial.rebalance.delay.ms=0', ...extra];
   args.push(...(env['KAFKAJS_SUITE_BROKER_ARGS'] ?? '').split(' ').filter((a) => a !== ''));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.pipe(createWriteStream(logFile));
@@ -248,7 +287,7 @@ function report(dir: string, resultsFile: string): number {
     }
     for (const t of file.assertionResults) {
       const key = `${rel} :: ${t.fullName}`;
-      const k = knownFailure(key);
+      const k = knownFailure(key, NODES);
       if (t.status === 'passed') {
         passed++;
         if (k && !k.flaky) knownPassed.push(key);
@@ -267,7 +306,7 @@ function report(dir: string, resultsFile: string): number {
   }
   if (knownPassed.length > 0) console.log(`\nListed as known failures but passed (${knownPassed.length}; scripts/kafkajs-suite-known.ts):\n${list(knownPassed)}`);
   if (unexpected.length > 0) console.log(`\nUNEXPECTED failures (${unexpected.length}):\n${list(unexpected)}`);
-  console.log(`\nkafkajs suite against Samsa (KAFKA_VERSION=${KAFKA_VERSION}, PLAINTEXT):`);
+  console.log(`\nkafkajs suite against ${NODES > 1 ? `a ${NODES}-node Samsa cluster` : 'one Samsa broker'} (KAFKA_VERSION=${KAFKA_VERSION}, PLAINTEXT):`);
   console.log(`  passed ${passed}, failed ${knownCount + unexpected.length} (known ${knownCount}, unexpected ${unexpected.length}), skipped by kafkajs ${skipped}, not run (SSL/SASL) ${notPlaintext}`);
   console.log(`  spec files left out: ${EXCLUDED_FILES.map(([re, why]) => `${re.source} (${why})`).join('; ')}`);
   return unexpected.length === 0 ? 0 : 1;
@@ -277,26 +316,26 @@ async function main(): Promise<number> {
   mkdirSync(SUITE_DIR, { recursive: true });
   const { dir, commit } = prepareWorkTree();
   const logFile = join(SUITE_DIR, 'broker.log');
-  const broker = await startSamsa(logFile);
-  log(`kafkajs ${commit.slice(0, 12)} in ${dir}; Samsa broker on localhost:${broker.port} (log ${logFile})`);
+  const brokers = await startSamsa(logFile);
+  log(`kafkajs ${commit.slice(0, 12)} in ${dir}; Samsa broker${brokers.length > 1 ? 's' : ''} on ${brokers.map((b) => `localhost:${b.port}`).join(', ')} (log ${logFile})`);
   const resultsFile = join(SUITE_DIR, 'results.json');
   rmSync(resultsFile, { force: true });
   let interrupted = false;
   const stopOnSignal = (): void => {
     interrupted = true;
     killJest();
-    void stopSamsa(broker).then(() => process.exit(130));
+    void Promise.all(brokers.map(stopSamsa)).then(() => process.exit(130));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
-    patchWorkTree(dir, broker.port);
+    patchWorkTree(dir, brokers.map((b) => b.port));
     const { timedOut } = await runJest(dir, resultsFile, process.argv.slice(2));
     if (interrupted) return 130;
     const code = report(dir, resultsFile);
     return timedOut ? 1 : code;
   } finally {
-    await stopSamsa(broker);
+    await Promise.all(brokers.map(stopSamsa));
   }
 }
 

@@ -5,8 +5,8 @@ import type { ReadBufferPool } from '../log/index.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
 import type { FetchSessionCache } from './fetch/fetch-sessions.js';
-import type { Faults } from './faults/faults.js';
-import type { ClusterMetadata } from './metadata/cluster-metadata.js';
+import type { MetadataImage } from '../controller/image/metadata-image.js';
+import type { Forwarder } from './cluster/forwarding.js';
 import type { ReplicaManager } from './partitions/replica-manager.js';
 import type { Disk } from '../storage/disk.js';
 import type { TopicManager } from './topic-manager.js';
@@ -18,15 +18,22 @@ export interface BrokerContext {
   readonly config: BrokerConfig;
   readonly nodeId: number;
   readonly clusterId: string;
-  /** Where clients of the first listener reach this broker. */
+  /** Where clients reach this broker on its first client listener. */
   readonly advertised: ListenerAddress;
-  /** Where clients of a listener reach this broker (Metadata, FindCoordinator, DescribeCluster answer a client on its listener). */
-  advertisedFor(listenerName: string): ListenerAddress;
+  /** The committed cluster metadata (the image the metadata log builds). */
+  readonly metadata: MetadataImage;
+  /** The controller this broker knows leads the metadata quorum (-1: none known). */
+  readonly activeControllerId: number;
+  /** The controllers (`controller.quorum.voters`; a standalone node: itself at its client endpoint). */
+  controllerEndpoints(): { id: number; host: string; port: number }[];
+  /** Sends admin requests to the active controller (CreateTopics, configs, ...). */
+  readonly forwarder: Forwarder;
+  /** Has __consumer_offsets created if it does not exist yet (FindCoordinator). */
+  ensureOffsetsTopic(): void;
   /** Authentication, authorization, quotas and the security metadata. */
   readonly security: BrokerSecurity;
   /** The ACL authorizer, when `authorizer.class.name` sets one (undefined: everything is allowed). */
   readonly authorizer: StandardAuthorizer | undefined;
-  readonly metadata: ClusterMetadata;
   readonly topics: TopicManager;
   /** The partitions this broker holds: lookups, appends, fetches and their purgatories. */
   readonly replicaManager: ReplicaManager;
@@ -41,8 +48,6 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   readonly clock: Clock;
   readonly log: Logger;
-  /** Injected faults and observed requests (faults/faults.ts). */
-  readonly faults: Faults;
   /** The versions served per API, as ApiVersions reports them. */
   readonly apiVersions: readonly { apiKey: number; minVersion: number; maxVersion: number }[];
 }

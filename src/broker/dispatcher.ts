@@ -12,11 +12,43 @@ import { encodeResponseFrame, readRequestFrame, type RequestFrame } from '../pro
 import { ApiKey, ApiVersionsApi } from '../protocol/messages/index.js';
 import { DecodeError } from '../protocol/samsa-error.js';
 import type { BrokerContext } from './broker-context.js';
-import type { AnyHandler, HandlerResult, RequestContext } from './handler.js';
+import type { Faults } from './faults/faults.js';
+import type { AnyHandler, HandlerResult, RequestContext, RequestInfo } from './handler.js';
 import { quotaUser } from './security/authorize.js';
 import { clientThrottles, isQuotaExempt } from './security/throttle.js';
 
-export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger): FrameHandler {
+/** What the dispatcher builds a handler's context from. */
+export interface RequestBasics extends RequestInfo {
+  readonly connection: Connection;
+  /** The request frame's size in bytes. */
+  readonly requestBytes: number;
+  afterResponseWritten(fn: () => void): void;
+}
+
+/** The handlers a listener serves, their fault injection, and how their context is made. */
+export interface DispatchTarget<C extends RequestInfo> {
+  readonly handlers: readonly AnyHandler<C>[];
+  readonly faults: Faults;
+  context(basics: RequestBasics): C;
+  /** Runs a request's handler in its stead when given and it answers (quotas, on the client listeners). */
+  intercept?(ctx: C, apiKey: number, run: () => HandlerResult<unknown> | Promise<HandlerResult<unknown>>, encode: (r: HandlerResult<unknown>) => Reply): Reply | Promise<Reply> | undefined;
+}
+
+/** The client listener's dispatcher: the broker's handlers, each given the broker and the listener's name. */
+export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger, faults: Faults, listenerName = 'PLAINTEXT'): FrameHandler {
+  return createListenerDispatcher<RequestContext>(
+    {
+      handlers,
+      faults,
+      context: (b) => ({ ...b, broker, listenerName }),
+      intercept: (ctx, apiKey, run, encode) => (broker.security.quotas.active ? throttled(ctx, apiKey, run, encode) : undefined),
+    },
+    log,
+  );
+}
+
+export function createListenerDispatcher<C extends RequestInfo>(target: DispatchTarget<C>, log: Logger): FrameHandler {
+  const { handlers, faults } = target;
   const byKey = new Map(handlers.map((h) => [h.api.apiKey, h]));
   const supported = supportedVersions(handlers);
 
@@ -50,8 +82,7 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       return 'close';
     }
     let afterWrite: (() => void)[] | undefined;
-    const ctx: RequestContext = {
-      broker,
+    const ctx = target.context({
       apiVersion: req.apiVersion,
       clientId: req.header.clientId,
       correlationId: req.correlationId,
@@ -59,8 +90,8 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       connection: conn,
       log,
       afterResponseWritten: (fn) => (afterWrite ??= []).push(fn),
-    };
-    const encode = (result: HandlerResult<unknown>): Reply | Promise<Reply> => {
+    });
+    const encode = (result: HandlerResult<unknown>): Reply => {
       // Most requests register nothing: no callback is made for them.
       const fns = afterWrite;
       if (result === null || result === 'close') {
@@ -70,8 +101,9 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
       const buffers = encodeResponseFrame(handler.api, req.apiVersion, req.correlationId, result);
       return fns ? { buffers, written: () => runAll(fns) } : buffers;
     };
-    const run = () => (broker.faults.active ? broker.faults.run(handler, body, ctx) : handler.handle(body, ctx)) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
-    if (broker.security.quotas.active) return throttled(ctx, req.apiKey, run, encode);
+    const run = () => (faults.active ? faults.run(handler, body, ctx) : handler.handle(body, ctx)) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    const intercepted = target.intercept?.(ctx, req.apiKey, run, encode);
+    if (intercepted !== undefined) return intercepted;
     const result = run();
     return result instanceof Promise ? result.then(encode) : encode(result);
   };
@@ -83,7 +115,7 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
  * here), and the response's throttle time (the largest of the quotas it exceeded) mutes the
  * connection for that long, or holds the response back for clients before KIP-219.
  */
-function throttled(ctx: RequestContext, apiKey: number, run: () => HandlerResult<unknown> | Promise<HandlerResult<unknown>>, encode: (r: HandlerResult<unknown>) => Reply | Promise<Reply>): Reply | Promise<Reply> {
+function throttled(ctx: RequestContext, apiKey: number, run: () => HandlerResult<unknown> | Promise<HandlerResult<unknown>>, encode: (r: HandlerResult<unknown>) => Reply): Reply | Promise<Reply> {
   const clock = ctx.broker.clock;
   const now = () => clock.highResNow?.() ?? clock.now();
   let busyMs = 0;
@@ -121,6 +153,6 @@ function runAll(fns: readonly (() => void)[]): void {
 }
 
 /** The versions each handler serves, as ApiVersions reports them. */
-export function supportedVersions(handlers: readonly AnyHandler[]): { apiKey: number; minVersion: number; maxVersion: number }[] {
+export function supportedVersions(handlers: readonly AnyHandler<never>[]): { apiKey: number; minVersion: number; maxVersion: number }[] {
   return handlers.map((h) => ({ apiKey: h.api.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })).sort((a, b) => a.apiKey - b.apiKey);
 }

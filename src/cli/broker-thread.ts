@@ -20,5 +20,13 @@ export interface BrokerThreadReady {
 const port = parentPort!;
 const broker = await startBroker(workerData as BrokerOptions);
 // Any message asks for a clean shutdown; the thread ends once the broker is closed.
-port.once('message', () => void broker.close().then(() => port.close()));
+port.once('message', () =>
+  void broker
+    .close()
+    .catch((err: unknown) => {
+      process.stderr.write(`samsa: the broker did not close cleanly: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+    })
+    .finally(() => port.close()),
+);
 port.postMessage({ nodeId: broker.nodeId, bootstrap: broker.bootstrap, dataDir: broker.dataDir, clusterId: broker.clusterId, listeners: broker.listeners.map((l) => `${l.name}://${l.bootstrap}`) } satisfies BrokerThreadReady);

@@ -18,6 +18,7 @@ import {
   DescribeClusterApi,
   DescribeConfigsApi,
   DescribeGroupsApi,
+  DescribeQuorumApi,
   IncrementalAlterConfigsApi,
   ListGroupsApi,
   ListOffsetsApi,
@@ -25,6 +26,7 @@ import {
   OffsetFetchApi,
 } from '../protocol/messages/index.js';
 import { ZERO_UUID } from '../protocol/primitives/codec-support.js';
+import { SAMSA_TAG, flagTag, hasFlag, hasTag } from '../protocol/samsa-tagged-fields.js';
 import type { BrokerInfo, Cluster, TopicInfo } from './cluster.js';
 import { decodeAssignment } from './consumer/group-membership.js';
 import { KafkaProtocolError, throwIfError } from './errors.js';
@@ -75,6 +77,35 @@ export interface GroupPartitionLag {
 }
 
 export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number | bigint } | { offset: bigint };
+
+/** A member of the metadata quorum as its leader sees it (DescribeQuorum). */
+export interface QuorumReplica {
+  nodeId: number;
+  logEndOffset: bigint;
+  /** ms since the epoch, -1 when unknown (the leader itself). */
+  lastFetchTimestamp: bigint;
+  lastCaughtUpTimestamp: bigint;
+}
+
+export interface QuorumDescription {
+  leaderId: number;
+  leaderEpoch: number;
+  highWatermark: bigint;
+  voters: QuorumReplica[];
+  observers: QuorumReplica[];
+  /** The voters' controller endpoints (DescribeQuorum v2). */
+  nodes: { nodeId: number; listeners: { name: string; host: string; port: number }[] }[];
+}
+
+export interface ClusterNodes {
+  clusterId: string | null;
+  /** The active controller (-1 when the broker knows none). */
+  activeControllerId: number;
+  /** Registered brokers; `fenced` is known only from Samsa brokers (null from others, which list unfenced brokers only). */
+  brokers: (BrokerInfo & { fenced: boolean | null })[];
+  /** The controllers (the quorum's voters), when the broker says. */
+  controllers: { nodeId: number; host: string; port: number }[];
+}
 
 const RESOURCE_TOPIC = 2;
 const RESOURCE_BROKER = 4;
@@ -155,6 +186,42 @@ export class Admin {
     const res = await conn.send(DescribeClusterApi, { includeClusterAuthorizedOperations: false });
     throwIfError(res.errorCode, res.errorMessage);
     return { clusterId: res.clusterId, controllerId: res.controllerId, brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })) };
+  }
+
+  /** The metadata quorum (KRaft): its leader, epoch, high watermark, voters and observers. */
+  async describeQuorum(): Promise<QuorumDescription> {
+    const conn = await this.cluster.any();
+    const res = await conn.send(DescribeQuorumApi, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] });
+    throwIfError(res.errorCode, res.errorMessage);
+    const p = res.topics[0]?.partitions[0];
+    if (!p) throw new KafkaProtocolError(-1, 'DescribeQuorum answered no partition');
+    throwIfError(p.errorCode, p.errorMessage);
+    const replica = (r: (typeof p.currentVoters)[number]): QuorumReplica => ({ nodeId: r.replicaId, logEndOffset: r.logEndOffset, lastFetchTimestamp: r.lastFetchTimestamp, lastCaughtUpTimestamp: r.lastCaughtUpTimestamp });
+    return {
+      leaderId: p.leaderId,
+      leaderEpoch: p.leaderEpoch,
+      highWatermark: p.highWatermark,
+      voters: p.currentVoters.map(replica),
+      observers: p.observers.map(replica),
+      nodes: res.nodes.map((n) => ({ nodeId: n.nodeId, listeners: n.listeners.map(({ name, host, port }) => ({ name, host, port })) })),
+    };
+  }
+
+  /** Brokers (fenced ones too, from a Samsa broker), the controllers and which of them is active. */
+  async describeClusterNodes(): Promise<ClusterNodes> {
+    const conn = await this.cluster.any();
+    const version = conn.versionFor(DescribeClusterApi as never);
+    if (version === undefined) {
+      const c = await this.describeCluster();
+      return { clusterId: c.clusterId, activeControllerId: -1, brokers: c.brokers.map((b) => ({ ...b, fenced: null })), controllers: [] };
+    }
+    const res = await conn.send(DescribeClusterApi, { includeClusterAuthorizedOperations: false, unknownTaggedFields: [flagTag(SAMSA_TAG.INCLUDE_FENCED_BROKERS, true)] });
+    throwIfError(res.errorCode, res.errorMessage);
+    const brokers = res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack, fenced: hasTag(b.unknownTaggedFields, SAMSA_TAG.IS_FENCED) ? hasFlag(b.unknownTaggedFields, SAMSA_TAG.IS_FENCED) : null }));
+    if (version < 1) return { clusterId: res.clusterId, activeControllerId: -1, brokers, controllers: [] };
+    const ctl = await conn.send(DescribeClusterApi, { includeClusterAuthorizedOperations: false, endpointType: 2 });
+    const controllers = ctl.errorCode === 0 ? ctl.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port })) : [];
+    return { clusterId: res.clusterId, activeControllerId: ctl.errorCode === 0 ? ctl.controllerId : -1, brokers, controllers };
   }
 
   /** Groups with their state and protocol type, optionally only those in the given states. */

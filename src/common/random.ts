@@ -40,3 +40,9 @@ export function randomBytesFrom(random: Random): RandomBytes {
     return b;
   };
 }
+
+/** An integer in [0, bound) drawn from `random`. */
+export function randomInt(random: Random, bound: number): number {
+  if (!Number.isInteger(bound) || bound <= 0) throw new RangeError(`randomInt bound must be a positive integer, got ${bound}`);
+  return Math.floor(random() * bound);
+}

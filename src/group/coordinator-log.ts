@@ -109,11 +109,13 @@ export class CoordinatorLog {
     await Promise.all([...this.pending]);
   }
 
-  /** Every record of every partition, in log order per partition. */
-  async *load(): AsyncGenerator<CoordinatorRecord> {
-    for (let p = 0; p < this.opts.numPartitions; p++) {
-      for await (const chunk of this.opts.store.read(p)) yield* this.decodeChunk(p, chunk);
-    }
+  /** Every record of a partition, in log order. */
+  async *load(partition: number): AsyncGenerator<CoordinatorRecord> {
+    for await (const chunk of this.opts.store.read(partition)) yield* this.decodeChunk(partition, chunk);
+  }
+
+  get numPartitions(): number {
+    return this.opts.numPartitions;
   }
 
   private async *decodeChunk(partition: number, chunk: Buffer): AsyncGenerator<CoordinatorRecord> {

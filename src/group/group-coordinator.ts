@@ -33,6 +33,11 @@ export interface GroupCoordinatorOptions {
   config?: Partial<GroupConfig>;
   /** Source of member-id suffixes (default: UUIDs from the system's randomness). */
   randomUuid?: () => string;
+  /**
+   * The partitions of __consumer_offsets this coordinator serves from the start (those whose
+   * leader this broker is); default all. Others follow with onElection/onResignation.
+   */
+  partitions?: readonly number[];
 }
 
 export interface ListedGroup {
@@ -66,6 +71,10 @@ export class GroupCoordinator {
   private active = true;
   private expiring = false;
   private readonly offsetRequests: OffsetRequests;
+  /** Partitions of __consumer_offsets loaded and served here. */
+  private readonly owned = new Set<number>();
+  /** Partitions being loaded (their groups answer COORDINATOR_LOAD_IN_PROGRESS). */
+  private readonly loading = new Map<number, Promise<void>>();
 
   private constructor(
     readonly config: GroupConfig,
@@ -79,7 +88,7 @@ export class GroupCoordinator {
     this.offsetRequests = new OffsetRequests({ manager, coordinatorLog, offsets, config, clock, createGroup: (id) => this.createGroup(id) });
   }
 
-  /** Opens a coordinator and loads every partition of __consumer_offsets before it answers anything. */
+  /** Opens a coordinator and loads its partitions of __consumer_offsets (all by default) before it answers anything. */
   static async open(opts: GroupCoordinatorOptions): Promise<GroupCoordinator> {
     const config = groupConfig(opts.config);
     const log = opts.logger.child({ component: 'group-coordinator' });
@@ -106,29 +115,79 @@ export class GroupCoordinator {
       },
     });
     const c = new GroupCoordinator(config, opts.clock, log, manager, coordinatorLog, offsets, timers);
-    await c.load();
+    const started = opts.clock.now();
+    const partitions = opts.partitions ?? Array.from({ length: config['offsets.topic.num.partitions'] }, (_, p) => p);
+    let records = 0;
+    for (const p of partitions) records += await c.loadPartition(p);
+    log.info({ partitions: partitions.length, groups: manager.groups.size, records, ms: opts.clock.now() - started }, 'loaded __consumer_offsets');
     c.scheduleExpiry();
     return c;
   }
 
-  private async load(): Promise<void> {
-    const started = this.clock.now();
+  /** Loads one partition's groups and offsets and serves them; returns the records read. */
+  private async loadPartition(partition: number): Promise<number> {
     let records = 0;
-    for await (const r of this.coordinatorLog.load()) {
+    const loaded = new Set<ClassicGroup>();
+    for await (const r of this.coordinatorLog.load(partition)) {
       records++;
       if (r.type === 'offset') applyDurableOffsets(this.manager, this.offsets, [r], this.clock.now());
       else if (r.value === null) this.manager.groups.delete(r.group);
       else this.manager.groups.set(r.group, loadGroup(r.group, r.value, this.clock.now()));
     }
-    for (const group of this.manager.groups.values()) {
+    for (const group of this.manager.groups.values()) if (this.partitionFor(group.groupId) === partition) loaded.add(group);
+    for (const group of loaded) {
       for (const m of group.members.values()) this.manager.rescheduleHeartbeat(group, m);
       if (group.size > this.config['group.max.size']) this.manager.prepareRebalance(group, `loaded group is over group.max.size ${this.config['group.max.size']}`);
     }
-    this.log.info({ groups: this.manager.groups.size, records, ms: this.clock.now() - started }, 'loaded __consumer_offsets');
+    this.owned.add(partition);
+    return records;
+  }
+
+  /** This broker became the leader of `partition` of __consumer_offsets (Kafka's onElection): load its groups and serve them. */
+  onElection(partition: number): Promise<void> {
+    if (!this.active || this.owned.has(partition)) return Promise.resolve();
+    let p = this.loading.get(partition);
+    if (!p) {
+      p = this.loadPartition(partition)
+        .then((records) => this.log.info({ partition, records }, 'loaded a partition of __consumer_offsets'))
+        .catch((err: unknown) => this.log.error({ err, partition }, 'could not load a partition of __consumer_offsets'))
+        .finally(() => this.loading.delete(partition));
+      this.loading.set(partition, p);
+    }
+    return p;
+  }
+
+  /** This broker no longer leads `partition` (Kafka's onResignation): its groups are unloaded and served by the new leader. */
+  onResignation(partition: number): void {
+    if (!this.owned.delete(partition)) return;
+    for (const g of [...this.manager.groups.values()]) {
+      if (this.partitionFor(g.groupId) !== partition) continue;
+      this.manager.shutdownGroup(g, ErrorCode.NOT_COORDINATOR);
+      this.manager.groups.delete(g.groupId);
+    }
+    for (const group of [...this.offsets.groups()]) if (this.partitionFor(group) === partition) this.offsets.forget(group);
   }
 
   get isActive(): boolean {
     return this.active;
+  }
+
+  /** The partitions of __consumer_offsets served here. */
+  get ownedPartitions(): ReadonlySet<number> {
+    return this.owned;
+  }
+
+  /** Why this coordinator cannot serve a group now (NONE when it can): not active, its partition loading, or led elsewhere. */
+  private unavailable(groupId: string): number {
+    if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const p = this.partitionFor(groupId);
+    if (this.owned.has(p)) return ErrorCode.NONE;
+    return this.loading.has(p) ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
+  }
+
+  /** Whether this coordinator serves the group now (it is active and has loaded the group's partition). */
+  isCoordinatorFor(groupId: string): boolean {
+    return this.unavailable(groupId) === ErrorCode.NONE;
   }
 
   /** The partition of __consumer_offsets that holds a group. */
@@ -142,41 +201,46 @@ export class GroupCoordinator {
   }
 
   joinGroup(p: JoinGroupParams): Promise<JoinGroupResult> {
-    if (!this.active) return Promise.resolve(joinError(p.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    if (p.groupId === '') return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_GROUP_ID));
+    if (p.groupId === '') return Promise.resolve(joinError(p.memberId, this.active ? ErrorCode.INVALID_GROUP_ID : ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    const e = this.unavailable(p.groupId);
+    if (e) return Promise.resolve(joinError(p.memberId, e));
     return joinGroup(this.manager, p, (id) => this.createGroup(id));
   }
 
   syncGroup(p: SyncGroupParams): Promise<SyncGroupResult> {
-    if (!this.active) return Promise.resolve(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    if (p.groupId === '') return Promise.resolve(syncError(ErrorCode.INVALID_GROUP_ID));
+    if (p.groupId === '') return Promise.resolve(syncError(this.active ? ErrorCode.INVALID_GROUP_ID : ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    const e = this.unavailable(p.groupId);
+    if (e) return Promise.resolve(syncError(e));
     return this.manager.syncGroup(p);
   }
 
   heartbeat(p: HeartbeatParams): number {
-    if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (p.groupId === '') return ErrorCode.INVALID_GROUP_ID;
-    return this.manager.heartbeat(p);
+    if (p.groupId === '') return this.active ? ErrorCode.INVALID_GROUP_ID : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return this.unavailable(p.groupId) || this.manager.heartbeat(p);
   }
 
   leaveGroup(p: LeaveGroupParams): LeaveGroupResult {
-    if (!this.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
-    if (p.groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+    if (p.groupId === '') return { errorCode: this.active ? ErrorCode.INVALID_GROUP_ID : ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    const e = this.unavailable(p.groupId);
+    if (e) return { errorCode: e, members: [] };
     return this.manager.leaveGroup(p);
   }
 
   commitOffsets(p: OffsetCommitParams): Promise<TopicResult[]> {
-    if (!this.active) return Promise.resolve(p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE })) })));
+    const e = this.unavailable(p.groupId);
+    if (e) return Promise.resolve(p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: e })) })));
     return this.offsetRequests.commit(p);
   }
 
   fetchOffsets(p: OffsetFetchParams): Promise<OffsetFetchResult> {
-    if (!this.active) return Promise.resolve({ groupId: p.groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] });
+    const e = this.unavailable(p.groupId);
+    if (e) return Promise.resolve({ groupId: p.groupId, errorCode: e, topics: [] });
     return this.offsetRequests.fetch(p);
   }
 
   deleteOffsets(p: OffsetDeleteParams): Promise<OffsetDeleteResult> {
-    if (!this.active) return Promise.resolve({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] });
+    const e = this.unavailable(p.groupId);
+    if (e) return Promise.resolve({ errorCode: e, topics: [] });
     return this.offsetRequests.deleteOffsets(p);
   }
 
@@ -209,7 +273,8 @@ export class GroupCoordinator {
   /** DescribeGroups: member metadata and assignments are given for Stable groups only, as in Kafka. */
   describeGroups(groupIds: readonly string[]): DescribedGroup[] {
     return groupIds.map((groupId) => {
-      if (!this.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
+      const e = this.unavailable(groupId);
+      if (e) return { errorCode: e, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
       const g = this.manager.groups.get(groupId);
       if (!g) return { errorCode: ErrorCode.NONE, groupId, groupState: GroupState.Dead, protocolType: '', protocolData: '', members: [] };
       const stable = g.is(GroupState.Stable);
@@ -237,7 +302,8 @@ export class GroupCoordinator {
   }
 
   private deleteGroup(groupId: string): Promise<number> {
-    if (!this.active) return Promise.resolve(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const e = this.unavailable(groupId);
+    if (e) return Promise.resolve(e);
     const g = this.manager.groups.get(groupId);
     if (!g || g.is(GroupState.Dead)) return Promise.resolve(ErrorCode.GROUP_ID_NOT_FOUND);
     if (!g.is(GroupState.Empty)) return Promise.resolve(ErrorCode.NON_EMPTY_GROUP);

@@ -72,6 +72,11 @@ export class OffsetCache {
     return this.byGroup.keys();
   }
 
+  /** Forgets a group's offsets (its partition of __consumer_offsets is served elsewhere now). */
+  forget(group: string): void {
+    this.byGroup.delete(group);
+  }
+
   /** Tombstones for every offset of a group. */
   tombstones(group: string): OffsetRecord[] {
     const out: OffsetRecord[] = [];

@@ -10,6 +10,7 @@ import {
   LAST_OFFSET_DELTA_OFFSET,
   LOG_OVERHEAD,
   MAX_TIMESTAMP_OFFSET,
+  PARTITION_LEADER_EPOCH_OFFSET,
   BASE_SEQUENCE_OFFSET,
   PRODUCER_EPOCH_OFFSET,
   PRODUCER_ID_OFFSET,
@@ -21,6 +22,7 @@ export const baseOffsetAt = (buf: Buffer, pos: number): bigint => buf.readBigInt
 export const batchSizeOf = (buf: Buffer, pos: number): number => LOG_OVERHEAD + buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
 export const lastOffsetDeltaAt = (buf: Buffer, pos: number): number => buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
 export const lastOffsetAt = (buf: Buffer, pos: number): bigint => baseOffsetAt(buf, pos) + BigInt(lastOffsetDeltaAt(buf, pos));
+export const partitionLeaderEpochAt = (buf: Buffer, pos: number): number => buf.readInt32BE(pos + PARTITION_LEADER_EPOCH_OFFSET);
 export const maxTimestampAt = (buf: Buffer, pos: number): bigint => buf.readBigInt64BE(pos + MAX_TIMESTAMP_OFFSET);
 export const attributesAt = (buf: Buffer, pos: number): number => buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
 export const producerIdAt = (buf: Buffer, pos: number): bigint => buf.readBigInt64BE(pos + PRODUCER_ID_OFFSET);

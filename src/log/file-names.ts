@@ -23,6 +23,8 @@ export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
 export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
+/** In each partition directory: the leader epochs of the log and where each starts. */
+export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
 
 /** The 20-digit zero-padded base offset every file of a segment is named by. */
 export function filenamePrefixFromOffset(offset: bigint): string {

@@ -9,7 +9,8 @@
  *    every segment from the one holding the recovery point on is recovered (CRC-checked,
  *    indexes rebuilt) and the first invalid batch truncates the log there, deleting any later
  *    segments. What was truncated is reported.
- * 4. The idempotent producers' state is rebuilt (producer-snapshots.ts).
+ * 4. The idempotent producers' state is rebuilt (producer-snapshots.ts), and the leader epochs
+ *    are loaded and brought up to date with the batches read in 3 (leader-epoch-loader.ts).
  */
 import { join } from 'node:path';
 import type { LogConfig } from './log-config.js';
@@ -27,7 +28,8 @@ import { type LogEnv, PartitionLog } from './partition-log.js';
 import { floorSegment } from './segment-read.js';
 import { OFFSET_INDEX_ENTRY_SIZE } from './offset-index.js';
 import { TIME_INDEX_ENTRY_SIZE } from './time-index.js';
-import { SegmentTailInvalid, loadTailState, recoverSegment } from './segment-recovery.js';
+import { SegmentTailInvalid, loadTailState, recoverSegment, tailStart } from './segment-recovery.js';
+import { EpochObserver, loadLeaderEpochs } from './leader-epoch-loader.js';
 import { completeSwaps } from './swap-recovery.js';
 import { loadProducerState } from './producer-snapshots.js';
 import { unlinkIfExists } from '../storage/disk-files.js';
@@ -89,11 +91,13 @@ export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; re
     segments = [{ segment: seg, indexesSane: true }];
   }
   const firstToRecover = p.hadCleanShutdown ? segments.length : p.recoveryPoint === undefined ? 0 : floorSegment(segments.map((s) => s.segment), p.recoveryPoint);
-  const kept = await recoverSegments(p, segments, firstToRecover, report);
+  const observed = new EpochObserver();
+  const kept = await recoverSegments(p, segments, firstToRecover, report, observed);
   let logEndOffset = kept.nextOffset;
   let logSegments = kept.segments;
   let logStartOffset = p.logStartOffset !== undefined && p.logStartOffset > logSegments[0]!.baseOffset ? p.logStartOffset : logSegments[0]!.baseOffset;
-  if (logStartOffset > logEndOffset) {
+  const restartedEmpty = logStartOffset > logEndOffset;
+  if (restartedEmpty) {
     // Recovery lost data below a DeleteRecords point: start afresh there rather than reuse offsets.
     p.env.logger.warn({ log: `${p.topic}-${p.partition}`, logStartOffset: String(logStartOffset), logEndOffset: String(logEndOffset) }, 'log end below log start offset after recovery; starting an empty log at the log start offset');
     for (const s of logSegments) await deleteSegmentNow(s, report);
@@ -105,7 +109,20 @@ export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; re
   if (logStartOffset < logSegments[0]!.baseOffset) logStartOffset = logSegments[0]!.baseOffset;
   report.logEndOffset = logEndOffset;
   const producers = await loadProducerState(p.env.disk, p.dir, logSegments, logEndOffset, p.env.logger, p.env.clock.now());
-  const log = new PartitionLog({ topic: p.topic, partition: p.partition, dir: p.dir, config: p.config, env: p.env, segments: logSegments, logStartOffset, logEndOffset, producerState: producers.state, hasProducerSnapshots: producers.snapshots });
+  const leaderEpochs = await loadLeaderEpochs({ disk: p.env.disk, dir: p.dir, logger: p.env.logger, segments: logSegments, logStartOffset, logEndOffset, observed, restartedEmpty });
+  const log = new PartitionLog({
+    topic: p.topic,
+    partition: p.partition,
+    dir: p.dir,
+    config: p.config,
+    env: p.env,
+    segments: logSegments,
+    logStartOffset,
+    logEndOffset,
+    producerState: producers.state,
+    hasProducerSnapshots: producers.snapshots,
+    leaderEpochs,
+  });
   return { log, report };
 }
 
@@ -149,10 +166,16 @@ async function findSegmentFiles(p: LoadLogParams): Promise<Map<bigint, FoundFile
 
 /**
  * Recovers segments from `first` on (or, after a clean shutdown, only loads the active one's
- * tail), rebuilding the indexes of earlier segments that need it. Returns the segments kept and
- * the log end offset.
+ * tail), rebuilding the indexes of earlier segments that need it; `observed` is shown the batches
+ * recovered or loaded. Returns the segments kept and the log end offset.
  */
-async function recoverSegments(p: LoadLogParams, all: { segment: LogSegment; indexesSane: boolean }[], first: number, report: LogRecoveryReport): Promise<{ segments: LogSegment[]; nextOffset: bigint }> {
+async function recoverSegments(
+  p: LoadLogParams,
+  all: { segment: LogSegment; indexesSane: boolean }[],
+  first: number,
+  report: LogRecoveryReport,
+  observed: EpochObserver,
+): Promise<{ segments: LogSegment[]; nextOffset: bigint }> {
   const kept: LogSegment[] = [];
   let nextOffset = all[0]!.segment.baseOffset;
   for (let i = 0; i < all.length; i++) {
@@ -160,7 +183,8 @@ async function recoverSegments(p: LoadLogParams, all: { segment: LogSegment; ind
     const isLast = i === all.length - 1;
     kept.push(segment);
     if (i >= first) {
-      const r = await recoverSegment(segment, { durableIndexes: !isLast });
+      if (i === first) observed.startAt({ segment, position: 0 });
+      const r = await recoverSegment(segment, { durableIndexes: !isLast, observe: observed.observe });
       report.recoveredSegments++;
       nextOffset = r.nextOffset;
       if (r.truncatedBytes > 0) {
@@ -176,23 +200,25 @@ async function recoverSegments(p: LoadLogParams, all: { segment: LogSegment; ind
       report.rebuiltIndexes.push(segment.filePath);
       p.env.logger.warn({ segment: segment.filePath }, 'rebuilt missing or damaged index files');
     }
-    if (isLast) nextOffset = await loadActiveTail(p, segment, report);
+    if (isLast) nextOffset = await loadActiveTail(p, segment, report, observed);
     else nextOffset = all[i + 1]!.segment.baseOffset;
   }
   return { segments: kept, nextOffset };
 }
 
 /** The active segment after a clean shutdown: indexes checked, tail read; recovered if either fails. */
-async function loadActiveTail(p: LoadLogParams, segment: LogSegment, report: LogRecoveryReport): Promise<bigint> {
+async function loadActiveTail(p: LoadLogParams, segment: LogSegment, report: LogRecoveryReport, observed: EpochObserver): Promise<bigint> {
   try {
     await segment.offsetIndex.verify();
     await segment.timeIndex.verify();
-    return await loadTailState(segment);
+    observed.startAt({ segment, position: await tailStart(segment) });
+    return await loadTailState(segment, observed.observe);
   } catch (err) {
     const known = err instanceof SegmentTailInvalid || (err as { code?: string }).code === 'SAMSA_CORRUPT_INDEX';
     if (!known) throw err;
     p.env.logger.warn({ err, segment: segment.filePath }, 'active segment inconsistent after a clean shutdown; recovering it');
-    const r = await recoverSegment(segment, { durableIndexes: false });
+    observed.startAt({ segment, position: 0 });
+    const r = await recoverSegment(segment, { durableIndexes: false, observe: observed.observe });
     report.recoveredSegments++;
     if (r.truncatedBytes > 0) report.truncations.push({ segment: segment.filePath, bytes: r.truncatedBytes, reason: r.reason ?? 'invalid' });
     return r.nextOffset;

@@ -59,6 +59,8 @@ export interface LogManagerOptions {
   maxDecodeBytes?: number;
   /** Logs loaded at once during open (default 16). */
   recoveryConcurrency?: number;
+  /** Directories in the data directory that are not partition logs of this manager (the metadata log, `__cluster_metadata-0`). */
+  excludeDirs?: readonly string[];
   /** The log cleaner (compaction); false to disable (log.cleaner.enable). */
   cleaner?: LogCleanerOptions | false;
 }
@@ -126,6 +128,7 @@ export class LogManager {
     const dirs: { name: string; topic: string; partition: number }[] = [];
     const interned = new Map<string, string>();
     for (const name of names) {
+      if (this.opts.excludeDirs?.includes(name)) continue;
       const tp = parsePartitionDirName(name);
       // One string per topic, not per partition (100,000 partitions of a few topics).
       if (tp) tp.topic = interned.get(tp.topic) ?? (interned.set(tp.topic, tp.topic), tp.topic);
@@ -288,7 +291,7 @@ export class LogManager {
         deleted += r.deleted.length;
         for (const d of r.deleted) this.logger.info({ log: log.name, baseOffset: String(d.baseOffset), bytes: d.size, reason: d.reason }, 'deleted segment');
       } catch (err) {
-        if (!log.isClosed) log.markOffline(err);
+        if (!log.isClosed) log.goOffline(err);
       }
     }
     return deleted;

@@ -7,6 +7,10 @@
  * (`write`, from the log's writer): `size` counts assigned bytes, `writtenSize` the bytes whose
  * write returned, which is all a reader may see. The `.log` file is opened through the shared
  * FileHandleCache, so an idle segment holds no descriptor.
+ *
+ * Its state changes only through its methods, each named for the moment it serves: appends
+ * (`assign`, `appendQueued`, `write`, `appendsWritten`), rolls (`seal`, `reactivate`), recovery
+ * (`beginRecovery`, `completeRecovery`, `restoreTailState`) and going offline (`discardUnwritten`).
  */
 import { dirname } from 'node:path';
 import type { Clock } from '../common/clock.js';
@@ -39,6 +43,14 @@ export interface SegmentFileSizes {
   mtimeMs: number;
 }
 
+/** The state of an active segment's end, as read back after a clean shutdown. */
+export interface SegmentTailState {
+  maxTimestamp: bigint;
+  offsetOfMaxTimestamp: bigint;
+  bytesSinceLastIndexEntry: number;
+  firstBatchTimestamp: bigint | undefined;
+}
+
 /** Largest relative offset an index entry can hold. */
 const MAX_RELATIVE_OFFSET = 0x7fffffffn;
 
@@ -48,32 +60,32 @@ export class LogSegment implements FileOwner, IndexOwner {
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
   /** Bytes assigned to batches, including writes still queued. */
-  size: number;
+  private assignedBytes: number;
   /** Bytes whose write completed: readers see no further. */
-  writtenSize: number;
+  private completedBytes: number;
   /** The largest batch max timestamp and the last offset of the first batch with it; undefined until loaded. */
-  maxTimestampSoFar: bigint | undefined;
-  offsetOfMaxTimestampSoFar: bigint | undefined;
+  private maxTimestampSoFar: bigint | undefined;
+  private offsetOfMaxTimestampSoFar: bigint | undefined;
   /** The same over acknowledged batches only (what ListOffsets may see); undefined until loaded. */
-  acknowledgedMax: TimestampOffset | undefined;
+  private acknowledgedMax: TimestampOffset | undefined;
   /** The first batch's max timestamp (Kafka's rollingBasedTimestamp), for segment.ms. */
-  rollingBasedTimestamp: bigint | undefined;
-  bytesSinceLastIndexEntry = 0;
+  private firstBatchTimestamp: bigint | undefined;
+  private bytesSinceLastIndexEntry = 0;
   /** The largest batch appended or read here: sizes the first read window so a big batch takes one read. */
-  largestBatchBytes = 0;
+  private largestBatch = 0;
   /**
    * Where recent reads ended (the next offset and its file position), newest first: consumers
    * read on from where they stopped, so their next read starts here without an index lookup.
    */
   private readEnds: { offset: bigint; position: number }[] | null = null;
-  /** Writes assigned but not finished, so the log knows when a rolled segment can be flushed. */
-  pendingWrites = 0;
-  deleted = false;
-  /** Rolled: no more appends; `nextSegmentBase` is the base offset of the segment rolled to. */
-  sealed = false;
-  nextSegmentBase: bigint | undefined;
+  /** Appends assigned here whose write has not finished, so the log knows when a rolled segment can be flushed. */
+  private queuedAppends = 0;
+  /** Rolled: no more appends. */
+  private sealed = false;
+  /** When sealed by a roll: the base offset of the segment rolled to. */
+  private rolledTo: bigint | undefined;
   /** The .log file's modification time as last seen (retention of segments without timestamps). */
-  lastModifiedMs: number;
+  private modifiedMs: number;
   private created: Promise<void> | null;
 
   private constructor(
@@ -89,9 +101,9 @@ export class LogSegment implements FileOwner, IndexOwner {
     suffix = '',
   ) {
     this.state = suffix;
-    this.size = sizes.log;
-    this.writtenSize = sizes.log;
-    this.lastModifiedMs = sizes.mtimeMs;
+    this.assignedBytes = sizes.log;
+    this.completedBytes = sizes.log;
+    this.modifiedMs = sizes.mtimeMs;
     this.offsetIndex = new OffsetIndex(env, this, baseOffset, settings.maxIndexSize, sizes.index);
     this.timeIndex = new TimeIndex(env, this, baseOffset, settings.maxIndexSize, sizes.timeIndex);
     this.created = exists ? null : this.createFile();
@@ -135,6 +147,41 @@ export class LogSegment implements FileOwner, IndexOwner {
     return this.env;
   }
 
+  /** Bytes assigned to batches, including appends whose write is still queued. */
+  get size(): number {
+    return this.assignedBytes;
+  }
+
+  /** Bytes whose write completed: all a reader may see. */
+  get writtenSize(): number {
+    return this.completedBytes;
+  }
+
+  /** The largest batch appended or read here so far. */
+  get largestBatchBytes(): number {
+    return this.largestBatch;
+  }
+
+  /** The .log file's modification time as last seen. */
+  get lastModifiedMs(): number {
+    return this.modifiedMs;
+  }
+
+  /** The first batch's max timestamp (Kafka's rollingBasedTimestamp), when known. */
+  get rollingBasedTimestamp(): bigint | undefined {
+    return this.firstBatchTimestamp;
+  }
+
+  /** When this segment was rolled: the base offset of the next one. */
+  get nextSegmentBase(): bigint | undefined {
+    return this.rolledTo;
+  }
+
+  /** Rolled, and no append's write is in flight any more: ready to be flushed for good. */
+  get finishedWriting(): boolean {
+    return this.sealed && this.queuedAppends === 0;
+  }
+
   private async createFile(): Promise<void> {
     const file = await this.env.disk.open(this.filePath, 'create');
     this.env.files.adopt(this, file);
@@ -159,8 +206,8 @@ export class LogSegment implements FileOwner, IndexOwner {
    * and timestamps as Kafka's LogSegment.append does; returns the batch's file position.
    */
   assign(size: number, lastOffset: bigint, maxTimestamp: bigint): number {
-    const position = this.size;
-    if (position === 0) this.rollingBasedTimestamp = maxTimestamp;
+    const position = this.assignedBytes;
+    if (position === 0) this.firstBatchTimestamp = maxTimestamp;
     if (this.maxTimestampSoFar === undefined || maxTimestamp > this.maxTimestampSoFar) {
       this.maxTimestampSoFar = maxTimestamp;
       this.offsetOfMaxTimestampSoFar = lastOffset;
@@ -171,17 +218,37 @@ export class LogSegment implements FileOwner, IndexOwner {
       this.bytesSinceLastIndexEntry = 0;
     }
     this.bytesSinceLastIndexEntry += size;
-    if (size > this.largestBatchBytes) this.largestBatchBytes = size;
-    this.size += size;
+    this.noteBatchSize(size);
+    this.assignedBytes += size;
     return position;
+  }
+
+  /** Remembers the largest batch seen (appended or read), to size read windows. */
+  noteBatchSize(size: number): void {
+    if (size > this.largestBatch) this.largestBatch = size;
+  }
+
+  /** An append was assigned here and its write queued (the writer reports it with appendsWritten). */
+  appendQueued(): void {
+    this.queuedAppends++;
+  }
+
+  /** `count` queued appends were written. */
+  appendsWritten(count: number): void {
+    this.queuedAppends -= count;
+  }
+
+  /** The log went offline: bytes assigned but never written do not count any more. */
+  discardUnwritten(): void {
+    this.assignedBytes = this.completedBytes;
   }
 
   /** Writes assigned batches at their position; readers see them once this resolves. */
   async write(buffers: readonly Buffer[], position: number, bytes: number): Promise<void> {
     if (this.created) await this.created;
     await this.env.files.use(this, (f) => f.write(buffers, position));
-    this.writtenSize = Math.max(this.writtenSize, position + bytes);
-    this.lastModifiedMs = this.env.clock.now();
+    this.completedBytes = Math.max(this.completedBytes, position + bytes);
+    this.modifiedMs = this.env.clock.now();
   }
 
   /** fsyncs the .log file. */
@@ -196,17 +263,69 @@ export class LogSegment implements FileOwner, IndexOwner {
     await Promise.all([this.offsetIndex.persist(sync), this.timeIndex.persist(sync)]);
   }
 
-  /** Kafka's onBecomeInactiveSegment: the last time index entry records the segment's largest timestamp. */
-  onBecomeInactive(): void {
+  /**
+   * Takes no more appends (a roll, with the next segment's base; or a cleaned segment, whole).
+   * As Kafka's onBecomeInactiveSegment, the last time index entry records the largest timestamp.
+   */
+  seal(nextSegmentBase?: bigint): void {
+    this.recordMaxTimestampInIndex();
+    this.sealed = true;
+    this.rolledTo = nextSegmentBase;
+  }
+
+  /** Becomes the active segment again (a truncation removed the segments after it). */
+  reactivate(): void {
+    this.sealed = false;
+    this.rolledTo = undefined;
+  }
+
+  private recordMaxTimestampInIndex(): void {
     if (this.maxTimestampSoFar !== undefined && this.offsetOfMaxTimestampSoFar !== undefined && this.timeIndex.lastKnown !== undefined) {
       this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar, true);
     }
   }
 
+  /** Every batch here counts as acknowledged (recovered from disk, or written whole by the cleaner). */
+  markAllAcknowledged(): void {
+    this.acknowledgedMax = { timestamp: this.maxTimestampSoFar!, offset: this.offsetOfMaxTimestampSoFar! };
+  }
+
+  /**
+   * Forgets what is known of the batches, before recovery reads the whole file again and assigns
+   * each valid batch anew (which rebuilds sizes, indexes and timestamps).
+   */
+  beginRecovery(fileSize: number): void {
+    this.maxTimestampSoFar = NO_TIMESTAMP;
+    this.offsetOfMaxTimestampSoFar = this.baseOffset;
+    this.firstBatchTimestamp = undefined;
+    this.bytesSinceLastIndexEntry = 0;
+    this.assignedBytes = 0;
+    this.completedBytes = fileSize;
+    this.readEnds = null;
+  }
+
+  /** Recovery kept the first `validEnd` bytes: they are all there is, and all acknowledged. */
+  completeRecovery(validEnd: number): void {
+    this.assignedBytes = validEnd;
+    this.completedBytes = validEnd;
+    // As Kafka's recover: the last time index entry carries the segment's largest timestamp.
+    this.recordMaxTimestampInIndex();
+    this.markAllAcknowledged();
+  }
+
+  /** What reading the tail of the file found (after a clean shutdown): every batch is acknowledged. */
+  restoreTailState(tail: SegmentTailState): void {
+    this.maxTimestampSoFar = tail.maxTimestamp;
+    this.offsetOfMaxTimestampSoFar = tail.offsetOfMaxTimestamp;
+    this.bytesSinceLastIndexEntry = tail.bytesSinceLastIndexEntry;
+    this.firstBatchTimestamp = tail.firstBatchTimestamp;
+    this.markAllAcknowledged();
+  }
+
   /** Whether the time-based roll is due (segment.ms minus this segment's jitter), as Kafka's shouldRoll. */
   timeToRoll(now: number, segmentMs: number): boolean {
-    if (this.size === 0) return false;
-    const ts = this.rollingBasedTimestamp;
+    if (this.assignedBytes === 0) return false;
+    const ts = this.firstBatchTimestamp;
     const since = ts !== undefined && ts >= 0n ? now - Number(ts) : now - this.createdMs;
     return since > segmentMs - this.rollJitterMs;
   }
@@ -236,14 +355,14 @@ export class LogSegment implements FileOwner, IndexOwner {
   /** Kafka's largestTimestamp: the largest record timestamp, or the file's mtime when there is none. */
   async largestTimestamp(): Promise<number> {
     const { timestamp } = await this.maxTimestampAndOffset();
-    return timestamp >= 0n ? Number(timestamp) : this.lastModifiedMs;
+    return timestamp >= 0n ? Number(timestamp) : this.modifiedMs;
   }
 
   /** The file position of `offset` if a recent read ended exactly there. */
   readEndAt(offset: bigint): number | undefined {
     const ends = this.readEnds;
     if (!ends) return undefined;
-    for (const e of ends) if (e.offset === offset && e.position <= this.writtenSize) return e.position;
+    for (const e of ends) if (e.offset === offset && e.position <= this.completedBytes) return e.position;
     return undefined;
   }
 
@@ -262,8 +381,8 @@ export class LogSegment implements FileOwner, IndexOwner {
       await f.truncate(position);
       await f.sync();
     });
-    this.size = position;
-    this.writtenSize = position;
+    this.assignedBytes = position;
+    this.completedBytes = position;
     this.readEnds = null;
   }
 

@@ -42,8 +42,8 @@ export interface WriterHost {
   wroteUnsynced(): void;
   /** A rolled segment has no writes left in flight. */
   sealedSegmentWritten(segment: LogSegment): void;
-  /** An I/O error: the log goes offline; the writer rejects what it still holds. */
-  failed(err: unknown): unknown;
+  /** An I/O error: the log goes offline (and calls the writer's `stop`); returns the error to reject with. */
+  goOffline(err: unknown): Error;
 }
 
 /** Bounds one pwritev: Linux takes at most 1024 buffers per call. */
@@ -54,7 +54,8 @@ export class LogWriter {
   private head = 0;
   private running = false;
   private idleWaiters: (() => void)[] | null = null;
-  private error: unknown = undefined;
+  /** Set by `stop`: everything queued or enqueued later is rejected with it. */
+  private error: Error | undefined = undefined;
 
   constructor(private readonly host: WriterHost) {}
 
@@ -118,24 +119,30 @@ export class LogWriter {
         group[0]!.position,
         bytes,
       );
-      segment.pendingWrites -= group.length;
+      segment.appendsWritten(group.length);
       if (group.some((p) => p.syncBeforeAck)) await this.host.syncThrough(segment, last.nextOffset);
       else this.host.wroteUnsynced();
     } catch (err) {
-      this.fail(err, group);
+      const reported = this.host.goOffline(err);
+      for (const p of group) p.reject(reported);
+      return;
+    }
+    if (this.error !== undefined) {
+      // The log went offline while this group was being written, and dropped it (its end went
+      // back to the acknowledged end): refuse it rather than acknowledge past the log end.
+      for (const p of group) p.reject(this.error);
       return;
     }
     this.host.acknowledge(group);
-    if (segment.pendingWrites === 0) this.host.sealedSegmentWritten(segment);
+    if (segment.finishedWriting) this.host.sealedSegmentWritten(segment);
   }
 
-  /** Rejects `group` and everything queued after it; later enqueues are rejected at once. */
-  fail(err: unknown, group: readonly PendingAppend[] = []): void {
-    const reported = this.error === undefined ? this.host.failed(err) : this.error;
-    this.error = reported;
+  /** The log went offline: rejects everything queued, and every later enqueue, with `error`. */
+  stop(error: Error): void {
+    this.error ??= error;
     const rest = this.queue.slice(this.head);
     this.queue = [];
     this.head = 0;
-    for (const p of [...group, ...rest]) p.reject(reported);
+    for (const p of rest) p.reject(this.error);
   }
 }

@@ -21,13 +21,13 @@ export type OffsetCheckpoint = Map<string, bigint>;
 
 export class CheckpointFormatError extends Error {}
 
-export function encodeOffsetCheckpoint(entries: Iterable<{ topic: string; partition: number; offset: bigint }>): Buffer {
-  const lines: string[] = [];
-  for (const e of entries) lines.push(`${e.topic} ${e.partition} ${e.offset}`);
+/** Kafka's CheckpointFile: the version line, the number of entries, then one line per entry. */
+export function encodeCheckpointLines(lines: readonly string[]): Buffer {
   return Buffer.from(`${CHECKPOINT_VERSION}\n${lines.length}\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}`, 'utf8');
 }
 
-export function decodeOffsetCheckpoint(text: string): OffsetCheckpoint {
+/** The entry lines of a CheckpointFile, checked against its version and count. */
+export function decodeCheckpointLines(text: string): string[] {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   if (lines[0] !== String(CHECKPOINT_VERSION)) throw new CheckpointFormatError(`unsupported checkpoint version ${JSON.stringify(lines[0])}`);
@@ -35,12 +35,22 @@ export function decodeOffsetCheckpoint(text: string): OffsetCheckpoint {
   if (!Number.isSafeInteger(count) || count < 0 || lines.length !== count + 2) {
     throw new CheckpointFormatError(`expected ${lines[1]} entries, found ${lines.length - 2}`);
   }
+  return lines.slice(2);
+}
+
+export function encodeOffsetCheckpoint(entries: Iterable<{ topic: string; partition: number; offset: bigint }>): Buffer {
+  const lines: string[] = [];
+  for (const e of entries) lines.push(`${e.topic} ${e.partition} ${e.offset}`);
+  return encodeCheckpointLines(lines);
+}
+
+export function decodeOffsetCheckpoint(text: string): OffsetCheckpoint {
   const out: OffsetCheckpoint = new Map();
-  for (let i = 2; i < lines.length; i++) {
-    const m = /^(\S+) (\d+) (-?\d+)$/.exec(lines[i]!);
-    if (!m) throw new CheckpointFormatError(`malformed line ${i + 1}: ${JSON.stringify(lines[i])}`);
+  decodeCheckpointLines(text).forEach((line, i) => {
+    const m = /^(\S+) (\d+) (-?\d+)$/.exec(line);
+    if (!m) throw new CheckpointFormatError(`malformed line ${i + 3}: ${JSON.stringify(line)}`);
     out.set(partitionDirName(m[1]!, Number(m[2])), BigInt(m[3]!));
-  }
+  });
   return out;
 }
 

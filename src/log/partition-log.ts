@@ -1,45 +1,44 @@
 /**
- * One partition's log (Kafka's UnifiedLog + LocalLog for a single node): a list of segments in
- * offset order, the last one active, with the offsets the broker reports.
+ * One partition's log as the broker sees it (Kafka's UnifiedLog): the segments on disk are its
+ * LocalLog's; this adds what the offsets mean.
  *
  * - logStartOffset: the first offset a reader may ask for (retention and DeleteRecords move it).
- * - logEndOffset: the offset the next append gets; advanced synchronously in append, so appends
- *   take offsets in call order even though they complete asynchronously.
- * - highWatermark: the end of the acknowledged prefix: appends are acknowledged in order once
- *   durable per the topic's policy (written; or fsynced for fsync-before-ack and flush.messages).
- * - recoveryPoint: every segment below it is fsynced with complete indexes; after a crash only
- *   segments from it on are scanned.
+ * - logEndOffset: the offset the next append gets (LocalLog; moves synchronously in append).
+ * - acknowledgedEnd: the end of this log's acknowledged prefix — appends are acknowledged in order
+ *   once durable per the topic's policy, and reads stop there. It is the *local* acknowledged end
+ *   (what Samsa called the high watermark while it had one replica); the replicated high watermark
+ *   belongs to the partition layer, which passes it to `read` as `maxOffset`.
+ * - the idempotent producers' state and its snapshots (ProducerStateManager);
+ * - the leader epochs of the batches (LeaderEpochCache, persisted in `leader-epoch-checkpoint`);
+ * - retention, DeleteRecords, truncation, timestamp lookups, and listeners (log-events.ts).
  *
  * Batches are opaque here (DESIGN.md principle 1): append patches base offsets, leader epoch and
  * LogAppendTime in place and writes the caller's bytes; read returns whole batches as stored.
  */
-import type { TimerHandle } from '../common/clock.js';
-import { NEVER, type LogConfig } from './log-config.js';
-import { CorruptIndexError, InvalidAppendError, LogClosedError, LogOfflineError, LogTruncatingError, OffsetOutOfRangeError } from './log-errors.js';
-import type { LogLogger } from './log-logger.js';
-import { LogSegment, type SegmentEnv, type SegmentSettings } from './log-segment.js';
-import { type AppendResult, LogWriter, type PendingAppend, type WriterHost } from './log-writer.js';
-import { Mutex } from './mutex.js';
-import { RESOLVED } from './index-file.js';
-import { readSegments } from './segment-read.js';
-import { recoverSegment } from './segment-recovery.js';
-import { type AppendSpan, patchAppendBatches, walkAppendBatches } from './append-batches.js';
-import { DELETED_FILE_SUFFIX } from './file-names.js';
 import { isNotFound } from '../storage/storage-error.js';
+import { type AppendSpan, patchAppendBatches, walkAppendBatches } from './append-batches.js';
+import { partitionLeaderEpochAt } from './batch-fields.js';
+import { RESOLVED } from './index-file.js';
+import { EpochCheckpointWriter } from './leader-epoch-checkpoint-file.js';
+import { type EpochEndOffset, type EpochEntry, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
+import { LocalLog, type LocalLogEnv, type LocalLogOwner } from './local-log.js';
+import type { LogConfig } from './log-config.js';
+import { InvalidAppendError, type LogOfflineError, OffsetOutOfRangeError } from './log-errors.js';
+import { LogEvents, type LogListener } from './log-events.js';
+import { type RetentionResult, deletableSegments } from './log-retention.js';
+import type { LogSegment } from './log-segment.js';
 import { maxTimestampOffset, offsetForTimestamp } from './log-timestamps.js';
-import { truncateTo } from './log-truncation.js';
-import { type RetentionResult, deleteOldSegments } from './log-retention.js';
-import type { TimestampOffset } from './time-index.js';
+import { replaceWithEmptySegmentAt, truncateSegmentsTo } from './log-truncation.js';
+import type { AppendResult } from './log-writer.js';
+import type { ProducerBatch, ProducerState } from './producer-state.js';
+import { ProducerStateManager } from './producer-state-manager.js';
 import type { BufferSource } from './read-buffer-pool.js';
-import { ErrorCode } from '../protocol/error-codes.js';
-import { producerIdAt } from './batch-fields.js';
-import { type ProducerBatch, ProducerState, ProducerStateError } from './producer-state.js';
-import { deleteProducerSnapshotsAbove, noteStoredBatch, producerAppendAt, writeProducerSnapshot } from './producer-snapshots.js';
+import type { TimestampOffset } from './time-index.js';
 
 export type { AppendResult } from './log-writer.js';
 
 export interface AppendOptions {
-  /** Stamped on every batch as its partitionLeaderEpoch. */
+  /** Stamped on every batch as its partitionLeaderEpoch (and recorded in the leader epoch cache). */
   leaderEpoch?: number;
   /** For message.timestamp.type=LogAppendTime: the time stamped on every batch. */
   logAppendTime?: bigint;
@@ -48,7 +47,7 @@ export interface AppendOptions {
 export interface ReadOptions {
   /** Return the first batch whole even when larger than maxBytes (KIP-74). Default false. */
   minOneBatch?: boolean;
-  /** Only batches whose last offset is below this (default: the high watermark). */
+  /** Only batches whose last offset is below this (default and ceiling: the acknowledged end). */
   maxOffset?: bigint;
   /** Where the read's buffers come from (a pool lease); default fresh allocations. */
   buffers?: BufferSource;
@@ -58,20 +57,14 @@ export interface ReadResult {
   /** Whole record batches as stored, in offset order. */
   chunks: Buffer[];
   bytes: number;
-  highWatermark: bigint;
+  /** The log's acknowledged end when the read started. */
+  acknowledgedEnd: bigint;
   logStartOffset: bigint;
 }
 
-/** Called when the high watermark advances, with the new value (wakes long-poll fetches). */
-export type AppendListener = (highWatermark: bigint) => void;
-
-export interface LogEnv extends SegmentEnv {
-  logger: LogLogger;
-  random: () => number;
+export interface LogEnv extends LocalLogEnv {
   /** Persists every log's start offset (DeleteRecords waits for it). */
   checkpointLogStartOffsets(): Promise<void>;
-  /** Persists every log's recovery point (after it moved backwards). */
-  checkpointRecoveryPoints(): Promise<void>;
   /** The log end went backwards: the cleaner's checkpoint for it must follow (and be persisted). */
   logTruncated?(log: PartitionLog): Promise<void>;
 }
@@ -89,76 +82,54 @@ export interface PartitionLogInit {
   producerState?: ProducerState;
   /** Whether producer snapshots exist on disk (then every roll writes one, so none goes stale). */
   hasProducerSnapshots?: boolean;
+  /** The leader epoch entries as loaded (default: none). */
+  leaderEpochs?: readonly EpochEntry[];
 }
 
-/** Positions in a segment are int32, whatever segment.bytes says. */
-const MAX_SEGMENT_BYTES = 0x7fffffff;
-/**
- * Index entries kept in memory before they are written out (not fsynced) even without a flush:
- * bounds an active segment's index memory to 64 KiB + 96 KiB whatever its size.
- */
-const INDEX_TAIL_PERSIST_ENTRIES = 8192;
-
-export class PartitionLog implements WriterHost {
-  readonly topic: string;
-  readonly partition: number;
-  readonly dir: string;
-  private cfg: LogConfig;
+export class PartitionLog implements LocalLogOwner {
+  /** The segments on disk, for the log layer's own maintenance (the cleaner); the broker never needs it. */
+  readonly localLog: LocalLog;
   private readonly env: LogEnv;
-  private segs: readonly LogSegment[];
   private start: bigint;
-  private leo: bigint;
-  private hw: bigint;
-  private flushed: bigint;
-  private rp: bigint;
-  /** Offset up to which a flush.messages fsync has been asked for. */
-  private flushRequested: bigint;
-  /** Created on first use: most of 100,000 partitions never append after open (see docs/storage.md). */
-  private writerInstance: LogWriter | null = null;
-  /** Flushes of rolled segments, in roll order; never rejects (a failure takes the log offline). */
-  private finalizeChain: Promise<void> = RESOLVED;
-  private flushTimer: TimerHandle | null = null;
-  private offline: LogOfflineError | null = null;
-  private state: 'open' | 'truncating' | 'closing' | 'closed' = 'open';
-  private listeners: Set<AppendListener> | null = null;
-  private maintenanceMutex: Mutex | null = null;
-  private pendingDeletes: Set<TimerHandle> | null = null;
-  private repairs: Map<LogSegment, Promise<void>> | null = null;
+  private readonly producers: ProducerStateManager;
+  // Created on first use: most of 100,000 partitions never need them (see docs/storage.md).
+  private events: LogEvents | null = null;
+  private epochCache: LeaderEpochCache | null = null;
+  private epochWriter: EpochCheckpointWriter | null = null;
   /** The lowest log end a truncation left since the cleaner last asked. */
   private truncationFloor: bigint | undefined;
-  private readonly producers: ProducerState;
-  private hasProducerSnapshots: boolean;
-  /** The latest producer snapshot write (never rejects: a failure is logged, the next roll writes again). */
-  private snapshotWrite: Promise<void> = RESOLVED;
 
   constructor(init: PartitionLogInit) {
-    this.topic = init.topic;
-    this.partition = init.partition;
-    this.dir = init.dir;
-    this.cfg = init.config;
     this.env = init.env;
-    if (init.segments.length === 0) throw new RangeError('a log needs at least one segment');
-    this.segs = init.segments;
     this.start = init.logStartOffset;
-    this.leo = init.logEndOffset;
-    this.hw = init.logEndOffset;
-    this.flushed = init.logEndOffset;
-    this.flushRequested = init.logEndOffset;
-    this.rp = this.active.baseOffset;
-    this.producers = init.producerState ?? new ProducerState();
-    this.hasProducerSnapshots = init.hasProducerSnapshots ?? false;
+    const { topic, partition, dir, config, env, segments, logEndOffset } = init;
+    this.localLog = new LocalLog({ topic, partition, dir, config, env, segments, logEndOffset, owner: this });
+    this.producers = new ProducerStateManager(env, this.localLog, init.producerState, init.hasProducerSnapshots);
+    if (init.leaderEpochs?.length) this.epochCache = new LeaderEpochCache(init.leaderEpochs, () => this.epochsChanged());
   }
 
-  private get writer(): LogWriter {
-    return (this.writerInstance ??= new LogWriter(this));
+  get topic(): string {
+    return this.localLog.topic;
   }
 
-  private get maintenance(): Mutex {
-    return (this.maintenanceMutex ??= new Mutex());
+  get partition(): number {
+    return this.localLog.partition;
+  }
+
+  get dir(): string {
+    return this.localLog.dir;
   }
 
   get name(): string {
-    return `${this.topic}-${this.partition}`;
+    return this.localLog.name;
+  }
+
+  get config(): LogConfig {
+    return this.localLog.config;
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.localLog.updateConfig(config);
   }
 
   get logStartOffset(): bigint {
@@ -166,58 +137,47 @@ export class PartitionLog implements WriterHost {
   }
 
   get logEndOffset(): bigint {
-    return this.leo;
+    return this.localLog.logEndOffset;
   }
 
-  get highWatermark(): bigint {
-    return this.hw;
+  /**
+   * The end of this log's acknowledged prefix: every append below it is durable per the topic's
+   * policy. Local to this node; the replicated high watermark is the partition layer's.
+   */
+  get acknowledgedEnd(): bigint {
+    return this.localLog.acknowledgedEnd;
   }
 
   /** Everything below it has been fsynced. */
   get flushedOffset(): bigint {
-    return this.flushed;
+    return this.localLog.flushedOffset;
   }
 
   get recoveryPoint(): bigint {
-    return this.rp;
-  }
-
-  get config(): LogConfig {
-    return this.cfg;
+    return this.localLog.recoveryPoint;
   }
 
   get segments(): readonly LogSegment[] {
-    return this.segs;
-  }
-
-  get active(): LogSegment {
-    return this.segs[this.segs.length - 1]!;
+    return this.localLog.segments;
   }
 
   /** Bytes of all segments (DescribeLogDirs). */
   get sizeInBytes(): number {
-    let n = 0;
-    for (const s of this.segs) n += s.size;
-    return n;
+    return this.localLog.sizeInBytes;
   }
 
   /** The error that took the log offline, or null. */
   get offlineError(): LogOfflineError | null {
-    return this.offline;
+    return this.localLog.offlineError;
   }
 
   get isClosed(): boolean {
-    return this.state === 'closed';
+    return this.localLog.isClosed;
   }
 
-  updateConfig(config: LogConfig): void {
-    this.cfg = config;
-  }
-
-  /** Listens for high watermark advances; returns the function that stops listening. */
-  onAppend(listener: AppendListener): () => void {
-    (this.listeners ??= new Set()).add(listener);
-    return () => this.listeners?.delete(listener);
+  /** Listens for the log's events (log-events.ts); returns the function that stops listening. */
+  subscribe(listener: LogListener): () => void {
+    return (this.events ??= new LogEvents(this.env.logger, this.name)).subscribe(listener);
   }
 
   /**
@@ -228,7 +188,7 @@ export class PartitionLog implements WriterHost {
    * ProducerStateError, and a retry of a batch the log holds resolves with its offsets then.
    */
   append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
-    const refused = this.appendRefusal();
+    const refused = this.localLog.appendRefusal();
     if (refused) return Promise.reject(refused);
     let spans: AppendSpan[];
     try {
@@ -236,236 +196,104 @@ export class PartitionLog implements WriterHost {
     } catch (err) {
       return Promise.reject(err instanceof InvalidAppendError ? err : new InvalidAppendError(`not whole v2 batches: ${(err as Error).message}`, { cause: err }));
     }
-    const baseOffset = this.leo;
+    const baseOffset = this.localLog.logEndOffset;
     const { lastOffset, maxTimestamp, offsetOfMaxTimestamp } = patchAppendBatches(batches, spans, baseOffset, opts);
     // A roll snapshots the producer state as of the new segment's base: before this batch counts.
-    this.maybeRoll(batches.length, lastOffset, maxTimestamp);
+    if (this.localLog.shouldRoll(batches.length, lastOffset)) {
+      this.env.logger.debug({ log: this.name, base: baseOffset, size: this.localLog.active.size, maxTimestamp: String(maxTimestamp) }, 'rolling segment');
+      this.roll();
+    }
     let duplicate: ProducerBatch | undefined;
     try {
-      duplicate = this.updateProducerState(batches, spans);
+      duplicate = this.producers.checkAndRecord(batches, spans);
     } catch (err) {
       return Promise.reject(err);
     }
     if (duplicate) return this.duplicateAppend(duplicate);
-    const segment = this.active;
-    const position = segment.size;
-    for (const s of spans) segment.assign(s.size, s.lastOffset, s.maxTimestamp);
-    segment.pendingWrites++;
-    if (segment.offsetIndex.unpersistedEntries >= INDEX_TAIL_PERSIST_ENTRIES || segment.timeIndex.unpersistedEntries >= INDEX_TAIL_PERSIST_ENTRIES) {
-      segment.flush(false).catch((err: unknown) => this.fail(err));
-    }
-    const nextOffset = lastOffset + 1n;
-    this.leo = nextOffset;
-    const syncBeforeAck = this.cfg.fsyncBeforeAck || this.flushMessagesReached(nextOffset);
-    return new Promise<AppendResult>((resolve, reject) => {
-      const result: AppendResult = { baseOffset, lastOffset, logAppendTime: opts.logAppendTime ?? -1n, logStartOffset: this.start };
-      const pending: PendingAppend = { segment, position, buffer: batches, nextOffset, maxTimestamp, offsetOfMaxTimestamp, syncBeforeAck, result, resolve, reject };
-      this.writer.enqueue(pending);
-    });
+    this.learnLeaderEpochs(batches, spans, baseOffset, opts.leaderEpoch);
+    const result: AppendResult = { baseOffset, lastOffset, logAppendTime: opts.logAppendTime ?? -1n, logStartOffset: this.start };
+    return this.localLog.append({ batches, spans, lastOffset, maxTimestamp, offsetOfMaxTimestamp, result });
   }
 
-  /**
-   * Checks the batches' producer fields and records them (all or none); returns the batch the
-   * log already holds when a single batch is a retry of it.
-   */
-  private updateProducerState(buf: Buffer, spans: readonly AppendSpan[]): ProducerBatch | undefined {
-    let saved: ReturnType<ProducerState['save']> | undefined;
-    const now = this.env.clock.now();
-    try {
-      for (const s of spans) {
-        const a = producerAppendAt(buf, s.position);
-        if (!a) continue;
-        const duplicate = this.producers.check(a);
-        if (duplicate && spans.length === 1) return duplicate;
-        if (duplicate) throw new ProducerStateError(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, `Producer ${a.producerId} repeated sequence ${a.firstSeq} among other batches`);
-        // Only a later batch of the same append can be refused after this one is recorded.
-        if (spans.length > 1) saved ??= this.producers.save(spans.map((x) => producerIdAt(buf, x.position)));
-        noteStoredBatch(this.producers, a, buf, s.position, now);
-      }
-    } catch (err) {
-      if (saved) this.producers.restore(saved);
-      throw err;
+  /** Records the epochs the batches were stamped with (those without an epoch, -1, are skipped). */
+  private learnLeaderEpochs(buf: Buffer, spans: readonly AppendSpan[], baseOffset: bigint, leaderEpoch: number | undefined): void {
+    if (leaderEpoch !== undefined) {
+      if (leaderEpoch >= 0 && leaderEpoch !== this.epochCache?.latestEpoch) this.epochs().assign(leaderEpoch, baseOffset);
+      return;
     }
-    return undefined;
+    for (const s of spans) {
+      const epoch = partitionLeaderEpochAt(buf, s.position);
+      if (epoch >= 0) this.epochs().assign(epoch, s.lastOffset - BigInt(s.lastOffsetDelta));
+    }
   }
 
   /** A retried batch: its first offsets, once they are acknowledged (Kafka answers no append time). */
   private duplicateAppend(b: ProducerBatch): Promise<AppendResult> {
     const result = (): AppendResult => ({ baseOffset: b.firstOffset, lastOffset: b.lastOffset, logAppendTime: -1n, logStartOffset: this.start });
-    if (b.lastOffset < this.hw) return Promise.resolve(result());
+    if (b.lastOffset < this.acknowledgedEnd) return Promise.resolve(result());
     return new Promise((resolve, reject) => {
-      const stop = this.onAppend(() => {
-        if (this.offline) reject(this.offline);
-        else if (b.lastOffset < this.hw) resolve(result());
-        else return;
-        stop();
+      const stop = this.subscribe({
+        acknowledged: (end) => {
+          if (b.lastOffset >= end) return;
+          stop();
+          resolve(result());
+        },
+        offline: (error) => {
+          stop();
+          reject(error);
+        },
       });
     });
   }
 
-  private appendRefusal(): Error | undefined {
-    if (this.offline) return this.offline;
-    if (this.state === 'truncating') return new LogTruncatingError(this.name);
-    if (this.state !== 'open') return new LogClosedError(this.name);
-    return undefined;
+  /** @internal LocalLogOwner */
+  appendsAcknowledged(end: bigint, bytes: number): void {
+    this.events?.acknowledged(end, bytes);
   }
 
-  /** flush.messages: whether this append brings the unflushed messages to the limit (Kafka counts offsets). */
-  private flushMessagesReached(nextOffset: bigint): boolean {
-    const limit = this.cfg.flushMessages;
-    if (limit >= NEVER || nextOffset - this.flushRequested < BigInt(limit)) return false;
-    this.flushRequested = nextOffset;
-    return true;
+  /** @internal LocalLogOwner: the leader epochs starting below the new recovery point must be durable. */
+  beforeRecoveryPointMoves(): Promise<void> {
+    return this.epochCheckpointWritten();
   }
 
-  /** Kafka's shouldRoll: size, time, a full index, or an offset the active segment cannot index. */
-  private maybeRoll(bytes: number, lastOffset: bigint, maxTimestamp: bigint): void {
-    const seg = this.active;
-    if (seg.size === 0) return;
-    const maxBytes = Math.min(this.cfg.segmentBytes, MAX_SEGMENT_BYTES);
-    const roll =
-      seg.size + bytes > maxBytes ||
-      seg.timeToRoll(this.env.clock.now(), this.cfg.segmentMs) ||
-      seg.offsetIndex.isFull() ||
-      seg.timeIndex.isFull() ||
-      !seg.canHoldOffset(lastOffset);
-    if (!roll) return;
-    this.env.logger.debug({ log: this.name, base: this.leo, size: seg.size, maxTimestamp: String(maxTimestamp) }, 'rolling segment');
-    this.roll();
+  /** Resolves once the leader epoch checkpoint holds every change made so far; throws if a write failed. */
+  private epochCheckpointWritten(): Promise<void> {
+    return this.epochWriter?.flushed() ?? RESOLVED;
   }
 
-  /** Starts a new active segment at the log end offset; the old one is flushed in the background. */
+  /** @internal LocalLogOwner */
+  wentOffline(error: LogOfflineError, truncatedTo: bigint | undefined): void {
+    if (truncatedTo !== undefined) {
+      this.epochCache?.truncateFromEnd(truncatedTo);
+      this.events?.truncated(truncatedTo);
+    }
+    this.events?.offline(error);
+  }
+
+  /** Starts a new active segment at the log end offset (unless the active one is empty), snapshotting the producer state there. */
   roll(): LogSegment {
-    const old = this.active;
-    if (old.size === 0) return old;
-    old.onBecomeInactive();
-    old.sealed = true;
-    old.nextSegmentBase = this.leo;
-    this.snapshotProducers(this.leo);
-    const seg = LogSegment.create(this.env, this.dir, this.leo, this.segmentSettings(), this.rollJitter());
-    this.segs = [...this.segs, seg];
-    if (old.pendingWrites === 0) this.sealedSegmentWritten(old);
-    return seg;
-  }
-
-  /** Writes the producer state as of `offset` in the background (only once there is any to keep). */
-  private snapshotProducers(offset: bigint): Promise<void> {
-    this.producers.removeExpired(this.env.clock.now());
-    if (this.producers.size === 0 && !this.hasProducerSnapshots) return this.snapshotWrite;
-    this.hasProducerSnapshots = true;
-    const snapshot = this.producers.encodeSnapshot();
-    this.snapshotWrite = this.snapshotWrite
-      .then(() => writeProducerSnapshot(this.env.disk, this.dir, offset, snapshot))
-      .catch((err: unknown) => this.env.logger.warn({ err, log: this.name }, 'could not write a producer snapshot'));
-    return this.snapshotWrite;
-  }
-
-  segmentSettings(): SegmentSettings {
-    return { indexIntervalBytes: this.cfg.indexIntervalBytes, maxIndexSize: this.cfg.segmentIndexBytes };
-  }
-
-  /** segment.jitter.ms: a random amount, below segment.ms, taken off this segment's roll time. */
-  rollJitter(): number {
-    const bound = Math.min(this.cfg.segmentJitterMs, this.cfg.segmentMs);
-    return bound > 0 ? Math.floor(this.env.random() * bound) : 0;
-  }
-
-  /** @internal WriterHost: a rolled segment has no writes left in flight; flush it in the background. */
-  sealedSegmentWritten(seg: LogSegment): void {
-    if (!seg.sealed || seg.pendingWrites !== 0) return;
-    this.finalizeChain = this.finalizeChain.then(async () => {
-      if (this.offline) return;
-      try {
-        await seg.flush(true);
-        const next = seg.nextSegmentBase ?? seg.baseOffset;
-        if (next > this.rp) this.rp = next;
-      } catch (err) {
-        this.fail(err);
-      }
-    });
-  }
-
-  /** @internal WriterHost */
-  async syncThrough(segment: LogSegment, upTo: bigint): Promise<void> {
-    await Promise.all([segment.sync(), this.finalizeChain]);
-    if (this.offline) throw this.offline;
-    if (upTo > this.flushed) this.flushed = upTo;
-  }
-
-  /** @internal WriterHost */
-  acknowledge(group: readonly PendingAppend[]): void {
-    for (const p of group) {
-      if (p.nextOffset > this.hw) this.hw = p.nextOffset;
-      p.segment.noteAcknowledged(p.maxTimestamp, p.offsetOfMaxTimestamp);
-      p.result.logStartOffset = this.start;
-      p.resolve(p.result);
-    }
-    this.notifyListeners();
-  }
-
-  private notifyListeners(): void {
-    for (const l of this.listeners ?? []) {
-      try {
-        l(this.hw);
-      } catch (err) {
-        this.env.logger.error({ err, log: this.name }, 'append listener threw');
-      }
-    }
-  }
-
-  /** @internal WriterHost. flush.ms: fsync once the oldest unflushed write is this old. */
-  wroteUnsynced(): void {
-    if (this.flushTimer || this.cfg.flushMs >= NEVER) return;
-    this.flushTimer = this.env.clock.setTimeout(() => {
-      this.flushTimer = null;
-      this.flush().catch(() => {});
-    }, this.cfg.flushMs);
+    if (this.localLog.active.size === 0) return this.localLog.active;
+    void this.producers.takeSnapshot(this.localLog.logEndOffset);
+    return this.localLog.roll();
   }
 
   /** fsyncs everything appended so far; resolves when it is durable. */
-  async flush(): Promise<void> {
-    await this.writerInstance?.idle();
-    if (this.offline) throw this.offline;
-    const upTo = this.leo;
-    if (upTo <= this.flushed) {
-      await this.finalizeChain;
-      if (this.offline) throw this.offline;
-      return;
-    }
-    if (upTo > this.flushRequested) this.flushRequested = upTo;
-    try {
-      await this.syncThrough(this.active, upTo);
-    } catch (err) {
-      throw this.fail(err);
-    }
-  }
-
-  /** Takes the log offline (once) and rejects queued appends; returns the error to report. */
-  private fail(err: unknown): LogOfflineError {
-    this.writer.fail(err);
-    return this.offline!;
-  }
-
-  /** @internal WriterHost: an I/O error takes the log offline. */
-  failed(err: unknown): LogOfflineError {
-    return this.goOffline(err);
-  }
-
-  private goOffline(err: unknown): LogOfflineError {
-    if (this.offline) return this.offline;
-    this.offline = err instanceof LogOfflineError ? err : new LogOfflineError(this.name, { cause: err });
-    this.env.logger.error({ err, log: this.name, highWatermark: String(this.hw) }, 'log offline after an I/O error; appends refused until reopened');
-    // Nothing past the acknowledged prefix counts any more; recovery will truncate it on reopen.
-    this.leo = this.hw;
-    for (const s of this.segs) s.size = s.writtenSize;
-    // Wakes whoever waits for the high watermark (a retried batch's answer) to see the log is offline.
-    this.notifyListeners();
-    return this.offline;
+  flush(): Promise<void> {
+    return this.localLog.flush();
   }
 
   /**
-   * Whole batches from `offset`, up to `maxBytes` (the first batch whole when minOneBatch).
-   * Throws OffsetOutOfRangeError below the log start offset or beyond the log end offset.
+   * Takes the log offline after an I/O error (from maintenance, the cleaner, or a state file):
+   * appends are refused until the log is reopened. Returns the error to report.
+   */
+  goOffline(err: unknown): LogOfflineError {
+    return this.localLog.goOffline(err);
+  }
+
+  /**
+   * Whole batches from `offset`, up to `maxBytes` (the first batch whole when minOneBatch), below
+   * the acknowledged end and `maxOffset`. Throws OffsetOutOfRangeError below the log start offset
+   * or beyond the log end offset.
    */
   async read(offset: bigint, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
     for (let attempt = 0; ; attempt++) {
@@ -480,11 +308,13 @@ export class PartitionLog implements WriterHost {
   }
 
   private async readOnce(offset: bigint, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
-    if (offset < this.start || offset > this.leo) throw new OffsetOutOfRangeError(offset, this.start, this.leo, `log ${this.name}`);
-    const maxOffset = opts.maxOffset !== undefined && opts.maxOffset < this.hw ? opts.maxOffset : this.hw;
-    const out: ReadResult = { chunks: [], bytes: 0, highWatermark: this.hw, logStartOffset: this.start };
+    const end = this.localLog.logEndOffset;
+    const acknowledged = this.localLog.acknowledgedEnd;
+    if (offset < this.start || offset > end) throw new OffsetOutOfRangeError(offset, this.start, end, `log ${this.name}`);
+    const maxOffset = opts.maxOffset !== undefined && opts.maxOffset < acknowledged ? opts.maxOffset : acknowledged;
+    const out: ReadResult = { chunks: [], bytes: 0, acknowledgedEnd: acknowledged, logStartOffset: this.start };
     if (offset >= maxOffset || maxBytes < 0) return out;
-    const r = await readSegments(this.segs, offset, { maxBytes, maxOffset, minOneBatch: opts.minOneBatch ?? false }, (seg, fn) => this.withIndexRepair(seg, fn), opts.buffers);
+    const r = await this.localLog.read(offset, maxBytes, { maxOffset, minOneBatch: opts.minOneBatch ?? false }, opts.buffers);
     out.chunks = r.chunks;
     out.bytes = r.bytes;
     return out;
@@ -492,142 +322,88 @@ export class PartitionLog implements WriterHost {
 
   /** The first acknowledged record with a timestamp at or after `timestamp` (ListOffsets by time). */
   offsetForTimestamp(timestamp: bigint): Promise<TimestampOffset | undefined> {
-    return offsetForTimestamp(this, timestamp);
+    return offsetForTimestamp(this.localLog, timestamp, { logStartOffset: this.start, acknowledgedEnd: this.acknowledgedEnd });
   }
 
   /** The acknowledged record with the largest timestamp, the first one on ties (ListOffsets MAX_TIMESTAMP). */
   maxTimestampOffset(): Promise<TimestampOffset | undefined> {
-    return maxTimestampOffset(this);
+    return maxTimestampOffset(this.localLog, { logStartOffset: this.start, acknowledgedEnd: this.acknowledgedEnd });
   }
 
-  /** Removes every offset at or above `offset` (replication); resolves with the new log end offset. */
-  truncateTo(offset: bigint): Promise<bigint> {
-    return truncateTo(this, offset, this.env);
+  private epochs(): LeaderEpochCache {
+    return (this.epochCache ??= new LeaderEpochCache([], () => this.epochsChanged()));
   }
 
-  /** Applies retention now (the LogManager runs it on a schedule). */
-  deleteOldSegments(now = this.env.clock.now()): Promise<RetentionResult> {
-    return deleteOldSegments(this, now);
+  /** Writes the leader epoch checkpoint in the background (not once offline: the log's files are suspect). */
+  private epochsChanged(): void {
+    if (this.localLog.offlineError) return;
+    this.epochWriter ??= new EpochCheckpointWriter(this.env.disk, this.dir, () => this.epochCache?.epochEntries() ?? [], (err) => this.goOffline(err));
+    this.epochWriter.schedule();
   }
 
-  /** Takes the log offline after an I/O error found outside the append path (maintenance). */
-  markOffline(err: unknown): LogOfflineError {
-    return this.fail(err);
+  /** The epoch of the log's latest batches (or the latest epoch assigned), if any. */
+  get latestEpoch(): number | undefined {
+    return this.epochCache?.latestEpoch;
   }
 
-  /**
-   * Runs `fn`, which reads `seg` through its indexes; if an index file turns out damaged when it
-   * is first read back (they are checked lazily), rebuilds the segment's indexes from its log
-   * and runs `fn` again. Only inactive segments load index files lazily.
-   */
-  async withIndexRepair<T>(seg: LogSegment, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!(err instanceof CorruptIndexError) || seg === this.active) throw err;
-      const repairs = (this.repairs ??= new Map());
-      let repair = repairs.get(seg);
-      if (!repair) {
-        this.env.logger.warn({ err, segment: seg.filePath }, 'rebuilding a damaged index from its segment');
-        repair = recoverSegment(seg).then((r) => {
-          if (r.truncatedBytes > 0) this.env.logger.error({ segment: seg.filePath, truncatedBytes: r.truncatedBytes, reason: r.reason }, 'a segment below the recovery point was damaged; its invalid tail was cut');
-        });
-        repairs.set(seg, repair);
-        void repair.finally(() => repairs.delete(seg)).catch(() => {});
-      }
-      await repair;
-      return fn();
-    }
+  /** OffsetForLeaderEpoch: where `epoch` ends in this log (see LeaderEpochCache.endOffsetFor). */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochCache?.endOffsetFor(epoch, this.logEndOffset) ?? { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
   }
 
-  /** Runs `fn` exclusively with the log's other maintenance (retention, cleaning, truncation). */
-  withMaintenance<T>(fn: () => Promise<T>): Promise<T> {
-    return this.maintenance.run(fn);
+  /** The leader epochs of this log and the offset each starts at, oldest first. */
+  epochEntries(): EpochEntry[] {
+    return this.epochCache?.epochEntries() ?? [];
   }
 
   /**
-   * Retires segments (retention, truncation, cleaning): renames their files `.deleted` (a restart
-   * finishes the deletion), then swaps them out of the list for `replacement` (built after the
-   * renames, as it may reuse a base offset), and deletes the files after file.delete.delay.ms so
-   * reads already under way can finish.
+   * Records that `epoch` starts at `startOffset` before any batch of it is appended (Kafka's
+   * maybeAssignEpochStartOffset, when this node becomes the leader).
    */
-  async retireSegments(old: readonly LogSegment[], replacement?: () => Promise<LogSegment>): Promise<void> {
-    if (old.length === 0 && !replacement) return;
-    for (const s of old) {
-      s.deleted = true;
-      await s.changeSuffix('', DELETED_FILE_SUFFIX);
-    }
-    const added = replacement ? await replacement() : undefined;
-    const gone = new Set(old);
-    const kept = this.segs.filter((s) => !gone.has(s));
-    if (added) {
-      kept.push(added);
-      kept.sort((a, b) => (a.baseOffset < b.baseOffset ? -1 : a.baseOffset > b.baseOffset ? 1 : 0));
-    }
-    if (kept.length === 0) throw new RangeError('retiring every segment needs a replacement');
-    this.segs = kept;
-    if (old.length > 0) this.scheduleFileDeletion(old);
+  assignEpochStartOffset(epoch: number, startOffset: bigint = this.logEndOffset): void {
+    this.epochs().assign(epoch, startOffset);
   }
 
-  private scheduleFileDeletion(old: readonly LogSegment[]): void {
-    const handle = this.env.clock.setTimeout(() => {
-      this.pendingDeletes?.delete(handle);
-      void this.deleteSegmentFiles(old);
-    }, this.cfg.fileDeleteDelayMs);
-    (this.pendingDeletes ??= new Set()).add(handle);
+  /**
+   * Removes every offset at or above `offset` (replication); resolves with the new log end
+   * offset, once the leader epoch checkpoint agrees with it. Appends are refused meanwhile.
+   */
+  async truncateTo(offset: bigint): Promise<bigint> {
+    if (offset < 0n) throw new RangeError(`cannot truncate to negative offset ${offset}`);
+    const { before, end } = await this.localLog.withMaintenance(() => this.localLog.whileTruncating(() => this.truncateLocked(offset)));
+    if (end < before) this.events?.truncated(end);
+    await this.env.logTruncated?.(this);
+    return end;
   }
 
-  private async deleteSegmentFiles(old: readonly LogSegment[]): Promise<void> {
-    for (const s of old) {
-      try {
-        await s.deleteFiles();
-        await s.release();
-      } catch (err) {
-        this.env.logger.warn({ err, segment: s.filePath }, 'could not delete a retired segment (removed at next start)');
-      }
-    }
+  private async truncateLocked(offset: bigint): Promise<{ before: bigint; end: bigint }> {
+    const before = this.localLog.logEndOffset;
+    if (offset >= before) return { before, end: before };
+    if (offset < this.start) return { before, end: await this.truncateFullyAndStartAt(offset) };
+    let end = await truncateSegmentsTo(this.localLog, offset);
+    this.forgetFrom(end);
+    // The cut went through the batch holding the log start offset: nothing readable is left, and
+    // offsets below the log start must never be handed out again, so restart empty there.
+    if (end < this.start) end = await this.truncateFullyAndStartAt(this.start);
+    await this.epochCheckpointWritten();
+    return { before, end };
   }
 
-  /** Moves the log start offset forward (DeleteRecords); persisted before this resolves. */
-  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
-    if (offset > this.hw || offset < 0n) throw new OffsetOutOfRangeError(offset, this.start, this.hw, `the deletable range of ${this.name}`);
-    if (offset > this.start) {
-      this.start = offset;
-      await this.env.checkpointLogStartOffsets();
-    }
-    return this.start;
+  /** Kafka's truncateFullyAndStartAt: every segment goes, the log restarts empty at `offset`. */
+  private async truncateFullyAndStartAt(offset: bigint): Promise<bigint> {
+    await replaceWithEmptySegmentAt(this.localLog, offset);
+    this.start = offset;
+    this.forgetFrom(offset);
+    this.epochCache?.clear();
+    await this.epochCheckpointWritten();
+    return offset;
   }
 
-  /** Raises the log start offset to the first segment's base once retention removed segments below it. */
-  advanceStartToFirstSegment(): void {
-    const first = this.segs[0]!.baseOffset;
-    if (first > this.start) this.start = first;
-  }
-
-  /** Sets the recovery point lower (truncation) and persists it. */
-  async lowerRecoveryPoint(offset: bigint): Promise<void> {
-    if (offset >= this.rp) return;
-    this.rp = offset;
-    await this.env.checkpointRecoveryPoints();
-  }
-
-  /** @internal for truncation: replaces the whole state after the segments were cut. */
-  resetEnd(segments: readonly LogSegment[], logEndOffset: bigint, logStartOffset: bigint): void {
-    if (this.truncationFloor === undefined || logEndOffset < this.truncationFloor) this.truncationFloor = logEndOffset;
-    this.segs = segments;
-    this.leo = logEndOffset;
-    // An emptied log starting afresh has everything up to its start acknowledged and durable.
-    const emptied = segments.length === 1 && segments[0]!.size === 0 && segments[0]!.baseOffset === logEndOffset;
-    if (this.hw > logEndOffset || emptied) this.hw = logEndOffset;
-    if (this.flushed > logEndOffset || emptied) this.flushed = logEndOffset;
-    this.flushRequested = logEndOffset;
-    this.start = logStartOffset;
-    this.producers.truncateFrom(logEndOffset);
-    if (this.hasProducerSnapshots) {
-      this.snapshotWrite = this.snapshotWrite
-        .then(() => deleteProducerSnapshotsAbove(this.env.disk, this.dir, logEndOffset))
-        .catch((err: unknown) => this.env.logger.warn({ err, log: this.name }, 'could not delete producer snapshots past a truncation'));
-    }
+  /** The log end went back to `end`: what this log knows of later offsets goes too. */
+  private forgetFrom(end: bigint): void {
+    if (this.truncationFloor === undefined || end < this.truncationFloor) this.truncationFloor = end;
+    this.producers.truncateFrom(end);
+    this.epochCache?.truncateFromEnd(end);
   }
 
   /**
@@ -640,48 +416,55 @@ export class PartitionLog implements WriterHost {
     return floor;
   }
 
-  /** @internal truncation blocks appends while it runs. */
-  async beginTruncation(): Promise<void> {
-    if (this.state !== 'open') throw this.appendRefusal() ?? new LogClosedError(this.name);
-    this.state = 'truncating';
-    await this.writerInstance?.idle();
-    await this.finalizeChain;
+  /** Applies retention now (the LogManager runs it on a schedule); see log-retention.ts. */
+  deleteOldSegments(now = this.env.clock.now()): Promise<RetentionResult> {
+    return this.localLog.withMaintenance(async () => {
+      if (!this.localLog.maintainable) return { deleted: [] };
+      const doomed = await deletableSegments(this.localLog.segments, this.config, { logStartOffset: this.start, acknowledgedEnd: this.acknowledgedEnd, now });
+      if (doomed.length === 0) return { deleted: [] };
+      await this.localLog.retireSegments(doomed.map((d) => d.segment));
+      this.advanceStartTo(this.localLog.segments[0]!.baseOffset);
+      return { deleted: doomed.map((d) => ({ baseOffset: d.segment.baseOffset, size: d.segment.size, reason: d.reason })) };
+    });
   }
 
-  /** @internal */
-  endTruncation(): void {
-    if (this.state === 'truncating') this.state = 'open';
+  /** Moves the log start offset forward (DeleteRecords); persisted before this resolves. */
+  async deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    const acknowledged = this.acknowledgedEnd;
+    if (offset > acknowledged || offset < 0n) throw new OffsetOutOfRangeError(offset, this.start, acknowledged, `the deletable range of ${this.name}`);
+    if (offset > this.start) {
+      this.advanceStartTo(offset);
+      await this.env.checkpointLogStartOffsets();
+    }
+    return this.start;
+  }
+
+  private advanceStartTo(offset: bigint): void {
+    if (offset <= this.start) return;
+    this.start = offset;
+    this.epochCache?.truncateFromStart(offset);
   }
 
   /**
-   * Stops appends, waits for queued ones, flushes everything with indexes, and releases files.
-   * Returns false when the log was offline (its state on disk needs recovery at next open).
+   * Stops appends, waits for queued ones, flushes everything with indexes and state files, and
+   * releases files. Returns false when the log was offline (its state on disk needs recovery at
+   * next open).
    */
   async close(opts: { flush?: boolean } = {}): Promise<boolean> {
-    if (this.state === 'closed') return this.offline === null;
-    this.state = 'closing';
-    await this.writerInstance?.idle();
-    await this.maintenanceMutex?.run(async () => {});
-    this.flushTimer?.cancel();
-    this.flushTimer = null;
-    for (const h of this.pendingDeletes ?? []) h.cancel();
-    this.pendingDeletes = null;
-    let clean = this.offline === null;
+    if (this.localLog.isClosed) return this.offlineError === null;
+    await this.localLog.beginClose();
+    let clean = this.offlineError === null;
     if (clean && opts.flush !== false) {
       try {
-        await this.flush();
-        await this.finalizeChain;
-        await this.active.flush(true);
-        this.rp = this.leo;
-        await this.snapshotProducers(this.leo);
-      } catch (err) {
-        this.goOffline(err);
+        await this.localLog.flushForClose();
+        await this.producers.takeSnapshot(this.logEndOffset);
+      } catch {
         clean = false;
       }
     }
-    await this.snapshotWrite;
-    await Promise.all(this.segs.map((s) => s.release()));
-    this.state = 'closed';
-    return clean && this.offline === null;
+    await this.producers.idle();
+    await this.epochCheckpointWritten().catch(() => {});
+    await this.localLog.release();
+    return clean && this.offlineError === null;
   }
 }

@@ -124,7 +124,7 @@ function headAt(segment: LogSegment, buf: Buffer, local: number, filePos: number
     if (err instanceof InvalidBatchError) throw new CorruptSegmentError(segment.filePath, filePos + local, err.message, { cause: err });
     throw err;
   }
-  if (size > segment.largestBatchBytes) segment.largestBatchBytes = size;
+  segment.noteBatchSize(size);
   return { position: filePos + local, size, lastOffset: lastOffsetAt(buf, local) };
 }
 

@@ -12,7 +12,6 @@ import { RECORD_BATCH_OVERHEAD } from '../protocol/records/batch-header.js';
 import { baseOffsetAt, lastOffsetAt, maxTimestampAt } from './batch-fields.js';
 import type { LogSegment } from './log-segment.js';
 import { scanBatches } from './segment-scan.js';
-import { NO_TIMESTAMP } from './time-index.js';
 
 export interface SegmentRecovery {
   /** Bytes of whole valid batches kept. */
@@ -25,38 +24,38 @@ export interface SegmentRecovery {
   reason?: string;
 }
 
-function resetTailState(segment: LogSegment): void {
-  segment.maxTimestampSoFar = NO_TIMESTAMP;
-  segment.offsetOfMaxTimestampSoFar = segment.baseOffset;
-  segment.rollingBasedTimestamp = undefined;
-  segment.bytesSinceLastIndexEntry = 0;
+/** Shown each valid batch recovery reads, in offset order (the leader epochs are rebuilt from them). */
+export type BatchObserver = (buf: Buffer, pos: number) => void;
+
+export interface RecoverOptions {
+  /**
+   * false skips fsyncing the rebuilt indexes: right for the active segment, which is scanned
+   * again after any crash whatever its indexes say (the log data is always fsynced).
+   */
+  durableIndexes?: boolean;
+  observe?: BatchObserver;
 }
 
 /** Checks every batch, rebuilds both indexes, truncates an invalid tail, and makes it all durable. */
-/**
- * `durableIndexes: false` skips fsyncing the rebuilt indexes: right for the active segment, which
- * is scanned again after any crash whatever its indexes say (the log data is always fsynced).
- */
-export async function recoverSegment(segment: LogSegment, opts: { durableIndexes?: boolean } = {}): Promise<SegmentRecovery> {
+export async function recoverSegment(segment: LogSegment, opts: RecoverOptions = {}): Promise<SegmentRecovery> {
   await segment.offsetIndex.reset();
   await segment.timeIndex.reset();
-  resetTailState(segment);
   const fileSize = await segment.files.use(segment, (f) => f.size());
-  segment.size = 0;
-  segment.writtenSize = fileSize;
+  segment.beginRecovery(fileSize);
   let next = segment.baseOffset;
   const scan = await segment.files.use(segment, (file) =>
     scanBatches(
       file,
       0,
       fileSize,
-      (buf, pos, size, filePosition) => {
+      (buf, pos, size) => {
         const base = baseOffsetAt(buf, pos);
         const last = lastOffsetAt(buf, pos);
         if (base < next) return `batch offset ${base} is not above the previous batch's last offset ${next - 1n}`;
         if (last < base || !segment.canHoldOffset(last)) return `batch offsets ${base}..${last} do not fit segment ${segment.baseOffset}`;
-        segment.size = filePosition;
+        // Batches are visited back to back from position 0, so each lands where the last one ended.
         segment.assign(size, last, maxTimestampAt(buf, pos));
+        opts.observe?.(buf, pos);
         next = last + 1n;
       },
       { verifyCrc: true, reuseBuffer: true },
@@ -64,11 +63,7 @@ export async function recoverSegment(segment: LogSegment, opts: { durableIndexes
   );
   const truncatedBytes = fileSize - scan.validEnd;
   if (truncatedBytes > 0) await segment.truncateFile(scan.validEnd);
-  segment.size = scan.validEnd;
-  segment.writtenSize = scan.validEnd;
-  // As Kafka's recover: the last time index entry carries the segment's largest timestamp.
-  segment.onBecomeInactive();
-  segment.acknowledgedMax = { timestamp: segment.maxTimestampSoFar!, offset: segment.offsetOfMaxTimestampSoFar! };
+  segment.completeRecovery(scan.validEnd);
   // What was recovered is now durable (it may have been written and never fsynced before the crash).
   const syncIndexes = opts.durableIndexes ?? true;
   await Promise.all([truncatedBytes > 0 ? undefined : segment.sync(), segment.offsetIndex.persist(syncIndexes), segment.timeIndex.persist(syncIndexes)]);
@@ -82,36 +77,40 @@ export async function recoverSegment(segment: LogSegment, opts: { durableIndexes
  * timestamp), read from the last index entries and the batches after them. Throws
  * SegmentTailInvalid when those batches do not frame, so the caller can recover the segment.
  */
-export async function loadTailState(segment: LogSegment): Promise<bigint> {
-  const lastIndexed = await segment.offsetIndex.lastEntry();
+export async function loadTailState(segment: LogSegment, observe?: BatchObserver): Promise<bigint> {
+  const start = await tailStart(segment);
   const lastTime = await segment.timeIndex.lastEntry();
   // Each offset index entry came with a time index update holding the largest timestamp up to and
   // including its batch, so only batches from the last offset index entry on can exceed lastTime.
   // (Kafka scans from the last time index entry's offset instead, which may be far back.)
-  const start = lastIndexed.position;
-  segment.maxTimestampSoFar = lastTime.timestamp;
-  segment.offsetOfMaxTimestampSoFar = lastTime.offset;
+  let maxTimestamp = lastTime.timestamp;
+  let offsetOfMaxTimestamp = lastTime.offset;
   let next = segment.baseOffset;
   const end = segment.writtenSize;
   const scan = await segment.files.use(segment, (file) =>
     scanBatches(file, start, end, (buf, pos) => {
       const last = lastOffsetAt(buf, pos);
       const ts = maxTimestampAt(buf, pos);
-      if (ts > segment.maxTimestampSoFar!) {
-        segment.maxTimestampSoFar = ts;
-        segment.offsetOfMaxTimestampSoFar = last;
+      if (ts > maxTimestamp) {
+        maxTimestamp = ts;
+        offsetOfMaxTimestamp = last;
       }
       if (last + 1n > next) next = last + 1n;
+      observe?.(buf, pos);
     }, { reuseBuffer: true }),
   );
   if (scan.invalid !== undefined || scan.validEnd !== end) throw new SegmentTailInvalid(segment.filePath, scan.invalid ?? 'short');
-  segment.bytesSinceLastIndexEntry = end - lastIndexed.position;
-  segment.acknowledgedMax = { timestamp: segment.maxTimestampSoFar, offset: segment.offsetOfMaxTimestampSoFar! };
-  segment.rollingBasedTimestamp = end > 0 ? await firstBatchTimestamp(segment) : undefined;
+  const firstBatchTimestamp = end > 0 ? await readFirstBatchTimestamp(segment) : undefined;
+  segment.restoreTailState({ maxTimestamp, offsetOfMaxTimestamp, bytesSinceLastIndexEntry: end - start, firstBatchTimestamp });
   return next;
 }
 
-async function firstBatchTimestamp(segment: LogSegment): Promise<bigint | undefined> {
+/** Where loadTailState starts reading `segment`: the batch of its last offset index entry. */
+export async function tailStart(segment: LogSegment): Promise<number> {
+  return (await segment.offsetIndex.lastEntry()).position;
+}
+
+async function readFirstBatchTimestamp(segment: LogSegment): Promise<bigint | undefined> {
   const head = await segment.files.use(segment, (file) => readFully(file, 0, RECORD_BATCH_OVERHEAD));
   return head.length === RECORD_BATCH_OVERHEAD ? maxTimestampAt(head, 0) : undefined;
 }

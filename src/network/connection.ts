@@ -286,7 +286,8 @@ export class Connection {
     this.unmuteTimer?.cancel();
     this.socket.resume();
     if (this.queue.length === 0) this.socket.end();
-    const timer = this.clock.setTimeout(() => this.socket.destroy(), timeoutMs);
+    // A paused socket does not keep the process alive: the grace timer must, until the end.
+    const timer = this.clock.setTimeout(() => this.socket.destroy(), timeoutMs, { keepAlive: true });
     await this.closed;
     timer.cancel();
   }

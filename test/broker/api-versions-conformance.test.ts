@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import * as M from '../../src/protocol/messages/index.js';
+import { startBroker } from '../../src/broker/broker.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { testBroker } from '../helpers/test-broker.js';
+import { freePort, testBroker } from '../helpers/test-broker.js';
 
 /** A minimal valid request per API (empty lists where the API allows). */
 const MINIMAL: Record<string, (v: number) => unknown> = {
@@ -50,7 +51,35 @@ const MINIMAL: Record<string, (v: number) => unknown> = {
   AlterClientQuotas: () => ({ entries: [], validateOnly: true }),
   DescribeUserScramCredentials: () => ({ users: [] }),
   AlterUserScramCredentials: () => ({ deletions: [], upsertions: [] }),
+  DescribeQuorum: () => ({ topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }),
+  UnregisterBroker: () => ({ brokerId: 999 }),
+  // The controller listener's (a node with the controller role).
+  Vote: () => ({ clusterId: null, topics: [] }),
+  BeginQuorumEpoch: () => ({ clusterId: null, topics: [] }),
+  EndQuorumEpoch: () => ({ clusterId: null, topics: [] }),
+  FetchSnapshot: () => ({ clusterId: null, topics: [] }),
+  BrokerRegistration: () => ({ brokerId: 999, clusterId: 'wrong', incarnationId: 'AAAAAAAAAAAAAAAAAAAAAQ', listeners: [], features: [], rack: null }),
+  BrokerHeartbeat: () => ({ brokerId: 999, brokerEpoch: 1n, currentMetadataOffset: 0n, wantFence: true, wantShutDown: false }),
+  AllocateProducerIds: () => ({ brokerId: 999, brokerEpoch: 1n }),
+  Envelope: () => ({ requestData: Buffer.from([0, 3]), requestPrincipal: null, clientHostAddress: Buffer.from([127, 0, 0, 1]) }),
 };
+
+/** Every API and version `port` advertises answers a minimal request with a response that decodes. */
+async function everyAdvertisedVersionAnswers(client: RawClient, minimal: Record<string, (v: number) => unknown>): Promise<number> {
+  const av = await client.send(M.ApiVersionsApi, 3, { clientSoftwareName: 'samsa-test', clientSoftwareVersion: '1.0' });
+  assert.equal(av.errorCode, ErrorCode.NONE);
+  for (const range of av.apiKeys) {
+    const api = M.apiByKey(range.apiKey);
+    assert.ok(api, `advertised api ${range.apiKey} has a codec`);
+    const make = minimal[api.name];
+    assert.ok(make, `the test knows a minimal ${api.name} request`);
+    for (let v = range.minVersion; v <= range.maxVersion; v++) {
+      const res = await client.send(api, v, make(v) as never).catch((err: Error) => assert.fail(`${api.name} v${v}: ${err.message}`));
+      assert.ok(res && typeof res === 'object', `${api.name} v${v} answered`);
+    }
+  }
+  return av.apiKeys.length;
+}
 
 describe('ApiVersions conformance', () => {
   let broker: Awaited<ReturnType<typeof testBroker>>;
@@ -65,18 +94,23 @@ describe('ApiVersions conformance', () => {
   });
 
   it('every advertised API answers at every advertised version', async () => {
-    const av = await client.send(M.ApiVersionsApi, 3, { clientSoftwareName: 'samsa-test', clientSoftwareVersion: '1.0' });
-    assert.equal(av.errorCode, ErrorCode.NONE);
-    assert.ok(av.apiKeys.length >= 16);
-    for (const range of av.apiKeys) {
-      const api = M.apiByKey(range.apiKey);
-      assert.ok(api, `advertised api ${range.apiKey} has a codec`);
-      const make = MINIMAL[api.name];
-      assert.ok(make, `the test knows a minimal ${api.name} request`);
-      for (let v = range.minVersion; v <= range.maxVersion; v++) {
-        const res = await client.send(api, v, make(v) as never).catch((err: Error) => assert.fail(`${api.name} v${v}: ${err.message}`));
-        assert.ok(res && typeof res === 'object', `${api.name} v${v} answered`);
-      }
+    assert.ok((await everyAdvertisedVersionAnswers(client, MINIMAL)) >= 16);
+  });
+
+  it("so does every API of a controller's controller listener", async () => {
+    const port = await freePort();
+    const controller = await startBroker({
+      storage: 'memory',
+      logLevel: 'silent',
+      config: { 'process.roles': 'controller', 'controller.quorum.voters': `1@127.0.0.1:${port}`, 'controller.listener.names': 'CONTROLLER', listeners: `CONTROLLER://127.0.0.1:${port}` },
+    });
+    const c = await RawClient.connect(port);
+    try {
+      const fetchMetadata = { replicaState: { replicaId: -1 }, maxWaitMs: 0, minBytes: 0, topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 }] }] };
+      assert.equal(await everyAdvertisedVersionAnswers(c, { ...MINIMAL, Fetch: () => fetchMetadata }), 18);
+    } finally {
+      c.close();
+      await controller.close();
     }
   });
 

@@ -23,10 +23,11 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { Reader } from '../../src/protocol/primitives/reader.js';
 import { Writer } from '../../src/protocol/primitives/writer.js';
 import { harness, settle, subscription, tick } from '../group/helpers.js';
+import { imageOf } from '../helpers/metadata-image.js';
 
 function fakeBroker(groups: GroupCoordinator): BrokerContext {
-  const topics = new Map([['t', { partitions: 2 }]]);
-  return { groups, nodeId: 7, advertised: { host: '127.0.0.1', port: 9092 }, metadata: { topic: (n: string) => topics.get(n) } } as unknown as BrokerContext;
+  const metadata = imageOf({ brokers: [{ id: 7 }], topics: [{ name: 't', partitions: 2 }, { name: '__consumer_offsets', partitions: groups.config['offsets.topic.num.partitions'] }] });
+  return { groups, nodeId: 7, advertised: { host: '127.0.0.1', port: 9092 }, metadata, ensureOffsetsTopic: () => undefined } as unknown as BrokerContext;
 }
 
 /** Encodes the request at `version`, decodes it, handles it, and round-trips the answer through the codec. */
@@ -34,7 +35,7 @@ async function call(broker: BrokerContext, handler: AnyHandler, version: number,
   const w = new Writer(256);
   handler.api.encodeRequest(w, version, input as never);
   const req = handler.api.decodeRequest(new Reader(w.toBuffer()), version);
-  const ctx = { broker, apiVersion: version, clientId, correlationId: 1, connection: { remote: '10.1.2.3:5555' }, log: undefined } as unknown as RequestContext;
+  const ctx = { broker, apiVersion: version, clientId, correlationId: 1, connection: { remote: '10.1.2.3:5555' }, listenerName: 'PLAINTEXT', log: undefined } as unknown as RequestContext;
   const res = await handler.handle(req, ctx);
   const out = new Writer(256);
   handler.api.encodeResponse(out, version, res as never);

@@ -56,7 +56,11 @@ export async function childBroker(dataDir: string, args: string[] = [], timeoutM
   let readyLine = '';
   const ready = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`broker not ready in ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // A broker that never became ready must not outlive the test.
+      child.kill('SIGKILL');
+      reject(new Error(`broker not ready in ${timeoutMs} ms: ${stderr}`));
+    }, timeoutMs);
     child.stdout!.on('data', (d) => {
       out += String(d);
       const m = /ready on (\S+)/.exec(out);

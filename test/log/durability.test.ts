@@ -36,7 +36,7 @@ describe('durability policies', () => {
     assert.equal(acked.length, 200);
     assert.ok(syncs >= 1 && syncs <= 4, `${syncs} fsyncs for 200 concurrent appends`);
     assert.equal(log.flushedOffset, 200n);
-    assert.equal(log.highWatermark, 200n);
+    assert.equal(log.acknowledgedEnd, 200n);
   });
 
   it('fsync-before-ack: every acknowledged record survives power loss', async () => {

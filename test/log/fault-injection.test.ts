@@ -34,7 +34,7 @@ describe('fault injection', () => {
       assert.equal(reason.cause.errno, 'EIO');
       assert.ok(log.offlineError);
       await assert.rejects(log.append(batch(['later'])), { code: 'SAMSA_LOG_OFFLINE' });
-      assert.equal(log.highWatermark, 5n);
+      assert.equal(log.acknowledgedEnd, 5n);
       assert.deepEqual((await readAll(log)).map((r) => r.value), ['ok0', 'ok1', 'ok2', 'ok3', 'ok4'], 'acknowledged data stays readable');
       assert.ok(logger.entries.some((e) => e.level === 'error'));
       await m.close();

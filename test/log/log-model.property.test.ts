@@ -5,7 +5,9 @@
  * - offsets increase, and every record read is one that was appended, at its offset, unchanged;
  * - without compaction, every acknowledged record from the log start offset on is readable;
  * - with compaction, the latest record of every key is readable, and below the cleaner's
- *   checkpoint each key appears at most once.
+ *   checkpoint each key appears at most once;
+ * - the leader epoch entries describe the batches in the log (appends are stamped with an epoch
+ *   that a newLeaderEpoch step raises), whatever crashes and reopens came between.
  * PROPERTY_RUNS (default 30) sets the number of sequences.
  */
 import { it } from 'node:test';

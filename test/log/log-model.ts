@@ -6,11 +6,12 @@ import { LogCleaner } from '../../src/log/cleaner/log-cleaner.js';
 import { LogManager } from '../../src/log/log-manager.js';
 import type { PartitionLog } from '../../src/log/partition-log.js';
 import { MemoryDisk } from '../../src/storage/memory-disk.js';
-import { encodeUncompressedRecordBatch } from '../../src/protocol/records/index.js';
+import { encodeUncompressedRecordBatch, iterateBatches } from '../../src/protocol/records/index.js';
 import { config, decodeChunks, type DecodedRecord } from './helpers.js';
 
 export type Op =
   | { op: 'append'; keys: number[] }
+  | { op: 'newLeaderEpoch' }
   | { op: 'roll' }
   | { op: 'retention'; advanceMs: number }
   | { op: 'clean' }
@@ -22,6 +23,7 @@ export type Op =
 
 export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ op: fc.constant('append' as const), keys: fc.array(fc.nat(9), { minLength: 1, maxLength: 4 }) }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'newLeaderEpoch' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'roll' as const }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('retention' as const), advanceMs: fc.nat(100_000) }) },
   { weight: 2, arbitrary: fc.constant({ op: 'clean' as const }) },
@@ -47,6 +49,8 @@ export class Harness {
   /** Acknowledged records still expected (offset order). */
   model: ModelRecord[] = [];
   seq = 0;
+  /** The leader epoch appends are stamped with (a new leader takes the next one). */
+  leaderEpoch = 0;
 
   constructor(readonly compact: boolean) {}
 
@@ -75,10 +79,14 @@ export class Harness {
     switch (o.op) {
       case 'append': {
         const recs = o.keys.map((k) => ({ key: `k${k}`, value: `v${this.seq++}` }));
-        const r = await log.append(encodeUncompressedRecordBatch({ records: recs.map((x) => ({ key: Buffer.from(x.key), value: Buffer.from(x.value), timestamp: BigInt(this.clock.now()) })) }));
+        const records = recs.map((x) => ({ key: Buffer.from(x.key), value: Buffer.from(x.value), timestamp: BigInt(this.clock.now()) }));
+        const r = await log.append(encodeUncompressedRecordBatch({ records }), { leaderEpoch: this.leaderEpoch });
         recs.forEach((x, i) => this.model.push({ offset: r.baseOffset + BigInt(i), ...x }));
         return;
       }
+      case 'newLeaderEpoch':
+        this.leaderEpoch++;
+        return;
       case 'roll':
         log.roll();
         await log.flush();
@@ -100,7 +108,7 @@ export class Harness {
         return this.dropBelowStart();
       }
       case 'deleteRecords': {
-        const span = log.highWatermark - log.logStartOffset;
+        const span = log.acknowledgedEnd - log.logStartOffset;
         await log.deleteRecordsBefore(log.logStartOffset + BigInt(Math.floor(Number(span) * o.fraction)));
         return this.dropBelowStart();
       }
@@ -113,6 +121,9 @@ export class Harness {
       case 'crash':
         this.disk.crash();
         await this.cleaner.stop().catch(() => {});
+        // The killed process's timers must not fire any more: its manager keeps the old clock
+        // (else its checkpoint timer would overwrite the new manager's checkpoints).
+        this.clock = new ManualClock(this.clock.now());
         return this.open();
     }
   }
@@ -131,7 +142,7 @@ export class Harness {
     const from = log.logStartOffset + BigInt(Math.floor(Number(log.logEndOffset - log.logStartOffset) * fraction));
     const r = await log.read(from, maxBytes, { minOneBatch: true });
     const recs = await decodeChunks(r.chunks);
-    if (from < log.highWatermark && this.model.some((m) => m.offset >= from)) assert.ok(recs.length > 0, `read at ${from} returned nothing`);
+    if (from < log.acknowledgedEnd && this.model.some((m) => m.offset >= from)) assert.ok(recs.length > 0, `read at ${from} returned nothing`);
     assert.ok(r.bytes <= maxBytes || r.chunks.length === 1, 'only a single first batch may exceed maxBytes');
   }
 
@@ -181,7 +192,35 @@ export class Harness {
       for (const m of this.model) latest.set(m.key, m);
       for (const m of latest.values()) assert.ok(readable.has(m.offset), `latest record of ${m.key} (offset ${m.offset}) lost`);
     }
-    assert.equal(this.log.highWatermark, this.log.logEndOffset);
+    assert.equal(this.log.acknowledgedEnd, this.log.logEndOffset);
+    await this.checkLeaderEpochs();
+  }
+
+  /**
+   * The leader epoch entries describe the batches: each batch is in the epoch of the entry holding
+   * its first offset (the first entry starts at the log start offset at the earliest). Without
+   * compaction they are exactly the epochs' first batches; compaction may empty an epoch, whose
+   * entry then stays.
+   */
+  async checkLeaderEpochs(): Promise<void> {
+    const show = (x: unknown) => JSON.stringify(x, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    const entries = this.log.epochEntries();
+    const start = this.log.logStartOffset;
+    entries.forEach((e, i) => assert.ok(i === 0 || (e.epoch > entries[i - 1]!.epoch && e.startOffset > entries[i - 1]!.startOffset), `entries increase: ${show(entries)}`));
+    assert.ok(entries.every((e) => e.startOffset >= start && e.startOffset < this.log.logEndOffset), `entries within [${start}, ${this.log.logEndOffset}): ${show(entries)}`);
+    const firsts: { epoch: number; startOffset: bigint }[] = [];
+    const { chunks } = await this.log.read(start, 1 << 30, { minOneBatch: true });
+    for (const chunk of chunks) {
+      for (const span of iterateBatches(chunk)) {
+        assert.ok(span.complete, 'reads return whole batches');
+        const { baseOffset, partitionLeaderEpoch } = span.header;
+        const from = baseOffset > start ? baseOffset : start;
+        const holding = entries.filter((e) => e.startOffset <= from).at(-1);
+        assert.equal(holding?.epoch, partitionLeaderEpoch, `the batch at ${baseOffset} is in epoch ${partitionLeaderEpoch}: ${show(entries)}`);
+        if (firsts.at(-1)?.epoch !== partitionLeaderEpoch) firsts.push({ epoch: partitionLeaderEpoch, startOffset: from });
+      }
+    }
+    if (!this.compact) assert.deepEqual(entries, firsts);
   }
 }
 

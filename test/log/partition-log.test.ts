@@ -19,7 +19,7 @@ describe('PartitionLog append', () => {
         [4n, 5n, -1n, 0n],
       ]);
       assert.deepEqual(order, [0n, 3n, 4n]);
-      assert.equal(log.highWatermark, 6n);
+      assert.equal(log.acknowledgedEnd, 6n);
     });
   });
 
@@ -69,15 +69,20 @@ describe('PartitionLog append', () => {
     });
   });
 
-  it('tells listeners when the high watermark moves', async () => {
+  it('tells listeners when the acknowledged end moves, and by how many bytes', async () => {
     await withLog({}, async (log) => {
-      const seen: bigint[] = [];
-      const stop = log.onAppend((hw) => seen.push(hw));
-      await log.append(batch(['a']));
-      await log.append(batch(['b', 'c']));
+      const seen: [bigint, number][] = [];
+      const stop = log.subscribe({ acknowledged: (end, bytes) => seen.push([end, bytes]) });
+      const first = batch(['a']);
+      const second = batch(['b', 'c']);
+      await log.append(first);
+      await log.append(second);
       stop();
       await log.append(batch(['d']));
-      assert.deepEqual(seen, [1n, 3n]);
+      assert.deepEqual(seen, [
+        [1n, first.length],
+        [3n, second.length],
+      ]);
     });
   });
 });
@@ -94,7 +99,7 @@ describe('PartitionLog read', () => {
       const mid = await log.read(1n, 1 << 20);
       assert.deepEqual((await decodeChunks(mid.chunks)).map((r) => r.offset), [0n, 1n, 2n, 3n, 4n, 5n], 'the batch holding offset 1 starts at 0');
       assert.equal(mid.bytes, sizes[0]! + sizes[1]! + sizes[2]!);
-      assert.equal(mid.highWatermark, 6n);
+      assert.equal(mid.acknowledgedEnd, 6n);
       const two = await log.read(0n, sizes[0]! + sizes[1]! + 1);
       assert.equal(two.bytes, sizes[0]! + sizes[1]!, 'stops before a batch that does not fit');
       assert.equal((await log.read(0n, 10)).bytes, 0, 'a first batch larger than maxBytes is not returned without minOneBatch');

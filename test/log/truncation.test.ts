@@ -9,7 +9,7 @@ describe('truncateTo', () => {
       assert.ok(log.segments.length > 3);
       assert.equal(await log.truncateTo(21n), 20n, 'offset 21 is inside the batch 20..21, which goes whole');
       assert.equal(log.logEndOffset, 20n);
-      assert.equal(log.highWatermark, 20n);
+      assert.equal(log.acknowledgedEnd, 20n);
       assert.equal((await readAll(log)).length, 20);
       const r = await log.append(batch(['again']));
       assert.equal(r.baseOffset, 20n);

@@ -5,6 +5,8 @@
  */
 import { type ConfigKey, type ConfigValue, ConfigError, formatConfigValue, key, parseConfigValue } from '../../common/config-def.js';
 import { GROUP_CONFIG_KEYS } from '../../group/group-config.js';
+import { KRAFT_CONFIG_KEYS } from './kraft-configs.js';
+import { type ListenerSpec, type SecurityProtocolName, parseListeners, parseSecurityProtocolMap } from './listeners.js';
 import { SECURITY_CONFIG_KEYS, listenerPrefixedBase } from './security-configs.js';
 import { ConfigSource, type Synonym, topicSynonymKeys } from './topic-configs.js';
 
@@ -36,6 +38,7 @@ function synonymKey(topic: ConfigKey, synonym: Synonym): ConfigKey {
 
 const KEYS = new Map<string, ConfigKey>([
   ...BROKER_CONFIG_KEYS.map((k) => [k.name, k] as const),
+  ...KRAFT_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...GROUP_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...SECURITY_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...topicSynonymKeys().map(({ synonym, topicKey }) => [synonym.name, synonymKey(topicKey, synonym)] as const),
@@ -57,13 +60,8 @@ export interface ListenerAddress {
 }
 
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
-export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
-
-/** One listener: its name, security protocol, and where it binds. */
-export interface ListenerSpec extends ListenerAddress {
-  name: string;
-  securityProtocol: SecurityProtocol;
-}
+export type SecurityProtocol = SecurityProtocolName;
+export type { ListenerSpec } from './listeners.js';
 
 /** `NAME://host:port` → name, host and port; an empty host means all interfaces. */
 function parseListenerUri(text: string, config: string): { name: string; host: string; port: number } {
@@ -77,19 +75,6 @@ function parseListenerUri(text: string, config: string): { name: string; host: s
 export function parseListener(text: string): ListenerAddress {
   const { host, port } = parseListenerUri(text.split(',')[0]!, 'listeners');
   return { host, port };
-}
-
-/** `listener.security.protocol.map`: `NAME:PROTOCOL,…`. */
-export function parseProtocolMap(text: string): Map<string, SecurityProtocol> {
-  const map = new Map<string, SecurityProtocol>();
-  for (const entry of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-    const [name, protocol] = entry.split(':').map((s) => s.trim().toUpperCase());
-    if (!name || !protocol || !(SECURITY_PROTOCOLS as readonly string[]).includes(protocol)) {
-      throw new ConfigError('listener.security.protocol.map', `Invalid entry ${entry} in listener.security.protocol.map: expected NAME:PROTOCOL with PROTOCOL one of ${SECURITY_PROTOCOLS.join(', ')}`);
-    }
-    map.set(name, protocol as SecurityProtocol);
-  }
-  return map;
 }
 
 /** A broker's settings: what was set explicitly, validated, with typed access to the rest. */
@@ -169,18 +154,10 @@ export class BrokerConfig {
     return this.str('log.dirs').split(',')[0]!.trim();
   }
 
-  /** Every listener with its security protocol. */
+  /** Every listener (the controller's too) with its security protocol (config/listeners.ts). */
   get listeners(): ListenerSpec[] {
-    const map = parseProtocolMap(this.str('listener.security.protocol.map'));
-    return this.str('listeners')
-      .split(',')
-      .filter((s) => s.trim() !== '')
-      .map((text) => {
-        const l = parseListenerUri(text, 'listeners');
-        const securityProtocol = map.get(l.name);
-        if (!securityProtocol) throw new ConfigError('listener.security.protocol.map', `No security protocol defined for listener ${l.name} in listener.security.protocol.map`);
-        return { ...l, securityProtocol };
-      });
+    const controllerNames = (this.get('controller.listener.names') as string[]).map((n) => n.toUpperCase());
+    return parseListeners('listeners', this.str('listeners'), parseSecurityProtocolMap(this.str('listener.security.protocol.map')), controllerNames);
   }
 
   /** The first listener's address. */
@@ -214,7 +191,6 @@ export class BrokerConfig {
     const ports = listeners.filter((l) => l.port !== 0).map((l) => `${l.host}:${l.port}`);
     if (new Set(ports).size !== ports.length) throw new ConfigError('listeners', 'Each listener must have a different port');
     const inter = this.get('inter.broker.listener.name') as string | null;
-    if (inter !== null && !names.has(inter.toUpperCase())) throw new ConfigError('inter.broker.listener.name', `inter.broker.listener.name must be a listener name defined in listeners: ${inter}`);
     if (inter !== null && this.props.has('security.inter.broker.protocol')) throw new ConfigError('inter.broker.listener.name', 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
     const a = this.get('advertised.listeners') as string | null;
     for (const adv of (a ?? '').split(',').filter((s) => s.trim() !== '')) {

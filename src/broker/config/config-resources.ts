@@ -1,7 +1,7 @@
 /** Config resources as DescribeConfigs, AlterConfigs and IncrementalAlterConfigs name them. */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { BrokerContext } from '../broker-context.js';
-import { topicNameError } from '../metadata/topic-name.js';
+import { topicNameError } from '../../common/topic-name.js';
 import { isDynamicSslConfig } from '../security/broker-security.js';
 
 /** ConfigResource.Type ids. */

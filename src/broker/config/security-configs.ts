@@ -51,8 +51,7 @@ export const LISTENER_CONFIG_KEYS: readonly ConfigKey[] = [
 ];
 
 export const SECURITY_CONFIG_KEYS: readonly ConfigKey[] = [
-  key.string('listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', 'Listener name to security protocol.'),
-  key.string('inter.broker.listener.name', null, 'The listener brokers use between themselves (must be one of listeners).'),
+  // listener.security.protocol.map and inter.broker.listener.name are KRaft's (kraft-configs.ts).
   key.string('security.inter.broker.protocol', 'PLAINTEXT', 'The security protocol between brokers.', ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']),
   key.string('sasl.mechanism.inter.broker.protocol', 'GSSAPI', 'The SASL mechanism between brokers.'),
   key.int('connection.failed.authentication.delay.ms', 100, 'A failed login is answered after this long, then the connection is closed.', 0),

@@ -78,7 +78,7 @@ export function topicSynonymKeys(): { synonym: Synonym; topicKey: TopicConfigKey
 }
 
 /** Validates topic overrides (CreateTopics, AlterConfigs): unknown names and bad values are ConfigErrors. */
-export function parseTopicOverrides(configs: Iterable<[string, string | null]>): Map<string, ConfigValue> {
+export function parseTopicOverrides(configs: Iterable<readonly [string, string | null]>): Map<string, ConfigValue> {
   const out = new Map<string, ConfigValue>();
   for (const [name, text] of configs) {
     const k = BY_NAME.get(name);

@@ -110,7 +110,16 @@ const WHOLE: ReadonlyMap<number, (code: number, req: Obj, version: number) => Ob
   [ApiKey.DeleteGroups, (code, req) => ({ throttleTimeMs: 0, results: (req['groupsNames'] as string[]).map((groupId) => ({ groupId, errorCode: code })) })],
   [ApiKey.OffsetDelete, (code) => ({ errorCode: code, throttleTimeMs: 0, topics: [] })],
   [ApiKey.DescribeCluster, (code) => ({ throttleTimeMs: 0, errorCode: code, clusterId: '', brokers: [] })],
+  [ApiKey.CreatePartitions, (code, req) => ({ throttleTimeMs: 0, results: (req['topics'] as Obj[]).map((t) => ({ name: t['name'], errorCode: code, errorMessage: null })) })],
+  [ApiKey.AlterConfigs, (code, req) => ({ throttleTimeMs: 0, responses: resources(req, code) })],
+  [ApiKey.IncrementalAlterConfigs, (code, req) => ({ throttleTimeMs: 0, responses: resources(req, code) })],
+  [ApiKey.DescribeQuorum, (code) => ({ errorCode: code, errorMessage: null, topics: [], nodes: [] })],
+  [ApiKey.UnregisterBroker, (code) => ({ throttleTimeMs: 0, errorCode: code, errorMessage: null })],
 ]);
+
+function resources(req: Obj, errorCode: number): Obj[] {
+  return (req['resources'] as Obj[]).map((r) => ({ resourceType: r['resourceType'], resourceName: r['resourceName'], errorCode, errorMessage: null }));
+}
 
 /** Whether an error answer can be made for every request of this API. */
 export function hasErrorResponse(apiKey: number): boolean {

@@ -14,7 +14,7 @@
  */
 import type { Clock } from '../../common/clock.js';
 import { ApiKey, apiByKey } from '../../protocol/messages/index.js';
-import type { AnyHandler, HandlerResult, RequestContext } from '../handler.js';
+import type { AnyHandler, HandlerResult, RequestInfo } from '../api-handler.js';
 import { errorResponse, hasErrorResponse, isPartitioned, mergeErrors, requestPartitions, splitRequest } from './error-responses.js';
 
 export interface FaultMatch {
@@ -120,7 +120,7 @@ export class Faults {
   }
 
   /** Runs `handler` for a request, or what a rule says instead. */
-  run(handler: AnyHandler, body: unknown, ctx: RequestContext): HandlerResult<unknown> | Promise<HandlerResult<unknown>> {
+  run<C extends RequestInfo>(handler: AnyHandler<C>, body: unknown, ctx: C): HandlerResult<unknown> | Promise<HandlerResult<unknown>> {
     const apiKey = handler.api.apiKey;
     if (this.observing) {
       if (this.seenRequests.length >= SEEN_LIMIT) this.seenRequests.shift();
@@ -156,7 +156,7 @@ export class Faults {
     return requestPartitions(apiKey, version, req).some((p) => hit(p.topic, p.partition));
   }
 
-  private async answerError(m: FaultMatch, errorCode: number, handler: AnyHandler, req: Obj, ctx: RequestContext): Promise<HandlerResult<unknown>> {
+  private async answerError<C extends RequestInfo>(m: FaultMatch, errorCode: number, handler: AnyHandler<C>, req: Obj, ctx: C): Promise<HandlerResult<unknown>> {
     const apiKey = handler.api.apiKey;
     if (m.topic === undefined) return noAnswerForAcksZero(apiKey, req) ? 'close' : errorResponse(apiKey, ctx.apiVersion, req, errorCode);
     const { hitPartitions, rest } = splitRequest(apiKey, ctx.apiVersion, req, this.hit(m, ctx.apiVersion));

@@ -1,29 +1,29 @@
 /**
  * Metadata (key 3), versions 0-12.
  *
- * Lists this broker (at the address advertised for the client's listener) and the requested
- * topics (all topics for a null list, or an empty one at v0) with their partitions, this node as
- * leader and sole replica, leader epoch 0. Topics may be asked for by name or, from v10, by id.
- * Unknown topics are created when the request allows it (v4+ flag, always before v4),
- * `auto.create.topics.enable` is on and the principal may CREATE on the cluster or the topic;
- * invalid names answer INVALID_TOPIC_EXCEPTION, unknown ids UNKNOWN_TOPIC_ID.
+ * Answers from the metadata image: the unfenced brokers with an endpoint on the listener the
+ * request came in on, the cluster id, a broker to send controller requests to (the active
+ * controller when it is a broker, else the lowest broker: it forwards), and the requested topics
+ * (all topics for a null list, or an empty one at v0) with each partition's leader, leader epoch,
+ * replicas, in-sync and offline replicas (a leader not reachable on the listener:
+ * LEADER_NOT_AVAILABLE, or LISTENER_NOT_FOUND from v6). Topics may be asked for by name or, from
+ * v10, by id. Unknown topics are created through the controller when the request allows it (v4+
+ * flag, always before v4) and `auto.create.topics.enable` is on; invalid names answer
+ * INVALID_TOPIC_EXCEPTION, unknown ids UNKNOWN_TOPIC_ID.
  *
  * With an authorizer, as Kafka: topics the principal may not DESCRIBE are left out of an
  * all-topics answer and answered TOPIC_AUTHORIZATION_FAILED when named (their existence is not
  * disclosed); a topic it may describe but not create is TOPIC_AUTHORIZATION_FAILED when it would
  * be auto-created. Authorized operations (v8+, KIP-430) are the principal's.
- *
- * Not yet: rack ids, replication (every partition is led by this node).
  */
+import type { TopicView } from '../../controller/image/metadata-image.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { type MetadataResponseMetadataResponseTopicInput, MetadataApi } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
-import type { BrokerContext } from '../broker-context.js';
-import { type RequestContext, advertisedFor, defineHandler } from '../handler.js';
-import type { TopicMetadata } from '../metadata/cluster-metadata.js';
-import { isInternalTopic, topicNameError } from '../metadata/topic-name.js';
-import { partitionStates } from '../partition-state.js';
+import { isInternalTopic, topicNameError } from '../../common/topic-name.js';
+import { defineHandler } from '../handler.js';
 import { AclOperation, OPERATIONS_NOT_REQUESTED, ResourceType, authorize, authorizeCluster, authorizedOperations } from '../security/authorize.js';
+import { aliveBrokerNodes, partitionStates, reportedControllerId } from '../metadata/cluster-view.js';
 import { isTopicError } from '../topic-manager.js';
 
 export const metadataHandler = defineHandler(MetadataApi, { min: 0, max: 12 }, async (req, ctx) => {
@@ -33,9 +33,17 @@ export const metadataHandler = defineHandler(MetadataApi, { min: 0, max: 12 }, a
   const autoCreate = version < 4 || req.allowAutoTopicCreation;
   const withOps = version >= 8 && req.includeTopicAuthorizedOperations;
   const describable = (name: string) => authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
-  const describe = (t: TopicMetadata) => describeTopic(b, t, version, withOps ? authorizedOperations(ctx, ResourceType.TOPIC, t.name) : OPERATIONS_NOT_REQUESTED);
   let clusterCreate: boolean | undefined;
   const mayCreate = (name: string) => (clusterCreate ??= authorizeCluster(ctx, AclOperation.CREATE)) || authorize(ctx, AclOperation.CREATE, ResourceType.TOPIC, name);
+  const opts = { errorUnavailableListeners: version >= 6, filterUnavailable: version === 0 };
+  const describe = (t: TopicView): MetadataResponseMetadataResponseTopicInput => ({
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: isInternalTopic(t.name),
+    partitions: partitionStates(b.metadata, t, ctx.listenerName, opts),
+    ...(version >= 8 ? { topicAuthorizedOperations: withOps ? authorizedOperations(ctx, ResourceType.TOPIC, t.name) : OPERATIONS_NOT_REQUESTED } : {}),
+  });
 
   let topics: MetadataResponseMetadataResponseTopicInput[];
   if (allTopics) {
@@ -60,31 +68,15 @@ export const metadataHandler = defineHandler(MetadataApi, { min: 0, max: 12 }, a
       }),
     );
   }
-  const advertised = advertisedFor(ctx);
   return {
     throttleTimeMs: 0,
-    brokers: [{ nodeId: b.nodeId, host: advertised.host, port: advertised.port, rack: null }],
+    brokers: aliveBrokerNodes(b.metadata, ctx.listenerName),
     clusterId: b.clusterId,
-    controllerId: b.nodeId,
+    controllerId: reportedControllerId(b.metadata, b.activeControllerId),
     topics,
-    ...(version >= 8 && version <= 10 ? { clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? clusterOperations(ctx) : OPERATIONS_NOT_REQUESTED } : {}),
+    ...(version >= 8 && version <= 10 ? { clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? authorizedOperations(ctx, ResourceType.CLUSTER, 'kafka-cluster') : OPERATIONS_NOT_REQUESTED } : {}),
   };
 });
-
-function clusterOperations(ctx: RequestContext): number {
-  return authorizedOperations(ctx, ResourceType.CLUSTER, 'kafka-cluster');
-}
-
-function describeTopic(b: BrokerContext, t: TopicMetadata, version: number, ops: number): MetadataResponseMetadataResponseTopicInput {
-  return {
-    errorCode: ErrorCode.NONE,
-    name: t.name,
-    topicId: t.id,
-    isInternal: isInternalTopic(t.name),
-    partitions: partitionStates(b, t.name, t.partitions),
-    ...(version >= 8 ? { topicAuthorizedOperations: ops } : {}),
-  };
-}
 
 function missing(name: string | null, topicId: string, errorCode: number, version: number): MetadataResponseMetadataResponseTopicInput {
   return { errorCode, name, topicId, isInternal: false, partitions: [], ...(version >= 8 ? { topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED } : {}) };

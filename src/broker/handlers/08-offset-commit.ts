@@ -30,7 +30,7 @@ export const offsetCommitHandler = defineHandler(OffsetCommitApi, { min: 2, max:
   const readable = new Map(req.topics.map((t) => [t.name, authorize(ctx, AclOperation.READ, ResourceType.TOPIC, t.name)]));
   const exists = (topic: string, partition: number): boolean => {
     const t = b.metadata.topic(topic);
-    return t !== undefined && partition >= 0 && partition < t.partitions;
+    return t !== undefined && partition >= 0 && partition < t.partitionCount;
   };
   const known = req.topics.filter((t) => readable.get(t.name)).map((t) => ({ name: t.name, partitions: t.partitions.filter((p) => exists(t.name, p.partitionIndex)) })).filter((t) => t.partitions.length > 0);
   const results = await b.groups.commitOffsets({

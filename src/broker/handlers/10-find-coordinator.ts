@@ -1,21 +1,26 @@
 /**
  * FindCoordinator (key 10), versions 0-6.
  *
- * This node coordinates every group (key type 0) and every transactional id (key type 1): the
- * answer is always this broker's address advertised for the client's listener. v4+ batches keys (`coordinatorKeys`) and
- * answers per key. Other key types (2, share groups) answer INVALID_REQUEST; while the group
- * coordinator is not running, COORDINATOR_NOT_AVAILABLE.
- *
- * Not yet: a transaction coordinator behind key type 1 (issue #6), share groups, more than one
- * node (the coordinator would be the leader of partitionFor(key) of __consumer_offsets).
+ * A group's coordinator is the leader of its partition of __consumer_offsets
+ * (abs(hash(groupId)) % offsets.topic.num.partitions), answered from the metadata image at the
+ * leader's endpoint on the listener the request came in on. While __consumer_offsets does not
+ * exist it is created through the controller (with `offsets.topic.replication.factor` replicas)
+ * and the answer is COORDINATOR_NOT_AVAILABLE, which clients retry; so is a leader that cannot be
+ * reached, or this broker when it leads the partition but its group coordinator has not loaded it.
+ * v4+ batches keys (`coordinatorKeys`) and answers per key. Transactional ids (key type 1) are
+ * answered with this broker (no transaction coordinator yet, issue #6); other key types (2, share
+ * groups) INVALID_REQUEST.
  *
  * With an authorizer, a group the principal may not DESCRIBE answers GROUP_AUTHORIZATION_FAILED,
  * a transactional id TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { type FindCoordinatorResponseCoordinatorInput, FindCoordinatorApi } from '../../protocol/messages/index.js';
-import type { BrokerContext } from '../broker-context.js';
-import { type RequestContext, advertisedFor, defineHandler } from '../handler.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../../common/topic-name.js';
+import { partitionForGroup } from '../../group/partition-for.js';
+import type { RequestContext } from '../handler.js';
+import { defineHandler } from '../handler.js';
+import { endpointOf } from '../metadata/cluster-view.js';
 import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
 const GROUP_KEY_TYPE = 0;
@@ -30,12 +35,23 @@ export const findCoordinatorHandler = defineHandler(FindCoordinatorApi, { min: 0
 });
 
 function coordinatorFor(ctx: RequestContext, key: string, keyType: number): FindCoordinatorResponseCoordinatorInput {
-  const b: BrokerContext = ctx.broker;
+  const b = ctx.broker;
   const failed = (errorCode: number, errorMessage: string | null): FindCoordinatorResponseCoordinatorInput => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  const notAvailable = () => failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   if (keyType !== GROUP_KEY_TYPE && keyType !== TRANSACTION_KEY_TYPE) return failed(ErrorCode.INVALID_REQUEST, `Invalid coordinator type: ${keyType}`);
   if (keyType === GROUP_KEY_TYPE && !authorize(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key)) return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
   if (keyType === TRANSACTION_KEY_TYPE && !authorize(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null);
-  if (!b.groups.isActive) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
-  const advertised = advertisedFor(ctx);
-  return { key, nodeId: b.nodeId, host: advertised.host, port: advertised.port, errorCode: ErrorCode.NONE, errorMessage: null };
+  if (keyType === TRANSACTION_KEY_TYPE) {
+    return b.groups.isActive ? { key, nodeId: b.nodeId, host: b.advertised.host, port: b.advertised.port, errorCode: ErrorCode.NONE, errorMessage: null } : notAvailable();
+  }
+  const topic = b.metadata.topic(CONSUMER_OFFSETS_TOPIC);
+  if (!topic) {
+    b.ensureOffsetsTopic();
+    return notAvailable();
+  }
+  const p = topic.partitions[partitionForGroup(key, topic.partitionCount)]!;
+  const endpoint = endpointOf(b.metadata.broker(p.leader), ctx.listenerName);
+  if (!endpoint) return notAvailable();
+  if (p.leader === b.nodeId && !b.groups.isCoordinatorFor(key)) return notAvailable();
+  return { key, nodeId: p.leader, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
 }

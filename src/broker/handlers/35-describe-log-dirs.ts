@@ -16,7 +16,7 @@ import { AclOperation, authorizeCluster } from '../security/authorize.js';
 export const describeLogDirsHandler = defineHandler(DescribeLogDirsApi, { min: 1, max: 4 }, async (req, ctx) => {
   const b = ctx.broker;
   if (!authorizeCluster(ctx, AclOperation.DESCRIBE)) return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
-  const wanted = req.topics ?? [...b.metadata.topics()].map((t) => ({ topic: t.name, partitions: Array.from({ length: t.partitions }, (_, p) => p) }));
+  const wanted = req.topics ?? [...b.metadata.topics()].map((t) => ({ topic: t.name, partitions: Array.from({ length: t.partitionCount }, (_, p) => p) }));
   const topics = wanted
     .map((w) => ({
       name: w.topic,

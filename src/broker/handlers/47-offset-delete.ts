@@ -20,7 +20,7 @@ export const offsetDeleteHandler = defineHandler(OffsetDeleteApi, { min: 0, max:
   const readable = new Map(req.topics.map((t) => [t.name, authorize(ctx, AclOperation.READ, ResourceType.TOPIC, t.name)]));
   const exists = (topic: string, partition: number): boolean => {
     const t = b.metadata.topic(topic);
-    return t !== undefined && partition >= 0 && partition < t.partitions;
+    return t !== undefined && partition >= 0 && partition < t.partitionCount;
   };
   const known = req.topics.filter((t) => readable.get(t.name)).map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex).filter((p) => exists(t.name, p)) }));
   const r = await b.groups.deleteOffsets({ groupId: req.groupId, topics: known });

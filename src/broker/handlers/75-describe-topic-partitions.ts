@@ -1,11 +1,11 @@
 /**
  * DescribeTopicPartitions (key 75), version 0 (KIP-966).
  *
- * Like Metadata but paginated: the named topics (all topics, sorted by name, for an empty list)
- * with their partitions, at most `responsePartitionLimit` partitions per response (capped at
- * 2,000 as Kafka does), resuming from `cursor`; `nextCursor` says where the next page starts.
- * Unknown topics answer UNKNOWN_TOPIC_OR_PARTITION, invalid names INVALID_TOPIC_EXCEPTION.
- * Eligible leader replicas are not tracked (null).
+ * Like Metadata but paginated, from the metadata image: the named topics (all topics, sorted by
+ * name, for an empty list) with their partitions, at most `responsePartitionLimit` partitions per
+ * response (capped at 2,000 as Kafka does), resuming from `cursor`; `nextCursor` says where the
+ * next page starts. Unknown topics answer UNKNOWN_TOPIC_OR_PARTITION, invalid names
+ * INVALID_TOPIC_EXCEPTION. Eligible leader replicas are not tracked (null).
  *
  * With an authorizer, topics the principal may not DESCRIBE are left out of an all-topics answer
  * and answered TOPIC_AUTHORIZATION_FAILED when named; authorized operations are the principal's.
@@ -15,8 +15,8 @@ import { type DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopi
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
 import { defineHandler } from '../handler.js';
 import { AclOperation, ResourceType, authorize, authorizedOperations } from '../security/authorize.js';
-import { isInternalTopic, topicNameError } from '../metadata/topic-name.js';
-import { partitionStates } from '../partition-state.js';
+import { isInternalTopic, topicNameError } from '../../common/topic-name.js';
+import { partitionStates } from '../metadata/cluster-view.js';
 
 const MAX_PARTITIONS_PER_RESPONSE = 2000;
 
@@ -46,11 +46,11 @@ export const describeTopicPartitionsHandler = defineHandler(DescribeTopicPartiti
       break;
     }
     const from = req.cursor && req.cursor.topicName === name ? Math.max(0, req.cursor.partitionIndex) : 0;
-    const to = Math.min(topic.partitions, from + budget);
-    const partitions = partitionStates(b, topic.name, topic.partitions, from, to).map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null }));
+    const to = Math.min(topic.partitionCount, from + budget);
+    const partitions = partitionStates(b.metadata, topic, ctx.listenerName, { from, to, errorUnavailableListeners: true }).map((p) => ({ ...p, eligibleLeaderReplicas: null, lastKnownElr: null }));
     budget -= to - from;
     topics.push({ errorCode: ErrorCode.NONE, name, topicId: topic.id, isInternal: isInternalTopic(name), partitions, topicAuthorizedOperations: authorizedOperations(ctx, ResourceType.TOPIC, name) });
-    if (to < topic.partitions) {
+    if (to < topic.partitionCount) {
       nextCursor = { topicName: name, partitionIndex: to };
       break;
     }

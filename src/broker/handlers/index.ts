@@ -35,7 +35,9 @@ import { describeClientQuotasHandler } from './48-describe-client-quotas.js';
 import { alterClientQuotasHandler } from './49-alter-client-quotas.js';
 import { describeUserScramCredentialsHandler } from './50-describe-user-scram-credentials.js';
 import { alterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js';
+import { describeQuorumHandler } from './55-describe-quorum.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
+import { unregisterBrokerHandler } from './64-unregister-broker.js';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
 
 export const HANDLERS: readonly AnyHandler[] = [
@@ -74,6 +76,8 @@ export const HANDLERS: readonly AnyHandler[] = [
   alterClientQuotasHandler,
   describeUserScramCredentialsHandler,
   alterUserScramCredentialsHandler,
+  describeQuorumHandler,
   describeClusterHandler,
+  unregisterBrokerHandler,
   describeTopicPartitionsHandler,
 ];

@@ -39,6 +39,7 @@ export class JsonSecurityStore implements SecurityMetadataStore {
   private readonly scram = new Map<string, StoredScram>();
   private readonly quotas = new Map<string, { entity: QuotaEntity; key: QuotaKey; value: number }>();
   private readonly brokerConfigs = new Map<string, string>();
+  private dirMade = false;
 
   constructor(
     private readonly disk: Disk,
@@ -67,6 +68,11 @@ export class JsonSecurityStore implements SecurityMetadataStore {
 
   async append(changes: readonly SecurityChange[]): Promise<void> {
     for (const c of changes) this.fold(c);
+    // The directory is made on the first change (a node whose cluster metadata is in its log has none otherwise).
+    if (!this.dirMade) {
+      await this.disk.mkdir(this.dir);
+      this.dirMade = true;
+    }
     const snap: Snapshot = { version: 1, acls: [...this.acls.values()], scram: [...this.scram.values()], quotas: [...this.quotas.values()], brokerConfigs: Object.fromEntries(this.brokerConfigs) };
     await writeFileAtomically(this.disk, join(this.dir, FILE), Buffer.from(JSON.stringify(snap, null, 1)));
   }

@@ -19,7 +19,18 @@ import { type TopicPartition, tpKey } from './topic-partition.js';
 /** What a partition uses of its log (src/log's PartitionLog). */
 export type PartitionLogPort = Pick<
   PartitionLog,
-  'logStartOffset' | 'logEndOffset' | 'highWatermark' | 'sizeInBytes' | 'append' | 'read' | 'offsetForTimestamp' | 'maxTimestampOffset' | 'deleteRecordsBefore' | 'onAppend'
+  | 'logStartOffset'
+  | 'logEndOffset'
+  | 'acknowledgedEnd'
+  | 'sizeInBytes'
+  | 'append'
+  | 'read'
+  | 'offsetForTimestamp'
+  | 'maxTimestampOffset'
+  | 'deleteRecordsBefore'
+  | 'subscribe'
+  | 'latestEpoch'
+  | 'endOffsetForEpoch'
 >;
 
 /** Who leads a partition, at which epoch, and which replicas are in sync (Kafka's LeaderAndIsr). */
@@ -44,6 +55,8 @@ export interface LeaderAppendOptions {
 
 /** A read with what the fetch purgatory needs to count the bytes that become visible after it. */
 export interface PartitionRead extends ReadResult {
+  /** The high watermark the read stopped at (consumers) or saw (followers). */
+  highWatermark: bigint;
   /** Bytes below the high watermark when the read was made (see `visibleBytes`). */
   visibleBytesAtRead: number;
 }
@@ -55,9 +68,8 @@ export class Partition implements TopicPartition {
   readonly key: string;
   private state: LeaderAndIsr;
   private hw: bigint;
-  /** Bytes acknowledged by the log so far, and by appends not yet acknowledged: [end, bytes] in order. */
+  /** Bytes the log has acknowledged since this partition was opened. */
   private ackedBytes = 0;
-  private unacked: { end: bigint; bytes: number }[] = [];
   /** Bytes below the high watermark (cumulative since open), and acknowledged ones above it. */
   private visible = 0;
   private aboveHw: { end: bigint; ackedBytes: number }[] = [];
@@ -78,8 +90,8 @@ export class Partition implements TopicPartition {
   ) {
     this.key = tpKey(topic, partition);
     this.state = state;
-    this.hw = log.highWatermark;
-    this.stopListening = log.onAppend((end) => this.localAcknowledged(end));
+    this.hw = log.acknowledgedEnd;
+    this.stopListening = log.subscribe({ acknowledged: (end, bytes) => this.localAcknowledged(end, bytes) });
   }
 
   get leaderEpoch(): number {
@@ -92,6 +104,11 @@ export class Partition implements TopicPartition {
 
   get isLeader(): boolean {
     return this.state.leader === this.localId;
+  }
+
+  /** A replica here that another broker leads (it will fetch from the leader: replication is the next issue). */
+  get isFollower(): boolean {
+    return !this.isLeader && this.state.replicas.includes(this.localId);
   }
 
   get highWatermark(): bigint {
@@ -171,22 +188,12 @@ export class Partition implements TopicPartition {
   }
 
   private appendNow(records: Buffer, opts: LeaderAppendOptions): Promise<AppendResult> {
-    const before = this.log.logEndOffset;
-    const bytes = records.length;
-    const result = this.log.append(records, { leaderEpoch: this.state.leaderEpoch, ...(opts.logAppendTime !== undefined ? { logAppendTime: opts.logAppendTime } : {}) });
-    // A retried idempotent batch is answered from the log without growing it.
-    const end = this.log.logEndOffset;
-    if (end > before) this.unacked.push({ end, bytes });
-    return result;
+    return this.log.append(records, { leaderEpoch: this.state.leaderEpoch, ...(opts.logAppendTime !== undefined ? { logAppendTime: opts.logAppendTime } : {}) });
   }
 
-  /** The log acknowledged everything below `end`. */
-  private localAcknowledged(end: bigint): void {
-    let n = 0;
-    while (n < this.unacked.length && this.unacked[n]!.end <= end) this.ackedBytes += this.unacked[n++]!.bytes;
-    if (n > 0) this.unacked = this.unacked.slice(n);
-    // An offline log dropped its unacknowledged tail.
-    if (this.unacked.length > 0 && this.log.logEndOffset <= end) this.unacked = [];
+  /** The log acknowledged everything below `end`, `bytes` of it new. */
+  private localAcknowledged(end: bigint, bytes: number): void {
+    this.ackedBytes += bytes;
     if (this.aboveHw.length > 0 || this.state.isr.length > 1) this.aboveHw.push({ end, ackedBytes: this.ackedBytes });
     this.maybeIncrementHighWatermark();
   }
@@ -194,7 +201,7 @@ export class Partition implements TopicPartition {
   /** Kafka's maybeIncrementLeaderHW: the least end among the leader and the in-sync followers. */
   private maybeIncrementHighWatermark(): void {
     if (!this.isLeader) return;
-    const localEnd = this.log.highWatermark;
+    const localEnd = this.log.acknowledgedEnd;
     let hw = localEnd;
     for (const id of this.state.isr) {
       if (id === this.localId) continue;
@@ -245,10 +252,19 @@ export class Partition implements TopicPartition {
     return this.log.deleteRecordsBefore(target);
   }
 
-  /** The end offset of `epoch` (OffsetForLeaderEpoch): every partition has had epochs from 0 up to the current one on this node. */
+  /**
+   * OffsetForLeaderEpoch as the leader answers it (Kafka's lastOffsetForLeaderEpoch): the largest
+   * epoch at or below `epoch` and where it ended, from the log's leader-epoch cache. The current
+   * epoch ends at the log end even before a record of it is written (the cache learns an epoch
+   * from its first batch; Kafka writes it at election, which would cost a file per new partition).
+   */
   endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: bigint } {
-    if (epoch < 0 || epoch > this.state.leaderEpoch) return { leaderEpoch: -1, endOffset: -1n };
-    return { leaderEpoch: this.state.leaderEpoch, endOffset: this.log.logEndOffset };
+    const latest = this.log.latestEpoch;
+    if (epoch >= this.state.leaderEpoch && (latest === undefined || latest < this.state.leaderEpoch)) {
+      return epoch === this.state.leaderEpoch ? { leaderEpoch: epoch, endOffset: this.log.logEndOffset } : { leaderEpoch: -1, endOffset: -1n };
+    }
+    const found = this.log.endOffsetForEpoch(epoch);
+    return { leaderEpoch: found.epoch, endOffset: found.endOffset };
   }
 
   /** Stops following the log (the partition is deleted or the broker closes). */

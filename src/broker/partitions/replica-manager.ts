@@ -5,8 +5,10 @@
  * they find too little, wait in the fetch purgatory. Both purgatories are woken by the partitions
  * themselves when their high watermark or leadership moves, whoever appended.
  *
- * Partitions are created and deleted with their topics (TopicManager calls the PartitionStore
- * side of this class); leadership comes from the cluster metadata.
+ * Which partitions a broker holds, and their leadership, follow the metadata image: the broker's
+ * metadata publisher (cluster/broker-metadata-publisher.ts) opens or creates a partition when the
+ * image makes this broker one of its replicas, passes on every leadership change, and deletes the
+ * partition when its topic is deleted or the broker stops being a replica.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/clock.js';
@@ -14,13 +16,12 @@ import type { BufferSource, LogConfig, LogManager } from '../../log/index.js';
 import { ProducerStateError } from '../../log/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { TopicPolicy } from '../config/topic-configs.js';
-import type { ClusterMetadata } from '../metadata/cluster-metadata.js';
-import { isInternalTopic } from '../metadata/topic-name.js';
+import type { MetadataImage } from '../../controller/image/metadata-image.js';
+import { isInternalTopic } from '../../common/topic-name.js';
 import { prepareProduceRecords } from '../produce/validate-produce.js';
-import type { PartitionStore } from '../topic-manager.js';
 import { awaitHighWatermarks } from './delayed-produce.js';
 import { type FetchOutcome, type FetchParams, type FetchTarget, awaitFetchable, readPartitions } from './fetch-messages.js';
-import { Partition, type PartitionListener } from './partition.js';
+import { type LeaderAndIsr, Partition, type PartitionListener } from './partition.js';
 import { PartitionError } from './partition-error.js';
 import { Purgatory } from './purgatory.js';
 import { tpKey } from './topic-partition.js';
@@ -28,7 +29,8 @@ import { tpKey } from './topic-partition.js';
 export interface ReplicaManagerOptions {
   nodeId: number;
   logs: LogManager;
-  metadata: ClusterMetadata;
+  /** The committed metadata (topics by name and id). */
+  image: MetadataImage;
   /** The produce rules of a topic (its effective config). */
   policyOf(topic: string): TopicPolicy;
   clock: Clock;
@@ -51,9 +53,14 @@ export interface ProduceResult {
   logStartOffset: bigint;
 }
 
+function sameLeadership(a: LeaderAndIsr, b: LeaderAndIsr): boolean {
+  const same = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return a.leader === b.leader && a.leaderEpoch === b.leaderEpoch && same(a.replicas, b.replicas) && same(a.isr, b.isr);
+}
+
 const produceFailure = (errorCode: number, errorMessage: string | null = null): ProduceResult => ({ errorCode, errorMessage, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n });
 
-export class ReplicaManager implements PartitionStore, PartitionListener {
+export class ReplicaManager implements PartitionListener {
   private readonly partitions = new Map<string, Partition>();
   readonly fetchPurgatory: Purgatory;
   readonly producePurgatory: Purgatory;
@@ -70,8 +77,8 @@ export class ReplicaManager implements PartitionStore, PartitionListener {
 
   /** The partition, or the error a request about it answers: unknown, or not held here. */
   partitionOrError(topic: string | undefined, partition: number): Partition | number {
-    const t = topic === undefined ? undefined : this.o.metadata.topic(topic);
-    if (!t || partition < 0 || partition >= t.partitions) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    const t = topic === undefined ? undefined : this.o.image.topic(topic);
+    if (!t || partition < 0 || partition >= t.partitionCount) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     return this.getPartition(t.name, partition) ?? ErrorCode.NOT_LEADER_OR_FOLLOWER;
   }
 
@@ -84,7 +91,7 @@ export class ReplicaManager implements PartitionStore, PartitionListener {
 
   /** The name of the topic with this id, if it exists. */
   topicName(topicId: string): string | undefined {
-    return this.o.metadata.topicById(topicId)?.name;
+    return this.o.image.topicById(topicId)?.name;
   }
 
   /** Every partition held here. */
@@ -98,29 +105,30 @@ export class ReplicaManager implements PartitionStore, PartitionListener {
     this.fetchPurgatory.checkAndComplete(p.key);
   }
 
-  // ---- lifecycle (PartitionStore) ----
+  // ---- lifecycle (driven by the metadata) ----
 
-  async createLog(topic: string, partition: number, config: LogConfig): Promise<Partition> {
-    const existing = this.getPartition(topic, partition);
-    if (existing) {
-      this.o.logs.updateConfig(topic, config);
-      return existing;
+  /**
+   * Holds a partition as the metadata says: a partition held already takes the new leadership;
+   * otherwise its log (found at start-up, or created now) is opened with it.
+   */
+  async makePartition(topic: string, topicId: string, partition: number, state: LeaderAndIsr, config: LogConfig): Promise<Partition> {
+    const held = this.getPartition(topic, partition);
+    if (held && held.topicId === topicId) {
+      if (!sameLeadership(held.leaderAndIsr, state)) held.updateLeadership(state);
+      return held;
     }
-    const log = await this.o.logs.createLog(topic, partition, config);
-    return this.open(topic, partition, log);
-  }
-
-  /** Wraps a log found at start-up (or just created) in its partition. */
-  open(topic: string, partition: number, log: Partition['log']): Partition {
-    const known = this.getPartition(topic, partition);
-    if (known) return known;
-    const meta = this.o.metadata.topic(topic);
-    const p = new Partition(topic, partition, meta?.id ?? '', this.o.nodeId, log, this.o.metadata.leaderAndIsr(topic, partition), this);
+    if (held) await this.removePartition(topic, partition);
+    const log = this.o.logs.getLog(topic, partition) ?? (await this.o.logs.createLog(topic, partition, config));
+    // Created meanwhile by an earlier call for the same partition.
+    const raced = this.getPartition(topic, partition);
+    if (raced) return raced;
+    const p = new Partition(topic, partition, topicId, this.o.nodeId, log, state, this);
     this.partitions.set(p.key, p);
     return p;
   }
 
-  async deleteLog(topic: string, partition: number): Promise<void> {
+  /** Stops holding a partition and deletes its log (its topic is gone, or this broker is no longer a replica). */
+  async removePartition(topic: string, partition: number): Promise<void> {
     const p = this.getPartition(topic, partition);
     if (p) {
       this.partitions.delete(p.key);
@@ -133,6 +141,11 @@ export class ReplicaManager implements PartitionStore, PartitionListener {
 
   updateConfig(topic: string, config: LogConfig): void {
     this.o.logs.updateConfig(topic, config);
+  }
+
+  /** Deletes a log no partition of the metadata needs (a topic deleted while this broker was down). */
+  async deleteStrayLog(topic: string, partition: number): Promise<void> {
+    if (!this.getPartition(topic, partition)) await this.o.logs.deleteLog(topic, partition);
   }
 
   /** Answers every waiting operation as it stands (the broker is closing). */

@@ -2,11 +2,14 @@
 import type { Command } from 'commander';
 import { registerAclsCommand } from './acls.js';
 import { registerBrokerCommand } from './broker.js';
+import { registerClusterCommand } from './cluster.js';
 import { registerConsumeCommand } from './consume.js';
 import { registerGroupsCommand } from './groups.js';
+import { registerMetadataQuorumCommand } from './metadata-quorum.js';
 import { registerPerfCommand } from './perf.js';
 import { registerProduceCommand } from './produce.js';
 import { registerQuotasCommand } from './quotas.js';
+import { registerStorageCommand } from './storage.js';
 import { registerTopicsCommand } from './topics.js';
 import { registerUsersCommand } from './users.js';
 
@@ -20,4 +23,7 @@ export function registerCommands(program: Command): void {
   registerAclsCommand(program);
   registerUsersCommand(program);
   registerQuotasCommand(program);
+  registerClusterCommand(program);
+  registerMetadataQuorumCommand(program);
+  registerStorageCommand(program);
 }

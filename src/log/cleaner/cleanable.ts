@@ -4,7 +4,7 @@
  * the first uncleanable offset, the lowest of
  * - the active segment's base offset (the active segment is never cleaned),
  * - the recovery point (only flushed, finalized segments are rewritten),
- * - the high watermark,
+ * - the acknowledged end,
  * - the first segment holding a record younger than min.compaction.lag.ms.
  * The log is due when its dirty share of bytes reaches min.cleanable.dirty.ratio, when its first
  * dirty record is older than max.compaction.lag.ms, or when tombstones' delete horizon has passed.
@@ -35,7 +35,7 @@ export async function cleanableOf(log: PartitionLog, checkpoint: bigint | undefi
   let firstDirty = checkpoint ?? start;
   if (firstDirty < start || firstDirty > log.logEndOffset) firstDirty = start;
   const segs = log.segments;
-  let uncleanable = min(min(log.active.baseOffset, log.recoveryPoint), log.highWatermark);
+  let uncleanable = min(min(log.localLog.active.baseOffset, log.recoveryPoint), log.acknowledgedEnd);
   if (cfg.minCompactionLagMs > 0) {
     for (let i = 0; i < segs.length - 1; i++) {
       const seg = segs[i]!;

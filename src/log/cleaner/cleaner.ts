@@ -17,7 +17,7 @@ import { attributesAt, baseOffsetAt, lastOffsetAt, maxTimestampAt, producerIdAt,
 import { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from '../file-names.js';
 import { isControlBatch, isTransactional } from '../../protocol/records/batch-header.js';
 import { decodeRecordBatch } from '../../protocol/records/record-batch.js';
-import { LogSegment } from '../log-segment.js';
+import type { LogSegment } from '../log-segment.js';
 import type { PartitionLog } from '../partition-log.js';
 import { type FilterContext, filterBatch } from './batch-filter.js';
 import type { OffsetMap } from './offset-map.js';
@@ -156,13 +156,13 @@ export function groupSegments(toClean: readonly LogSegment[], all: readonly LogS
 /** Filters a group of segments into one `.cleaned` segment, then swaps it in. */
 async function cleanGroup(p: CleanParams, group: readonly LogSegment[], ctx: FilterContext, stats: CleanStats): Promise<void> {
   const first = group[0]!;
-  const cleaned = LogSegment.create(first.segmentEnv, p.log.dir, first.baseOffset, p.log.segmentSettings(), 0, CLEANED_FILE_SUFFIX);
+  const local = p.log.localLog;
+  const cleaned = local.newSegment(first.baseOffset, CLEANED_FILE_SUFFIX);
   try {
     await cleaned.ensureFile();
     await filterInto(p, group, cleaned, ctx, stats);
-    cleaned.onBecomeInactive();
-    cleaned.sealed = true;
-    cleaned.acknowledgedMax = { timestamp: cleaned.maxTimestampSoFar!, offset: cleaned.offsetOfMaxTimestampSoFar! };
+    cleaned.seal();
+    cleaned.markAllAcknowledged();
     await cleaned.flush(true);
     await cleaned.changeSuffix(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX);
     await first.segmentEnv.disk.syncDir(p.log.dir);
@@ -171,7 +171,7 @@ async function cleanGroup(p: CleanParams, group: readonly LogSegment[], ctx: Fil
     await cleaned.release();
     throw err;
   }
-  await p.log.retireSegments(group, async () => {
+  await local.retireSegments(group, async () => {
     await cleaned.changeSuffix(SWAP_FILE_SUFFIX, '');
     await first.segmentEnv.disk.syncDir(p.log.dir);
     return cleaned;

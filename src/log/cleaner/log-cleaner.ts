@@ -140,7 +140,7 @@ export class LogCleaner {
     const log = c.log;
     this.map ??= new OffsetMap(this.ctx.dedupeBufferBytes ?? 32 * 1024 * 1024, this.ctx.loadFactor ?? 0.9);
     try {
-      const stats = await log.withMaintenance(() =>
+      const stats = await log.localLog.withMaintenance(() =>
         cleanLog({
           log,
           map: this.map!,
@@ -168,7 +168,7 @@ export class LogCleaner {
       if (err instanceof CleaningAbortedError) return undefined;
       this.uncleanable.add(log.name);
       this.ctx.env.logger.error({ err, log: log.name }, 'cleaning failed; the log is not cleaned again until reopened');
-      if ((err as { code?: string }).code === 'SAMSA_STORAGE_IO') log.markOffline(err);
+      if ((err as { code?: string }).code === 'SAMSA_STORAGE_IO') log.goOffline(err);
       return undefined;
     }
   }

@@ -73,7 +73,7 @@ describe('purgatories of the partition layer', { timeout: 60_000 }, () => {
       answered = true;
       return r;
     });
-    await until(() => p.log.highWatermark === 1n, 'the leader has the record');
+    await until(() => p.log.acknowledgedEnd === 1n, 'the leader has the record');
     await sleep(50);
     assert.equal(answered, false, 'not answered while the follower lacks the record');
     assert.equal(p.highWatermark, 0n);
@@ -115,7 +115,7 @@ describe('purgatories of the partition layer', { timeout: 60_000 }, () => {
   it('answers NOT_LEADER_OR_FOLLOWER when leadership moves away while the produce waits', async () => {
     const p = await topicWithFollower('leader-moves');
     const answer = produce(raw, 'leader-moves');
-    await until(() => p.log.highWatermark === 1n, 'the leader has the record');
+    await until(() => p.log.acknowledgedEnd === 1n, 'the leader has the record');
     p.updateLeadership({ leader: 2, leaderEpoch: 1, replicas: [broker.nodeId, 2], isr: [2] });
     assert.equal((await answer).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   });
@@ -123,7 +123,7 @@ describe('purgatories of the partition layer', { timeout: 60_000 }, () => {
   it('answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas, NOT_ENOUGH_REPLICAS before', async () => {
     const p = await topicWithFollower('isr-shrinks', { 'min.insync.replicas': '2' });
     const answer = produce(raw, 'isr-shrinks');
-    await until(() => p.log.highWatermark === 1n, 'the leader has the record');
+    await until(() => p.log.acknowledgedEnd === 1n, 'the leader has the record');
     p.updateLeadership({ leader: broker.nodeId, leaderEpoch: 0, replicas: [broker.nodeId, 2], isr: [broker.nodeId] });
     const r = await answer;
     assert.equal(r.errorCode, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);

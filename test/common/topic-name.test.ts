@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { collisionKey, topicNameError } from '../../../src/broker/metadata/topic-name.js';
+import { collisionKey, topicNameError } from '../../src/common/topic-name.js';
 
 it('follows Kafka topic name rules', () => {
   for (const ok of ['a', 'orders', 'my.topic_v2-x', 'A'.repeat(249), '__consumer_offsets']) assert.equal(topicNameError(ok), undefined, ok);

@@ -1,0 +1,360 @@
+/**
+ * The broker role of a node (Kafka's BrokerServer): client listeners bound, registration with the
+ * active controller and catch-up with the metadata log, then the partition logs opened (recovered
+ * after an unclean stop, with each topic's config from the metadata), the partitions the metadata
+ * gives this broker held, unfencing, the group coordinator, and requests served.
+ */
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { randomUuid } from '../common/random.js';
+import { CONSUMER_OFFSETS_TOPIC } from '../common/topic-name.js';
+import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore, type OffsetsPartitionLog } from '../group/index.js';
+import { LogManager, ReadBufferPool } from '../log/index.js';
+import type { Clock } from '../common/clock.js';
+import type { Disk } from '../storage/disk.js';
+import type { StandardAuthorizer } from '../security/authorizer.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { CreateTopicsApi } from '../protocol/messages/index.js';
+import type { MetadataImage } from '../controller/image/metadata-image.js';
+import type { BrokerContext } from './broker-context.js';
+import type { RunningBroker, RunningListener, World } from './running-broker.js';
+import { type BoundListener, RequestGate, bindClientListeners } from './client-listeners.js';
+import { BrokerLifecycleManager } from './cluster/broker-lifecycle.js';
+import { BrokerMetadataPublisher } from './cluster/broker-metadata-publisher.js';
+import { Forwarder } from './cluster/forwarding.js';
+import type { KRaftSettings } from './cluster/kraft-settings.js';
+import { METADATA_LOG_DIR_NAME, type MetadataNode } from './cluster/metadata-node.js';
+import { OffsetsTopicCreator } from './cluster/offsets-topic.js';
+import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
+import { SecurityProtocol, advertisedAddress } from './config/listeners.js';
+import { effectiveTopicConfig } from './config/topic-configs.js';
+import { createDispatcher, supportedVersions } from './dispatcher.js';
+import { Faults } from './faults/faults.js';
+import { FetchSessionCache } from './fetch/fetch-sessions.js';
+import { HANDLERS } from './handlers/index.js';
+import { LIMITS } from './limits.js';
+import { ReplicaManager } from './partitions/replica-manager.js';
+import { JsonSecurityStore } from './metadata/security-store.js';
+import { BrokerSecurity } from './security/broker-security.js';
+import { TopicManager } from './topic-manager.js';
+import { ProducerIdManager } from './txn/producer-ids.js';
+import { AllocateProducerIdsApi } from '../protocol/messages/index.js';
+
+export interface BrokerRoleOptions {
+  readonly config: BrokerConfig;
+  readonly settings: KRaftSettings;
+  readonly node: MetadataNode;
+  readonly world: World;
+  readonly log: Logger;
+  readonly dataDir: string;
+  readonly clusterId: string;
+  readonly directoryIds: readonly string[];
+  readonly incarnationId: string;
+  /** Where files named by configs are read (keystores, truststores, a JWKS). */
+  readonly configDisk: Disk;
+}
+
+/** Where the security metadata (ACLs, SCRAM credentials, quotas) is kept until the metadata log carries it: `<data-dir>/__samsa_metadata/security.json`. */
+const SECURITY_METADATA_DIR = '__samsa_metadata';
+
+class Broker implements BrokerContext, RunningBroker {
+  advertised: ListenerAddress = { host: '127.0.0.1', port: 0 };
+  readonly apiVersions = supportedVersions(HANDLERS);
+  readonly fetchSessions: FetchSessionCache;
+  readonly fetchBuffers = new ReadBufferPool(LIMITS.fetchBufferPoolIdleBytes);
+  readonly replicaManager: ReplicaManager;
+  readonly topics: TopicManager;
+  readonly producerIds: ProducerIdManager;
+  readonly publisher: BrokerMetadataPublisher;
+  readonly forwarder: Forwarder;
+  readonly offsetsTopic: OffsetsTopicCreator;
+  readonly clock: Clock;
+  readonly disk: Disk;
+  readonly faults: Faults;
+  readonly metadata: MetadataImage;
+  readonly roles: readonly ('broker' | 'controller')[];
+  bound: BoundListener[] = [];
+  groups!: GroupCoordinator;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly o: BrokerRoleOptions,
+    readonly logs: LogManager,
+    readonly lifecycle: BrokerLifecycleManager,
+    readonly security: BrokerSecurity,
+  ) {
+    const { config, world, log, node } = o;
+    this.clock = world.clock;
+    this.disk = world.disk;
+    this.metadata = node.loader.image;
+    this.roles = o.settings.isController ? ['broker', 'controller'] : ['broker'];
+    this.fetchSessions = new FetchSessionCache({ maxSessions: config.num('max.incremental.fetch.session.cache.slots'), evictionAgeMs: LIMITS.fetchSessionEvictionAgeMs });
+    this.topics = new TopicManager(this.metadata, config, (name) => this.autoCreateTopic(name));
+    this.replicaManager = new ReplicaManager({
+      nodeId: this.nodeId,
+      logs,
+      image: this.metadata,
+      policyOf: (topic) => this.topics.effectiveConfig(topic).policy,
+      clock: world.clock,
+      logger: log,
+      maxDelayedOperations: LIMITS.maxDelayedOperations,
+    });
+    this.publisher = new BrokerMetadataPublisher(
+      {
+        nodeId: this.nodeId,
+        replicaManager: this.replicaManager,
+        logConfig: (topic) => this.topics.effectiveConfig(topic).log,
+        topicConfigChanged: (topic) => this.topics.invalidate(topic),
+        allLogs: () => logs.allLogs(),
+        leadershipChanged: (topic, partition, isLeader) => {
+          if (topic !== CONSUMER_OFFSETS_TOPIC || !this.groups) return;
+          if (isLeader) void this.groups.onElection(partition);
+          else this.groups.onResignation(partition);
+        },
+      },
+      this.metadata,
+      log.child({ component: 'metadata' }),
+    );
+    const timeoutMs = config.num('controller.socket.timeout.ms');
+    this.forwarder = new Forwarder(node.channel, this.publisher, world.clock, timeoutMs);
+    this.producerIds = new ProducerIdManager((size) => this.allocateProducerIds(size));
+    this.faults = new Faults(world.clock, (id) => this.metadata.topicById(id)?.name);
+    this.offsetsTopic = new OffsetsTopicCreator({
+      channel: node.channel,
+      image: this.metadata,
+      groupConfig: this.groupConfig,
+      replicationFactor: offsetsReplicationFactor(config, o.settings),
+      timeoutMs,
+      whenVisible: () => this.publisher.whenVisible((image) => image.topic(CONSUMER_OFFSETS_TOPIC) !== undefined),
+      log,
+    });
+  }
+
+  get config(): BrokerConfig {
+    return this.o.config;
+  }
+  get log(): Logger {
+    return this.o.log;
+  }
+  get nodeId(): number {
+    return this.o.settings.nodeId;
+  }
+  get clusterId(): string {
+    return this.o.clusterId;
+  }
+  get dataDir(): string {
+    return this.o.dataDir;
+  }
+  get host(): string {
+    return this.bound[0]!.server.address.host;
+  }
+  get port(): number {
+    return this.bound[0]!.server.address.port;
+  }
+  get authorizer(): StandardAuthorizer | undefined {
+    return this.security.authorizer;
+  }
+  get listeners(): RunningListener[] {
+    return this.bound.map(({ spec, server }) => {
+      const a = advertisedAddress(this.o.settings.advertised.get(spec.name), server.address);
+      return { name: spec.name, securityProtocol: spec.securityProtocol, host: server.address.host, port: server.address.port, bootstrap: `${a.host}:${a.port}` };
+    });
+  }
+  reloadCertificates(): Promise<void> {
+    return this.security.reloadTls();
+  }
+  get bootstrap(): string {
+    return `${this.advertised.host}:${this.advertised.port}`;
+  }
+  get activeControllerId(): number {
+    return this.o.node.activeControllerId;
+  }
+  get controllerAddress(): { host: string; port: number } | undefined {
+    return this.o.node.controllerAddress;
+  }
+  get controllerFaults(): Faults | undefined {
+    return this.o.node.controllerNode ? this.o.node.controllerFaults : undefined;
+  }
+  get groupConfig(): GroupConfig {
+    return groupConfigFrom((name) => this.o.config.num(name));
+  }
+
+  quorum() {
+    return this.o.node.raft.inspect();
+  }
+
+  controllerEndpoints(): { id: number; host: string; port: number }[] {
+    if (this.o.settings.standalone) return [{ id: this.nodeId, host: this.advertised.host, port: this.advertised.port }];
+    return this.o.settings.voters.map((v) => ({ id: v.id, host: v.host, port: v.port }));
+  }
+
+  ensureOffsetsTopic(): void {
+    this.offsetsTopic.ensure().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, `${CONSUMER_OFFSETS_TOPIC} not created yet`));
+  }
+
+  private async autoCreateTopic(name: string) {
+    const c = this.o.config;
+    const res = await this.o.node.channel.send(
+      CreateTopicsApi,
+      { topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false },
+      { version: 7, timeoutMs: c.num('controller.socket.timeout.ms') },
+    );
+    const t = res.topics[0]!;
+    if (t.errorCode === ErrorCode.NONE) await this.publisher.whenVisible((image) => image.topicById(t.topicId) !== undefined);
+    return t;
+  }
+
+  private async allocateProducerIds(size: number): Promise<bigint> {
+    const res = await this.o.node.channel.send(AllocateProducerIdsApi, { brokerId: this.nodeId, brokerEpoch: this.lifecycle.brokerEpoch }, { version: 0, timeoutMs: this.o.config.num('controller.socket.timeout.ms') });
+    if (res.errorCode !== ErrorCode.NONE || res.producerIdLen < size) throw new Error(`the controller gave no producer ids: error ${res.errorCode}`);
+    return res.producerIdStart;
+  }
+
+  /**
+   * Controlled shutdown, then stop accepting, answer what is in flight, close the partitions and
+   * logs, and leave the quorum. Every step runs even if one before it failed (a disk gone bad);
+   * the first failure is what `close` rejects with.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      let failure: unknown;
+      const step = async (fn: () => unknown) => {
+        try {
+          await fn();
+        } catch (err) {
+          failure ??= err;
+        }
+      };
+      await step(() => this.lifecycle.controlledShutdown(Math.min(5000, this.o.config.num('broker.session.timeout.ms'))));
+      this.lifecycle.close();
+      await step(() => Promise.all(this.bound.map((l) => l.server.close())));
+      await step(() => this.replicaManager.close());
+      await step(() => this.groups?.close());
+      await step(() => this.logs.close());
+      await step(() => this.o.node.close(true));
+      this.log.info({ node: this.nodeId }, 'broker stopped');
+      if (failure !== undefined) throw failure;
+    })();
+    return this.closing;
+  }
+}
+
+/** `offsets.topic.replication.factor`: Kafka's default 3, except on a standalone node, which has one broker, unless set. */
+function offsetsReplicationFactor(config: BrokerConfig, settings: KRaftSettings): number {
+  return settings.standalone && !config.props.has('offsets.topic.replication.factor') ? 1 : config.num('offsets.topic.replication.factor');
+}
+
+export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBroker> {
+  const { config, settings, node, world, log } = o;
+  const gate = new RequestGate();
+  let broker: Broker | undefined;
+  const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, new JsonSecurityStore(world.disk, resolve(o.dataDir, SECURITY_METADATA_DIR)));
+  const listeners = await bindClientListeners(settings.clientListeners, config, world, log, (name) => gate.wrap(() => createDispatcher(broker!, HANDLERS, log, broker!.faults, name)), {
+    admission: security.admission,
+    setup: (spec, handler) => security.listenerSetup(spec, handler),
+  });
+  // What this broker registers and tells clients: each client listener's advertised address.
+  const endpoints = () => listeners.map(({ spec, server }) => ({ name: spec.name, ...advertisedAddress(settings.advertised.get(spec.name), server.address), securityProtocol: SecurityProtocol[spec.securityProtocol] }));
+  const lifecycle = new BrokerLifecycleManager({
+    nodeId: settings.nodeId,
+    clusterId: o.clusterId,
+    incarnationId: o.incarnationId,
+    rack: settings.rack,
+    endpoints,
+    logDirs: o.directoryIds,
+    channel: node.channel,
+    clock: world.clock,
+    heartbeatIntervalMs: config.num('broker.heartbeat.interval.ms'),
+    // A heartbeat stuck longer than half a session would let the session expire unnoticed.
+    requestTimeoutMs: Math.min(config.num('controller.socket.timeout.ms'), Math.floor(config.num('broker.session.timeout.ms') / 2)),
+    metadataOffset: () => node.loader.image.appliedOffset,
+    whenMetadataAt: (offset) => node.whenApplied(offset),
+    logger: log,
+  });
+  let logs: LogManager | undefined;
+  try {
+    await lifecycle.start();
+    logs = await openLogs(o, node.loader.image);
+    broker = new Broker(o, logs, lifecycle, security);
+    broker.bound = listeners;
+    broker.advertised = endpoints()[0]!;
+    node.loader.installPublisher(broker.publisher);
+    await broker.publisher.idle();
+    await lifecycle.unfence();
+    broker.groups = await openGroupCoordinator(broker, settings.standalone);
+  } catch (err) {
+    gate.fail(err);
+    lifecycle.close();
+    broker?.replicaManager.close();
+    await broker?.groups?.close();
+    await Promise.all(listeners.map((l) => l.server.close(0)));
+    await logs?.close();
+    throw err;
+  }
+  gate.open();
+  log.info({ node: broker.nodeId, cluster: broker.clusterId, listeners: broker.listeners.map((l) => `${l.name}://${l.host}:${l.port}`), advertised: broker.bootstrap, dataDir: o.dataDir }, 'broker ready');
+  return broker;
+}
+
+/** Opens the partition logs found in the data directory, each with its topic's config from the metadata. */
+function openLogs(o: BrokerRoleOptions, image: MetadataImage): Promise<LogManager> {
+  const { config, world, log } = o;
+  const configFor = (topic: string) => (image.topic(topic) ? effectiveTopicConfig(new Map(Object.entries(image.topicConfigs(topic))), config.props).log : undefined);
+  return LogManager.open({
+    dataDir: o.dataDir,
+    clock: world.clock,
+    disk: world.disk,
+    random: world.random,
+    logger: log.child({ component: 'log' }),
+    defaults: effectiveTopicConfig(new Map(), config.props).log,
+    configFor: (topic) => {
+      const c = configFor(topic);
+      return c === undefined ? undefined : { ...c };
+    },
+    retentionCheckIntervalMs: config.num('log.retention.check.interval.ms'),
+    maxDecodeBytes: LIMITS.maxDecodeBytes,
+    excludeDirs: [METADATA_LOG_DIR_NAME],
+    ...(config.bool('log.cleaner.enable') ? {} : { cleaner: false as const }),
+  });
+}
+
+/** The partitions of __consumer_offsets this broker leads now. */
+function ledOffsetsPartitions(b: Broker): number[] {
+  return (b.metadata.topic(CONSUMER_OFFSETS_TOPIC)?.partitions ?? []).filter((p) => p.leader === b.nodeId).map((p) => p.partitionId);
+}
+
+/**
+ * Opens the group coordinator over the partitions of __consumer_offsets this broker leads (a
+ * standalone node creates that topic first); leadership that moved while it loaded is caught up
+ * with at once, later moves reach it through the metadata publisher.
+ */
+async function openGroupCoordinator(b: Broker, createOffsetsTopic: boolean): Promise<GroupCoordinator> {
+  const groupConfig = b.groupConfig;
+  if (createOffsetsTopic) await b.offsetsTopic.ensure();
+  const coordinator = await openCoordinatorOver(b, groupConfig, ledOffsetsPartitions(b));
+  const led = new Set(ledOffsetsPartitions(b));
+  for (const p of led) void coordinator.onElection(p);
+  for (const p of [...coordinator.ownedPartitions]) if (!led.has(p)) coordinator.onResignation(p);
+  return coordinator;
+}
+
+function openCoordinatorOver(b: Broker, groupConfig: GroupConfig, partitions: readonly number[]): Promise<GroupCoordinator> {
+  const commitTimeoutMs = groupConfig['offsets.commit.timeout.ms'];
+  const partitionLog = (p: number): OffsetsPartitionLog | undefined => {
+    const partition = b.replicaManager.getPartition(CONSUMER_OFFSETS_TOPIC, p);
+    if (!partition) return undefined;
+    return {
+      get logStartOffset() {
+        return partition.logStartOffset;
+      },
+      get logEndOffset() {
+        return partition.logEndOffset;
+      },
+      // Coordinator records are committed once the high watermark covers them (acks=all).
+      append: (batch) => b.replicaManager.appendInternal(CONSUMER_OFFSETS_TOPIC, p, batch, commitTimeoutMs),
+      read: (offset, maxBytes, opts) => partition.log.read(offset, maxBytes, opts),
+    };
+  };
+  const store = logOffsetsStore(partitionLog, groupConfig['offsets.load.buffer.size']);
+  return GroupCoordinator.open({ clock: b.clock, logger: b.log, store, config: groupConfig, randomUuid: () => randomUuid(b.o.world.random), partitions });
+}

@@ -1,0 +1,248 @@
+/**
+ * What every node runs for the metadata (Kafka's SharedServer and ControllerServer): the Raft
+ * client of `__cluster_metadata` (a voter on a controller, an observer on a broker-only node), the
+ * loader that applies the committed log to the image, and on a controller the quorum controller
+ * and the controller listener that serves the quorum's RPCs, broker registrations and forwarded
+ * admin requests. The broker on the node (if any) reaches the active controller through the
+ * channel made here: in-process when it is this node, else over the controller listener.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Clock } from '../../common/clock.js';
+import { ConfigError } from '../../common/config-def.js';
+import type { Random } from '../../common/random.js';
+import { METADATA_VERSION_4_0 } from '../../controller/controller-config.js';
+import { MetadataLoader } from '../../controller/image/metadata-loader.js';
+import { QuorumController } from '../../controller/quorum-controller.js';
+import { RaftClient } from '../../controller/raft/raft-client.js';
+import { quorumConfig } from '../../controller/raft/quorum-config.js';
+import type { LeaderAndEpoch } from '../../controller/raft/offset-and-epoch.js';
+import type { MetadataRecordInput } from '../../protocol/metadata/index.js';
+import type { Network } from '../../network/network.js';
+import { NodeConnections } from '../../network/node-connections.js';
+import { NetworkServer } from '../../network/server.js';
+import type { Disk } from '../../storage/disk.js';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { parseTopicOverrides, topicConfigKey } from '../config/topic-configs.js';
+import { CONTROLLER_HANDLERS, FORWARDABLE_HANDLERS } from '../controller-apis/index.js';
+import type { ControllerNode, ControllerRequestContext } from '../controller-apis/controller-context.js';
+import { createListenerDispatcher, supportedVersions } from '../dispatcher.js';
+import { Faults } from '../faults/faults.js';
+import type { Handler } from '../handler.js';
+import { LIMITS } from '../limits.js';
+import { ControllerChannel } from './controller-channel.js';
+import type { KRaftSettings } from './kraft-settings.js';
+import { NO_PEERS, networkRaftTransport } from './raft-transport.js';
+
+export const METADATA_LOG_DIR_NAME = '__cluster_metadata-0';
+
+export interface MetadataNodeOptions {
+  readonly settings: KRaftSettings;
+  readonly config: BrokerConfig;
+  readonly clusterId: string;
+  readonly bootstrapRecords: readonly MetadataRecordInput[];
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly disk: Disk;
+  readonly network: Network;
+  readonly log: Logger;
+}
+
+export class MetadataNode {
+  readonly loader: MetadataLoader;
+  readonly raft: RaftClient;
+  readonly controller: QuorumController | undefined;
+  readonly controllerNode: ControllerNode | undefined;
+  readonly connections: NodeConnections | undefined;
+  readonly channel: ControllerChannel;
+  readonly controllerFaults: Faults;
+  private controllerServers: NetworkServer[] = [];
+  private leaderWaiters: (() => void)[] = [];
+  private offsetWaiters: { offset: number; resolve: () => void }[] = [];
+
+  private constructor(private readonly o: MetadataNodeOptions) {
+    const { settings, config, clock, log } = o;
+    this.loader = new MetadataLoader({ onBadRecord: (offset, err) => log.error({ offset, err }, 'skipping a metadata record that does not decode') });
+    const requestTimeoutMs = config.num('controller.quorum.request.timeout.ms');
+    const voters = new Map(settings.voters.map((v) => [v.id, v]));
+    this.connections = settings.standalone
+      ? undefined
+      : new NodeConnections({ address: (id) => voters.get(id), clock, network: o.network, clientId: `samsa-node-${settings.nodeId}`, requestTimeoutMs, connectTimeoutMs: requestTimeoutMs });
+    this.raft = new RaftClient({
+      nodeId: settings.nodeId,
+      config: quorumConfig(settings.voters.map((v) => v.id), {
+        electionTimeoutMs: config.num('controller.quorum.election.timeout.ms'),
+        fetchTimeoutMs: config.num('controller.quorum.fetch.timeout.ms'),
+        electionBackoffMaxMs: config.num('controller.quorum.election.backoff.max.ms'),
+        requestTimeoutMs,
+        retryBackoffMs: config.num('controller.quorum.retry.backoff.ms'),
+        maxBytesBetweenSnapshots: config.num('metadata.log.max.record.bytes.between.snapshots'),
+        segmentBytes: config.num('metadata.log.segment.bytes'),
+      }),
+      logDir: join(settings.metadataLogDir, METADATA_LOG_DIR_NAME),
+      disk: o.disk,
+      clock,
+      random: o.random,
+      transport: this.connections ? networkRaftTransport(this.connections, requestTimeoutMs) : NO_PEERS,
+      listener: this.loader,
+      clusterId: o.clusterId,
+      onFatal: (err) => log.error({ err }, 'the metadata quorum client stopped on an error'),
+    });
+    this.controllerFaults = new Faults(clock, (id) => this.loader.image.topicById(id)?.name);
+    this.controller = settings.isController ? this.makeController() : undefined;
+    this.controllerNode = this.controller ? this.makeControllerNode(this.controller) : undefined;
+    if (this.controller) this.loader.installPublisher(this.controller);
+    this.loader.installPublisher({ onMetadataUpdate: (u) => this.applied(u.offset), onLeaderChange: (le) => this.leaderChanged(le) });
+    this.channel = new ControllerChannel({
+      nodeId: settings.nodeId,
+      activeController: () => this.activeControllerId,
+      whenControllerKnown: () => this.whenLeaderKnown(),
+      ...(this.controllerNode ? { local: { node: this.controllerNode, handlers: new Map(CONTROLLER_HANDLERS.map((h) => [h.api.apiKey, h as Handler<unknown, unknown, ControllerRequestContext>])) } } : {}),
+      ...(this.connections ? { connections: this.connections } : {}),
+      clock,
+      retryBackoffMs: Math.max(20, config.num('controller.quorum.retry.backoff.ms')),
+      logger: log,
+    });
+  }
+
+  /** Starts the controller listener (a controller in a cluster), then the Raft client. */
+  static async start(o: MetadataNodeOptions): Promise<MetadataNode> {
+    const node = new MetadataNode(o);
+    try {
+      await node.listen();
+      await node.raft.start();
+    } catch (err) {
+      await node.close();
+      throw err;
+    }
+    return node;
+  }
+
+  private makeController(): QuorumController {
+    const { settings, config, clock, random, log } = this.o;
+    return new QuorumController({
+      nodeId: settings.nodeId,
+      clusterId: this.o.clusterId,
+      raft: {
+        append: (records, epoch) => this.raft.append(records, epoch),
+        nextOffset: () => this.raft.log.endOffset,
+        isLeader: (epoch) => this.raft.quorum.state.name === 'Leader' && this.raft.quorum.epoch === epoch,
+      },
+      committedImage: () => this.loader.image,
+      config: {
+        numPartitions: config.num('num.partitions'),
+        defaultReplicationFactor: config.num('default.replication.factor'),
+        deleteTopicEnable: config.bool('delete.topic.enable'),
+        maxPartitionsPerTopic: LIMITS.maxPartitionsPerTopic,
+        brokerSessionTimeoutMs: config.num('broker.session.timeout.ms'),
+        metadataVersion: METADATA_VERSION_4_0,
+        validateTopicConfigs: (configs) => {
+          try {
+            parseTopicOverrides(configs);
+            return undefined;
+          } catch (e) {
+            if (e instanceof ConfigError) return e.message;
+            throw e;
+          }
+        },
+        topicConfigKey,
+      },
+      clock,
+      random,
+      logger: log.child({ component: 'controller' }),
+      bootstrapRecords: () => this.o.bootstrapRecords,
+      ...(settings.isBroker ? { localBrokerId: settings.nodeId } : {}),
+    });
+  }
+
+  private makeControllerNode(controller: QuorumController): ControllerNode {
+    const node: ControllerNode = {
+      nodeId: this.o.settings.nodeId,
+      clusterId: this.o.clusterId,
+      raft: this.raft,
+      controller,
+      image: this.loader.image,
+      voters: this.o.settings.voters,
+      config: this.o.config,
+      faults: this.controllerFaults,
+      log: this.o.log,
+      apiVersions: supportedVersions(CONTROLLER_HANDLERS),
+      forwardable: new Map(FORWARDABLE_HANDLERS.map((h) => [h.api.apiKey, h as Handler<unknown, unknown, ControllerRequestContext>])),
+      committedOffset: () => this.loader.image.appliedOffset,
+    };
+    return node;
+  }
+
+  /** Binds the controller listeners of a controller in a cluster (a standalone node has none). */
+  private async listen(): Promise<void> {
+    const node = this.controllerNode;
+    if (!node) return;
+    const { config, clock, log } = this.o;
+    const dispatcher = createListenerDispatcher<ControllerRequestContext>({ handlers: CONTROLLER_HANDLERS, faults: this.controllerFaults, context: (b) => ({ ...b, node }) }, log);
+    for (const l of this.o.settings.controllerListeners) {
+      const server = await NetworkServer.listen(
+        {
+          host: l.host,
+          port: l.port,
+          maxFrameBytes: config.num('socket.request.max.bytes'),
+          maxInFlightRequests: config.num('samsa.max.in.flight.requests.per.connection'),
+          maxInFlightBytes: config.num('samsa.max.in.flight.bytes.per.connection'),
+          idleTimeoutMs: config.num('connections.max.idle.ms'),
+          maxConnections: config.num('max.connections'),
+          network: this.o.network,
+          clock,
+        },
+        dispatcher,
+        log,
+      );
+      this.controllerServers.push(server);
+    }
+  }
+
+  /** The controller listener's bound address, if this node has one. */
+  get controllerAddress(): { host: string; port: number } | undefined {
+    return this.controllerServers[0]?.address;
+  }
+
+  /** The controller this node knows leads the quorum, -1 for none. */
+  get activeControllerId(): number {
+    return this.raft.isRunning ? this.raft.leaderAndEpoch().leaderId : -1;
+  }
+
+  /** Resolves once the image holds the metadata up to `offset` (exclusive). */
+  whenApplied(offset: number): Promise<void> {
+    if (this.loader.image.appliedOffset >= offset) return Promise.resolve();
+    return new Promise((resolve) => this.offsetWaiters.push({ offset, resolve }));
+  }
+
+  private applied(offset: number): void {
+    if (this.offsetWaiters.length === 0) return;
+    const done = this.offsetWaiters.filter((w) => w.offset <= offset);
+    this.offsetWaiters = this.offsetWaiters.filter((w) => w.offset > offset);
+    for (const w of done) w.resolve();
+  }
+
+  private whenLeaderKnown(): Promise<void> {
+    if (this.activeControllerId >= 0) return Promise.resolve();
+    return new Promise((resolve) => this.leaderWaiters.push(resolve));
+  }
+
+  private leaderChanged(le: LeaderAndEpoch): void {
+    if (le.leaderId < 0 || this.leaderWaiters.length === 0) return;
+    const waiters = this.leaderWaiters;
+    this.leaderWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Stops: a leading controller hands over to another voter first when `graceful` (within its time). */
+  async close(graceful = false): Promise<void> {
+    this.channel.close();
+    this.controller?.close();
+    if (graceful && this.raft.isRunning && this.o.settings.voters.length > 1) await this.raft.shutdown(this.o.config.num('controller.quorum.request.timeout.ms'));
+    else await this.raft.close();
+    await Promise.all(this.controllerServers.map((s) => s.close(1000)));
+    this.connections?.close();
+    for (const w of this.leaderWaiters) w();
+    this.leaderWaiters = [];
+  }
+}

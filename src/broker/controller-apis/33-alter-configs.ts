@@ -1,0 +1,22 @@
+/**
+ * AlterConfigs (key 33), versions 0-2, on the controller listener (brokers forward theirs here in
+ * an Envelope): replaces a topic's config overrides with the given set (configs not named revert
+ * to their defaults), after validating every name and value (INVALID_CONFIG). `validateOnly`
+ * changes nothing. Broker configs cannot be altered at run time yet (INVALID_REQUEST).
+ */
+import { AlterConfigsApi } from '../../protocol/messages/index.js';
+import { controllerErrorCode, defineControllerHandler } from './controller-context.js';
+
+export const controllerAlterConfigsHandler = defineControllerHandler(AlterConfigsApi, { min: 0, max: 2 }, async (req, ctx) => {
+  const base = req.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName }));
+  try {
+    const results = await ctx.node.controller.alterConfigs(
+      req.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, configs: r.configs.map((c) => ({ name: c.name, value: c.value })) })),
+      req.validateOnly,
+    );
+    return { throttleTimeMs: 0, responses: results.map((r, i) => ({ ...base[i]!, ...r })) };
+  } catch (err) {
+    const errorCode = controllerErrorCode(err, ctx);
+    return { throttleTimeMs: 0, responses: base.map((b) => ({ ...b, errorCode, errorMessage: null })) };
+  }
+});

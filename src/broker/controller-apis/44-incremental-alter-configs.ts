@@ -1,0 +1,24 @@
+/**
+ * IncrementalAlterConfigs (key 44), versions 0-1, on the controller listener (brokers forward
+ * theirs here in an Envelope): changes a topic's config overrides one by one — SET (0), DELETE
+ * (1: back to the default), APPEND (2) and SUBTRACT (3) for list configs such as cleanup.policy.
+ * Each resulting value is validated (INVALID_CONFIG); a config named twice in one resource is
+ * INVALID_REQUEST; APPEND or SUBTRACT on a non-list config is INVALID_CONFIG. Broker configs
+ * cannot be altered yet.
+ */
+import { IncrementalAlterConfigsApi } from '../../protocol/messages/index.js';
+import { controllerErrorCode, defineControllerHandler } from './controller-context.js';
+
+export const controllerIncrementalAlterConfigsHandler = defineControllerHandler(IncrementalAlterConfigsApi, { min: 0, max: 1 }, async (req, ctx) => {
+  const base = req.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName }));
+  try {
+    const results = await ctx.node.controller.incrementalAlterConfigs(
+      req.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, configs: r.configs.map(({ name, configOperation, value }) => ({ name, configOperation, value })) })),
+      req.validateOnly,
+    );
+    return { throttleTimeMs: 0, responses: results.map((r, i) => ({ ...base[i]!, ...r })) };
+  } catch (err) {
+    const errorCode = controllerErrorCode(err, ctx);
+    return { throttleTimeMs: 0, responses: base.map((b) => ({ ...b, errorCode, errorMessage: null })) };
+  }
+});

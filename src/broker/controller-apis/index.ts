@@ -1,0 +1,49 @@
+/**
+ * The APIs of the controller listener (Kafka's ControllerApis), one handler per API; its
+ * ApiVersions advertises exactly these. FORWARDABLE are those a broker may send in an Envelope.
+ */
+import type { AnyHandler } from '../handler.js';
+import type { ControllerRequestContext } from './controller-context.js';
+import { controllerFetchHandler } from './01-fetch.js';
+import { controllerApiVersionsHandler } from './18-api-versions.js';
+import { controllerCreateTopicsHandler } from './19-create-topics.js';
+import { controllerDeleteTopicsHandler } from './20-delete-topics.js';
+import { controllerAlterConfigsHandler } from './33-alter-configs.js';
+import { controllerCreatePartitionsHandler } from './37-create-partitions.js';
+import { controllerIncrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
+import { voteHandler } from './52-vote.js';
+import { beginQuorumEpochHandler } from './53-begin-quorum-epoch.js';
+import { endQuorumEpochHandler } from './54-end-quorum-epoch.js';
+import { describeQuorumHandler } from './55-describe-quorum.js';
+import { envelopeHandler } from './58-envelope.js';
+import { fetchSnapshotHandler } from './59-fetch-snapshot.js';
+import { controllerDescribeClusterHandler } from './60-describe-cluster.js';
+import { brokerRegistrationHandler } from './62-broker-registration.js';
+import { brokerHeartbeatHandler } from './63-broker-heartbeat.js';
+import { unregisterBrokerHandler } from './64-unregister-broker.js';
+import { allocateProducerIdsHandler } from './67-allocate-producer-ids.js';
+
+export const FORWARDABLE_HANDLERS: readonly AnyHandler<ControllerRequestContext>[] = [
+  controllerCreateTopicsHandler,
+  controllerDeleteTopicsHandler,
+  controllerAlterConfigsHandler,
+  controllerCreatePartitionsHandler,
+  controllerIncrementalAlterConfigsHandler,
+  describeQuorumHandler,
+  unregisterBrokerHandler,
+];
+
+export const CONTROLLER_HANDLERS: readonly AnyHandler<ControllerRequestContext>[] = [
+  controllerFetchHandler,
+  controllerApiVersionsHandler,
+  ...FORWARDABLE_HANDLERS,
+  voteHandler,
+  beginQuorumEpochHandler,
+  endQuorumEpochHandler,
+  envelopeHandler,
+  fetchSnapshotHandler,
+  controllerDescribeClusterHandler,
+  brokerRegistrationHandler,
+  brokerHeartbeatHandler,
+  allocateProducerIdsHandler,
+];

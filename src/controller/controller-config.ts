@@ -1,0 +1,32 @@
+/**
+ * What the quorum controller is configured with: the broker-wide topic defaults it applies to
+ * CreateTopics, the broker session timeout, and the validation of topic configs. The config
+ * definitions live with the broker (src/broker/config), so the node injects the validators; the
+ * controller itself knows no config names beyond Kafka's here.
+ */
+import type { ConfigType } from '../common/config-def.js';
+
+export interface ControllerConfig {
+  /** `num.partitions`: partitions of a topic created with -1. */
+  readonly numPartitions: number;
+  /** `default.replication.factor`: replicas of a topic created with -1. */
+  readonly defaultReplicationFactor: number;
+  /** `delete.topic.enable`. */
+  readonly deleteTopicEnable: boolean;
+  /** Partitions one topic may have. */
+  readonly maxPartitionsPerTopic: number;
+  /** `broker.session.timeout.ms`: a broker not heard from this long is fenced. */
+  readonly brokerSessionTimeoutMs: number;
+  /** The `metadata.version` feature level a new cluster starts at. */
+  readonly metadataVersion: number;
+  /** Why these topic config overrides are invalid (Kafka's wording), or undefined. */
+  validateTopicConfigs(configs: readonly (readonly [string, string | null])[]): string | undefined;
+  /** A topic config's type and default, or undefined for a name that is not a topic config. */
+  topicConfigKey(name: string): { readonly type: ConfigType; readonly default: unknown } | undefined;
+}
+
+/**
+ * Kafka 4.0's metadata.version (MetadataVersion.IBP_4_0_IV3). Samsa writes the records of this
+ * version's features that it implements; a Kafka controller would read them.
+ */
+export const METADATA_VERSION_4_0 = 25;

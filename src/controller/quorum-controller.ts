@@ -1,0 +1,289 @@
+/**
+ * The controller (Kafka's QuorumController): on the node that leads the metadata quorum it is
+ * active, and it alone changes the metadata. Each operation (create topics, register a broker,
+ * a heartbeat, ...) runs at once against the working image — the committed image plus what this
+ * controller has written and not yet seen committed — and emits records; they are appended to the
+ * Raft log as one batch, and the caller's answer is given once they are committed. An operation
+ * that writes nothing still answers only once everything it may have read is committed, so no
+ * answer reveals metadata that a failover could take back (as Kafka's controller does).
+ *
+ * It becomes active when the Raft client says this node leads (only once everything before the
+ * new epoch is committed and applied, so the committed image is complete) and stops when another
+ * leads: waiting operations then fail with NOT_CONTROLLER, as they do on a node that is not the
+ * active controller. A new cluster's first active controller writes the bootstrap records first.
+ */
+import type { Logger } from 'pino';
+import type { Clock, TimerHandle } from '../common/clock.js';
+import type { Random } from '../common/random.js';
+import type { MetadataRecordInput } from '../protocol/metadata/index.js';
+import { SamsaError } from '../protocol/samsa-error.js';
+import type { ControllerConfig } from './controller-config.js';
+import { ControllerWriter } from './controller-writer.js';
+import {
+  type BrokerHeartbeatRequest,
+  type BrokerHeartbeatResult,
+  type BrokerRegistrationRequest,
+  BrokerSessions,
+  type ClusterContext,
+  allocateProducerIds,
+  brokerHeartbeat,
+  fenceStaleBrokers,
+  nextSessionExpiry,
+  registerBroker,
+  unregisterBroker,
+} from './cluster-control.js';
+import { type ConfigResource, type ConfigResult, type IncrementalAlteration, alterConfigs, incrementalAlterConfigs } from './config-control.js';
+import type { MetadataImage } from './image/metadata-image.js';
+import type { MetadataPublisher, MetadataUpdate } from './image/metadata-loader.js';
+import type { LeaderAndEpoch } from './raft/offset-and-epoch.js';
+import { NotLeaderError } from './raft/errors.js';
+import { type CreatableTopic, type CreateTopicResult, type DeleteTopicResult, type PartitionsIncrease, createPartitions, createTopics, deleteTopics } from './replication-control.js';
+
+/** This node is not the active controller (NOT_CONTROLLER); `leaderId` is the one it knows of, -1 for none. */
+export class NotControllerError extends SamsaError {
+  constructor(
+    message: string,
+    readonly leaderId: number,
+  ) {
+    super('SAMSA_NOT_CONTROLLER', message);
+  }
+}
+
+/** What the controller needs of the Raft client. */
+export interface ControllerRaft {
+  /** Appends one batch on the leader of `epoch`; returns its last offset; throws NotLeaderError elsewhere. */
+  append(records: readonly Buffer[], epoch: number): number;
+  /** The offset the next appended record gets. */
+  nextOffset(): number;
+  /** Whether this node leads the quorum in `epoch` (a leader that restarted is only resigned, not leading). */
+  isLeader(epoch: number): boolean;
+}
+
+export interface QuorumControllerOptions {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly raft: ControllerRaft;
+  /** The committed image (the loader's), copied when this controller becomes active. */
+  readonly committedImage: () => MetadataImage;
+  readonly config: ControllerConfig;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  /** The records a new cluster starts with (feature levels, and what `storage format` or a migration put there). */
+  readonly bootstrapRecords?: () => readonly MetadataRecordInput[];
+  /** The broker in this process, if any: never fenced by its session. */
+  readonly localBrokerId?: number;
+  /** Simulator controls only: answer as soon as records are appended, before they are committed. */
+  readonly unsafeAnswerBeforeCommit?: boolean;
+  /** Simulator controls only: decide on the committed image, ignoring what this controller wrote and has not seen committed. */
+  readonly unsafeReadCommittedState?: boolean;
+}
+
+interface Active {
+  readonly epoch: number;
+  readonly working: MetadataImage;
+  /** The offset after the last record this controller appended (or the committed end when it took over). */
+  lastWritten: number;
+  fenceTimer: TimerHandle | undefined;
+}
+
+interface Waiting {
+  readonly offset: number;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+export class QuorumController implements MetadataPublisher {
+  private active: Active | undefined;
+  private committed = 0;
+  private waiting: Waiting[] = [];
+  private leaderId = -1;
+  private closed = false;
+  readonly sessions: BrokerSessions;
+  private readonly cluster: ClusterContext;
+
+  constructor(private readonly o: QuorumControllerOptions) {
+    this.sessions = new BrokerSessions(o.config.brokerSessionTimeoutMs);
+    this.cluster = { clusterId: o.clusterId, sessions: this.sessions, localBrokerId: o.localBrokerId };
+  }
+
+  get isActive(): boolean {
+    return this.active !== undefined;
+  }
+
+  /** The active controller's epoch, if this is it. */
+  get activeEpoch(): number | undefined {
+    return this.active?.epoch;
+  }
+
+  /** The controller this node knows leads (-1: none known). */
+  get activeControllerId(): number {
+    return this.leaderId;
+  }
+
+  // ---- operations ----
+
+  createTopics(topics: readonly CreatableTopic[], validateOnly: boolean): Promise<CreateTopicResult[]> {
+    return this.write((w) => createTopics(w, { config: this.o.config, random: this.o.random }, topics, validateOnly));
+  }
+
+  deleteTopics(targets: readonly { name: string | null; topicId: string }[]): Promise<DeleteTopicResult[]> {
+    return this.write((w) => deleteTopics(w, this.o.config, targets));
+  }
+
+  createPartitions(topics: readonly PartitionsIncrease[], validateOnly: boolean) {
+    return this.write((w) => createPartitions(w, this.o.config, topics, validateOnly));
+  }
+
+  alterConfigs(resources: readonly (ConfigResource & { configs: readonly { name: string; value: string | null }[] })[], validateOnly: boolean): Promise<ConfigResult[]> {
+    return this.write((w) => alterConfigs(w, this.o.config, resources, validateOnly));
+  }
+
+  incrementalAlterConfigs(resources: readonly (ConfigResource & { configs: readonly IncrementalAlteration[] })[], validateOnly: boolean): Promise<ConfigResult[]> {
+    return this.write((w) => incrementalAlterConfigs(w, this.o.config, resources, validateOnly));
+  }
+
+  registerBroker(req: BrokerRegistrationRequest): Promise<{ errorCode: number; brokerEpoch: bigint }> {
+    return this.write((w) => registerBroker(w, this.cluster, req));
+  }
+
+  brokerHeartbeat(req: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResult> {
+    return this.write((w) => brokerHeartbeat(w, this.cluster, req));
+  }
+
+  unregisterBroker(brokerId: number): Promise<{ errorCode: number; errorMessage: string | null }> {
+    return this.write((w) => unregisterBroker(w, this.cluster, brokerId));
+  }
+
+  allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<{ errorCode: number; producerIdStart: bigint; producerIdLen: number }> {
+    return this.write((w) => allocateProducerIds(w, brokerId, brokerEpoch));
+  }
+
+  /**
+   * Runs an operation on the working image and appends what it emitted; resolves with its answer
+   * once that (or, for an operation that wrote nothing, everything written before) is committed.
+   */
+  private write<T>(op: (w: ControllerWriter) => T): Promise<T> {
+    const a = this.active;
+    if (!a) return Promise.reject(this.notController());
+    const image = this.o.unsafeReadCommittedState ? this.o.committedImage().clone() : a.working;
+    const w = new ControllerWriter(image, this.o.raft.nextOffset(), this.o.clock.now());
+    let result: T;
+    try {
+      result = op(w);
+    } catch (err) {
+      // What was emitted is in the working image: it must reach the log too, or the two part ways.
+      this.append(a, w);
+      return Promise.reject(err);
+    }
+    const appended = this.append(a, w);
+    if (appended instanceof Error) return Promise.reject(appended);
+    if (this.o.unsafeAnswerBeforeCommit) return Promise.resolve(result);
+    return this.afterCommit(a.lastWritten).then(() => result);
+  }
+
+  /** Appends the writer's records; on failure the controller stops being active and the error is returned. */
+  private append(a: Active, w: ControllerWriter): Error | undefined {
+    if (w.records.length === 0) return undefined;
+    try {
+      const last = this.o.raft.append(w.records, a.epoch);
+      a.lastWritten = last + 1;
+      a.working.appliedOffset = last + 1;
+      return undefined;
+    } catch (err) {
+      this.deactivate(err instanceof NotLeaderError ? err.leaderId : -1);
+      return err instanceof NotLeaderError ? this.notController() : (err as Error);
+    }
+  }
+
+  private afterCommit(offset: number): Promise<void> {
+    if (this.committed >= offset) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiting.push({ offset, resolve, reject }));
+  }
+
+  private notController(): NotControllerError {
+    return new NotControllerError(`node ${this.o.nodeId} is not the active controller${this.leaderId >= 0 ? ` (node ${this.leaderId} is)` : ''}`, this.leaderId);
+  }
+
+  // ---- MetadataPublisher: commits and leadership ----
+
+  onMetadataUpdate(update: MetadataUpdate): void {
+    this.committed = update.offset;
+    if (this.waiting.length === 0) return;
+    const done = this.waiting.filter((x) => x.offset <= update.offset);
+    if (done.length === 0) return;
+    this.waiting = this.waiting.filter((x) => x.offset > update.offset);
+    for (const x of done) x.resolve();
+  }
+
+  onLeaderChange(leader: LeaderAndEpoch): void {
+    this.leaderId = leader.leaderId;
+    if (this.closed) return;
+    if (leader.leaderId === this.o.nodeId && this.o.raft.isLeader(leader.epoch)) {
+      if (this.active?.epoch !== leader.epoch) this.activate(leader.epoch);
+    } else if (this.active) {
+      this.deactivate(leader.leaderId);
+    }
+  }
+
+  private activate(epoch: number): void {
+    if (this.active) this.deactivate(this.o.nodeId);
+    const working = this.o.committedImage().clone();
+    const now = this.o.clock.now();
+    this.active = { epoch, working, lastWritten: working.appliedOffset, fenceTimer: undefined };
+    this.sessions.reset(working.brokers().map((b) => b.id), now);
+    this.o.logger.info({ node: this.o.nodeId, epoch, offset: working.appliedOffset }, 'became the active controller');
+    if (working.feature('metadata.version') === undefined) this.bootstrap();
+    this.scheduleFenceCheck();
+  }
+
+  /** A new cluster: the bootstrap records, as the first batch any controller writes. */
+  private bootstrap(): void {
+    const records = [
+      { apiKey: 12, data: { name: 'metadata.version', featureLevel: this.o.config.metadataVersion } } as MetadataRecordInput,
+      ...(this.o.bootstrapRecords?.() ?? []).filter((r) => !(r.apiKey === 12 && r.data.name === 'metadata.version')),
+    ];
+    this.write((w) => records.forEach((r) => w.emit(r))).catch((err: unknown) => this.o.logger.warn({ err }, 'bootstrap records not written'));
+  }
+
+  private deactivate(leaderId: number): void {
+    const a = this.active;
+    if (!a) return;
+    this.active = undefined;
+    a.fenceTimer?.cancel();
+    const waiting = this.waiting;
+    this.waiting = [];
+    this.leaderId = leaderId;
+    for (const x of waiting) x.reject(this.notController());
+    this.o.logger.info({ node: this.o.nodeId, epoch: a.epoch }, 'no longer the active controller');
+  }
+
+  // ---- sessions ----
+
+  /** Arms one timer for the next session expiry; at it, fences the brokers whose sessions expired. */
+  private scheduleFenceCheck(): void {
+    const a = this.active;
+    if (!a || this.closed) return;
+    a.fenceTimer?.cancel();
+    const next = nextSessionExpiry({ image: a.working }, this.cluster);
+    if (next === undefined) {
+      a.fenceTimer = this.o.clock.setTimeout(() => this.scheduleFenceCheck(), this.o.config.brokerSessionTimeoutMs);
+      return;
+    }
+    a.fenceTimer = this.o.clock.setTimeout(() => {
+      if (this.active !== a) return;
+      this.write((w) => fenceStaleBrokers(w, this.cluster))
+        .then((ids) => {
+          if (ids.length > 0) this.o.logger.warn({ brokers: ids }, 'fenced brokers whose sessions expired');
+        })
+        .catch(() => undefined)
+        .finally(() => this.scheduleFenceCheck());
+    }, Math.max(1, next - this.o.clock.now()));
+  }
+
+  /** Stops: timers cancelled, waiting operations failed. */
+  close(): void {
+    this.closed = true;
+    this.deactivate(-1);
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The quorum controller on a stand-in for the Raft log (appends commit when the test says):
+ * Kafka's validation of topic creation, replica placement over brokers and racks, the broker
+ * lifecycle (registration, unfencing when caught up, fencing by session expiry, controlled
+ * shutdown), producer id blocks, config changes, and the rule that answers wait for commitment.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import pino from 'pino';
+import { ManualClock } from '../../src/common/clock.js';
+import { seededRandom } from '../../src/common/random.js';
+import { MetadataLoader } from '../../src/controller/image/metadata-loader.js';
+import { type ControllerRaft, NotControllerError, QuorumController } from '../../src/controller/quorum-controller.js';
+import { NotLeaderError } from '../../src/controller/raft/errors.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import type { ControllerConfig } from '../../src/controller/controller-config.js';
+
+const CLUSTER = 'testclusterid000000000';
+
+/** Appends are held until `commit()`, as a Raft log would hold them until a majority has them. */
+class StandInRaft implements ControllerRaft {
+  end = 0;
+  epoch = 1;
+  leading = true;
+  private held: { base: number; records: readonly Buffer[] }[] = [];
+  constructor(private readonly loader: MetadataLoader) {}
+  append(records: readonly Buffer[], epoch: number): number {
+    if (!this.leading || epoch !== this.epoch) throw new NotLeaderError('not the leader', -1, this.epoch);
+    this.held.push({ base: this.end, records });
+    this.end += records.length;
+    return this.end - 1;
+  }
+  nextOffset(): number {
+    return this.end;
+  }
+  isLeader(epoch: number): boolean {
+    return this.leading && epoch === this.epoch;
+  }
+  commit(): void {
+    for (const b of this.held.splice(0)) this.loader.handleCommit({ baseOffset: b.base, lastOffset: b.base + b.records.length - 1, epoch: this.epoch, appendTimestamp: 0, records: b.records });
+  }
+}
+
+const CONFIG: ControllerConfig = {
+  numPartitions: 1,
+  defaultReplicationFactor: 1,
+  deleteTopicEnable: true,
+  maxPartitionsPerTopic: 1000,
+  brokerSessionTimeoutMs: 9000,
+  metadataVersion: 25,
+  validateTopicConfigs: (configs) => configs.map(([k]) => k).find((k) => k !== 'retention.ms' && k !== 'cleanup.policy') && 'Unknown topic config name',
+  topicConfigKey: (name) => (name === 'cleanup.policy' ? { type: 'LIST', default: ['delete'] } : name === 'retention.ms' ? { type: 'LONG', default: 1 } : undefined),
+};
+
+/** A controller made active, the stand-in committing every append on the next tick. */
+async function activeController(opts: { config?: Partial<ControllerConfig>; localBrokerId?: number } = {}) {
+  const loader = new MetadataLoader();
+  const raft = new StandInRaft(loader);
+  const clock = new ManualClock(1_000_000);
+  const controller = new QuorumController({
+    nodeId: 100,
+    clusterId: CLUSTER,
+    raft,
+    committedImage: () => loader.image,
+    config: { ...CONFIG, ...opts.config },
+    clock,
+    random: seededRandom(7),
+    logger: pino({ level: 'silent' }),
+    ...(opts.localBrokerId !== undefined ? { localBrokerId: opts.localBrokerId } : {}),
+  });
+  loader.installPublisher(controller);
+  loader.handleLeaderChange({ leaderId: 100, epoch: 1 });
+  const auto = setInterval(() => raft.commit(), 1);
+  const done = () => clearInterval(auto);
+  await tick();
+  return { loader, raft, clock, controller, done };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+async function register(c: QuorumController, loader: MetadataLoader, id: number, rack: string | null = null): Promise<bigint> {
+  const r = await c.registerBroker({ brokerId: id, clusterId: CLUSTER, incarnationId: `incarnation${String(id).padStart(11, '0')}`, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 9000 + id, securityProtocol: 0 }], features: [], rack, logDirs: [] });
+  assert.equal(r.errorCode, ErrorCode.NONE);
+  const hb = await c.brokerHeartbeat({ brokerId: id, brokerEpoch: r.brokerEpoch, currentMetadataOffset: BigInt(loader.image.appliedOffset - 1), wantFence: false, wantShutDown: false });
+  assert.deepEqual([hb.errorCode, hb.isCaughtUp, hb.isFenced], [ErrorCode.NONE, true, false]);
+  return r.brokerEpoch;
+}
+
+const topic = (name: string, numPartitions = -1, replicationFactor = -1, configs: [string, string][] = []) => ({ name, numPartitions, replicationFactor, assignments: [], configs });
+
+describe('quorum controller', () => {
+  it('writes the bootstrap records when it first becomes active', async () => {
+    const { loader, done } = await activeController();
+    assert.equal(loader.image.feature('metadata.version'), 25);
+    done();
+  });
+
+  it('validates CreateTopics as Kafka does', async () => {
+    const { controller: c, loader, done } = await activeController();
+    await register(c, loader, 1);
+    const [ok, dup, bad, rf, parts, conf, both] = await c.createTopics(
+      [topic('a.b'), topic('a_b'), topic('bad name'), topic('r', 1, 2), topic('p', 0), topic('c', 1, 1, [['nope', '1']]), { ...topic('m', 2), assignments: [{ partitionIndex: 0, brokerIds: [1] }] }],
+      false,
+    );
+    assert.equal(ok!.errorCode, ErrorCode.NONE);
+    assert.deepEqual([dup!.errorCode, dup!.errorMessage], [ErrorCode.INVALID_TOPIC_EXCEPTION, "Topic 'a_b' collides with existing topic: a.b"]);
+    assert.equal(bad!.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
+    assert.equal(rf!.errorCode, ErrorCode.INVALID_REPLICATION_FACTOR);
+    assert.equal(parts!.errorCode, ErrorCode.INVALID_PARTITIONS);
+    assert.equal(conf!.errorCode, ErrorCode.INVALID_CONFIG);
+    assert.equal(both!.errorCode, ErrorCode.INVALID_REQUEST);
+    const [again] = await c.createTopics([topic('a.b')], false);
+    assert.equal(again!.errorCode, ErrorCode.TOPIC_ALREADY_EXISTS);
+    const [only] = await c.createTopics([topic('v', 3)], true);
+    assert.deepEqual([only!.errorCode, only!.created?.numPartitions], [ErrorCode.NONE, 3]);
+    assert.equal(loader.image.topic('v'), undefined, 'validateOnly writes nothing');
+    done();
+  });
+
+  it('spreads leaders and replicas evenly over brokers, and replicas over racks', async () => {
+    const { controller: c, loader, done } = await activeController();
+    for (const [id, rack] of [[1, 'a'], [2, 'a'], [3, 'b'], [4, 'b'], [5, 'c'], [6, 'c']] as const) await register(c, loader, id, rack);
+    await c.createTopics([topic('even', 12, 3)], false);
+    await c.createTopics([topic('more', 6, 3)], false);
+    const leaders = new Map<number, number>();
+    const replicas = new Map<number, number>();
+    for (const name of ['even', 'more']) {
+      for (const p of loader.image.topic(name)!.partitions) {
+        leaders.set(p.leader, (leaders.get(p.leader) ?? 0) + 1);
+        for (const r of p.replicas) replicas.set(r, (replicas.get(r) ?? 0) + 1);
+        const racks = new Set(p.replicas.map((r) => loader.image.broker(r)!.rack));
+        assert.equal(racks.size, 3, `${name}-${p.partitionId}: one replica per rack`);
+        assert.equal(p.leader, p.replicas[0]);
+        assert.deepEqual(p.isr, [p.leader]);
+      }
+    }
+    assert.deepEqual([...leaders.values()], [3, 3, 3, 3, 3, 3]);
+    assert.deepEqual([...replicas.values()], [9, 9, 9, 9, 9, 9]);
+    done();
+  });
+
+  it('takes manual assignments, leading with the first usable replica', async () => {
+    const { controller: c, loader, done } = await activeController();
+    await register(c, loader, 1);
+    await register(c, loader, 2);
+    const [r] = await c.createTopics([{ name: 'man', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [2, 1] }, { partitionIndex: 1, brokerIds: [1, 2] }], configs: [] }], false);
+    assert.equal(r!.errorCode, ErrorCode.NONE);
+    assert.deepEqual(loader.image.topic('man')!.partitions.map((p) => [p.leader, p.replicas]), [[2, [2, 1]], [1, [1, 2]]]);
+    const [unknown] = await c.createTopics([{ name: 'u', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [9] }], configs: [] }], false);
+    assert.equal(unknown!.errorCode, ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+    const [grown] = await c.createPartitions([{ name: 'man', count: 3, assignments: [[2]] }], false);
+    assert.equal(grown!.errorCode, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'the replication factor is the topic\'s: one replica is too few');
+    const [grown2] = await c.createPartitions([{ name: 'man', count: 4, assignments: null }], false);
+    assert.equal(grown2!.errorCode, ErrorCode.NONE);
+    assert.equal(loader.image.topic('man')!.partitionCount, 4);
+    done();
+  });
+
+  it('deletes topics by name or id, and changes configs', async () => {
+    const { controller: c, loader, done } = await activeController();
+    await register(c, loader, 1);
+    await c.createTopics([topic('cfg', 1, 1, [['retention.ms', '5']])], false);
+    const [inc] = await c.incrementalAlterConfigs([{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }] }], false);
+    assert.equal(inc!.errorCode, ErrorCode.NONE);
+    assert.deepEqual(loader.image.topicConfigs('cfg'), { 'retention.ms': '5', 'cleanup.policy': 'delete,compact' });
+    const [alt] = await c.alterConfigs([{ resourceType: 2, resourceName: 'cfg', configs: [{ name: 'retention.ms', value: '9' }] }], false);
+    assert.equal(alt!.errorCode, ErrorCode.NONE);
+    assert.deepEqual(loader.image.topicConfigs('cfg'), { 'retention.ms': '9' });
+    const [brokerAlter] = await c.alterConfigs([{ resourceType: 4, resourceName: '1', configs: [] }], false);
+    assert.equal(brokerAlter!.errorCode, ErrorCode.INVALID_REQUEST);
+    const id = loader.image.topic('cfg')!.id;
+    const [byId, gone] = await c.deleteTopics([{ name: null, topicId: id }, { name: 'cfg', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }]);
+    assert.deepEqual([byId!.errorCode, byId!.name, gone!.errorCode], [ErrorCode.NONE, 'cfg', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    assert.equal(loader.image.topic('cfg'), undefined);
+    done();
+  });
+
+  it('hands out producer id blocks that never overlap, to registered brokers only', async () => {
+    const { controller: c, loader, done } = await activeController();
+    const epoch = await register(c, loader, 1);
+    const blocks = await Promise.all([1, 2, 3].map(() => c.allocateProducerIds(1, epoch)));
+    assert.deepEqual(blocks.map((b) => [b.errorCode, b.producerIdStart, b.producerIdLen]), [[0, 0n, 1000], [0, 1000n, 1000], [0, 2000n, 1000]]);
+    assert.equal((await c.allocateProducerIds(1, epoch + 1n)).errorCode, ErrorCode.STALE_BROKER_EPOCH);
+    assert.equal(loader.image.nextProducerId, 3000n);
+    done();
+  });
+
+  it('fences a broker whose session expires, unfences it when it heartbeats again, and lets it shut down under control', async () => {
+    const { controller: c, loader, clock, done } = await activeController({ localBrokerId: 9 });
+    const e1 = await register(c, loader, 1);
+    const e9 = await register(c, loader, 9);
+    clock.advance(5000);
+    await c.brokerHeartbeat({ brokerId: 1, brokerEpoch: e1, currentMetadataOffset: 1000n, wantFence: false, wantShutDown: false });
+    clock.advance(8000);
+    await tick();
+    assert.equal(loader.image.broker(1)!.fenced, false, 'its heartbeat renewed the session');
+    clock.advance(2000);
+    await tick();
+    assert.equal(loader.image.broker(1)!.fenced, true, 'fenced once 9 s pass without a heartbeat');
+    assert.equal(loader.image.broker(9)!.fenced, false, "the controller's own broker is never fenced by its session");
+    const hb = await c.brokerHeartbeat({ brokerId: 1, brokerEpoch: e1, currentMetadataOffset: 1000n, wantFence: false, wantShutDown: false });
+    assert.equal(hb.isFenced, false);
+    const stop = await c.brokerHeartbeat({ brokerId: 9, brokerEpoch: e9, currentMetadataOffset: 1000n, wantFence: false, wantShutDown: true });
+    assert.deepEqual([stop.shouldShutDown, stop.isFenced], [true, true]);
+    assert.deepEqual([loader.image.broker(9)!.fenced, loader.image.broker(9)!.inControlledShutdown], [true, true]);
+    const stale = await c.brokerHeartbeat({ brokerId: 1, brokerEpoch: e1 - 1n, currentMetadataOffset: 0n, wantFence: false, wantShutDown: false });
+    assert.equal(stale.errorCode, ErrorCode.STALE_BROKER_EPOCH);
+    done();
+  });
+
+  it('refuses a second incarnation of a broker id while the first has a session', async () => {
+    const { controller: c, loader, clock, done } = await activeController();
+    await register(c, loader, 1);
+    const second = await c.registerBroker({ brokerId: 1, clusterId: CLUSTER, incarnationId: 'otherincarnationxxxxxx', listeners: [], features: [], rack: null, logDirs: [] });
+    assert.equal(second.errorCode, ErrorCode.DUPLICATE_BROKER_REGISTRATION);
+    assert.equal((await c.registerBroker({ brokerId: 2, clusterId: 'anotherclusterxxxxxxxx', incarnationId: 'xxxxxxxxxxxxxxxxxxxxxx', listeners: [], features: [], rack: null, logDirs: [] })).errorCode, ErrorCode.INCONSISTENT_CLUSTER_ID);
+    clock.advance(10_000);
+    await tick();
+    const later = await c.registerBroker({ brokerId: 1, clusterId: CLUSTER, incarnationId: 'otherincarnationxxxxxx', listeners: [], features: [], rack: null, logDirs: [] });
+    assert.equal(later.errorCode, ErrorCode.NONE);
+    done();
+  });
+
+  it('answers only once what it wrote is committed, and fails what is waiting when it loses leadership', async () => {
+    const { controller: c, loader, raft, done } = await activeController();
+    await register(c, loader, 1);
+    done();
+    let answered = false;
+    const created = c.createTopics([topic('slow')], false).then((r) => ((answered = true), r));
+    // A read-only operation issued after it waits for it too.
+    let read = false;
+    const validate = c.createTopics([topic('slow')], true).then((r) => ((read = true), r));
+    await tick();
+    assert.deepEqual([answered, read], [false, false]);
+    raft.commit();
+    assert.equal((await created)[0]!.errorCode, ErrorCode.NONE);
+    assert.equal((await validate)[0]!.errorCode, ErrorCode.TOPIC_ALREADY_EXISTS);
+    const lost = c.createTopics([topic('lost')], false);
+    loader.handleLeaderChange({ leaderId: 2, epoch: 2 });
+    await assert.rejects(lost, NotControllerError);
+    await assert.rejects(c.createTopics([topic('x')], false), (e: unknown) => e instanceof NotControllerError && e.leaderId === 2);
+    assert.equal(c.isActive, false);
+  });
+});

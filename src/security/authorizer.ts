@@ -13,7 +13,7 @@
  *   decides (false by default), else the request is denied.
  *
  * ACLs are indexed by resource type and name and, within a resource, by principal, so a check is a
- * few map lookups whatever the number of ACLs (bench/authorizer.bench.ts: 10,000 ACLs).
+ * few map lookups whatever the number of ACLs (bench/security.bench.ts: 10,000 ACLs).
  */
 import { type AclBinding, type AclBindingFilter, AclOperation, AclPermissionType, PatternType, SUPPORTED_OPERATIONS, WILDCARD_HOST, WILDCARD_PRINCIPAL, WILDCARD_RESOURCE, aclKey, filterMatches } from './acl.js';
 

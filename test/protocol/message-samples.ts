@@ -4,19 +4,11 @@
  * fields a version lacks hold Kafka's defaults, nullable fields are sometimes null, tagged fields
  * sometimes set, and flexible structs sometimes carry unknown tagged fields.
  */
+import { seededRandom } from '../../src/common/random.js';
 import { type FieldSpec, type MessageSpec, type StructSpec, camelCase } from '../../codegen/spec.js';
 
 /** A small seeded PRNG (mulberry32), so failures replay. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;
 
 const ZERO_UUID = Buffer.alloc(16).toString('base64url');
 const CHARS = ['a', 'Z', '0', '-', '.', '_', ' ', 'é', '中', '🙂'];

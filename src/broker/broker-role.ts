@@ -36,6 +36,9 @@ import { LIMITS } from './limits.js';
 import { ReplicaManager } from './partitions/replica-manager.js';
 import { JsonSecurityStore } from './metadata/security-store.js';
 import { BrokerSecurity } from './security/broker-security.js';
+import { AlterPartitionManager } from './replication/alter-partition-manager.js';
+import { ReplicaFetcherManager } from './replication/replica-fetcher.js';
+import { NodeConnections } from '../network/node-connections.js';
 import { TopicManager } from './topic-manager.js';
 import { ProducerIdManager } from './txn/producer-ids.js';
 import { AllocateProducerIdsApi } from '../protocol/messages/index.js';
@@ -68,6 +71,10 @@ class Broker implements BrokerContext, RunningBroker {
   readonly publisher: BrokerMetadataPublisher;
   readonly forwarder: Forwarder;
   readonly offsetsTopic: OffsetsTopicCreator;
+  readonly fetchers: ReplicaFetcherManager;
+  readonly alterPartitions: AlterPartitionManager;
+  /** Connections to the other brokers' inter-broker listeners (followers fetching from leaders). */
+  readonly brokerConnections: NodeConnections;
   readonly clock: Clock;
   readonly disk: Disk;
   readonly faults: Faults;
@@ -98,6 +105,44 @@ class Broker implements BrokerContext, RunningBroker {
       clock: world.clock,
       logger: log,
       maxDelayedOperations: LIMITS.maxDelayedOperations,
+      replicaLagTimeMaxMs: config.num('replica.lag.time.max.ms'),
+    });
+    const socketTimeoutMs = config.num('replica.socket.timeout.ms');
+    this.brokerConnections = new NodeConnections({
+      address: (id) => {
+        const e = this.metadata.broker(id)?.endpoints.find((x) => x.name === o.settings.interBrokerListenerName);
+        return e ? { host: e.host, port: e.port } : undefined;
+      },
+      clock: world.clock,
+      network: world.network,
+      clientId: `samsa-replica-fetcher-${this.nodeId}`,
+      requestTimeoutMs: socketTimeoutMs,
+      connectTimeoutMs: Math.min(socketTimeoutMs, 10_000),
+    });
+    this.fetchers = new ReplicaFetcherManager({
+      nodeId: this.nodeId,
+      brokerEpoch: () => this.lifecycle.brokerEpoch,
+      connections: this.brokerConnections,
+      clock: world.clock,
+      logger: log.child({ component: 'replica-fetcher' }),
+      waitMaxMs: config.num('replica.fetch.wait.max.ms'),
+      minBytes: config.num('replica.fetch.min.bytes'),
+      maxBytes: config.num('replica.fetch.max.bytes'),
+      responseMaxBytes: config.num('replica.fetch.response.max.bytes'),
+      backoffMs: config.num('replica.fetch.backoff.ms'),
+      socketTimeoutMs,
+    });
+    this.alterPartitions = new AlterPartitionManager({
+      brokerId: this.nodeId,
+      brokerEpoch: () => this.lifecycle.brokerEpoch,
+      channel: node.channel,
+      timeoutMs: config.num('controller.socket.timeout.ms'),
+      logger: log.child({ component: 'alter-partition' }),
+    });
+    this.replicaManager.startReplication({
+      leadershipApplied: (p) => this.fetchers.apply(p),
+      removed: (p) => this.fetchers.unfollow(p),
+      alterIsr: (p, isr) => this.alterPartitions.submit(p, isr),
     });
     this.publisher = new BrokerMetadataPublisher(
       {
@@ -227,6 +272,8 @@ class Broker implements BrokerContext, RunningBroker {
       };
       await step(() => this.lifecycle.controlledShutdown(Math.min(5000, this.o.config.num('broker.session.timeout.ms'))));
       this.lifecycle.close();
+      await step(() => this.fetchers.close());
+      this.brokerConnections.close();
       await step(() => Promise.all(this.bound.map((l) => l.server.close())));
       await step(() => this.replicaManager.close());
       await step(() => this.groups?.close());
@@ -249,6 +296,11 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   const gate = new RequestGate();
   let broker: Broker | undefined;
   const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, new JsonSecurityStore(world.disk, resolve(o.dataDir, SECURITY_METADATA_DIR)));
+  const inter = settings.clientListeners.find((l) => l.name === settings.interBrokerListenerName);
+  if (inter && inter.securityProtocol !== 'PLAINTEXT' && !settings.standalone) {
+    // Followers fetch from leaders as PLAINTEXT clients without a login (no inter-broker TLS or SASL yet: docs/security.md).
+    log.warn({ listener: inter.name, securityProtocol: inter.securityProtocol }, 'inter.broker.listener.name names a listener that is not PLAINTEXT: replica fetchers cannot connect to it yet');
+  }
   const listeners = await bindClientListeners(settings.clientListeners, config, world, log, (name) => gate.wrap(() => createDispatcher(broker!, HANDLERS, log, broker!.faults, name)), {
     admission: security.admission,
     setup: (spec, handler) => security.listenerSetup(spec, handler),
@@ -285,6 +337,8 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   } catch (err) {
     gate.fail(err);
     lifecycle.close();
+    await broker?.fetchers.close();
+    broker?.brokerConnections.close();
     broker?.replicaManager.close();
     await broker?.groups?.close();
     await Promise.all(listeners.map((l) => l.server.close(0)));

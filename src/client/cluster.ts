@@ -53,6 +53,8 @@ export interface PartitionInfo {
   leaderEpoch: number;
   replicas: number[];
   isr: number[];
+  /** Replicas on brokers that are down (fenced or unregistered). */
+  offlineReplicas: number[];
   errorCode: number;
 }
 
@@ -154,7 +156,7 @@ export class Cluster {
           topicId: t.topicId,
           isInternal: t.isInternal,
           partitions: t.partitions
-            .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes, errorCode: p.errorCode }))
+            .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes, offlineReplicas: p.offlineReplicas, errorCode: p.errorCode }))
             .sort((a, b) => a.partition - b.partition),
         };
         this.topics.set(t.name, { info, fetchedAt: now });

@@ -13,6 +13,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { MetadataRecordType } from '../protocol/metadata/index.js';
 import type { ControllerWriter } from './controller-writer.js';
 import type { BrokerEndpoint, SupportedFeature } from './image/image-types.js';
+import { electLeaderless, moveAwayFrom } from './partition-control.js';
 
 export interface BrokerRegistrationRequest {
   readonly brokerId: number;
@@ -102,6 +103,8 @@ export function registerBroker(w: ControllerWriter, ctx: ClusterContext, req: Br
       logDirs: req.logDirs,
     },
   });
+  // A new incarnation (fenced until it catches up) may have lost what the old one held: it leads nothing and leaves the ISRs.
+  if (existing) moveAwayFrom(w, req.brokerId);
   ctx.sessions.touch(req.brokerId, w.now);
   return { errorCode: ErrorCode.NONE, brokerEpoch };
 }
@@ -121,15 +124,18 @@ export function brokerHeartbeat(w: ControllerWriter, ctx: ClusterContext, req: B
   const isCaughtUp = req.currentMetadataOffset >= b.epoch;
   const epoch = b.epoch;
   if (req.wantShutDown) {
-    // Leadership would move away first (issue 16); with nothing to move, the broker is fenced and may stop.
+    // Leadership moves to other in-sync replicas first (in the same batch), then the broker is fenced and may stop.
     if (!b.inControlledShutdown) w.emit({ apiKey: MetadataRecordType.BrokerRegistrationChangeRecord, data: { brokerId: b.id, brokerEpoch: epoch, inControlledShutdown: 1 } });
+    moveAwayFrom(w, b.id);
     if (!b.fenced) w.emit({ apiKey: MetadataRecordType.FenceBrokerRecord, data: { id: b.id, epoch } });
     return { errorCode: ErrorCode.NONE, isCaughtUp, isFenced: true, shouldShutDown: true };
   }
   if (b.fenced && !req.wantFence && isCaughtUp && !b.inControlledShutdown) {
     w.emit({ apiKey: MetadataRecordType.UnfenceBrokerRecord, data: { id: b.id, epoch } });
+    electLeaderless(w);
   } else if (!b.fenced && req.wantFence) {
     w.emit({ apiKey: MetadataRecordType.FenceBrokerRecord, data: { id: b.id, epoch } });
+    moveAwayFrom(w, b.id);
   }
   return { errorCode: ErrorCode.NONE, isCaughtUp, isFenced: w.image.broker(b.id)!.fenced, shouldShutDown: false };
 }
@@ -140,6 +146,7 @@ export function fenceStaleBrokers(w: ControllerWriter, ctx: ClusterContext): num
   for (const b of w.image.unfencedBrokers()) {
     if (b.id === ctx.localBrokerId || ctx.sessions.hasValidSession(b.id, w.now)) continue;
     w.emit({ apiKey: MetadataRecordType.FenceBrokerRecord, data: { id: b.id, epoch: b.epoch } });
+    moveAwayFrom(w, b.id);
     fenced.push(b.id);
   }
   return fenced;

@@ -37,6 +37,7 @@ import type { MetadataImage } from './image/metadata-image.js';
 import type { MetadataPublisher, MetadataUpdate } from './image/metadata-loader.js';
 import type { LeaderAndEpoch } from './raft/offset-and-epoch.js';
 import { NotLeaderError } from './raft/errors.js';
+import { type AlterPartitionItem, type AlterPartitionOutcome, type ElectionResult, alterPartition, electLeaders } from './partition-control.js';
 import { type CreatableTopic, type CreateTopicResult, type DeleteTopicResult, type PartitionsIncrease, createPartitions, createTopics, deleteTopics } from './replication-control.js';
 
 /** This node is not the active controller (NOT_CONTROLLER); `leaderId` is the one it knows of, -1 for none. */
@@ -153,6 +154,16 @@ export class QuorumController implements MetadataPublisher {
 
   unregisterBroker(brokerId: number): Promise<{ errorCode: number; errorMessage: string | null }> {
     return this.write((w) => unregisterBroker(w, this.cluster, brokerId));
+  }
+
+  /** AlterPartition: ISR changes asked by partition leaders, answered once committed. */
+  alterPartition(brokerId: number, brokerEpoch: bigint, items: readonly AlterPartitionItem[]): Promise<{ errorCode: number; results: AlterPartitionOutcome[] }> {
+    return this.write((w) => alterPartition(w, brokerId, brokerEpoch, items));
+  }
+
+  /** ElectLeaders: preferred leaders back where they may lead (see partition-control.ts). */
+  electLeaders(electionType: number, partitions: readonly { topic: string; partitions: readonly number[] }[] | null): Promise<ElectionResult[]> {
+    return this.write((w) => electLeaders(w, electionType, partitions));
   }
 
   allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<{ errorCode: number; producerIdStart: bigint; producerIdLen: number }> {

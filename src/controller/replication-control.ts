@@ -58,13 +58,10 @@ export interface PlacementContext {
   readonly random: Random;
 }
 
-/**
- * Kafka 4 starts a partition's ISR as all its unfenced replicas. Followers do not fetch yet
- * (replication is issue 16), so a follower would hold the high watermark forever: until they do,
- * the ISR starts as the leader alone, which is what is true of the data. docs/cluster.md.
- */
-export function initialIsr(_replicas: readonly number[], leader: number): number[] {
-  return [leader];
+/** A new partition's ISR: its replicas that are unfenced (Kafka 4's rule); the leader at least. */
+export function initialIsr(image: MetadataImage, replicas: readonly number[], leader: number): number[] {
+  const isr = replicas.filter((r) => r === leader || (image.broker(r) !== undefined && !image.broker(r)!.fenced));
+  return isr.length > 0 ? isr : [leader];
 }
 
 /** A new partition's replicas (in preferred order) and its leader. */
@@ -175,7 +172,7 @@ function emitTopic(w: ControllerWriter, name: string, topicId: string, partition
 function emitPartition(w: ControllerWriter, topicId: string, partitionId: number, { replicas, leader }: Placed): void {
   w.emit({
     apiKey: MetadataRecordType.PartitionRecord,
-    data: { partitionId, topicId, replicas, isr: initialIsr(replicas, leader), removingReplicas: [], addingReplicas: [], leader, leaderEpoch: 0, partitionEpoch: 0 },
+    data: { partitionId, topicId, replicas, isr: initialIsr(w.image, replicas, leader), removingReplicas: [], addingReplicas: [], leader, leaderEpoch: 0, partitionEpoch: 0 },
   });
 }
 

@@ -17,7 +17,7 @@
  */
 import { isNotFound } from '../storage/storage-error.js';
 import { type AppendSpan, patchAppendBatches, walkAppendBatches } from './append-batches.js';
-import { partitionLeaderEpochAt } from './batch-fields.js';
+import { baseOffsetAt, crcMatches, partitionLeaderEpochAt } from './batch-fields.js';
 import { RESOLVED } from './index-file.js';
 import { EpochCheckpointWriter } from './leader-epoch-checkpoint-file.js';
 import { type EpochEndOffset, type EpochEntry, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.js';
@@ -215,6 +215,44 @@ export class PartitionLog implements LocalLogOwner {
     return this.localLog.append({ batches, spans, lastOffset, maxTimestamp, offsetOfMaxTimestamp, result });
   }
 
+  /**
+   * Appends batches copied from the leader as they are (Kafka's appendAsFollower): their offsets,
+   * leader epochs and timestamps are the leader's, the first must start at the log end offset;
+   * the producer state and the leader epochs follow them. Resolves once durable per the policy.
+   */
+  appendAsFollower(batches: Buffer): Promise<AppendResult> {
+    const refused = this.localLog.appendRefusal();
+    if (refused) return Promise.reject(refused);
+    let spans: AppendSpan[];
+    try {
+      spans = walkAppendBatches(batches);
+    } catch (err) {
+      return Promise.reject(err instanceof InvalidAppendError ? err : new InvalidAppendError(`not whole v2 batches: ${(err as Error).message}`, { cause: err }));
+    }
+    const baseOffset = this.localLog.logEndOffset;
+    let next = baseOffset;
+    let maxTimestamp = -1n;
+    let offsetOfMaxTimestamp = baseOffset;
+    for (const s of spans) {
+      const base = baseOffsetAt(batches, s.position);
+      if (base < next) return Promise.reject(new InvalidAppendError(`replicated batch at offset ${base} is below the log end offset ${next} of ${this.name}`));
+      if (!crcMatches(batches, s.position, s.size)) return Promise.reject(new InvalidAppendError(`replicated batch at offset ${base} of ${this.name} fails its CRC`));
+      s.lastOffset = base + BigInt(s.lastOffsetDelta);
+      if (s.maxTimestamp > maxTimestamp) {
+        maxTimestamp = s.maxTimestamp;
+        offsetOfMaxTimestamp = s.lastOffset;
+      }
+      next = s.lastOffset + 1n;
+    }
+    if (baseOffsetAt(batches, 0) !== baseOffset) return Promise.reject(new InvalidAppendError(`replicated batches start at ${baseOffsetAt(batches, 0)}, not at the log end offset ${baseOffset} of ${this.name}`));
+    const lastOffset = next - 1n;
+    if (this.localLog.shouldRoll(batches.length, lastOffset)) this.roll();
+    this.producers.recordReplicated(batches, spans);
+    this.learnLeaderEpochs(batches, spans, baseOffset, undefined);
+    const result: AppendResult = { baseOffset, lastOffset, logAppendTime: -1n, logStartOffset: this.start };
+    return this.localLog.append({ batches, spans, lastOffset, maxTimestamp, offsetOfMaxTimestamp, result });
+  }
+
   /** Records the epochs the batches were stamped with (those without an epoch, -1, are skipped). */
   private learnLeaderEpochs(buf: Buffer, spans: readonly AppendSpan[], baseOffset: bigint, leaderEpoch: number | undefined): void {
     if (leaderEpoch !== undefined) {
@@ -387,6 +425,19 @@ export class PartitionLog implements LocalLogOwner {
     if (end < this.start) end = await this.truncateFullyAndStartAt(this.start);
     await this.epochCheckpointWritten();
     return { before, end };
+  }
+
+  /**
+   * Every segment goes and the log restarts empty at `offset` (a follower whose leader no longer
+   * has what it would fetch next); resolves with the new log end offset.
+   */
+  async truncateFullyTo(offset: bigint): Promise<bigint> {
+    if (offset < 0n) throw new RangeError(`cannot restart at negative offset ${offset}`);
+    const before = this.localLog.logEndOffset;
+    await this.localLog.withMaintenance(() => this.localLog.whileTruncating(() => this.truncateFullyAndStartAt(offset)));
+    this.events?.truncated(offset < before ? offset : before);
+    await this.env.logTruncated?.(this);
+    return offset;
   }
 
   /** Kafka's truncateFullyAndStartAt: every segment goes, the log restarts empty at `offset`. */

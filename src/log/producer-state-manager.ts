@@ -58,6 +58,18 @@ export class ProducerStateManager {
     return undefined;
   }
 
+  /**
+   * Records batches a follower copies from its leader (Kafka's AppendOrigin.REPLICATION): the
+   * leader has checked them already, so nothing is refused; the state follows the leader's.
+   */
+  recordReplicated(buf: Buffer, spans: readonly AppendSpan[]): void {
+    const now = this.env.clock.now();
+    for (const s of spans) {
+      const a = producerAppendAt(buf, s.position);
+      if (a) noteStoredBatch(this.state, a, buf, s.position, now);
+    }
+  }
+
   /** Writes the state as of `offset` in the background (only once there is any to keep). */
   takeSnapshot(offset: bigint): Promise<void> {
     this.state.removeExpired(this.env.clock.now());

@@ -53,6 +53,7 @@ const MINIMAL: Record<string, (v: number) => unknown> = {
   AlterUserScramCredentials: () => ({ deletions: [], upsertions: [] }),
   DescribeQuorum: () => ({ topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }),
   UnregisterBroker: () => ({ brokerId: 999 }),
+  ElectLeaders: () => ({ electionType: 0, topicPartitions: [], timeoutMs: 1000 }),
   // The controller listener's (a node with the controller role).
   Vote: () => ({ clusterId: null, topics: [] }),
   BeginQuorumEpoch: () => ({ clusterId: null, topics: [] }),
@@ -61,6 +62,7 @@ const MINIMAL: Record<string, (v: number) => unknown> = {
   BrokerRegistration: () => ({ brokerId: 999, clusterId: 'wrong', incarnationId: 'AAAAAAAAAAAAAAAAAAAAAQ', listeners: [], features: [], rack: null }),
   BrokerHeartbeat: () => ({ brokerId: 999, brokerEpoch: 1n, currentMetadataOffset: 0n, wantFence: true, wantShutDown: false }),
   AllocateProducerIds: () => ({ brokerId: 999, brokerEpoch: 1n }),
+  AlterPartition: () => ({ brokerId: 999, brokerEpoch: 1n, topics: [] }),
   Envelope: () => ({ requestData: Buffer.from([0, 3]), requestPrincipal: null, clientHostAddress: Buffer.from([127, 0, 0, 1]) }),
 };
 
@@ -107,7 +109,7 @@ describe('ApiVersions conformance', () => {
     const c = await RawClient.connect(port);
     try {
       const fetchMetadata = { replicaState: { replicaId: -1 }, maxWaitMs: 0, minBytes: 0, topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 }] }] };
-      assert.equal(await everyAdvertisedVersionAnswers(c, { ...MINIMAL, Fetch: () => fetchMetadata }), 18);
+      assert.equal(await everyAdvertisedVersionAnswers(c, { ...MINIMAL, Fetch: () => fetchMetadata }), 20);
     } finally {
       c.close();
       await controller.close();

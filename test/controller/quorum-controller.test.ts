@@ -131,7 +131,7 @@ describe('quorum controller', () => {
         const racks = new Set(p.replicas.map((r) => loader.image.broker(r)!.rack));
         assert.equal(racks.size, 3, `${name}-${p.partitionId}: one replica per rack`);
         assert.equal(p.leader, p.replicas[0]);
-        assert.deepEqual(p.isr, [p.leader]);
+        assert.deepEqual(p.isr, p.replicas, "the ISR starts as every (unfenced) replica");
       }
     }
     assert.deepEqual([...leaders.values()], [3, 3, 3, 3, 3, 3]);
@@ -205,6 +205,90 @@ describe('quorum controller', () => {
     assert.deepEqual([loader.image.broker(9)!.fenced, loader.image.broker(9)!.inControlledShutdown], [true, true]);
     const stale = await c.brokerHeartbeat({ brokerId: 1, brokerEpoch: e1 - 1n, currentMetadataOffset: 0n, wantFence: false, wantShutDown: false });
     assert.equal(stale.errorCode, ErrorCode.STALE_BROKER_EPOCH);
+    done();
+  });
+
+  it('elects a new leader from the ISR when the leader is fenced, and keeps the last ISR member as leader when none can succeed it', async () => {
+    const { controller: c, loader, clock, done } = await activeController();
+    const epochs = new Map<number, bigint>();
+    for (const id of [1, 2, 3]) epochs.set(id, await register(c, loader, id));
+    await c.createTopics([{ name: 'ha', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }], configs: [] }], false);
+    const p = () => loader.image.topic('ha')!.partitions[0]!;
+    assert.deepEqual([p().leader, p().isr, p().leaderEpoch], [1, [1, 2, 3], 0]);
+    const beat = (id: number, extra: { wantFence?: boolean; wantShutDown?: boolean } = {}) => c.brokerHeartbeat({ brokerId: id, brokerEpoch: epochs.get(id)!, currentMetadataOffset: 100_000n, wantFence: extra.wantFence ?? false, wantShutDown: extra.wantShutDown ?? false });
+    // Broker 1 stops heartbeating: fenced when its session ends, and leadership moves to 2 (the next replica in the ISR).
+    clock.advance(5000);
+    await beat(2);
+    await beat(3);
+    clock.advance(5000);
+    await tick();
+    assert.equal(loader.image.broker(1)!.fenced, true);
+    assert.deepEqual([p().leader, p().isr, p().leaderEpoch], [2, [2, 3], 1]);
+    // Broker 2 shuts down under control: leadership moves to 3 first, in the same batch.
+    const stop = await beat(2, { wantShutDown: true });
+    assert.equal(stop.shouldShutDown, true);
+    assert.deepEqual([p().leader, p().isr, p().leaderEpoch], [3, [3], 2]);
+    // Broker 3 is fenced too: no other in-sync replica may lead (no unclean election): it stays the leader, offline.
+    await beat(3, { wantFence: true });
+    assert.deepEqual([p().leader, p().isr, p().leaderEpoch], [3, [3], 2]);
+    // Broker 1 comes back: not in the ISR, so it may not lead.
+    await beat(1);
+    assert.equal(loader.image.broker(1)!.fenced, false);
+    assert.equal(p().leader, 3);
+    // Broker 3 comes back and leads as before, at the same epoch.
+    await beat(3);
+    assert.deepEqual([p().leader, p().isr, p().leaderEpoch, loader.image.broker(3)!.fenced], [3, [3], 2, false]);
+    done();
+  });
+
+  it('elects preferred leaders back (ElectLeaders) when they are in the ISR, and never unclean ones', async () => {
+    const { controller: c, loader, clock, done } = await activeController();
+    const epochs = new Map<number, bigint>();
+    for (const id of [1, 2, 3]) epochs.set(id, await register(c, loader, id));
+    await c.createTopics([{ name: 'pref', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }], configs: [] }], false);
+    const p = () => loader.image.topic('pref')!.partitions[0]!;
+    const [notNeeded] = await c.electLeaders(0, [{ topic: 'pref', partitions: [0] }]);
+    assert.equal(notNeeded!.errorCode, ErrorCode.ELECTION_NOT_NEEDED);
+    // Broker 1 stops: leadership moves to 2; broker 1 comes back (not in the ISR yet).
+    await c.brokerHeartbeat({ brokerId: 1, brokerEpoch: epochs.get(1)!, currentMetadataOffset: 100_000n, wantFence: true, wantShutDown: false });
+    assert.equal(p().leader, 2);
+    await c.brokerHeartbeat({ brokerId: 1, brokerEpoch: epochs.get(1)!, currentMetadataOffset: 100_000n, wantFence: false, wantShutDown: false });
+    const [notInIsr] = await c.electLeaders(0, [{ topic: 'pref', partitions: [0] }]);
+    assert.equal(notInIsr!.errorCode, ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
+    // The leader adds it back to the ISR; now it may lead again.
+    await c.alterPartition(2, epochs.get(2)!, [{ topicId: p().topicId, partitionIndex: 0, leaderEpoch: p().leaderEpoch, partitionEpoch: p().partitionEpoch, newIsr: [2, 3, 1] }]);
+    const epochBefore = p().leaderEpoch;
+    const all = await c.electLeaders(0, null);
+    assert.deepEqual(all.map((r) => [r.topic, r.partitionId, r.errorCode]), [['pref', 0, ErrorCode.NONE]], 'all partitions: only the elected ones are answered');
+    assert.deepEqual([p().leader, p().leaderEpoch], [1, epochBefore + 1]);
+    const [unclean] = await c.electLeaders(1, [{ topic: 'pref', partitions: [0] }]);
+    assert.equal(unclean!.errorCode, ErrorCode.ELECTION_NOT_NEEDED);
+    const [unknown] = await c.electLeaders(0, [{ topic: 'nope', partitions: [0] }]);
+    assert.equal(unknown!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    void clock;
+    done();
+  });
+
+  it('changes an ISR by AlterPartition from the current leader only, at the current epochs, to usable replicas', async () => {
+    const { controller: c, loader, done } = await activeController();
+    const epochs = new Map<number, bigint>();
+    for (const id of [1, 2, 3]) epochs.set(id, await register(c, loader, id));
+    await c.createTopics([{ name: 'alter', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }], configs: [] }], false);
+    const topicId = loader.image.topic('alter')!.id;
+    const p = () => loader.image.topic('alter')!.partitions[0]!;
+    const alter = (broker: number, newIsr: number[], at: { leaderEpoch?: number; partitionEpoch?: number } = {}) =>
+      c.alterPartition(broker, epochs.get(broker)!, [{ topicId, partitionIndex: 0, leaderEpoch: at.leaderEpoch ?? p().leaderEpoch, partitionEpoch: at.partitionEpoch ?? p().partitionEpoch, newIsr }]);
+    const shrunk = await alter(1, [1, 2]);
+    assert.deepEqual([shrunk.errorCode, shrunk.results[0]!.errorCode, shrunk.results[0]!.partition!.isr, shrunk.results[0]!.partition!.partitionEpoch], [ErrorCode.NONE, ErrorCode.NONE, [1, 2], 1]);
+    assert.deepEqual([p().isr, p().leaderEpoch, p().partitionEpoch], [[1, 2], 0, 1], 'an ISR change bumps the partition epoch, not the leader epoch');
+    assert.equal((await alter(2, [1, 2, 3])).results[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assert.equal((await alter(1, [1, 2, 3], { partitionEpoch: 0 })).results[0]!.errorCode, ErrorCode.INVALID_UPDATE_VERSION);
+    assert.equal((await alter(1, [1, 2, 3], { leaderEpoch: -1 })).results[0]!.errorCode, ErrorCode.FENCED_LEADER_EPOCH);
+    assert.equal((await alter(1, [2, 3])).results[0]!.errorCode, ErrorCode.INVALID_REQUEST, 'the leader stays in its ISR');
+    assert.equal((await alter(1, [1, 4])).results[0]!.errorCode, ErrorCode.INVALID_REQUEST, 'only replicas');
+    await c.brokerHeartbeat({ brokerId: 3, brokerEpoch: epochs.get(3)!, currentMetadataOffset: 100_000n, wantFence: true, wantShutDown: false });
+    assert.equal((await alter(1, [1, 2, 3])).results[0]!.errorCode, ErrorCode.INELIGIBLE_REPLICA, 'a fenced broker does not join');
+    assert.equal((await c.alterPartition(1, epochs.get(1)! + 1n, [])).errorCode, ErrorCode.STALE_BROKER_EPOCH);
     done();
   });
 

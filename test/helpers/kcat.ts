@@ -15,6 +15,8 @@ export function kcat(args: string[], input = '', timeoutMs = 120_000): Promise<s
       if (code === 0) resolve(out);
       else reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${err}`));
     });
+    // kcat may exit without reading its input (-L, -C): a closed pipe is not an error here.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
 }

@@ -1,7 +1,7 @@
 /**
  * ACLs end to end with the StandardAuthorizer: CreateAcls, DescribeAcls and DeleteAcls (and their
  * persistence), then principals refused topic by topic and group by group with Kafka's error codes,
- * DENY beating ALLOW, topics hidden from Metadata, super users, KIP-430 authorized operations, and
+ * DENY beating ALLOW, a follower's fetch needing CLUSTER_ACTION, topics hidden from Metadata, super users, KIP-430 authorized operations, and
  * SECURITY_DISABLED without an authorizer.
  */
 import assert from 'node:assert/strict';
@@ -96,6 +96,18 @@ describe('ACLs', { timeout: 120_000 }, () => {
     assert.deepEqual(f.responses.map((t) => [t.topic, t.partitions[0]!.errorCode, (t.partitions[0]!.records?.length ?? 0) > 0]), [['orders', ErrorCode.NONE, true], ['secret', ErrorCode.TOPIC_AUTHORIZATION_FAILED, false]]);
     raw.close();
     await assert.rejects(client('alice').producer().send('secret', { value: 'no' }), refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+  });
+
+  it("refuses a follower's fetch (a replica id) without CLUSTER_ACTION, and serves it to a super user", async () => {
+    const follower = (raw: RawClient) =>
+      raw.send(FetchApi, 12, { replicaId: 7, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, topics: [{ topic: 'orders', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }] });
+    const alice = await rawLogin(sb.port.SASL_PLAINTEXT, 'alice');
+    assert.equal((await follower(alice)).responses[0]!.partitions[0]!.errorCode, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'READ on the topic is not enough');
+    alice.close();
+    const admin = await rawLogin(sb.port.SASL_PLAINTEXT, 'admin');
+    // Node 7 holds no replica here, but the request is authorized: the answer is the partition's, not a refusal.
+    assert.notEqual((await follower(admin)).responses[0]!.partitions[0]!.errorCode, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    admin.close();
   });
 
   it('lets a DENY beat an ALLOW: bob is denied what User:* is allowed', async () => {

@@ -4,7 +4,8 @@
  * found at start-up or created) with the leadership the image gives it, and takes every later
  * leadership change; a partition whose topic is removed, or of which this broker is no longer a
  * replica, is deleted; topic config changes reach the logs. A broker holds a Partition for every
- * partition it is a replica of, leader or follower (followers do not fetch yet: issue 16).
+ * partition it is a replica of, leader or follower (the replica manager's replication hooks start
+ * and move the follower's fetching, broker/replication/).
  *
  * The loader calls it synchronously after each commit; the work (creating and deleting logs)
  * queues here and runs in commit order. What each step needs is taken from the image when the
@@ -183,5 +184,5 @@ export class BrokerMetadataPublisher implements MetadataPublisher {
 }
 
 export function leaderAndIsr(reg: PartitionRegistration): LeaderAndIsr {
-  return { leader: reg.leader, leaderEpoch: reg.leaderEpoch, replicas: reg.replicas, isr: reg.isr };
+  return { leader: reg.leader, leaderEpoch: reg.leaderEpoch, replicas: reg.replicas, isr: reg.isr, partitionEpoch: reg.partitionEpoch };
 }

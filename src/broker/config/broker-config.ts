@@ -26,6 +26,13 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   key.long('log.retention.check.interval.ms', 300000, 'How often segments are checked for deletion by retention.', 1),
   key.bool('log.cleaner.enable', true, 'Run the log cleaner that compacts topics with cleanup.policy=compact.'),
   key.int('max.incremental.fetch.session.cache.slots', 1000, 'Incremental fetch sessions (KIP-227) kept at once.', 0),
+  key.long('replica.lag.time.max.ms', 30000, 'A follower that has not caught up with the leader for this long is removed from the ISR.', 1),
+  key.int('replica.fetch.wait.max.ms', 500, 'How long a follower\'s fetch waits at the leader for new data.', 0),
+  key.int('replica.fetch.min.bytes', 1, 'Bytes a follower\'s fetch waits for at the leader.', 1),
+  key.int('replica.fetch.max.bytes', 1048576, 'Bytes a follower fetches per partition (the first batch is returned whole).', 0),
+  key.int('replica.fetch.response.max.bytes', 10485760, 'Bytes a follower fetches per request.', 0),
+  key.int('replica.fetch.backoff.ms', 1000, 'How long a follower waits before fetching again after an error.', 0),
+  key.int('replica.socket.timeout.ms', 30000, 'How long a follower waits for its leader to answer.', 1),
 ];
 
 /** A broker config that sets a topic config's default, in its own unit (hours, minutes or the topic's); none where Kafka has none. */

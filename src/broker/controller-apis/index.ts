@@ -10,11 +10,13 @@ import { controllerCreateTopicsHandler } from './19-create-topics.js';
 import { controllerDeleteTopicsHandler } from './20-delete-topics.js';
 import { controllerAlterConfigsHandler } from './33-alter-configs.js';
 import { controllerCreatePartitionsHandler } from './37-create-partitions.js';
+import { controllerElectLeadersHandler } from './43-elect-leaders.js';
 import { controllerIncrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { voteHandler } from './52-vote.js';
 import { beginQuorumEpochHandler } from './53-begin-quorum-epoch.js';
 import { endQuorumEpochHandler } from './54-end-quorum-epoch.js';
 import { describeQuorumHandler } from './55-describe-quorum.js';
+import { alterPartitionHandler } from './56-alter-partition.js';
 import { envelopeHandler } from './58-envelope.js';
 import { fetchSnapshotHandler } from './59-fetch-snapshot.js';
 import { controllerDescribeClusterHandler } from './60-describe-cluster.js';
@@ -28,6 +30,7 @@ export const FORWARDABLE_HANDLERS: readonly AnyHandler<ControllerRequestContext>
   controllerDeleteTopicsHandler,
   controllerAlterConfigsHandler,
   controllerCreatePartitionsHandler,
+  controllerElectLeadersHandler,
   controllerIncrementalAlterConfigsHandler,
   describeQuorumHandler,
   unregisterBrokerHandler,
@@ -40,6 +43,7 @@ export const CONTROLLER_HANDLERS: readonly AnyHandler<ControllerRequestContext>[
   voteHandler,
   beginQuorumEpochHandler,
   endQuorumEpochHandler,
+  alterPartitionHandler,
   envelopeHandler,
   fetchSnapshotHandler,
   controllerDescribeClusterHandler,

@@ -12,6 +12,9 @@
  * producer state: a retry of a batch already written is answered with its offsets and not written
  * again; a fenced epoch is INVALID_PRODUCER_EPOCH, a gap in sequences OUT_OF_ORDER_SEQUENCE_NUMBER.
  *
+ * From v10, a partition answered NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH carries the leader
+ * the broker knows and the response that leader's endpoint (KIP-951).
+ *
  * With an authorizer, topics the principal may not WRITE are answered TOPIC_AUTHORIZATION_FAILED
  * (and not appended), and a transactional id it may not WRITE TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
  * The request's size counts against the client's `producer_byte_rate` quota; over it, the
@@ -22,6 +25,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ProduceApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
+import { carriesLeader, currentLeader, leaderEndpoints } from '../metadata/current-leader.js';
 import type { ProduceEntry, ProduceResult } from '../partitions/replica-manager.js';
 import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 import { recordBytes } from '../security/throttle.js';
@@ -54,12 +58,17 @@ export const produceHandler = defineHandler(ProduceApi, { min: 3, max: 11 }, asy
     return results.some((r) => r.errorCode !== ErrorCode.NONE) ? 'close' : null;
   }
   let i = 0;
+  const leaders: number[] = [];
+  const kip951 = ctx.apiVersion >= 10;
   const responses = req.topicData.map((t) => ({
     name: t.name,
     partitionResponses: t.partitionData.map((p) => {
       const r = results[i++]!;
-      return { index: p.index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset, errorMessage: r.errorMessage };
+      const moved = kip951 && carriesLeader(r.errorCode) ? currentLeader(ctx.broker.metadata, t.name, p.index) : undefined;
+      if (moved) leaders.push(moved.leaderId);
+      return { index: p.index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset, errorMessage: r.errorMessage, ...(moved ? { currentLeader: moved } : {}) };
     }),
   }));
+  if (leaders.length > 0) return { responses, throttleTimeMs, nodeEndpoints: leaderEndpoints(ctx.broker.metadata, leaders, ctx.listenerName) };
   return { responses, throttleTimeMs };
 });

@@ -14,13 +14,23 @@
  * stable offset is the high watermark and there are no aborted transactions. A current leader
  * epoch newer than the partition's is UNKNOWN_LEADER_EPOCH, an older one FENCED_LEADER_EPOCH.
  *
- * With an authorizer, partitions of topics the principal may not READ answer
- * TOPIC_AUTHORIZATION_FAILED. Under a `consumer_byte_rate` quota, a response is capped to what the
- * quota allows in one window, and a fetch that takes the client over its quota is answered empty
- * with the throttle time (its bytes are not counted), the connection muted meanwhile, as Kafka does.
+ * A follower's fetch (`ReplicaId`, or from v15 `ReplicaState.ReplicaId`, at least 0) reads up to
+ * the leader's log end instead, never through a session; its fetch offset is the follower's log
+ * end offset, which the leader records (Kafka's updateFollowerFetchState) before reading: the high
+ * watermark moves, waiting acks=all produces complete, and a caught-up follower outside the ISR is
+ * proposed for it. A follower's fetch waits for records past its offset or a high watermark change.
  *
- * Not yet: follower fetches (replication; so no CLUSTER_ACTION check), preferred read replicas,
- * rack awareness.
+ * From v16, a partition answered NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH carries the leader
+ * the broker knows, and the response that leader's endpoint (KIP-951).
+ *
+ * With an authorizer, partitions of topics the principal may not READ answer
+ * TOPIC_AUTHORIZATION_FAILED, and so does every partition of a follower's fetch without
+ * CLUSTER_ACTION on the cluster (as Kafka). Under a `consumer_byte_rate` quota, a consumer's
+ * response is capped to what the quota allows in one window, and a fetch that takes the client
+ * over its quota is answered empty with the throttle time (its bytes are not counted), the
+ * connection muted meanwhile, as Kafka does; followers' fetches are not held to client quotas.
+ *
+ * Not yet: preferred read replicas, rack awareness.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponseFetchableTopicResponseInput, type FetchResponsePartitionDataInput } from '../../protocol/messages/index.js';
@@ -29,7 +39,9 @@ import type { BrokerContext } from '../broker-context.js';
 import { type FetchSession, type SessionPartition, hasNews, sessionKey } from '../fetch/fetch-sessions.js';
 import { type RequestContext, defineHandler } from '../handler.js';
 import type { FetchOutcome } from '../partitions/fetch-messages.js';
-import { AclOperation, ResourceType, authorize, quotaUser } from '../security/authorize.js';
+import { AclOperation, ResourceType, authorize, authorizeCluster, quotaUser } from '../security/authorize.js';
+import { carriesLeader, currentLeader, leaderEndpoints } from '../metadata/current-leader.js';
+import type { MetadataImage } from '../../controller/image/metadata-image.js';
 
 const READ_COMMITTED = 1;
 
@@ -50,7 +62,9 @@ interface Target {
 export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (req, ctx) => {
   const b = ctx.broker;
   const byId = ctx.apiVersion >= 13;
-  const resolution = ctx.apiVersion >= 7 ? b.fetchSessions.resolve(req.sessionId, req.sessionEpoch, b.clock.now()) : { kind: 'sessionless' as const };
+  const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
+  const follower = replicaId >= 0;
+  const resolution = ctx.apiVersion >= 7 && !follower ? b.fetchSessions.resolve(req.sessionId, req.sessionEpoch, b.clock.now()) : { kind: 'sessionless' as const };
   if (resolution.kind === 'error') return { throttleTimeMs: 0, errorCode: resolution.errorCode, sessionId: req.sessionId, responses: [] };
   const session = resolution.kind === 'sessionless' ? undefined : resolution.session;
   const targets = collectTargets(b, req, byId, session, resolution.kind === 'incremental');
@@ -58,21 +72,19 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
   const buffers = b.fetchBuffers.lease();
   ctx.afterResponseWritten(() => buffers.release());
   const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-  const readable = readableTopics(ctx);
-  const quotas = b.security.quotas.active ? b.security.quotas : undefined;
+  const readable = follower ? (authorizeCluster(ctx, AclOperation.CLUSTER_ACTION) ? () => true : () => false) : readableTopics(ctx);
+  const quotas = b.security.quotas.active && !follower ? b.security.quotas : undefined;
   const user = quotas ? quotaUser(ctx) : '';
   const clientId = ctx.clientId ?? '';
   const maxBytes = quotas ? Math.min(req.maxBytes, Math.max(1, Math.floor(quotas.maxValueInWindow('consumer_byte_rate', user, clientId)))) : req.maxBytes;
-  const outcomes = await b.replicaManager.fetchMessages(
-    targets.map((t) => ({
-      partition: t.topic === undefined ? unknown : !readable(t.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : b.replicaManager.partitionOrError(t.topic, t.partition),
-      fetchOffset: t.fetchOffset,
-      maxBytes: t.maxBytes,
-      currentLeaderEpoch: t.currentLeaderEpoch,
-    })),
-    { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes, isolation: 'high-watermark' },
-    buffers,
-  );
+  const fetchTargets = targets.map((t) => ({
+    partition: t.topic === undefined ? unknown : !readable(t.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : b.replicaManager.partitionOrError(t.topic, t.partition),
+    fetchOffset: t.fetchOffset,
+    maxBytes: t.maxBytes,
+    currentLeaderEpoch: t.currentLeaderEpoch,
+  }));
+  if (follower) for (const t of fetchTargets) if (typeof t.partition !== 'number' && t.partition.leaderError(t.currentLeaderEpoch) === undefined) b.replicaManager.followerFetched(t.partition, replicaId, t.fetchOffset);
+  const outcomes = await b.replicaManager.fetchMessages(fetchTargets, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes, isolation: follower ? 'log-end' : 'high-watermark' }, buffers);
   if (quotas) {
     const bytes = outcomes.reduce((n, o) => n + o.bytes, 0);
     const now = b.clock.now();
@@ -92,7 +104,11 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
     target.entry.lastLogStartOffset = outcome.logStartOffset;
   }
   if (session) session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: groupByTopic(answered, byId, req.isolationLevel) };
+  const kip951 = ctx.apiVersion >= 16 ? b.metadata : undefined;
+  const leaders: number[] = [];
+  const responses = groupByTopic(answered, byId, req.isolationLevel, kip951, leaders);
+  if (leaders.length > 0) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses, nodeEndpoints: leaderEndpoints(b.metadata, leaders, ctx.listenerName) };
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses };
 });
 
 /** Whether the principal may READ a topic (asked once per topic per request). */
@@ -151,7 +167,7 @@ function collectTargets(b: BrokerContext, req: FetchRequest, byId: boolean, sess
   }));
 }
 
-function groupByTopic(answered: readonly { target: Target; outcome: FetchOutcome }[], byId: boolean, isolationLevel: number): FetchResponseFetchableTopicResponseInput[] {
+function groupByTopic(answered: readonly { target: Target; outcome: FetchOutcome }[], byId: boolean, isolationLevel: number, kip951: MetadataImage | undefined, leaders: number[]): FetchResponseFetchableTopicResponseInput[] {
   const topics = new Map<string, { topic: string; topicId: string; partitions: FetchResponsePartitionDataInput[] }>();
   for (const { target: t, outcome: o } of answered) {
     const key = byId ? t.topicId : t.requestedName;
@@ -166,7 +182,14 @@ function groupByTopic(answered: readonly { target: Target; outcome: FetchOutcome
       abortedTransactions: isolationLevel === READ_COMMITTED ? [] : null,
       preferredReadReplica: -1,
       records: o.chunks,
+      ...(kip951 && carriesLeader(o.errorCode) ? { currentLeader: moved(kip951, t, leaders) } : {}),
     });
   }
   return [...topics.values()].map((t) => (byId ? { topicId: t.topicId, partitions: t.partitions } : { topic: t.topic, partitions: t.partitions }));
+}
+
+function moved(image: MetadataImage, t: Target, leaders: number[]) {
+  const l = currentLeader(image, t.topic, t.partition);
+  leaders.push(l.leaderId);
+  return l;
 }

@@ -112,6 +112,8 @@ export function awaitFetchable(purgatory: Purgatory, targets: readonly FetchTarg
         for (const { p, t, seen } of watched) {
           // Something the client must hear about (leadership, a truncation, an offset gone): answer now.
           if (p.leaderError(t.currentLeaderEpoch) !== undefined || p.highWatermark < seen.highWatermark || p.logStartOffset > t.fetchOffset) return complete();
+          // A follower: records past its offset, or a high watermark it has not been told.
+          if (params.isolation === 'log-end' && (p.acknowledgedEnd > t.fetchOffset || p.highWatermark !== seen.highWatermark)) return complete();
           bytes += p.visibleBytes - seen.visibleBytesAtRead;
         }
         return bytes >= params.minBytes && complete();

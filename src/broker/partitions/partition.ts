@@ -8,7 +8,12 @@
  * followers' fetch positions. Consumers read below the high watermark only. Whenever it moves,
  * the partition tells its listener (the replica manager), which wakes the operations waiting on
  * it: long-poll fetches and acks=all produces. Every writer goes through the log, so every writer
- * wakes them, a coordinator's appends included.
+ * wakes them, a coordinator's appends included; a leader with followers also wakes them at every
+ * local append (followers' fetches wait for the log end, not the high watermark).
+ *
+ * As leader it keeps what it knows of each follower (Kafka's Replica state: log end, when last
+ * caught up), reset at each leader epoch, and says which ISR change the lag rules call for; as
+ * follower it appends the leader's batches as they are and takes the leader's high watermark.
  */
 import type { AppendResult, PartitionLog, ReadResult, TimestampOffset } from '../../log/index.js';
 import type { BufferSource } from '../../log/index.js';
@@ -31,6 +36,9 @@ export type PartitionLogPort = Pick<
   | 'subscribe'
   | 'latestEpoch'
   | 'endOffsetForEpoch'
+  | 'appendAsFollower'
+  | 'truncateTo'
+  | 'truncateFullyTo'
 >;
 
 /** Who leads a partition, at which epoch, and which replicas are in sync (Kafka's LeaderAndIsr). */
@@ -39,6 +47,19 @@ export interface LeaderAndIsr {
   leaderEpoch: number;
   replicas: readonly number[];
   isr: readonly number[];
+  /** Bumped by the controller on every change of the partition (AlterPartition names the one it changes). */
+  partitionEpoch?: number;
+}
+
+/** What the leader knows of a follower (Kafka's Replica state). */
+export interface FollowerState {
+  /** The follower's log end offset: the offset of its last fetch. */
+  logEndOffset: bigint;
+  /** The last time the follower was caught up with the leader's log end. */
+  lastCaughtUpMs: number;
+  lastFetchMs: number;
+  /** The leader's log end offset at the follower's last fetch. */
+  lastFetchLeaderLogEnd: bigint;
 }
 
 export interface PartitionListener {
@@ -61,7 +82,7 @@ export interface PartitionRead extends ReadResult {
   visibleBytesAtRead: number;
 }
 
-/** How far a read may go: consumers below the high watermark, followers (later) to the log end. */
+/** How far a read may go: consumers below the high watermark, followers to the log end. */
 export type ReadIsolation = 'high-watermark' | 'log-end';
 
 export class Partition implements TopicPartition {
@@ -73,8 +94,12 @@ export class Partition implements TopicPartition {
   /** Bytes below the high watermark (cumulative since open), and acknowledged ones above it. */
   private visible = 0;
   private aboveHw: { end: bigint; ackedBytes: number }[] = [];
-  /** Follower fetch positions (log end offsets), by replica id. */
-  private readonly followers = new Map<number, bigint>();
+  /** What the leader knows of each follower, by replica id (reset at each leader epoch). */
+  private readonly followers = new Map<number, FollowerState>();
+  /** An ISR change sent to the controller and not yet in the metadata (Kafka's PendingExpand/Shrink). */
+  private pendingIsr: readonly number[] | undefined;
+  /** The log end offset when this broker became leader of the current epoch. */
+  private leaderEpochStartOffset = -1n;
   /** Appends whose records are still being prepared (recompressed) keep their order behind this. */
   private appendTail: Promise<void> | undefined;
   private readonly stopListening: () => void;
@@ -87,11 +112,18 @@ export class Partition implements TopicPartition {
     readonly log: PartitionLogPort,
     state: LeaderAndIsr,
     private readonly listener: PartitionListener,
+    nowMs = 0,
   ) {
     this.key = tpKey(topic, partition);
     this.state = state;
     this.hw = log.acknowledgedEnd;
-    this.stopListening = log.subscribe({ acknowledged: (end, bytes) => this.localAcknowledged(end, bytes) });
+    if (this.isLeader) this.becameLeader(nowMs);
+    this.stopListening = log.subscribe({
+      acknowledged: (end, bytes) => this.localAcknowledged(end, bytes),
+      truncated: (end) => {
+        if (end < this.hw) this.hw = end;
+      },
+    });
   }
 
   get leaderEpoch(): number {
@@ -106,7 +138,7 @@ export class Partition implements TopicPartition {
     return this.state.leader === this.localId;
   }
 
-  /** A replica here that another broker leads (it will fetch from the leader: replication is the next issue). */
+  /** A replica here that another broker leads: it fetches from the leader. */
   get isFollower(): boolean {
     return !this.isLeader && this.state.replicas.includes(this.localId);
   }
@@ -123,25 +155,146 @@ export class Partition implements TopicPartition {
     return this.log.logEndOffset;
   }
 
+  /** The end of the local log's acknowledged (durable per policy) prefix: what a follower may read. */
+  get acknowledgedEnd(): bigint {
+    return this.log.acknowledgedEnd;
+  }
+
   /** Bytes of record batches below the high watermark, counted since this partition was opened. */
   get visibleBytes(): number {
     return this.visible;
   }
 
-  /** Takes a new leadership state (a leader election, an ISR change); the high watermark follows. */
-  updateLeadership(state: LeaderAndIsr): void {
+  /**
+   * Takes a new leadership state (a leader election, an ISR change); the high watermark follows.
+   * A new leader epoch forgets what was known of the followers (they truncate and fetch again);
+   * a broker becoming leader notes where its epoch starts (followers join the ISR only past it).
+   */
+  updateLeadership(state: LeaderAndIsr, nowMs = 0): void {
+    const previous = this.state;
     this.state = state;
+    this.pendingIsr = undefined;
+    if (previous.leaderEpoch !== state.leaderEpoch || previous.leader !== state.leader) {
+      this.followers.clear();
+      if (this.isLeader) this.becameLeader(nowMs);
+    }
     for (const id of this.followers.keys()) if (!state.replicas.includes(id)) this.followers.delete(id);
+    if (this.isLeader && this.hw > this.log.acknowledgedEnd) this.hw = this.log.acknowledgedEnd;
     this.maybeIncrementHighWatermark();
     this.listener.partitionChanged(this);
   }
 
-  /** A follower fetched from `logEndOffset`: it has everything below it. */
-  updateFollowerFetchState(replicaId: number, logEndOffset: bigint): void {
+  /** Where this leader's epoch starts; its in-sync followers count as caught up now (Kafka's makeLeader). */
+  private becameLeader(nowMs: number): void {
+    this.leaderEpochStartOffset = this.log.logEndOffset;
+    // What was appended as a follower counts as visible (a long poll may wake early, never late).
+    this.visible = this.ackedBytes;
+    this.aboveHw = [];
+    for (const id of this.state.isr) if (id !== this.localId) this.followers.set(id, { logEndOffset: -1n, lastCaughtUpMs: nowMs, lastFetchMs: nowMs, lastFetchLeaderLogEnd: -1n });
+  }
+
+  /**
+   * A follower fetched from `logEndOffset` at `nowMs` (Kafka's updateFollowerFetchState): it has
+   * everything below it; it is caught up when that reaches the leader's log end now, or the log end
+   * the leader had at the follower's previous fetch.
+   */
+  updateFollowerFetchState(replicaId: number, logEndOffset: bigint, nowMs = 0): void {
+    const leaderEnd = this.log.logEndOffset;
     const previous = this.followers.get(replicaId);
-    if (previous !== undefined && previous >= logEndOffset) return;
-    this.followers.set(replicaId, logEndOffset);
+    const f: FollowerState = previous ?? { logEndOffset: -1n, lastCaughtUpMs: -1, lastFetchMs: -1, lastFetchLeaderLogEnd: -1n };
+    if (logEndOffset >= leaderEnd) f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, nowMs);
+    else if (previous && logEndOffset >= previous.lastFetchLeaderLogEnd) f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, previous.lastFetchMs);
+    f.logEndOffset = logEndOffset;
+    f.lastFetchMs = nowMs;
+    f.lastFetchLeaderLogEnd = leaderEnd;
+    this.followers.set(replicaId, f);
     this.maybeIncrementHighWatermark();
+  }
+
+  /** What the leader knows of a follower. */
+  followerState(replicaId: number): Readonly<FollowerState> | undefined {
+    return this.followers.get(replicaId);
+  }
+
+  /** The ISR change waiting for the controller, if any. */
+  get pendingIsrChange(): readonly number[] | undefined {
+    return this.pendingIsr;
+  }
+
+  /** An ISR change was sent to the controller (undefined: it failed, and may be tried again). */
+  setPendingIsr(isr: readonly number[] | undefined): void {
+    this.pendingIsr = isr;
+    if (isr === undefined) this.maybeIncrementHighWatermark();
+  }
+
+  /**
+   * Kafka's maybeExpandIsr check: a follower outside the ISR that has reached the high watermark
+   * and the start of this leader's epoch is in sync again; the ISR it should have, or undefined.
+   */
+  isrToExpand(replicaId: number): number[] | undefined {
+    if (!this.isLeader || this.pendingIsr || this.state.isr.includes(replicaId) || !this.state.replicas.includes(replicaId)) return undefined;
+    const f = this.followers.get(replicaId);
+    if (!f || f.logEndOffset < this.hw || f.logEndOffset < this.leaderEpochStartOffset) return undefined;
+    return [...this.state.isr, replicaId];
+  }
+
+  /** Kafka's maybeShrinkIsr check: the ISR without followers not caught up for `lagMs`, or undefined if none lag. */
+  isrToShrink(nowMs: number, lagMs: number): number[] | undefined {
+    if (!this.isLeader || this.pendingIsr) return undefined;
+    const lagging = this.state.isr.filter((id) => {
+      if (id === this.localId) return false;
+      const f = this.followers.get(id);
+      return !f || nowMs - f.lastCaughtUpMs > lagMs;
+    });
+    if (lagging.length === 0) return undefined;
+    return this.state.isr.filter((id) => !lagging.includes(id));
+  }
+
+  /** The in-sync replicas the high watermark waits for: the ISR and, while a change is pending, its new members too (Kafka's maximal ISR). */
+  private get maximalIsr(): readonly number[] {
+    const pending = this.pendingIsr;
+    if (!pending) return this.state.isr;
+    return [...new Set([...this.state.isr, ...pending])];
+  }
+
+  // ---- as a follower ----
+
+  /** Appends what the fetcher copied from the leader (offsets, epochs and producer state as the leader has them). */
+  appendAsFollower(records: Buffer): Promise<AppendResult> {
+    if (this.isLeader) return Promise.reject(new PartitionError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is led here now: not appending as a follower`));
+    return this.log.appendAsFollower(records);
+  }
+
+  /** The leader's log start offset moved (retention, DeleteRecords): so does this replica's, up to what it holds. */
+  async followLogStartOffset(leaderLogStart: bigint): Promise<void> {
+    if (this.isLeader || leaderLogStart <= this.log.logStartOffset) return;
+    const end = this.log.acknowledgedEnd;
+    await this.log.deleteRecordsBefore(leaderLogStart < end ? leaderLogStart : end);
+  }
+
+  /** The leader's high watermark, as its fetch response gave it: this replica's is that, up to what it holds. */
+  updateFollowerHighWatermark(leaderHw: bigint): void {
+    if (this.isLeader) return;
+    const end = this.log.acknowledgedEnd;
+    const hw = leaderHw < end ? leaderHw : end;
+    if (hw === this.hw) return;
+    this.hw = hw;
+    // Nothing reads a follower below its high watermark: the visible byte count restarts here.
+    this.visible = this.ackedBytes;
+    this.aboveHw = [];
+  }
+
+  /** Cuts the log at `offset` (a leader change: the leader's log diverges there); resolves with the new log end. */
+  truncateTo(offset: bigint): Promise<bigint> {
+    // A fetcher's answer from the previous leader must not cut what this broker now leads.
+    if (this.isLeader) return Promise.reject(new PartitionError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is led here now: not truncating`));
+    return this.log.truncateTo(offset);
+  }
+
+  /** Restarts the log empty at `offset` (the leader no longer has what this replica would fetch next). */
+  truncateFullyTo(offset: bigint): Promise<bigint> {
+    if (this.isLeader) return Promise.reject(new PartitionError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${this.key} is led here now: not truncating`));
+    return this.log.truncateFullyTo(offset);
   }
 
   /** The error a request needing the leader gets here, if any, checking the client's leader epoch (-1: none). */
@@ -194,21 +347,23 @@ export class Partition implements TopicPartition {
   /** The log acknowledged everything below `end`, `bytes` of it new. */
   private localAcknowledged(end: bigint, bytes: number): void {
     this.ackedBytes += bytes;
-    if (this.aboveHw.length > 0 || this.state.isr.length > 1) this.aboveHw.push({ end, ackedBytes: this.ackedBytes });
-    this.maybeIncrementHighWatermark();
+    if (this.isLeader && (this.aboveHw.length > 0 || this.state.isr.length > 1 || this.pendingIsr)) this.aboveHw.push({ end, ackedBytes: this.ackedBytes });
+    // Followers' fetches wait for the log end, not the high watermark.
+    if (!this.maybeIncrementHighWatermark() && this.isLeader && this.state.replicas.length > 1) this.listener.partitionChanged(this);
   }
 
-  /** Kafka's maybeIncrementLeaderHW: the least end among the leader and the in-sync followers. */
-  private maybeIncrementHighWatermark(): void {
-    if (!this.isLeader) return;
+  /** Kafka's maybeIncrementLeaderHW: the least end among the leader and the in-sync followers; whether it moved. */
+  private maybeIncrementHighWatermark(): boolean {
+    if (!this.isLeader) return false;
     const localEnd = this.log.acknowledgedEnd;
     let hw = localEnd;
-    for (const id of this.state.isr) {
+    for (const id of this.maximalIsr) {
       if (id === this.localId) continue;
-      const end = this.followers.get(id) ?? this.hw;
+      const f = this.followers.get(id);
+      const end = f && f.logEndOffset >= 0n ? f.logEndOffset : this.hw;
       if (end < hw) hw = end;
     }
-    if (hw <= this.hw) return;
+    if (hw <= this.hw) return false;
     this.hw = hw;
     if (hw === localEnd) {
       // Everything acknowledged is visible (always so with no other in-sync replica).
@@ -220,6 +375,7 @@ export class Partition implements TopicPartition {
       if (n > 0) this.aboveHw = this.aboveHw.slice(n);
     }
     this.listener.partitionChanged(this);
+    return true;
   }
 
   /** Whole batches from `offset` within `maxBytes`, below the high watermark (or the log end for followers). */
@@ -260,8 +416,12 @@ export class Partition implements TopicPartition {
    */
   endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: bigint } {
     const latest = this.log.latestEpoch;
-    if (epoch >= this.state.leaderEpoch && (latest === undefined || latest < this.state.leaderEpoch)) {
-      return epoch === this.state.leaderEpoch ? { leaderEpoch: epoch, endOffset: this.log.logEndOffset } : { leaderEpoch: -1, endOffset: -1n };
+    if (latest === undefined || latest < this.state.leaderEpoch) {
+      if (epoch >= this.state.leaderEpoch) return epoch === this.state.leaderEpoch ? { leaderEpoch: epoch, endOffset: this.log.logEndOffset } : { leaderEpoch: -1, endOffset: -1n };
+      // Between the log's latest epoch and the current one: the current epoch starts at the log end
+      // (Kafka's cache would hold that start from the election on).
+      if (latest === undefined) return { leaderEpoch: epoch, endOffset: this.log.logEndOffset };
+      if (epoch >= latest) return { leaderEpoch: latest, endOffset: this.log.logEndOffset };
     }
     const found = this.log.endOffsetForEpoch(epoch);
     return { leaderEpoch: found.epoch, endOffset: found.endOffset };

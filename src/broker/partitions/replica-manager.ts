@@ -37,6 +37,18 @@ export interface ReplicaManagerOptions {
   logger: Logger;
   /** Operations each purgatory holds at most (bounded anyway by connections × requests in flight). */
   maxDelayedOperations: number;
+  /** `replica.lag.time.max.ms`: an in-sync follower not caught up for this long leaves the ISR. */
+  replicaLagTimeMaxMs?: number;
+}
+
+/** Replication's part (src/broker/replication): following leaders and asking the controller for ISR changes. */
+export interface ReplicationHooks {
+  /** The partition's leadership is now as it says (called after every change, and when first held). */
+  leadershipApplied(p: Partition): void;
+  /** The partition is no longer held here. */
+  removed(p: Partition): void;
+  /** The leader wants the ISR of `p` changed to `isr` (AlterPartition). */
+  alterIsr(p: Partition, isr: number[]): void;
 }
 
 export interface ProduceEntry {
@@ -55,7 +67,7 @@ export interface ProduceResult {
 
 function sameLeadership(a: LeaderAndIsr, b: LeaderAndIsr): boolean {
   const same = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
-  return a.leader === b.leader && a.leaderEpoch === b.leaderEpoch && same(a.replicas, b.replicas) && same(a.isr, b.isr);
+  return a.leader === b.leader && a.leaderEpoch === b.leaderEpoch && a.partitionEpoch === b.partitionEpoch && same(a.replicas, b.replicas) && same(a.isr, b.isr);
 }
 
 const produceFailure = (errorCode: number, errorMessage: string | null = null): ProduceResult => ({ errorCode, errorMessage, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n });
@@ -64,10 +76,55 @@ export class ReplicaManager implements PartitionListener {
   private readonly partitions = new Map<string, Partition>();
   readonly fetchPurgatory: Purgatory;
   readonly producePurgatory: Purgatory;
+  private replication: ReplicationHooks | undefined;
+  private isrTimer: { cancel(): void } | undefined;
+  private closed = false;
 
   constructor(private readonly o: ReplicaManagerOptions) {
     this.fetchPurgatory = new Purgatory(o.clock, o.maxDelayedOperations);
     this.producePurgatory = new Purgatory(o.clock, o.maxDelayedOperations);
+  }
+
+  /** Connects replication (fetchers, AlterPartition); starts the periodic ISR shrink check (Kafka's isr-expiration task). */
+  startReplication(hooks: ReplicationHooks): void {
+    this.replication = hooks;
+    for (const p of this.partitions.values()) hooks.leadershipApplied(p);
+    this.scheduleIsrCheck();
+  }
+
+  private scheduleIsrCheck(): void {
+    const lag = this.o.replicaLagTimeMaxMs;
+    if (lag === undefined || this.closed) return;
+    this.isrTimer = this.o.clock.setTimeout(() => {
+      this.maybeShrinkIsr();
+      this.scheduleIsrCheck();
+    }, Math.max(1, Math.floor(lag / 2)));
+  }
+
+  /** Proposes, for each partition led here, the ISR without followers that have lagged for `replica.lag.time.max.ms`. */
+  maybeShrinkIsr(): void {
+    const lag = this.o.replicaLagTimeMaxMs;
+    const hooks = this.replication;
+    if (lag === undefined || !hooks) return;
+    const now = this.o.clock.now();
+    for (const p of this.partitions.values()) {
+      if (!p.isLeader || p.leaderAndIsr.isr.length <= 1) continue;
+      const isr = p.isrToShrink(now, lag);
+      if (isr) {
+        this.o.logger.info({ topic: p.topic, partition: p.partition, isr: p.leaderAndIsr.isr, newIsr: isr }, 'shrinking the ISR');
+        hooks.alterIsr(p, isr);
+      }
+    }
+  }
+
+  /** A follower fetched `p` (led here) from `fetchOffset`: its position counts for the high watermark, and it may rejoin the ISR. */
+  followerFetched(p: Partition, replicaId: number, fetchOffset: bigint): void {
+    p.updateFollowerFetchState(replicaId, fetchOffset, this.o.clock.now());
+    const isr = p.isrToExpand(replicaId);
+    if (isr && this.replication) {
+      this.o.logger.info({ topic: p.topic, partition: p.partition, replica: replicaId, newIsr: isr }, 'expanding the ISR');
+      this.replication.alterIsr(p, isr);
+    }
   }
 
   /** The partition if this broker holds it. */
@@ -114,7 +171,10 @@ export class ReplicaManager implements PartitionListener {
   async makePartition(topic: string, topicId: string, partition: number, state: LeaderAndIsr, config: LogConfig): Promise<Partition> {
     const held = this.getPartition(topic, partition);
     if (held && held.topicId === topicId) {
-      if (!sameLeadership(held.leaderAndIsr, state)) held.updateLeadership(state);
+      if (!sameLeadership(held.leaderAndIsr, state)) {
+        held.updateLeadership(state, this.o.clock.now());
+        this.replication?.leadershipApplied(held);
+      }
       return held;
     }
     if (held) await this.removePartition(topic, partition);
@@ -122,8 +182,9 @@ export class ReplicaManager implements PartitionListener {
     // Created meanwhile by an earlier call for the same partition.
     const raced = this.getPartition(topic, partition);
     if (raced) return raced;
-    const p = new Partition(topic, partition, topicId, this.o.nodeId, log, state, this);
+    const p = new Partition(topic, partition, topicId, this.o.nodeId, log, state, this, this.o.clock.now());
     this.partitions.set(p.key, p);
+    this.replication?.leadershipApplied(p);
     return p;
   }
 
@@ -132,6 +193,7 @@ export class ReplicaManager implements PartitionListener {
     const p = this.getPartition(topic, partition);
     if (p) {
       this.partitions.delete(p.key);
+      this.replication?.removed(p);
       p.close();
       // Waiting operations hear that the partition is gone.
       this.partitionChanged(p);
@@ -150,6 +212,8 @@ export class ReplicaManager implements PartitionListener {
 
   /** Answers every waiting operation as it stands (the broker is closing). */
   close(): void {
+    this.closed = true;
+    this.isrTimer?.cancel();
     this.producePurgatory.expireAll();
     this.fetchPurgatory.expireAll();
     for (const p of this.partitions.values()) p.close();

@@ -42,7 +42,7 @@ export function registerTopicsCommand(program: Command): void {
         if (opts.json) return out.result('', withConfigs);
         for (const t of withConfigs) {
           out.line(`topic ${t.name}  id ${t.topicId}  partitions ${t.partitions.length}${t.configs.length ? '  configs ' + t.configs.map((c) => `${c.name}=${c.value}`).join(',') : ''}`);
-          out.table(['partition', 'leader', 'epoch', 'replicas', 'isr'], t.partitions.map((p) => [p.partition, p.leader, p.leaderEpoch, p.replicas.join(','), p.isr.join(',')]));
+          out.table(['partition', 'leader', 'epoch', 'replicas', 'isr', 'offline'], t.partitions.map((p) => [p.partition, p.leader < 0 ? 'none' : p.leader, p.leaderEpoch, p.replicas.join(','), p.isr.join(','), p.offlineReplicas.join(',')]));
         }
       }),
     );

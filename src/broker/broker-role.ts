@@ -11,6 +11,7 @@ import { CONSUMER_OFFSETS_TOPIC } from '../common/topic-name.js';
 import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore, type OffsetsPartitionLog } from '../group/index.js';
 import { LogManager, ReadBufferPool } from '../log/index.js';
 import type { Clock } from '../common/clock.js';
+import { FramePool } from '../network/frame-pool.js';
 import type { Disk } from '../storage/disk.js';
 import type { StandardAuthorizer } from '../security/authorizer.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -301,9 +302,11 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
     // Followers fetch from leaders as PLAINTEXT clients without a login (no inter-broker TLS or SASL yet: docs/security.md).
     log.warn({ listener: inter.name, securityProtocol: inter.securityProtocol }, 'inter.broker.listener.name names a listener that is not PLAINTEXT: replica fetchers cannot connect to it yet');
   }
-  const listeners = await bindClientListeners(settings.clientListeners, config, world, log, (name) => gate.wrap(() => createDispatcher(broker!, HANDLERS, log, broker!.faults, name)), {
+  const frames = new FramePool(LIMITS.requestFramePoolIdleBytes);
+  const listeners = await bindClientListeners(settings.clientListeners, config, world, log, (name) => gate.wrap(() => createDispatcher(broker!, HANDLERS, log, broker!.faults, name, frames)), {
     admission: security.admission,
     setup: (spec, handler) => security.listenerSetup(spec, handler),
+    frames,
   });
   // What this broker registers and tells clients: each client listener's advertised address.
   const endpoints = () => listeners.map(({ spec, server }) => ({ name: spec.name, ...advertisedAddress(settings.advertised.get(spec.name), server.address), securityProtocol: SecurityProtocol[spec.securityProtocol] }));

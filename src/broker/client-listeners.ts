@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import type { FrameHandler } from '../network/connection.js';
+import type { FramePool } from '../network/frame-pool.js';
 import type { Network } from '../network/network.js';
 import { type AdmissionPolicy, NetworkServer, type ServerOptions } from '../network/server.js';
 import type { BrokerConfig } from './config/broker-config.js';
@@ -65,7 +66,8 @@ export async function bindClientListeners(
   world: { network: Network; clock: Clock },
   log: Logger,
   handlerFor: (listenerName: string) => FrameHandler,
-  security?: { admission: AdmissionPolicy; setup(spec: ListenerSpec, handler: FrameHandler): Promise<ListenerSecurity> },
+  /** Each listener's security, and `frames`: the pool request frames are assembled in (shared by the listeners), given back by the dispatcher. */
+  security?: { admission: AdmissionPolicy; setup(spec: ListenerSpec, handler: FrameHandler): Promise<ListenerSecurity>; frames?: FramePool },
 ): Promise<BoundListener[]> {
   const bound: BoundListener[] = [];
   try {
@@ -88,6 +90,7 @@ export async function bindClientListeners(
           ...(setup.tls ? { tls: setup.tls } : {}),
           ...(setup.authentication ? { authentication: setup.authentication } : {}),
           ...(setup.onConnection ? { onConnection: setup.onConnection } : {}),
+          ...(security?.frames ? { frames: security.frames } : {}),
         },
         setup.handler,
         log,

@@ -17,7 +17,9 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { ANONYMOUS_PRINCIPAL, type ChannelInfo, clientHostOf } from './channel.js';
+import type { FramePool } from './frame-pool.js';
 import { FrameError, FrameReader } from './frame-reader.js';
+import type { UserReads } from './network.js';
 
 export interface ConnectionLimits {
   /** Largest request frame accepted (Kafka's `socket.request.max.bytes`). */
@@ -28,6 +30,8 @@ export interface ConnectionLimits {
   maxInFlightBytes: number;
   /** Close a connection with no traffic for this long (Kafka's `connections.max.idle.ms`). */
   idleTimeoutMs: number;
+  /** Where frames assembled across reads get their buffers (the handler releases those it is done with). */
+  frames?: FramePool;
 }
 
 /** How a connection starts when its client must authenticate first (TLS or SASL listeners). */
@@ -58,6 +62,9 @@ interface Pending {
 
 let nextId = 0;
 
+/** A frame missing at least this much is read into directly rather than copied out of the read buffer. */
+const DIRECT_READ_MIN_BYTES = 16 * 1024;
+
 export class Connection {
   readonly id = ++nextId;
   readonly remote: string;
@@ -80,7 +87,7 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly clock: Clock,
     private readonly log: Logger,
-    options: { listenerName?: string; securityProtocol?: ChannelInfo['securityProtocol']; remoteAddress?: string; remotePort?: number; authentication?: AuthenticationLimits } = {},
+    options: { listenerName?: string; securityProtocol?: ChannelInfo['securityProtocol']; remoteAddress?: string; remotePort?: number; authentication?: AuthenticationLimits; reads?: UserReads } = {},
   ) {
     const address = options.remoteAddress ?? socket.remoteAddress;
     this.remote = `${address}:${options.remotePort ?? socket.remotePort}`;
@@ -94,7 +101,9 @@ export class Connection {
       peerCertificate: undefined,
       sessionExpiresAtMs: undefined,
     };
-    this.reader = new FrameReader(auth ? Math.min(auth.preAuthMaxFrameBytes, limits.maxFrameBytes) : limits.maxFrameBytes);
+    const maxFrameBytes = auth ? Math.min(auth.preAuthMaxFrameBytes, limits.maxFrameBytes) : limits.maxFrameBytes;
+    const frames = limits.frames;
+    const allocate = frames ? { allocate: (size: number) => frames.take(size) } : {};
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.once('close', () => this.cancelTimers());
     socket.setNoDelay(true);
@@ -108,7 +117,18 @@ export class Connection {
         socket.destroy();
       }, auth.timeoutMs);
     }
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    const reads = options.reads;
+    if (reads) {
+      // Reads land in a buffer shared by the server's connections (each is handled before the
+      // next read), or straight in the rest of a large frame: no buffer is allocated per read.
+      const reader = (this.reader = new FrameReader(maxFrameBytes, { reusedChunks: true, ...allocate }));
+      const shared = reads.target() as Buffer;
+      reads.target = () => reader.directTarget(DIRECT_READ_MIN_BYTES) ?? shared;
+      reads.onRead = (n, buf) => this.onRead(buf === shared ? shared.subarray(0, n) : undefined, n);
+    } else {
+      this.reader = new FrameReader(maxFrameBytes, allocate);
+      socket.on('data', (chunk: Buffer) => this.onRead(chunk, chunk.length));
+    }
     socket.on('drain', () => this.drainBacklog());
     socket.on('error', (err) => this.log.debug({ conn: this.id, err: err.message }, 'socket error'));
   }
@@ -165,11 +185,12 @@ export class Connection {
     this.unmuteTimer?.cancel();
   }
 
-  private onData(chunk: Buffer): void {
+  /** `n` bytes were read: into `chunk`, or (undefined) straight into the frame being assembled. */
+  private onRead(chunk: Buffer | undefined, n: number): void {
     if (this.closing) return;
     let frames: Buffer[];
     try {
-      frames = this.reader.push(chunk);
+      frames = chunk ? this.reader.push(chunk) : this.reader.filledDirectly(n);
     } catch (err) {
       this.log.warn({ conn: this.id, remote: this.remote, err: (err as FrameError).message }, 'closing connection: bad frame');
       this.socket.destroy();
@@ -281,10 +302,11 @@ export class Connection {
   /** Stops reading, lets in-flight requests finish and be answered, then ends the socket. */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
-    // Bytes still arriving are dropped (onData ignores them while closing); reading goes on so that
-    // the peer's end is seen, also on a connection paused by its bounds or muted by a quota.
+    // Bytes still arriving are dropped (onRead ignores them while closing); reading goes on so that
+    // the peer's end is seen, also on a connection paused by its bounds or muted by a quota (a
+    // socket reading with onread reads nothing while paused, so it would never see the end).
     this.unmuteTimer?.cancel();
-    this.socket.resume();
+    if (this.socket.isPaused()) this.socket.resume();
     if (this.queue.length === 0) this.socket.end();
     // A paused socket does not keep the process alive: the grace timer must, until the end.
     const timer = this.clock.setTimeout(() => this.socket.destroy(), timeoutMs, { keepAlive: true });

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import type { ChannelInfo } from './channel.js';
 import { type AuthenticationLimits, Connection, type ConnectionLimits, type FrameHandler } from './connection.js';
-import type { NetServer, Network } from './network.js';
+import type { NetServer, Network, UserReads } from './network.js';
 
 /** TLS for a listener: the secure-context options to serve new connections with (a new object after a reload), and whether client certificates are asked for. */
 export interface ListenerTls {
@@ -53,6 +53,8 @@ export interface ServerOptions extends ConnectionLimits {
 
 /** Connections closed after a delay (throttled ones) held at once before the rest are closed at once. */
 const MAX_DELAYED_CLOSES = 10_000;
+/** The read buffer the server's connections share. */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 export class NetworkServer {
   private readonly server: NetServer;
@@ -68,7 +70,9 @@ export class NetworkServer {
     private readonly handler: FrameHandler,
     private readonly log: Logger,
   ) {
-    this.server = opts.network.createServer((socket) => this.accept(socket));
+    // Every PLAINTEXT and SASL_PLAINTEXT connection reads into one shared buffer (or straight into
+    // its large frames); TLS sockets read through node:tls, with 'data' events.
+    this.server = opts.network.createServer((socket, reads) => this.accept(socket, reads), opts.tls ? {} : { userReads: { readBuffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES) } });
   }
 
   static async listen(opts: ServerOptions, handler: FrameHandler, log: Logger): Promise<NetworkServer> {
@@ -84,7 +88,7 @@ export class NetworkServer {
     return s;
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, reads?: UserReads): void {
     const opts = this.opts;
     const listener = opts.listenerName ?? 'PLAINTEXT';
     if (this.connections.size + this.held.size + this.handshaking.size >= opts.maxConnections) {
@@ -122,16 +126,16 @@ export class NetworkServer {
       opts.clock.setTimeout(() => {
         this.held.delete(socket);
         if (socket.destroyed) return release();
-        this.serve(socket, release);
+        this.serve(socket, release, reads);
       }, admission.delayMs);
       return;
     }
-    this.serve(socket, release);
+    this.serve(socket, release, reads);
   }
 
-  private serve(raw: Socket, release: () => void): void {
+  private serve(raw: Socket, release: () => void, reads?: UserReads): void {
     if (!this.opts.tls) {
-      this.startConnection(raw, raw.remoteAddress, raw.remotePort, release);
+      this.startConnection(raw, raw.remoteAddress, raw.remotePort, release, reads);
       return;
     }
     // node:tls's server runs the handshake (client certificates checked against the truststore,
@@ -173,7 +177,7 @@ export class NetworkServer {
     return undefined;
   }
 
-  private startConnection(socket: Socket, remoteAddress: string | undefined, remotePort: number | undefined, release: () => void): void {
+  private startConnection(socket: Socket, remoteAddress: string | undefined, remotePort: number | undefined, release: () => void, reads?: UserReads): void {
     const opts = this.opts;
     const conn = new Connection(socket, this.handler, opts, opts.clock, this.log, {
       ...(opts.listenerName !== undefined ? { listenerName: opts.listenerName } : {}),
@@ -181,6 +185,7 @@ export class NetworkServer {
       ...(remoteAddress !== undefined ? { remoteAddress } : {}),
       ...(remotePort !== undefined ? { remotePort } : {}),
       ...(opts.authentication ? { authentication: opts.authentication } : {}),
+      ...(reads ? { reads } : {}),
     });
     this.connections.add(conn);
     void conn.whenClosed().then(() => {

@@ -36,7 +36,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponseFetchableTopicResponseInput, type FetchResponsePartitionDataInput } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
 import type { BrokerContext } from '../broker-context.js';
-import { type FetchSession, type SessionPartition, hasNews, sessionKey } from '../fetch/fetch-sessions.js';
+import { type FetchSession, type SessionPartition, hasNews, nextEpoch, sessionKey } from '../fetch/fetch-sessions.js';
 import { type RequestContext, defineHandler } from '../handler.js';
 import type { FetchOutcome } from '../partitions/fetch-messages.js';
 import { AclOperation, ResourceType, authorize, authorizeCluster, quotaUser } from '../security/authorize.js';
@@ -92,7 +92,7 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
     if (throttleTimeMs > 0) {
       // Kafka answers a throttled fetch empty and does not count what it did not send.
       quotas.unrecord('consumer_byte_rate', user, clientId, bytes, now);
-      if (session) session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
+      if (resolution.kind === 'incremental') resolution.session.epoch = nextEpoch(resolution.session.epoch);
       return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [] };
     }
   }
@@ -103,7 +103,8 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
     target.entry.lastHighWatermark = outcome.highWatermark;
     target.entry.lastLogStartOffset = outcome.logStartOffset;
   }
-  if (session) session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
+  // A new session expects epoch 1 next (it was opened at 1); an incremental fetch moves it on (Kafka's nextEpoch).
+  if (resolution.kind === 'incremental') resolution.session.epoch = nextEpoch(resolution.session.epoch);
   const kip951 = ctx.apiVersion >= 16 ? b.metadata : undefined;
   const leaders: number[] = [];
   const responses = groupByTopic(answered, byId, req.isolationLevel, kip951, leaders);

@@ -124,7 +124,7 @@ async function authorizerMicro(): Promise<void> {
 
 /**
  * The cipher TLS 1.3 negotiates between node:tls peers (TLS_AES_256_GCM_SHA384), alone on one
- * thread: a bound on TLS throughput, since the broker encrypts what it sends and the client, on
+ * thread: a reference for TLS throughput, since the broker encrypts what it sends and the client, on
  * the same machine here, decrypts it.
  */
 function cipherRate(): number {

@@ -5,23 +5,30 @@ import { performance } from 'node:perf_hooks';
 import { repoRoot } from '../test/helpers/repo-root.js';
 
 /**
- * Starts the built CLI's broker on an ephemeral port; `readyMs` is spawn to ready line.
- * BENCH_BROKER_NODE_FLAGS (space-separated) go to the broker's node, e.g. `--single-threaded-gc`.
+ * Starts the built CLI's broker on an ephemeral port; `readyMs` is spawn to ready line; `listeners`
+ * the port of each listener by name. BENCH_BROKER_NODE_FLAGS (space-separated) go to the broker's
+ * node, e.g. `--single-threaded-gc`.
  */
-export async function spawnBroker(dir: string, extra: string[] = []): Promise<{ child: ChildProcess; port: number; readyMs: number }> {
+export async function spawnBroker(dir: string, extra: string[] = []): Promise<{ child: ChildProcess; port: number; readyMs: number; listeners: Record<string, number> }> {
   const t0 = performance.now();
   const nodeFlags = (process.env['BENCH_BROKER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeFlags, join(repoRoot(), 'dist/src/cli/main.js'), 'broker', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let line = '';
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
       out += String(d);
       const m = /ready on [^:]+:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
+      if (m) {
+        line = out;
+        resolve(Number(m[1]));
+      }
     });
     child.once('exit', (code) => reject(new Error(`broker exited ${code}`)));
   });
-  return { child, port, readyMs: performance.now() - t0 };
+  const listeners = Object.fromEntries([...line.matchAll(/([A-Z_0-9]+):\/\/[^\s:]+:(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+  if (Object.keys(listeners).length === 0) listeners['PLAINTEXT'] = port;
+  return { child, port, readyMs: performance.now() - t0, listeners };
 }
 
 export async function stopBroker(child: ChildProcess): Promise<void> {

@@ -12,6 +12,8 @@ import type { Disk } from '../storage/disk.js';
 import type { TopicManager } from './topic-manager.js';
 import type { BrokerTransactions } from './txn/broker-transactions.js';
 import type { ProducerIdManager } from './txn/producer-ids.js';
+import type { StandardAuthorizer } from '../security/authorizer.js';
+import type { BrokerSecurity } from './security/broker-security.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -29,6 +31,10 @@ export interface BrokerContext {
   readonly forwarder: Forwarder;
   /** Has __consumer_offsets created if it does not exist yet (FindCoordinator). */
   ensureOffsetsTopic(): void;
+  /** Authentication, authorization, quotas and the security metadata. */
+  readonly security: BrokerSecurity;
+  /** The ACL authorizer, when `authorizer.class.name` sets one (undefined: everything is allowed). */
+  readonly authorizer: StandardAuthorizer | undefined;
   readonly topics: TopicManager;
   /** The partitions this broker holds: lookups, appends, fetches and their purgatories. */
   readonly replicaManager: ReplicaManager;

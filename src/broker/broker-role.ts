@@ -4,6 +4,7 @@
  * after an unclean stop, with each topic's config from the metadata), the partitions the metadata
  * gives this broker held, unfencing, the group coordinator, and requests served.
  */
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { randomUuid } from '../common/random.js';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../common/topic-name.js';
@@ -12,11 +13,12 @@ import { LogManager, ReadBufferPool } from '../log/index.js';
 import type { Clock } from '../common/clock.js';
 import { FramePool } from '../network/frame-pool.js';
 import type { Disk } from '../storage/disk.js';
+import type { StandardAuthorizer } from '../security/authorizer.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { CreateTopicsApi } from '../protocol/messages/index.js';
 import type { MetadataImage } from '../controller/image/metadata-image.js';
 import type { BrokerContext } from './broker-context.js';
-import type { RunningBroker, World } from './running-broker.js';
+import type { RunningBroker, RunningListener, World } from './running-broker.js';
 import { type BoundListener, RequestGate, bindClientListeners } from './client-listeners.js';
 import { BrokerLifecycleManager } from './cluster/broker-lifecycle.js';
 import { BrokerMetadataPublisher } from './cluster/broker-metadata-publisher.js';
@@ -33,6 +35,8 @@ import { FetchSessionCache } from './fetch/fetch-sessions.js';
 import { HANDLERS } from './handlers/index.js';
 import { LIMITS } from './limits.js';
 import { ReplicaManager } from './partitions/replica-manager.js';
+import { JsonSecurityStore } from './metadata/security-store.js';
+import { BrokerSecurity } from './security/broker-security.js';
 import { AlterPartitionManager } from './replication/alter-partition-manager.js';
 import { ReplicaFetcherManager } from './replication/replica-fetcher.js';
 import { NodeConnections } from '../network/node-connections.js';
@@ -53,7 +57,12 @@ export interface BrokerRoleOptions {
   readonly clusterId: string;
   readonly directoryIds: readonly string[];
   readonly incarnationId: string;
+  /** Where files named by configs are read (keystores, truststores, a JWKS). */
+  readonly configDisk: Disk;
 }
+
+/** Where the security metadata (ACLs, SCRAM credentials, quotas) is kept until the metadata log carries it: `<data-dir>/__samsa_metadata/security.json`. */
+const SECURITY_METADATA_DIR = '__samsa_metadata';
 
 class Broker implements BrokerContext, RunningBroker {
   advertised: ListenerAddress = { host: '127.0.0.1', port: 0 };
@@ -77,7 +86,7 @@ class Broker implements BrokerContext, RunningBroker {
   readonly faults: Faults;
   readonly metadata: MetadataImage;
   readonly roles: readonly ('broker' | 'controller')[];
-  listeners: BoundListener[] = [];
+  bound: BoundListener[] = [];
   groups!: GroupCoordinator;
   private closing: Promise<void> | undefined;
 
@@ -85,6 +94,7 @@ class Broker implements BrokerContext, RunningBroker {
     readonly o: BrokerRoleOptions,
     readonly logs: LogManager,
     readonly lifecycle: BrokerLifecycleManager,
+    readonly security: BrokerSecurity,
   ) {
     const { config, world, log, node } = o;
     this.clock = world.clock;
@@ -208,10 +218,22 @@ class Broker implements BrokerContext, RunningBroker {
     return this.o.dataDir;
   }
   get host(): string {
-    return this.listeners[0]!.server.address.host;
+    return this.bound[0]!.server.address.host;
   }
   get port(): number {
-    return this.listeners[0]!.server.address.port;
+    return this.bound[0]!.server.address.port;
+  }
+  get authorizer(): StandardAuthorizer | undefined {
+    return this.security.authorizer;
+  }
+  get listeners(): RunningListener[] {
+    return this.bound.map(({ spec, server }) => {
+      const a = advertisedAddress(this.o.settings.advertised.get(spec.name), server.address);
+      return { name: spec.name, securityProtocol: spec.securityProtocol, host: server.address.host, port: server.address.port, bootstrap: `${a.host}:${a.port}` };
+    });
+  }
+  reloadCertificates(): Promise<void> {
+    return this.security.reloadTls();
   }
   get bootstrap(): string {
     return `${this.advertised.host}:${this.advertised.port}`;
@@ -279,7 +301,7 @@ class Broker implements BrokerContext, RunningBroker {
       this.lifecycle.close();
       await step(() => this.fetchers.close());
       this.brokerConnections.close();
-      await step(() => Promise.all(this.listeners.map((l) => l.server.close())));
+      await step(() => Promise.all(this.bound.map((l) => l.server.close())));
       this.transactions.close();
       await step(() => this.replicaManager.close());
       await step(() => this.groups?.close());
@@ -301,8 +323,18 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   const { config, settings, node, world, log } = o;
   const gate = new RequestGate();
   let broker: Broker | undefined;
+  const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, new JsonSecurityStore(world.disk, resolve(o.dataDir, SECURITY_METADATA_DIR)));
+  const inter = settings.clientListeners.find((l) => l.name === settings.interBrokerListenerName);
+  if (inter && inter.securityProtocol !== 'PLAINTEXT' && !settings.standalone) {
+    // Followers fetch from leaders as PLAINTEXT clients without a login (no inter-broker TLS or SASL yet: docs/security.md).
+    log.warn({ listener: inter.name, securityProtocol: inter.securityProtocol }, 'inter.broker.listener.name names a listener that is not PLAINTEXT: replica fetchers cannot connect to it yet');
+  }
   const frames = new FramePool(LIMITS.requestFramePoolIdleBytes);
-  const listeners = await bindClientListeners(settings.clientListeners, config, world, log, (name) => gate.wrap(() => createDispatcher(broker!, HANDLERS, log, broker!.faults, name, frames)), frames);
+  const listeners = await bindClientListeners(settings.clientListeners, config, world, log, (name) => gate.wrap(() => createDispatcher(broker!, HANDLERS, log, broker!.faults, name, frames)), {
+    admission: security.admission,
+    setup: (spec, handler) => security.listenerSetup(spec, handler),
+    frames,
+  });
   // What this broker registers and tells clients: each client listener's advertised address.
   const endpoints = () => listeners.map(({ spec, server }) => ({ name: spec.name, ...advertisedAddress(settings.advertised.get(spec.name), server.address), securityProtocol: SecurityProtocol[spec.securityProtocol] }));
   const lifecycle = new BrokerLifecycleManager({
@@ -325,8 +357,8 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   try {
     await lifecycle.start();
     logs = await openLogs(o, node.loader.image);
-    broker = new Broker(o, logs, lifecycle);
-    broker.listeners = listeners;
+    broker = new Broker(o, logs, lifecycle, security);
+    broker.bound = listeners;
     broker.advertised = endpoints()[0]!;
     node.loader.installPublisher(broker.publisher);
     await broker.publisher.idle();
@@ -347,7 +379,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
     throw err;
   }
   gate.open();
-  log.info({ node: broker.nodeId, cluster: broker.clusterId, listener: `${broker.host}:${broker.port}`, advertised: broker.bootstrap, dataDir: o.dataDir }, 'broker ready');
+  log.info({ node: broker.nodeId, cluster: broker.clusterId, listeners: broker.listeners.map((l) => `${l.name}://${l.host}:${l.port}`), advertised: broker.bootstrap, dataDir: o.dataDir }, 'broker ready');
   return broker;
 }
 

@@ -18,7 +18,7 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { type Clock, systemClock } from '../common/clock.js';
-import { type Random, systemRandom } from '../common/random.js';
+import { type Random, type RandomBytes, randomBytesFrom, systemRandom, systemRandomBytes } from '../common/random.js';
 import { newUuid } from '../common/uuid.js';
 import { type Network, nodeNetwork } from '../network/network.js';
 import type { Disk } from '../storage/disk.js';
@@ -34,7 +34,7 @@ import { prepareNodeStorage } from './cluster/node-storage.js';
 import { startBrokerRole } from './broker-role.js';
 import type { RunningBroker, World } from './running-broker.js';
 
-export type { RunningBroker, World } from './running-broker.js';
+export type { RunningBroker, RunningListener, World } from './running-broker.js';
 
 export interface BrokerOptions {
   /** Data directory (Kafka's log.dirs). Default ./data. */
@@ -62,13 +62,20 @@ export interface BrokerOptions {
   disk?: Disk;
   random?: Random;
   network?: Network;
+  /** Secure random bytes (SCRAM nonces); default node:crypto's, or drawn from `random` when that is given. */
+  randomBytes?: RandomBytes;
+  /**
+   * Where files named by configs are read (the config file, keystores, truststores, a JWKS):
+   * default the real file system, also with `storage: 'memory'`, since they are the host's.
+   */
+  configDisk?: Disk;
 }
 
 /** Merges the config file, `config`, then the explicit options, into Kafka-named settings. */
 async function resolveConfig(o: BrokerOptions): Promise<BrokerConfig> {
   const props = new Map<string, string>();
   if (o.configFile) {
-    const text = await readWholeFile(nodeDisk, o.configFile);
+    const text = await readWholeFile(o.configDisk ?? nodeDisk, o.configFile);
     if (!text) throw new Error(`config file ${o.configFile} not found`);
     for (const [k, v] of parseProperties(text.toString('utf8'))) props.set(k, v);
   }
@@ -77,7 +84,16 @@ async function resolveConfig(o: BrokerOptions): Promise<BrokerConfig> {
   if (o.nodeId !== undefined) props.set('node.id', String(o.nodeId));
   if (o.host !== undefined || o.port !== undefined) props.set('listeners', withClientAddress(new BrokerConfig(props), o.host, o.port));
   if (o.advertisedHost !== undefined || o.advertisedPort !== undefined) {
-    props.set('advertised.listeners', `PLAINTEXT://${o.advertisedHost ?? '127.0.0.1'}:${o.advertisedPort ?? 0}`);
+    // They replace the first client listener's advertised address, keeping the others'.
+    const c = new BrokerConfig(props);
+    const controllers = (c.get('controller.listener.names') as string[]).map((n) => n.toUpperCase());
+    const client = c.listeners.filter((l) => !controllers.includes(l.name));
+    const first = client[0]?.name ?? 'PLAINTEXT';
+    const others = c.listeners.filter((l) => l.name !== first).flatMap((l) => {
+      const a = c.advertisedFor(l.name);
+      return a ? [`${l.name}://${a.host}:${a.port}`] : [];
+    });
+    props.set('advertised.listeners', [`${first}://${o.advertisedHost ?? '127.0.0.1'}:${o.advertisedPort ?? 0}`, ...others].join(','));
   }
   return new BrokerConfig(props);
 }
@@ -102,7 +118,8 @@ function worldOf(o: BrokerOptions): World {
   const clock = o.clock ?? systemClock;
   const random = o.random ?? systemRandom;
   const disk = o.disk ?? (o.storage === 'memory' ? new MemoryDisk(random, () => clock.now()) : nodeDisk);
-  return { clock, random, disk, network: o.network ?? nodeNetwork };
+  const randomBytes = o.randomBytes ?? (o.random ? randomBytesFrom(o.random) : systemRandomBytes);
+  return { clock, random, disk, network: o.network ?? nodeNetwork, randomBytes };
 }
 
 /** Starts a node and resolves once it serves requests. */
@@ -118,7 +135,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const node = await MetadataNode.start({ settings, config, clusterId: storage.clusterId, bootstrapRecords: storage.bootstrapRecords, ...world, log });
   if (!settings.isBroker) return controllerOnly(node, settings, storage.clusterId, dataDir, log);
   try {
-    return await startBrokerRole({ config, settings, node, world, log, dataDir, clusterId: storage.clusterId, directoryIds: storage.directoryIds, incarnationId: newUuid(world.random) });
+    return await startBrokerRole({ config, settings, node, world, log, configDisk: options.configDisk ?? nodeDisk, dataDir, clusterId: storage.clusterId, directoryIds: storage.directoryIds, incarnationId: newUuid(world.random) });
   } catch (err) {
     await node.close();
     throw err;
@@ -141,6 +158,8 @@ function controllerOnly(node: MetadataNode, settings: KRaftSettings, clusterId: 
     controllerFaults: node.controllerFaults,
     roles: ['controller'],
     controllerAddress: address,
+    listeners: [],
+    reloadCertificates: () => Promise.resolve(),
     metadata: node.loader.image,
     get activeControllerId() {
       return node.activeControllerId;

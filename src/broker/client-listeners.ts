@@ -10,7 +10,7 @@ import type { Clock } from '../common/clock.js';
 import type { FrameHandler } from '../network/connection.js';
 import type { FramePool } from '../network/frame-pool.js';
 import type { Network } from '../network/network.js';
-import { NetworkServer } from '../network/server.js';
+import { type AdmissionPolicy, NetworkServer, type ServerOptions } from '../network/server.js';
 import type { BrokerConfig } from './config/broker-config.js';
 import type { ListenerSpec } from './config/listeners.js';
 
@@ -52,11 +52,27 @@ export class RequestGate {
   }
 }
 
-/** `frames`: the pool request frames are assembled in (shared by the listeners), given back by the dispatcher. */
-export async function bindClientListeners(specs: readonly ListenerSpec[], config: BrokerConfig, world: { network: Network; clock: Clock }, log: Logger, handlerFor: (listenerName: string) => FrameHandler, frames?: FramePool): Promise<BoundListener[]> {
+/** What a listener's security adds: TLS, the SASL handshake in front of the handler, its limits (security/broker-security.ts). */
+export interface ListenerSecurity {
+  handler: FrameHandler;
+  tls?: ServerOptions['tls'];
+  authentication?: ServerOptions['authentication'];
+  onConnection?: ServerOptions['onConnection'];
+}
+
+export async function bindClientListeners(
+  specs: readonly ListenerSpec[],
+  config: BrokerConfig,
+  world: { network: Network; clock: Clock },
+  log: Logger,
+  handlerFor: (listenerName: string) => FrameHandler,
+  /** Each listener's security, and `frames`: the pool request frames are assembled in (shared by the listeners), given back by the dispatcher. */
+  security?: { admission: AdmissionPolicy; setup(spec: ListenerSpec, handler: FrameHandler): Promise<ListenerSecurity>; frames?: FramePool },
+): Promise<BoundListener[]> {
   const bound: BoundListener[] = [];
   try {
     for (const spec of specs) {
+      const setup: ListenerSecurity = security ? await security.setup(spec, handlerFor(spec.name)) : { handler: handlerFor(spec.name) };
       const server = await NetworkServer.listen(
         {
           host: spec.host,
@@ -65,12 +81,18 @@ export async function bindClientListeners(specs: readonly ListenerSpec[], config
           maxInFlightRequests: config.num('samsa.max.in.flight.requests.per.connection'),
           maxInFlightBytes: config.num('samsa.max.in.flight.bytes.per.connection'),
           idleTimeoutMs: config.num('connections.max.idle.ms'),
-          maxConnections: config.num('max.connections'),
+          maxConnections: Math.min(config.num('max.connections'), config.listenerGet(spec.name, 'max.connections') as number),
           network: world.network,
           clock: world.clock,
-          ...(frames ? { frames } : {}),
+          listenerName: spec.name,
+          securityProtocol: spec.securityProtocol,
+          ...(security ? { admission: security.admission } : {}),
+          ...(setup.tls ? { tls: setup.tls } : {}),
+          ...(setup.authentication ? { authentication: setup.authentication } : {}),
+          ...(setup.onConnection ? { onConnection: setup.onConnection } : {}),
+          ...(security?.frames ? { frames: security.frames } : {}),
         },
-        handlerFor(spec.name),
+        setup.handler,
         log,
       );
       bound.push({ spec, server });

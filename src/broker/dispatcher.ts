@@ -15,10 +15,14 @@ import { DecodeError } from '../protocol/samsa-error.js';
 import type { BrokerContext } from './broker-context.js';
 import type { Faults } from './faults/faults.js';
 import type { AnyHandler, HandlerResult, RequestContext, RequestInfo } from './handler.js';
+import { quotaUser } from './security/authorize.js';
+import { clientThrottles, isQuotaExempt } from './security/throttle.js';
 
 /** What the dispatcher builds a handler's context from. */
 export interface RequestBasics extends RequestInfo {
   readonly connection: Connection;
+  /** The request frame's size in bytes. */
+  readonly requestBytes: number;
   afterResponseWritten(fn: () => void): void;
 }
 
@@ -35,11 +39,22 @@ export interface DispatchTarget<C extends RequestInfo> {
   readonly faults: Faults;
   readonly frames?: FramePool;
   context(basics: RequestBasics): C;
+  /** Runs a request's handler in its stead when given and it answers (quotas, on the client listeners). */
+  intercept?(ctx: C, apiKey: number, run: () => HandlerResult<unknown> | Promise<HandlerResult<unknown>>, encode: (r: HandlerResult<unknown>) => Reply): Reply | Promise<Reply> | undefined;
 }
 
 /** The client listener's dispatcher: the broker's handlers, each given the broker and the listener's name. */
 export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger, faults: Faults, listenerName = 'PLAINTEXT', frames?: FramePool): FrameHandler {
-  return createListenerDispatcher<RequestContext>({ handlers, faults, ...(frames ? { frames } : {}), context: (b) => clientContext(b, broker, listenerName) }, log);
+  return createListenerDispatcher<RequestContext>(
+    {
+      handlers,
+      faults,
+      ...(frames ? { frames } : {}),
+      context: (b) => clientContext(b, broker, listenerName),
+      intercept: (ctx, apiKey, run, encode) => (broker.security.quotas.active ? throttled(ctx, apiKey, run, encode) : undefined),
+    },
+    log,
+  );
 }
 
 /**
@@ -48,7 +63,7 @@ export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHa
  * records/s of small produce requests).
  */
 function clientContext(b: RequestBasics, broker: BrokerContext, listenerName: string): RequestContext {
-  return { apiVersion: b.apiVersion, clientId: b.clientId, correlationId: b.correlationId, log: b.log, connection: b.connection, afterResponseWritten: b.afterResponseWritten, broker, listenerName };
+  return { apiVersion: b.apiVersion, clientId: b.clientId, correlationId: b.correlationId, log: b.log, connection: b.connection, requestBytes: b.requestBytes, afterResponseWritten: b.afterResponseWritten, broker, listenerName };
 }
 
 export function createListenerDispatcher<C extends RequestInfo>(target: DispatchTarget<C>, log: Logger): FrameHandler {
@@ -90,6 +105,7 @@ export function createListenerDispatcher<C extends RequestInfo>(target: Dispatch
       apiVersion: req.apiVersion,
       clientId: req.header.clientId,
       correlationId: req.correlationId,
+      requestBytes: frame.length,
       connection: conn,
       log,
       afterResponseWritten: (fn) => (afterWrite ??= []).push(fn),
@@ -104,7 +120,11 @@ export function createListenerDispatcher<C extends RequestInfo>(target: Dispatch
       const buffers = encodeResponseFrame(handler.api, req.apiVersion, req.correlationId, result);
       return fns ? { buffers, written: () => runAll(fns) } : buffers;
     };
-    const result = (faults.active ? faults.run(handler, body, ctx) : handler.handle(body, ctx)) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    const run = () => (faults.active ? faults.run(handler, body, ctx) : handler.handle(body, ctx)) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    // Under quotas the handler runs timed and its response may be held back; its frame is left to the GC.
+    const intercepted = target.intercept?.(ctx, req.apiKey, run, encode);
+    if (intercepted !== undefined) return intercepted;
+    const result = run();
     if (frames && req.apiKey === ApiKey.Produce && !faults.active) {
       const done = (r: HandlerResult<unknown>): Reply => {
         const reply = encode(r);
@@ -115,6 +135,45 @@ export function createListenerDispatcher<C extends RequestInfo>(target: Dispatch
     }
     return result instanceof Promise ? result.then(encode) : encode(result);
   };
+}
+
+/**
+ * Runs a request under quotas: its handler time counts against `request_percentage` (the time
+ * the broker thread spends on it: decoding is before, the handler's synchronous parts and encoding
+ * here), and the response's throttle time (the largest of the quotas it exceeded) mutes the
+ * connection for that long, or holds the response back for clients before KIP-219.
+ */
+function throttled(ctx: RequestContext, apiKey: number, run: () => HandlerResult<unknown> | Promise<HandlerResult<unknown>>, encode: (r: HandlerResult<unknown>) => Reply): Reply | Promise<Reply> {
+  const clock = ctx.broker.clock;
+  const now = () => clock.highResNow?.() ?? clock.now();
+  let busyMs = 0;
+  const timed = <T>(fn: () => T): T => {
+    const t0 = now();
+    try {
+      return fn();
+    } finally {
+      busyMs += now() - t0;
+    }
+  };
+  const finish = (result: HandlerResult<unknown>): Reply | Promise<Reply> => {
+    if (result === null || result === 'close' || typeof result !== 'object') return encode(result);
+    const response = result as { throttleTimeMs?: number };
+    let throttleMs = response.throttleTimeMs ?? 0;
+    if (!isQuotaExempt(apiKey)) {
+      // Kafka records request time as a percentage of one thread: ms × 100 / 1000 per second.
+      const requestThrottle = ctx.broker.security.quotas.record('request_percentage', quotaUser(ctx), ctx.clientId ?? '', busyMs / 10, clock.now());
+      if (requestThrottle > throttleMs) response.throttleTimeMs = throttleMs = requestThrottle;
+    }
+    const reply = encode(result);
+    if (throttleMs <= 0) return reply;
+    if (clientThrottles(apiKey, ctx.apiVersion)) {
+      ctx.connection.mute(throttleMs);
+      return reply;
+    }
+    return new Promise((resolve) => clock.setTimeout(() => void Promise.resolve(reply).then(resolve), throttleMs));
+  };
+  const result = timed(run);
+  return result instanceof Promise ? result.then(finish) : finish(result);
 }
 
 function runAll(fns: readonly (() => void)[]): void {

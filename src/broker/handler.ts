@@ -15,6 +15,9 @@ export interface RequestContext extends RequestInfo {
   readonly broker: BrokerContext;
   /** The listener the request came in on (Metadata answers with the brokers' endpoints of that name). */
   readonly listenerName: string;
+  /** The request frame's size in bytes (what produce quotas count). */
+  readonly requestBytes: number;
+  /** The connection: its listener, client address and principal (`connection.channel`). */
   readonly connection: Connection;
   /** Runs `fn` once the response has been written to the socket (or never will be): buffers it refers to may be reused then. */
   afterResponseWritten(fn: () => void): void;
@@ -35,3 +38,4 @@ export function defineHandler<Req, ReqIn, Res, ResIn, C extends RequestInfo = Re
 ): Handler<Req, ResIn, C> {
   return defineApiHandler(api, versions, handle);
 }
+

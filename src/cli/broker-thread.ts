@@ -13,6 +13,8 @@ export interface BrokerThreadReady {
   bootstrap: string;
   dataDir: string;
   clusterId: string;
+  /** Every listener as `NAME://host:port` (advertised). */
+  listeners: string[];
 }
 
 const port = parentPort!;
@@ -27,4 +29,4 @@ port.once('message', () =>
     })
     .finally(() => port.close()),
 );
-port.postMessage({ nodeId: broker.nodeId, bootstrap: broker.bootstrap, dataDir: broker.dataDir, clusterId: broker.clusterId } satisfies BrokerThreadReady);
+port.postMessage({ nodeId: broker.nodeId, bootstrap: broker.bootstrap, dataDir: broker.dataDir, clusterId: broker.clusterId, listeners: broker.listeners.map((l) => `${l.name}://${l.bootstrap}`) } satisfies BrokerThreadReady);

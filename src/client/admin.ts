@@ -6,7 +6,9 @@
  * the broker that can answer them (the controller, a partition's leader, a group's coordinator)
  * and are sent at the highest version both sides serve, with each version's request shape.
  *
- * Not done yet: ACLs, quotas, partition reassignment, leader election (Samsa's broker has none).
+ * ACLs, SCRAM credentials and client quotas are in admin-security.ts.
+ *
+ * Not done yet: partition reassignment, leader election (Samsa's broker has none).
  */
 import {
   CreatePartitionsApi,
@@ -38,6 +40,9 @@ import {
 import type { BrokerInfo, Cluster, TopicInfo } from './cluster.js';
 import { decodeAssignment } from './consumer/group-membership.js';
 import { KafkaProtocolError, throwIfError } from './errors.js';
+import * as security from './admin-security.js';
+import type { Acl, AclFilter, DescribedAcl, QuotaEntityInput, ScramAlteration } from './admin-security.js';
+import type { ScramMechanism } from '../protocol/sasl/scram.js';
 
 export interface NewTopic {
   name: string;
@@ -358,6 +363,37 @@ export class Admin {
   /** The producers a partition's leader knows, with the first offset of each one's open transaction. */
   describeProducers(topic: string, partition: number): Promise<ProducerState[]> {
     return describeProducers(this.cluster, topic, partition);
+  }
+
+  /** Creates ACLs (Kafka's names, case-insensitive: resource type `topic`, operation `read`, permission `allow`). */
+  async createAcls(acls: readonly Acl[]): Promise<void> {
+    return security.createAcls(await this.controller(), acls);
+  }
+
+  async describeAcls(filter: AclFilter = {}): Promise<DescribedAcl[]> {
+    return security.describeAcls(await this.controller(), filter);
+  }
+
+  /** Deletes the ACLs the filters match; resolves with the ones deleted. */
+  async deleteAcls(filters: readonly AclFilter[]): Promise<DescribedAcl[]> {
+    return security.deleteAcls(await this.controller(), filters);
+  }
+
+  async describeUserScramCredentials(users?: readonly string[]): Promise<{ user: string; credentials: { mechanism: ScramMechanism; iterations: number }[] }[]> {
+    return security.describeUserScramCredentials(await this.controller(), users);
+  }
+
+  /** Sets SCRAM passwords (salted here; only the salted password travels) or deletes credentials. */
+  async alterUserScramCredentials(changes: readonly ScramAlteration[]): Promise<void> {
+    return security.alterUserScramCredentials(await this.controller(), changes, this.cluster.randomBytes);
+  }
+
+  async describeClientQuotas(components: readonly { entityType: 'user' | 'client-id' | 'ip'; match?: string | null }[], strict = false): Promise<{ entity: QuotaEntityInput; values: Record<string, number> }[]> {
+    return security.describeClientQuotas(await this.controller(), components, strict);
+  }
+
+  async alterClientQuotas(entries: readonly { entity: QuotaEntityInput; set?: Record<string, number>; remove?: readonly string[] }[], validateOnly = false): Promise<void> {
+    return security.alterClientQuotas(await this.controller(), entries, validateOnly);
   }
 
   private async controller() {

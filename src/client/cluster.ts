@@ -13,11 +13,14 @@
 import { systemClock } from '../common/clock.js';
 import { systemRandom } from '../common/random.js';
 import { nodeNetwork } from '../network/network.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import { FindCoordinatorApi, MetadataApi } from '../protocol/messages/index.js';
 import { BrokerConnection } from './broker-connection.js';
-import { KafkaProtocolError, SamsaClientError, throwIfError } from './errors.js';
+import { KafkaProtocolError, SamsaClientError, isRetriable, throwIfError } from './errors.js';
 import { type RetryOptions, type RetryPolicy, withRetries } from './retry.js';
 import type { Clock, Network, Random } from './world.js';
+import type { SaslOptions, TlsOptions } from './security.js';
+import { type RandomBytes, randomBytesFrom, systemRandomBytes } from '../common/random.js';
 
 export interface ClusterOptions {
   /** `host:port` of one or more brokers to start from. */
@@ -37,6 +40,12 @@ export interface ClusterOptions {
   random?: Random;
   /** How connections to brokers are opened (default node:net). */
   network?: Network;
+  /** TLS to every broker (Kafka's security.protocol SSL or SASL_SSL): node:tls options, or true for the system's CAs. */
+  ssl?: TlsOptions | true;
+  /** SASL login on every connection (Kafka's SASL_PLAINTEXT or SASL_SSL with sasl.mechanism). */
+  sasl?: SaslOptions;
+  /** Secure random bytes for SCRAM nonces (default node:crypto's; drawn from `random` when only that is given). */
+  randomBytes?: RandomBytes;
 }
 
 export interface PartitionInfo {
@@ -83,6 +92,9 @@ export class Cluster {
   readonly clock: Clock;
   readonly random: Random;
   readonly network: Network;
+  readonly randomBytes: RandomBytes;
+  /** Topics the broker refused to describe (TOPIC_AUTHORIZATION_FAILED), so `topic()` says so. */
+  private readonly topicErrors = new Map<string, number>();
   /** The retry options with this cluster's clock and random. */
   readonly retry: RetryPolicy;
 
@@ -92,6 +104,7 @@ export class Cluster {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? systemRandom;
     this.network = options.network ?? nodeNetwork;
+    this.randomBytes = options.randomBytes ?? (options.random ? randomBytesFrom(options.random) : systemRandomBytes);
     this.retry = { ...options.retry, clock: this.clock, random: this.random };
   }
 
@@ -112,7 +125,7 @@ export class Cluster {
   /** One topic's metadata; throws UNKNOWN_TOPIC_OR_PARTITION when the cluster does not have it. */
   async topic(name: string, opts: { refresh?: boolean; allowAutoCreate?: boolean } = {}): Promise<TopicInfo> {
     const info = (await this.metadata([name], opts)).get(name);
-    if (!info) throw new KafkaProtocolError(3, `topic ${name}`);
+    if (!info) throw new KafkaProtocolError(this.topicErrors.get(name) ?? 3, `topic ${name}`);
     return info;
   }
 
@@ -136,6 +149,7 @@ export class Cluster {
         if (t.name === null) continue;
         if (t.errorCode !== 0) {
           this.topics.delete(t.name);
+          if (t.errorCode === ErrorCode.TOPIC_AUTHORIZATION_FAILED) this.topicErrors.set(t.name, t.errorCode);
           const err = new KafkaProtocolError(t.errorCode, `topic ${t.name}`);
           // Being created, or its leader being elected: worth asking again.
           if (err.retriable && t.errorCode !== 3) retriable = err;
@@ -150,6 +164,7 @@ export class Cluster {
             .sort((a, b) => a.partition - b.partition),
         };
         this.topics.set(t.name, { info, fetchedAt: now });
+        this.topicErrors.delete(t.name);
         infos.push(info);
       }
       if (retriable) throw retriable;
@@ -264,6 +279,8 @@ export class Cluster {
         try {
           return await this.open(host, port);
         } catch (err) {
+          // A refused login or certificate is not a broker that is down: say so, and do not retry.
+          if (!isRetriable(err)) throw err;
           last = err;
         }
       }
@@ -280,6 +297,10 @@ export class Cluster {
       clientId: this.clientId,
       clock: this.clock,
       network: this.network,
+      random: this.random,
+      randomBytes: this.randomBytes,
+      ...(this.options.ssl !== undefined ? { tls: this.options.ssl } : {}),
+      ...(this.options.sasl !== undefined ? { sasl: this.options.sasl } : {}),
       ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
       ...(this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {}),
     });

@@ -2,6 +2,8 @@
 export { Admin, type ClusterNodes, type GroupDescription, type GroupMember, type GroupPartitionLag, type NewTopic, type OffsetSpec, type PartitionOffset, type QuorumDescription, type QuorumReplica } from './admin.js';
 export type { ListTransactionsOptions, ListedTransaction, ProducerState, TransactionDescription } from './admin-transactions.js';
 export { SamsaClient, type ClientOptions } from './client.js';
+export type { Acl, AclFilter, DescribedAcl, QuotaEntityInput, ScramAlteration } from './admin-security.js';
+export type { SaslOptions, TlsOptions } from './security.js';
 export type { BrokerInfo, PartitionInfo, TopicInfo } from './cluster.js';
 export { ASSIGNORS, type Assignor } from './consumer/assignors.js';
 export { Consumer, type ConsumerOptions, type ConsumerRecord, type TopicPartition } from './consumer/consumer.js';

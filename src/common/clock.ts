@@ -22,10 +22,16 @@ export interface Clock {
   now(): number;
   /** Runs `fn` once after `ms` milliseconds. */
   setTimeout(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
+  /**
+   * Milliseconds with sub-millisecond precision from an arbitrary origin, for measuring how long
+   * work takes (request-time quotas). Optional: clocks without it are measured with `now()`.
+   */
+  highResNow?(): number;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  highResNow: () => performance.now(),
   setTimeout(fn, ms, options) {
     const t = setTimeout(fn, ms);
     if (!options?.keepAlive) t.unref?.();

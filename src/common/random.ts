@@ -2,6 +2,8 @@
  * Randomness as an injected dependency (design principle 4): a function giving a float in [0, 1),
  * like Math.random, so that the simulator and tests can replay a run from a seed.
  */
+import { randomBytes } from 'node:crypto';
+
 export type Random = () => number;
 
 /** The real one. */
@@ -23,6 +25,20 @@ export function seededRandom(seed: number): Random {
 export function randomUuid(random: Random): string {
   const hex = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + Math.floor(random() * 4)).toString(16)}${hex(3)}-${hex(12)}`;
+}
+
+/** Random bytes for secrets (SCRAM nonces, salts): node:crypto's CSPRNG by default, injected in tests. */
+export type RandomBytes = (size: number) => Buffer;
+
+export const systemRandomBytes: RandomBytes = (size) => randomBytes(size);
+
+/** Bytes drawn from a Random (a seeded one replays; not for production secrets). */
+export function randomBytesFrom(random: Random): RandomBytes {
+  return (size) => {
+    const b = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) b[i] = Math.floor(random() * 256);
+    return b;
+  };
 }
 
 /** An integer in [0, bound) drawn from `random`. */

@@ -6,13 +6,17 @@
  * the client's order. Their completions may overlap — a long-poll fetch does not hold up a
  * heartbeat behind it — but responses are written strictly in request order, as Kafka requires.
  *
- * Bounds: the frame size (checked before allocating), the number of requests and the bytes of
- * request frames in flight (reading from the socket pauses at either limit), and idle time.
- * A frame that cannot be parsed, or a handler that asks for it, closes this connection only.
+ * Bounds: the frame size (checked before allocating; smaller until the client has authenticated,
+ * Kafka's `sasl.server.max.receive.size`), the number of requests and the bytes of request frames
+ * in flight (reading from the socket pauses at either limit), idle time, and the time a client may
+ * take to finish its TLS and SASL handshakes. A frame that cannot be parsed, or a handler that
+ * asks for it, closes this connection only. A throttled client (quotas) is muted: nothing more is
+ * read from it until its throttle time has passed.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { Clock } from '../common/clock.js';
+import type { Clock, TimerHandle } from '../common/clock.js';
+import { ANONYMOUS_PRINCIPAL, type ChannelInfo, clientHostOf } from './channel.js';
 import type { FramePool } from './frame-pool.js';
 import { FrameError, FrameReader } from './frame-reader.js';
 import type { UserReads } from './network.js';
@@ -30,10 +34,20 @@ export interface ConnectionLimits {
   frames?: FramePool;
 }
 
+/** How a connection starts when its client must authenticate first (TLS or SASL listeners). */
+export interface AuthenticationLimits {
+  /** Largest frame accepted until authenticated (Kafka's `sasl.server.max.receive.size`). */
+  preAuthMaxFrameBytes: number;
+  /** The connection is closed if not authenticated within this long. */
+  timeoutMs: number;
+}
+
 /** Response bytes with a callback for when the socket is done with them (written, or never will be). */
 export interface WrittenReply {
   buffers: Buffer[];
-  written: () => void;
+  written?: () => void;
+  /** Close the connection once these bytes are written (a failed login's answer). */
+  thenClose?: boolean;
 }
 
 /** What a handler answers: response bytes, `null` for no response (acks=0), or `close`. */
@@ -54,6 +68,7 @@ const DIRECT_READ_MIN_BYTES = 16 * 1024;
 export class Connection {
   readonly id = ++nextId;
   readonly remote: string;
+  readonly channel: ChannelInfo;
   private readonly reader: FrameReader;
   private readonly queue: Pending[] = [];
   /** Frames read but not yet dispatched, waiting for the in-flight bounds. */
@@ -62,6 +77,9 @@ export class Connection {
   private closing = false;
   private corked = false;
   private readonly closed: Promise<void>;
+  private authTimer: TimerHandle | undefined;
+  private mutedUntil = 0;
+  private unmuteTimer: TimerHandle | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -69,26 +87,46 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly clock: Clock,
     private readonly log: Logger,
-    reads?: UserReads,
+    options: { listenerName?: string; securityProtocol?: ChannelInfo['securityProtocol']; remoteAddress?: string; remotePort?: number; authentication?: AuthenticationLimits; reads?: UserReads } = {},
   ) {
-    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    const address = options.remoteAddress ?? socket.remoteAddress;
+    this.remote = `${address}:${options.remotePort ?? socket.remotePort}`;
+    const auth = options.authentication;
+    this.channel = {
+      listenerName: options.listenerName ?? 'PLAINTEXT',
+      securityProtocol: options.securityProtocol ?? 'PLAINTEXT',
+      clientHost: clientHostOf(address),
+      principal: ANONYMOUS_PRINCIPAL,
+      authenticated: auth === undefined,
+      peerCertificate: undefined,
+      sessionExpiresAtMs: undefined,
+    };
+    const maxFrameBytes = auth ? Math.min(auth.preAuthMaxFrameBytes, limits.maxFrameBytes) : limits.maxFrameBytes;
     const frames = limits.frames;
     const allocate = frames ? { allocate: (size: number) => frames.take(size) } : {};
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.once('close', () => this.cancelTimers());
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleTimeoutMs, () => {
       this.log.debug({ conn: this.id }, 'closing idle connection');
       socket.destroy();
     });
+    if (auth) {
+      this.authTimer = clock.setTimeout(() => {
+        this.log.info({ conn: this.id, remote: this.remote, listener: this.channel.listenerName }, 'closing connection: authentication did not complete in time');
+        socket.destroy();
+      }, auth.timeoutMs);
+    }
+    const reads = options.reads;
     if (reads) {
       // Reads land in a buffer shared by the server's connections (each is handled before the
       // next read), or straight in the rest of a large frame: no buffer is allocated per read.
-      const reader = (this.reader = new FrameReader(limits.maxFrameBytes, { reusedChunks: true, ...allocate }));
+      const reader = (this.reader = new FrameReader(maxFrameBytes, { reusedChunks: true, ...allocate }));
       const shared = reads.target() as Buffer;
       reads.target = () => reader.directTarget(DIRECT_READ_MIN_BYTES) ?? shared;
       reads.onRead = (n, buf) => this.onRead(buf === shared ? shared.subarray(0, n) : undefined, n);
     } else {
-      this.reader = new FrameReader(limits.maxFrameBytes, allocate);
+      this.reader = new FrameReader(maxFrameBytes, allocate);
       socket.on('data', (chunk: Buffer) => this.onRead(chunk, chunk.length));
     }
     socket.on('drain', () => this.drainBacklog());
@@ -102,6 +140,49 @@ export class Connection {
 
   get inFlight(): number {
     return this.queue.length;
+  }
+
+  /** The client has authenticated as `principal`: requests may be served and frames may be full size. */
+  authenticated(principal: string): void {
+    this.channel.principal = principal;
+    this.channel.authenticated = true;
+    this.reader.maxFrameBytes = this.limits.maxFrameBytes;
+    this.authTimer?.cancel();
+    this.authTimer = undefined;
+  }
+
+  /** A re-authentication (KIP-368) started: frames are bounded, and time-limited, as before a login until it completes. */
+  reauthenticating(auth: AuthenticationLimits): void {
+    this.reader.maxFrameBytes = Math.min(auth.preAuthMaxFrameBytes, this.limits.maxFrameBytes);
+    this.authTimer?.cancel();
+    this.authTimer = this.clock.setTimeout(() => {
+      this.log.info({ conn: this.id, remote: this.remote }, 'closing connection: re-authentication did not complete in time');
+      this.socket.destroy();
+    }, auth.timeoutMs);
+  }
+
+  /** Stops reading from the client for `ms` (it exceeded a quota), as Kafka mutes a throttled channel. */
+  mute(ms: number): void {
+    if (ms <= 0) return;
+    const until = this.clock.now() + ms;
+    if (until <= this.mutedUntil) return;
+    this.mutedUntil = until;
+    this.unmuteTimer?.cancel();
+    this.unmuteTimer = this.clock.setTimeout(() => {
+      this.unmuteTimer = undefined;
+      this.mutedUntil = 0;
+      this.drainBacklog();
+    }, ms);
+    this.drainBacklog();
+  }
+
+  get muted(): boolean {
+    return this.mutedUntil !== 0;
+  }
+
+  private cancelTimers(): void {
+    this.authTimer?.cancel();
+    this.unmuteTimer?.cancel();
   }
 
   /** `n` bytes were read: into `chunk`, or (undefined) straight into the frame being assembled. */
@@ -168,18 +249,29 @@ export class Connection {
       this.inFlightBytes -= p.bytes;
       if (p.reply === 'close') {
         // The answers before it are still corked: send them, then close.
-        this.closing = true;
-        this.socket.end(() => this.socket.destroy());
+        this.closeAfterWrites();
         return;
       }
       if (p.reply !== null) {
-        const { buffers, written } = Array.isArray(p.reply) ? { buffers: p.reply, written: undefined } : p.reply;
+        const { buffers, written, thenClose } = Array.isArray(p.reply) ? { buffers: p.reply, written: undefined, thenClose: false } : p.reply;
         if (this.socket.destroyed) written?.();
         else this.write(buffers, written);
+        if (thenClose) {
+          this.closeAfterWrites();
+          return;
+        }
       }
     }
-    if (this.closing && this.queue.length === 0) this.socket.end();
-    else this.drainBacklog();
+    if (this.closing && this.queue.length === 0) {
+      this.socket.end();
+      this.socket.resume();
+    } else this.drainBacklog();
+  }
+
+  private closeAfterWrites(): void {
+    this.closing = true;
+    this.backlog.length = 0;
+    this.socket.end(() => this.socket.destroy());
   }
 
   /**
@@ -204,14 +296,16 @@ export class Connection {
   }
 
   private overLimit(): boolean {
-    return this.queue.length >= this.limits.maxInFlightRequests || this.inFlightBytes >= this.limits.maxInFlightBytes || this.socket.writableNeedDrain;
+    return this.queue.length >= this.limits.maxInFlightRequests || this.inFlightBytes >= this.limits.maxInFlightBytes || this.socket.writableNeedDrain || this.mutedUntil !== 0;
   }
 
   /** Stops reading, lets in-flight requests finish and be answered, then ends the socket. */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
-    // Reading goes on, dropping what arrives, until the client's end is seen: a socket reading
-    // with onread reads nothing while paused, so it would never see the end and never close.
+    // Bytes still arriving are dropped (onRead ignores them while closing); reading goes on so that
+    // the peer's end is seen, also on a connection paused by its bounds or muted by a quota (a
+    // socket reading with onread reads nothing while paused, so it would never see the end).
+    this.unmuteTimer?.cancel();
     if (this.socket.isPaused()) this.socket.resume();
     if (this.queue.length === 0) this.socket.end();
     // A paused socket does not keep the process alive: the grace timer must, until the end.

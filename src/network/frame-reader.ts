@@ -28,7 +28,7 @@ export class FrameReader {
    * `allocate` gives the buffer of a frame assembled across chunks (a FramePool's `take`).
    */
   constructor(
-    private readonly maxFrameBytes: number,
+    public maxFrameBytes: number,
     private readonly options: { reusedChunks?: boolean; allocate?: (size: number) => Buffer } = {},
   ) {}
 

@@ -5,6 +5,12 @@
  * answered within its timeout fails with SAMSA_REQUEST_TIMEOUT. A lost connection fails every
  * pending request with SAMSA_CONNECTION; the connection is then dead and its owner opens a new one.
  *
+ * With `tls` the socket is wrapped in node:tls (the peer's certificate checked against `ca`, and
+ * the host name unless `rejectUnauthorized` or `checkServerIdentity` say otherwise); with
+ * `authenticate` the connection logs in after ApiVersions (the client's SASL login,
+ * src/client/security.ts), and again before the session lifetime the broker gave runs out
+ * (KIP-368), holding new requests back while it does.
+ *
  * The client's connections to brokers are these (src/client/broker-connection.ts gives them the
  * client's error classes), and so are a node's to other nodes (Raft RPCs, broker registration and
  * forwarding to the controller).
@@ -12,11 +18,14 @@
  * Not done yet: TLS and SASL.
  */
 import type { Socket } from 'node:net';
+import { isIP } from 'node:net';
+import { type ConnectionOptions as NodeTlsOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import type { Clock, TimerHandle } from '../common/clock.js';
+import type { Random } from '../common/random.js';
 import type { AnyApiDescriptor, ApiDescriptor } from '../protocol/api-descriptor.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { encodeRequestFrame, readResponseFrame } from '../protocol/frames.js';
-import { ApiVersionsApi } from '../protocol/messages/index.js';
+import { ApiVersionsApi, SaslAuthenticateApi, SaslHandshakeApi } from '../protocol/messages/index.js';
 import { SamsaError } from '../protocol/samsa-error.js';
 import { FrameReader } from './frame-reader.js';
 import type { Network } from './network.js';
@@ -54,6 +63,9 @@ function every(clock: Clock, ms: number, fn: () => void): TimerHandle {
   };
 }
 
+/** TLS options (node:tls's): `ca`, `cert`, `key`, `passphrase`, `pfx`, `servername`, `rejectUnauthorized`, … */
+export type TlsOptions = Pick<NodeTlsOptions, 'ca' | 'cert' | 'key' | 'passphrase' | 'pfx' | 'servername' | 'rejectUnauthorized' | 'checkServerIdentity' | 'minVersion' | 'maxVersion' | 'ciphers'>;
+
 export interface ConnectionOptions {
   host: string;
   port: number;
@@ -70,6 +82,12 @@ export interface ConnectionOptions {
   network: Network;
   /** How failures are reported (default: ConnectionError). */
   errors?: ConnectionErrors;
+  /** TLS to the peer (`true`: trust the system's CAs). */
+  tls?: TlsOptions | true | undefined;
+  /** Logs in after ApiVersions (SASL); resolves with the session lifetime the peer gave in ms (0: none). */
+  authenticate?: ((conn: RequestConnection) => Promise<number>) | undefined;
+  /** Jitter of re-authentication times. */
+  random?: Random;
 }
 
 interface Pending {
@@ -92,6 +110,8 @@ interface ReadHooks {
   onRead: (n: number, buf: Buffer) => void;
   /** The buffer the next read goes into. */
   nextTarget: () => Buffer;
+  /** Reads arrive as 'data' events in buffers of their own (TLS): no reused buffer, no direct reads. */
+  dataEvents?: boolean;
 }
 
 export class RequestConnection {
@@ -99,8 +119,11 @@ export class RequestConnection {
   private nextCorrelationId = 1;
   private readonly versions = new Map<number, { min: number; max: number }>();
   private readonly sweeper: TimerHandle;
-  private failure: Error | undefined;
   private readonly errors: ConnectionErrors;
+  private failure: Error | undefined;
+  private reauthTimer: TimerHandle | undefined;
+  /** Writes held back while the connection logs in again (KIP-368). */
+  private held: (() => void)[] | undefined;
   readonly requestTimeoutMs: number;
   /** Resolves once the socket has closed. */
   readonly closed: Promise<void>;
@@ -112,11 +135,11 @@ export class RequestConnection {
   ) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.errors = options.errors ?? DEFAULT_CONNECTION_ERRORS;
-    const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024, { reusedChunks: true });
+    const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024, { reusedChunks: !reads.dataEvents });
     socket.setNoDelay(true);
     reads.onRead = (n, buf) => {
       try {
-        const frames = buf === reads.readBuffer ? reader.push(buf.subarray(0, n)) : reader.filledDirectly(n);
+        const frames = reads.dataEvents ? reader.push(buf) : buf === reads.readBuffer ? reader.push(buf.subarray(0, n)) : reader.filledDirectly(n);
         for (const frame of frames) this.answer(frame);
       } catch (err) {
         this.fail(this.errors.create('SAMSA_CONNECTION', `bad response from ${this.address}: ${(err as Error).message}`, { cause: err }));
@@ -144,8 +167,10 @@ export class RequestConnection {
         return true;
       },
     };
-    const socket = options.network.connect({ host: options.host, port: options.port, onread });
+    // TLS reads come as 'data' events from the TLS layer: its own fresh buffers, no copying needed.
+    const tcp = options.network.connect(options.tls ? { host: options.host, port: options.port } : { host: options.host, port: options.port, onread });
     await new Promise<void>((resolve, reject) => {
+      const socket = tcp;
       const timer = options.clock.setTimeout(
         () => {
           socket.destroy();
@@ -163,14 +188,79 @@ export class RequestConnection {
         reject(errors.create('SAMSA_CONNECTION', `cannot connect to ${options.host}:${options.port}: ${err.message}`, { cause: err }));
       });
     });
+    const socket = options.tls ? await RequestConnection.startTls(tcp, options) : tcp;
+    if (options.tls) {
+      reads.dataEvents = true;
+      socket.on('data', (chunk: Buffer) => reads.onRead(chunk.length, chunk));
+    }
     const conn = new RequestConnection(socket, options, reads);
     try {
       await conn.negotiateVersions();
+      if (options.authenticate) await conn.login();
     } catch (err) {
       conn.close();
       throw err;
     }
     return conn;
+  }
+
+  /** Wraps a connected socket in TLS and waits for the handshake (within the connect timeout). */
+  private static async startTls(tcp: Socket, options: ConnectionOptions): Promise<Socket> {
+    const errors = options.errors ?? DEFAULT_CONNECTION_ERRORS;
+    const tlsOptions = options.tls === true ? {} : (options.tls ?? {});
+    const servername = tlsOptions.servername ?? (isIP(options.host) ? undefined : options.host);
+    const socket: TLSSocket = tlsConnect({ ...tlsOptions, socket: tcp, ...(servername !== undefined ? { servername } : {}), ...(isIP(options.host) ? { host: options.host } : {}) });
+    await new Promise<void>((resolve, reject) => {
+      const timer = options.clock.setTimeout(
+        () => {
+          socket.destroy();
+          reject(errors.create('SAMSA_CONNECTION', `TLS handshake with ${options.host}:${options.port} timed out`));
+        },
+        options.connectTimeoutMs ?? 10_000,
+        { keepAlive: true },
+      );
+      socket.once('secureConnect', () => {
+        timer.cancel();
+        resolve();
+      });
+      socket.once('error', (err) => {
+        timer.cancel();
+        // A certificate the client refuses is not worth retrying; a dropped connection is.
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        const tlsRefusal = /CERT|SELF_SIGNED|UNABLE_TO|HOSTNAME|ERR_TLS|ERR_SSL/.test(code);
+        reject(errors.create(tlsRefusal ? 'SAMSA_TLS' : 'SAMSA_CONNECTION', `TLS handshake with ${options.host}:${options.port} failed: ${err.message}`, { cause: err }));
+      });
+    });
+    return socket;
+  }
+
+  /** Logs in and, when the peer bounds the session, schedules the next login before it ends. */
+  private async login(): Promise<void> {
+    const o = this.options;
+    const lifetimeMs = await o.authenticate!(this);
+    this.reauthTimer?.cancel();
+    this.reauthTimer = undefined;
+    if (lifetimeMs > 0 && this.isOpen) {
+      // Kafka's clients log in again at 85-95% of the session's lifetime.
+      const at = Math.floor(lifetimeMs * (0.85 + 0.1 * (o.random ?? (() => 0.5))()));
+      this.reauthTimer = o.clock.setTimeout(() => void this.reauthenticate(), at);
+    }
+  }
+
+  /** KIP-368: logs in again on this connection; requests made meanwhile wait and then go in order. */
+  private async reauthenticate(): Promise<void> {
+    if (!this.isOpen) return;
+    this.held = [];
+    try {
+      await this.login();
+    } catch (err) {
+      this.fail(err instanceof Error ? err : this.errors.create('SAMSA_AUTHENTICATION', String(err)));
+      return;
+    } finally {
+      const held = this.held ?? [];
+      this.held = undefined;
+      for (const write of held) write();
+    }
   }
 
   get address(): string {
@@ -192,23 +282,31 @@ export class RequestConnection {
   /** Sends a request and resolves with the decoded response body. */
   send<Req, ReqIn, Res, ResIn>(api: ApiDescriptor<Req, ReqIn, Res, ResIn>, body: ReqIn, options: { version?: number; timeoutMs?: number } = {}): Promise<Res> {
     const version = options.version ?? this.requireVersion(api as unknown as AnyApiDescriptor);
+    const reauth = api.apiKey === SaslHandshakeApi.apiKey || api.apiKey === SaslAuthenticateApi.apiKey;
     return new Promise<Res>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      const correlationId = this.write(api as unknown as AnyApiDescriptor, version, body);
-      this.pending.set(correlationId, {
-        api: api as unknown as AnyApiDescriptor,
-        version,
-        deadline: this.options.clock.now() + (options.timeoutMs ?? this.requestTimeoutMs),
-        resolve: resolve as (b: unknown) => void,
-        reject,
-      });
+      const go = () => {
+        if (this.failure) return reject(this.failure);
+        const correlationId = this.write(api as unknown as AnyApiDescriptor, version, body);
+        this.pending.set(correlationId, {
+          api: api as unknown as AnyApiDescriptor,
+          version,
+          deadline: this.options.clock.now() + (options.timeoutMs ?? this.requestTimeoutMs),
+          resolve: resolve as (b: unknown) => void,
+          reject,
+        });
+      };
+      if (this.held && !reauth) this.held.push(go);
+      else go();
     });
   }
 
   /** Sends a request the broker does not answer (Produce with acks=0). */
   sendWithoutResponse<Req, ReqIn, Res, ResIn>(api: ApiDescriptor<Req, ReqIn, Res, ResIn>, body: ReqIn, version?: number): void {
     if (this.failure) throw this.failure;
-    this.write(api as unknown as AnyApiDescriptor, version ?? this.requireVersion(api as unknown as AnyApiDescriptor), body);
+    const v = version ?? this.requireVersion(api as unknown as AnyApiDescriptor);
+    if (this.held) this.held.push(() => void (this.failure ? undefined : this.write(api as unknown as AnyApiDescriptor, v, body)));
+    else this.write(api as unknown as AnyApiDescriptor, v, body);
   }
 
   /** Whether the socket's buffer is over its high-water mark (the caller may wait for 'drain'). */
@@ -279,6 +377,9 @@ export class RequestConnection {
     if (this.failure) return;
     this.failure = err;
     this.sweeper.cancel();
+    this.reauthTimer?.cancel();
+    for (const write of this.held ?? []) write();
+    this.held = undefined;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     this.socket.destroy();

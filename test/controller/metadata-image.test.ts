@@ -128,6 +128,53 @@ describe('metadata image', () => {
     assert.ok(image.topic('y'), 'a clone shares nothing mutable');
   });
 
+  it('keeps ACLs, SCRAM credentials and client quotas from their records, and writes them back in snapshots', () => {
+    const acl = (id: string, principal: string, permissionType = 3) => ({ apiKey: T.AccessControlEntryRecord, data: { id, resourceType: 2, resourceName: 'orders', patternType: 3, principal, host: '*', operation: 3, permissionType } }) as const;
+    const scram = (name: string, mechanism: number, iterations: number) => ({ apiKey: T.UserScramCredentialRecord, data: { name, mechanism, salt: Buffer.from('salt'), storedKey: Buffer.alloc(32, 1), serverKey: Buffer.alloc(32, 2), iterations } }) as const;
+    const quota = (entity: { entityType: string; entityName: string | null }[], key: string, value: number, remove = false) => ({ apiKey: T.ClientQuotaRecord, data: { entity, key, value, remove } }) as const;
+    const delta = new MetadataDelta();
+    const image = replay(
+      [
+        acl('AAAAAAAAAAAAAAAAAAAAAQ', 'User:alice'),
+        acl('AAAAAAAAAAAAAAAAAAAAAw', 'User:bob', 2),
+        acl('AAAAAAAAAAAAAAAAAAAAAg', 'User:carol'),
+        { apiKey: T.RemoveAccessControlEntryRecord, data: { id: 'AAAAAAAAAAAAAAAAAAAAAg' } },
+        scram('alice', 1, 4096),
+        scram('alice', 2, 8192),
+        scram('alice', 1, 10000),
+        scram('bob', 1, 4096),
+        { apiKey: T.RemoveUserScramCredentialRecord, data: { name: 'bob', mechanism: 1 } },
+        // Components in either order name the same entity.
+        quota([{ entityType: 'user', entityName: 'alice' }, { entityType: 'client-id', entityName: 'app' }], 'producer_byte_rate', 1024),
+        quota([{ entityType: 'client-id', entityName: 'app' }, { entityType: 'user', entityName: 'alice' }], 'consumer_byte_rate', 2048),
+        quota([{ entityType: 'user', entityName: null }], 'request_percentage', 50),
+        quota([{ entityType: 'user', entityName: null }], 'request_percentage', 0, true),
+      ],
+      undefined,
+      delta,
+    );
+    assert.ok(delta.aclsChanged && delta.scramChanged && delta.quotasChanged && !delta.isEmpty);
+    assert.deepEqual([...image.security.acls()].map((a) => [a.principal, a.permissionType]).sort(), [['User:alice', 3], ['User:bob', 2]]);
+    assert.equal(image.security.scramCredential('alice', 1)?.iterations, 10000, 'a credential replaces the one before it');
+    assert.equal(image.security.scramCredential('alice', 2)?.iterations, 8192);
+    assert.equal(image.security.scramCredential('bob', 1), undefined);
+    assert.deepEqual(
+      [...image.security.quotas()].map((q) => [q.entity.map((c) => `${c.entityType}=${c.entityName}`).join(','), Object.fromEntries(q.values)]),
+      [['client-id=app,user=alice', { producer_byte_rate: 1024, consumer_byte_rate: 2048 }]],
+      'a quota whose last key is removed leaves no entity behind',
+    );
+
+    const copy = fromSnapshot(image);
+    assert.equal(imageDigest(copy), imageDigest(image));
+    assert.deepEqual([...copy.security.acls()].sort((a, b) => (a.id < b.id ? -1 : 1)), [...image.security.acls()].sort((a, b) => (a.id < b.id ? -1 : 1)));
+    assert.deepEqual(copy.security.scramCredential('alice', 2), image.security.scramCredential('alice', 2));
+    const clone = image.clone();
+    replay([{ apiKey: T.RemoveAccessControlEntryRecord, data: { id: 'AAAAAAAAAAAAAAAAAAAAAQ' } }, quota([{ entityType: 'client-id', entityName: 'app' }, { entityType: 'user', entityName: 'alice' }], 'consumer_byte_rate', 1)], clone);
+    assert.equal([...image.security.acls()].length, 2, 'a clone shares no ACLs');
+    assert.equal([...image.security.quotas()][0]!.values.get('consumer_byte_rate'), 2048, 'nor quotas');
+    assert.notEqual(imageDigest(clone), imageDigest(image));
+  });
+
   it('the loader replays committed batches and snapshots, telling publishers what changed', () => {
     const loader = new MetadataLoader();
     const seen: { offset: number; fromSnapshot: boolean; created: number }[] = [];

@@ -39,6 +39,8 @@ export interface ChildBroker {
   process: ChildProcess;
   bootstrap: string;
   port: number;
+  /** Every listener's advertised `host:port` by name (from the ready line). */
+  listeners: Record<string, string>;
   /** Sends a signal and waits for the process to exit. */
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
@@ -51,6 +53,7 @@ export async function childBroker(dataDir: string, args: string[] = [], timeoutM
   const child = spawn(process.execPath, [SAMSA_BIN(), 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
+  let readyLine = '';
   const ready = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => {
@@ -63,6 +66,7 @@ export async function childBroker(dataDir: string, args: string[] = [], timeoutM
       const m = /ready on (\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
+        readyLine = out;
         resolve(m[1]!);
       }
     });
@@ -76,6 +80,7 @@ export async function childBroker(dataDir: string, args: string[] = [], timeoutM
     process: child,
     bootstrap: ready,
     port: Number(ready.split(':').pop()),
+    listeners: Object.fromEntries([...readyLine.matchAll(/([A-Z_0-9]+):\/\/(\S+?:\d+)/g)].map((m) => [m[1]!, m[2]!])),
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

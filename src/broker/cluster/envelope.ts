@@ -10,7 +10,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { AnyApiDescriptor } from '../../protocol/api-descriptor.js';
 import { encodeRequestFrame, encodeResponseFrame } from '../../protocol/frames.js';
-import { encodeDefaultPrincipalData } from '../../protocol/messages/index.js';
+import { decodeDefaultPrincipalData, encodeDefaultPrincipalData } from '../../protocol/messages/index.js';
 import type { TaggedField } from '../../protocol/primitives/codec-support.js';
 import { Reader } from '../../protocol/primitives/reader.js';
 import { Writer } from '../../protocol/primitives/writer.js';
@@ -27,11 +27,22 @@ export function responseData(api: AnyApiDescriptor, version: number, correlation
   return Buffer.concat(encodeResponseFrame(api, version, correlationId, body)).subarray(4);
 }
 
-/** Kafka's DefaultPrincipalData of the client (ANONYMOUS: Samsa has no authentication yet). */
+/** Kafka's DefaultPrincipalData of a client (default: User:ANONYMOUS). */
 export function principalData(type = 'User', name = 'ANONYMOUS'): Buffer {
   const w = new Writer(32);
   encodeDefaultPrincipalData(w, 0, { type, name, tokenAuthenticated: false });
   return w.toBuffer();
+}
+
+/** The principal (`User:alice`) an Envelope's DefaultPrincipalData names; undefined when absent or unreadable. */
+export function principalOf(data: Buffer | null): string | undefined {
+  if (!data) return undefined;
+  try {
+    const p = decodeDefaultPrincipalData(new Reader(data), 0);
+    return `${p.type}:${p.name}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The bytes of an IP address (`remote` as `ip:port`), loopback when it cannot be read. */

@@ -6,6 +6,8 @@
  * client once this broker's metadata has caught up to the offset the answer reflects (bounded by
  * the request's time), so that what a client just created is visible on the broker it asked.
  * When no controller answers in time, every resource of the request gets REQUEST_TIMED_OUT.
+ * The Envelope carries the client's principal (`User:alice`, from its TLS or SASL login) and
+ * address; the broker has authorized the request before forwarding it (security/forward-checked.ts).
  */
 import type { Clock } from '../../common/clock.js';
 import type { ApiDescriptor, AnyApiDescriptor } from '../../protocol/api-descriptor.js';
@@ -18,6 +20,12 @@ import type { RequestInfo } from '../api-handler.js';
 import type { BrokerMetadataPublisher } from './broker-metadata-publisher.js';
 import { ControllerUnavailableError, type ControllerChannel } from './controller-channel.js';
 import { addressBytes, metadataOffsetOf, principalData, requestData } from './envelope.js';
+
+/** The client's principal (`User:alice`) as the Envelope's DefaultPrincipalData. */
+function principalDataOf(principal: string | undefined): Buffer {
+  const i = principal?.indexOf(':') ?? -1;
+  return i > 0 ? principalData(principal!.slice(0, i), principal!.slice(i + 1)) : principalData();
+}
 
 export class Forwarder {
   constructor(
@@ -37,7 +45,7 @@ export class Forwarder {
     try {
       envelope = await this.channel.send(
         EnvelopeApi,
-        { requestData: requestData(any, version, ctx.correlationId, ctx.clientId, req), requestPrincipal: principalData(), clientHostAddress: addressBytes(ctx.connection.remote) },
+        { requestData: requestData(any, version, ctx.correlationId, ctx.clientId, req), requestPrincipal: principalDataOf(ctx.connection.channel?.principal), clientHostAddress: addressBytes(ctx.connection.remote) },
         { version: 0, timeoutMs },
       );
     } catch (err) {

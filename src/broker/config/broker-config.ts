@@ -7,20 +7,21 @@ import { type ConfigKey, type ConfigValue, ConfigError, formatConfigValue, key, 
 import { GROUP_CONFIG_KEYS } from '../../group/group-config.js';
 import { TXN_CONFIG_KEYS } from '../../txn/txn-config.js';
 import { KRAFT_CONFIG_KEYS } from './kraft-configs.js';
+import { type ListenerSpec, type SecurityProtocolName, parseListeners, parseSecurityProtocolMap } from './listeners.js';
+import { SECURITY_CONFIG_KEYS, listenerPrefixedBase } from './security-configs.js';
 import { ConfigSource, type Synonym, topicSynonymKeys } from './topic-configs.js';
 
 export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   key.int('node.id', 1, 'The node id of this broker.', 0),
   key.string('log.dirs', './data', 'The directory where the log data is kept.'),
-  key.string('listeners', 'PLAINTEXT://127.0.0.1:9092', 'Listener URI the broker binds to (one PLAINTEXT listener).'),
-  key.string('advertised.listeners', null, 'Listener URI given to clients in metadata, if different from listeners.'),
+  key.string('listeners', 'PLAINTEXT://127.0.0.1:9092', 'Listeners the broker binds to, comma-separated NAME://host:port (the name maps to a security protocol in listener.security.protocol.map).'),
+  key.string('advertised.listeners', null, 'Listeners given to clients in metadata, by name, if different from listeners.'),
   key.int('num.partitions', 1, 'Default number of partitions of an automatically created topic.', 1),
   key.short('default.replication.factor', 1, 'Default replication factor of an automatically created topic.', 1),
   key.bool('auto.create.topics.enable', true, 'Create a topic when a client asks for metadata of, or produces to, an unknown topic.'),
   key.bool('delete.topic.enable', true, 'Allow topics to be deleted.'),
   key.int('socket.request.max.bytes', 104857600, 'Largest request frame accepted.', 1),
   key.long('connections.max.idle.ms', 600000, 'Close connections idle for this long.', 1),
-  key.int('max.connections', 2147483647, 'Largest number of client connections.', 0),
   key.int('samsa.max.in.flight.requests.per.connection', 100, 'Samsa: requests read from one connection and not yet answered before reading pauses.', 1),
   key.int('samsa.max.in.flight.bytes.per.connection', 104857600, 'Samsa: bytes of request frames from one connection not yet answered before reading pauses.', 1),
   key.long('log.retention.check.interval.ms', 300000, 'How often segments are checked for deletion by retention.', 1),
@@ -48,13 +49,18 @@ const KEYS = new Map<string, ConfigKey>([
   ...KRAFT_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...GROUP_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...TXN_CONFIG_KEYS.map((k) => [k.name, k] as const),
+  ...SECURITY_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...topicSynonymKeys().map(({ synonym, topicKey }) => [synonym.name, synonymKey(topicKey, synonym)] as const),
 ]);
 KEYS.set('broker.id', { ...KEYS.get('node.id')!, name: 'broker.id' });
 KEYS.set('log.dir', { ...KEYS.get('log.dirs')!, name: 'log.dir' });
 
+/** The key a config name stands for: a broker config, or a listener-prefixed one (validated as its base). */
 export function brokerConfigKey(name: string): ConfigKey | undefined {
-  return KEYS.get(name);
+  const k = KEYS.get(name);
+  if (k) return k;
+  const prefixed = listenerPrefixedBase(name);
+  return prefixed ? { ...KEYS.get(prefixed.base)!, name } : undefined;
 }
 
 export interface ListenerAddress {
@@ -62,37 +68,79 @@ export interface ListenerAddress {
   port: number;
 }
 
-/** `PLAINTEXT://host:port` (or `host:port`) → host and port; an empty host means all interfaces. */
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export type SecurityProtocol = SecurityProtocolName;
+export type { ListenerSpec } from './listeners.js';
+
+/** `NAME://host:port` → name, host and port; an empty host means all interfaces. */
+function parseListenerUri(text: string, config: string): { name: string; host: string; port: number } {
+  const m = /^(?:([A-Za-z_][A-Za-z0-9_]*):\/\/)?(\[[^\]]*\]|[^:]*):(\d+)$/.exec(text.trim());
+  if (!m) throw new ConfigError(config, `Invalid listener ${JSON.stringify(text)}: expected NAME://host:port`);
+  const host = m[2]!.replace(/^\[|\]$/g, '');
+  return { name: (m[1] ?? 'PLAINTEXT').toUpperCase(), host: host === '' ? '0.0.0.0' : host, port: Number(m[3]) };
+}
+
+/** `PLAINTEXT://host:port` (or `host:port`) → host and port of the first listener. */
 export function parseListener(text: string): ListenerAddress {
-  const first = text.split(',')[0]!.trim();
-  const m = /^(?:[A-Za-z_]+:\/\/)?(\[[^\]]*\]|[^:]*):(\d+)$/.exec(first);
-  if (!m) throw new ConfigError('listeners', `Invalid listener ${JSON.stringify(text)}: expected PLAINTEXT://host:port`);
-  const host = m[1]!.replace(/^\[|\]$/g, '');
-  return { host: host === '' ? '0.0.0.0' : host, port: Number(m[2]) };
+  const { host, port } = parseListenerUri(text.split(',')[0]!, 'listeners');
+  return { host, port };
 }
 
 /** A broker's settings: what was set explicitly, validated, with typed access to the rest. */
 export class BrokerConfig {
   /** Explicitly set values in Kafka's string form (the STATIC_BROKER_CONFIG source). */
   readonly props: ReadonlyMap<string, string>;
+  /** Values set at run time (AlterConfigs on the broker: listener certificates), over the static ones. */
+  private readonly dynamic = new Map<string, string>();
 
   constructor(props: Iterable<[string, string]> = []) {
     const m = new Map<string, string>();
     for (const [name, text] of props) {
-      const k = KEYS.get(name);
+      const k = brokerConfigKey(name);
       if (!k) throw new ConfigError(name, `Unknown broker config: ${name}`);
       parseConfigValue(k, text);
       m.set(name === 'broker.id' ? 'node.id' : name === 'log.dir' ? 'log.dirs' : name, text);
     }
     this.props = m;
+    this.checkListeners();
   }
 
-  /** The value of a broker config: as set, else its default. */
+  /** The value of a broker config: as set (at run time, else statically), else its default. */
   get(name: string): ConfigValue | null {
-    const k = KEYS.get(name);
+    const k = brokerConfigKey(name);
     if (!k) throw new ConfigError(name, `Unknown broker config: ${name}`);
-    const text = this.props.get(name);
+    const text = this.dynamic.get(name) ?? this.props.get(name);
     return text === undefined ? k.default : parseConfigValue(k, text);
+  }
+
+  /** Whether a config was set (statically or at run time). */
+  isSet(name: string): boolean {
+    return this.dynamic.has(name) || this.props.has(name);
+  }
+
+  /** Sets (or with null, removes) a run-time value; validated first. */
+  setDynamic(name: string, value: string | null): void {
+    const k = brokerConfigKey(name);
+    if (!k) throw new ConfigError(name, `Unknown broker config: ${name}`);
+    if (value === null) this.dynamic.delete(name);
+    else {
+      parseConfigValue(k, value);
+      this.dynamic.set(name, value);
+    }
+  }
+
+  /**
+   * A listener's value of a config: `listener.name.<l>.<mechanism>.<name>` (when a mechanism is
+   * given), then `listener.name.<l>.<name>`, then the broker-wide `<name>`.
+   */
+  listenerGet(listener: string, name: string, mechanism?: string): ConfigValue | null {
+    const prefix = `listener.name.${listener.toLowerCase()}.`;
+    if (mechanism !== undefined) {
+      const withMech = `${prefix}${mechanism.toLowerCase()}.${name}`;
+      if (this.isSet(withMech)) return this.get(withMech);
+    }
+    if (this.isSet(prefix + name)) return this.get(prefix + name);
+    return this.get(name);
   }
 
   num(name: string): number {
@@ -115,25 +163,61 @@ export class BrokerConfig {
     return this.str('log.dirs').split(',')[0]!.trim();
   }
 
-  get listener(): ListenerAddress {
-    return parseListener(this.str('listeners'));
+  /** Every listener (the controller's too) with its security protocol (config/listeners.ts). */
+  get listeners(): ListenerSpec[] {
+    const controllerNames = (this.get('controller.listener.names') as string[]).map((n) => n.toUpperCase());
+    return parseListeners('listeners', this.str('listeners'), parseSecurityProtocolMap(this.str('listener.security.protocol.map')), controllerNames);
   }
 
-  /** What clients are told to connect to. */
-  get advertised(): ListenerAddress {
+  /** The first listener's address. */
+  get listener(): ListenerAddress {
+    const first = this.listeners[0]!;
+    return { host: first.host, port: first.port };
+  }
+
+  /** What clients of a listener are told to connect to, when advertised.listeners names it. */
+  advertisedFor(listenerName: string): ListenerAddress | undefined {
     const a = this.get('advertised.listeners') as string | null;
-    return a ? parseListener(a) : this.listener;
+    if (!a) return undefined;
+    const all = a.split(',').filter((s) => s.trim() !== '').map((t) => parseListenerUri(t, 'advertised.listeners'));
+    const found = all.find((l) => l.name === listenerName.toUpperCase());
+    return found ? { host: found.host, port: found.port } : undefined;
+  }
+
+  /** What clients are told to connect to (the first listener's). */
+  get advertised(): ListenerAddress {
+    return this.advertisedFor(this.listeners[0]!.name) ?? this.listener;
+  }
+
+  private checkListeners(): void {
+    const listeners = this.listeners;
+    if (listeners.length === 0) throw new ConfigError('listeners', 'listeners must name at least one listener');
+    const names = new Set<string>();
+    for (const l of listeners) {
+      if (names.has(l.name)) throw new ConfigError('listeners', `Each listener must have a different name, ${l.name} appears twice`);
+      names.add(l.name);
+    }
+    const ports = listeners.filter((l) => l.port !== 0).map((l) => `${l.host}:${l.port}`);
+    if (new Set(ports).size !== ports.length) throw new ConfigError('listeners', 'Each listener must have a different port');
+    const inter = this.get('inter.broker.listener.name') as string | null;
+    if (inter !== null && this.props.has('security.inter.broker.protocol')) throw new ConfigError('inter.broker.listener.name', 'Only one of inter.broker.listener.name and security.inter.broker.protocol should be set.');
+    const a = this.get('advertised.listeners') as string | null;
+    for (const adv of (a ?? '').split(',').filter((s) => s.trim() !== '')) {
+      const l = parseListenerUri(adv, 'advertised.listeners');
+      if (!names.has(l.name)) throw new ConfigError('advertised.listeners', `advertised.listeners listener names must be equal to or a subset of the ones defined in listeners: ${l.name}`);
+    }
   }
 
   /** Every broker config with its value and source, as DescribeConfigs on a broker reports. */
   describe(): { key: ConfigKey; value: string | null; source: ConfigSource }[] {
-    return [...KEYS.values()]
-      .filter((k) => k.name !== 'broker.id' && k.name !== 'log.dir')
-      .map((k) => {
-        const text = this.props.get(k.name);
-        return text === undefined
-          ? { key: k, value: formatConfigValue(k, k.default), source: ConfigSource.DEFAULT_CONFIG }
-          : { key: k, value: text, source: ConfigSource.STATIC_BROKER_CONFIG };
-      });
+    const prefixed = [...new Set([...this.props.keys(), ...this.dynamic.keys()])].filter((n) => !KEYS.has(n)).sort();
+    return [...[...KEYS.values()].filter((k) => k.name !== 'broker.id' && k.name !== 'log.dir'), ...prefixed.map((n) => brokerConfigKey(n)!)].map((k) => {
+      const dyn = this.dynamic.get(k.name);
+      if (dyn !== undefined) return { key: k, value: dyn, source: ConfigSource.DYNAMIC_BROKER_CONFIG };
+      const text = this.props.get(k.name);
+      return text === undefined
+        ? { key: k, value: formatConfigValue(k, k.default), source: ConfigSource.DEFAULT_CONFIG }
+        : { key: k, value: text, source: ConfigSource.STATIC_BROKER_CONFIG };
+    });
   }
 }

@@ -2,6 +2,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { BrokerContext } from '../broker-context.js';
 import { topicNameError } from '../../common/topic-name.js';
+import { isDynamicSslConfig } from '../security/broker-security.js';
 
 /** ConfigResource.Type ids. */
 export const ResourceType = { UNKNOWN: 0, TOPIC: 2, GROUP: 32, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16 } as const;
@@ -27,11 +28,25 @@ export function brokerResourceError(b: BrokerContext, name: string): ResourceErr
 
 export const DYNAMIC_BROKER_CONFIGS_UNSUPPORTED: ResourceError = {
   errorCode: ErrorCode.INVALID_REQUEST,
-  errorMessage: 'Samsa does not support altering broker configs at run time yet; set them in the config file or flags and restart',
+  errorMessage: 'Samsa alters only listener keystore and truststore configs at run time (to reload certificates); set others in the config file or flags and restart',
 };
 
-/** The answer of AlterConfigs and IncrementalAlterConfigs for a resource that is not a topic. */
+/** The answer of AlterConfigs and IncrementalAlterConfigs for a resource that is neither a topic nor a broker. */
 export function nonTopicAlterResult(b: BrokerContext, resourceType: number, resourceName: string): ResourceError {
   if (resourceType === ResourceType.BROKER) return brokerResourceError(b, resourceName) ?? DYNAMIC_BROKER_CONFIGS_UNSUPPORTED;
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
+}
+
+/**
+ * Alters broker configs at run time: only the listener keystore and truststore configs, whose
+ * change reloads the listeners' certificates (Kafka's dynamic SSL configs; `kafka-configs --alter
+ * --entity-type brokers` with the same file name reloads it). Others answer INVALID_REQUEST.
+ */
+export async function alterBrokerConfigs(b: BrokerContext, resourceName: string, changes: readonly { name: string; value: string | null }[], validateOnly: boolean): Promise<ResourceError> {
+  const e = brokerResourceError(b, resourceName);
+  if (e) return e;
+  const unsupported = changes.find((c) => !isDynamicSslConfig(c.name));
+  if (unsupported) return { ...DYNAMIC_BROKER_CONFIGS_UNSUPPORTED, errorMessage: `Cannot alter ${unsupported.name} at run time: ${DYNAMIC_BROKER_CONFIGS_UNSUPPORTED.errorMessage}` };
+  const r = await b.security.alterBrokerConfigs(changes, validateOnly);
+  return r ?? { errorCode: ErrorCode.NONE, errorMessage: '' };
 }

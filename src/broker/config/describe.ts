@@ -34,7 +34,7 @@ function describe(k: ConfigKey, value: string | null, source: ConfigSource, read
     readOnly,
     source,
     isSensitive: sensitive,
-    synonyms,
+    synonyms: sensitive ? synonyms.map((s) => ({ ...s, value: null })) : synonyms,
     configType: ConfigTypeId[k.type],
     documentation: k.doc,
   };

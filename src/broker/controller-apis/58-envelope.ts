@@ -7,13 +7,16 @@
  * active (the broker tries the active one), INVALID_REQUEST for a frame that does not decode or an
  * API that cannot be forwarded.
  *
- * Not yet: the principal is not used (no authorization before issue 19).
+ * The client's principal (DefaultPrincipalData) reaches the inner handler's context and its log;
+ * the forwarding broker has authorized the request with its ACLs and quotas
+ * (broker/security/forward-checked.ts). Not yet: the controller authorizing it again, which
+ * needs the ACLs in the metadata log (docs/security.md).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { readRequestFrame } from '../../protocol/frames.js';
 import { EnvelopeApi } from '../../protocol/messages/index.js';
 import { DecodeError } from '../../protocol/samsa-error.js';
-import { metadataOffsetTag, responseData } from '../cluster/envelope.js';
+import { metadataOffsetTag, principalOf, responseData } from '../cluster/envelope.js';
 import { defineControllerHandler } from './controller-context.js';
 
 export const envelopeHandler = defineControllerHandler(EnvelopeApi, { min: 0, max: 0 }, async (req, ctx) => {
@@ -28,7 +31,9 @@ export const envelopeHandler = defineControllerHandler(EnvelopeApi, { min: 0, ma
       return { errorCode: ErrorCode.INVALID_REQUEST, responseData: null };
     }
     body = handler.api.decodeRequest(frame.body, frame.apiVersion);
-    const inner = await handler.handle(body, { node, apiVersion: frame.apiVersion, clientId: frame.header.clientId, correlationId: frame.correlationId, log: ctx.log });
+    const principal = principalOf(req.requestPrincipal);
+    const log = principal === undefined ? ctx.log : ctx.log.child({ principal });
+    const inner = await handler.handle(body, { node, apiVersion: frame.apiVersion, clientId: frame.header.clientId, correlationId: frame.correlationId, log, ...(principal !== undefined ? { principal } : {}) });
     if (inner === null || inner === 'close') return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, responseData: null };
     return {
       errorCode: ErrorCode.NONE,

@@ -37,6 +37,8 @@ export interface ControllerNode {
 
 export interface ControllerRequestContext extends RequestInfo {
   readonly node: ControllerNode;
+  /** The client's principal of a request a broker forwarded in an Envelope (`User:alice`), which that broker has authorized. */
+  readonly principal?: string;
 }
 
 /** Declares a handler of the controller listener. */

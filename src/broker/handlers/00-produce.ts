@@ -20,18 +20,45 @@
  *
  * From v10, a partition answered NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH carries the leader
  * the broker knows and the response that leader's endpoint (KIP-951).
+ *
+ * With an authorizer, topics the principal may not WRITE are answered TOPIC_AUTHORIZATION_FAILED
+ * (and not appended), and a transactional id it may not WRITE TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+ * The request's size counts against the client's `producer_byte_rate` quota; over it, the
+ * response carries the throttle time and the connection is muted for it (dispatcher).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ProduceApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 import { carriesLeader, currentLeader, leaderEndpoints } from '../metadata/current-leader.js';
 import type { ProduceEntry, ProduceResult } from '../partitions/replica-manager.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
+import { recordBytes } from '../security/throttle.js';
+
+const failed = (errorCode: number, errorMessage: string | null = null): ProduceResult => ({ errorCode, errorMessage, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n });
 
 export const produceHandler = defineHandler(ProduceApi, { min: 3, max: 11 }, async (req, ctx) => {
   const entries: ProduceEntry[] = req.topicData.flatMap((t) => t.partitionData.map((p) => ({ topic: t.name, partition: p.index, records: p.records })));
-  // Appends start before the first await, so they keep the order of requests on the connection.
-  const results: ProduceResult[] = await ctx.broker.replicaManager.appendRecords(entries, req.acks, req.timeoutMs, ctx.apiVersion, req.transactionalId);
-  if (req.acks === 0) return results.some((r) => r.errorCode !== ErrorCode.NONE) ? 'close' : null;
+  let results: ProduceResult[];
+  if (req.transactionalId !== null && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) {
+    results = entries.map(() => failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+  } else if (ctx.broker.authorizer) {
+    const allowed = new Map<string, boolean>();
+    const mayWrite = (topic: string) => allowed.get(topic) ?? (allowed.set(topic, authorize(ctx, AclOperation.WRITE, ResourceType.TOPIC, topic)), allowed.get(topic)!);
+    const permitted = entries.filter((e) => mayWrite(e.topic));
+    // Appends start before the first await, so they keep the order of requests on the connection.
+    const done = await ctx.broker.replicaManager.appendRecords(permitted, req.acks, req.timeoutMs, ctx.apiVersion, req.transactionalId);
+    let j = 0;
+    results = entries.map((e) => (mayWrite(e.topic) ? done[j++]! : failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
+  } else {
+    // Appends start before the first await, so they keep the order of requests on the connection.
+    results = await ctx.broker.replicaManager.appendRecords(entries, req.acks, req.timeoutMs, ctx.apiVersion, req.transactionalId);
+  }
+  const throttleTimeMs = recordBytes(ctx, 'producer_byte_rate', ctx.requestBytes);
+  if (req.acks === 0) {
+    // No response to carry the throttle time: the connection is muted all the same.
+    ctx.connection.mute(throttleTimeMs);
+    return results.some((r) => r.errorCode !== ErrorCode.NONE) ? 'close' : null;
+  }
   let i = 0;
   const leaders: number[] = [];
   const kip951 = ctx.apiVersion >= 10;
@@ -44,6 +71,6 @@ export const produceHandler = defineHandler(ProduceApi, { min: 3, max: 11 }, asy
       return { index: p.index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset, errorMessage: r.errorMessage, ...(moved ? { currentLeader: moved } : {}) };
     }),
   }));
-  if (leaders.length > 0) return { responses, throttleTimeMs: 0, nodeEndpoints: leaderEndpoints(ctx.broker.metadata, leaders, ctx.listenerName) };
-  return { responses, throttleTimeMs: 0 };
+  if (leaders.length > 0) return { responses, throttleTimeMs, nodeEndpoints: leaderEndpoints(ctx.broker.metadata, leaders, ctx.listenerName) };
+  return { responses, throttleTimeMs };
 });

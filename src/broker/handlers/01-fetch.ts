@@ -24,6 +24,13 @@
  * From v16, a partition answered NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH carries the leader
  * the broker knows, and the response that leader's endpoint (KIP-951).
  *
+ * With an authorizer, partitions of topics the principal may not READ answer
+ * TOPIC_AUTHORIZATION_FAILED, and so does every partition of a follower's fetch without
+ * CLUSTER_ACTION on the cluster (as Kafka). Under a `consumer_byte_rate` quota, a consumer's
+ * response is capped to what the quota allows in one window, and a fetch that takes the client
+ * over its quota is answered empty with the throttle time (its bytes are not counted), the
+ * connection muted meanwhile, as Kafka does; followers' fetches are not held to client quotas.
+ *
  * Not yet: preferred read replicas, rack awareness.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -31,8 +38,9 @@ import { FetchApi, type FetchRequest, type FetchResponseFetchableTopicResponseIn
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
 import type { BrokerContext } from '../broker-context.js';
 import { type FetchSession, type SessionPartition, hasNews, nextEpoch, sessionKey } from '../fetch/fetch-sessions.js';
-import { defineHandler } from '../handler.js';
+import { type RequestContext, defineHandler } from '../handler.js';
 import type { FetchOutcome } from '../partitions/fetch-messages.js';
+import { AclOperation, ResourceType, authorize, authorizeCluster, quotaUser } from '../security/authorize.js';
 import { carriesLeader, currentLeader, leaderEndpoints } from '../metadata/current-leader.js';
 import type { MetadataImage } from '../../controller/image/metadata-image.js';
 
@@ -65,14 +73,30 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
   const buffers = b.fetchBuffers.lease();
   ctx.afterResponseWritten(() => buffers.release());
   const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  const readable = follower ? (authorizeCluster(ctx, AclOperation.CLUSTER_ACTION) ? () => true : () => false) : readableTopics(ctx);
+  const quotas = b.security.quotas.active && !follower ? b.security.quotas : undefined;
+  const user = quotas ? quotaUser(ctx) : '';
+  const clientId = ctx.clientId ?? '';
+  const maxBytes = quotas ? Math.min(req.maxBytes, Math.max(1, Math.floor(quotas.maxValueInWindow('consumer_byte_rate', user, clientId)))) : req.maxBytes;
   const fetchTargets = targets.map((t) => ({
-    partition: t.topic === undefined ? unknown : b.replicaManager.partitionOrError(t.topic, t.partition),
+    partition: t.topic === undefined ? unknown : !readable(t.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : b.replicaManager.partitionOrError(t.topic, t.partition),
     fetchOffset: t.fetchOffset,
     maxBytes: t.maxBytes,
     currentLeaderEpoch: t.currentLeaderEpoch,
   }));
   if (follower) for (const t of fetchTargets) if (typeof t.partition !== 'number' && t.partition.leaderError(t.currentLeaderEpoch) === undefined) b.replicaManager.followerFetched(t.partition, replicaId, t.fetchOffset);
-  const outcomes = await b.replicaManager.fetchMessages(fetchTargets, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes, isolation: follower ? 'log-end' : req.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark' }, buffers);
+  const outcomes = await b.replicaManager.fetchMessages(fetchTargets, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes, isolation: follower ? 'log-end' : req.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark' }, buffers);
+  if (quotas) {
+    const bytes = outcomes.reduce((n, o) => n + o.bytes, 0);
+    const now = b.clock.now();
+    const throttleTimeMs = quotas.record('consumer_byte_rate', user, clientId, bytes, now);
+    if (throttleTimeMs > 0) {
+      // Kafka answers a throttled fetch empty and does not count what it did not send.
+      quotas.unrecord('consumer_byte_rate', user, clientId, bytes, now);
+      if (resolution.kind === 'incremental') resolution.session.epoch = nextEpoch(resolution.session.epoch);
+      return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [] };
+    }
+  }
   let answered = targets.map((t, i) => ({ target: t, outcome: outcomes[i]! }));
   if (resolution.kind === 'incremental') answered = answered.filter(({ target: t, outcome: o }) => !t.entry || hasNews(t.entry, o.bytes, o.errorCode, o.highWatermark, o.logStartOffset));
   for (const { target, outcome } of answered) {
@@ -88,6 +112,17 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
   if (leaders.length > 0) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses, nodeEndpoints: leaderEndpoints(b.metadata, leaders, ctx.listenerName) };
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses };
 });
+
+/** Whether the principal may READ a topic (asked once per topic per request). */
+function readableTopics(ctx: RequestContext): (topic: string) => boolean {
+  if (!ctx.broker.authorizer) return () => true;
+  const known = new Map<string, boolean>();
+  return (topic) => {
+    let ok = known.get(topic);
+    if (ok === undefined) known.set(topic, (ok = authorize(ctx, AclOperation.READ, ResourceType.TOPIC, topic)));
+    return ok;
+  };
+}
 
 /** The partitions this request fetches: its own list, or its session's after applying it. */
 function collectTargets(b: BrokerContext, req: FetchRequest, byId: boolean, session: FetchSession | undefined, incremental: boolean): Target[] {

@@ -15,12 +15,16 @@
  * after the timestamp; none when there is no such record). Kafka's v0 listed segment base offsets
  * chosen by segment file modification time, up to max_num_offsets of them; the single-offset
  * answers for LATEST and EARLIEST are the same.
+ *
+ * With an authorizer, partitions of topics the principal may not DESCRIBE answer
+ * TOPIC_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ListOffsetsApi, type ListOffsetsResponseListOffsetsPartitionResponseInput } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 import type { Partition } from '../partitions/partition.js';
 import { tpKey } from '../partitions/topic-partition.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -61,6 +65,7 @@ export const listOffsetsHandler = defineHandler(ListOffsetsApi, { min: 0, max: 9
               ? { partitionIndex: p.partitionIndex, errorCode, oldStyleOffsets: offset >= 0n && p.maxNumOffsets > 0 ? [offset] : [] }
               : { partitionIndex: p.partitionIndex, errorCode, offset, timestamp, ...(v4 ? { leaderEpoch } : {}) };
           if (seen.get(tpKey(t.name, p.partitionIndex))! > 1) return result(ErrorCode.INVALID_REQUEST);
+          if (!authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)) return result(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
           const partition = b.replicaManager.leaderPartitionOrError(t.name, p.partitionIndex, p.currentLeaderEpoch);
           if (typeof partition === 'number') return result(partition);
           const found = await lookup(partition, p.timestamp, !v0 && req.isolationLevel === READ_COMMITTED);

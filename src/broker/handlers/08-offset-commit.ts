@@ -11,18 +11,28 @@
  * answers GROUP_ID_NOT_FOUND for a member commit to a missing group.
  *
  * Not yet: KIP-848 member epochs (v9 from consumer-protocol groups).
+ *
+ * With an authorizer: a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED for
+ * every partition; partitions of topics it may not READ, TOPIC_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetCommitApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
 export const offsetCommitHandler = defineHandler(OffsetCommitApi, { min: 2, max: 9 }, async (req, ctx) => {
   const b = ctx.broker;
+  const answerAll = (errorCode: number) => ({
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  });
+  if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return answerAll(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  const readable = new Map(req.topics.map((t) => [t.name, authorize(ctx, AclOperation.READ, ResourceType.TOPIC, t.name)]));
   const exists = (topic: string, partition: number): boolean => {
     const t = b.metadata.topic(topic);
     return t !== undefined && partition >= 0 && partition < t.partitionCount;
   };
-  const known = req.topics.map((t) => ({ name: t.name, partitions: t.partitions.filter((p) => exists(t.name, p.partitionIndex)) })).filter((t) => t.partitions.length > 0);
+  const known = req.topics.filter((t) => readable.get(t.name)).map((t) => ({ name: t.name, partitions: t.partitions.filter((p) => exists(t.name, p.partitionIndex)) })).filter((t) => t.partitions.length > 0);
   const results = await b.groups.commitOffsets({
     groupId: req.groupId,
     generationIdOrMemberEpoch: req.generationIdOrMemberEpoch,
@@ -38,7 +48,7 @@ export const offsetCommitHandler = defineHandler(OffsetCommitApi, { min: 2, max:
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: answers.get(`${p.partitionIndex}:${t.name}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION })),
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: !readable.get(t.name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : (answers.get(`${p.partitionIndex}:${t.name}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) })),
     })),
   };
 });

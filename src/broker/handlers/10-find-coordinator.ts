@@ -12,6 +12,9 @@
  * created through the controller on the first such lookup, which waits for it. An empty
  * transactional id is INVALID_REQUEST. v4+ batches keys (`coordinatorKeys`) and answers per key.
  * Other key types (2, share groups) answer INVALID_REQUEST.
+ *
+ * With an authorizer, a group the principal may not DESCRIBE answers GROUP_AUTHORIZATION_FAILED,
+ * a transactional id TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { type FindCoordinatorResponseCoordinatorInput, FindCoordinatorApi } from '../../protocol/messages/index.js';
@@ -20,6 +23,7 @@ import { partitionForGroup } from '../../group/partition-for.js';
 import type { RequestContext } from '../handler.js';
 import { defineHandler } from '../handler.js';
 import { endpointOf } from '../metadata/cluster-view.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
 const GROUP_KEY_TYPE = 0;
 const TRANSACTION_KEY_TYPE = 1;
@@ -34,9 +38,11 @@ export const findCoordinatorHandler = defineHandler(FindCoordinatorApi, { min: 0
 
 async function coordinatorFor(ctx: RequestContext, key: string, keyType: number): Promise<FindCoordinatorResponseCoordinatorInput> {
   const b = ctx.broker;
-  const failed = (errorCode: number, errorMessage: string): FindCoordinatorResponseCoordinatorInput => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  const failed = (errorCode: number, errorMessage: string | null): FindCoordinatorResponseCoordinatorInput => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   const notAvailable = () => failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   if (keyType !== GROUP_KEY_TYPE && keyType !== TRANSACTION_KEY_TYPE) return failed(ErrorCode.INVALID_REQUEST, `Invalid coordinator type: ${keyType}`);
+  if (keyType === GROUP_KEY_TYPE && !authorize(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key)) return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED, null);
+  if (keyType === TRANSACTION_KEY_TYPE && !authorize(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null);
   if (keyType === TRANSACTION_KEY_TYPE) {
     if (key === '') return failed(ErrorCode.INVALID_REQUEST, 'Transactional id must not be empty.');
     if (!(await b.transactions.ensureTopic())) return notAvailable();

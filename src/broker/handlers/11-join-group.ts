@@ -17,12 +17,19 @@
  * (and mostly gets UNKNOWN_MEMBER_ID). No member can sync in 0 ms: Samsa keeps the older bound.
  *
  * Not yet: KIP-848 groups (ConsumerGroupHeartbeat).
+ *
+ * With an authorizer, a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED.
  */
 import { JoinGroupApi } from '../../protocol/messages/index.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
 export const joinGroupHandler = defineHandler(JoinGroupApi, { min: 2, max: 9 }, async (req, ctx) => {
   const version = ctx.apiVersion;
+  if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, generationId: -1, protocolType: null, protocolName: version >= 7 ? null : '', leader: '', skipAssignment: false, memberId: '', members: [] };
+  }
   const r = await ctx.broker.groups.joinGroup({
     groupId: req.groupId,
     memberId: req.memberId,

@@ -7,11 +7,18 @@
  * current assignment. Errors: REBALANCE_IN_PROGRESS (rejoin), ILLEGAL_GENERATION,
  * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL (v5 protocol type/name
  * differing from the group's).
+ *
+ * With an authorizer, a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED.
  */
 import { SyncGroupApi } from '../../protocol/messages/index.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
 export const syncGroupHandler = defineHandler(SyncGroupApi, { min: 0, max: 5 }, async (req, ctx) => {
+  if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
+  }
   const r = await ctx.broker.groups.syncGroup({
     groupId: req.groupId,
     generationId: req.generationId,

@@ -5,11 +5,15 @@
  * making earlier records unreadable; whole segments below it are deleted by retention. An offset
  * beyond the high watermark, or negative other than -1, is OFFSET_OUT_OF_RANGE. The response's
  * low watermark is the new log start offset.
+ *
+ * With an authorizer, partitions of topics the principal may not DELETE answer
+ * TOPIC_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteRecordsApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 import { PartitionError } from '../partitions/partition-error.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
 export const deleteRecordsHandler = defineHandler(DeleteRecordsApi, { min: 0, max: 2 }, async (req, ctx) => {
   const topics = await Promise.all(
@@ -18,6 +22,7 @@ export const deleteRecordsHandler = defineHandler(DeleteRecordsApi, { min: 0, ma
       partitions: await Promise.all(
         t.partitions.map(async (p) => {
           const result = (errorCode: number, lowWatermark = -1n) => ({ partitionIndex: p.partitionIndex, errorCode, lowWatermark });
+          if (!authorize(ctx, AclOperation.DELETE, ResourceType.TOPIC, t.name)) return result(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
           const partition = ctx.broker.replicaManager.leaderPartitionOrError(t.name, p.partitionIndex);
           if (typeof partition === 'number') return result(partition);
           try {

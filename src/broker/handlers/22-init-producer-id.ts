@@ -11,15 +11,22 @@
  * CONCURRENT_TRANSACTIONS answered (the client retries). transactionTimeoutMs must be in
  * (0, transaction.max.timeout.ms] (INVALID_TRANSACTION_TIMEOUT). v3+ producer id and epoch (KIP-360)
  * let a producer resume after an error; PRODUCER_FENCED is answered INVALID_PRODUCER_EPOCH before v4.
+ *
+ * With an authorizer, an idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on
+ * some topic (CLUSTER_AUTHORIZATION_FAILED); a transactional id needs WRITE on it
+ * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { InitProducerIdApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType, authorize, authorizeAny, authorizeCluster } from '../security/authorize.js';
 
 export const initProducerIdHandler = defineHandler(InitProducerIdApi, { min: 0, max: 5 }, async (req, ctx) => {
   const failed = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1n, producerEpoch: -1 });
   const b = ctx.broker;
   if (req.transactionalId === null) {
+    // Kafka: an idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic.
+    if (!authorizeCluster(ctx, AclOperation.IDEMPOTENT_WRITE) && !authorizeAny(ctx, AclOperation.WRITE, ResourceType.TOPIC)) return failed(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
     try {
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await b.producerIds.generate(), producerEpoch: 0 };
     } catch (err) {
@@ -27,6 +34,7 @@ export const initProducerIdHandler = defineHandler(InitProducerIdApi, { min: 0, 
       return failed(ErrorCode.UNKNOWN_SERVER_ERROR);
     }
   }
+  if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   if (!(await b.transactions.ensureTopic())) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const r = await b.transactions.coordinator.initProducerId({
     transactionalId: req.transactionalId,

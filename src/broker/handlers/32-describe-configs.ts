@@ -7,12 +7,16 @@
  * (topic-configs.ts: e.g. retention.ms lists none unless log.retention.ms is set), its type (v3+)
  * and documentation (v3+). Brokers: every broker config, read-only. Broker loggers answer an
  * empty list; other resource types INVALID_REQUEST.
+ *
+ * With an authorizer: topics need DESCRIBE_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED),
+ * brokers and broker loggers DESCRIBE_CONFIGS on the cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { type DescribeConfigsResponseDescribeConfigsResultInput, DescribeConfigsApi } from '../../protocol/messages/index.js';
 import { ResourceType, brokerResourceError, topicResourceError } from '../config/config-resources.js';
 import { type DescribedConfig, describeBrokerConfigs, describeTopicConfigs } from '../config/describe.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType as AclResource, authorize, authorizeCluster } from '../security/authorize.js';
 
 export const describeConfigsHandler = defineHandler(DescribeConfigsApi, { min: 1, max: 4 }, (req, ctx) => {
   const b = ctx.broker;
@@ -30,9 +34,12 @@ export const describeConfigsHandler = defineHandler(DescribeConfigsApi, { min: 1
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     let all: DescribedConfig[];
     if (r.resourceType === ResourceType.TOPIC) {
+      if (!authorize(ctx, AclOperation.DESCRIBE_CONFIGS, AclResource.TOPIC, r.resourceName)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null, configs: [] };
       const e = topicResourceError(b, r.resourceName);
       if (e) return { ...base, ...e, configs: [] };
       all = describeTopicConfigs(b.topics.overrides(r.resourceName), b.config);
+    } else if ((r.resourceType === ResourceType.BROKER || r.resourceType === ResourceType.BROKER_LOGGER) && !authorizeCluster(ctx, AclOperation.DESCRIBE_CONFIGS)) {
+      return { ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, configs: [] };
     } else if (r.resourceType === ResourceType.BROKER) {
       const e = brokerResourceError(b, r.resourceName);
       if (e) return { ...base, ...e, configs: [] };

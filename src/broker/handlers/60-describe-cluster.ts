@@ -5,13 +5,13 @@
  * the request came in on, and the broker to send controller requests to (as Metadata reports it).
  * v1 may ask for the controllers (endpoint type 2): the voters of `controller.quorum.voters` with
  * the active controller's id (a standalone node: itself, at its client endpoint). Unknown
- * endpoint types are UNSUPPORTED_ENDPOINT_TYPE. Authorized operations: every cluster operation,
- * when asked (no authorizer yet). A request tagged INCLUDE_FENCED_BROKERS (Samsa's stand-in for
+ * endpoint types are UNSUPPORTED_ENDPOINT_TYPE. Authorized operations (KIP-430), when asked:
+ * the principal's on the cluster. A request tagged INCLUDE_FENCED_BROKERS (Samsa's stand-in for
  * v2's IncludeFencedBrokers, KIP-1073) also gets the fenced brokers, each broker tagged IS_FENCED.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeClusterApi } from '../../protocol/messages/index.js';
-import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
+import { OPERATIONS_NOT_REQUESTED, ResourceType, authorizedOperations } from '../security/authorize.js';
 import { defineHandler } from '../handler.js';
 import { SAMSA_TAG, flagTag, hasFlag } from '../../protocol/samsa-tagged-fields.js';
 import { aliveBrokerNodes, endpointOf, reportedControllerId } from '../metadata/cluster-view.js';
@@ -22,7 +22,7 @@ const ENDPOINT_CONTROLLERS = 2;
 export const describeClusterHandler = defineHandler(DescribeClusterApi, { min: 0, max: 1 }, (req, ctx) => {
   const b = ctx.broker;
   const endpointType = ctx.apiVersion >= 1 ? req.endpointType : ENDPOINT_BROKERS;
-  const ops = req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED;
+  const ops = req.includeClusterAuthorizedOperations ? authorizedOperations(ctx, ResourceType.CLUSTER, 'kafka-cluster') : OPERATIONS_NOT_REQUESTED;
   const base = { throttleTimeMs: 0, clusterId: b.clusterId, ...(ctx.apiVersion >= 1 ? { endpointType } : {}) };
   if (endpointType === ENDPOINT_CONTROLLERS) {
     const voters = b.controllerEndpoints();

@@ -67,7 +67,8 @@ export function registerBrokerCommand(program: Command): void {
       process.once('SIGINT', stop);
       // A failure to start (a port in use, a bad config) arrives as the thread's error.
       const [broker] = (await Promise.race([once(worker, 'message'), exited.then(([code]) => Promise.reject(new Error(`broker thread exited with code ${code}`)))])) as [BrokerThreadReady];
-      process.stdout.write(`samsa broker ${broker.nodeId} ready on ${broker.bootstrap} (data ${broker.dataDir}, cluster ${broker.clusterId}, ${Date.now() - started} ms)\n`);
+      const others = broker.listeners.length > 1 ? `listeners ${broker.listeners.join(' ')}, ` : '';
+      process.stdout.write(`samsa broker ${broker.nodeId} ready on ${broker.bootstrap} (${others}data ${broker.dataDir}, cluster ${broker.clusterId}, ${Date.now() - started} ms)\n`);
       const [code] = await exited;
       if (code !== 0) throw new Error(`broker thread exited with code ${code}`);
     });

@@ -1,5 +1,6 @@
 /** Every `samsa` subcommand, registered on the program in the order `--help` lists them. */
 import type { Command } from 'commander';
+import { registerAclsCommand } from './acls.js';
 import { registerBrokerCommand } from './broker.js';
 import { registerClusterCommand } from './cluster.js';
 import { registerConsumeCommand } from './consume.js';
@@ -7,9 +8,11 @@ import { registerGroupsCommand } from './groups.js';
 import { registerMetadataQuorumCommand } from './metadata-quorum.js';
 import { registerPerfCommand } from './perf.js';
 import { registerProduceCommand } from './produce.js';
+import { registerQuotasCommand } from './quotas.js';
 import { registerStorageCommand } from './storage.js';
 import { registerTopicsCommand } from './topics.js';
 import { registerTransactionsCommand } from './transactions.js';
+import { registerUsersCommand } from './users.js';
 
 export function registerCommands(program: Command): void {
   registerBrokerCommand(program);
@@ -19,6 +22,9 @@ export function registerCommands(program: Command): void {
   registerGroupsCommand(program);
   registerTransactionsCommand(program);
   registerPerfCommand(program);
+  registerAclsCommand(program);
+  registerUsersCommand(program);
+  registerQuotasCommand(program);
   registerClusterCommand(program);
   registerMetadataQuorumCommand(program);
   registerStorageCommand(program);

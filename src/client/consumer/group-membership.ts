@@ -44,6 +44,8 @@ export interface MembershipHooks {
 const SUBSCRIPTION_VERSION = 1;
 const NO_GENERATION = -1;
 
+const REFUSALS: ReadonlySet<number> = new Set([ErrorCode.GROUP_AUTHORIZATION_FAILED, ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ErrorCode.SASL_AUTHENTICATION_FAILED]);
+
 export class GroupMembership {
   memberId = '';
   generationId = NO_GENERATION;
@@ -82,6 +84,8 @@ export class GroupMembership {
           this.fatal = err;
           throw err;
         }
+        // Refusals (authorization, authentication) are the application's to hear about, not to wait out.
+        if (err instanceof KafkaProtocolError && REFUSALS.has(err.errorCode)) throw err;
         if (attempt >= 50) throw err;
       }
     }

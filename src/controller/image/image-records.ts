@@ -1,7 +1,7 @@
 /**
  * The image written as metadata records (what a snapshot of `__cluster_metadata` holds, as Kafka's
  * image writers emit it): feature levels, broker registrations, topics with their partitions,
- * config overrides, and the producer id high-water mark. Replaying these records into an empty
+ * config overrides, the producer id high-water mark, and ACLs, SCRAM credentials and client quotas. Replaying these records into an empty
  * image gives an equal image. The order is canonical (sorted), so equal images give equal records:
  * `imageDigest` hashes them, which is how the simulator compares images.
  */
@@ -68,6 +68,7 @@ export function* imageRecords(image: MetadataImage): Generator<MetadataRecordInp
   if (image.nextProducerId > 0n) {
     yield { apiKey: MetadataRecordType.ProducerIdsRecord, data: { brokerId: -1, brokerEpoch: -1n, nextProducerId: image.nextProducerId } };
   }
+  yield* image.security.records();
 }
 
 /** The image's records, encoded (a snapshot's contents). */

@@ -19,6 +19,10 @@ export class MetadataDelta {
   readonly changedBrokers = new Set<number>();
   producerIdsChanged = false;
   featuresChanged = false;
+  /** ACLs, SCRAM credentials or client quotas changed (security-image.ts). */
+  aclsChanged = false;
+  scramChanged = false;
+  quotasChanged = false;
 
   partitionChanged(topicId: string, partitionId: number): void {
     let set = this.changedPartitions.get(topicId);
@@ -40,7 +44,10 @@ export class MetadataDelta {
       this.changedTopicConfigs.size === 0 &&
       this.changedBrokers.size === 0 &&
       !this.producerIdsChanged &&
-      !this.featuresChanged
+      !this.featuresChanged &&
+      !this.aclsChanged &&
+      !this.scramChanged &&
+      !this.quotasChanged
     );
   }
 }

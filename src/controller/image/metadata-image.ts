@@ -1,7 +1,8 @@
 /**
  * The cluster metadata as of an offset of the metadata log (Kafka's MetadataImage with its
  * MetadataDelta replay): topics and their partitions, registered brokers, config overrides,
- * the producer id high-water mark and feature levels. It is built only by replaying committed
+ * the producer id high-water mark, feature levels, and ACLs, SCRAM credentials and client quotas
+ * (`security`: security-image.ts). It is built only by replaying committed
  * records (or a snapshot, which is the image written as records: `image-records.ts`), so every
  * node that has applied the log to the same offset holds the same image.
  *
@@ -16,6 +17,7 @@ import { ConfigResourceType } from './image-types.js';
 import { MetadataDelta } from './metadata-delta.js';
 import { applyPartitionChange, partitionFromRecord } from './partition-change.js';
 import { registrationFromRecord, withRegistrationChange } from './broker-registrations.js';
+import { SecurityImage } from './security-image.js';
 
 interface MutableTopic {
   name: string;
@@ -38,6 +40,7 @@ export class MetadataImage {
   private readonly configMap = new Map<string, Map<string, string>>();
   private readonly featureMap = new Map<string, number>();
   private nextPid = 0n;
+  private securityImage = new SecurityImage();
   /** The offset after the last record applied (0: nothing applied). */
   appliedOffset = 0;
   /** Partitions across all topics. */
@@ -45,7 +48,7 @@ export class MetadataImage {
 
   // ---- replay ----
 
-  /** Applies one committed record, noting what changed in `delta`. Records Samsa does not use (ACLs, quotas, SCRAM, tokens) change nothing. */
+  /** Applies one committed record, noting what changed in `delta`. Records Samsa does not use (delegation tokens, transactions, ZooKeeper migration) change nothing. */
   apply(record: MetadataRecord, delta: MetadataDelta = new MetadataDelta()): void {
     switch (record.apiKey) {
       case MetadataRecordType.TopicRecord:
@@ -85,6 +88,7 @@ export class MetadataImage {
         delta.featuresChanged = true;
         return;
       default:
+        this.securityImage.apply(record, delta);
         return;
     }
   }
@@ -239,6 +243,11 @@ export class MetadataImage {
   }
 
   /** A copy that shares nothing mutable (the controller's working image starts as a copy of the committed one). */
+  /** ACLs, SCRAM credentials and client quotas. */
+  get security(): SecurityImage {
+    return this.securityImage;
+  }
+
   clone(): MetadataImage {
     const c = new MetadataImage();
     for (const t of this.byName.values()) {
@@ -253,6 +262,7 @@ export class MetadataImage {
     c.nextPid = this.nextPid;
     c.appliedOffset = this.appliedOffset;
     c.partitionTotal = this.partitionTotal;
+    c.securityImage = this.securityImage.clone();
     return c;
   }
 }

@@ -1,0 +1,222 @@
+/**
+ * What security costs, measured in one run against one `samsa broker` child process:
+ *
+ * 1. Produce and fetch throughput over SASL_SSL (TLS 1.3, SCRAM-SHA-256) against PLAINTEXT, the
+ *    same client code on both listeners (the Samsa client's pipelined connection: 4 connections
+ *    with 8 produce requests in flight, 1 KiB records in 64-record batches), cases alternated.
+ *    The goal is at least 70% of PLAINTEXT.
+ * 2. The cost of authorization with 10,000 ACLs: one authorize() call (micro), and produce
+ *    throughput with the StandardAuthorizer and 10,000 ACLs against a broker without one.
+ *
+ *   npm run bench -- security          BENCH_SECONDS=5 per throughput case, BENCH_ROUNDS=3 rounds (defaults)
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { readFileSync } from 'node:fs';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { BrokerConnection } from '../src/client/broker-connection.js';
+import type { SaslOptions, TlsOptions } from '../src/client/index.js';
+import { SamsaClient } from '../src/client/index.js';
+import { systemClock } from '../src/common/clock.js';
+import { nodeNetwork } from '../src/network/network.js';
+import { CreateTopicsApi, FetchApi, ProduceApi } from '../src/protocol/messages/index.js';
+import { encodeUncompressedRecordBatch, iterateBatches } from '../src/protocol/records/index.js';
+import { type AclBinding, AclOperation, AclPermissionType, PatternType, ResourceType } from '../src/security/acl.js';
+import { StandardAuthorizer } from '../src/security/authorizer.js';
+import { makeCerts } from '../test/helpers/certs.js';
+import { measure, report } from './harness.js';
+import { spawnBroker, stopBroker } from './broker-process.js';
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
+const RECORD_BYTES = 1024;
+const RECORDS_PER_BATCH = 64;
+const CONNECTIONS = 4;
+const WINDOW = 8;
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+
+interface Endpoint {
+  port: number;
+  tls?: TlsOptions;
+  sasl?: SaslOptions;
+}
+
+const connectTo = (e: Endpoint) =>
+  BrokerConnection.connect({ host: '127.0.0.1', port: e.port, clientId: 'bench', clock: systemClock, network: nodeNetwork, requestTimeoutMs: 60_000, ...(e.tls ? { tls: e.tls } : {}), ...(e.sasl ? { sasl: e.sasl } : {}) });
+
+async function produceRate(e: Endpoint, topic: string): Promise<number> {
+  const value = Buffer.alloc(RECORD_BYTES, 'x');
+  const batch = encodeUncompressedRecordBatch({ records: Array.from({ length: RECORDS_PER_BATCH }, () => ({ value })) });
+  const conns = await Promise.all(Array.from({ length: CONNECTIONS }, () => connectTo(e)));
+  let batches = 0;
+  const end = performance.now() + SECONDS * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    conns.flatMap((c) =>
+      Array.from({ length: WINDOW }, async () => {
+        while (performance.now() < end) {
+          const res = await c.send(ProduceApi, { acks: 1, timeoutMs: 30000, transactionalId: null, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] }, { version: 9 });
+          const code = res.responses[0]!.partitionResponses[0]!.errorCode;
+          if (code !== 0) throw new Error(`produce error ${code}`);
+          batches++;
+        }
+      }),
+    ),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  for (const c of conns) c.close();
+  return (batches * batch.length) / seconds / 1e6;
+}
+
+async function fetchRate(e: Endpoint, topic: string): Promise<number> {
+  const c = await connectTo(e);
+  let offset = 0n;
+  let bytes = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const res = await c.send(FetchApi, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 32 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic, partitions: [{ partition: 0, fetchOffset: offset, partitionMaxBytes: 8 << 20 }] }] } as never, { version: 12 });
+    const p = (res as { responses: { partitions: { records: Buffer | null }[] }[] }).responses[0]!.partitions[0]!;
+    if (!p.records || p.records.length === 0) break;
+    for (const span of iterateBatches(p.records)) {
+      if (!span.complete) break;
+      offset = span.header.baseOffset + BigInt(span.header.lastOffsetDelta) + 1n;
+      bytes += span.sizeInBytes;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  c.close();
+  return bytes / seconds / 1e6;
+}
+
+async function createTopic(e: Endpoint, name: string): Promise<void> {
+  const c = await connectTo(e);
+  const r = await c.send(CreateTopicsApi, { topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false }, { version: 7 });
+  c.close();
+  if (r.topics[0]!.errorCode !== 0) throw new Error(`create ${name}: ${r.topics[0]!.errorMessage}`);
+}
+
+function acls(n: number): AclBinding[] {
+  const out: AclBinding[] = [];
+  for (let i = 0; i < n; i++) {
+    const prefixed = i % 4 === 0;
+    out.push({ resourceType: i % 10 === 0 ? ResourceType.GROUP : ResourceType.TOPIC, resourceName: prefixed ? `team-${i}-` : `topic-${i}`, patternType: prefixed ? PatternType.PREFIXED : PatternType.LITERAL, principal: `User:user-${i % 500}`, host: '*', operation: i % 3 === 0 && i % 10 !== 0 ? AclOperation.WRITE : AclOperation.READ, permissionType: i % 50 === 0 ? AclPermissionType.DENY : AclPermissionType.ALLOW });
+  }
+  return out;
+}
+
+async function authorizerMicro(): Promise<void> {
+  const none = new StandardAuthorizer({ superUsers: [], allowEveryoneIfNoAclFound: false }, []);
+  const full = new StandardAuthorizer({ superUsers: ['User:admin'], allowEveryoneIfNoAclFound: false }, acls(10_000));
+  const who = { principal: 'User:user-42', clientHost: '10.0.0.1' };
+  let i = 0;
+  const rows = [
+    await measure('no ACLs (baseline)', () => none.authorize(who, AclOperation.WRITE, ResourceType.TOPIC, `topic-${i++ % 10_000}`)),
+    await measure('10,000 ACLs, literal hit', () => full.authorize(who, AclOperation.READ, ResourceType.TOPIC, 'topic-542')),
+    await measure('10,000 ACLs, name no ACL names', () => full.authorize(who, AclOperation.READ, ResourceType.TOPIC, `unknown-${i++ % 10_000}`)),
+    await measure('10,000 ACLs, under a prefix', () => full.authorize({ principal: 'User:user-0', clientHost: '1.1.1.1' }, AclOperation.WRITE, ResourceType.TOPIC, 'team-4000-orders')),
+    await measure('10,000 ACLs, super user', () => full.authorize({ principal: 'User:admin', clientHost: '1.1.1.1' }, AclOperation.WRITE, ResourceType.TOPIC, 'x')),
+    await measure('10,000 ACLs, KIP-430 operations of a topic', () => full.authorizedOperations(who, ResourceType.TOPIC, 'topic-542')),
+  ];
+  report('Authorizing one action (StandardAuthorizer semantics)', rows);
+  console.log(`per check: ${rows.map((r) => `${r.name} ${(1e6 / r.opsPerSec).toFixed(2)} µs`).join('; ')}`);
+}
+
+/**
+ * The cipher TLS 1.3 negotiates between node:tls peers (TLS_AES_256_GCM_SHA384), alone on one
+ * thread: a reference for TLS throughput, since the broker encrypts what it sends and the client, on
+ * the same machine here, decrypts it.
+ */
+function cipherRate(): number {
+  const key = randomBytes(32);
+  const data = Buffer.alloc(8 << 20, 'x');
+  const t0 = performance.now();
+  let bytes = 0;
+  while (performance.now() - t0 < 1000) {
+    const c = createCipheriv('aes-256-gcm', key, randomBytes(12));
+    c.update(data);
+    c.final();
+    bytes += data.length;
+  }
+  return bytes / ((performance.now() - t0) / 1000) / 1e6;
+}
+
+async function withBroker<T>(properties: string[], fn: (listeners: Record<string, number>) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'samsa-bench-security-'));
+  await writeFile(`${dir}.properties`, properties.join('\n'));
+  const { child, listeners } = await spawnBroker(dir, ['--config', `${dir}.properties`]);
+  try {
+    return await fn(listeners);
+  } finally {
+    await stopBroker(child);
+    await rm(dir, { recursive: true, force: true });
+    await rm(`${dir}.properties`, { force: true });
+  }
+}
+
+export default async function run(): Promise<void> {
+  await authorizerMicro();
+  const certs = await makeCerts();
+  const ca = readFileSync(certs.caCert);
+  const jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";';
+  try {
+    console.log(`\n## SASL_SSL against PLAINTEXT (1 KiB records, ${RECORDS_PER_BATCH}-record batches, ${CONNECTIONS} connections x ${WINDOW} in flight, ${SECONDS} s per case, alternated)`);
+    await withBroker(
+      ['listeners=PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0', 'ssl.keystore.type=PEM', `ssl.keystore.location=${certs.brokerKeystore}`, 'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256', `listener.name.sasl_ssl.plain.sasl.jaas.config=${jaas}`],
+      async (l) => {
+        const plain: Endpoint = { port: l['PLAINTEXT']! };
+        const admin = new SamsaClient({ bootstrapServers: [`127.0.0.1:${l['PLAINTEXT']}`] });
+        await admin.admin().alterUserScramCredentials([{ user: 'bench', mechanism: 'SCRAM-SHA-256', password: 'bench-secret' }]);
+        await admin.close();
+        const secure: Endpoint = { port: l['SASL_SSL']!, tls: { ca }, sasl: { mechanism: 'SCRAM-SHA-256', username: 'bench', password: 'bench-secret' } };
+        await createTopic(plain, 'warmup');
+        await produceRate(plain, 'warmup');
+        await produceRate(secure, 'warmup');
+        const results: Record<string, number[]> = { 'produce PLAINTEXT': [], 'produce SASL_SSL': [], 'fetch PLAINTEXT': [], 'fetch SASL_SSL': [] };
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const [label, e] of (round % 2 === 0 ? [['PLAINTEXT', plain], ['SASL_SSL', secure]] : [['SASL_SSL', secure], ['PLAINTEXT', plain]]) as [string, Endpoint][]) {
+            const topic = `t-${label}-${round}`;
+            await createTopic(plain, topic);
+            results[`produce ${label}`]!.push(await produceRate(e, topic));
+            results[`fetch ${label}`]!.push(await fetchRate(e, topic));
+          }
+        }
+        for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(20)} ${v.map((x) => `${x.toFixed(1)} MB/s`).join(', ')}`);
+        console.log(`AES-256-GCM alone on one thread (in this run): ${cipherRate().toFixed(0)} MB/s`);
+        const avg = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+        console.log(`produce: SASL_SSL at ${((avg(results['produce SASL_SSL']!) / avg(results['produce PLAINTEXT']!)) * 100).toFixed(0)}% of PLAINTEXT (goal >= 70%)`);
+        console.log(`fetch:   SASL_SSL at ${((avg(results['fetch SASL_SSL']!) / avg(results['fetch PLAINTEXT']!)) * 100).toFixed(0)}% of PLAINTEXT (goal >= 70%)`);
+      },
+    );
+
+    console.log(`\n## Produce with the StandardAuthorizer and 10,000 ACLs against no authorizer (PLAINTEXT, alternated)`);
+    const base = ['listeners=PLAINTEXT://127.0.0.1:0'];
+    // The authorizer's broker also has a SASL_PLAINTEXT listener where the super user admin creates the ACLs.
+    const authz = ['listeners=PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0', 'sasl.enabled.mechanisms=PLAIN', `listener.name.sasl_plaintext.plain.sasl.jaas.config=${jaas}`, 'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer', 'super.users=User:admin'];
+    const rates: Record<string, number[]> = { 'no authorizer': [], 'authorizer, 10,000 ACLs': [] };
+    await withBroker(base, async (l1) => {
+      await withBroker(authz, async (l2) => {
+        // The ACLs: 10,000 of them, plus the one letting ANONYMOUS (PLAINTEXT) write and create its topics.
+        const admin = new SamsaClient({ bootstrapServers: [`127.0.0.1:${l2['SASL_PLAINTEXT']}`], sasl: { mechanism: 'PLAIN', username: 'admin', password: 'admin-secret' } });
+        const list = acls(10_000).map((a) => ({ resourceType: a.resourceType === ResourceType.GROUP ? 'group' : 'topic', resourceName: a.resourceName, patternType: a.patternType === PatternType.PREFIXED ? 'prefixed' : 'literal', principal: a.principal, host: a.host, operation: a.operation === AclOperation.WRITE ? 'write' : 'read', permission: a.permissionType === AclPermissionType.DENY ? 'deny' : 'allow' }));
+        list.push({ resourceType: 'topic', resourceName: 'auth-', patternType: 'prefixed', principal: 'User:ANONYMOUS', host: '*', operation: 'all', permission: 'allow' });
+        for (let i = 0; i < list.length; i += 1000) await admin.admin().createAcls(list.slice(i, i + 1000));
+        await admin.close();
+        const sides: [string, Endpoint][] = [['no authorizer', { port: l1['PLAINTEXT']! }], ['authorizer, 10,000 ACLs', { port: l2['PLAINTEXT']! }]];
+        for (const [, e] of sides) await createTopic(e, 'auth-warmup').then(() => produceRate(e, 'auth-warmup'));
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const [label, e] of round % 2 === 0 ? sides : [...sides].reverse()) {
+            const topic = `auth-${round}`;
+            await createTopic(e, topic);
+            rates[label]!.push(await produceRate(e, topic));
+          }
+        }
+      });
+    });
+    for (const [k, v] of Object.entries(rates)) console.log(`${k.padEnd(26)} ${v.map((x) => `${x.toFixed(1)} MB/s`).join(', ')}`);
+    const avg = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+    console.log(`produce with the authorizer at ${((avg(rates['authorizer, 10,000 ACLs']!) / avg(rates['no authorizer']!)) * 100).toFixed(0)}% of without (one WRITE check per topic per request)`);
+  } finally {
+    await certs.cleanup();
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The security metadata (ACLs, SCRAM credentials, client quotas, run-time broker configs) on a
+ * single node: one JSON snapshot `<data-dir>/__samsa_metadata/security.json`, written atomically
+ * through the Disk on every change, as the cluster metadata is. SCRAM credentials are stored as
+ * Kafka stores them: salt, stored key, server key and iterations (base64), never a password.
+ * The Raft metadata quorum replaces this file by implementing SecurityMetadataStore on its log.
+ */
+import { join } from 'node:path';
+import type { ScramMechanism } from '../../protocol/sasl/scram.js';
+import type { AclBinding } from '../../security/acl.js';
+import type { QuotaEntity, QuotaKey } from '../../security/quota/client-quotas.js';
+import { entityKey } from '../../security/quota/client-quotas.js';
+import { aclKey } from '../../security/acl.js';
+import type { SecurityChange, SecurityMetadataStore } from '../../security/security-metadata.js';
+import type { Disk } from '../../storage/disk.js';
+import { readWholeFile, writeFileAtomically } from '../../storage/disk-files.js';
+
+const FILE = 'security.json';
+
+interface StoredScram {
+  user: string;
+  mechanism: ScramMechanism;
+  salt: string;
+  storedKey: string;
+  serverKey: string;
+  iterations: number;
+}
+
+interface Snapshot {
+  version: 1;
+  acls: AclBinding[];
+  scram: StoredScram[];
+  quotas: { entity: QuotaEntity; key: QuotaKey; value: number }[];
+  brokerConfigs: Record<string, string>;
+}
+
+export class JsonSecurityStore implements SecurityMetadataStore {
+  private readonly acls = new Map<string, AclBinding>();
+  private readonly scram = new Map<string, StoredScram>();
+  private readonly quotas = new Map<string, { entity: QuotaEntity; key: QuotaKey; value: number }>();
+  private readonly brokerConfigs = new Map<string, string>();
+  private dirMade = false;
+
+  constructor(
+    private readonly disk: Disk,
+    /** The metadata directory (`<data-dir>/__samsa_metadata`). */
+    private readonly dir: string,
+  ) {}
+
+  async load(): Promise<SecurityChange[]> {
+    const text = await readWholeFile(this.disk, join(this.dir, FILE));
+    if (!text) return [];
+    const snap = JSON.parse(text.toString('utf8')) as Snapshot;
+    const changes: SecurityChange[] = [
+      ...snap.acls.map((acl): SecurityChange => ({ type: 'acl', acl })),
+      ...snap.scram.map((s): SecurityChange => ({
+        type: 'scram',
+        user: s.user,
+        mechanism: s.mechanism,
+        credential: { salt: Buffer.from(s.salt, 'base64'), storedKey: Buffer.from(s.storedKey, 'base64'), serverKey: Buffer.from(s.serverKey, 'base64'), iterations: s.iterations },
+      })),
+      ...snap.quotas.map((q): SecurityChange => ({ type: 'quota', ...q })),
+      ...Object.entries(snap.brokerConfigs).map(([name, value]): SecurityChange => ({ type: 'broker-config', name, value })),
+    ];
+    for (const c of changes) this.fold(c);
+    return changes;
+  }
+
+  async append(changes: readonly SecurityChange[]): Promise<void> {
+    for (const c of changes) this.fold(c);
+    // The directory is made on the first change (a node whose cluster metadata is in its log has none otherwise).
+    if (!this.dirMade) {
+      await this.disk.mkdir(this.dir);
+      this.dirMade = true;
+    }
+    const snap: Snapshot = { version: 1, acls: [...this.acls.values()], scram: [...this.scram.values()], quotas: [...this.quotas.values()], brokerConfigs: Object.fromEntries(this.brokerConfigs) };
+    await writeFileAtomically(this.disk, join(this.dir, FILE), Buffer.from(JSON.stringify(snap, null, 1)));
+  }
+
+  private fold(c: SecurityChange): void {
+    switch (c.type) {
+      case 'acl':
+        this.acls.set(aclKey(c.acl), c.acl);
+        break;
+      case 'remove-acl':
+        this.acls.delete(aclKey(c.acl));
+        break;
+      case 'scram':
+        this.scram.set(`${c.mechanism}\u0000${c.user}`, {
+          user: c.user,
+          mechanism: c.mechanism,
+          salt: c.credential.salt.toString('base64'),
+          storedKey: c.credential.storedKey.toString('base64'),
+          serverKey: c.credential.serverKey.toString('base64'),
+          iterations: c.credential.iterations,
+        });
+        break;
+      case 'remove-scram':
+        this.scram.delete(`${c.mechanism}\u0000${c.user}`);
+        break;
+      case 'quota': {
+        const k = `${entityKey(c.entity)}\u0000${c.key}`;
+        if (c.value === null) this.quotas.delete(k);
+        else this.quotas.set(k, { entity: c.entity, key: c.key, value: c.value });
+        break;
+      }
+      case 'broker-config':
+        if (c.value === null) this.brokerConfigs.delete(c.name);
+        else this.brokerConfigs.set(c.name, c.value);
+        break;
+    }
+  }
+}

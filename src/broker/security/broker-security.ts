@@ -1,0 +1,152 @@
+/**
+ * Everything about who may connect, who a connection is, what it may do and how fast, for one
+ * broker: the security metadata (ACLs, SCRAM credentials, quotas; security-metadata.ts), the
+ * authorizer when `authorizer.class.name` names Kafka's StandardAuthorizer, the quota manager,
+ * connection admission, and each listener's TLS context and SASL handshake. A PLAINTEXT listener
+ * with no authorizer and no quotas goes straight to the dispatcher, as before any of this existed.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../../common/clock.js';
+import { ConfigError } from '../../common/config-def.js';
+import type { RandomBytes } from '../../common/random.js';
+import type { AuthenticationLimits, Connection, FrameHandler } from '../../network/connection.js';
+import type { ListenerTls } from '../../network/server.js';
+import { StandardAuthorizer } from '../../security/authorizer.js';
+import { QuotaManager } from '../../security/quota/quota-manager.js';
+import { type SecurityChange, SecurityMetadata, type SecurityMetadataStore } from '../../security/security-metadata.js';
+import type { Disk } from '../../storage/disk.js';
+import type { BrokerConfig, ListenerSpec } from '../config/broker-config.js';
+import { STANDARD_AUTHORIZER } from '../config/security-configs.js';
+import { ConnectionAdmission } from './connection-admission.js';
+import { saslListener } from './listener-sasl.js';
+import { ListenerTlsContext } from './listener-tls.js';
+import { saslAuthenticator } from './sasl-authenticator.js';
+
+export interface SecurityWorld {
+  config: BrokerConfig;
+  /** Where keystores, truststores and JWKS files are read. */
+  disk: Disk;
+  clock: Clock;
+  randomBytes: RandomBytes;
+  log: Logger;
+}
+
+/** How a listener serves its connections. */
+export interface ListenerSetup {
+  handler: FrameHandler;
+  tls?: ListenerTls;
+  authentication?: AuthenticationLimits;
+  onConnection?: (conn: Connection) => void;
+}
+
+/** Broker configs that may be altered at run time (to reload certificates), by their base name. */
+const DYNAMIC_SSL_CONFIGS = ['ssl.keystore.location', 'ssl.keystore.type', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.truststore.location', 'ssl.truststore.type', 'ssl.truststore.password', 'ssl.truststore.certificates'];
+
+export function isDynamicSslConfig(name: string): boolean {
+  const base = name.replace(/^listener\.name\.[^.]+\./, '');
+  return DYNAMIC_SSL_CONFIGS.includes(base);
+}
+
+export class BrokerSecurity {
+  readonly authorizer: StandardAuthorizer | undefined;
+  readonly quotas: QuotaManager;
+  readonly admission: ConnectionAdmission;
+  readonly tls = new Map<string, ListenerTlsContext>();
+
+  private constructor(
+    private readonly w: SecurityWorld,
+    readonly metadata: SecurityMetadata,
+  ) {
+    const c = w.config;
+    const className = c.str('authorizer.class.name').trim();
+    if (className === '') this.authorizer = undefined;
+    else if (className === STANDARD_AUTHORIZER) {
+      const superUsers = ((c.get('super.users') as string | null) ?? '').split(';').map((s) => s.trim()).filter((s) => s !== '');
+      this.authorizer = new StandardAuthorizer({ superUsers, allowEveryoneIfNoAclFound: c.bool('allow.everyone.if.no.acl.found') });
+      metadata.listen({ aclAdded: (acl) => this.authorizer!.add(acl), aclRemoved: (acl) => this.authorizer!.remove(acl) });
+    } else {
+      throw new ConfigError('authorizer.class.name', `authorizer.class.name ${className} is not served by Samsa: use ${STANDARD_AUTHORIZER} (Kafka 4's), or leave it empty for no authorization`);
+    }
+    this.quotas = new QuotaManager(metadata.quotas, { samples: c.num('quota.window.num'), windowMs: c.num('quota.window.size.seconds') * 1000 });
+    this.admission = new ConnectionAdmission(c, metadata.quotas, w.clock, { samples: c.num('quota.window.num'), windowMs: c.num('quota.window.size.seconds') * 1000 });
+  }
+
+  /** Loads the security metadata (applying run-time broker configs saved with it) and checks the configs. */
+  static async open(w: SecurityWorld, store: SecurityMetadataStore): Promise<BrokerSecurity> {
+    const metadata = await SecurityMetadata.open(store);
+    for (const [name, value] of metadata.brokerConfigs) {
+      try {
+        w.config.setDynamic(name, value);
+      } catch (err) {
+        w.log.warn({ name, err: (err as Error).message }, 'ignoring a saved run-time broker config');
+      }
+    }
+    metadata.listen({ brokerConfigChanged: (name, value) => w.config.setDynamic(name, value) });
+    return new BrokerSecurity(w, metadata);
+  }
+
+  /** The TLS context and SASL handshake of a listener, in front of `dispatcher`. */
+  async listenerSetup(spec: ListenerSpec, dispatcher: FrameHandler): Promise<ListenerSetup> {
+    const c = this.w.config;
+    const protocol = spec.securityProtocol;
+    const usesTls = protocol === 'SSL' || protocol === 'SASL_SSL';
+    const usesSasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+    const timeoutMs = c.num('samsa.authentication.timeout.ms');
+    const setup: ListenerSetup = { handler: dispatcher };
+    if (usesTls) {
+      const tls = await ListenerTlsContext.load(c, spec.name, protocol, this.w.disk, this.w.log);
+      this.tls.set(spec.name, tls);
+      setup.tls = tls;
+      setup.onConnection = (conn) => tls.onConnection(conn);
+      setup.authentication = { preAuthMaxFrameBytes: c.listenerGet(spec.name, 'sasl.server.max.receive.size') as number, timeoutMs };
+    }
+    if (usesSasl) {
+      const sasl = await saslListener(spec.name, {
+        config: c,
+        disk: this.w.disk,
+        clock: this.w.clock,
+        scram: (user, mechanism) => this.metadata.scramCredential(user, mechanism),
+        nonce: () => this.w.randomBytes(24).toString('base64url'),
+      });
+      setup.handler = saslAuthenticator(sasl, dispatcher, { clock: this.w.clock, log: this.w.log, timeoutMs });
+      setup.authentication = { preAuthMaxFrameBytes: sasl.maxReceiveBytes, timeoutMs };
+    }
+    return setup;
+  }
+
+  /** Reads every TLS listener's keystore and truststore again (all or none are swapped). */
+  async reloadTls(): Promise<void> {
+    await Promise.all([...this.tls.values()].map((t) => t.reload()));
+  }
+
+  /**
+   * Alters run-time broker configs (only the keystore and truststore ones: a certificate reload,
+   * as Kafka's dynamic listener SSL configs): the new certificates must load, then the change is
+   * made durable and applied, and the listeners serve new connections with them.
+   */
+  async alterBrokerConfigs(changes: readonly { name: string; value: string | null }[], validateOnly: boolean): Promise<{ errorCode: number; errorMessage: string } | undefined> {
+    const c = this.w.config;
+    for (const ch of changes) {
+      if (!isDynamicSslConfig(ch.name)) return { errorCode: 40, errorMessage: `Cannot update ${ch.name} at run time: Samsa alters only listener keystore and truststore configs (certificate reload); set others in the config file and restart` };
+    }
+    const previous = changes.map((ch) => ({ name: ch.name, value: c.isSet(ch.name) ? (c.get(ch.name) as string) : null }));
+    try {
+      for (const ch of changes) c.setDynamic(ch.name, ch.value);
+      // Load the new contexts before anything is saved: a bad keystore leaves everything as it was.
+      for (const t of this.tls.values()) await t.reload();
+    } catch (err) {
+      for (const p of previous) c.setDynamic(p.name, null);
+      for (const [name, value] of this.metadata.brokerConfigs) c.setDynamic(name, value);
+      await Promise.all([...this.tls.values()].map((t) => t.reload().catch(() => undefined)));
+      return { errorCode: 40, errorMessage: `Invalid TLS configuration: ${(err as Error).message}` };
+    }
+    if (validateOnly) {
+      for (const p of previous) c.setDynamic(p.name, null);
+      for (const [name, value] of this.metadata.brokerConfigs) c.setDynamic(name, value);
+      await Promise.all([...this.tls.values()].map((t) => t.reload().catch(() => undefined)));
+      return undefined;
+    }
+    await this.metadata.commit(changes.map((ch): SecurityChange => ({ type: 'broker-config', name: ch.name, value: ch.value })));
+    return undefined;
+  }
+}

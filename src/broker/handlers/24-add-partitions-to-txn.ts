@@ -18,8 +18,8 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AddPartitionsToTxnApi, type AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput } from '../../protocol/messages/index.js';
 import { partitionKey } from '../../txn/index.js';
-import type { BrokerContext } from '../broker-context.js';
-import { defineHandler } from '../handler.js';
+import { type RequestContext, defineHandler } from '../handler.js';
+import { AclOperation, ResourceType, authorize, authorizeCluster } from '../security/authorize.js';
 
 interface Txn {
   transactionalId: string;
@@ -32,15 +32,25 @@ interface Txn {
 export const addPartitionsToTxnHandler = defineHandler(AddPartitionsToTxnApi, { min: 0, max: 5 }, async (req, ctx) => {
   const v = ctx.apiVersion;
   if (v <= 3) {
-    const topicResults = await addOrVerify(ctx.broker, { transactionalId: req.v3AndBelowTransactionalId, producerId: req.v3AndBelowProducerId, producerEpoch: req.v3AndBelowProducerEpoch, verifyOnly: false, topics: req.v3AndBelowTopics }, v);
+    const topicResults = await addOrVerify(ctx, { transactionalId: req.v3AndBelowTransactionalId, producerId: req.v3AndBelowProducerId, producerEpoch: req.v3AndBelowProducerEpoch, verifyOnly: false, topics: req.v3AndBelowTopics }, v);
     return { throttleTimeMs: 0, resultsByTopicV3AndBelow: topicResults };
   }
-  const resultsByTransaction = await Promise.all(req.transactions.map(async (t) => ({ transactionalId: t.transactionalId, topicResults: await addOrVerify(ctx.broker, t, v) })));
+  const resultsByTransaction = await Promise.all(req.transactions.map(async (t) => ({ transactionalId: t.transactionalId, topicResults: await addOrVerify(ctx, t, v) })));
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction };
 });
 
-async function addOrVerify(b: BrokerContext, t: Txn, version: number): Promise<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput[]> {
+async function addOrVerify(ctx: RequestContext, t: Txn, version: number): Promise<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput[]> {
+  const b = ctx.broker;
   const answer = (code: (topic: string, partition: number) => number) => t.topics.map((x) => ({ name: x.name, resultsByPartition: x.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: code(x.name, p) })) }));
+  // With an authorizer, as Kafka checks them: a broker's verification needs CLUSTER_ACTION; a
+  // producer's addition WRITE on the transactional id and on each topic (the others not attempted).
+  if (t.verifyOnly) {
+    if (!authorizeCluster(ctx, AclOperation.CLUSTER_ACTION)) return answer(() => ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  } else {
+    if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, t.transactionalId)) return answer(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    const refused = new Set(t.topics.filter((x) => !authorize(ctx, AclOperation.WRITE, ResourceType.TOPIC, x.name)).map((x) => x.name));
+    if (refused.size > 0) return answer((topic) => (refused.has(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
+  }
   const exists = (topic: string, p: number) => {
     const meta = b.metadata.topic(topic);
     return meta !== undefined && p >= 0 && p < meta.partitionCount;

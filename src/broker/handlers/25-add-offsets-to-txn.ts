@@ -12,9 +12,13 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AddOffsetsToTxnApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../common/topic-name.js';
 
 export const addOffsetsToTxnHandler = defineHandler(AddOffsetsToTxnApi, { min: 0, max: 4 }, async (req, ctx) => {
+  // With an authorizer: WRITE on the transactional id, READ on the group, as Kafka checks them.
+  if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+  if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
   const b = ctx.broker;
   const partition = b.groups.partitionFor(req.groupId);
   let errorCode = await b.transactions.coordinator.addPartitions({ transactionalId: req.transactionalId, producerId: req.producerId, producerEpoch: req.producerEpoch }, [{ topic: CONSUMER_OFFSETS_TOPIC, partition }]);

@@ -7,12 +7,15 @@
  * the transaction and CompleteCommit / CompleteAbort. Until that is done the id answers
  * CONCURRENT_TRANSACTIONS (AddPartitionsToTxn first waits for it, up to 500 ms). A retry of a completed EndTxn is NONE; the other result, or EndTxn with
  * no transaction, INVALID_TXN_STATE. PRODUCER_FENCED is answered INVALID_PRODUCER_EPOCH before v2.
+ * With an authorizer, the transactional id needs WRITE (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { EndTxnApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
 export const endTxnHandler = defineHandler(EndTxnApi, { min: 0, max: 4 }, async (req, ctx) => {
+  if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
   let errorCode = await ctx.broker.transactions.coordinator.endTxn({ transactionalId: req.transactionalId, producerId: req.producerId, producerEpoch: req.producerEpoch, committed: req.committed });
   if (errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 2) errorCode = ErrorCode.INVALID_PRODUCER_EPOCH;
   return { throttleTimeMs: 0, errorCode };

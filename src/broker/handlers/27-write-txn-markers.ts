@@ -10,7 +10,9 @@
  * Not yet: authorization (CLUSTER_ACTION), which comes with security.
  */
 import { WriteTxnMarkersApi } from '../../protocol/messages/index.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, authorizeCluster } from '../security/authorize.js';
 import { tpKey } from '../partitions/topic-partition.js';
 import { writeTxnMarkers } from '../txn/write-txn-markers.js';
 
@@ -18,6 +20,11 @@ import { writeTxnMarkers } from '../txn/write-txn-markers.js';
 const MARKER_TIMEOUT_MS = 30_000;
 
 export const writeTxnMarkersHandler = defineHandler(WriteTxnMarkersApi, { min: 0, max: 1 }, async (req, ctx) => {
+  // Only brokers send markers: with an authorizer, CLUSTER_ACTION on the cluster.
+  if (!authorizeCluster(ctx, AclOperation.CLUSTER_ACTION)) {
+    const refused = (m: (typeof req.markers)[number]) => m.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED })) }));
+    return { markers: req.markers.map((m) => ({ producerId: m.producerId, topics: refused(m) })) };
+  }
   const b = ctx.broker;
   const deps = { replicaManager: b.replicaManager, image: b.metadata, clock: b.clock, groups: () => b.groups, timeoutMs: MARKER_TIMEOUT_MS };
   const markers = await Promise.all(

@@ -19,6 +19,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { TxnOffsetCommitApi } from '../../protocol/messages/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 import { CONSUMER_OFFSETS_TOPIC } from '../../common/topic-name.js';
 
 export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommitApi, { min: 0, max: 4 }, async (req, ctx) => {
@@ -31,6 +32,11 @@ export const txnOffsetCommitHandler = defineHandler(TxnOffsetCommitApi, { min: 0
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name, p.partitionIndex) })) })),
   });
+  // With an authorizer: WRITE on the transactional id, READ on the group, READ on each topic, as Kafka checks them.
+  if (!authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return answer(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return answer(() => ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  const refusedTopics = new Set(req.topics.filter((t) => !authorize(ctx, AclOperation.READ, ResourceType.TOPIC, t.name)).map((t) => t.name));
+  if (refusedTopics.size > 0) return answer((t) => (refusedTopics.has(t) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
   const verification = await verify(b, req.transactionalId, req.producerId, req.producerEpoch, req.groupId);
   if (typeof verification === 'number') {
     const code = verification === ErrorCode.INVALID_TXN_STATE && ctx.apiVersion >= 4 ? ErrorCode.TRANSACTION_ABORTABLE : verification;

@@ -11,13 +11,15 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeProducersApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
 export const describeProducersHandler = defineHandler(DescribeProducersApi, { min: 0, max: 0 }, (req, ctx) => {
   const rm = ctx.broker.replicaManager;
   const topics = req.topics.map((t) => ({
     name: t.name,
     partitions: t.partitionIndexes.map((partitionIndex) => {
-      const p = rm.leaderPartitionOrError(t.name, partitionIndex);
+      // With an authorizer, READ on the topic (TOPIC_AUTHORIZATION_FAILED), as Kafka checks it.
+      const p = authorize(ctx, AclOperation.READ, ResourceType.TOPIC, t.name) ? rm.leaderPartitionOrError(t.name, partitionIndex) : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
       if (typeof p === 'number') return { partitionIndex, errorCode: p, errorMessage: null, activeProducers: [] };
       return {
         partitionIndex,

@@ -9,11 +9,17 @@
  *
  * Not yet: authorization (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for ids the principal cannot describe).
  */
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeTransactionsApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
+import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
 export const describeTransactionsHandler = defineHandler(DescribeTransactionsApi, { min: 0, max: 0 }, (req, ctx) => {
-  const described = ctx.broker.transactions.coordinator.describeTransactions(req.transactionalIds);
+  // With an authorizer, DESCRIBE on each transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), as Kafka checks it.
+  const allowed = req.transactionalIds.filter((id) => authorize(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id));
+  const byId = new Map(ctx.broker.transactions.coordinator.describeTransactions(allowed).map((d) => [d.transactionalId, d]));
+  const refused = (transactionalId: string) => ({ errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1n, producerId: -1n, producerEpoch: -1, partitions: [] as { topic: string; partition: number }[] });
+  const described = req.transactionalIds.map((id) => byId.get(id) ?? refused(id));
   return {
     throttleTimeMs: 0,
     transactionStates: described.map((d) => {

@@ -44,6 +44,8 @@ const MINIMAL: Record<string, (v: number) => unknown> = {
   DescribeQuorum: () => ({ topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }),
   UnregisterBroker: () => ({ brokerId: 999 }),
   ElectLeaders: () => ({ electionType: 0, topicPartitions: [], timeoutMs: 1000 }),
+  AlterPartitionReassignments: () => ({ topics: [], timeoutMs: 1000 }),
+  ListPartitionReassignments: () => ({ topics: [], timeoutMs: 1000 }),
   // The controller listener's (a node with the controller role).
   Vote: () => ({ clusterId: null, topics: [] }),
   BeginQuorumEpoch: () => ({ clusterId: null, topics: [] }),

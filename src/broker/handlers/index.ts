@@ -26,6 +26,8 @@ import { createPartitionsHandler } from './37-create-partitions.js';
 import { deleteGroupsHandler } from './42-delete-groups.js';
 import { electLeadersHandler } from './43-elect-leaders.js';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
+import { alterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
+import { listPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
 import { offsetDeleteHandler } from './47-offset-delete.js';
 import { describeQuorumHandler } from './55-describe-quorum.js';
 import { describeClusterHandler } from './60-describe-cluster.js';
@@ -59,6 +61,8 @@ export const HANDLERS: readonly AnyHandler[] = [
   deleteGroupsHandler,
   electLeadersHandler,
   incrementalAlterConfigsHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   offsetDeleteHandler,
   describeQuorumHandler,
   describeClusterHandler,

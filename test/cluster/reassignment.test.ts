@@ -7,12 +7,20 @@
  * led by it again without anyone asking.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
+import { SAMSA_BIN } from '../helpers/test-broker.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
 
+const run = promisify(execFile);
+const samsa = (args: string[]) => run(process.execPath, [SAMSA_BIN(), ...args]).catch((err: { code?: number; stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '', code: err.code }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function eventually(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
@@ -108,5 +116,41 @@ describe('partition reassignment on three nodes in one process', { timeout: 120_
     await admin.alterPartitionReassignments({ topics: [{ topic: 'balance', partitionAssignment: [{ partition: 0, replicas: [b, a, c] }] }] });
     assert.deepEqual(nodes[0]!.metadata.topic('balance')!.partitions[0]!.replicas, [b, a, c]);
     await eventually('node 1, the preferred replica, leads', 10_000, () => nodes.every((n) => n.metadata.topic('balance')!.partitions[0]!.leader === b));
+  });
+  it('samsa reassign-partitions --execute/--verify/--list and samsa leader-election --election-type preferred', async () => {
+    const [a, b, c] = layout.ids as [number, number, number];
+    const bootstrap = ['-b', nodes.map((n) => n.bootstrap).join(',')];
+    // Node 2 is the preferred leader of ten partitions it leads: one more led elsewhere is 1/11, under
+    // leader.imbalance.per.broker.percentage (10), so only the command moves that one.
+    await admin.createTopics({ topics: [{ topic: 'led-by-2', replicaAssignment: Array.from({ length: 10 }, (_, partition) => ({ partition, replicas: [c, a] })) }] });
+    await admin.createTopics({ topics: [{ topic: 'cli', replicaAssignment: [{ partition: 0, replicas: [a, b] }] }] });
+    const dir = await mkdtemp(join(tmpdir(), 'samsa-reassign-'));
+    try {
+      const plan = join(dir, 'plan.json');
+      await writeFile(plan, JSON.stringify({ version: 1, partitions: [{ topic: 'cli', partition: 0, replicas: [c, a], log_dirs: ['any', 'any'] }] }));
+      const executed = await samsa(['reassign-partitions', '--execute', '--reassignment-json-file', plan, ...bootstrap]);
+      assert.match(executed.stdout, /started the reassignment of cli-0/);
+      await eventually('--verify says completed', 20_000, async () => {
+        const verified = await samsa(['reassign-partitions', '--verify', '--reassignment-json-file', plan, '--json', ...bootstrap]);
+        return (JSON.parse(verified.stdout) as { state: string }[])[0]!.state === 'completed';
+      });
+      assert.equal((await samsa(['reassign-partitions', '--list', ...bootstrap])).stdout, '(none)\n');
+      const cancelled = await samsa(['reassign-partitions', '--cancel', '--reassignment-json-file', plan, '--json', ...bootstrap]);
+      assert.equal(cancelled.stdout.trim(), '[]', 'nothing left to cancel');
+      await writeFile(plan, JSON.stringify({ version: 1, partitions: [{ topic: 'cli', partition: 0, replicas: [9, a] }] }));
+      const refused = await samsa(['reassign-partitions', '--execute', '--reassignment-json-file', plan, ...bootstrap]);
+      assert.equal((refused as { code?: number }).code, 1);
+      assert.match(refused.stdout, /failed cli-0: .*broker 9/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // Node 0 led cli-0 before and still does; node 2 is now preferred.
+    const reg = () => nodes[0]!.metadata.topic('cli')!.partitions[0]!;
+    assert.deepEqual([reg().replicas, reg().leader], [[c, a], a]);
+    const elected = await samsa(['leader-election', '--election-type', 'preferred', '--topic', 'cli', '--partition', '0', ...bootstrap]);
+    assert.match(elected.stdout, /Successfully completed leader election \(preferred\) for partitions cli-0/);
+    assert.equal(reg().leader, c);
+    const again = await samsa(['leader-election', '--election-type', 'preferred', '--all-topic-partitions', ...bootstrap]);
+    assert.match(again.stdout, /No partition needed an election/);
   });
 });

@@ -4,9 +4,11 @@ import { registerBrokerCommand } from './broker.js';
 import { registerClusterCommand } from './cluster.js';
 import { registerConsumeCommand } from './consume.js';
 import { registerGroupsCommand } from './groups.js';
+import { registerLeaderElectionCommand } from './leader-election.js';
 import { registerMetadataQuorumCommand } from './metadata-quorum.js';
 import { registerPerfCommand } from './perf.js';
 import { registerProduceCommand } from './produce.js';
+import { registerReassignPartitionsCommand } from './reassign-partitions.js';
 import { registerStorageCommand } from './storage.js';
 import { registerTopicsCommand } from './topics.js';
 
@@ -19,5 +21,7 @@ export function registerCommands(program: Command): void {
   registerPerfCommand(program);
   registerClusterCommand(program);
   registerMetadataQuorumCommand(program);
+  registerReassignPartitionsCommand(program);
+  registerLeaderElectionCommand(program);
   registerStorageCommand(program);
 }

@@ -10,6 +10,7 @@ import { CONSUMER_OFFSETS_TOPIC } from '../common/topic-name.js';
 import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore, type OffsetsPartitionLog } from '../group/index.js';
 import { LogManager, ReadBufferPool } from '../log/index.js';
 import type { Clock } from '../common/clock.js';
+import { FramePool } from '../network/frame-pool.js';
 import type { Disk } from '../storage/disk.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { CreateTopicsApi } from '../protocol/messages/index.js';
@@ -273,7 +274,8 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   const { config, settings, node, world, log } = o;
   const gate = new RequestGate();
   let broker: Broker | undefined;
-  const listeners = await bindClientListeners(settings.clientListeners, config, world, log, (name) => gate.wrap(() => createDispatcher(broker!, HANDLERS, log, broker!.faults, name)));
+  const frames = new FramePool(LIMITS.requestFramePoolIdleBytes);
+  const listeners = await bindClientListeners(settings.clientListeners, config, world, log, (name) => gate.wrap(() => createDispatcher(broker!, HANDLERS, log, broker!.faults, name, frames)), frames);
   // What this broker registers and tells clients: each client listener's advertised address.
   const endpoints = () => listeners.map(({ spec, server }) => ({ name: spec.name, ...advertisedAddress(settings.advertised.get(spec.name), server.address), securityProtocol: SecurityProtocol[spec.securityProtocol] }));
   const lifecycle = new BrokerLifecycleManager({

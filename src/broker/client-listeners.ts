@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import type { FrameHandler } from '../network/connection.js';
+import type { FramePool } from '../network/frame-pool.js';
 import type { Network } from '../network/network.js';
 import { NetworkServer } from '../network/server.js';
 import type { BrokerConfig } from './config/broker-config.js';
@@ -51,7 +52,8 @@ export class RequestGate {
   }
 }
 
-export async function bindClientListeners(specs: readonly ListenerSpec[], config: BrokerConfig, world: { network: Network; clock: Clock }, log: Logger, handlerFor: (listenerName: string) => FrameHandler): Promise<BoundListener[]> {
+/** `frames`: the pool request frames are assembled in (shared by the listeners), given back by the dispatcher. */
+export async function bindClientListeners(specs: readonly ListenerSpec[], config: BrokerConfig, world: { network: Network; clock: Clock }, log: Logger, handlerFor: (listenerName: string) => FrameHandler, frames?: FramePool): Promise<BoundListener[]> {
   const bound: BoundListener[] = [];
   try {
     for (const spec of specs) {
@@ -66,6 +68,7 @@ export async function bindClientListeners(specs: readonly ListenerSpec[], config
           maxConnections: config.num('max.connections'),
           network: world.network,
           clock: world.clock,
+          ...(frames ? { frames } : {}),
         },
         handlerFor(spec.name),
         log,

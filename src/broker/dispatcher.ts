@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Connection, FrameHandler, Reply } from '../network/connection.js';
+import type { FramePool } from '../network/frame-pool.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { encodeResponseFrame, readRequestFrame, type RequestFrame } from '../protocol/frames.js';
 import { ApiKey, ApiVersionsApi } from '../protocol/messages/index.js';
@@ -21,20 +22,37 @@ export interface RequestBasics extends RequestInfo {
   afterResponseWritten(fn: () => void): void;
 }
 
-/** The handlers a listener serves, their fault injection, and how their context is made. */
+/**
+ * The handlers a listener serves, their fault injection, and how their context is made.
+ * `frames` is the pool the listener's connections take request frames from: a produce request's
+ * frame goes back to it once the request is handled, since its appends are written by then and
+ * nothing else keeps its bytes (other requests' decoded fields, such as a group member's metadata,
+ * may outlive them; recorded requests of the fault injector too, so nothing is released while it
+ * is active).
+ */
 export interface DispatchTarget<C extends RequestInfo> {
   readonly handlers: readonly AnyHandler<C>[];
   readonly faults: Faults;
+  readonly frames?: FramePool;
   context(basics: RequestBasics): C;
 }
 
 /** The client listener's dispatcher: the broker's handlers, each given the broker and the listener's name. */
-export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger, faults: Faults, listenerName = 'PLAINTEXT'): FrameHandler {
-  return createListenerDispatcher<RequestContext>({ handlers, faults, context: (b) => ({ ...b, broker, listenerName }) }, log);
+export function createDispatcher(broker: BrokerContext, handlers: readonly AnyHandler[], log: Logger, faults: Faults, listenerName = 'PLAINTEXT', frames?: FramePool): FrameHandler {
+  return createListenerDispatcher<RequestContext>({ handlers, faults, ...(frames ? { frames } : {}), context: (b) => clientContext(b, broker, listenerName) }, log);
+}
+
+/**
+ * The client listener's context, field by field: one object shape for every request (spreading
+ * the basics into a new object took 2.2% of the broker thread's profile samples at 20,000
+ * records/s of small produce requests).
+ */
+function clientContext(b: RequestBasics, broker: BrokerContext, listenerName: string): RequestContext {
+  return { apiVersion: b.apiVersion, clientId: b.clientId, correlationId: b.correlationId, log: b.log, connection: b.connection, afterResponseWritten: b.afterResponseWritten, broker, listenerName };
 }
 
 export function createListenerDispatcher<C extends RequestInfo>(target: DispatchTarget<C>, log: Logger): FrameHandler {
-  const { handlers, faults } = target;
+  const { handlers, faults, frames } = target;
   const byKey = new Map(handlers.map((h) => [h.api.apiKey, h]));
   const supported = supportedVersions(handlers);
 
@@ -87,6 +105,14 @@ export function createListenerDispatcher<C extends RequestInfo>(target: Dispatch
       return fns ? { buffers, written: () => runAll(fns) } : buffers;
     };
     const result = (faults.active ? faults.run(handler, body, ctx) : handler.handle(body, ctx)) as HandlerResult<unknown> | Promise<HandlerResult<unknown>>;
+    if (frames && req.apiKey === ApiKey.Produce && !faults.active) {
+      const done = (r: HandlerResult<unknown>): Reply => {
+        const reply = encode(r);
+        frames.release(frame);
+        return reply;
+      };
+      return result instanceof Promise ? result.then(done) : done(result);
+    }
     return result instanceof Promise ? result.then(encode) : encode(result);
   };
 }

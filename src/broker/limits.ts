@@ -5,6 +5,8 @@
 export const LIMITS = {
   /** Bytes of fetch read buffers kept for reuse between responses (log/read-buffer-pool.ts). */
   fetchBufferPoolIdleBytes: 32 * 1024 * 1024,
+  /** Bytes of request frame buffers kept for reuse between produce requests (network/frame-pool.ts). */
+  requestFramePoolIdleBytes: 32 * 1024 * 1024,
   /** A fetch session idle for less than this is never evicted for a new one (Kafka's minimum). */
   fetchSessionEvictionAgeMs: 120_000,
   /** Partitions one topic may have: bounds the directories one request can create. */

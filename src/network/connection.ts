@@ -13,7 +13,9 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
+import type { FramePool } from './frame-pool.js';
 import { FrameError, FrameReader } from './frame-reader.js';
+import type { UserReads } from './network.js';
 
 export interface ConnectionLimits {
   /** Largest request frame accepted (Kafka's `socket.request.max.bytes`). */
@@ -24,6 +26,8 @@ export interface ConnectionLimits {
   maxInFlightBytes: number;
   /** Close a connection with no traffic for this long (Kafka's `connections.max.idle.ms`). */
   idleTimeoutMs: number;
+  /** Where frames assembled across reads get their buffers (the handler releases those it is done with). */
+  frames?: FramePool;
 }
 
 /** Response bytes with a callback for when the socket is done with them (written, or never will be). */
@@ -44,6 +48,9 @@ interface Pending {
 
 let nextId = 0;
 
+/** A frame missing at least this much is read into directly rather than copied out of the read buffer. */
+const DIRECT_READ_MIN_BYTES = 16 * 1024;
+
 export class Connection {
   readonly id = ++nextId;
   readonly remote: string;
@@ -62,16 +69,28 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly clock: Clock,
     private readonly log: Logger,
+    reads?: UserReads,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.reader = new FrameReader(limits.maxFrameBytes);
+    const frames = limits.frames;
+    const allocate = frames ? { allocate: (size: number) => frames.take(size) } : {};
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleTimeoutMs, () => {
       this.log.debug({ conn: this.id }, 'closing idle connection');
       socket.destroy();
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (reads) {
+      // Reads land in a buffer shared by the server's connections (each is handled before the
+      // next read), or straight in the rest of a large frame: no buffer is allocated per read.
+      const reader = (this.reader = new FrameReader(limits.maxFrameBytes, { reusedChunks: true, ...allocate }));
+      const shared = reads.target() as Buffer;
+      reads.target = () => reader.directTarget(DIRECT_READ_MIN_BYTES) ?? shared;
+      reads.onRead = (n, buf) => this.onRead(buf === shared ? shared.subarray(0, n) : undefined, n);
+    } else {
+      this.reader = new FrameReader(limits.maxFrameBytes, allocate);
+      socket.on('data', (chunk: Buffer) => this.onRead(chunk, chunk.length));
+    }
     socket.on('drain', () => this.drainBacklog());
     socket.on('error', (err) => this.log.debug({ conn: this.id, err: err.message }, 'socket error'));
   }
@@ -85,11 +104,12 @@ export class Connection {
     return this.queue.length;
   }
 
-  private onData(chunk: Buffer): void {
+  /** `n` bytes were read: into `chunk`, or (undefined) straight into the frame being assembled. */
+  private onRead(chunk: Buffer | undefined, n: number): void {
     if (this.closing) return;
     let frames: Buffer[];
     try {
-      frames = this.reader.push(chunk);
+      frames = chunk ? this.reader.push(chunk) : this.reader.filledDirectly(n);
     } catch (err) {
       this.log.warn({ conn: this.id, remote: this.remote, err: (err as FrameError).message }, 'closing connection: bad frame');
       this.socket.destroy();
@@ -190,7 +210,9 @@ export class Connection {
   /** Stops reading, lets in-flight requests finish and be answered, then ends the socket. */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
-    this.socket.pause();
+    // Reading goes on, dropping what arrives, until the client's end is seen: a socket reading
+    // with onread reads nothing while paused, so it would never see the end and never close.
+    if (this.socket.isPaused()) this.socket.resume();
     if (this.queue.length === 0) this.socket.end();
     // A paused socket does not keep the process alive: the grace timer must, until the end.
     const timer = this.clock.setTimeout(() => this.socket.destroy(), timeoutMs, { keepAlive: true });

@@ -25,10 +25,11 @@ export class FrameReader {
   /**
    * With `reusedChunks`, the caller refills the same chunk buffer after each push (a socket's
    * `onread` buffer), so every frame is copied out of it, even one wholly inside a chunk.
+   * `allocate` gives the buffer of a frame assembled across chunks (a FramePool's `take`).
    */
   constructor(
     private readonly maxFrameBytes: number,
-    private readonly options: { reusedChunks?: boolean } = {},
+    private readonly options: { reusedChunks?: boolean; allocate?: (size: number) => Buffer } = {},
   ) {}
 
   /** Bytes held for an incomplete frame (for per-connection memory accounting). */
@@ -47,7 +48,7 @@ export class FrameReader {
           pos += 4;
           if (chunk.length - pos >= size) {
             const view = chunk.subarray(pos, pos + size);
-            frames.push(this.options.reusedChunks ? Buffer.from(view) : view);
+            frames.push(this.options.reusedChunks ? this.copyOut(view) : view);
             pos += size;
             continue;
           }
@@ -103,8 +104,15 @@ export class FrameReader {
     return size;
   }
 
+  private copyOut(view: Buffer): Buffer {
+    if (!this.options.allocate) return Buffer.from(view);
+    const copy = this.options.allocate(view.length);
+    view.copy(copy);
+    return copy;
+  }
+
   private startFrame(size: number): void {
-    this.frame = Buffer.allocUnsafe(size);
+    this.frame = this.options.allocate ? this.options.allocate(size) : Buffer.allocUnsafe(size);
     this.frameFilled = 0;
   }
 }

@@ -3,7 +3,7 @@
  * outbound connection (the client's, later a broker's to another) are made through a Network, so
  * that a test or the simulator can substitute its own. `nodeNetwork` is the real one, on node:net.
  */
-import { type OnReadOpts, type Server, type Socket, connect, createServer } from 'node:net';
+import { type OnReadOpts, type Server, Socket, connect, createServer } from 'node:net';
 
 export interface ConnectOptions {
   host: string;
@@ -15,14 +15,79 @@ export interface ConnectOptions {
 /** The part of a listening server Samsa uses. */
 export type NetServer = Pick<Server, 'listen' | 'close' | 'address' | 'on' | 'once' | 'off'>;
 
+/**
+ * Reads of an accepted connection into buffers its owner picks (node:net's `onread`) rather than
+ * as 'data' events with a fresh buffer each. The owner sets `onRead` (called synchronously after
+ * each read with the byte count and the buffer read into) and may set `target` (where the next
+ * read lands; by default the server's `readBuffer`) as `onConnection` runs, before any read.
+ */
+export interface UserReads {
+  target: () => Uint8Array;
+  onRead: (n: number, buf: Uint8Array) => void;
+}
+
+export interface ServerOptions {
+  /**
+   * Accept connections with UserReads where the network can (`onConnection` then gets them),
+   * reading into `readBuffer` unless told otherwise. One buffer may serve every connection: each
+   * read is handed over before the next one starts.
+   */
+  userReads?: { readBuffer: Uint8Array };
+}
+
 export interface Network {
-  /** A server that hands each accepted connection (TCP_NODELAY set) to `onConnection`; not yet listening. */
-  createServer(onConnection: (socket: Socket) => void): NetServer;
+  /**
+   * A server that hands each accepted connection (TCP_NODELAY set) to `onConnection`; not yet
+   * listening. With `userReads`, a connection whose reads the owner directs comes with its UserReads.
+   */
+  createServer(onConnection: (socket: Socket, reads?: UserReads) => void, options?: ServerOptions): NetServer;
   /** Starts an outbound connection; the socket emits 'connect' or 'error'. */
   connect(options: ConnectOptions): Socket;
 }
 
 export const nodeNetwork: Network = {
-  createServer: (onConnection) => createServer({ noDelay: true }, onConnection),
+  createServer: (onConnection, options) => {
+    const userReads = options?.userReads;
+    if (!userReads) return createServer({ noDelay: true }, (socket) => onConnection(socket));
+    return createServer({ noDelay: true, pauseOnConnect: true }, (accepted) => {
+      const adopted = withUserReads(accepted, userReads.readBuffer);
+      if (adopted) onConnection(adopted.socket, adopted.reads);
+      else {
+        accepted.resume();
+        onConnection(accepted);
+      }
+    });
+  },
   connect: (options) => connect(options),
 };
+
+/**
+ * The accepted socket's connection as a socket reading with `onread`. node:net offers `onread`
+ * only to sockets it creates from options, not to those a server accepts; so the accepted
+ * socket, still paused (nothing read yet), gives its handle up to a new Socket made with
+ * `onread`, and is destroyed empty (which keeps the server's connection count right). The
+ * `handle` option and `_handle` field are node:net internals: where they are missing, nothing
+ * is changed and the connection reads with 'data' events.
+ */
+function withUserReads(accepted: Socket, readBuffer: Uint8Array): { socket: Socket; reads: UserReads } | undefined {
+  const holder = accepted as unknown as { _handle?: { useUserBuffer?: unknown; readStart?: unknown } | null };
+  const handle = holder._handle;
+  if (!handle || typeof handle.useUserBuffer !== 'function' || typeof handle.readStart !== 'function') return undefined;
+  const reads: UserReads = { target: () => readBuffer, onRead: () => undefined };
+  holder._handle = null;
+  accepted.destroy();
+  const socket = new Socket({
+    handle,
+    readable: true,
+    writable: true,
+    onread: {
+      buffer: () => reads.target(),
+      callback: (n: number, buf: Uint8Array) => {
+        reads.onRead(n, buf);
+        return true;
+      },
+    },
+  } as ConstructorParameters<typeof Socket>[0]);
+  socket.setNoDelay(true);
+  return { socket, reads };
+}

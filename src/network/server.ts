@@ -18,6 +18,9 @@ export interface ServerOptions extends ConnectionLimits {
   clock: Clock;
 }
 
+/** The read buffer the server's connections share. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
 export class NetworkServer {
   private readonly server: NetServer;
   private readonly connections = new Set<Connection>();
@@ -27,16 +30,20 @@ export class NetworkServer {
     handler: FrameHandler,
     private readonly log: Logger,
   ) {
-    this.server = opts.network.createServer((socket) => {
-      if (this.connections.size >= opts.maxConnections) {
-        log.warn({ remote: socket.remoteAddress, max: opts.maxConnections }, 'refusing connection: too many connections');
-        socket.destroy();
-        return;
-      }
-      const conn = new Connection(socket, handler, opts, opts.clock, log);
-      this.connections.add(conn);
-      void conn.whenClosed().then(() => this.connections.delete(conn));
-    });
+    this.server = opts.network.createServer(
+      (socket, reads) => {
+        if (this.connections.size >= opts.maxConnections) {
+          log.warn({ remote: socket.remoteAddress, max: opts.maxConnections }, 'refusing connection: too many connections');
+          socket.destroy();
+          return;
+        }
+        const conn = new Connection(socket, handler, opts, opts.clock, log, reads);
+        this.connections.add(conn);
+        void conn.whenClosed().then(() => this.connections.delete(conn));
+      },
+      // Every connection reads into this one buffer (or straight into its large frames).
+      { userReads: { readBuffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES) } },
+    );
   }
 
   static async listen(opts: ServerOptions, handler: FrameHandler, log: Logger): Promise<NetworkServer> {

@@ -29,7 +29,11 @@ export interface DiskFile {
   readonly path: string;
   /** Reads up to `length` bytes at `position` into `buffer[offset..]`; fewer at the end of the file. */
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
-  /** Writes all of `buffers` back to back from `position` (one pwritev where possible). */
+  /**
+   * Writes all of `buffers` back to back from `position` (one pwritev where possible). The
+   * buffers are the caller's again once the promise settles (the broker reuses produce request
+   * buffers): an implementation must not keep them.
+   */
   write(buffers: readonly Buffer[], position: number): Promise<void>;
   /** Makes the data and size durable (fdatasync). */
   sync(): Promise<void>;

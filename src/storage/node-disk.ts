@@ -24,13 +24,44 @@ class NodeFile implements DiskFile {
     readonly path: string,
     private readonly fd: number,
     private readonly maxWriteBytes: number,
+    private readonly syncWriteMaxBytes: number,
   ) {}
 
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     return call<number>('read', this.path, (cb) => fs.read(this.fd, buffer, offset, length, position, cb));
   }
 
-  async write(buffers: readonly Buffer[], position: number): Promise<void> {
+  write(buffers: readonly Buffer[], position: number): Promise<void> {
+    if (this.syncWriteMaxBytes > 0) {
+      let total = 0;
+      for (const b of buffers) total += b.length;
+      if (total <= this.syncWriteMaxBytes) return this.writeNow(buffers, position);
+    }
+    return this.writeInPool(buffers, position);
+  }
+
+  /**
+   * A small write made on the calling thread: a pwrite of a few KiB into the page cache takes
+   * microseconds, less than handing it to libuv's threadpool and being woken when it is done, and
+   * under CPU contention each of those wakeups can wait for a core (docs/broker.md, Performance).
+   */
+  private writeNow(buffers: readonly Buffer[], position: number): Promise<void> {
+    let pending = buffers.filter((b) => b.length > 0);
+    let pos = position;
+    try {
+      while (pending.length > 0) {
+        const written = pending.length === 1 ? fs.writeSync(this.fd, pending[0]!, 0, pending[0]!.length, pos) : fs.writevSync(this.fd, pending, pos);
+        if (written <= 0) throw new StorageIoError('write', this.path, 'EIO', 'no progress');
+        pos += written;
+        pending = skipBytes(pending, written);
+      }
+    } catch (err) {
+      return Promise.reject(err instanceof StorageIoError ? err : StorageIoError.from('write', this.path, err as NodeJS.ErrnoException));
+    }
+    return RESOLVED;
+  }
+
+  private async writeInPool(buffers: readonly Buffer[], position: number): Promise<void> {
     let pending: Buffer[] = buffers as Buffer[];
     let pos = position;
     if (buffers.length === 1 && buffers[0]!.length <= this.maxWriteBytes) {
@@ -108,18 +139,27 @@ export interface NodeDiskOptions {
    * 16 ms; elsewhere splitting costs one syscall per MiB, nothing measurable.
    */
   maxWriteBytes?: number;
+  /**
+   * Writes of at most this many bytes are made on the calling thread rather than in libuv's
+   * threadpool (default 64 KiB; 0: never). See NodeFile.writeNow.
+   */
+  syncWriteMaxBytes?: number;
 }
+
+const RESOLVED = Promise.resolve();
 
 export class NodeDisk implements Disk {
   private readonly maxWriteBytes: number;
+  private readonly syncWriteMaxBytes: number;
 
   constructor(options: NodeDiskOptions = {}) {
     this.maxWriteBytes = options.maxWriteBytes ?? 1024 * 1024;
+    this.syncWriteMaxBytes = options.syncWriteMaxBytes ?? 64 * 1024;
   }
 
   async open(path: string, mode: OpenMode): Promise<DiskFile> {
     const fd = await call<number>('open', path, (cb) => fs.open(path, FLAGS[mode], 0o644, cb));
-    return new NodeFile(path, fd, this.maxWriteBytes);
+    return new NodeFile(path, fd, this.maxWriteBytes, this.syncWriteMaxBytes);
   }
 
   async mkdir(path: string): Promise<void> {

@@ -117,6 +117,23 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     assert.match(clash.stderr, /idempotence needs acks=all/);
   });
 
+  it('measures produce-to-consume latency with perf end-to-end, reading back only the records it sent', async () => {
+    // The topic already holds records: the consumer starts at the end, so each round reads exactly its own record.
+    await samsa(['topics', 'create', 'cli-e2e', '--partitions', '2', ...b]);
+    await samsa(['perf', 'produce', 'cli-e2e', '--num-records', '500', '--record-size', '100', '--producer-props', 'acks=1', ...b]);
+    const j = await samsa(['perf', 'end-to-end', 'cli-e2e', '--num-records', '200', '--acks', 'all', '--partition', '1', '--json', ...b]);
+    assert.equal(j.code, 0, j.stderr);
+    const s = JSON.parse(j.stdout) as { records: number; avgLatencyMs: number; p50Ms: number; p99Ms: number; p999Ms: number; maxLatencyMs: number };
+    assert.equal(s.records, 200);
+    assert.ok(s.p50Ms > 0 && s.p50Ms <= s.p99Ms && s.p99Ms <= s.p999Ms && s.p999Ms <= s.maxLatencyMs);
+    const h = await samsa(['perf', 'end-to-end', 'cli-e2e', '--num-records', '20', '--record-size', '5', ...b]);
+    assert.equal(h.code, 0, h.stderr);
+    assert.match(h.stdout, /^Avg latency: [\d.]+ ms\nPercentiles: 50th = [\d.]+, 99th = [\d.]+, 99\.9th = [\d.]+, max = [\d.]+ \(ms\)\n$/);
+    // Every record sent is in the log: 500 spread over two partitions, then 220 more.
+    const c = await samsa(['perf', 'consume', 'cli-e2e', '--messages', '720', '--json', ...b]);
+    assert.equal((JSON.parse(c.stdout) as { records: number }).records, 720);
+  });
+
   it('exits 1 with the address when no broker answers, 2 on bad usage, 0 with --help everywhere', async () => {
     const down = await samsa(['topics', 'list', '-b', '127.0.0.1:1']);
     assert.equal(down.code, 1);
@@ -124,7 +141,7 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     assert.equal((await samsa(['nope'])).code, 2);
     assert.equal((await samsa(['topics', 'create'])).code, 2);
     assert.equal((await samsa(['consume', 'x', '--format', 'xml', ...b])).code, 1);
-    for (const cmd of [[], ['broker'], ['topics'], ['topics', 'create'], ['produce'], ['consume'], ['groups', 'describe'], ['groups', 'reset-offsets'], ['perf', 'produce'], ['perf', 'consume']]) {
+    for (const cmd of [[], ['broker'], ['topics'], ['topics', 'create'], ['produce'], ['consume'], ['groups', 'describe'], ['groups', 'reset-offsets'], ['perf', 'produce'], ['perf', 'consume'], ['perf', 'end-to-end']]) {
       const help = await samsa([...cmd, '--help']);
       assert.equal(help.code, 0, cmd.join(' '));
       assert.match(help.stdout, /^Usage: samsa/);

@@ -128,6 +128,23 @@ describe('idempotent producer', { timeout: 120_000 }, () => {
     assert.deepEqual((await batchHeaders('idem-refused')).map((h) => h.baseSequence), [0, 1, 2, 3]);
   });
 
+  it('with lingerMs 0 (Kafka\'s linger.ms=0), records sent while the requests in flight are at their limit gather in one batch, in order', async () => {
+    for (const [topic, acks] of [['linger-zero-acks1', 1], ['linger-zero-idem', 'all']] as const) {
+      await client.admin().createTopics([{ name: topic, partitions: 1 }]);
+      const producer = client.producer({ lingerMs: 0, acks });
+      const meta = await producer.send(topic, Array.from({ length: 500 }, (_, i) => ({ value: `z${i}` })));
+      assert.deepEqual(meta.map((m) => Number(m.offset)), Array.from({ length: 500 }, (_, i) => i));
+      const headers = await batchHeaders(topic);
+      // The first record leaves at once, alone; the other 499 arrive while it is in flight (one
+      // request at a time: acks=1 without idempotence, or idempotence not yet confirmed) and wait for it together.
+      assert.equal(headers[0]!.recordCount, 1, topic);
+      assert.equal(headers[1]!.recordCount, 499, topic);
+      assert.equal(headers.length, 2, topic);
+      if (acks === 'all') assert.deepEqual(headers.map((h) => h.baseSequence), [0, 1]);
+      assert.deepEqual(await kafkajsValues(topic, 500), Array.from({ length: 500 }, (_, i) => `z${i}`));
+    }
+  });
+
   it('is off by default with acks 0 or 1; asking for it with them, or more than 5 in flight, is refused', () => {
     assert.equal(client.producer({ acks: 1 }).idempotent, false);
     assert.equal(client.producer({ acks: 0 }).idempotent, false);

@@ -12,10 +12,17 @@ import { StorageIoError, isNotFound } from '../../src/storage/storage-error.js';
 
 const disks: { name: string; make: () => Promise<{ disk: Disk; root: string; done: () => Promise<void> }> }[] = [
   {
-    name: 'NodeDisk',
+    name: 'NodeDisk (writes up to 64 KiB on the calling thread)',
     make: async () => {
       const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));
       return { disk: new NodeDisk(), root, done: () => rm(root, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: 'NodeDisk (every write in the threadpool)',
+    make: async () => {
+      const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));
+      return { disk: new NodeDisk({ syncWriteMaxBytes: 0 }), root, done: () => rm(root, { recursive: true, force: true }) };
     },
   },
   { name: 'MemoryDisk', make: async () => ({ disk: new MemoryDisk(), root: '/data', done: async () => {} }) },
@@ -100,7 +107,7 @@ describe('NodeDisk write splitting', () => {
   it('splits writes larger than maxWriteBytes into several calls, writing the same bytes', async () => {
     const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));
     try {
-      const disk = new NodeDisk({ maxWriteBytes: 7 });
+      const disk = new NodeDisk({ maxWriteBytes: 7, syncWriteMaxBytes: 0 });
       const f = await disk.open(join(root, 'f'), 'create');
       const parts = [Buffer.from('abc'), Buffer.from('defghijklmnop'), Buffer.from(''), Buffer.from('qrstuvwxyz0123456789')];
       await f.write(parts, 5);
@@ -109,6 +116,26 @@ describe('NodeDisk write splitting', () => {
       const bytes = (await readWholeFile(disk, join(root, 'f')))!;
       assert.equal(bytes.subarray(5, 41).toString(), 'abcdefghijklmnopqrstuvwxyz0123456789');
       assert.equal(bytes.subarray(100).toString(), 'ABCDEFGHIJKLMNOPQRSTU');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('NodeDisk writes on the calling thread', () => {
+  it('writes small buffers at once, larger ones in the threadpool, the same bytes either way, and reports errors as StorageIoError', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));
+    try {
+      const disk = new NodeDisk({ syncWriteMaxBytes: 16 });
+      const f = await disk.open(join(root, 'f'), 'create');
+      await f.write([Buffer.from('0123456789'), Buffer.alloc(0), Buffer.from('abcdef')], 0);
+      await f.write([Buffer.from('x'.repeat(40))], 16);
+      await f.close();
+      const bytes = (await readWholeFile(disk, join(root, 'f')))!;
+      assert.equal(bytes.toString(), '0123456789abcdef' + 'x'.repeat(40));
+      const ro = await disk.open(join(root, 'f'), 'read');
+      await assert.rejects(ro.write([Buffer.from('no')], 0), (err: unknown) => err instanceof StorageIoError && err.op === 'write');
+      await ro.close();
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -113,6 +113,11 @@ export function sessionKey(topicId: string, topic: string, partition: number): s
   return tpKey(topicId !== ZERO_UUID ? topicId : topic, partition);
 }
 
+/** The epoch after `epoch` (Kafka's FetchMetadata.nextEpoch): 1 after the largest int32. */
+export function nextEpoch(epoch: number): number {
+  return epoch >= 0x7fffffff ? 1 : epoch + 1;
+}
+
 /** Whether an incremental response must include a partition: anything new since it was last sent. */
 export function hasNews(p: SessionPartition, recordsBytes: number, errorCode: number, highWatermark: bigint, logStartOffset: bigint): boolean {
   return recordsBytes > 0 || errorCode !== ErrorCode.NONE || highWatermark !== p.lastHighWatermark || logStartOffset !== p.lastLogStartOffset;

@@ -29,7 +29,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponseFetchableTopicResponseInput, type FetchResponsePartitionDataInput } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
 import type { BrokerContext } from '../broker-context.js';
-import { type FetchSession, type SessionPartition, hasNews, sessionKey } from '../fetch/fetch-sessions.js';
+import { type FetchSession, type SessionPartition, hasNews, nextEpoch, sessionKey } from '../fetch/fetch-sessions.js';
 import { defineHandler } from '../handler.js';
 import type { FetchOutcome } from '../partitions/fetch-messages.js';
 import { carriesLeader, currentLeader, leaderEndpoints } from '../metadata/current-leader.js';
@@ -79,7 +79,8 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
     target.entry.lastHighWatermark = outcome.highWatermark;
     target.entry.lastLogStartOffset = outcome.logStartOffset;
   }
-  if (session) session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
+  // A new session expects epoch 1 next (it was opened at 1); an incremental fetch moves it on (Kafka's nextEpoch).
+  if (resolution.kind === 'incremental') resolution.session.epoch = nextEpoch(resolution.session.epoch);
   const kip951 = ctx.apiVersion >= 16 ? b.metadata : undefined;
   const leaders: number[] = [];
   const responses = groupByTopic(answered, byId, req.isolationLevel, kip951, leaders);

@@ -2,6 +2,11 @@
  * `samsa perf produce|consume TOPIC`: throughput and latency, with the option names of Kafka's
  * kafka-producer-perf-test and kafka-consumer-perf-test, a live progress line on stderr each second
  * and a summary (records/s, MB/s, latency percentiles) at the end.
+ *
+ * `samsa perf end-to-end TOPIC`: produce-to-consume latency as Kafka's EndToEndLatency tool
+ * measures it: one record at a time is sent, acknowledged, and read back by a consumer assigned
+ * to the partition (positioned at its end first); a record's latency runs from its send to its
+ * arrival at the consumer; the next record leaves once the previous one has been read.
  */
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
@@ -88,6 +93,56 @@ export function registerPerfCommand(program: Command): void {
         const seconds = (performance.now() - start) / 1000;
         if (records < opts.messages) process.exitCode = 1;
         out.result(`${records} records read in ${seconds.toFixed(2)} s, ${(records / seconds).toFixed(1)} records/sec (${(bytes / seconds / 1e6).toFixed(2)} MB/sec)${records < opts.messages ? `, timed out before ${opts.messages}` : ''}`, { records, seconds, recordsPerSec: records / seconds, mbPerSec: bytes / seconds / 1e6 });
+      }),
+    );
+
+  withCommonOptions(perf.command('end-to-end <topic>').description("produce-to-consume latency, one record at a time (as Kafka's EndToEndLatency)"))
+    .requiredOption('--num-records <n>', 'records to send', integer)
+    .option('--record-size <bytes>', 'bytes per record value', integer, 100)
+    .option('--acks <acks>', 'producer acks: 1 or all (Kafka\'s producer_acks)', '1')
+    .option('--partition <n>', 'partition to write and read', integer, 0)
+    .option('--timeout <ms>', 'give up on a record not read back within this long', integer, 60_000)
+    .action(async (topic: string, opts: CommonOptions & { numRecords: number; recordSize: number; acks: string; partition: number; timeout: number }) =>
+      withClient(opts, async (client, out) => {
+        const producer = client.producer(producerOptions({ acks: opts.acks, 'linger.ms': '0' }));
+        const consumer = client.consumer({ autoOffsetReset: 'latest', maxWaitMs: 500, minBytes: 1 });
+        consumer.assign([{ topic, partition: opts.partition }]);
+        await consumer.seek(topic, opts.partition, 'latest');
+        const batches = consumer.batches()[Symbol.asyncIterator]();
+        const latencies = new Float64Array(opts.numRecords);
+        const progress = new Progress(out.note.bind(out), opts.recordSize);
+        try {
+          for (let i = 0; i < opts.numRecords; i++) {
+            // A value that names its round, so a record read back is known to be the one just sent.
+            const value = Buffer.alloc(opts.recordSize, 'x');
+            value.write(String(i).padStart(Math.min(opts.recordSize, 10), '0').slice(-opts.recordSize), 0, 'latin1');
+            const t0 = performance.now();
+            await producer.send(topic, { value, partition: opts.partition });
+            const timer = setTimeout(() => void consumer.close(), opts.timeout);
+            let got = 0;
+            try {
+              while (got === 0) {
+                const next = await batches.next();
+                if (next.done) throw new Error(`record ${i} not read back within ${opts.timeout} ms`);
+                for (const r of next.value) {
+                  if (got > 0 || !r.value || !r.value.equals(value)) throw new Error(`read back a record other than the one sent (round ${i}, offset ${r.offset})`);
+                  got++;
+                }
+              }
+            } finally {
+              clearTimeout(timer);
+            }
+            latencies[i] = performance.now() - t0;
+            progress.add(1);
+          }
+        } finally {
+          progress.stop();
+          await consumer.close();
+        }
+        const sorted = latencies.sort();
+        const pct = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+        const summary = { records: opts.numRecords, avgLatencyMs: sorted.reduce((a, b) => a + b, 0) / sorted.length, p50Ms: pct(0.5), p99Ms: pct(0.99), p999Ms: pct(0.999), maxLatencyMs: sorted[sorted.length - 1]! };
+        out.result(`Avg latency: ${summary.avgLatencyMs.toFixed(4)} ms\nPercentiles: 50th = ${summary.p50Ms.toFixed(3)}, 99th = ${summary.p99Ms.toFixed(3)}, 99.9th = ${summary.p999Ms.toFixed(3)}, max = ${summary.maxLatencyMs.toFixed(3)} (ms)`, summary);
       }),
     );
 }

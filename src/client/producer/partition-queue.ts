@@ -82,7 +82,12 @@ export class PartitionQueue {
 
   /** Whether the next ready batch may be sent now, with at most `maxInFlight` in flight. */
   canSend(maxInFlight: number, idempotent: boolean, now: number): boolean {
-    if (this.ready.length === 0 || this.recovering || this.notBefore > now) return false;
+    return this.ready.length > 0 && this.hasRoom(maxInFlight, idempotent, now);
+  }
+
+  /** Whether a batch could leave now: no recovery or backoff, fewer than `maxInFlight` in flight. */
+  hasRoom(maxInFlight: number, idempotent: boolean, now: number): boolean {
+    if (this.recovering || this.notBefore > now) return false;
     return this.inFlight.length < (idempotent && !this.confirmed ? 1 : maxInFlight);
   }
 

@@ -222,7 +222,14 @@ export class Producer<K = Bytes, V = Bytes> {
     q.open.push(p);
     q.openBytes += p.bytes;
     this.bufferedBytes += p.bytes;
-    if (q.openBytes >= this.batchSize || this.lingerMs === 0) return this.markReady(q);
+    if (q.openBytes >= this.batchSize) return this.markReady(q);
+    if (this.lingerMs === 0) {
+      // Kafka's linger.ms=0: a batch leaves as soon as a request can carry it; while the
+      // partition's requests in flight are at their limit, records gather in the open batch
+      // (drain closes it when an answer makes room), instead of one batch per record.
+      if (q.ready.length === 0 && (this.identity === undefined || q.hasRoom(this.maxInFlight, this.identity !== null, this.clock.now()))) this.markReady(q);
+      return;
+    }
     const queue = q;
     q.timer ??= this.clock.setTimeout(() => this.markReady(queue), this.lingerMs, { keepAlive: true });
     // A closed batch that waited for room in flight may go now (answers drain the rest).
@@ -251,11 +258,16 @@ export class Producer<K = Bytes, V = Bytes> {
     let backoffEnd = Infinity;
     for (const q of this.queues.values()) {
       if (q.backingOff(now)) backoffEnd = Math.min(backoffEnd, q.notBefore);
-      while (q.canSend(this.maxInFlight, identity !== undefined, now)) {
-        const b = q.takeNext(identity);
-        b.encoded ??= encodeRecordBatch({ compression: this.compression, records: b.records.map((p) => p.record), ...(b.identity ?? {}), ...(b.baseSequence >= 0 ? { baseSequence: b.baseSequence } : {}) });
-        b.encoded.catch(() => undefined); // answered where it is awaited
-        sends.push({ q, b });
+      for (;;) {
+        while (q.canSend(this.maxInFlight, identity !== undefined, now)) {
+          const b = q.takeNext(identity);
+          b.encoded ??= encodeRecordBatch({ compression: this.compression, records: b.records.map((p) => p.record), ...(b.identity ?? {}), ...(b.baseSequence >= 0 ? { baseSequence: b.baseSequence } : {}) });
+          b.encoded.catch(() => undefined); // answered where it is awaited
+          sends.push({ q, b });
+        }
+        // linger.ms=0: records that gathered while the requests in flight were at their limit go now.
+        if (this.lingerMs !== 0 || q.open.length === 0 || !q.hasRoom(this.maxInFlight, identity !== undefined, now)) break;
+        this.closeOpen(q);
       }
     }
     // The system clock's timers may fire a millisecond early by its now(): wait one more (a timer

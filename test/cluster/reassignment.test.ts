@@ -1,7 +1,7 @@
 /**
  * Partition reassignment and automatic preferred leader election on three nodes in one process,
  * driven by kafkajs's admin: a partition on [0, 1] moved to [1, 2] (its leader among the removed)
- * ends with its records on the new replicas and no longer held by node 0; Kafka's errors for an
+ * ends with its records on the new replicas and its log deleted on node 0; Kafka's errors for an
  * unknown topic and an unknown broker; and, with `leader.imbalance.check.interval.seconds` 1, a
  * partition whose preferred replica changed (a reassignment that only reorders the replicas) is
  * led by it again without anyone asking.
@@ -32,7 +32,7 @@ async function eventually(what: string, ms: number, check: () => boolean | Promi
 }
 
 interface BrokerInternals {
-  replicaManager: { getPartition(t: string, p: number): { log: { logEndOffset: bigint } } | undefined };
+  replicaManager: { getPartition(t: string, p: number): { log: { logEndOffset: bigint } } | undefined; o: { logs: { getLog(t: string, p: number): unknown } } };
 }
 const held = (n: RunningBroker, topic: string, partition: number) => (n as unknown as BrokerInternals).replicaManager.getPartition(topic, partition);
 
@@ -60,7 +60,7 @@ describe('partition reassignment on three nodes in one process', { timeout: 120_
     if (layout) await removeLayout(layout);
   });
 
-  it('moves a partition from [0, 1] to [1, 2] (kafkajs alterPartitionReassignments): the records reach node 2, node 0 stops holding it, leadership leaves node 0', async () => {
+  it('moves a partition from [0, 1] to [1, 2] (kafkajs alterPartitionReassignments): the records reach node 2, node 0 deletes its log, leadership leaves node 0', async () => {
     const [a, b] = layout.ids as [number, number, number];
     const c = layout.ids[2]!;
     await admin.createTopics({ topics: [{ topic: 'moving', replicaAssignment: [{ partition: 0, replicas: [a, b] }] }] });
@@ -80,6 +80,7 @@ describe('partition reassignment on three nodes in one process', { timeout: 120_
     assert.equal(reg.leader, b, 'the removed leader handed over to the first target replica in the ISR');
     await eventually('node 2 holds the 20 records', 10_000, () => held(node(c), 'moving', 0)?.log.logEndOffset === 20n);
     await eventually('node 0 no longer holds the partition', 10_000, () => held(node(a), 'moving', 0) === undefined);
+    await eventually('node 0 deleted its log', 10_000, () => (node(a) as unknown as BrokerInternals).replicaManager.o.logs.getLog('moving', 0) === undefined);
 
     // Served by the new leader, with every record.
     await producer.send('moving', { value: 'after', partition: 0 });

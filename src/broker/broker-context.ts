@@ -10,6 +10,7 @@ import type { Forwarder } from './cluster/forwarding.js';
 import type { ReplicaManager } from './partitions/replica-manager.js';
 import type { Disk } from '../storage/disk.js';
 import type { TopicManager } from './topic-manager.js';
+import type { BrokerTransactions } from './txn/broker-transactions.js';
 import type { ProducerIdManager } from './txn/producer-ids.js';
 
 export interface BrokerContext {
@@ -40,6 +41,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdManager;
   /** Consumer groups and committed offsets (FindCoordinator answers this node for every group). */
   readonly groups: GroupCoordinator;
+  /** The transaction coordinator and its paths to the partitions (markers, KIP-890 verification). */
+  readonly transactions: BrokerTransactions;
   readonly clock: Clock;
   readonly log: Logger;
   /** The versions served per API, as ApiVersions reports them. */

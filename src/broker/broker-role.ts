@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { randomUuid } from '../common/random.js';
-import { CONSUMER_OFFSETS_TOPIC } from '../common/topic-name.js';
+import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../common/topic-name.js';
 import { type GroupConfig, GroupCoordinator, groupConfigFrom, logOffsetsStore, type OffsetsPartitionLog } from '../group/index.js';
 import { LogManager, ReadBufferPool } from '../log/index.js';
 import type { Clock } from '../common/clock.js';
@@ -23,7 +23,7 @@ import { BrokerMetadataPublisher } from './cluster/broker-metadata-publisher.js'
 import { Forwarder } from './cluster/forwarding.js';
 import type { KRaftSettings } from './cluster/kraft-settings.js';
 import { METADATA_LOG_DIR_NAME, type MetadataNode } from './cluster/metadata-node.js';
-import { OffsetsTopicCreator } from './cluster/offsets-topic.js';
+import { InternalTopicCreator, offsetsTopicSpec, transactionStateTopicSpec } from './cluster/offsets-topic.js';
 import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
 import { SecurityProtocol, advertisedAddress } from './config/listeners.js';
 import { effectiveTopicConfig } from './config/topic-configs.js';
@@ -38,6 +38,9 @@ import { ReplicaFetcherManager } from './replication/replica-fetcher.js';
 import { NodeConnections } from '../network/node-connections.js';
 import { TopicManager } from './topic-manager.js';
 import { ProducerIdManager } from './txn/producer-ids.js';
+import { BrokerTransactions } from './txn/broker-transactions.js';
+import { networkInterBrokerTxn } from './txn/inter-broker-txn.js';
+import { type TxnConfig, txnConfigFrom } from '../txn/index.js';
 import { AllocateProducerIdsApi } from '../protocol/messages/index.js';
 
 export interface BrokerRoleOptions {
@@ -62,10 +65,12 @@ class Broker implements BrokerContext, RunningBroker {
   readonly producerIds: ProducerIdManager;
   readonly publisher: BrokerMetadataPublisher;
   readonly forwarder: Forwarder;
-  readonly offsetsTopic: OffsetsTopicCreator;
+  readonly offsetsTopic: InternalTopicCreator;
+  readonly transactionStateTopic: InternalTopicCreator;
+  readonly transactions: BrokerTransactions;
   readonly fetchers: ReplicaFetcherManager;
   readonly alterPartitions: AlterPartitionManager;
-  /** Connections to the other brokers' inter-broker listeners (followers fetching from leaders). */
+  /** Connections to the other brokers' inter-broker listeners (followers fetching from leaders, transaction markers, KIP-890 verification). */
   readonly brokerConnections: NodeConnections;
   readonly clock: Clock;
   readonly disk: Disk;
@@ -96,6 +101,7 @@ class Broker implements BrokerContext, RunningBroker {
       clock: world.clock,
       logger: log,
       maxDelayedOperations: LIMITS.maxDelayedOperations,
+      txnVerifier: () => (this.transactions.coordinator.config['transaction.partition.verification.enable'] ? this.transactions : undefined),
       replicaLagTimeMaxMs: config.num('replica.lag.time.max.ms'),
     });
     const socketTimeoutMs = config.num('replica.socket.timeout.ms');
@@ -143,6 +149,7 @@ class Broker implements BrokerContext, RunningBroker {
         topicConfigChanged: (topic) => this.topics.invalidate(topic),
         allLogs: () => logs.allLogs(),
         leadershipChanged: (topic, partition, isLeader) => {
+          if (topic === TRANSACTION_STATE_TOPIC && this.transactionsStarted) this.transactions.onLeadershipChange(partition, isLeader);
           if (topic !== CONSUMER_OFFSETS_TOPIC || !this.groups) return;
           if (isLeader) void this.groups.onElection(partition);
           else this.groups.onResignation(partition);
@@ -155,16 +162,35 @@ class Broker implements BrokerContext, RunningBroker {
     this.forwarder = new Forwarder(node.channel, this.publisher, world.clock, timeoutMs);
     this.producerIds = new ProducerIdManager((size) => this.allocateProducerIds(size));
     this.faults = new Faults(world.clock, (id) => this.metadata.topicById(id)?.name);
-    this.offsetsTopic = new OffsetsTopicCreator({
+    const creator = (name: string) => ({
       channel: node.channel,
       image: this.metadata,
-      groupConfig: this.groupConfig,
-      replicationFactor: offsetsReplicationFactor(config, o.settings),
       timeoutMs,
-      whenVisible: () => this.publisher.whenVisible((image) => image.topic(CONSUMER_OFFSETS_TOPIC) !== undefined),
+      whenVisible: () => this.publisher.whenVisible((image) => image.topic(name) !== undefined),
       log,
     });
+    this.offsetsTopic = new InternalTopicCreator(offsetsTopicSpec(this.groupConfig, internalReplicationFactor(config, o.settings, 'offsets.topic.replication.factor')), creator(CONSUMER_OFFSETS_TOPIC));
+    const txnConfig: TxnConfig = txnConfigFrom((name) => config.get(name));
+    this.transactionStateTopic = new InternalTopicCreator(
+      transactionStateTopicSpec(txnConfig, internalReplicationFactor(config, o.settings, 'transaction.state.log.replication.factor')),
+      creator(TRANSACTION_STATE_TOPIC),
+    );
+    this.transactions = new BrokerTransactions({
+      nodeId: this.nodeId,
+      config: txnConfig,
+      clock: world.clock,
+      log,
+      image: this.metadata,
+      createTopic: () => this.transactionStateTopic.ensure(),
+      replicaManager: this.replicaManager,
+      groups: () => this.groups,
+      generateProducerId: () => this.producerIds.generate(),
+      interBroker: networkInterBrokerTxn(this.brokerConnections, timeoutMs),
+    });
   }
+
+  /** Whether the transaction coordinator follows leadership yet (from its start on). */
+  transactionsStarted = false;
 
   get config(): BrokerConfig {
     return this.o.config;
@@ -254,6 +280,7 @@ class Broker implements BrokerContext, RunningBroker {
       await step(() => this.fetchers.close());
       this.brokerConnections.close();
       await step(() => Promise.all(this.listeners.map((l) => l.server.close())));
+      this.transactions.close();
       await step(() => this.replicaManager.close());
       await step(() => this.groups?.close());
       await step(() => this.logs.close());
@@ -265,9 +292,9 @@ class Broker implements BrokerContext, RunningBroker {
   }
 }
 
-/** `offsets.topic.replication.factor`: Kafka's default 3, except on a standalone node, which has one broker, unless set. */
-function offsetsReplicationFactor(config: BrokerConfig, settings: KRaftSettings): number {
-  return settings.standalone && !config.props.has('offsets.topic.replication.factor') ? 1 : config.num('offsets.topic.replication.factor');
+/** `offsets.topic.replication.factor` / `transaction.state.log.replication.factor`: Kafka's default 3, except on a standalone node, which has one broker, unless set. */
+function internalReplicationFactor(config: BrokerConfig, settings: KRaftSettings, name: string): number {
+  return settings.standalone && !config.props.has(name) ? 1 : config.num(name);
 }
 
 export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBroker> {
@@ -305,9 +332,12 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
     await broker.publisher.idle();
     await lifecycle.unfence();
     broker.groups = await openGroupCoordinator(broker, settings.standalone);
+    broker.transactionsStarted = true;
+    await broker.transactions.start();
   } catch (err) {
     gate.fail(err);
     lifecycle.close();
+    broker?.transactions.close();
     await broker?.fetchers.close();
     broker?.brokerConnections.close();
     broker?.replicaManager.close();
@@ -376,7 +406,7 @@ function openCoordinatorOver(b: Broker, groupConfig: GroupConfig, partitions: re
         return partition.logEndOffset;
       },
       // Coordinator records are committed once the high watermark covers them (acks=all).
-      append: (batch) => b.replicaManager.appendInternal(CONSUMER_OFFSETS_TOPIC, p, batch, commitTimeoutMs),
+      append: (batch, opts) => b.replicaManager.appendInternal(CONSUMER_OFFSETS_TOPIC, p, batch, commitTimeoutMs, opts?.verification),
       read: (offset, maxBytes, opts) => partition.log.read(offset, maxBytes, opts),
     };
   };

@@ -1,7 +1,8 @@
 /**
  * The admin client: topics (create, delete, list, describe, add partitions), configs (describe,
  * incremental alter), groups (list, describe with decoded assignments, committed offsets, lag,
- * reset offsets, delete), the cluster, offsets of partitions, and deleting records. Requests go to
+ * reset offsets, delete), transactions (list, describe, a partition's producers), the cluster,
+ * offsets of partitions, and deleting records. Requests go to
  * the broker that can answer them (the controller, a partition's leader, a group's coordinator)
  * and are sent at the highest version both sides serve, with each version's request shape.
  *
@@ -28,6 +29,15 @@ import {
 } from '../protocol/messages/index.js';
 import { ZERO_UUID } from '../protocol/primitives/codec-support.js';
 import { SAMSA_TAG, flagTag, hasFlag, hasTag } from '../protocol/samsa-tagged-fields.js';
+import {
+  type ListTransactionsOptions,
+  type ListedTransaction,
+  type ProducerState,
+  type TransactionDescription,
+  describeProducers,
+  describeTransactions,
+  listTransactions,
+} from './admin-transactions.js';
 import type { BrokerInfo, Cluster, TopicInfo } from './cluster.js';
 import { decodeAssignment } from './consumer/group-membership.js';
 import { KafkaProtocolError, throwIfError } from './errors.js';
@@ -400,6 +410,21 @@ export class Admin {
     const res = await conn.send(ElectLeadersApi, { electionType: type === 'preferred' ? 0 : 1, topicPartitions, timeoutMs });
     throwIfError(res.errorCode);
     return res.replicaElectionResults.flatMap((t) => t.partitionResult.map((p) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })));
+  }
+
+  /** Transactions every coordinator holds (optionally by state, producer id, or open longer than `durationMs`). */
+  listTransactions(opts: ListTransactionsOptions = {}): Promise<ListedTransaction[]> {
+    return listTransactions(this.cluster, opts);
+  }
+
+  /** Each transactional id's state, producer, timeout and partitions, from its coordinator. */
+  describeTransactions(transactionalIds: readonly string[]): Promise<TransactionDescription[]> {
+    return describeTransactions(this.cluster, transactionalIds);
+  }
+
+  /** The producers a partition's leader knows, with the first offset of each one's open transaction. */
+  describeProducers(topic: string, partition: number): Promise<ProducerState[]> {
+    return describeProducers(this.cluster, topic, partition);
   }
 
   private async controller() {

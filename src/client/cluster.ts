@@ -4,7 +4,8 @@
  *   Metadata request (all topics with `null`), cached until `refresh` or `maxAgeMs`;
  * - `connectionTo(nodeId)` / `leaderFor(topic, partition)`: one pipelined BrokerConnection per
  *   broker, opened on first use and reopened after it is lost;
- * - `coordinator(key)`: the group coordinator from FindCoordinator, cached until `forgetCoordinator`;
+ * - `coordinator(key, type)`: the group (or transaction) coordinator from FindCoordinator, cached
+ *   until `forgetCoordinator`;
  * - `any()`: a connection to any broker (a bootstrap server until metadata names the brokers).
  *
  * Not done yet: rack awareness, reading from followers.
@@ -55,6 +56,9 @@ export interface TopicInfo {
   isInternal: boolean;
   partitions: PartitionInfo[];
 }
+
+/** What a coordinator coordinates: a consumer group, or a transactional id. */
+export type CoordinatorType = 'group' | 'transaction';
 
 export interface BrokerInfo {
   nodeId: number;
@@ -196,27 +200,34 @@ export class Cluster {
     return this.bootstrapConnection();
   }
 
-  /** The group coordinator for `groupId`, found with FindCoordinator and cached. */
-  async coordinator(groupId: string): Promise<BrokerConnection> {
-    const known = this.coordinators.get(groupId);
-    if (known !== undefined) return this.connectionTo(known);
+  /** The coordinator of a group (or a transactional id), found with FindCoordinator and cached. */
+  async coordinator(key: string, keyType: CoordinatorType = 'group'): Promise<BrokerConnection> {
+    return this.connectionTo(await this.coordinatorId(key, keyType));
+  }
+
+  /** The node id of the coordinator of a group (or a transactional id), found with FindCoordinator and cached. */
+  async coordinatorId(key: string, keyType: CoordinatorType = 'group'): Promise<number> {
+    const cacheKey = `${keyType}\u0000${key}`;
+    const known = this.coordinators.get(cacheKey);
+    if (known !== undefined) return known;
+    const type = keyType === 'group' ? 0 : 1;
     const nodeId = await withRetries(async () => {
       const conn = await this.any();
       const batched = (conn.versionFor(FindCoordinatorApi as never) ?? 0) >= 4;
-      const res = await conn.send(FindCoordinatorApi, batched ? { keyType: 0, coordinatorKeys: [groupId] } : { key: groupId });
+      const res = await conn.send(FindCoordinatorApi, batched ? { keyType: type, coordinatorKeys: [key] } : { key, keyType: type });
       const c = batched ? res.coordinators[0] : { errorCode: res.errorCode, errorMessage: res.errorMessage, nodeId: res.nodeId, host: res.host, port: res.port };
       if (!c) throw new SamsaClientError('SAMSA_PROTOCOL', 'FindCoordinator answered no coordinator');
       throwIfError(c.errorCode, c.errorMessage);
       this.brokers.set(c.nodeId, { nodeId: c.nodeId, host: c.host, port: c.port, rack: this.brokers.get(c.nodeId)?.rack ?? null });
       return c.nodeId;
     }, this.retry);
-    this.coordinators.set(groupId, nodeId);
-    return this.connectionTo(nodeId);
+    this.coordinators.set(cacheKey, nodeId);
+    return nodeId;
   }
 
-  /** Forgets a group's coordinator (after NOT_COORDINATOR or a lost connection). */
-  forgetCoordinator(groupId: string): void {
-    this.coordinators.delete(groupId);
+  /** Forgets a coordinator (after NOT_COORDINATOR or a lost connection). */
+  forgetCoordinator(key: string, keyType: CoordinatorType = 'group'): void {
+    this.coordinators.delete(`${keyType}\u0000${key}`);
   }
 
   async close(): Promise<void> {

@@ -48,3 +48,15 @@ export function throwIfError(errorCode: number, detail?: string | null): void {
 export function isRetriable(err: unknown): boolean {
   return (err instanceof KafkaProtocolError || err instanceof SamsaClientError) && err.retriable;
 }
+
+/**
+ * The producer was fenced: another producer with the same transactional id initialized after it
+ * (its epoch is newer), or its transaction timed out and the coordinator bumped the epoch. Fatal:
+ * the producer cannot be used again; close it (a new one with the same id takes over).
+ */
+export class ProducerFencedError extends SamsaClientError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SAMSA_PRODUCER_FENCED', message, options);
+    this.name = 'ProducerFencedError';
+  }
+}

@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { decodeRecordBatch, encodeUncompressedRecordBatch, iterateBatches } from '../protocol/records/index.js';
+import { ControlRecordType, decodeControlRecordKey, decodeRecordBatch, encodeUncompressedRecordBatch, iterateBatches } from '../protocol/records/index.js';
 import { SamsaError } from '../protocol/samsa-error.js';
 import { type CoordinatorRecord, decodeCoordinatorRecord, encodeRecordKey, encodeRecordValue } from './coordinator-records.js';
 import type { OffsetsStore } from './offsets-store.js';
@@ -51,14 +51,26 @@ function errorCodeOf(err: unknown): number {
   return typeof code === 'number' ? appendErrorToResponseError(code) : ErrorCode.COORDINATOR_NOT_AVAILABLE;
 }
 
+/** A transactional write (TxnOffsetCommit): its producer, and the KIP-890 guard of its partition. */
+export interface TxnWrite {
+  producerId: bigint;
+  producerEpoch: number;
+  verification?: { guard: object | undefined };
+}
+
+/** What loading reads: a record (with its producer id when written in a transaction), or a transaction marker. */
+export type LoadedEntry =
+  | { kind: 'record'; record: CoordinatorRecord; producerId: bigint | undefined }
+  | { kind: 'marker'; partition: number; producerId: bigint; committed: boolean };
+
 export interface CoordinatorLogOptions {
   store: OffsetsStore;
   clock: Clock;
   numPartitions: number;
   commitTimeoutMs: number;
   log: Logger;
-  /** Called with each write's records once durable, in append order per partition. */
-  onDurable(records: readonly CoordinatorRecord[]): void;
+  /** Called with each write's records once durable, in append order per partition (with the producer of a transactional one). */
+  onDurable(records: readonly CoordinatorRecord[], txn: TxnWrite | undefined): void;
 }
 
 export class CoordinatorLog {
@@ -74,8 +86,11 @@ export class CoordinatorLog {
     return partitionForGroup(groupId, this.opts.numPartitions);
   }
 
-  /** Appends the records of one group as one batch; resolves once durable, rejects with CoordinatorWriteError. */
-  write(groupId: string, records: readonly CoordinatorRecord[]): Promise<void> {
+  /**
+   * Appends the records of one group as one batch (a transactional one for `txn`, as Kafka writes
+   * TxnOffsetCommit); resolves once durable, rejects with CoordinatorWriteError.
+   */
+  write(groupId: string, records: readonly CoordinatorRecord[], txn?: TxnWrite): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     const partition = this.partitionFor(groupId);
     const now = BigInt(this.opts.clock.now());
@@ -83,13 +98,14 @@ export class CoordinatorLog {
     try {
       const batch = encodeUncompressedRecordBatch({
         baseTimestamp: now,
+        ...(txn ? { isTransactional: true, producerId: txn.producerId, producerEpoch: txn.producerEpoch } : {}),
         records: records.map((r) => ({ key: encodeRecordKey(r), value: encodeRecordValue(r), timestamp: now })),
       });
-      appended = this.opts.store.append(partition, batch);
+      appended = this.opts.store.append(partition, batch, txn?.verification ? { verification: txn.verification } : undefined);
     } catch (err) {
       return Promise.reject(new CoordinatorWriteError(ErrorCode.UNKNOWN_SERVER_ERROR, `cannot write group ${groupId}: ${(err as Error).message}`, { cause: err }));
     }
-    const durable = (this.tails.get(partition) ?? Promise.resolve()).then(() => appended).then(() => this.opts.onDurable(records));
+    const durable = (this.tails.get(partition) ?? Promise.resolve()).then(() => appended).then(() => this.opts.onDurable(records, txn));
     const settled = durable.catch((err: unknown) => {
       this.opts.log.warn({ group: groupId, partition, err: (err as Error).message }, 'write to __consumer_offsets failed');
     });
@@ -109,8 +125,8 @@ export class CoordinatorLog {
     await Promise.all([...this.pending]);
   }
 
-  /** Every record of a partition, in log order. */
-  async *load(partition: number): AsyncGenerator<CoordinatorRecord> {
+  /** Every record and transaction marker of a partition, in log order. */
+  async *load(partition: number): AsyncGenerator<LoadedEntry> {
     for await (const chunk of this.opts.store.read(partition)) yield* this.decodeChunk(partition, chunk);
   }
 
@@ -118,12 +134,18 @@ export class CoordinatorLog {
     return this.opts.numPartitions;
   }
 
-  private async *decodeChunk(partition: number, chunk: Buffer): AsyncGenerator<CoordinatorRecord> {
+  private async *decodeChunk(partition: number, chunk: Buffer): AsyncGenerator<LoadedEntry> {
     for (const span of iterateBatches(chunk)) {
       if (!span.complete) break;
       const batch = await decodeRecordBatch(chunk, span.position, { maxUncompressedBytes: MAX_UNCOMPRESSED_BATCH_BYTES });
-      // Transaction markers; transactional offset commits are not written yet (issue #6).
-      if (batch.isControlBatch) continue;
+      if (batch.isControlBatch) {
+        // A transaction marker decides the producer's transactional offset commits in this partition.
+        const key = batch.records[0]?.key;
+        const type = key ? decodeControlRecordKey(key).type : -1;
+        if (type === ControlRecordType.Commit || type === ControlRecordType.Abort) yield { kind: 'marker', partition, producerId: batch.header.producerId, committed: type === ControlRecordType.Commit };
+        continue;
+      }
+      const producerId = batch.isTransactional ? batch.header.producerId : undefined;
       for (const rec of batch.records) {
         let decoded: CoordinatorRecord | undefined;
         try {
@@ -132,7 +154,7 @@ export class CoordinatorLog {
           this.opts.log.error({ partition, offset: rec.offset, err: (err as Error).message }, 'skipping an undecodable record of __consumer_offsets');
           continue;
         }
-        if (decoded) yield decoded;
+        if (decoded) yield { kind: 'record', record: decoded, producerId };
       }
     }
   }

@@ -5,7 +5,9 @@
  * the injected Clock and member ids from the injected randomUuid, so runs are reproducible.
  *
  * Request handlers call one method per API with version-independent parameters and shape the
- * answer for their version. Not yet: KIP-848 consumer groups, transactional offset commits.
+ * answer for their version. Offsets committed in a transaction (TxnOffsetCommit) stay pending
+ * until the transaction's marker reaches the group's partition (txn-offsets.ts,
+ * `onTransactionCompleted`). Not yet: KIP-848 consumer groups.
  */
 import { randomUuid, systemRandom } from '../common/random.js';
 import type { Logger } from 'pino';
@@ -14,15 +16,16 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { ClassicGroup } from './classic-group.js';
 import { type JoinGroupResult, type SyncGroupResult, joinError, syncError } from './classic-group-member.js';
 import { type HeartbeatParams, type LeaveGroupParams, type LeaveGroupResult, type SyncGroupParams, ClassicGroupManager } from './classic-group-manager.js';
-import { CoordinatorLog } from './coordinator-log.js';
+import { CoordinatorLog, type TxnWrite } from './coordinator-log.js';
 import type { CoordinatorRecord } from './coordinator-records.js';
 import { type GroupConfig, groupConfig } from './group-config.js';
 import { groupMetadataRecord, loadGroup } from './group-records.js';
 import { GroupState } from './group-state.js';
 import { type JoinGroupParams, joinGroup } from './join-group.js';
 import { KeyedTimers } from './keyed-timers.js';
-import { OffsetCache } from './offset-cache.js';
-import { type OffsetCommitParams, type OffsetDeleteParams, type OffsetDeleteResult, type OffsetFetchParams, type OffsetFetchResult, type TopicResult, OffsetRequests } from './offset-requests.js';
+import { OffsetCache, toCommittedOffset } from './offset-cache.js';
+import { type OffsetCommitParams, type OffsetDeleteParams, type OffsetDeleteResult, type OffsetFetchParams, type OffsetFetchResult, type TopicResult, type TxnOffsetCommitParams, OffsetRequests } from './offset-requests.js';
+import { PendingTxnOffsets } from './txn-offsets.js';
 import type { OffsetsStore } from './offsets-store.js';
 
 export interface GroupCoordinatorOptions {
@@ -84,8 +87,17 @@ export class GroupCoordinator {
     private readonly coordinatorLog: CoordinatorLog,
     private readonly offsets: OffsetCache,
     private readonly timers: KeyedTimers,
+    private readonly durable: DurableOffsets,
   ) {
-    this.offsetRequests = new OffsetRequests({ manager, coordinatorLog, offsets, config, clock, createGroup: (id) => this.createGroup(id) });
+    this.offsetRequests = new OffsetRequests({
+      manager,
+      coordinatorLog,
+      offsets,
+      config,
+      clock,
+      createGroup: (id) => this.createGroup(id),
+      hasPendingTxnOffset: (g, t, p) => durable.pendingTxn.hasPending(g, t, p),
+    });
   }
 
   /** Opens a coordinator and loads its partitions of __consumer_offsets (all by default) before it answers anything. */
@@ -95,6 +107,7 @@ export class GroupCoordinator {
     const timers = new KeyedTimers(opts.clock);
     const offsets = new OffsetCache();
     const uuid = opts.randomUuid ?? (() => randomUuid(systemRandom));
+    const durable = new DurableOffsets(offsets);
     const coordinatorLog = new CoordinatorLog({
       store: opts.store,
       clock: opts.clock,
@@ -102,7 +115,7 @@ export class GroupCoordinator {
       commitTimeoutMs: config['offsets.commit.timeout.ms'],
       log,
       // Writes start only once the coordinator is open, after `manager` below exists.
-      onDurable: (records) => applyDurableOffsets(manager, offsets, records, opts.clock.now()),
+      onDurable: (records, txn) => durable.apply(manager, records, txn, opts.clock.now()),
     });
     const manager = new ClassicGroupManager({
       clock: opts.clock,
@@ -114,7 +127,7 @@ export class GroupCoordinator {
         storeGroup: (group, assignments) => coordinatorLog.write(group.groupId, [groupMetadataRecord(group, assignments)]).then(() => ErrorCode.NONE, errorCodeOf),
       },
     });
-    const c = new GroupCoordinator(config, opts.clock, log, manager, coordinatorLog, offsets, timers);
+    const c = new GroupCoordinator(config, opts.clock, log, manager, coordinatorLog, offsets, timers, durable);
     const started = opts.clock.now();
     const partitions = opts.partitions ?? Array.from({ length: config['offsets.topic.num.partitions'] }, (_, p) => p);
     let records = 0;
@@ -128,9 +141,14 @@ export class GroupCoordinator {
   private async loadPartition(partition: number): Promise<number> {
     let records = 0;
     const loaded = new Set<ClassicGroup>();
-    for await (const r of this.coordinatorLog.load(partition)) {
+    for await (const e of this.coordinatorLog.load(partition)) {
       records++;
-      if (r.type === 'offset') applyDurableOffsets(this.manager, this.offsets, [r], this.clock.now());
+      if (e.kind === 'marker') {
+        this.durable.complete(this.manager, e.producerId, (g) => this.partitionFor(g) === e.partition, e.committed, this.clock.now());
+        continue;
+      }
+      const r = e.record;
+      if (r.type === 'offset') this.durable.apply(this.manager, [r], e.producerId === undefined ? undefined : { producerId: e.producerId, producerEpoch: -1 }, this.clock.now());
       else if (r.value === null) this.manager.groups.delete(r.group);
       else this.manager.groups.set(r.group, loadGroup(r.group, r.value, this.clock.now()));
     }
@@ -166,6 +184,7 @@ export class GroupCoordinator {
       this.manager.groups.delete(g.groupId);
     }
     for (const group of [...this.offsets.groups()]) if (this.partitionFor(group) === partition) this.offsets.forget(group);
+    this.durable.pendingTxn.removeWhere((group) => this.partitionFor(group) === partition);
   }
 
   get isActive(): boolean {
@@ -230,6 +249,25 @@ export class GroupCoordinator {
     const e = this.unavailable(p.groupId);
     if (e) return Promise.resolve(p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: e })) })));
     return this.offsetRequests.commit(p);
+  }
+
+  /**
+   * TxnOffsetCommit: the offsets are written in the producer's transaction and stay pending until
+   * its marker (onTransactionCompleted). `txn.verification` is the KIP-890 guard of the group's partition.
+   */
+  commitTransactionalOffsets(p: TxnOffsetCommitParams, txn: TxnWrite): Promise<TopicResult[]> {
+    const e = this.unavailable(p.groupId);
+    if (e) return Promise.resolve(p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: e })) })));
+    return this.offsetRequests.txnCommit(p, txn);
+  }
+
+  /**
+   * A transaction marker was written to these partitions of __consumer_offsets: the producer's
+   * pending offsets of the groups there are committed (COMMIT) or dropped (ABORT).
+   */
+  onTransactionCompleted(producerId: bigint, partitions: readonly number[], committed: boolean): void {
+    const set = new Set(partitions);
+    this.durable.complete(this.manager, producerId, (g) => set.has(this.partitionFor(g)), committed, this.clock.now());
   }
 
   fetchOffsets(p: OffsetFetchParams): Promise<OffsetFetchResult> {
@@ -316,7 +354,7 @@ export class GroupCoordinator {
     for (const g of [...this.manager.groups.values()]) {
       const expired = this.offsetRequests.expiredOffsets(g);
       const remaining = this.offsetRequests.countOffsets(g.groupId) - expired.length;
-      if (remaining === 0 && g.is(GroupState.Empty)) writes.push(this.removeGroup(g, 'expired'));
+      if (remaining === 0 && g.is(GroupState.Empty) && !this.durable.pendingTxn.hasPendingForGroup(g.groupId)) writes.push(this.removeGroup(g, 'expired'));
       else if (expired.length > 0) writes.push(this.coordinatorLog.write(g.groupId, expired).catch(() => undefined));
       if (expired.length > 0) this.log.info({ group: g.groupId, expired: expired.length }, 'expired offsets');
     }
@@ -337,6 +375,7 @@ export class GroupCoordinator {
   /** Removes a group now (it is Dead from here on) and persists its offsets' and its own tombstones. */
   private removeGroup(g: ClassicGroup, why: string): Promise<number> {
     const records: CoordinatorRecord[] = [...this.offsets.tombstones(g.groupId), { type: 'group', group: g.groupId, value: null }];
+    this.durable.pendingTxn.removeGroup(g.groupId);
     this.manager.shutdownGroup(g, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     g.transitionTo(GroupState.Dead, this.clock.now());
     this.manager.groups.delete(g.groupId);
@@ -363,14 +402,35 @@ function errorCodeOf(err: unknown): number {
 }
 
 /**
- * Applies durable offset records. A commit for a group that is not there (a standalone consumer,
- * or one deleted while the commit was in flight) recreates it as an empty, protocol-less group,
- * as replaying the log would.
+ * Applies durable offset records, in log order: plain commits to the offset cache, transactional
+ * ones to the pending offsets of their producer. A commit for a group that is not there (a
+ * standalone consumer, or one deleted while the commit was in flight) recreates it as an empty,
+ * protocol-less group, as replaying the log would.
  */
-function applyDurableOffsets(manager: ClassicGroupManager, offsets: OffsetCache, records: readonly CoordinatorRecord[], now: number): void {
-  for (const r of records) {
-    if (r.type !== 'offset') continue;
-    offsets.replay(r);
-    if (r.value !== null && !manager.groups.has(r.group)) manager.groups.set(r.group, new ClassicGroup(r.group, now));
+class DurableOffsets {
+  readonly pendingTxn = new PendingTxnOffsets();
+  /** Log order of durable writes, to tell which of a plain and a transactional commit came last. */
+  private seq = 0;
+
+  constructor(private readonly offsets: OffsetCache) {}
+
+  apply(manager: ClassicGroupManager, records: readonly CoordinatorRecord[], txn: TxnWrite | undefined, now: number): void {
+    for (const r of records) {
+      if (r.type !== 'offset') continue;
+      const seq = ++this.seq;
+      if (txn && r.value !== null) {
+        this.pendingTxn.add(txn.producerId, { group: r.group, topic: r.topic, partition: r.partition, committed: { ...toCommittedOffset(r.value), appendSeq: seq } });
+      } else this.offsets.replay(r, seq);
+      if (r.value !== null && !manager.groups.has(r.group)) manager.groups.set(r.group, new ClassicGroup(r.group, now));
+    }
+  }
+
+  /** The producer's transaction ended for the groups `inPartition` accepts. */
+  complete(manager: ClassicGroupManager, producerId: bigint, inPartition: (group: string) => boolean, committed: boolean, now: number): void {
+    for (const o of this.pendingTxn.take(producerId, inPartition)) {
+      if (!committed) continue;
+      this.offsets.applyTransactional(o.group, o.topic, o.partition, o.committed);
+      if (!manager.groups.has(o.group)) manager.groups.set(o.group, new ClassicGroup(o.group, now));
+    }
   }
 }

@@ -13,6 +13,8 @@ export interface CommittedOffset {
   commitTimestamp: number;
   /** Set when the commit asked for its own retention (OffsetCommit v2-v4). */
   expireTimestamp: number | null;
+  /** When it became durable, in the coordinator's log order (a later write wins over an earlier one). */
+  appendSeq?: number;
 }
 
 type OffsetRecord = Extract<CoordinatorRecord, { type: 'offset' }>;
@@ -38,8 +40,8 @@ export function offsetRecord(group: string, topic: string, partition: number, c:
 export class OffsetCache {
   private readonly byGroup = new Map<string, Map<string, Map<number, CommittedOffset>>>();
 
-  /** Applies an offset commit or its tombstone. */
-  replay(r: OffsetRecord): void {
+  /** Applies an offset commit or its tombstone; `appendSeq` orders it against transactional commits. */
+  replay(r: OffsetRecord, appendSeq = 0): void {
     if (r.value === null) {
       const topics = this.byGroup.get(r.group);
       const partitions = topics?.get(r.topic);
@@ -52,7 +54,18 @@ export class OffsetCache {
     if (!topics) this.byGroup.set(r.group, (topics = new Map()));
     let partitions = topics.get(r.topic);
     if (!partitions) topics.set(r.topic, (partitions = new Map()));
-    partitions.set(r.partition, toCommittedOffset(r.value));
+    partitions.set(r.partition, { ...toCommittedOffset(r.value), appendSeq });
+  }
+
+  /** A transactional commit's offset, if nothing was committed after it was written (Kafka's olderThan). */
+  applyTransactional(group: string, topic: string, partition: number, c: CommittedOffset): void {
+    const current = this.get(group, topic, partition);
+    if (current && (current.appendSeq ?? 0) > (c.appendSeq ?? 0)) return;
+    let topics = this.byGroup.get(group);
+    if (!topics) this.byGroup.set(group, (topics = new Map()));
+    let partitions = topics.get(topic);
+    if (!partitions) topics.set(topic, (partitions = new Map()));
+    partitions.set(partition, c);
   }
 
   get(group: string, topic: string, partition: number): CommittedOffset | undefined {

@@ -13,7 +13,7 @@ import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ClassicGroup } from './classic-group.js';
 import type { ClassicGroupManager } from './classic-group-manager.js';
-import { type CoordinatorLog, CoordinatorWriteError } from './coordinator-log.js';
+import { type CoordinatorLog, CoordinatorWriteError, type TxnWrite } from './coordinator-log.js';
 import type { CoordinatorRecord } from './coordinator-records.js';
 import { type GroupConfig, offsetsRetentionMs } from './group-config.js';
 import { GroupState } from './group-state.js';
@@ -46,6 +46,15 @@ export interface PartitionResult {
 export interface TopicResult {
   name: string;
   partitions: PartitionResult[];
+}
+
+/** TxnOffsetCommit: as OffsetCommit, in the producer's transaction (v3+ carry the member; older ones generation -1). */
+export interface TxnOffsetCommitParams {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: readonly { name: string; partitions: readonly OffsetCommitPartition[] }[];
 }
 
 export interface OffsetFetchParams {
@@ -86,6 +95,8 @@ export interface OffsetRequestsDeps {
   config: GroupConfig;
   clock: Clock;
   createGroup(groupId: string): ClassicGroup | undefined;
+  /** Whether a transaction not yet decided holds an offset for the partition (require_stable). */
+  hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean;
 }
 
 const everyPartition = (topics: OffsetCommitParams['topics'], errorCode: number): TopicResult[] =>
@@ -136,6 +147,55 @@ export class OffsetRequests {
     );
   }
 
+  /**
+   * TxnOffsetCommit: validated as Kafka's validateOffsetCommit with isTransactional (no member
+   * needed in a non-empty group, no REBALANCE_IN_PROGRESS), written in the producer's transaction.
+   */
+  txnCommit(p: TxnOffsetCommitParams, txn: TxnWrite): Promise<TopicResult[]> {
+    let group = this.d.manager.groups.get(p.groupId);
+    if (!group) {
+      if (p.generationId >= 0) return Promise.resolve(everyPartition(p.topics, ErrorCode.ILLEGAL_GENERATION));
+      group = this.d.createGroup(p.groupId);
+      if (!group) return Promise.resolve(everyPartition(p.topics, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    }
+    const invalid = this.validateTxnCommit(group, p);
+    if (invalid !== ErrorCode.NONE) return Promise.resolve(everyPartition(p.topics, invalid));
+    const now = this.d.clock.now();
+    const maxMetadata = this.d.config['offset.metadata.max.bytes'];
+    const records: CoordinatorRecord[] = [];
+    const written: PartitionResult[] = [];
+    const results = p.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((x): PartitionResult => {
+        if (x.committedMetadata !== null && x.committedMetadata.length > maxMetadata) return { partitionIndex: x.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
+        records.push(offsetRecord(p.groupId, t.name, x.partitionIndex, { offset: x.committedOffset, leaderEpoch: x.committedLeaderEpoch, metadata: x.committedMetadata ?? '', commitTimestamp: now, expireTimestamp: null }));
+        const r = { partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE };
+        written.push(r);
+        return r;
+      }),
+    }));
+    return this.d.coordinatorLog.write(p.groupId, records, txn).then(
+      () => results,
+      (err: unknown) => {
+        // A write the log refuses for the producer (a fenced epoch, no verified transaction) answers its code.
+        const code = writeErrorCode(err);
+        for (const r of written) r.errorCode = code;
+        return results;
+      },
+    );
+  }
+
+  private validateTxnCommit(group: ClassicGroup, p: TxnOffsetCommitParams): number {
+    if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (p.generationId < 0 && group.is(GroupState.Empty)) return ErrorCode.NONE;
+    if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
+      const invalid = this.d.manager.validateMember(group, p.memberId, p.groupInstanceId);
+      if (invalid !== ErrorCode.NONE) return invalid;
+      if (p.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    }
+    return ErrorCode.NONE;
+  }
+
   /** Kafka's ClassicGroup.validateOffsetCommit. */
   private validateCommit(group: ClassicGroup, p: OffsetCommitParams): number {
     if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -170,7 +230,10 @@ export class OffsetRequests {
       const topics = [...this.d.offsets.topics(p.groupId)].map(([name, partitions]) => ({ name, partitions: [...partitions].map(([i, c]) => answer(i, c)) }));
       return { groupId: p.groupId, errorCode: ErrorCode.NONE, topics };
     }
-    const topics = p.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((i) => answer(i, this.d.offsets.get(p.groupId, t.name, i))) }));
+    // require_stable: a partition whose offset a transaction not yet decided holds is UNSTABLE_OFFSET_COMMIT.
+    const unstable = (name: string, i: number): OffsetFetchPartition | undefined =>
+      p.requireStable && this.d.hasPendingTxnOffset(p.groupId, name, i) ? { partitionIndex: i, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT } : undefined;
+    const topics = p.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((i) => unstable(t.name, i) ?? answer(i, this.d.offsets.get(p.groupId, t.name, i))) }));
     return { groupId: p.groupId, errorCode: ErrorCode.NONE, topics };
   }
 

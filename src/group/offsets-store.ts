@@ -6,9 +6,14 @@
  */
 import { iterateBatches } from '../protocol/records/index.js';
 
+/** How a transactional batch is appended: with the KIP-890 guard its partition gave before verification. */
+export interface StoreAppendOptions {
+  verification?: { guard: object | undefined };
+}
+
 export interface OffsetsStore {
   /** Appends one record batch (magic v2) to a partition; resolves once durable, in call order per partition. */
-  append(partition: number, batch: Buffer): Promise<void>;
+  append(partition: number, batch: Buffer, opts?: StoreAppendOptions): Promise<void>;
   /** The partition's batches from its start to its current end, in chunks of whole batches. */
   read(partition: number): AsyncIterable<Buffer>;
 }
@@ -17,7 +22,7 @@ export interface OffsetsStore {
 export interface OffsetsPartitionLog {
   readonly logStartOffset: bigint;
   readonly logEndOffset: bigint;
-  append(batches: Buffer): Promise<unknown>;
+  append(batches: Buffer, opts?: StoreAppendOptions): Promise<unknown>;
   read(offset: bigint, maxBytes: number, opts?: { minOneBatch?: boolean }): Promise<{ chunks: Buffer[] }>;
 }
 
@@ -36,8 +41,8 @@ export function logOffsetsStore(getLog: (partition: number) => OffsetsPartitionL
     return log;
   };
   return {
-    async append(partition, batch) {
-      await logOf(partition).append(batch);
+    async append(partition, batch, opts) {
+      await logOf(partition).append(batch, opts);
     },
     read(partition) {
       return readLog(logOf(partition), loadBufferSize);
@@ -79,7 +84,7 @@ export class MemoryOffsetsStore implements OffsetsStore {
   failWith: Error | undefined;
   private held: (() => void)[] | undefined;
 
-  async append(partition: number, batch: Buffer): Promise<void> {
+  async append(partition: number, batch: Buffer, _opts?: StoreAppendOptions): Promise<void> {
     if (this.failWith) throw this.failWith;
     const list = this.partitions.get(partition) ?? [];
     this.partitions.set(partition, list);

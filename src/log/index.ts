@@ -9,5 +9,6 @@ export type { LogRecoveryReport } from './log-loader.js';
 export type { RetentionResult, RetentionReason } from './log-retention.js';
 export { type LogConfig, DEFAULT_LOG_CONFIG, NEVER } from './log-config.js';
 export { type LogLogger, silentLogger } from './log-logger.js';
-export { ProducerStateError } from './producer-state.js';
+export { type ActiveProducer, ProducerStateError, type VerificationCheck } from './producer-state.js';
+export type { AbortedTxn } from './transaction-index.js';
 export { OffsetOutOfRangeError, LogOfflineError, LogClosedError, LogTruncatingError, InvalidAppendError, CorruptSegmentError, CorruptIndexError } from './log-errors.js';

@@ -9,8 +9,9 @@
  *    every segment from the one holding the recovery point on is recovered (CRC-checked,
  *    indexes rebuilt) and the first invalid batch truncates the log there, deleting any later
  *    segments. What was truncated is reported.
- * 4. The idempotent producers' state is rebuilt (producer-snapshots.ts), and the leader epochs
- *    are loaded and brought up to date with the batches read in 3 (leader-epoch-loader.ts).
+ * 4. The producers' state is rebuilt (producer-snapshots.ts), rebuilding on the way the
+ *    `.txnindex` of the segments recovered in 3, and the leader epochs are loaded and brought up
+ *    to date with the batches read in 3 (leader-epoch-loader.ts).
  */
 import { join } from 'node:path';
 import type { LogConfig } from './log-config.js';
@@ -20,6 +21,7 @@ import {
   INDEX_FILE_SUFFIX,
   LOG_FILE_SUFFIX,
   TIME_INDEX_FILE_SUFFIX,
+  TXN_INDEX_FILE_SUFFIX,
   parseSegmentFileName,
   segmentFilePath,
 } from './file-names.js';
@@ -67,6 +69,7 @@ interface FoundFiles {
   log?: { size: number; mtimeMs: number };
   index?: number;
   timeIndex?: number;
+  txnIndex?: number;
 }
 
 export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; report: LogRecoveryReport }> {
@@ -82,7 +85,7 @@ export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; re
   let segments = [...found.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([base, f]) => {
-      const sizes: SegmentFileSizes = { log: f.log!.size, index: f.index ?? 0, timeIndex: f.timeIndex ?? 0, mtimeMs: f.log!.mtimeMs };
+      const sizes: SegmentFileSizes = { log: f.log!.size, index: f.index ?? 0, timeIndex: f.timeIndex ?? 0, txnIndex: f.txnIndex ?? 0, mtimeMs: f.log!.mtimeMs };
       return { segment: LogSegment.open(p.env, p.dir, base, settings, sizes, jitter()), indexesSane: indexesLookSane(f) };
     });
   if (segments.length === 0) {
@@ -108,7 +111,15 @@ export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; re
   }
   if (logStartOffset < logSegments[0]!.baseOffset) logStartOffset = logSegments[0]!.baseOffset;
   report.logEndOffset = logEndOffset;
-  const producers = await loadProducerState(p.env.disk, p.dir, logSegments, logEndOffset, p.env.logger, p.env.clock.now());
+  // Where recovery scanned from (a clean shutdown's active segment when its tail needed recovery).
+  const recoveredFrom = restartedEmpty
+    ? undefined
+    : firstToRecover < segments.length
+      ? segments[firstToRecover]!.segment.baseOffset
+      : report.recoveredSegments > 0
+        ? logSegments[logSegments.length - 1]!.baseOffset
+        : undefined;
+  const producers = await loadProducerState({ disk: p.env.disk, dir: p.dir, segments: logSegments, logEndOffset, logger: p.env.logger, nowMs: p.env.clock.now(), ...(recoveredFrom !== undefined ? { recoveredFrom } : {}) });
   const leaderEpochs = await loadLeaderEpochs({ disk: p.env.disk, dir: p.dir, logger: p.env.logger, segments: logSegments, logStartOffset, logEndOffset, observed, restartedEmpty });
   const log = new PartitionLog({
     topic: p.topic,
@@ -122,6 +133,7 @@ export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; re
     producerState: producers.state,
     hasProducerSnapshots: producers.snapshots,
     leaderEpochs,
+    checkpointedRecoveryPoint: p.hadCleanShutdown ? logEndOffset : (p.recoveryPoint ?? logStartOffset),
   });
   return { log, report };
 }
@@ -153,11 +165,12 @@ async function findSegmentFiles(p: LoadLogParams): Promise<Map<bigint, FoundFile
     if (parsed.kind === LOG_FILE_SUFFIX) f.log = { size: st.size, mtimeMs: st.mtimeMs };
     else if (parsed.kind === INDEX_FILE_SUFFIX) f.index = st.size;
     else if (parsed.kind === TIME_INDEX_FILE_SUFFIX) f.timeIndex = st.size;
+    else if (parsed.kind === TXN_INDEX_FILE_SUFFIX) f.txnIndex = st.size;
   }
   for (const [base, f] of found) {
     if (f.log) continue;
     // Index files whose log is gone (Kafka deletes them too).
-    orphans.push(segmentFilePath(p.dir, base, INDEX_FILE_SUFFIX), segmentFilePath(p.dir, base, TIME_INDEX_FILE_SUFFIX));
+    orphans.push(segmentFilePath(p.dir, base, INDEX_FILE_SUFFIX), segmentFilePath(p.dir, base, TIME_INDEX_FILE_SUFFIX), segmentFilePath(p.dir, base, TXN_INDEX_FILE_SUFFIX));
     found.delete(base);
   }
   for (const path of orphans) await unlinkIfExists(p.env.disk, path);

@@ -311,7 +311,10 @@ export class LogManager {
 
   private async writeCheckpoints(): Promise<void> {
     const logs = [...this.allLogs()];
-    await writeOffsetCheckpoint(this.disk, join(this.dataDir, RECOVERY_POINT_CHECKPOINT_FILE), logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })));
+    const points = logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint }));
+    await writeOffsetCheckpoint(this.disk, join(this.dataDir, RECOVERY_POINT_CHECKPOINT_FILE), points);
+    // Producer snapshots older than the one recovery would start from may go now.
+    logs.forEach((l, i) => l.recoveryPointCheckpointed(points[i]!.offset));
     await writeOffsetCheckpoint(this.disk, join(this.dataDir, LOG_START_OFFSET_CHECKPOINT_FILE), logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset })));
   }
 

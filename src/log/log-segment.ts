@@ -16,10 +16,11 @@ import { dirname } from 'node:path';
 import type { Clock } from '../common/clock.js';
 import { isNotFound } from '../storage/storage-error.js';
 import type { FileHandleCache, FileOwner } from './file-handle-cache.js';
-import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, segmentFilePath } from './file-names.js';
+import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX, segmentFilePath } from './file-names.js';
 import type { IndexEnv, IndexOwner } from './index-file.js';
 import { OffsetIndex } from './offset-index.js';
 import { NO_TIMESTAMP, TimeIndex, type TimestampOffset } from './time-index.js';
+import { TransactionIndex } from './transaction-index.js';
 
 export interface SegmentEnv extends IndexEnv {
   files: FileHandleCache;
@@ -39,6 +40,8 @@ export interface SegmentFileSizes {
   log: number;
   index: number;
   timeIndex: number;
+  /** The .txnindex file's size (0 or absent: none). */
+  txnIndex?: number;
   /** The .log file's modification time. */
   mtimeMs: number;
 }
@@ -59,6 +62,8 @@ export class LogSegment implements FileOwner, IndexOwner {
   private state: string;
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
+  /** The aborted transactions whose marker is here; created on first use (most segments have none). */
+  private txn: TransactionIndex | null;
   /** Bytes assigned to batches, including writes still queued. */
   private assignedBytes: number;
   /** Bytes whose write completed: readers see no further. */
@@ -106,6 +111,7 @@ export class LogSegment implements FileOwner, IndexOwner {
     this.modifiedMs = sizes.mtimeMs;
     this.offsetIndex = new OffsetIndex(env, this, baseOffset, settings.maxIndexSize, sizes.index);
     this.timeIndex = new TimeIndex(env, this, baseOffset, settings.maxIndexSize, sizes.timeIndex);
+    this.txn = sizes.txnIndex ? new TransactionIndex(env, this, baseOffset, sizes.txnIndex) : null;
     this.created = exists ? null : this.createFile();
     // Surfaced to whoever awaits ensureFile; this keeps an unawaited failure from crashing the process.
     this.created?.catch(() => {});
@@ -260,7 +266,7 @@ export class LogSegment implements FileOwner, IndexOwner {
   /** Writes the index tails; with `sync`, makes indexes and log durable (before the recovery point passes it). */
   async flush(sync: boolean): Promise<void> {
     if (sync) await this.sync();
-    await Promise.all([this.offsetIndex.persist(sync), this.timeIndex.persist(sync)]);
+    await Promise.all([this.offsetIndex.persist(sync), this.timeIndex.persist(sync), this.txn && this.txn.entries > 0 ? this.txn.persist(sync) : undefined]);
   }
 
   /**
@@ -352,6 +358,16 @@ export class LogSegment implements FileOwner, IndexOwner {
     return this.acknowledgedMax;
   }
 
+  /** The segment's `.txnindex` (Kafka's TransactionIndex), created empty on first use. */
+  get txnIndex(): TransactionIndex {
+    return (this.txn ??= new TransactionIndex(this.env, this, this.baseOffset, 0));
+  }
+
+  /** Whether the segment has a transaction index with entries (or one on disk). */
+  get hasTxnIndex(): boolean {
+    return this.txn !== null && this.txn.entries > 0;
+  }
+
   /** Kafka's largestTimestamp: the largest record timestamp, or the file's mtime when there is none. */
   async largestTimestamp(): Promise<number> {
     const { timestamp } = await this.maxTimestampAndOffset();
@@ -390,7 +406,7 @@ export class LogSegment implements FileOwner, IndexOwner {
   async changeSuffix(from: string, to: string): Promise<void> {
     const prev = this.state;
     const next = (prev.endsWith(from) ? prev.slice(0, prev.length - from.length) : prev) + to;
-    const kinds = [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX];
+    const kinds = [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX];
     for (let i = 0; i < kinds.length; i++) {
       try {
         await this.env.disk.rename(segmentFilePath(this.dir, this.baseOffset, kinds[i]! + prev), segmentFilePath(this.dir, this.baseOffset, kinds[i]! + next));
@@ -406,7 +422,7 @@ export class LogSegment implements FileOwner, IndexOwner {
   /** Removes the segment's files (after they were renamed .deleted), ignoring ones already gone. */
   async deleteFiles(): Promise<void> {
     await this.env.files.forget(this);
-    for (const p of [this.filePath, this.offsetIndex.path, this.timeIndex.path]) {
+    for (const p of [this.filePath, this.offsetIndex.path, this.timeIndex.path, this.indexPath(TXN_INDEX_FILE_SUFFIX)]) {
       try {
         await this.env.disk.unlink(p);
       } catch (err) {
@@ -419,6 +435,7 @@ export class LogSegment implements FileOwner, IndexOwner {
   async release(): Promise<void> {
     this.offsetIndex.release();
     this.timeIndex.release();
+    this.txn?.release();
     await this.env.files.forget(this);
   }
 

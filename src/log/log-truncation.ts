@@ -26,6 +26,7 @@ export async function truncateSegmentsTo(local: LocalLog, offset: bigint): Promi
   if (cut) {
     await active.offsetIndex.truncateTo(cut.baseOffset);
     await active.timeIndex.truncateTo(cut.baseOffset);
+    if (active.hasTxnIndex) await active.txnIndex.truncateTo(cut.baseOffset);
     await active.truncateFile(cut.position);
   }
   active.reactivate();

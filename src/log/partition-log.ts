@@ -30,8 +30,11 @@ import type { LogSegment } from './log-segment.js';
 import { maxTimestampOffset, offsetForTimestamp } from './log-timestamps.js';
 import { replaceWithEmptySegmentAt, truncateSegmentsTo } from './log-truncation.js';
 import type { AppendResult } from './log-writer.js';
-import type { ProducerBatch, ProducerState } from './producer-state.js';
+import type { ActiveProducer, CompletedTxn, ProducerAppendOrigin, ProducerBatch, ProducerState, VerificationCheck } from './producer-state.js';
 import { ProducerStateManager } from './producer-state-manager.js';
+import { loadProducerState } from './producer-snapshots.js';
+import { floorSegment } from './segment-read.js';
+import type { AbortedTxn } from './transaction-index.js';
 import type { BufferSource } from './read-buffer-pool.js';
 import type { TimestampOffset } from './time-index.js';
 
@@ -42,6 +45,13 @@ export interface AppendOptions {
   leaderEpoch?: number;
   /** For message.timestamp.type=LogAppendTime: the time stamped on every batch. */
   logAppendTime?: bigint;
+  /**
+   * Who wrote the batches (Kafka's AppendOrigin): 'client' (default) gets every producer check;
+   * 'coordinator' (a coordinator's transactional writes, transaction markers) skips sequences.
+   */
+  origin?: Exclude<ProducerAppendOrigin, 'replay'>;
+  /** KIP-890: a transactional batch starting a transaction must carry this guard (see verificationGuard). */
+  verification?: VerificationCheck;
 }
 
 export interface ReadOptions {
@@ -84,6 +94,8 @@ export interface PartitionLogInit {
   hasProducerSnapshots?: boolean;
   /** The leader epoch entries as loaded (default: none). */
   leaderEpochs?: readonly EpochEntry[];
+  /** The recovery point as checkpointed when loaded: producer snapshots from there on are kept. */
+  checkpointedRecoveryPoint?: bigint;
 }
 
 export class PartitionLog implements LocalLogOwner {
@@ -104,7 +116,7 @@ export class PartitionLog implements LocalLogOwner {
     this.start = init.logStartOffset;
     const { topic, partition, dir, config, env, segments, logEndOffset } = init;
     this.localLog = new LocalLog({ topic, partition, dir, config, env, segments, logEndOffset, owner: this });
-    this.producers = new ProducerStateManager(env, this.localLog, init.producerState, init.hasProducerSnapshots);
+    this.producers = new ProducerStateManager(env, this.localLog, init.producerState, init.hasProducerSnapshots, init.checkpointedRecoveryPoint ?? init.logEndOffset);
     if (init.leaderEpochs?.length) this.epochCache = new LeaderEpochCache(init.leaderEpochs, () => this.epochsChanged());
   }
 
@@ -203,16 +215,75 @@ export class PartitionLog implements LocalLogOwner {
       this.env.logger.debug({ log: this.name, base: baseOffset, size: this.localLog.active.size, maxTimestamp: String(maxTimestamp) }, 'rolling segment');
       this.roll();
     }
-    let duplicate: ProducerBatch | undefined;
+    let checked;
     try {
-      duplicate = this.producers.checkAndRecord(batches, spans);
+      checked = this.producers.checkAndRecord(batches, spans, { ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.verification ? { verification: opts.verification } : {}) });
     } catch (err) {
       return Promise.reject(err);
     }
-    if (duplicate) return this.duplicateAppend(duplicate);
+    if (checked.duplicate) return this.duplicateAppend(checked.duplicate);
+    for (const t of checked.completed) this.transactionCompleted(t);
     this.learnLeaderEpochs(batches, spans, baseOffset, opts.leaderEpoch);
     const result: AppendResult = { baseOffset, lastOffset, logAppendTime: opts.logAppendTime ?? -1n, logStartOffset: this.start };
     return this.localLog.append({ batches, spans, lastOffset, maxTimestamp, offsetOfMaxTimestamp, result });
+  }
+
+  /** A marker ended a transaction: an aborted one goes to the transaction index of the marker's segment. */
+  private transactionCompleted(t: CompletedTxn): void {
+    if (!t.isAborted) return;
+    this.localLog.active.txnIndex.append({ producerId: t.producerId, firstOffset: t.firstOffset, lastOffset: t.lastOffset, lastStableOffset: this.producers.current.lastStableOffsetAfter(t) });
+  }
+
+  /**
+   * The first offset of the oldest transaction not yet stable (open, or completed by a marker the
+   * high watermark has not passed), or undefined when there is none. The last stable offset is the
+   * lower of this and the high watermark (Kafka's UnifiedLog.lastStableOffset).
+   */
+  get firstUnstableOffset(): bigint | undefined {
+    return this.producers.current.firstUnstableOffset();
+  }
+
+  /** The partition's high watermark moved (Kafka's updateHighWatermark): markers below it make their transactions stable. */
+  onHighWatermarkUpdated(highWatermark: bigint): void {
+    this.producers.current.onHighWatermarkUpdated(highWatermark);
+  }
+
+  /**
+   * The aborted transactions overlapping [fetchOffset, upperBound) (Kafka's
+   * collectAbortedTransactions), from the transaction indexes of the segments from the one holding
+   * `fetchOffset` on, until an entry shows no later one can overlap.
+   */
+  async collectAbortedTransactions(fetchOffset: bigint, upperBound: bigint): Promise<AbortedTxn[]> {
+    const segs = this.localLog.segments;
+    const out: AbortedTxn[] = [];
+    for (let i = floorSegment(segs, fetchOffset); i < segs.length; i++) {
+      const seg = segs[i]!;
+      if (!seg.hasTxnIndex) continue;
+      const found = await seg.txnIndex.collect(fetchOffset, upperBound);
+      for (const t of found.aborted) out.push(t);
+      if (found.complete) break;
+    }
+    return out;
+  }
+
+  /** Whether the producer has a transaction open in this log at `epoch`. */
+  hasOngoingTransaction(producerId: bigint, epoch: number): boolean {
+    return this.producers.current.hasOngoingTransaction(producerId, epoch);
+  }
+
+  /** KIP-890: the guard to pass with a transactional append once the coordinator confirmed the partition is in the transaction. */
+  verificationGuard(producerId: bigint, epoch: number): object {
+    return this.producers.current.verificationGuard(producerId, epoch);
+  }
+
+  /** Every producer this log knows (DescribeProducers). */
+  activeProducers(): ActiveProducer[] {
+    return this.producers.current.activeProducers();
+  }
+
+  /** The log manager checkpointed this log's recovery point at `offset` (producer snapshots before it may go). */
+  recoveryPointCheckpointed(offset: bigint): void {
+    this.producers.recoveryPointCheckpointed(offset);
   }
 
   /**
@@ -247,7 +318,7 @@ export class PartitionLog implements LocalLogOwner {
     if (baseOffsetAt(batches, 0) !== baseOffset) return Promise.reject(new InvalidAppendError(`replicated batches start at ${baseOffsetAt(batches, 0)}, not at the log end offset ${baseOffset} of ${this.name}`));
     const lastOffset = next - 1n;
     if (this.localLog.shouldRoll(batches.length, lastOffset)) this.roll();
-    this.producers.recordReplicated(batches, spans);
+    for (const t of this.producers.recordReplicated(batches, spans)) this.transactionCompleted(t);
     this.learnLeaderEpochs(batches, spans, baseOffset, undefined);
     const result: AppendResult = { baseOffset, lastOffset, logAppendTime: -1n, logStartOffset: this.start };
     return this.localLog.append({ batches, spans, lastOffset, maxTimestamp, offsetOfMaxTimestamp, result });
@@ -289,9 +360,13 @@ export class PartitionLog implements LocalLogOwner {
     this.events?.acknowledged(end, bytes);
   }
 
-  /** @internal LocalLogOwner: the leader epochs starting below the new recovery point must be durable. */
-  beforeRecoveryPointMoves(): Promise<void> {
-    return this.epochCheckpointWritten();
+  /**
+   * @internal LocalLogOwner: the leader epochs starting below the new recovery point must be
+   * durable, and so must the producer snapshots of the rolls it passes (recovery starts from them).
+   */
+  async beforeRecoveryPointMoves(): Promise<void> {
+    await this.producers.idle();
+    await this.epochCheckpointWritten();
   }
 
   /** Resolves once the leader epoch checkpoint holds every change made so far; throws if a write failed. */
@@ -423,8 +498,20 @@ export class PartitionLog implements LocalLogOwner {
     // The cut went through the batch holding the log start offset: nothing readable is left, and
     // offsets below the log start must never be handed out again, so restart empty there.
     if (end < this.start) end = await this.truncateFullyAndStartAt(this.start);
+    else await this.rebuildProducerState(end);
     await this.epochCheckpointWritten();
     return { before, end };
+  }
+
+  /**
+   * After a truncation the producers' state is rebuilt from the newest snapshot at or below the
+   * new end and the batches after it (Kafka's rebuildProducerState): a transaction whose marker
+   * was cut off is open again.
+   */
+  private async rebuildProducerState(end: bigint): Promise<void> {
+    await this.producers.idle();
+    const { state } = await loadProducerState({ disk: this.env.disk, dir: this.dir, segments: this.localLog.segments, logEndOffset: end, logger: this.env.logger, nowMs: this.env.clock.now() });
+    this.producers.replaceState(state);
   }
 
   /**

@@ -1,17 +1,18 @@
 /**
- * Kafka's ProducerStateManager for one log: the idempotent producers' state (producer-state.ts)
- * as of the log end, checked and updated by appends, written to `.snapshot` files at rolls and at
- * a clean close (producer-snapshots.ts), and cut back by truncation.
+ * Kafka's ProducerStateManager for one log: the producers' state (producer-state.ts) as of the log
+ * end, checked and updated by appends (data batches and transaction markers), written to
+ * `.snapshot` files at rolls and at a clean close (producer-snapshots.ts), and rebuilt after a
+ * truncation.
  */
 import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { Disk } from '../storage/disk.js';
 import type { AppendSpan } from './append-batches.js';
-import { producerIdAt } from './batch-fields.js';
+import { lastOffsetAt, producerIdAt } from './batch-fields.js';
 import { RESOLVED } from './index-file.js';
 import type { LogLogger } from './log-logger.js';
-import { deleteProducerSnapshotsAbove, noteStoredBatch, producerAppendAt, writeProducerSnapshot } from './producer-snapshots.js';
-import { type ProducerBatch, ProducerState, ProducerStateError } from './producer-state.js';
+import { deleteProducerSnapshotsAbove, markerAppendAt, noteStoredBatch, producerAppendAt, writeProducerSnapshot } from './producer-snapshots.js';
+import { type CompletedTxn, type ProducerAppendOrigin, type ProducerBatch, ProducerState, ProducerStateError, type VerificationCheck } from './producer-state.js';
 
 export interface ProducerStateEnv {
   disk: Disk;
@@ -19,55 +20,104 @@ export interface ProducerStateEnv {
   logger: LogLogger;
 }
 
+/** How an append's batches are checked. */
+export interface ProducerCheckOptions {
+  /** Default 'client'. */
+  origin?: ProducerAppendOrigin;
+  /** KIP-890: given, a transactional batch starting a transaction must carry this guard. */
+  verification?: VerificationCheck;
+}
+
+/** What checking an append found: a retry the log holds, or the transactions its markers ended. */
+export interface ProducerCheckResult {
+  duplicate?: ProducerBatch;
+  completed: CompletedTxn[];
+}
+
+const NOTHING: ProducerCheckResult = { completed: [] };
+
 export class ProducerStateManager {
   /** The latest snapshot write or deletion (never rejects: a failure is logged, the next roll writes again). */
   private snapshotWrite: Promise<void> = RESOLVED;
+  /** Snapshots from the newest one at or below this offset on are kept (the checkpointed recovery point). */
+  private retainFrom: bigint;
 
   constructor(
     private readonly env: ProducerStateEnv,
     /** The log's directory and name (read when needed, not copied). */
     private readonly log: { readonly dir: string; readonly name: string },
-    private readonly state: ProducerState = new ProducerState(),
+    private state: ProducerState = new ProducerState(),
     /** Whether snapshots exist on disk (then every roll writes one, so none goes stale). */
     private hasSnapshots = false,
-  ) {}
+    retainFrom = 0n,
+  ) {
+    this.retainFrom = retainFrom;
+  }
+
+  /** The state itself, for reads (transactions, DescribeProducers). */
+  get current(): ProducerState {
+    return this.state;
+  }
 
   /**
    * Checks the batches' producer fields and records them (all or none): throws a
    * ProducerStateError for a batch that must be refused; returns the batch the log already holds
-   * when a single batch is a retry of it.
+   * when a single batch is a retry of it, and the transactions the append's markers end.
    */
-  checkAndRecord(buf: Buffer, spans: readonly AppendSpan[]): ProducerBatch | undefined {
+  checkAndRecord(buf: Buffer, spans: readonly AppendSpan[], opts: ProducerCheckOptions = {}): ProducerCheckResult {
+    const origin = opts.origin ?? 'client';
     let saved: ReturnType<ProducerState['save']> | undefined;
+    let completed: CompletedTxn[] | undefined;
     const now = this.env.clock.now();
     try {
       for (const s of spans) {
         const a = producerAppendAt(buf, s.position);
-        if (!a) continue;
-        const duplicate = this.state.check(a);
-        if (duplicate && spans.length === 1) return duplicate;
-        if (duplicate) throw new ProducerStateError(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, `Producer ${a.producerId} repeated sequence ${a.firstSeq} among other batches`);
         // Only a later batch of the same append can be refused after this one is recorded.
-        if (spans.length > 1) saved ??= this.state.save(spans.map((x) => producerIdAt(buf, x.position)));
-        noteStoredBatch(this.state, a, buf, s.position, now);
+        if (spans.length > 1 && (a || producerIdAt(buf, s.position) >= 0n)) saved ??= this.state.save(spans.map((x) => producerIdAt(buf, x.position)));
+        if (!a) {
+          const m = markerAppendAt(buf, s.position);
+          if (!m) continue;
+          this.state.checkMarker(m, origin);
+          const done = this.state.appendMarker(m, lastOffsetAt(buf, s.position), now);
+          if (done) (completed ??= []).push(done);
+          continue;
+        }
+        const duplicate = this.state.check(a, origin, opts.verification);
+        if (duplicate && spans.length === 1) return { duplicate, completed: [] };
+        if (duplicate) throw new ProducerStateError(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, `Producer ${a.producerId} repeated sequence ${a.firstSeq} among other batches`);
+        noteStoredBatch(this.state, a, buf, s.position, now, origin);
       }
     } catch (err) {
       if (saved) this.state.restore(saved);
       throw err;
     }
-    return undefined;
+    return completed ? { completed } : NOTHING;
+  }
+
+  /** The recovery point was checkpointed at `offset`: older snapshots than the one there may go. */
+  recoveryPointCheckpointed(offset: bigint): void {
+    if (offset > this.retainFrom) this.retainFrom = offset;
   }
 
   /**
    * Records batches a follower copies from its leader (Kafka's AppendOrigin.REPLICATION): the
    * leader has checked them already, so nothing is refused; the state follows the leader's.
    */
-  recordReplicated(buf: Buffer, spans: readonly AppendSpan[]): void {
+  recordReplicated(buf: Buffer, spans: readonly AppendSpan[]): CompletedTxn[] {
     const now = this.env.clock.now();
+    const completed: CompletedTxn[] = [];
     for (const s of spans) {
       const a = producerAppendAt(buf, s.position);
-      if (a) noteStoredBatch(this.state, a, buf, s.position, now);
+      if (a) {
+        noteStoredBatch(this.state, a, buf, s.position, now);
+        continue;
+      }
+      // A transaction marker ends the producer's transaction here as on the leader (open transactions, the LSO, .txnindex).
+      const m = markerAppendAt(buf, s.position);
+      const done = m && this.state.appendMarker(m, lastOffsetAt(buf, s.position), now);
+      if (done) completed.push(done);
     }
+    return completed;
   }
 
   /** Writes the state as of `offset` in the background (only once there is any to keep). */
@@ -76,8 +126,9 @@ export class ProducerStateManager {
     if (this.state.size === 0 && !this.hasSnapshots) return this.snapshotWrite;
     this.hasSnapshots = true;
     const snapshot = this.state.encodeSnapshot();
+    const retainFrom = this.retainFrom;
     this.snapshotWrite = this.snapshotWrite
-      .then(() => writeProducerSnapshot(this.env.disk, this.log.dir, offset, snapshot))
+      .then(() => writeProducerSnapshot(this.env.disk, this.log.dir, offset, snapshot, retainFrom))
       .catch((err: unknown) => this.env.logger.warn({ err, log: this.log.name }, 'could not write a producer snapshot'));
     return this.snapshotWrite;
   }
@@ -89,6 +140,11 @@ export class ProducerStateManager {
     this.snapshotWrite = this.snapshotWrite
       .then(() => deleteProducerSnapshotsAbove(this.env.disk, this.log.dir, offset))
       .catch((err: unknown) => this.env.logger.warn({ err, log: this.log.name }, 'could not delete producer snapshots past a truncation'));
+  }
+
+  /** Takes a state rebuilt from the log (after a truncation). */
+  replaceState(state: ProducerState): void {
+    this.state = state;
   }
 
   /** Resolves once the snapshot writes asked for so far are done. */

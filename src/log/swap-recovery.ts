@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Disk } from '../storage/disk.js';
 import { unlinkIfExists } from '../storage/disk-files.js';
 import { lastOffsetAt } from './batch-fields.js';
-import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, SWAP_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, parseSegmentFileName, segmentFilePath } from './file-names.js';
+import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, SWAP_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX, parseSegmentFileName, segmentFilePath } from './file-names.js';
 import { scanBatches } from './segment-scan.js';
 
 export async function completeSwaps(env: { disk: Disk }, dir: string): Promise<number> {
@@ -25,7 +25,7 @@ export async function completeSwaps(env: { disk: Disk }, dir: string): Promise<n
       const f = parseSegmentFileName(name);
       if (f && f.state === '' && f.baseOffset >= base && f.baseOffset < next) await unlinkIfExists(env.disk, join(dir, name));
     }
-    for (const kind of [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) {
+    for (const kind of [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX]) {
       const from = segmentFilePath(dir, base, kind + SWAP_FILE_SUFFIX);
       if (await env.disk.stat(from)) await env.disk.rename(from, segmentFilePath(dir, base, kind));
     }

@@ -15,10 +15,6 @@ import { repoRoot } from '../helpers/repo-root.js';
 
 /** Each entry: the files of one strongly connected component, relative to src/, sorted. */
 const KNOWN_CYCLES: readonly (readonly string[])[] = [
-  // The producer's partition queue takes the RecordMetadata type from producer.ts, which uses the
-  // queue (and producer-id.ts, which takes ProducerIdentity from the queue). Moving the shared
-  // types into a module of their own breaks it.
-  ['client/producer/partition-queue.ts', 'client/producer/producer-id.ts', 'client/producer/producer.ts'],
 ];
 
 function sourceFiles(dir: string): string[] {

@@ -27,7 +27,9 @@ import { imageOf } from '../helpers/metadata-image.js';
 
 function fakeBroker(groups: GroupCoordinator): BrokerContext {
   const metadata = imageOf({ brokers: [{ id: 7 }], topics: [{ name: 't', partitions: 2 }, { name: '__consumer_offsets', partitions: groups.config['offsets.topic.num.partitions'] }] });
-  return { groups, nodeId: 7, advertised: { host: '127.0.0.1', port: 9092 }, metadata, ensureOffsetsTopic: () => undefined } as unknown as BrokerContext;
+  // Transactional ids are coordinated by this node too (the leader of their __transaction_state partition).
+  const transactions = { ensureTopic: async () => true, coordinatorNode: () => 7, servesOnceLoaded: async () => true };
+  return { groups, transactions, nodeId: 7, advertised: { host: '127.0.0.1', port: 9092 }, metadata, ensureOffsetsTopic: () => undefined } as unknown as BrokerContext;
 }
 
 /** Encodes the request at `version`, decodes it, handles it, and round-trips the answer through the codec. */

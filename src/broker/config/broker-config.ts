@@ -5,6 +5,7 @@
  */
 import { type ConfigKey, type ConfigValue, ConfigError, formatConfigValue, key, parseConfigValue } from '../../common/config-def.js';
 import { GROUP_CONFIG_KEYS } from '../../group/group-config.js';
+import { TXN_CONFIG_KEYS } from '../../txn/txn-config.js';
 import { KRAFT_CONFIG_KEYS } from './kraft-configs.js';
 import { ConfigSource, type Synonym, topicSynonymKeys } from './topic-configs.js';
 
@@ -46,6 +47,7 @@ const KEYS = new Map<string, ConfigKey>([
   ...BROKER_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...KRAFT_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...GROUP_CONFIG_KEYS.map((k) => [k.name, k] as const),
+  ...TXN_CONFIG_KEYS.map((k) => [k.name, k] as const),
   ...topicSynonymKeys().map(({ synonym, topicKey }) => [synonym.name, synonymKey(topicKey, synonym)] as const),
 ]);
 KEYS.set('broker.id', { ...KEYS.get('node.id')!, name: 'broker.id' });

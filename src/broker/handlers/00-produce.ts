@@ -12,10 +12,14 @@
  * producer state: a retry of a batch already written is answered with its offsets and not written
  * again; a fenced epoch is INVALID_PRODUCER_EPOCH, a gap in sequences OUT_OF_ORDER_SEQUENCE_NUMBER.
  *
+ * Transactional batches (with the request's transactional id) open their producer's transaction
+ * in the partition; with transaction.partition.verification.enable (KIP-890) the transaction
+ * coordinator first confirms the partition was added to the transaction (INVALID_TXN_STATE when
+ * not; NOT_ENOUGH_REPLICAS, retriable, while it cannot answer). A plain batch from a producer whose
+ * transaction is open is INVALID_TXN_STATE.
+ *
  * From v10, a partition answered NOT_LEADER_OR_FOLLOWER or FENCED_LEADER_EPOCH carries the leader
  * the broker knows and the response that leader's endpoint (KIP-951).
- *
- * Not yet: transactions (a transactional id is answered INVALID_TXN_STATE).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ProduceApi } from '../../protocol/messages/index.js';
@@ -25,13 +29,8 @@ import type { ProduceEntry, ProduceResult } from '../partitions/replica-manager.
 
 export const produceHandler = defineHandler(ProduceApi, { min: 3, max: 11 }, async (req, ctx) => {
   const entries: ProduceEntry[] = req.topicData.flatMap((t) => t.partitionData.map((p) => ({ topic: t.name, partition: p.index, records: p.records })));
-  let results: ProduceResult[];
-  if (req.transactionalId !== null) {
-    results = entries.map(() => ({ errorCode: ErrorCode.INVALID_TXN_STATE, errorMessage: 'Samsa does not support transactions yet', baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n }));
-  } else {
-    // Appends start before the first await, so they keep the order of requests on the connection.
-    results = await ctx.broker.replicaManager.appendRecords(entries, req.acks, req.timeoutMs, ctx.apiVersion);
-  }
+  // Appends start before the first await, so they keep the order of requests on the connection.
+  const results: ProduceResult[] = await ctx.broker.replicaManager.appendRecords(entries, req.acks, req.timeoutMs, ctx.apiVersion, req.transactionalId);
   if (req.acks === 0) return results.some((r) => r.errorCode !== ErrorCode.NONE) ? 'close' : null;
   let i = 0;
   const leaders: number[] = [];

@@ -10,9 +10,10 @@
  * written. Offsets outside the log answer OFFSET_OUT_OF_RANGE with the log's bounds; unknown
  * topics UNKNOWN_TOPIC_OR_PARTITION, or UNKNOWN_TOPIC_ID from v13 where topics are named by id.
  * Incremental fetch sessions (KIP-227, v7+) are kept in a bounded cache (see
- * fetch/fetch-sessions.ts). Both isolation levels are served; without transactions the last
- * stable offset is the high watermark and there are no aborted transactions. A current leader
- * epoch newer than the partition's is UNKNOWN_LEADER_EPOCH, an older one FENCED_LEADER_EPOCH.
+ * fetch/fetch-sessions.ts). Both isolation levels are served: read_committed stops at the last
+ * stable offset (the first transaction not yet decided), answers the aborted transactions among
+ * the records returned, and long-polls on bytes becoming stable. A current leader epoch newer
+ * than the partition's is UNKNOWN_LEADER_EPOCH, an older one FENCED_LEADER_EPOCH.
  *
  * A follower's fetch (`ReplicaId`, or from v15 `ReplicaState.ReplicaId`, at least 0) reads up to
  * the leader's log end instead, never through a session; its fetch offset is the follower's log
@@ -71,7 +72,7 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
     currentLeaderEpoch: t.currentLeaderEpoch,
   }));
   if (follower) for (const t of fetchTargets) if (typeof t.partition !== 'number' && t.partition.leaderError(t.currentLeaderEpoch) === undefined) b.replicaManager.followerFetched(t.partition, replicaId, t.fetchOffset);
-  const outcomes = await b.replicaManager.fetchMessages(fetchTargets, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes, isolation: follower ? 'log-end' : 'high-watermark' }, buffers);
+  const outcomes = await b.replicaManager.fetchMessages(fetchTargets, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes, isolation: follower ? 'log-end' : req.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark' }, buffers);
   let answered = targets.map((t, i) => ({ target: t, outcome: outcomes[i]! }));
   if (resolution.kind === 'incremental') answered = answered.filter(({ target: t, outcome: o }) => !t.entry || hasNews(t.entry, o.bytes, o.errorCode, o.highWatermark, o.logStartOffset));
   for (const { target, outcome } of answered) {
@@ -143,9 +144,9 @@ function groupByTopic(answered: readonly { target: Target; outcome: FetchOutcome
       partitionIndex: t.partition,
       errorCode: o.errorCode,
       highWatermark: o.highWatermark,
-      lastStableOffset: o.highWatermark,
+      lastStableOffset: o.lastStableOffset,
       logStartOffset: o.logStartOffset,
-      abortedTransactions: isolationLevel === READ_COMMITTED ? [] : null,
+      abortedTransactions: isolationLevel === READ_COMMITTED ? (o.abortedTransactions ?? []).map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset })) : null,
       preferredReadReplica: -1,
       records: o.chunks,
       ...(kip951 && carriesLeader(o.errorCode) ? { currentLeader: moved(kip951, t, leaders) } : {}),

@@ -2,7 +2,8 @@
  * ListOffsets (key 2), versions 0-9 (v10 is unstable in our specs).
  *
  * Per partition: EARLIEST (-2) and EARLIEST_LOCAL (-4, v8+) give the log start offset, LATEST (-1)
- * the high watermark (the last stable offset for READ_COMMITTED, the same without transactions),
+ * the high watermark (the last stable offset for READ_COMMITTED, v2+; lookups by time and
+ * MAX_TIMESTAMP then answer only below it too),
  * MAX_TIMESTAMP (-3, v7+) the record with the largest timestamp, LATEST_TIERED (-5, v9+) -1 as
  * there is no tiered storage, and a timestamp the first offset whose record is at or after it
  * (-1 when there is none). A partition named twice is INVALID_REQUEST; a current leader epoch
@@ -26,20 +27,21 @@ const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
 const LATEST_TIERED = -5n;
+const READ_COMMITTED = 1;
 
-async function lookup(p: Partition, timestamp: bigint): Promise<{ offset: bigint; timestamp: bigint }> {
+async function lookup(p: Partition, timestamp: bigint, readCommitted: boolean): Promise<{ offset: bigint; timestamp: bigint }> {
   switch (timestamp) {
     case LATEST:
-      return { offset: p.highWatermark, timestamp: -1n };
+      return { offset: readCommitted ? p.lastStableOffset : p.highWatermark, timestamp: -1n };
     case EARLIEST:
     case EARLIEST_LOCAL:
       return { offset: p.logStartOffset, timestamp: -1n };
     case MAX_TIMESTAMP:
-      return (await p.maxTimestampOffset()) ?? { offset: -1n, timestamp: -1n };
+      return (await p.maxTimestampOffset(readCommitted)) ?? { offset: -1n, timestamp: -1n };
     case LATEST_TIERED:
       return { offset: -1n, timestamp: -1n };
     default:
-      return (await p.offsetForTimestamp(timestamp)) ?? { offset: -1n, timestamp: -1n };
+      return (await p.offsetForTimestamp(timestamp, readCommitted)) ?? { offset: -1n, timestamp: -1n };
   }
 }
 
@@ -61,7 +63,7 @@ export const listOffsetsHandler = defineHandler(ListOffsetsApi, { min: 0, max: 9
           if (seen.get(tpKey(t.name, p.partitionIndex))! > 1) return result(ErrorCode.INVALID_REQUEST);
           const partition = b.replicaManager.leaderPartitionOrError(t.name, p.partitionIndex, p.currentLeaderEpoch);
           if (typeof partition === 'number') return result(partition);
-          const found = await lookup(partition, p.timestamp);
+          const found = await lookup(partition, p.timestamp, !v0 && req.isolationLevel === READ_COMMITTED);
           return result(ErrorCode.NONE, found.offset, found.timestamp, partition.leaderEpoch);
         }),
       ),

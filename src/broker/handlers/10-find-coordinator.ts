@@ -7,9 +7,11 @@
  * exist it is created through the controller (with `offsets.topic.replication.factor` replicas)
  * and the answer is COORDINATOR_NOT_AVAILABLE, which clients retry; so is a leader that cannot be
  * reached, or this broker when it leads the partition but its group coordinator has not loaded it.
- * v4+ batches keys (`coordinatorKeys`) and answers per key. Transactional ids (key type 1) are
- * answered with this broker (no transaction coordinator yet, issue #6); other key types (2, share
- * groups) INVALID_REQUEST.
+ * A transactional id's coordinator (key type 1) is likewise the leader of its partition of
+ * __transaction_state (abs(hash(id)) % transaction.state.log.num.partitions); that topic is
+ * created through the controller on the first such lookup, which waits for it. An empty
+ * transactional id is INVALID_REQUEST. v4+ batches keys (`coordinatorKeys`) and answers per key.
+ * Other key types (2, share groups) answer INVALID_REQUEST.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { type FindCoordinatorResponseCoordinatorInput, FindCoordinatorApi } from '../../protocol/messages/index.js';
@@ -22,21 +24,27 @@ import { endpointOf } from '../metadata/cluster-view.js';
 const GROUP_KEY_TYPE = 0;
 const TRANSACTION_KEY_TYPE = 1;
 
-export const findCoordinatorHandler = defineHandler(FindCoordinatorApi, { min: 0, max: 6 }, (req, ctx) => {
+export const findCoordinatorHandler = defineHandler(FindCoordinatorApi, { min: 0, max: 6 }, async (req, ctx) => {
   const version = ctx.apiVersion;
   const keyType = version >= 1 ? req.keyType : GROUP_KEY_TYPE;
-  if (version >= 4) return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((key) => coordinatorFor(ctx, key, keyType)) };
-  const c = coordinatorFor(ctx, req.key, keyType);
+  if (version >= 4) return { throttleTimeMs: 0, coordinators: await Promise.all(req.coordinatorKeys.map((key) => coordinatorFor(ctx, key, keyType))) };
+  const c = await coordinatorFor(ctx, req.key, keyType);
   return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port };
 });
 
-function coordinatorFor(ctx: RequestContext, key: string, keyType: number): FindCoordinatorResponseCoordinatorInput {
+async function coordinatorFor(ctx: RequestContext, key: string, keyType: number): Promise<FindCoordinatorResponseCoordinatorInput> {
   const b = ctx.broker;
   const failed = (errorCode: number, errorMessage: string): FindCoordinatorResponseCoordinatorInput => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   const notAvailable = () => failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
   if (keyType !== GROUP_KEY_TYPE && keyType !== TRANSACTION_KEY_TYPE) return failed(ErrorCode.INVALID_REQUEST, `Invalid coordinator type: ${keyType}`);
   if (keyType === TRANSACTION_KEY_TYPE) {
-    return b.groups.isActive ? { key, nodeId: b.nodeId, host: b.advertised.host, port: b.advertised.port, errorCode: ErrorCode.NONE, errorMessage: null } : notAvailable();
+    if (key === '') return failed(ErrorCode.INVALID_REQUEST, 'Transactional id must not be empty.');
+    if (!(await b.transactions.ensureTopic())) return notAvailable();
+    const leader = b.transactions.coordinatorNode(key);
+    const endpoint = endpointOf(b.metadata.broker(leader), ctx.listenerName);
+    if (!endpoint) return notAvailable();
+    if (leader === b.nodeId && !(await b.transactions.servesOnceLoaded(key))) return notAvailable();
+    return { key, nodeId: leader, host: endpoint.host, port: endpoint.port, errorCode: ErrorCode.NONE, errorMessage: null };
   }
   const topic = b.metadata.topic(CONSUMER_OFFSETS_TOPIC);
   if (!topic) {

@@ -1,10 +1,11 @@
 /**
  * Reading a fetch's partitions within its byte limits, and Kafka's DelayedFetch: a fetch that
  * found fewer than `minBytes` waits in the fetch purgatory until enough bytes have become visible
- * in its partitions (counted from the high watermark each read saw), one of them changed in a way
- * the client must hear about (leadership, a truncation), or `maxWaitMs` passed; then it reads again.
+ * in its partitions (below the high watermark, or for read_committed the last stable offset, each
+ * read saw), one of them changed in a way the client must hear about (leadership, a truncation),
+ * or `maxWaitMs` passed; then it reads again.
  */
-import type { BufferSource } from '../../log/index.js';
+import type { AbortedTxn, BufferSource } from '../../log/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Partition, ReadIsolation } from './partition.js';
 import type { DelayedOperation, Purgatory } from './purgatory.js';
@@ -20,10 +21,13 @@ export interface FetchTarget {
 export interface FetchOutcome {
   errorCode: number;
   highWatermark: bigint;
+  lastStableOffset: bigint;
   logStartOffset: bigint;
+  /** read_committed: the aborted transactions overlapping the records; otherwise null. */
+  abortedTransactions: AbortedTxn[] | null;
   chunks: Buffer[];
   bytes: number;
-  /** Bytes below the high watermark when read (to count what becomes visible later). */
+  /** Bytes visible at the fetch's isolation when read (to count what becomes visible later). */
   visibleBytesAtRead: number;
 }
 
@@ -34,30 +38,41 @@ export interface FetchParams {
   isolation: ReadIsolation;
 }
 
-const failed = (errorCode: number, p?: Partition): FetchOutcome => ({
+const failed = (errorCode: number, p?: Partition, isolation: ReadIsolation = 'high-watermark'): FetchOutcome => ({
   errorCode,
   highWatermark: p ? p.highWatermark : -1n,
+  lastStableOffset: p ? p.lastStableOffset : -1n,
   logStartOffset: p ? p.logStartOffset : -1n,
+  abortedTransactions: null,
   chunks: [],
   bytes: 0,
-  visibleBytesAtRead: p ? p.visibleBytes : 0,
+  visibleBytesAtRead: p ? p.visibleBytesFor(isolation) : 0,
 });
 
 /** The partition a target reads from, or its outcome when it cannot be read. */
-function readable(t: FetchTarget): Partition | FetchOutcome {
+function readable(t: FetchTarget, isolation: ReadIsolation): Partition | FetchOutcome {
   if (typeof t.partition === 'number') return failed(t.partition);
   const error = t.partition.leaderError(t.currentLeaderEpoch);
-  return error === undefined ? t.partition : failed(error, t.partition);
+  return error === undefined ? t.partition : failed(error, t.partition, isolation);
 }
 
 async function readOne(p: Partition, t: FetchTarget, limit: number, minOneBatch: boolean, params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): Promise<FetchOutcome> {
   try {
     const r = await p.read(t.fetchOffset, limit, { isolation: params.isolation, minOneBatch, buffers });
-    return { errorCode: ErrorCode.NONE, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset, chunks: r.chunks, bytes: r.bytes, visibleBytesAtRead: r.visibleBytesAtRead };
+    return {
+      errorCode: ErrorCode.NONE,
+      highWatermark: r.highWatermark,
+      lastStableOffset: r.lastStableOffset,
+      logStartOffset: r.logStartOffset,
+      abortedTransactions: r.abortedTransactions,
+      chunks: r.chunks,
+      bytes: r.bytes,
+      visibleBytesAtRead: r.visibleBytesAtRead,
+    };
   } catch (err) {
     const outOfRange = (err as { code?: string }).code === 'SAMSA_OFFSET_OUT_OF_RANGE';
     if (!outOfRange) onError(err, p);
-    return failed(outOfRange ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, p);
+    return failed(outOfRange ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, p, params.isolation);
   }
 }
 
@@ -68,7 +83,7 @@ async function readOne(p: Partition, t: FetchTarget, limit: number, minOneBatch:
  * budget shrinking as it fills and the first partition with data keeping its first batch whole.
  */
 export async function readPartitions(targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): Promise<FetchOutcome[]> {
-  const located = targets.map(readable);
+  const located = targets.map((t) => readable(t, params.isolation));
   const isOutcome = (l: Partition | FetchOutcome): l is FetchOutcome => 'errorCode' in l;
   const shares = located.reduce((n, l, i) => (isOutcome(l) ? n : n + targets[i]!.maxBytes), 0);
   if (shares <= params.maxBytes) {
@@ -86,7 +101,7 @@ export async function readPartitions(targets: readonly FetchTarget[], params: Fe
     }
     const limit = Math.min(targets[i]!.maxBytes, Math.max(0, budget));
     if (limit <= 0 && anyData) {
-      outcomes.push(failed(ErrorCode.NONE, l));
+      outcomes.push(failed(ErrorCode.NONE, l, params.isolation));
       continue;
     }
     const o = await readOne(l, targets[i]!, limit, !anyData, params, buffers, onError);
@@ -114,7 +129,7 @@ export function awaitFetchable(purgatory: Purgatory, targets: readonly FetchTarg
           if (p.leaderError(t.currentLeaderEpoch) !== undefined || p.highWatermark < seen.highWatermark || p.logStartOffset > t.fetchOffset) return complete();
           // A follower: records past its offset, or a high watermark it has not been told.
           if (params.isolation === 'log-end' && (p.acknowledgedEnd > t.fetchOffset || p.highWatermark !== seen.highWatermark)) return complete();
-          bytes += p.visibleBytes - seen.visibleBytesAtRead;
+          bytes += p.visibleBytesFor(params.isolation) - seen.visibleBytesAtRead;
         }
         return bytes >= params.minBytes && complete();
       },

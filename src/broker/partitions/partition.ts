@@ -14,10 +14,17 @@
  * As leader it keeps what it knows of each follower (Kafka's Replica state: log end, when last
  * caught up), reset at each leader epoch, and says which ISR change the lag rules call for; as
  * follower it appends the leader's batches as they are and takes the leader's high watermark.
+ *
+ * Transactions: the last stable offset (Kafka's UnifiedLog.lastStableOffset) is the lower of the
+ * high watermark and the log's first unstable offset (the oldest transaction not yet decided, or
+ * decided by a marker the high watermark has not passed). read_committed reads stop there and
+ * carry the aborted transactions of what they return. It moves only when the high watermark does,
+ * so the same wake-ups serve read_committed long polls, which count the bytes below it.
  */
-import type { AppendResult, PartitionLog, ReadResult, TimestampOffset } from '../../log/index.js';
+import type { AbortedTxn, AppendOptions, AppendResult, PartitionLog, ReadResult, TimestampOffset } from '../../log/index.js';
 import type { BufferSource } from '../../log/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
+import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD } from '../../protocol/records/batch-header.js';
 import { PartitionError } from './partition-error.js';
 import { type TopicPartition, tpKey } from './topic-partition.js';
 
@@ -36,6 +43,12 @@ export type PartitionLogPort = Pick<
   | 'subscribe'
   | 'latestEpoch'
   | 'endOffsetForEpoch'
+  | 'firstUnstableOffset'
+  | 'onHighWatermarkUpdated'
+  | 'collectAbortedTransactions'
+  | 'hasOngoingTransaction'
+  | 'verificationGuard'
+  | 'activeProducers'
   | 'appendAsFollower'
   | 'truncateTo'
   | 'truncateFullyTo'
@@ -72,18 +85,31 @@ export interface LeaderAppendOptions {
   requiredAcks: number;
   minInsyncReplicas: number;
   logAppendTime?: bigint;
+  /** A coordinator's write (transactional offset commits, transaction markers) rather than a client's. */
+  origin?: AppendOptions['origin'];
+  /** KIP-890: the guard a transactional batch starting a transaction must carry. */
+  verification?: AppendOptions['verification'];
 }
 
 /** A read with what the fetch purgatory needs to count the bytes that become visible after it. */
 export interface PartitionRead extends ReadResult {
   /** The high watermark the read stopped at (consumers) or saw (followers). */
   highWatermark: bigint;
-  /** Bytes below the high watermark when the read was made (see `visibleBytes`). */
+  lastStableOffset: bigint;
+  /** Bytes readable at this isolation when the read was made (see `visibleBytesFor`). */
   visibleBytesAtRead: number;
+  /** read_committed: the aborted transactions overlapping what was read; otherwise null. */
+  abortedTransactions: AbortedTxn[] | null;
 }
 
-/** How far a read may go: consumers below the high watermark, followers to the log end. */
-export type ReadIsolation = 'high-watermark' | 'log-end';
+/**
+ * How far a read may go (Kafka's FetchIsolation): read_uncommitted consumers below the high
+ * watermark, read_committed ones below the last stable offset, followers (later) to the log end.
+ */
+export type ReadIsolation = 'high-watermark' | 'txn-committed' | 'log-end';
+
+/** Entries of the stable-bytes ledger kept at most (older ones are merged: a long poll may then wait longer). */
+const MAX_UNSTABLE_ENTRIES = 4096;
 
 export class Partition implements TopicPartition {
   readonly key: string;
@@ -94,6 +120,9 @@ export class Partition implements TopicPartition {
   /** Bytes below the high watermark (cumulative since open), and acknowledged ones above it. */
   private visible = 0;
   private aboveHw: { end: bigint; ackedBytes: number }[] = [];
+  /** Bytes below the last stable offset (cumulative since open), and acknowledged ones above it. */
+  private stable = 0;
+  private aboveLso: { end: bigint; ackedBytes: number }[] = [];
   /** What the leader knows of each follower, by replica id (reset at each leader epoch). */
   private readonly followers = new Map<number, FollowerState>();
   /** An ISR change sent to the controller and not yet in the metadata (Kafka's PendingExpand/Shrink). */
@@ -117,6 +146,7 @@ export class Partition implements TopicPartition {
     this.key = tpKey(topic, partition);
     this.state = state;
     this.hw = log.acknowledgedEnd;
+    log.onHighWatermarkUpdated(this.hw);
     if (this.isLeader) this.becameLeader(nowMs);
     this.stopListening = log.subscribe({
       acknowledged: (end, bytes) => this.localAcknowledged(end, bytes),
@@ -151,6 +181,12 @@ export class Partition implements TopicPartition {
     return this.log.logStartOffset;
   }
 
+  /** Kafka's lastStableOffset: the high watermark, or the first offset of an undecided transaction below it. */
+  get lastStableOffset(): bigint {
+    const unstable = this.log.firstUnstableOffset;
+    return unstable !== undefined && unstable < this.hw ? unstable : this.hw;
+  }
+
   get logEndOffset(): bigint {
     return this.log.logEndOffset;
   }
@@ -163,6 +199,11 @@ export class Partition implements TopicPartition {
   /** Bytes of record batches below the high watermark, counted since this partition was opened. */
   get visibleBytes(): number {
     return this.visible;
+  }
+
+  /** Bytes a reader at `isolation` can see (below the last stable offset for read_committed), counted since open. */
+  visibleBytesFor(isolation: ReadIsolation): number {
+    return isolation === 'txn-committed' ? this.stable : this.visible;
   }
 
   /**
@@ -279,9 +320,13 @@ export class Partition implements TopicPartition {
     const hw = leaderHw < end ? leaderHw : end;
     if (hw === this.hw) return;
     this.hw = hw;
-    // Nothing reads a follower below its high watermark: the visible byte count restarts here.
+    // Markers below it make their transactions stable in the log (its last stable offset, should this replica lead).
+    this.log.onHighWatermarkUpdated(hw);
+    // Nothing reads a follower below its high watermark: the visible byte counts restart here.
     this.visible = this.ackedBytes;
     this.aboveHw = [];
+    this.stable = this.ackedBytes;
+    this.aboveLso = [];
   }
 
   /** Cuts the log at `offset` (a leader change: the leader's log diverges there); resolves with the new log end. */
@@ -341,15 +386,37 @@ export class Partition implements TopicPartition {
   }
 
   private appendNow(records: Buffer, opts: LeaderAppendOptions): Promise<AppendResult> {
-    return this.log.append(records, { leaderEpoch: this.state.leaderEpoch, ...(opts.logAppendTime !== undefined ? { logAppendTime: opts.logAppendTime } : {}) });
+    return this.log.append(records, {
+      leaderEpoch: this.state.leaderEpoch,
+      ...(opts.logAppendTime !== undefined ? { logAppendTime: opts.logAppendTime } : {}),
+      ...(opts.origin !== undefined ? { origin: opts.origin } : {}),
+      ...(opts.verification !== undefined ? { verification: opts.verification } : {}),
+    });
   }
 
   /** The log acknowledged everything below `end`, `bytes` of it new. */
   private localAcknowledged(end: bigint, bytes: number): void {
     this.ackedBytes += bytes;
     if (this.isLeader && (this.aboveHw.length > 0 || this.state.isr.length > 1 || this.pendingIsr)) this.aboveHw.push({ end, ackedBytes: this.ackedBytes });
+    this.aboveLso.push({ end, ackedBytes: this.ackedBytes });
     // Followers' fetches wait for the log end, not the high watermark.
     if (!this.maybeIncrementHighWatermark() && this.isLeader && this.state.replicas.length > 1) this.listener.partitionChanged(this);
+    this.updateStableBytes();
+  }
+
+  /** Counts as stable the acknowledged bytes the last stable offset has passed. */
+  private updateStableBytes(): void {
+    const lso = this.lastStableOffset;
+    if (lso >= this.log.acknowledgedEnd) {
+      this.stable = this.ackedBytes;
+      this.aboveLso = [];
+      return;
+    }
+    let n = 0;
+    while (n < this.aboveLso.length && this.aboveLso[n]!.end <= lso) this.stable = this.aboveLso[n++]!.ackedBytes;
+    if (n > 0) this.aboveLso = this.aboveLso.slice(n);
+    // A transaction left open for long: keep every other entry (counts fall behind, never ahead).
+    if (this.aboveLso.length > MAX_UNSTABLE_ENTRIES) this.aboveLso = this.aboveLso.filter((_, i) => i % 2 === 1);
   }
 
   /** Kafka's maybeIncrementLeaderHW: the least end among the leader and the in-sync followers; whether it moved. */
@@ -365,6 +432,7 @@ export class Partition implements TopicPartition {
     }
     if (hw <= this.hw) return false;
     this.hw = hw;
+    this.log.onHighWatermarkUpdated(hw);
     if (hw === localEnd) {
       // Everything acknowledged is visible (always so with no other in-sync replica).
       this.visible = this.ackedBytes;
@@ -374,31 +442,62 @@ export class Partition implements TopicPartition {
       while (n < this.aboveHw.length && this.aboveHw[n]!.end <= hw) this.visible = this.aboveHw[n++]!.ackedBytes;
       if (n > 0) this.aboveHw = this.aboveHw.slice(n);
     }
+    this.updateStableBytes();
     this.listener.partitionChanged(this);
     return true;
   }
 
-  /** Whole batches from `offset` within `maxBytes`, below the high watermark (or the log end for followers). */
+  /**
+   * Whole batches from `offset` within `maxBytes`, below the high watermark (read_committed: the
+   * last stable offset, with the aborted transactions among them; followers: the log end).
+   */
   async read(offset: bigint, maxBytes: number, opts: { isolation: ReadIsolation; minOneBatch: boolean; buffers?: BufferSource }): Promise<PartitionRead> {
     const hw = this.hw;
-    const visibleBytesAtRead = this.visible;
+    const lso = this.lastStableOffset;
+    const visibleBytesAtRead = this.visibleBytesFor(opts.isolation);
+    const limit = opts.isolation === 'high-watermark' ? hw : opts.isolation === 'txn-committed' ? lso : undefined;
     const r = await this.log.read(offset, maxBytes, {
       minOneBatch: opts.minOneBatch,
-      ...(opts.isolation === 'high-watermark' ? { maxOffset: hw } : {}),
+      ...(limit !== undefined ? { maxOffset: limit } : {}),
       ...(opts.buffers ? { buffers: opts.buffers } : {}),
     });
-    return { ...r, highWatermark: hw, visibleBytesAtRead };
+    let abortedTransactions: AbortedTxn[] | null = null;
+    if (opts.isolation === 'txn-committed') {
+      const upper = nextOffsetAfter(r.chunks);
+      abortedTransactions = upper === undefined ? [] : await this.log.collectAbortedTransactions(offset, upper);
+    }
+    return { ...r, highWatermark: hw, lastStableOffset: lso, visibleBytesAtRead, abortedTransactions };
   }
 
-  /** ListOffsets by timestamp, among the records below the high watermark. */
-  async offsetForTimestamp(timestamp: bigint): Promise<TimestampOffset | undefined> {
+  /** The last offset ListOffsets may answer for a reader at this isolation (Kafka's lastFetchableOffset). */
+  private lastFetchable(readCommitted: boolean): bigint {
+    return readCommitted ? this.lastStableOffset : this.hw;
+  }
+
+  /** ListOffsets by timestamp, among the records below the high watermark (read_committed: the last stable offset). */
+  async offsetForTimestamp(timestamp: bigint, readCommitted = false): Promise<TimestampOffset | undefined> {
     const found = await this.log.offsetForTimestamp(timestamp);
-    return found && found.offset < this.hw ? found : undefined;
+    return found && found.offset < this.lastFetchable(readCommitted) ? found : undefined;
   }
 
-  async maxTimestampOffset(): Promise<TimestampOffset | undefined> {
+  async maxTimestampOffset(readCommitted = false): Promise<TimestampOffset | undefined> {
     const found = await this.log.maxTimestampOffset();
-    return found && found.offset < this.hw ? found : undefined;
+    return found && found.offset < this.lastFetchable(readCommitted) ? found : undefined;
+  }
+
+  /** Whether the producer has a transaction open in this partition at `epoch` (KIP-890: then no verification is needed). */
+  hasOngoingTransaction(producerId: bigint, epoch: number): boolean {
+    return this.log.hasOngoingTransaction(producerId, epoch);
+  }
+
+  /** KIP-890: the guard a transactional append must carry, taken before asking the coordinator (see PartitionLog.verificationGuard). */
+  verificationGuard(producerId: bigint, epoch: number): object {
+    return this.log.verificationGuard(producerId, epoch);
+  }
+
+  /** The producers this partition's log knows (DescribeProducers). */
+  activeProducers(): ReturnType<PartitionLogPort['activeProducers']> {
+    return this.log.activeProducers();
   }
 
   /** DeleteRecords: moves the log start offset up to `offset` (-1: the high watermark); resolves with the new start. */
@@ -431,4 +530,16 @@ export class Partition implements TopicPartition {
   close(): void {
     this.stopListening();
   }
+}
+
+/** The offset after the last whole batch of `chunks` (read results are whole batches), or undefined when empty. */
+function nextOffsetAfter(chunks: readonly Buffer[]): bigint | undefined {
+  let next: bigint | undefined;
+  for (const c of chunks) {
+    for (let pos = 0; pos + LOG_OVERHEAD <= c.length; ) {
+      next = c.readBigInt64BE(pos) + BigInt(c.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET)) + 1n;
+      pos += LOG_OVERHEAD + c.readInt32BE(pos + BATCH_LENGTH_OFFSET);
+    }
+  }
+  return next;
 }

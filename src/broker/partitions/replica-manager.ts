@@ -12,7 +12,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../common/clock.js';
-import type { BufferSource, LogConfig, LogManager } from '../../log/index.js';
+import type { BufferSource, LogConfig, LogManager, VerificationCheck } from '../../log/index.js';
 import { ProducerStateError } from '../../log/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { TopicPolicy } from '../config/topic-configs.js';
@@ -24,6 +24,7 @@ import { type FetchOutcome, type FetchParams, type FetchTarget, awaitFetchable, 
 import { type LeaderAndIsr, Partition, type PartitionListener } from './partition.js';
 import { PartitionError } from './partition-error.js';
 import { Purgatory } from './purgatory.js';
+import { type TxnVerifier, verifiedRecords } from './txn-verification.js';
 import { tpKey } from './topic-partition.js';
 
 export interface ReplicaManagerOptions {
@@ -37,6 +38,8 @@ export interface ReplicaManagerOptions {
   logger: Logger;
   /** Operations each purgatory holds at most (bounded anyway by connections × requests in flight). */
   maxDelayedOperations: number;
+  /** KIP-890: asks the transaction coordinator before a transaction's first batch in a partition (none: transaction.partition.verification.enable=false). */
+  txnVerifier?: () => TxnVerifier | undefined;
   /** `replica.lag.time.max.ms`: an in-sync follower not caught up for this long leaves the ISR. */
   replicaLagTimeMaxMs?: number;
 }
@@ -226,9 +229,9 @@ export class ReplicaManager implements PartitionListener {
    * runs synchronously, so appends keep the order of the requests on a connection. acks=all then
    * waits for the high watermark (at most `timeoutMs`).
    */
-  async appendRecords(entries: readonly ProduceEntry[], acks: number, timeoutMs: number, apiVersion: number): Promise<ProduceResult[]> {
+  async appendRecords(entries: readonly ProduceEntry[], acks: number, timeoutMs: number, apiVersion: number, transactionalId: string | null = null): Promise<ProduceResult[]> {
     const now = this.o.clock.now();
-    const local = entries.map((e) => this.appendEntry(e, acks, apiVersion, now));
+    const local = entries.map((e) => this.appendEntry(e, acks, apiVersion, now, transactionalId));
     const results = await Promise.all(local.map((l) => l.result));
     if (acks !== -1) return results;
     const waiting = results.flatMap((r, i) => (r.errorCode === ErrorCode.NONE && local[i]!.partition ? [i] : []));
@@ -244,7 +247,7 @@ export class ReplicaManager implements PartitionListener {
     return results;
   }
 
-  private appendEntry(e: ProduceEntry, acks: number, apiVersion: number, now: number): { result: Promise<ProduceResult>; partition?: Partition; nextOffset: bigint; minIsr: number } {
+  private appendEntry(e: ProduceEntry, acks: number, apiVersion: number, now: number, transactionalId: string | null): { result: Promise<ProduceResult>; partition?: Partition; nextOffset: bigint; minIsr: number } {
     const none = (r: ProduceResult) => ({ result: Promise.resolve(r), nextOffset: -1n, minIsr: 1 });
     if (acks !== 0 && acks !== 1 && acks !== -1) return none(produceFailure(ErrorCode.INVALID_REQUIRED_ACKS));
     const p = this.partitionOrError(e.topic, e.partition);
@@ -256,8 +259,15 @@ export class ReplicaManager implements PartitionListener {
     const prepared = prepareProduceRecords(e.records, policy, apiVersion, now);
     if (prepared instanceof PartitionError) return none(produceFailure(prepared.errorCode, prepared.message));
     const entry = { result: Promise.resolve(produceFailure(ErrorCode.UNKNOWN_SERVER_ERROR)), partition: p, nextOffset: -1n, minIsr: policy.minInsyncReplicas };
+    const verifier = transactionalId !== null && prepared.producer.isTransactional ? this.o.txnVerifier?.() : undefined;
+    const { records, verification } = verifier ? verifiedRecords(verifier, p, prepared.records, prepared.producer, transactionalId!, apiVersion) : { records: prepared.records, verification: undefined };
     entry.result = p
-      .appendAsLeader(prepared.records, { requiredAcks: acks, minInsyncReplicas: policy.minInsyncReplicas, ...(prepared.logAppendTime !== undefined ? { logAppendTime: prepared.logAppendTime } : {}) })
+      .appendAsLeader(records, {
+        requiredAcks: acks,
+        minInsyncReplicas: policy.minInsyncReplicas,
+        ...(prepared.logAppendTime !== undefined ? { logAppendTime: prepared.logAppendTime } : {}),
+        ...(verification ? { verification } : {}),
+      })
       .then(
         (r): ProduceResult => {
           entry.nextOffset = r.lastOffset + 1n;
@@ -275,13 +285,15 @@ export class ReplicaManager implements PartitionListener {
   }
 
   /**
-   * Appends a coordinator's batch to a partition of an internal topic and resolves once the high
-   * watermark covers it (acks=all); rejects with a PartitionError or the log's error.
+   * Appends a coordinator's batch (group records, transactional offset commits, transaction
+   * markers) to a partition and resolves once the high watermark covers it (acks=all); rejects
+   * with a PartitionError or the log's error. The log checks it as a coordinator's write (no
+   * sequence numbers); `verification` is the KIP-890 guard of a transactional one.
    */
-  async appendInternal(topic: string, partition: number, batch: Buffer, timeoutMs: number): Promise<void> {
+  async appendInternal(topic: string, partition: number, batch: Buffer, timeoutMs: number, verification?: VerificationCheck): Promise<void> {
     const p = this.partitionOrError(topic, partition);
     if (typeof p === 'number') throw new PartitionError(p, `cannot append to ${tpKey(topic, partition)}`);
-    const r = await p.appendAsLeader(batch, { requiredAcks: -1, minInsyncReplicas: 1 });
+    const r = await p.appendAsLeader(batch, { requiredAcks: -1, minInsyncReplicas: 1, origin: 'coordinator', ...(verification ? { verification } : {}) });
     const [code] = await awaitHighWatermarks(this.producePurgatory, [{ partition: p, requiredOffset: r.lastOffset + 1n, minInsyncReplicas: 1 }], timeoutMs);
     if (code !== ErrorCode.NONE) throw new PartitionError(code!, `append to ${p.key} not replicated`);
   }

@@ -9,7 +9,7 @@
  */
 import { CompressionType } from '../../protocol/compression/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { InvalidBatchError, type ValidatedBatch, validateProduceRecords } from '../../protocol/records/index.js';
+import { InvalidBatchError, type ValidatedBatch, isTransactional, validateProduceRecords } from '../../protocol/records/index.js';
 import type { TopicPolicy } from '../config/topic-configs.js';
 import { PartitionError } from '../partitions/partition-error.js';
 import { recompress, targetCompression } from './recompress.js';
@@ -19,6 +19,8 @@ export interface PreparedRecords {
   records: Buffer | Promise<Buffer>;
   /** For LogAppendTime topics, the time stamped on the batch. */
   logAppendTime?: bigint;
+  /** The batch's producer fields (transactions need them before the append). */
+  producer: { producerId: bigint; producerEpoch: number; isTransactional: boolean };
 }
 
 export function prepareProduceRecords(records: Buffer | null, policy: TopicPolicy, apiVersion: number, nowMs: number): PreparedRecords | PartitionError {
@@ -41,5 +43,6 @@ export function prepareProduceRecords(records: Buffer | null, policy: TopicPolic
   }
   const target = targetCompression(policy.compressionType);
   const prepared = target === undefined || target === batch.compression ? records : recompress(records, batch, target, policy.maxMessageBytes * 64);
-  return logAppendTime === undefined ? { records: prepared } : { records: prepared, logAppendTime };
+  const producer = { producerId: batch.header.producerId, producerEpoch: batch.header.producerEpoch, isTransactional: isTransactional(batch.header.attributes) };
+  return logAppendTime === undefined ? { records: prepared, producer } : { records: prepared, logAppendTime, producer };
 }

@@ -11,6 +11,7 @@ import { registerProduceCommand } from './produce.js';
 import { registerReassignPartitionsCommand } from './reassign-partitions.js';
 import { registerStorageCommand } from './storage.js';
 import { registerTopicsCommand } from './topics.js';
+import { registerTransactionsCommand } from './transactions.js';
 
 export function registerCommands(program: Command): void {
   registerBrokerCommand(program);
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerProduceCommand(program);
   registerConsumeCommand(program);
   registerGroupsCommand(program);
+  registerTransactionsCommand(program);
   registerPerfCommand(program);
   registerClusterCommand(program);
   registerMetadataQuorumCommand(program);

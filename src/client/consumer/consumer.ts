@@ -9,7 +9,9 @@
  * Commits: a record counts as processed once the iterator is asked for the next one (or the next
  * batch); auto-commit commits processed positions every `autoCommitIntervalMs`, before partitions
  * are revoked and on close, which gives at-least-once delivery. `commit()` commits them at once,
- * `commit(offsets)` commits what it is given.
+ * `commit(offsets)` commits what it is given. With a transactional producer, offsets commit with
+ * its transaction instead (`groupMetadata()`, `Transaction.sendOffsets`, consume-transform-produce.ts);
+ * `isolationLevel: 'read_committed'` reads only records of committed transactions.
  *
  * Not done yet: KIP-848 groups, rack-aware fetching, fetch sessions (every fetch is a full one).
  */
@@ -23,6 +25,7 @@ import { type TimerHandle, afterPendingIo, every } from '../world.js';
 import { ASSIGNORS, type Assignor } from './assignors.js';
 import { type ConsumerRecord, nextOffsetAfter, recordsOf } from './fetch-records.js';
 import { GroupMembership, type TopicPartitions } from './group-membership.js';
+import type { ConsumerGroupMetadata } from '../producer/transaction-manager.js';
 
 export type { ConsumerRecord } from './fetch-records.js';
 
@@ -172,6 +175,18 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   resume(partitions: readonly TopicPartition[]): void {
     for (const p of partitions) this.paused.delete(tpKey(p.topic, p.partition));
     this.signal();
+  }
+
+  /**
+   * The group's current generation and this member (Java's groupMetadata()), for a transactional
+   * producer's `sendOffsets`: the group coordinator checks it as it checks this consumer's commits.
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    const groupId = this.options.groupId;
+    if (groupId === undefined) throw new SamsaClientError('SAMSA_CONFIG', 'groupMetadata needs a groupId');
+    const m = this.membership;
+    const inGroup = m !== undefined && this.subscription.length > 0;
+    return { groupId, generationId: inGroup ? m.generationId : -1, memberId: inGroup ? m.memberId : '', groupInstanceId: inGroup ? (this.options.groupInstanceId ?? null) : null };
   }
 
   /** Commits processed positions (or the offsets given: the next offset to read, per partition). */

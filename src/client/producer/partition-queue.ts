@@ -10,7 +10,7 @@
  */
 import type { RecordInput } from '../../protocol/records/index.js';
 import type { Clock, TimerHandle } from '../world.js';
-import type { RecordMetadata } from './producer.js';
+import type { RecordMetadata } from './producer-types.js';
 
 export interface PendingRecord {
   record: RecordInput;

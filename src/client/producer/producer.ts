@@ -11,7 +11,9 @@
  * in flight with their order kept across retries (see partition-queue.ts). Without idempotence one
  * batch per partition is in flight unless `maxInFlight` says otherwise.
  *
- * Not done yet: transactions.
+ * With a `transactionalId` the producer is transactional (Kafka's transactional.id): it sends only
+ * inside transactions (`producer.transaction()`, transaction.ts), each partition joining the
+ * transaction before its first batch (transaction-manager.ts), and its batches are transactional.
  */
 import { CompressionType } from '../../protocol/compression/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -22,9 +24,12 @@ import type { Cluster } from '../cluster.js';
 import { KafkaProtocolError, SamsaClientError, isRetriable } from '../errors.js';
 import { StickyPartitions, partitionForKey } from '../partitioner.js';
 import { type Bytes, type Serializer, bytesSerde, toBytes } from '../serde.js';
+import type { ProducerRecord, RecordMetadata } from './producer-types.js';
 import type { Clock, TimerHandle } from '../world.js';
 import { type Batch, PartitionQueue, type PendingRecord, type ProducerIdentity } from './partition-queue.js';
 import { initProducerId } from './producer-id.js';
+import { Transaction } from './transaction.js';
+import { TransactionManager } from './transaction-manager.js';
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 const CODECS: Record<Compression, CompressionType> = { none: CompressionType.None, gzip: CompressionType.Gzip, snappy: CompressionType.Snappy, lz4: CompressionType.Lz4, zstd: CompressionType.Zstd };
@@ -59,25 +64,18 @@ export interface ProducerOptions<K = Bytes, V = Bytes> {
   retryBackoffMs?: number;
   /** How long the broker may take to replicate before answering (Produce timeoutMs, default 30 s). */
   timeoutMs?: number;
+  /**
+   * Kafka's transactional.id: the producer sends inside transactions only (`transaction()`), and a
+   * new producer with the same id fences this one. Needs idempotence (acks=all).
+   */
+  transactionalId?: string;
+  /** Kafka's transaction.timeout.ms: the coordinator aborts a transaction open longer (default 60 s). */
+  transactionTimeoutMs?: number;
+  /** Kafka's max.block.ms: how long transaction calls retry a busy or moving coordinator (default 60 s). */
+  maxBlockMs?: number;
 }
 
-export interface ProducerRecord<K = Bytes, V = Bytes> {
-  key?: K;
-  value: V;
-  headers?: Record<string, Bytes> | readonly { key: string; value: Bytes }[];
-  /** Milliseconds since the epoch (default now). */
-  timestamp?: number | bigint;
-  partition?: number;
-}
-
-export interface RecordMetadata {
-  topic: string;
-  partition: number;
-  /** The record's offset; -1 with acks=0, and for a retry the broker knew as a duplicate without its offset. */
-  offset: bigint;
-  /** LogAppendTime when the topic uses it, else -1 (the record keeps its own). */
-  logAppendTime: bigint;
-}
+export type { ProducerRecord, RecordMetadata } from './producer-types.js';
 
 interface Sending {
   q: PartitionQueue;
@@ -126,6 +124,12 @@ export class Producer<K = Bytes, V = Bytes> {
   private backoffTimer: TimerHandle | undefined;
   /** Per topic, the latest send's placing of its records: the next send places after it. */
   private readonly placing = new Map<string, Promise<void>>();
+  /** The transactional side (with a transactionalId). */
+  private readonly txn: TransactionManager | undefined;
+  /** An abort is under way: unsent batches are dropped, failed ones not retried. */
+  private aborting = false;
+  /** A batch with sequence numbers failed or was dropped in this transaction: the next one needs a new epoch. */
+  private sequencesSpoiled = false;
 
   constructor(
     private readonly cluster: Cluster,
@@ -150,6 +154,65 @@ export class Producer<K = Bytes, V = Bytes> {
     this.retries = options.retries ?? 5;
     this.retryBackoffMs = options.retryBackoffMs ?? 100;
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    if (options.transactionalId !== undefined) {
+      if (!idempotent) throw new SamsaClientError('SAMSA_CONFIG', 'a transactional producer needs idempotence (acks=all)');
+      if (options.transactionalId === '') throw new SamsaClientError('SAMSA_CONFIG', 'transactionalId must not be empty');
+      this.txn = new TransactionManager(cluster, options.transactionalId, options.transactionTimeoutMs ?? 60_000, options.maxBlockMs ?? 60_000, () => this.afterAnswers());
+    }
+  }
+
+  /** The transactional id, for a transactional producer. */
+  get transactionalId(): string | undefined {
+    return this.txn?.transactionalId;
+  }
+
+  /**
+   * Begins a transaction (the first call initializes the transactional id, fencing any earlier
+   * producer with it): send with it, add consumed offsets with `sendOffsets`, then `commit()` or
+   * `abort()`. One transaction at a time.
+   */
+  async transaction(): Promise<Transaction<K, V>> {
+    const tm = this.txn;
+    if (!tm) throw new SamsaClientError('SAMSA_CONFIG', 'transactions need a transactionalId in the producer options');
+    if (this.closed) throw new SamsaClientError('SAMSA_CLOSED', 'the producer is closed');
+    if (tm.needsInit) {
+      await this.flush();
+      await tm.init();
+      const id = tm.identity!;
+      if (this.identity && (this.identity.producerId !== id.producerId || this.identity.producerEpoch !== id.producerEpoch)) for (const q of this.queues.values()) q.resetSequences();
+      this.identity = id;
+      this.sequencesSpoiled = false;
+    }
+    tm.begin();
+    return new Transaction(this, tm);
+  }
+
+  /**
+   * @internal Transaction.abort: drops what is not sent yet, waits for what is in flight, and
+   * resolves with whether batches with sequence numbers were lost (the next transaction then
+   * starts at a new epoch).
+   */
+  async abortInFlight(reason: Error): Promise<boolean> {
+    this.aborting = true;
+    try {
+      for (const q of this.queues.values()) this.dropUnsent(q, reason);
+      await this.flush();
+    } finally {
+      this.aborting = false;
+    }
+    const spoiled = this.sequencesSpoiled;
+    this.sequencesSpoiled = false;
+    return spoiled;
+  }
+
+  private dropUnsent(q: PartitionQueue, reason: Error): void {
+    q.timer?.cancel();
+    q.timer = undefined;
+    q.closeOpen();
+    for (const b of q.ready.splice(0)) {
+      if (b.baseSequence >= 0) this.sequencesSpoiled = true;
+      this.complete(q, b, reason);
+    }
   }
 
   /**
@@ -159,6 +222,10 @@ export class Producer<K = Bytes, V = Bytes> {
    */
   async send(topic: string, records: ProducerRecord<K, V> | readonly ProducerRecord<K, V>[]): Promise<RecordMetadata[]> {
     if (this.closed) throw new SamsaClientError('SAMSA_CLOSED', 'the producer is closed');
+    if (this.txn) {
+      if (this.txn.error) throw this.txn.error;
+      if (!this.txn.inTransaction) throw new SamsaClientError('SAMSA_TXN_STATE', 'a transactional producer sends inside a transaction: use producer.transaction()');
+    }
     const list = Array.isArray(records) ? (records as readonly ProducerRecord<K, V>[]) : [records as ProducerRecord<K, V>];
     const placed = (this.placing.get(topic) ?? Promise.resolve()).then(() => this.place(topic, list));
     const tail = placed.then(
@@ -182,7 +249,13 @@ export class Producer<K = Bytes, V = Bytes> {
 
   /** Sends everything waiting now and resolves once all of it is acknowledged (or failed). */
   async flush(): Promise<void> {
-    for (const q of this.queues.values()) this.markReady(q);
+    // Sends still being placed (waiting for metadata or buffer space) are part of what is flushed:
+    // a transaction's commit must not overtake them.
+    for (;;) {
+      for (const q of this.queues.values()) this.markReady(q);
+      if (this.placing.size === 0) break;
+      await Promise.all([...this.placing.values()]);
+    }
     if (this.isIdle()) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
@@ -251,17 +324,32 @@ export class Producer<K = Bytes, V = Bytes> {
 
   /** Sends every batch that may go now: per partition, in order, up to maxInFlight in flight. */
   private drain(): void {
-    if (this.identity === undefined || this.needNewIdentity) return this.renewIdentity();
+    if (this.txn) {
+      if (this.identity === undefined) return;
+    } else if (this.identity === undefined || this.needNewIdentity) return this.renewIdentity();
     const now = this.clock.now();
     const sends: Sending[] = [];
     const identity = this.identity ?? undefined;
+    const transactional = this.txn !== undefined;
     let backoffEnd = Infinity;
     for (const q of this.queues.values()) {
+      // A transaction's partition waits until it joined the transaction; a failed or aborting one sends nothing more.
+      if (this.txn && (this.aborting || this.txn.error)) {
+        if (q.ready.length > 0) this.dropUnsent(q, this.txn.error ?? new SamsaClientError('SAMSA_TXN_ABORTED', 'the transaction was aborted'));
+        continue;
+      }
+      if (this.txn && q.ready.length > 0 && !this.txn.ready(q.topic, q.partition)) continue;
       if (q.backingOff(now)) backoffEnd = Math.min(backoffEnd, q.notBefore);
       for (;;) {
         while (q.canSend(this.maxInFlight, identity !== undefined, now)) {
           const b = q.takeNext(identity);
-          b.encoded ??= encodeRecordBatch({ compression: this.compression, records: b.records.map((p) => p.record), ...(b.identity ?? {}), ...(b.baseSequence >= 0 ? { baseSequence: b.baseSequence } : {}) });
+          b.encoded ??= encodeRecordBatch({
+            compression: this.compression,
+            records: b.records.map((p) => p.record),
+            ...(b.identity ?? {}),
+            ...(b.baseSequence >= 0 ? { baseSequence: b.baseSequence } : {}),
+            ...(transactional ? { isTransactional: true } : {}),
+          });
           b.encoded.catch(() => undefined); // answered where it is awaited
           sends.push({ q, b });
         }
@@ -341,7 +429,7 @@ export class Producer<K = Bytes, V = Bytes> {
     } catch (err) {
       return this.answerAll(sends, err as Error);
     }
-    const request = { acks: this.acks, timeoutMs: this.timeoutMs, topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })) };
+    const request = { transactionalId: this.txn?.transactionalId ?? null, acks: this.acks, timeoutMs: this.timeoutMs, topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })) };
     if (this.acks === 0) {
       try {
         conn.sendWithoutResponse(ProduceApi, request);
@@ -390,6 +478,15 @@ export class Producer<K = Bytes, V = Bytes> {
     if (!err) {
       if (b.identity) q.confirmed = true;
       this.complete(q, b, undefined, ack);
+    } else if (this.txn && (this.aborting || this.txn.isFatal || !isRetriable(err) || b.retries >= this.retries)) {
+      // In a transaction a failed batch is not retried under a new producer id: the transaction
+      // must be aborted (fenced errors end the producer), and its sequences start over after.
+      this.txn.fail(err);
+      this.complete(q, b, this.txn.error ?? err);
+      if (b.baseSequence >= 0) {
+        this.sequencesSpoiled = true;
+        q.dropRefused(b);
+      }
     } else {
       const code = err instanceof KafkaProtocolError ? err.errorCode : undefined;
       const sequenced = b.identity !== undefined;

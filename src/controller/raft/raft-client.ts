@@ -280,12 +280,15 @@ export class RaftClient implements RaftCore {
     this.purgatory.complete(this, now);
   }
 
-  /** An observer without a leader asks a random voter (which answers with the leader it knows). */
+  /**
+   * An observer without a leader asks a random voter (which answers with the leader it knows),
+   * among those not backed off; when all are, the timer wakes it at the first backoff's end.
+   */
   private discoverLeader(now: number): void {
     const voters = this.config.voters;
     if (voters.some((v) => this.requests.hasInflight(v))) return;
-    const v = voters[randomInt(this.random, voters.length)]!;
-    if (this.requests.isReady(v, now)) sendFetch(this, v);
+    const ready = voters.filter((v) => this.requests.isReady(v, now));
+    if (ready.length > 0) sendFetch(this, ready[randomInt(this.random, ready.length)]!);
   }
 
   /** Voters other than this one, longest log first: who should take over. */

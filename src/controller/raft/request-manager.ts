@@ -79,14 +79,18 @@ export class RequestManager {
     this.backoffUntil.clear();
   }
 
-  /** The earliest time after `now` something here changes: a deadline or the end of a backoff. */
+  /**
+   * The earliest time something here changes: a deadline or the end of a backoff. A backoff that
+   * has ended since the last poll makes it `now` (once: the entry is dropped), so that the poll
+   * that could not use the node then gets to use it now.
+   */
   nextDeadline(now: number): number {
     let t = Infinity;
     for (const f of this.inflight.values()) t = Math.min(t, f.deadline);
     for (const [node, b] of this.backoffUntil) {
       if (b <= now) this.backoffUntil.delete(node);
-      else t = Math.min(t, b);
+      t = Math.min(t, b);
     }
-    return t;
+    return Math.max(t, now);
   }
 }

@@ -5,6 +5,7 @@
  * - the active segment's base offset (the active segment is never cleaned),
  * - the recovery point (only flushed, finalized segments are rewritten),
  * - the acknowledged end,
+ * - the first unstable offset (the oldest transaction not yet decided, Kafka's LSO bound),
  * - the first segment holding a record younger than min.compaction.lag.ms.
  * The log is due when its dirty share of bytes reaches min.cleanable.dirty.ratio, when its first
  * dirty record is older than max.compaction.lag.ms, or when tombstones' delete horizon has passed.
@@ -36,6 +37,9 @@ export async function cleanableOf(log: PartitionLog, checkpoint: bigint | undefi
   if (firstDirty < start || firstDirty > log.logEndOffset) firstDirty = start;
   const segs = log.segments;
   let uncleanable = min(min(log.localLog.active.baseOffset, log.recoveryPoint), log.acknowledgedEnd);
+  // Data of a transaction not yet decided must not displace older values of its keys.
+  const unstable = log.firstUnstableOffset;
+  if (unstable !== undefined) uncleanable = min(uncleanable, unstable);
   if (cfg.minCompactionLagMs > 0) {
     for (let i = 0; i < segs.length - 1; i++) {
       const seg = segs[i]!;

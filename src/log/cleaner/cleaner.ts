@@ -160,6 +160,7 @@ async function cleanGroup(p: CleanParams, group: readonly LogSegment[], ctx: Fil
   const cleaned = local.newSegment(first.baseOffset, CLEANED_FILE_SUFFIX);
   try {
     await cleaned.ensureFile();
+    ctx.txn.cleanedIndex = cleaned.txnIndex;
     await filterInto(p, group, cleaned, ctx, stats);
     cleaned.seal();
     cleaned.markAllAcknowledged();

@@ -8,9 +8,12 @@ import { ControlRecordType } from '../../protocol/records/control-record.js';
 import type { AbortedTxn } from './transaction-scan.js';
 
 export class CleanedTransactionMetadata {
+  /** Where the aborted transactions whose markers the cleaned segment keeps go (its `.txnindex`). */
+  cleanedIndex: { append(t: AbortedTxn & { lastStableOffset: bigint }): void } | undefined;
+
   private next = 0;
   /** Aborted transactions under way at the current position, by producer. */
-  private readonly ongoingAborted = new Map<bigint, { lastObservedBatchOffset: bigint | undefined }>();
+  private readonly ongoingAborted = new Map<bigint, { txn: AbortedTxn; lastObservedBatchOffset: bigint | undefined }>();
   /** Producers with a committed (or not yet decided) transaction under way whose data we saw. */
   private readonly ongoingCommitted = new Set<bigint>();
 
@@ -19,7 +22,7 @@ export class CleanedTransactionMetadata {
   private consumeAbortedUpTo(offset: bigint): void {
     while (this.next < this.aborted.length && this.aborted[this.next]!.firstOffset <= offset) {
       const txn = this.aborted[this.next++]!;
-      if (!this.ongoingAborted.has(txn.producerId)) this.ongoingAborted.set(txn.producerId, { lastObservedBatchOffset: undefined });
+      if (!this.ongoingAborted.has(txn.producerId)) this.ongoingAborted.set(txn.producerId, { txn, lastObservedBatchOffset: undefined });
     }
   }
 
@@ -43,8 +46,11 @@ export class CleanedTransactionMetadata {
     if (controlType === ControlRecordType.Abort) {
       const aborted = this.ongoingAborted.get(producerId);
       this.ongoingAborted.delete(producerId);
-      // Keep the marker while batches of its transaction were still seen in this pass.
-      return !(aborted && aborted.lastObservedBatchOffset !== undefined);
+      // Keep the marker while batches of its transaction were still seen in this pass, and its
+      // entry in the cleaned segment's transaction index with it.
+      if (!(aborted && aborted.lastObservedBatchOffset !== undefined)) return true;
+      this.cleanedIndex?.append({ ...aborted.txn, lastStableOffset: aborted.txn.lastStableOffset ?? 0n });
+      return false;
     }
     if (controlType === ControlRecordType.Commit) return !this.ongoingCommitted.delete(producerId);
     return false;

@@ -1,7 +1,7 @@
 /**
  * What the cleaner must know about transactions before it filters (Kafka gets it from the
- * transaction index and producer state; Samsa, with no transactions yet, reads it from the batch
- * headers of the range being cleaned):
+ * transaction index and producer state; Samsa reads it from the batch headers of the range being
+ * cleaned, and takes each aborted transaction's last stable offset from the transaction index):
  * - the aborted transactions: producer id, first and last offset (data in them is discarded, as
  *   Kafka's cleaner does, and never enters the offset map);
  * - the last data batch of each producer, kept (possibly empty) so producer state survives.
@@ -19,6 +19,8 @@ export interface AbortedTxn {
   producerId: bigint;
   firstOffset: bigint;
   lastOffset: bigint;
+  /** From the transaction index of the marker's segment (undefined for a log written without one). */
+  lastStableOffset?: bigint;
 }
 
 export interface TransactionScan {
@@ -65,7 +67,22 @@ export async function scanTransactions(segments: readonly LogSegment[], endOffse
     });
   }
   out.aborted.sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+  await addLastStableOffsets(segments, out.aborted);
   return out;
+}
+
+/** Fills in each aborted transaction's last stable offset from the `.txnindex` of the segments that have one. */
+async function addLastStableOffsets(segments: readonly LogSegment[], aborted: AbortedTxn[]): Promise<void> {
+  if (aborted.length === 0) return;
+  const byMarker = new Map<bigint, AbortedTxn>();
+  for (const t of aborted) byMarker.set(t.lastOffset, t);
+  for (const seg of segments) {
+    if (!seg.hasTxnIndex) continue;
+    for (const e of await seg.txnIndex.all()) {
+      const t = byMarker.get(e.lastOffset);
+      if (t && t.producerId === e.producerId) t.lastStableOffset = e.lastStableOffset;
+    }
+  }
 }
 
 /** The control type of a control batch's (single) record, or -1 when it has none. */

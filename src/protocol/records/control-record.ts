@@ -10,7 +10,9 @@
  *
  * Newer versions may append fields; as Kafka does, they are read as the highest version known.
  */
+import { Reader } from '../primitives/reader.js';
 import { DecodeError } from '../samsa-error.js';
+import { ATTRIBUTES_OFFSET, BATCH_LENGTH_OFFSET, LOG_OVERHEAD, RECORDS_COUNT_OFFSET, RECORDS_OFFSET, compressionOf } from './batch-header.js';
 import type { RecordInput } from './record.js';
 
 export const ControlRecordType = { Abort: 0, Commit: 1 } as const;
@@ -67,4 +69,32 @@ export function endTxnMarkerRecord(type: ControlRecordType, coordinatorEpoch: nu
   const record: RecordInput = { key: encodeControlRecordKey(type), value: encodeEndTxnMarker(coordinatorEpoch) };
   if (timestamp !== undefined) record.timestamp = timestamp;
   return record;
+}
+
+/** A control batch's record, read from the batch bytes: its control type, and the marker for ABORT / COMMIT. */
+export interface ControlBatchRecord {
+  type: number;
+  /** The end-transaction marker's coordinator epoch (-1 for other control types). */
+  coordinatorEpoch: number;
+}
+
+/**
+ * Reads the single record of the uncompressed control batch at `pos` synchronously (the log does
+ * this on append, recovery and replay: Kafka writes markers uncompressed). Undefined for a
+ * compressed control batch or one without records (the cleaner may leave one empty); throws
+ * DecodeError when the record is malformed.
+ */
+export function readControlBatchRecord(buf: Buffer, pos: number): ControlBatchRecord | undefined {
+  if (compressionOf(buf.readInt16BE(pos + ATTRIBUTES_OFFSET)) !== 0 || buf.readInt32BE(pos + RECORDS_COUNT_OFFSET) < 1) return undefined;
+  const end = pos + LOG_OVERHEAD + buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
+  const r = new Reader(buf, pos + RECORDS_OFFSET, end);
+  r.readVarint(); // record length
+  r.readInt8(); // attributes
+  r.readVarlong(); // timestamp delta
+  r.readVarint(); // offset delta
+  const keyLength = r.readVarint();
+  const key = decodeControlRecordKey(keyLength < 0 ? null : r.readRaw(keyLength));
+  if (key.type !== ControlRecordType.Abort && key.type !== ControlRecordType.Commit) return { type: key.type, coordinatorEpoch: -1 };
+  const valueLength = r.readVarint();
+  return { type: key.type, coordinatorEpoch: decodeEndTxnMarker(valueLength < 0 ? null : r.readRaw(valueLength)).coordinatorEpoch };
 }

@@ -44,14 +44,8 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
     ],
   },
   {
-    reason: "replication (the next issue): partition reassignment APIs; and broker configs that change at run time (Samsa's are static)",
-    tests: [
-      spec('admin/__tests__/alterConfigs', 'Admin alter broker configs'),
-      spec('admin/__tests__/alterPartitionReassignments', /Admin alterPartitionReassignments (reassign partitions|throws an error if the if trying to reassign partitions for a topic that does not exist|throws an error trying to assign invalid broker)$/),
-      spec('admin/__tests__/listPartitionReassignments', 'Admin listPartitionReassignments list reassignments'),
-      spec('broker/__tests__/alterPartitionReassignments', 'Broker > alterPartitionReassignments request'),
-      spec('broker/__tests__/listPartitionReassignments', 'Broker > alterPartitionReassignments request'),
-    ],
+    reason: "broker configs that change at run time (Samsa's are static)",
+    tests: [spec('admin/__tests__/alterConfigs', 'Admin alter broker configs')],
   },
   {
     reason:

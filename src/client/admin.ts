@@ -20,6 +20,9 @@ import {
   DescribeConfigsApi,
   DescribeGroupsApi,
   DescribeQuorumApi,
+  ElectLeadersApi,
+  AlterPartitionReassignmentsApi,
+  ListPartitionReassignmentsApi,
   IncrementalAlterConfigsApi,
   ListGroupsApi,
   ListOffsetsApi,
@@ -115,6 +118,29 @@ export interface ClusterNodes {
   brokers: (BrokerInfo & { fenced: boolean | null })[];
   /** The controllers (the quorum's voters), when the broker says. */
   controllers: { nodeId: number; host: string; port: number }[];
+}
+
+/** A partition's new replicas (preferred leader first), or null to cancel its reassignment. */
+export interface PartitionReassignment {
+  topic: string;
+  partition: number;
+  replicas: readonly number[] | null;
+}
+
+/** One partition's answer: errorCode 0, or Kafka's error code and message. */
+export interface PartitionOutcome {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface OngoingReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
 }
 
 const RESOURCE_TOPIC = 2;
@@ -348,6 +374,47 @@ export class Admin {
     const p = res.topics[0]!.partitions[0]!;
     throwIfError(p.errorCode, `${topic}-${partition}`);
     return p.lowWatermark;
+  }
+
+  /**
+   * AlterPartitionReassignments: each partition to its new replicas, or null to cancel its
+   * reassignment in progress. Each partition's outcome (errorCode 0, or the error and message).
+   */
+  async alterPartitionReassignments(partitions: readonly PartitionReassignment[], timeoutMs = 30_000): Promise<PartitionOutcome[]> {
+    const conn = await this.controller();
+    const byTopic = new Map<string, { partitionIndex: number; replicas: number[] | null }[]>();
+    for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), { partitionIndex: p.partition, replicas: p.replicas ? [...p.replicas] : null }]);
+    const res = await conn.send(AlterPartitionReassignmentsApi, { timeoutMs, topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps })) });
+    throwIfError(res.errorCode, res.errorMessage);
+    for (const t of byTopic.keys()) this.cluster.invalidate(t);
+    return res.responses.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode, errorMessage: p.errorMessage })));
+  }
+
+  /** ListPartitionReassignments: the partitions being reassigned (of the named topics, or all). */
+  async listPartitionReassignments(topics?: readonly string[]): Promise<OngoingReassignment[]> {
+    const conn = await this.controller();
+    const wanted = topics ? await Promise.all(topics.map(async (name) => ({ name, partitionIndexes: (await this.cluster.topic(name)).partitions.map((p) => p.partition) }))) : null;
+    const res = await conn.send(ListPartitionReassignmentsApi, { timeoutMs: 30_000, topics: wanted });
+    throwIfError(res.errorCode, res.errorMessage);
+    return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })));
+  }
+
+  /**
+   * ElectLeaders: 'preferred' moves leadership back to each partition's first replica when it is
+   * in sync ('unclean' is refused by Samsa). Null partitions: every partition (only the elected or
+   * failed ones are answered).
+   */
+  async electLeaders(type: 'preferred' | 'unclean', partitions: readonly { topic: string; partition: number }[] | null, timeoutMs = 30_000): Promise<PartitionOutcome[]> {
+    const conn = await this.controller();
+    let topicPartitions: { topic: string; partitions: number[] }[] | null = null;
+    if (partitions) {
+      const byTopic = new Map<string, number[]>();
+      for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+      topicPartitions = [...byTopic].map(([topic, ps]) => ({ topic, partitions: ps }));
+    }
+    const res = await conn.send(ElectLeadersApi, { electionType: type === 'preferred' ? 0 : 1, topicPartitions, timeoutMs });
+    throwIfError(res.errorCode);
+    return res.replicaElectionResults.flatMap((t) => t.partitionResult.map((p) => ({ topic: t.topic, partition: p.partitionId, errorCode: p.errorCode, errorMessage: p.errorMessage })));
   }
 
   /** Transactions every coordinator holds (optionally by state, producer id, or open longer than `durationMs`). */

@@ -17,6 +17,13 @@ export interface ControllerConfig {
   readonly maxPartitionsPerTopic: number;
   /** `broker.session.timeout.ms`: a broker not heard from this long is fenced. */
   readonly brokerSessionTimeoutMs: number;
+  /**
+   * Automatic preferred leader election (`auto.leader.rebalance.enable`), every
+   * `leader.imbalance.check.interval.seconds`, for brokers whose share of partitions led by
+   * another than their preferred replica is above `leader.imbalance.per.broker.percentage`.
+   * Absent: not done.
+   */
+  readonly leaderBalance?: { readonly checkIntervalMs: number; readonly imbalancePerBrokerPercentage: number };
   /** The `metadata.version` feature level a new cluster starts at. */
   readonly metadataVersion: number;
   /** Why these topic config overrides are invalid (Kafka's wording), or undefined. */

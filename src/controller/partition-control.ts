@@ -46,6 +46,58 @@ function emitChange(w: ControllerWriter, p: PartitionRegistration, isr: readonly
   });
 }
 
+/** A change of a partition's assignment (a reassignment started, completed or cancelled). */
+export interface AssignmentChange {
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  readonly adding: readonly number[];
+  readonly removing: readonly number[];
+  /** NO_LEADER_CHANGE keeps the leader and its epoch; the current leader again bumps the epoch. */
+  readonly leader: number;
+}
+
+export function emitAssignmentChange(w: ControllerWriter, p: PartitionRegistration, c: AssignmentChange): void {
+  w.emit({
+    apiKey: MetadataRecordType.PartitionChangeRecord,
+    data: {
+      partitionId: p.partitionId,
+      topicId: p.topicId,
+      isr: [...c.isr],
+      leader: c.leader,
+      replicas: [...c.replicas],
+      removingReplicas: [...c.removing],
+      addingReplicas: [...c.adding],
+      leaderRecoveryState: -1,
+      directories: null,
+      eligibleLeaderReplicas: null,
+      lastKnownElr: null,
+    },
+  });
+}
+
+/**
+ * Kafka's PartitionReassignmentReplicas.maybeCompleteReassignment with PartitionChangeBuilder's
+ * election: a reassignment (replicas = target + removing) completes once every adding replica is
+ * in `isr`: the replicas become the target, the removing ones leave the ISR, and a leader that
+ * was removed hands over to the first target replica in the ISR that may lead. Removing replicas
+ * bumps the leader epoch (so a removed follower's fetches are fenced). Undefined while it cannot.
+ */
+export function completedReassignment(image: MetadataImage, p: PartitionRegistration, isr: readonly number[]): AssignmentChange | undefined {
+  if (p.addingReplicas.length === 0 && p.removingReplicas.length === 0) return undefined;
+  if (!p.addingReplicas.every((r) => isr.includes(r))) return undefined;
+  const replicas = p.replicas.filter((r) => !p.removingReplicas.includes(r));
+  const newIsr = isr.filter((r) => !p.removingReplicas.includes(r));
+  if (newIsr.length === 0) return undefined;
+  let leader = p.leader;
+  if (!newIsr.includes(leader) || !isUsable(image, leader)) {
+    leader = replicas.find((r) => newIsr.includes(r) && isUsable(image, r)) ?? NO_LEADER;
+    if (leader === NO_LEADER) return undefined;
+  }
+  // A new leader bumps the epoch; so does the same leader when replicas were removed.
+  if (leader === p.leader && p.removingReplicas.length === 0) leader = NO_LEADER_CHANGE;
+  return { replicas, isr: newIsr, adding: [], removing: [], leader };
+}
+
 /** The first replica (preferred order) in `isr` that may lead, or NO_LEADER. */
 function electFrom(image: MetadataImage, p: PartitionRegistration, isr: readonly number[], excluded = -1): number {
   return p.replicas.find((r) => r !== excluded && isr.includes(r) && isUsable(image, r)) ?? NO_LEADER;
@@ -130,7 +182,10 @@ export function alterPartition(w: ControllerWriter, brokerId: number, brokerEpoc
     if (isr.some((r) => !p.isr.includes(r) && !isUsable(w.image, r))) return { errorCode: ErrorCode.INELIGIBLE_REPLICA, partition: p };
     const same = isr.length === p.isr.length && isr.every((r) => p.isr.includes(r));
     if (same) return { errorCode: ErrorCode.NONE, partition: p };
-    emitChange(w, p, isr, NO_LEADER_CHANGE);
+    // The ISR now holds every replica a reassignment adds: it completes in the same change.
+    const completed = completedReassignment(w.image, p, isr);
+    if (completed) emitAssignmentChange(w, p, completed);
+    else emitChange(w, p, isr, NO_LEADER_CHANGE);
     return { errorCode: ErrorCode.NONE, partition: w.image.topicById(item.topicId)!.partitions[item.partitionIndex]! };
   });
   return { errorCode: ErrorCode.NONE, results };
@@ -188,4 +243,39 @@ export function electLeaders(w: ControllerWriter, electionType: number, wanted: 
     }
   }
   return results;
+}
+
+/**
+ * Automatic preferred leader election (Kafka's auto.leader.rebalance.enable, as
+ * `leader.imbalance.per.broker.percentage` describes it): for each broker, the partitions whose
+ * preferred (first) replica it is but which another broker leads; when they are more than
+ * `percentage`% of the partitions it is preferred for, each of them whose preferred replica is in
+ * the ISR and usable gets it back as leader. Partitions being reassigned are left alone. Returns
+ * the partitions moved.
+ */
+export function balanceLeaders(w: ControllerWriter, percentage: number): { topicId: string; partitionId: number }[] {
+  const preferredFor = new Map<number, number>();
+  const imbalanced = new Map<number, PartitionRegistration[]>();
+  for (const t of w.image.topics()) {
+    for (const p of t.partitions) {
+      const preferred = p.replicas[0];
+      if (preferred === undefined) continue;
+      preferredFor.set(preferred, (preferredFor.get(preferred) ?? 0) + 1);
+      if (p.leader === preferred || p.addingReplicas.length > 0 || p.removingReplicas.length > 0) continue;
+      const l = imbalanced.get(preferred) ?? [];
+      l.push(p);
+      imbalanced.set(preferred, l);
+    }
+  }
+  const moved: { topicId: string; partitionId: number }[] = [];
+  for (const [broker, partitions] of imbalanced) {
+    if ((partitions.length * 100) / preferredFor.get(broker)! <= percentage) continue;
+    if (!isUsable(w.image, broker)) continue;
+    for (const p of partitions) {
+      if (!p.isr.includes(broker)) continue;
+      emitChange(w, p, null, broker);
+      moved.push({ topicId: p.topicId, partitionId: p.partitionId });
+    }
+  }
+  return moved;
 }

@@ -37,7 +37,8 @@ import type { MetadataImage } from './image/metadata-image.js';
 import type { MetadataPublisher, MetadataUpdate } from './image/metadata-loader.js';
 import type { LeaderAndEpoch } from './raft/offset-and-epoch.js';
 import { NotLeaderError } from './raft/errors.js';
-import { type AlterPartitionItem, type AlterPartitionOutcome, type ElectionResult, alterPartition, electLeaders } from './partition-control.js';
+import { type AlterPartitionItem, type AlterPartitionOutcome, type ElectionResult, alterPartition, balanceLeaders, electLeaders } from './partition-control.js';
+import { type OngoingReassignment, type ReassignableTopic, type ReassignmentOutcome, alterPartitionReassignments, listPartitionReassignments } from './reassignment-control.js';
 import { type CreatableTopic, type CreateTopicResult, type DeleteTopicResult, type PartitionsIncrease, createPartitions, createTopics, deleteTopics } from './replication-control.js';
 
 /** This node is not the active controller (NOT_CONTROLLER); `leaderId` is the one it knows of, -1 for none. */
@@ -86,6 +87,8 @@ interface Active {
   /** The offset after the last record this controller appended (or the committed end when it took over). */
   lastWritten: number;
   fenceTimer: TimerHandle | undefined;
+  /** The next automatic preferred leader election (`auto.leader.rebalance.enable`). */
+  balanceTimer: TimerHandle | undefined;
 }
 
 interface Waiting {
@@ -166,6 +169,16 @@ export class QuorumController implements MetadataPublisher {
     return this.write((w) => electLeaders(w, electionType, partitions));
   }
 
+  /** AlterPartitionReassignments: reassignments started, completed at once, or cancelled (see reassignment-control.ts). */
+  alterPartitionReassignments(topics: readonly ReassignableTopic[]): Promise<ReassignmentOutcome[]> {
+    return this.write((w) => alterPartitionReassignments(w, topics));
+  }
+
+  /** ListPartitionReassignments, from the working image (answered once what it reflects is committed). */
+  listPartitionReassignments(topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null): Promise<OngoingReassignment[]> {
+    return this.write((w) => listPartitionReassignments(w.image, topics));
+  }
+
   allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<{ errorCode: number; producerIdStart: bigint; producerIdLen: number }> {
     return this.write((w) => allocateProducerIds(w, brokerId, brokerEpoch));
   }
@@ -241,11 +254,12 @@ export class QuorumController implements MetadataPublisher {
     if (this.active) this.deactivate(this.o.nodeId);
     const working = this.o.committedImage().clone();
     const now = this.o.clock.now();
-    this.active = { epoch, working, lastWritten: working.appliedOffset, fenceTimer: undefined };
+    this.active = { epoch, working, lastWritten: working.appliedOffset, fenceTimer: undefined, balanceTimer: undefined };
     this.sessions.reset(working.brokers().map((b) => b.id), now);
     this.o.logger.info({ node: this.o.nodeId, epoch, offset: working.appliedOffset }, 'became the active controller');
     if (working.feature('metadata.version') === undefined) this.bootstrap();
     this.scheduleFenceCheck();
+    this.scheduleLeaderBalance();
   }
 
   /** A new cluster: the bootstrap records, as the first batch any controller writes. */
@@ -262,6 +276,7 @@ export class QuorumController implements MetadataPublisher {
     if (!a) return;
     this.active = undefined;
     a.fenceTimer?.cancel();
+    a.balanceTimer?.cancel();
     const waiting = this.waiting;
     this.waiting = [];
     this.leaderId = leaderId;
@@ -290,6 +305,30 @@ export class QuorumController implements MetadataPublisher {
         .catch(() => undefined)
         .finally(() => this.scheduleFenceCheck());
     }, Math.max(1, next - this.o.clock.now()));
+  }
+
+  // ---- automatic preferred leader election ----
+
+  /**
+   * `auto.leader.rebalance.enable`: every `leader.imbalance.check.interval.seconds` the active
+   * controller moves leadership back to preferred replicas on brokers whose imbalance is above
+   * `leader.imbalance.per.broker.percentage` (partition-control.ts, balanceLeaders).
+   */
+  private scheduleLeaderBalance(): void {
+    const a = this.active;
+    const balance = this.o.config.leaderBalance;
+    if (!a || this.closed || !balance) return;
+    a.balanceTimer = this.o.clock.setTimeout(() => {
+      if (this.active !== a) return;
+      this.write((w) => balanceLeaders(w, balance.imbalancePerBrokerPercentage))
+        .then((moved) => {
+          if (moved.length > 0) this.o.logger.info({ partitions: moved.length }, 'moved leadership back to preferred replicas');
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.active === a) this.scheduleLeaderBalance();
+        });
+    }, balance.checkIntervalMs);
   }
 
   /** Stops: timers cancelled, waiting operations failed. */

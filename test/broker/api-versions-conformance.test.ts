@@ -62,6 +62,8 @@ const MINIMAL: Record<string, (v: number) => unknown> = {
   DescribeQuorum: () => ({ topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }),
   UnregisterBroker: () => ({ brokerId: 999 }),
   ElectLeaders: () => ({ electionType: 0, topicPartitions: [], timeoutMs: 1000 }),
+  AlterPartitionReassignments: () => ({ topics: [], timeoutMs: 1000 }),
+  ListPartitionReassignments: () => ({ topics: [], timeoutMs: 1000 }),
   // The controller listener's (a node with the controller role).
   Vote: () => ({ clusterId: null, topics: [] }),
   BeginQuorumEpoch: () => ({ clusterId: null, topics: [] }),
@@ -117,7 +119,7 @@ describe('ApiVersions conformance', () => {
     const c = await RawClient.connect(port);
     try {
       const fetchMetadata = { replicaState: { replicaId: -1 }, maxWaitMs: 0, minBytes: 0, topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 }] }] };
-      assert.equal(await everyAdvertisedVersionAnswers(c, { ...MINIMAL, Fetch: () => fetchMetadata }), 20);
+      assert.equal(await everyAdvertisedVersionAnswers(c, { ...MINIMAL, Fetch: () => fetchMetadata }), 22);
     } finally {
       c.close();
       await controller.close();

@@ -325,4 +325,75 @@ describe('quorum controller', () => {
     await assert.rejects(c.createTopics([topic('x')], false), (e: unknown) => e instanceof NotControllerError && e.leaderId === 2);
     assert.equal(c.isActive, false);
   });
+
+  it('reassigns a partition as Kafka does: adding replicas join, the last one in the ISR completes it, a removed leader hands over', async (t) => {
+    const { controller: c, loader, done } = await activeController();
+    t.after(done);
+    const epochs = new Map<number, bigint>();
+    for (const id of [1, 2, 3, 4]) epochs.set(id, await register(c, loader, id));
+    await c.createTopics([{ name: 'mv', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs: [] }], false);
+    await c.createTopics([{ name: 'mv3', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }], configs: [] }], false);
+    const p = (i = 0) => (i === 0 ? loader.image.topic('mv')!.partitions[0]! : loader.image.topic('mv3')!.partitions[0]!);
+    const reassign = async (i: number, replicas: number[] | null) => (await c.alterPartitionReassignments([{ name: i === 1 ? 'mv3' : 'mv', partitions: [{ partitionIndex: i === 1 ? 0 : i, replicas }] }]))[0]!.partitions[0]!;
+    // Errors as Kafka answers them.
+    assert.equal((await c.alterPartitionReassignments([{ name: 'nope', partitions: [{ partitionIndex: 0, replicas: [1] }] }]))[0]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assert.equal((await reassign(7, [1])).errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    assert.equal((await reassign(0, [5, 1])).errorCode, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'an unregistered broker');
+    assert.equal((await reassign(0, [3, 3])).errorCode, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'a broker twice');
+    assert.equal((await reassign(0, [])).errorCode, ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'no replicas');
+    assert.equal((await reassign(0, null)).errorCode, ErrorCode.NO_REASSIGNMENT_IN_PROGRESS);
+    assert.deepEqual(await c.listPartitionReassignments(null), []);
+    // [1, 2] -> [3, 4]: both added, both removed; the leader (1) is among the removed.
+    assert.equal((await reassign(0, [3, 4])).errorCode, ErrorCode.NONE);
+    assert.deepEqual([p().replicas, p().addingReplicas, p().removingReplicas, p().isr, p().leader], [[3, 4, 1, 2], [3, 4], [1, 2], [1, 2], 1]);
+    assert.deepEqual(await c.listPartitionReassignments([{ name: 'mv', partitionIndexes: [0, 1, 9] }, { name: 'nope', partitionIndexes: [0] }]), [
+      { name: 'mv', partitions: [{ partitionIndex: 0, replicas: [3, 4, 1, 2], addingReplicas: [3, 4], removingReplicas: [1, 2] }] },
+    ]);
+    const alter = (newIsr: number[]) => c.alterPartition(p().leader, epochs.get(p().leader)!, [{ topicId: p().topicId, partitionIndex: 0, leaderEpoch: p().leaderEpoch, partitionEpoch: p().partitionEpoch, newIsr }]);
+    // 3 catches up: not complete while 4 has not.
+    await alter([1, 2, 3]);
+    assert.deepEqual([p().replicas, p().isr, p().addingReplicas], [[3, 4, 1, 2], [1, 2, 3], [3, 4]]);
+    const epoch = p().leaderEpoch;
+    // 4 catches up: complete in the same change; leadership moves to 3, the first target replica in the ISR.
+    await alter([1, 2, 3, 4]);
+    assert.deepEqual([p().replicas, p().isr, p().addingReplicas, p().removingReplicas, p().leader, p().leaderEpoch], [[3, 4], [3, 4], [], [], 3, epoch + 1]);
+    assert.deepEqual(await c.listPartitionReassignments(null), []);
+    // A shrink whose target is in the ISR already completes at once, and bumps the leader epoch (replicas removed).
+    const before = p(1).leaderEpoch;
+    assert.equal((await reassign(1, [1, 2])).errorCode, ErrorCode.NONE);
+    assert.deepEqual([p(1).replicas, p(1).isr, p(1).addingReplicas, p(1).removingReplicas, p(1).leader, p(1).leaderEpoch], [[1, 2], [1, 2], [], [], 1, before + 1]);
+    // Cancelled: the adding replica goes, the original replicas stay.
+    assert.equal((await reassign(1, [1, 2, 4])).errorCode, ErrorCode.NONE);
+    assert.deepEqual([p(1).replicas, p(1).addingReplicas], [[1, 2, 4], [4]]);
+    assert.equal((await reassign(1, null)).errorCode, ErrorCode.NONE);
+    assert.deepEqual([p(1).replicas, p(1).isr, p(1).addingReplicas, p(1).removingReplicas, p(1).leader], [[1, 2], [1, 2], [], [], 1]);
+    done();
+  });
+
+  it('moves leadership back to preferred replicas every leader.imbalance.check.interval.seconds when a broker is imbalanced (auto.leader.rebalance.enable)', async (t) => {
+    const { controller: c, loader, clock, done } = await activeController({ config: { brokerSessionTimeoutMs: 100_000_000, leaderBalance: { checkIntervalMs: 300_000, imbalancePerBrokerPercentage: 10 } } });
+    t.after(done);
+    const epochs = new Map<number, bigint>();
+    for (const id of [1, 2, 3]) epochs.set(id, await register(c, loader, id));
+    await c.createTopics([{ name: 'bal', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }, { partitionIndex: 1, brokerIds: [2, 3, 1] }], configs: [] }], false);
+    const p = (i: number) => loader.image.topic('bal')!.partitions[i]!;
+    const beat = (id: number, wantFence: boolean) => c.brokerHeartbeat({ brokerId: id, brokerEpoch: epochs.get(id)!, currentMetadataOffset: 100_000n, wantFence, wantShutDown: false });
+    // Broker 1 is fenced (leadership of partition 0 moves to 2) and comes back, first outside the ISR.
+    await beat(1, true);
+    await beat(1, false);
+    assert.equal(p(0).leader, 2);
+    clock.advance(300_000);
+    await tick();
+    assert.equal(p(0).leader, 2, 'not while the preferred replica is out of the ISR');
+    await c.alterPartition(2, epochs.get(2)!, [{ topicId: p(0).topicId, partitionIndex: 0, leaderEpoch: p(0).leaderEpoch, partitionEpoch: p(0).partitionEpoch, newIsr: [2, 3, 1] }]);
+    clock.advance(299_000);
+    await tick();
+    assert.equal(p(0).leader, 2, 'not before the interval');
+    clock.advance(1000);
+    await tick();
+    await tick();
+    assert.equal(p(0).leader, 1, 'the preferred replica leads again');
+    assert.equal(p(1).leader, 2);
+    done();
+  });
 });

@@ -135,6 +135,9 @@ export class MetadataNode {
         deleteTopicEnable: config.bool('delete.topic.enable'),
         maxPartitionsPerTopic: LIMITS.maxPartitionsPerTopic,
         brokerSessionTimeoutMs: config.num('broker.session.timeout.ms'),
+        ...(config.bool('auto.leader.rebalance.enable')
+          ? { leaderBalance: { checkIntervalMs: config.num('leader.imbalance.check.interval.seconds') * 1000, imbalancePerBrokerPercentage: config.num('leader.imbalance.per.broker.percentage') } }
+          : {}),
         metadataVersion: METADATA_VERSION_4_0,
         validateTopicConfigs: (configs) => {
           try {

@@ -12,6 +12,8 @@ import { controllerAlterConfigsHandler } from './33-alter-configs.js';
 import { controllerCreatePartitionsHandler } from './37-create-partitions.js';
 import { controllerElectLeadersHandler } from './43-elect-leaders.js';
 import { controllerIncrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
+import { controllerAlterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
+import { controllerListPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
 import { voteHandler } from './52-vote.js';
 import { beginQuorumEpochHandler } from './53-begin-quorum-epoch.js';
 import { endQuorumEpochHandler } from './54-end-quorum-epoch.js';
@@ -32,6 +34,8 @@ export const FORWARDABLE_HANDLERS: readonly AnyHandler<ControllerRequestContext>
   controllerCreatePartitionsHandler,
   controllerElectLeadersHandler,
   controllerIncrementalAlterConfigsHandler,
+  controllerAlterPartitionReassignmentsHandler,
+  controllerListPartitionReassignmentsHandler,
   describeQuorumHandler,
   unregisterBrokerHandler,
 ];

@@ -5,10 +5,12 @@ import { registerBrokerCommand } from './broker.js';
 import { registerClusterCommand } from './cluster.js';
 import { registerConsumeCommand } from './consume.js';
 import { registerGroupsCommand } from './groups.js';
+import { registerLeaderElectionCommand } from './leader-election.js';
 import { registerMetadataQuorumCommand } from './metadata-quorum.js';
 import { registerPerfCommand } from './perf.js';
 import { registerProduceCommand } from './produce.js';
 import { registerQuotasCommand } from './quotas.js';
+import { registerReassignPartitionsCommand } from './reassign-partitions.js';
 import { registerStorageCommand } from './storage.js';
 import { registerTopicsCommand } from './topics.js';
 import { registerTransactionsCommand } from './transactions.js';
@@ -27,5 +29,7 @@ export function registerCommands(program: Command): void {
   registerQuotasCommand(program);
   registerClusterCommand(program);
   registerMetadataQuorumCommand(program);
+  registerReassignPartitionsCommand(program);
+  registerLeaderElectionCommand(program);
   registerStorageCommand(program);
 }

@@ -1,7 +1,7 @@
 /**
  * ACLs end to end with the StandardAuthorizer: CreateAcls, DescribeAcls and DeleteAcls (and their
  * persistence), then principals refused topic by topic and group by group with Kafka's error codes,
- * DENY beating ALLOW, a follower's fetch needing CLUSTER_ACTION, topics hidden from Metadata, super users, KIP-430 authorized operations, and
+ * DENY beating ALLOW, a follower's fetch needing CLUSTER_ACTION, elections and reassignments needing ALTER on the cluster, topics hidden from Metadata, super users, KIP-430 authorized operations, and
  * SECURITY_DISABLED without an authorizer.
  */
 import assert from 'node:assert/strict';
@@ -64,6 +64,14 @@ describe('ACLs', { timeout: 120_000 }, () => {
     const deleted = await admin.deleteAcls([{ principal: 'User:eve' }]);
     assert.deepEqual(deleted.map((a) => a.resourceName), ['tmp']);
     assert.equal((await admin.describeAcls()).length, 5);
+  });
+
+  it('refuses leader elections and partition reassignments to a principal without ALTER (or DESCRIBE) on the cluster', async () => {
+    const alice = client('alice').admin();
+    await assert.rejects(alice.electLeaders('preferred', [{ topic: 'alice-1', partition: 0 }]), refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
+    await assert.rejects(alice.alterPartitionReassignments([{ topic: 'alice-1', partition: 0, replicas: null }]), refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
+    await assert.rejects(alice.listPartitionReassignments(), refused(ErrorCode.CLUSTER_AUTHORIZATION_FAILED));
+    assert.deepEqual(await client('admin').admin().listPartitionReassignments(), [], 'a super user is let through to the controller');
   });
 
   it('refuses ACL changes to a principal without ALTER on the cluster', async () => {

@@ -113,6 +113,16 @@ const WHOLE: ReadonlyMap<number, (code: number, req: Obj, version: number) => Ob
   [ApiKey.CreatePartitions, (code, req) => ({ throttleTimeMs: 0, results: (req['topics'] as Obj[]).map((t) => ({ name: t['name'], errorCode: code, errorMessage: null })) })],
   [ApiKey.AlterConfigs, (code, req) => ({ throttleTimeMs: 0, responses: resources(req, code) })],
   [ApiKey.IncrementalAlterConfigs, (code, req) => ({ throttleTimeMs: 0, responses: resources(req, code) })],
+  [
+    ApiKey.ElectLeaders,
+    (code, req) => ({
+      throttleTimeMs: 0,
+      errorCode: code,
+      replicaElectionResults: ((req['topicPartitions'] as Obj[] | null) ?? []).map((t) => ({ topic: t['topic'], partitionResult: (t['partitions'] as number[]).map((partitionId) => ({ partitionId, errorCode: code, errorMessage: null })) })),
+    }),
+  ],
+  [ApiKey.AlterPartitionReassignments, (code) => ({ throttleTimeMs: 0, errorCode: code, errorMessage: null, responses: [] })],
+  [ApiKey.ListPartitionReassignments, (code) => ({ throttleTimeMs: 0, errorCode: code, errorMessage: null, topics: [] })],
   [ApiKey.DescribeQuorum, (code) => ({ errorCode: code, errorMessage: null, topics: [], nodes: [] })],
   [ApiKey.UnregisterBroker, (code) => ({ throttleTimeMs: 0, errorCode: code, errorMessage: null })],
 ]);

@@ -4,29 +4,12 @@
  * `quotas`, against a broker with every listener and the StandardAuthorizer.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runSamsa as samsa } from '../helpers/samsa-cli.js';
 import { after, before, describe, it } from 'node:test';
 import { type SecureBroker, secureBroker } from '../helpers/secure-broker.js';
-import { SAMSA_BIN } from '../helpers/test-broker.js';
 
-function samsa(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SAMSA_BIN(), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
 
 describe('samsa with --command-config, and the acls, users and quotas commands', { timeout: 180_000 }, () => {
   let sb: SecureBroker;

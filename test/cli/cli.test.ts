@@ -6,32 +6,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
+import { runSamsa as samsa } from '../helpers/samsa-cli.js';
 import { after, before, describe, it } from 'node:test';
 import { kcat } from '../helpers/kcat.js';
 import { SAMSA_BIN, tempDir, testBroker } from '../helpers/test-broker.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function samsa(args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SAMSA_BIN(), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
 
 describe('samsa CLI', { timeout: 120_000 }, () => {
   let broker: Awaited<ReturnType<typeof testBroker>>;

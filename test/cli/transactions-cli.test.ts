@@ -5,26 +5,11 @@
  * 1 for an unknown transactional id.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runSamsa as samsa } from '../helpers/samsa-cli.js';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { SAMSA_BIN, testBroker } from '../helpers/test-broker.js';
+import { testBroker } from '../helpers/test-broker.js';
 
-function samsa(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SAMSA_BIN(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.on('data', (d) => (stdout += String(d)));
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('samsa transactions', { timeout: 120_000 }, () => {
   let broker: Awaited<ReturnType<typeof testBroker>>;

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
+import { readValues } from '../helpers/read-values.js';
 import { SAMSA_BIN } from '../helpers/test-broker.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
 
@@ -85,20 +86,7 @@ describe('partition reassignment on three nodes in one process', { timeout: 120_
     // Served by the new leader, with every record.
     await producer.send('moving', { value: 'after', partition: 0 });
     await producer.close();
-    const consumer = client.consumer({ valueDeserializer: stringSerde, autoOffsetReset: 'earliest' });
-    const seen: string[] = [];
-    // Closing the consumer ends its iterator: the read is bounded even if records were missing.
-    const guard = setTimeout(() => void consumer.close(), 20_000);
-    try {
-      consumer.assign([{ topic: 'moving', partition: 0 }]);
-      for await (const batch of consumer.batches()) {
-        for (const r of batch) seen.push(String(r.value));
-        if (seen.length >= 21) break;
-      }
-    } finally {
-      clearTimeout(guard);
-      await consumer.close();
-    }
+    const seen = await readValues(client, 'moving', 0, 21, 20_000);
     assert.deepEqual(seen, [...Array.from({ length: 20 }, (_, i) => `v${i}`), 'after']);
   });
 

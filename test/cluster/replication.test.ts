@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
+import { readValues } from '../helpers/read-values.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ApiKey, CreateTopicsApi, ElectLeadersApi, FetchApi, FindCoordinatorApi, ProduceApi } from '../../src/protocol/messages/index.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -166,20 +167,7 @@ describe('replication on three nodes in one process', { timeout: 180_000 }, () =
     assert.deepEqual([described!.partitions[0]!.offlineReplicas, described!.partitions[0]!.isr.includes(before.leader), described!.partitions[0]!.leader], [[before.leader], false, after.leader]);
     for (let i = 0; i < 20; i++) await producer.send('failover', { value: `b${i}` });
     await producer.close();
-    const consumer = client.consumer({ valueDeserializer: stringSerde, autoOffsetReset: 'earliest' });
-    const seen: string[] = [];
-    // Closing the consumer ends its iterator: the read is bounded even if records were missing.
-    const guard = setTimeout(() => void consumer.close(), 30_000);
-    try {
-      consumer.assign([{ topic: 'failover', partition: 0 }]);
-      for await (const batch of consumer.batches()) {
-        for (const r of batch) seen.push(String(r.value));
-        if (seen.length >= 40) break;
-      }
-    } finally {
-      clearTimeout(guard);
-      await consumer.close();
-    }
+    const seen = await readValues(client, 'failover', 0, 40, 30_000);
     assert.deepEqual(seen, [...Array.from({ length: 20 }, (_, i) => `a${i}`), ...Array.from({ length: 20 }, (_, i) => `b${i}`)]);
     // The new coordinator loaded the group's offsets from its replica of __consumer_offsets.
     // (A fresh client: this one's admin keeps the old coordinator's connection, refused now; it does not look again.)

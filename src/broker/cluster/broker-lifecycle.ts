@@ -25,7 +25,8 @@ export interface BrokerLifecycleOptions {
   readonly endpoints: () => readonly BrokerEndpoint[];
   /** The directory ids of the log directories. */
   readonly logDirs: readonly string[];
-  readonly channel: ControllerChannel;
+  /** The channel to the active controller (only `send`: the partition simulation passes its network's). */
+  readonly channel: Pick<ControllerChannel, 'send'>;
   readonly clock: Clock;
   readonly heartbeatIntervalMs: number;
   /** How long one registration or heartbeat may take to be answered. */

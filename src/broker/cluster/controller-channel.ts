@@ -34,7 +34,7 @@ export interface ControllerChannelOptions {
   /** The controller on this node, if any, with its listener's handlers by API key. */
   readonly local?: { readonly node: ControllerNode; readonly handlers: ReadonlyMap<number, Handler<unknown, unknown, ControllerRequestContext>> };
   /** Connections to the controllers' listeners (absent on a standalone node). */
-  readonly connections?: NodeConnections;
+  readonly connections?: Pick<NodeConnections, 'send'>;
   readonly clock: Clock;
   readonly retryBackoffMs: number;
   readonly logger: Logger;

@@ -42,6 +42,8 @@ export interface ReplicaManagerOptions {
   txnVerifier?: () => TxnVerifier | undefined;
   /** `replica.lag.time.max.ms`: an in-sync follower not caught up for this long leaves the ISR. */
   replicaLagTimeMaxMs?: number;
+  /** Simulator controls only (src/sim/partition-sim.ts): a deliberate defect, acks=all answered once the leader's log has the records, without waiting for the ISR. */
+  unsafeAcksAllWithoutIsr?: boolean;
 }
 
 /** Replication's part (src/broker/replication): following leaders and asking the controller for ISR changes. */
@@ -233,7 +235,7 @@ export class ReplicaManager implements PartitionListener {
     const now = this.o.clock.now();
     const local = entries.map((e) => this.appendEntry(e, acks, apiVersion, now, transactionalId));
     const results = await Promise.all(local.map((l) => l.result));
-    if (acks !== -1) return results;
+    if (acks !== -1 || this.o.unsafeAcksAllWithoutIsr) return results;
     const waiting = results.flatMap((r, i) => (r.errorCode === ErrorCode.NONE && local[i]!.partition ? [i] : []));
     if (waiting.length === 0) return results;
     const codes = await awaitHighWatermarks(

@@ -30,7 +30,8 @@ export interface ReplicaFetcherOptions {
   readonly nodeId: number;
   /** This broker's epoch (its registration's offset), sent in ReplicaState. */
   brokerEpoch(): bigint;
-  readonly connections: NodeConnections;
+  /** The inter-broker connections (only `send`: the partition simulation passes its network's). */
+  readonly connections: Pick<NodeConnections, 'send'>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly waitMaxMs: number;

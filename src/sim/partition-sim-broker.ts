@@ -153,7 +153,7 @@ export class PsimBroker {
           const due = applied.waiters.filter((w) => w.offset <= applied.offset);
           applied.waiters = applied.waiters.filter((w) => w.offset > applied.offset);
           for (const w of due) w.resolve();
-        } catch (err) {
+        } catch {
           // The controller unreachable: try again at the next poll.
         }
         await new Promise<void>((resolve) => clock.setTimeout(resolve, s.metadataPollMs));

@@ -49,6 +49,12 @@ export interface PartitionSimOptions {
   readonly fsyncBeforeAck?: boolean;
   /** min.insync.replicas (default: chosen by the seed, 1 or 2). */
   readonly minInsyncReplicas?: number;
+  /**
+   * How brokers crash: power loss (unsynced writes lost) or kill -9 (the OS keeps them). Default:
+   * power loss with fsync before ack, kill -9 without — what each mode promises to survive.
+   * Power loss without fsync explores what is not promised.
+   */
+  readonly crashes?: 'power-loss' | 'kill';
   readonly faults?: PartitionSimFaults;
 }
 
@@ -183,14 +189,14 @@ export async function runPartitionSimulation(o: PartitionSimOptions): Promise<Pa
 
   // Start-up: the brokers register and are unfenced, then the topic is created on all three.
   for (const b of brokers) world.schedule(0, () => void b.start());
-  await run(3000);
+  for (let waited = 0; waited < 5000 && !brokers.every((b) => b.ready); waited += 50) await run(50);
   if (!brokers.every((b) => b.ready)) return report(`the brokers did not start: ${brokers.map((b) => `${b.id}:${b.ready}`).join(' ')} ${brokers.flatMap((b) => b.errors).join('; ')}`);
   let created: unknown;
   void controller.controller.createTopics([{ name: PSIM_TOPIC, numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [...BROKER_IDS] }], configs: [] }], false).then(
     (r) => (created = r),
     (err: unknown) => (created = err),
   );
-  await run(1000);
+  for (let waited = 0; waited < 2000 && !(created && brokers.every((b) => b.partition(PSIM_TOPIC))); waited += 50) await run(50);
   if (!created || !brokers.every((b) => b.partition(PSIM_TOPIC))) return report(`the topic was not created on every broker: ${JSON.stringify(created, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
   note(`topic created; fsync.before.ack=${fsyncBeforeAck} min.insync.replicas=${minInsyncReplicas}`);
 
@@ -227,7 +233,7 @@ export async function runPartitionSimulation(o: PartitionSimOptions): Promise<Pa
       const victim = chaosRandom.next() < 0.5 && leader > 0 ? leader : BROKER_IDS[chaosRandom.nextInt(3)]!;
       const b = brokers[victim - 1]!;
       if (!b.alive) continue;
-      const powerLoss = fsyncBeforeAck;
+      const powerLoss = (o.crashes ?? (fsyncBeforeAck ? 'power-loss' : 'kill')) === 'power-loss';
       b.crash(powerLoss);
       note(`${powerLoss ? 'power loss of' : 'kill -9 of'} broker ${victim}${victim === leader ? ' (the leader)' : ''}`);
       world.schedule(200 + chaosRandom.nextInt(1500), () => {

@@ -122,7 +122,6 @@ export async function runProducer(env: ClientEnv, index: number, acks: -1 | 1): 
 export async function runConsumer(env: ClientEnv): Promise<void> {
   let position = 0n;
   let leader = lookupLeader(env);
-  const highestHw = new Map<string, bigint>();
   while (env.running()) {
     try {
       const res = await env.conns.send(
@@ -147,9 +146,6 @@ export async function runConsumer(env: ClientEnv): Promise<void> {
         if (p?.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) env.history.violations.push(`consumer: offset ${position} (below a high watermark it saw) is out of range at broker ${leader}: [${p.logStartOffset}, ...)`);
         throw new Error('retry');
       }
-      const key = `${leader}`;
-      const seen = highestHw.get(key) ?? -1n;
-      if (p.highWatermark > seen) highestHw.set(key, p.highWatermark);
       const buf = p.records ?? Buffer.alloc(0);
       for (const span of iterateBatches(buf)) {
         if (!span.complete) break;

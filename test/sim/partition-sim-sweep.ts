@@ -8,6 +8,7 @@
  *   --seed S        run exactly this seed and print its trace
  *   --chaos MS      chaos phase length in simulated ms (default 6000)
  *   --fsync on|off  samsa.fsync.before.ack (default: chosen by each seed)
+ *   --crash power|kill  how brokers crash (default: power loss with fsync on, kill -9 with it off)
  *   --fault NAME    run with a deliberate defect (acksAllWithoutIsr), to replay a control
  */
 import { runPartitionSimulation } from '../../src/sim/partition-sim.js';
@@ -23,19 +24,20 @@ const from = single !== undefined ? Number(single) : Number(arg('from') ?? 1);
 const chaosMs = Number(arg('chaos') ?? 6000);
 const fsync = arg('fsync');
 const fault = arg('fault');
+const crash = arg('crash');
 
 const t0 = performance.now();
 let failures = 0;
 let acked = 0;
 for (let i = 0; i < count; i++) {
   const seed = from + i;
-  const report = await runPartitionSimulation({ seed, chaosMs, ...(fsync ? { fsyncBeforeAck: fsync === 'on' } : {}), ...(fault ? { faults: { [fault]: true } } : {}) });
+  const report = await runPartitionSimulation({ seed, chaosMs, ...(fsync ? { fsyncBeforeAck: fsync === 'on' } : {}), ...(fault ? { faults: { [fault]: true } } : {}), ...(crash ? { crashes: crash === 'power' ? ('power-loss' as const) : ('kill' as const) } : {}) });
   acked += report.ackedAll;
   if (!report.ok || single !== undefined) {
     if (!report.ok) failures++;
     console.log(`seed ${seed}: ${report.ok ? 'ok' : `VIOLATION ${report.violation}`} (fsync.before.ack=${report.fsyncBeforeAck}, min.isr=${report.minInsyncReplicas}, ${report.ackedAll} acks=all acknowledged, epoch ${report.leaderEpoch}, steps ${report.steps}, t=${report.simTimeMs} ms)`);
     console.log(report.trace.map((t) => `  ${t}`).join('\n'));
-    console.log(`  replay: node --import tsx test/sim/partition-sim-sweep.ts --seed ${seed} --chaos ${chaosMs}${fsync ? ` --fsync ${fsync}` : ''}${fault ? ` --fault ${fault}` : ''}`);
+    console.log(`  replay: node --import tsx test/sim/partition-sim-sweep.ts --seed ${seed} --chaos ${chaosMs}${fsync ? ` --fsync ${fsync}` : ''}${fault ? ` --fault ${fault}` : ''}${crash ? ` --crash ${crash}` : ''}`);
   }
   if (single === undefined && (i + 1) % 100 === 0) console.log(`${i + 1} seeds, ${failures} failures, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -145,6 +145,9 @@ class Broker implements BrokerContext, RunningBroker {
       channel: node.channel,
       timeoutMs: config.num('controller.socket.timeout.ms'),
       logger: log.child({ component: 'alter-partition' }),
+      clock: world.clock,
+      // An unanswered change is sent again as soon as a follower's failed fetch would be.
+      retryBackoffMs: config.num('replica.fetch.backoff.ms'),
     });
     this.replicaManager.startReplication({
       leadershipApplied: (p) => this.fetchers.apply(p),
@@ -300,6 +303,7 @@ class Broker implements BrokerContext, RunningBroker {
       await step(() => this.lifecycle.controlledShutdown(Math.min(5000, this.o.config.num('broker.session.timeout.ms'))));
       this.lifecycle.close();
       await step(() => this.fetchers.close());
+      this.alterPartitions.close();
       this.brokerConnections.close();
       await step(() => Promise.all(this.bound.map((l) => l.server.close())));
       this.transactions.close();

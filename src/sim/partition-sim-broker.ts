@@ -181,7 +181,7 @@ export class PsimBroker {
         socketTimeoutMs: s.socketTimeoutMs,
       });
       this.fetchers = fetchers;
-      const alter = new AlterPartitionManager({ brokerId: this.id, brokerEpoch: () => lifecycle.brokerEpoch, channel, timeoutMs: s.socketTimeoutMs, logger: SILENT });
+      const alter = new AlterPartitionManager({ brokerId: this.id, brokerEpoch: () => lifecycle.brokerEpoch, channel, timeoutMs: s.socketTimeoutMs, logger: SILENT, clock, retryBackoffMs: s.fetchBackoffMs });
       rm.startReplication({ leadershipApplied: (p) => fetchers.apply(p), removed: (p) => fetchers.unfollow(p), alterIsr: (p, isr) => alter.submit(p, isr) });
       publisher = new BrokerMetadataPublisher({ nodeId: this.id, replicaManager: rm, logConfig: () => s.log, topicConfigChanged: () => undefined, allLogs: () => logs.allLogs() }, loader.image, SILENT);
       loader.installPublisher(publisher);

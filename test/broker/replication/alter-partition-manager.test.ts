@@ -16,6 +16,7 @@ import { LogManager } from '../../../src/log/log-manager.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { encodeUncompressedRecordBatch } from '../../../src/protocol/records/index.js';
 import { MemoryDisk } from '../../../src/storage/memory-disk.js';
+import type { ApiDescriptor } from '../../../src/protocol/api-descriptor.js';
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 
@@ -24,13 +25,13 @@ class ScriptedChannel {
   readonly sent: { newIsr: number[]; partitionEpoch: number }[] = [];
   constructor(private readonly outcomes: (number | 'no answer')[]) {}
 
-  send(_api: unknown, body: { topics: { partitions: { newIsr: number[]; partitionEpoch: number }[] }[] }): Promise<never> {
-    const p = body.topics[0]!.partitions[0]!;
+  send<Req, ReqIn, Res, ResIn>(_api: ApiDescriptor<Req, ReqIn, Res, ResIn>, body: ReqIn): Promise<Res> {
+    const p = (body as { topics: { partitions: { newIsr: number[]; partitionEpoch: number }[] }[] }).topics[0]!.partitions[0]!;
     this.sent.push({ newIsr: p.newIsr, partitionEpoch: p.partitionEpoch });
     const outcome = this.outcomes.shift() ?? 'no answer';
     if (outcome === 'no answer') return Promise.reject(new Error('request timed out'));
     const res = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: [{ topicId: TOPIC_ID, partitions: [{ partitionIndex: 0, errorCode: outcome, leaderId: 1, leaderEpoch: 0, isr: [], leaderRecoveryState: 0, partitionEpoch: -1 }] }] };
-    return Promise.resolve(res as never);
+    return Promise.resolve(res as Res);
   }
 }
 

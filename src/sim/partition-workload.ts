@@ -113,7 +113,7 @@ export async function runProducer(env: ClientEnv, index: number, acks: -1 | 1): 
       leader = lookupLeader(env);
     }
     seq += count;
-    await sleep(env.world, env.random.nextInt(30));
+    await sleep(env.world, 10 + env.random.nextInt(60));
   }
 }
 

@@ -71,6 +71,9 @@ export async function loadLeaderEpochs(p: LoadEpochsParams): Promise<EpochEntry[
     if (stored === undefined && p.observed.starts.length > 0) await scanUnobserved(p, cache);
     for (const e of p.observed.starts) assignIfNewer(cache, e.epoch, e.startOffset);
     cache.truncateFromStart(p.logStartOffset);
+    // A log whose records were all deleted (start = end) keeps no entry moved to its start: it
+    // describes no batch, and the running log (truncated to that point) holds none either.
+    cache.truncateFromEnd(p.logEndOffset);
   }
   const entries = cache.epochEntries();
   const write = stored === undefined ? entries.length > 0 : !sameEntries(stored, entries);

@@ -14,6 +14,31 @@ import { it } from 'node:test';
 import fc from 'fast-check';
 import { Harness, opArb } from './log-model.js';
 
+// Found by the property with seed -1993556293: records deleted up to the log end, the log truncated
+// there, a crash: recovery moved the leader epoch entry to the start offset of an empty log.
+const DELETED_TO_END_THEN_CRASH = [
+  { op: 'append', keys: [0] },
+  { op: 'append', keys: [0, 0] },
+  { op: 'deleteRecords', fraction: 1 / 3 },
+  { op: 'truncate', back: 1 },
+  { op: 'crash' },
+  { op: 'append', keys: [0] },
+  { op: 'append', keys: [0] },
+  { op: 'truncate', back: 0 },
+  { op: 'read', fraction: 0, maxBytes: 1 },
+];
+
+it('a log emptied by DeleteRecords and truncation recovers from a crash with no leader epoch entry past its end', async () => {
+  const h = new Harness(false);
+  await h.open();
+  for (const o of DELETED_TO_END_THEN_CRASH) {
+    await h.run(o as Parameters<Harness['run']>[0]);
+    await h.checkInvariants();
+  }
+  await h.cleaner.stop();
+  await h.manager.close();
+});
+
 for (const compact of [false, true]) {
   it(`random operation sequences keep the log consistent with the model (${compact ? 'compact' : 'delete'})`, async () => {
     await fc.assert(

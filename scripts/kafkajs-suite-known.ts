@@ -37,15 +37,12 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
       spec('cluster/__tests__/findGroupCoordinator', 'Cluster > findGroupCoordinator retry on ECONNREFUSED'),
       spec('admin/__tests__/describeCluster', 'Admin describeCluster retrieves metadata for all brokers in the cluster'),
       spec('admin/__tests__/describeConfigs', 'Admin describeConfigs describe broker configs'),
+      spec('admin/__tests__/alterConfigs', 'Admin alter broker configs'),
       spec('admin/__tests__/createTopics', 'Admin createTopics creating topic with manual replica assignment'),
       spec('admin/__tests__/deleteTopicRecords', /Admin > deleteTopicRecords (in case of retriable error|if at least 1 broker error|if all broker errors)/),
       spec('broker/__tests__/deleteRecords', 'Broker > deleteRecords rejects the promise when broker is not the partition leader'),
       spec('producer/__tests__/idempotentProduceMessages', /(sequential|concurrent) produce\(\) calls > where produce\(\) throws a retriable error/),
     ],
-  },
-  {
-    reason: "broker configs that change at run time (Samsa's are static)",
-    tests: [spec('admin/__tests__/alterConfigs', 'Admin alter broker configs')],
   },
   {
     reason:

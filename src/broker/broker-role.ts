@@ -471,5 +471,7 @@ function openCoordinatorOver(b: Broker, groupConfig: GroupConfig, partitions: re
     };
   };
   const store = logOffsetsStore(partitionLog, groupConfig['offsets.load.buffer.size']);
-  return GroupCoordinator.open({ clock: b.clock, logger: b.log, store, config: groupConfig, randomUuid: () => randomUuid(b.o.world.random), partitions });
+  // Led here by the metadata but not yet loaded (the publisher is still opening the partitions): COORDINATOR_LOAD_IN_PROGRESS, not NOT_COORDINATOR.
+  const ledHere = (p: number) => b.metadata.topic(CONSUMER_OFFSETS_TOPIC)?.partitions[p]?.leader === b.nodeId;
+  return GroupCoordinator.open({ clock: b.clock, logger: b.log, store, config: groupConfig, randomUuid: () => randomUuid(b.o.world.random), partitions, ledHere });
 }

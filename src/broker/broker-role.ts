@@ -37,6 +37,8 @@ import { LIMITS } from './limits.js';
 import { ReplicaManager } from './partitions/replica-manager.js';
 import { JsonSecurityStore } from './metadata/security-store.js';
 import { BrokerSecurity } from './security/broker-security.js';
+import { migrateLegacySecurity } from './security/legacy-security-migration.js';
+import { SecurityPublisher } from './security/security-publisher.js';
 import { AlterPartitionManager } from './replication/alter-partition-manager.js';
 import { ReplicaFetcherManager } from './replication/replica-fetcher.js';
 import { NodeConnections } from '../network/node-connections.js';
@@ -61,7 +63,7 @@ export interface BrokerRoleOptions {
   readonly configDisk: Disk;
 }
 
-/** Where the security metadata (ACLs, SCRAM credentials, quotas) is kept until the metadata log carries it: `<data-dir>/__samsa_metadata/security.json`. */
+/** Where this broker's run-time broker configs are kept (and, in a file from before the metadata log carried them, ACLs, SCRAM credentials and quotas): `<data-dir>/__samsa_metadata/security.json`. */
 const SECURITY_METADATA_DIR = '__samsa_metadata';
 
 class Broker implements BrokerContext, RunningBroker {
@@ -323,7 +325,10 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   const { config, settings, node, world, log } = o;
   const gate = new RequestGate();
   let broker: Broker | undefined;
-  const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, new JsonSecurityStore(world.disk, resolve(o.dataDir, SECURITY_METADATA_DIR)));
+  const securityStore = new JsonSecurityStore(world.disk, resolve(o.dataDir, SECURITY_METADATA_DIR));
+  const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, securityStore);
+  // ACLs, SCRAM credentials and quotas follow the metadata log, ahead of the partitions' publisher.
+  node.loader.installPublisher(new SecurityPublisher(security.metadata));
   const inter = settings.clientListeners.find((l) => l.name === settings.interBrokerListenerName);
   if (inter && inter.securityProtocol !== 'PLAINTEXT' && !settings.standalone) {
     // Followers fetch from leaders as PLAINTEXT clients without a login (no inter-broker TLS or SASL yet: docs/security.md).
@@ -362,6 +367,18 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
     broker.advertised = endpoints()[0]!;
     node.loader.installPublisher(broker.publisher);
     await broker.publisher.idle();
+    const b = broker;
+    await migrateLegacySecurity({
+      legacy: security.metadata.legacy,
+      store: securityStore,
+      channel: node.channel,
+      controller: node.controller,
+      image: node.loader.image,
+      whenVisible: (condition) => b.publisher.whenVisible(condition),
+      clock: world.clock,
+      timeoutMs: config.num('controller.socket.timeout.ms'),
+      log,
+    });
     await lifecycle.unfence();
     broker.groups = await openGroupCoordinator(broker, settings.standalone);
     broker.transactionsStarted = true;

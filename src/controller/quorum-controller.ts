@@ -39,6 +39,8 @@ import type { LeaderAndEpoch } from './raft/offset-and-epoch.js';
 import { NotLeaderError } from './raft/errors.js';
 import { type AlterPartitionItem, type AlterPartitionOutcome, type ElectionResult, alterPartition, balanceLeaders, electLeaders } from './partition-control.js';
 import { type OngoingReassignment, type ReassignableTopic, type ReassignmentOutcome, alterPartitionReassignments, listPartitionReassignments } from './reassignment-control.js';
+import { type AclDeletionResult, type QuotaAlteration, type ScramDeletion, type ScramResult, type ScramImport, type ScramUpsertion, type SecurityResult, alterClientQuotas, importScramCredentials, alterScramCredentials, createAcls, deleteAcls } from './security-control.js';
+import type { AclBinding, AclBindingFilter } from '../security/acl.js';
 import { type CreatableTopic, type CreateTopicResult, type DeleteTopicResult, type PartitionsIncrease, createPartitions, createTopics, deleteTopics } from './replication-control.js';
 
 /** This node is not the active controller (NOT_CONTROLLER); `leaderId` is the one it knows of, -1 for none. */
@@ -145,6 +147,28 @@ export class QuorumController implements MetadataPublisher {
 
   incrementalAlterConfigs(resources: readonly (ConfigResource & { configs: readonly IncrementalAlteration[] })[], validateOnly: boolean): Promise<ConfigResult[]> {
     return this.write((w) => incrementalAlterConfigs(w, this.o.config, resources, validateOnly));
+  }
+
+  /** CreateAcls, DeleteAcls, AlterUserScramCredentials, AlterClientQuotas (security-control.ts). */
+  createAcls(bindings: readonly AclBinding[]): Promise<SecurityResult[]> {
+    return this.write((w) => createAcls(w, this.o.random, bindings));
+  }
+
+  deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclDeletionResult[]> {
+    return this.write((w) => deleteAcls(w, filters));
+  }
+
+  alterScramCredentials(deletions: readonly ScramDeletion[], upsertions: readonly ScramUpsertion[]): Promise<ScramResult[]> {
+    return this.write((w) => alterScramCredentials(w, deletions, upsertions));
+  }
+
+  /** SCRAM credentials migrated from a broker's file of its own (security-control.ts): in-process only. */
+  importScramCredentials(credentials: readonly ScramImport[]): Promise<number> {
+    return this.write((w) => importScramCredentials(w, credentials));
+  }
+
+  alterClientQuotas(entries: readonly QuotaAlteration[], validateOnly: boolean): Promise<SecurityResult[]> {
+    return this.write((w) => alterClientQuotas(w, entries, validateOnly));
   }
 
   registerBroker(req: BrokerRegistrationRequest): Promise<{ errorCode: number; brokerEpoch: bigint }> {

@@ -3,7 +3,11 @@
  * single node: one JSON snapshot `<data-dir>/__samsa_metadata/security.json`, written atomically
  * through the Disk on every change, as the cluster metadata is. SCRAM credentials are stored as
  * Kafka stores them: salt, stored key, server key and iterations (base64), never a password.
- * The Raft metadata quorum replaces this file by implementing SecurityMetadataStore on its log.
+ *
+ * ACLs, SCRAM credentials and quotas are now in the metadata log: a file written before that may
+ * still hold them, and the broker migrates them once (broker/security/legacy-security-migration.ts),
+ * keeping a copy of the file as it was (`keepCopy`) and then removing them from it; what stays is
+ * the run-time broker configs.
  */
 import { join } from 'node:path';
 import type { ScramMechanism } from '../../protocol/sasl/scram.js';
@@ -75,6 +79,15 @@ export class JsonSecurityStore implements SecurityMetadataStore {
     }
     const snap: Snapshot = { version: 1, acls: [...this.acls.values()], scram: [...this.scram.values()], quotas: [...this.quotas.values()], brokerConfigs: Object.fromEntries(this.brokerConfigs) };
     await writeFileAtomically(this.disk, join(this.dir, FILE), Buffer.from(JSON.stringify(snap, null, 1)));
+  }
+
+  /** Copies the file as it is now to `security.json<suffix>` (the path), or undefined when there is no file. */
+  async keepCopy(suffix: string): Promise<string | undefined> {
+    const text = await readWholeFile(this.disk, join(this.dir, FILE));
+    if (!text) return undefined;
+    const path = join(this.dir, FILE + suffix);
+    await writeFileAtomically(this.disk, path, text);
+    return path;
   }
 
   private fold(c: SecurityChange): void {

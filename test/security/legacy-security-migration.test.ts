@@ -1,0 +1,75 @@
+/**
+ * A data directory from before the metadata log carried ACLs, SCRAM credentials and quotas: its
+ * `__samsa_metadata/security.json` is migrated at the first start (a standalone node, whose
+ * controller is in-process): the ACL is enforced and described, the SCRAM user logs in with kafkajs,
+ * the quota is in force; a copy of the file as it was is kept, the file keeps only the run-time
+ * broker configs; a second start neither loses nor duplicates anything.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { credentialFromSaltedPassword, saltedPassword } from '../../src/protocol/sasl/scram.js';
+import { type SecureBroker, secureBroker } from '../helpers/secure-broker.js';
+import { tempDir } from '../helpers/test-broker.js';
+import { type CertFiles, makeCerts } from '../helpers/certs.js';
+
+const salt = Buffer.from('legacy-salt');
+const cred = credentialFromSaltedPassword('SCRAM-SHA-256', salt, saltedPassword('SCRAM-SHA-256', 'dave-secret', salt, 4096), 4096);
+const b64 = (b: Buffer) => b.toString('base64');
+
+const LEGACY = {
+  version: 1,
+  acls: [{ resourceType: 2, resourceName: 'legacy', patternType: 3, principal: 'User:dave', host: '*', operation: 3, permissionType: 3 }],
+  scram: [{ user: 'dave', mechanism: 'SCRAM-SHA-256', salt: b64(cred.salt), storedKey: b64(cred.storedKey), serverKey: b64(cred.serverKey), iterations: 4096 }],
+  quotas: [{ entity: { user: 'dave' }, key: 'consumer_byte_rate', value: 4096 }],
+  brokerConfigs: { 'listener.name.ssl.ssl.truststore.type': 'PEM' },
+};
+
+describe('migrating an old security.json into the metadata log', { timeout: 120_000 }, () => {
+  let dataDir: string;
+  let certs: CertFiles;
+  let sb: SecureBroker | undefined;
+  const file = () => join(dataDir, '__samsa_metadata', 'security.json');
+
+  before(async () => {
+    dataDir = await tempDir();
+    certs = await makeCerts();
+    await mkdir(join(dataDir, '__samsa_metadata'), { recursive: true });
+    await writeFile(file(), JSON.stringify(LEGACY));
+  });
+
+  after(async () => {
+    await sb?.stop();
+    await certs?.cleanup();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const check = async (s: SecureBroker) => {
+    const image = s.broker.metadata.security;
+    assert.equal([...image.acls()].length, 1);
+    assert.deepEqual([...image.quotas()].map((q) => Object.fromEntries(q.values)), [{ consumer_byte_rate: 4096 }]);
+    const acls = await s.admin.admin().describeAcls({ principal: 'User:dave' });
+    assert.deepEqual(acls.map((a) => [a.resourceName, a.operation, a.permission]), [['legacy', 'READ', 'ALLOW']]);
+    const kafka = new Kafka({ clientId: 'legacy-dave', brokers: [s.address.SASL_PLAINTEXT], sasl: { mechanism: 'scram-sha-256', username: 'dave', password: 'dave-secret' }, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.disconnect();
+  };
+
+  it('migrates ACLs, SCRAM credentials and quotas at the first start, keeping a copy and the broker configs', async () => {
+    sb = await secureBroker({ authorizer: true, certs, options: { dataDir } });
+    await check(sb);
+    assert.deepEqual(JSON.parse(await readFile(file() + '.migrated', 'utf8')), LEGACY);
+    const now = JSON.parse(await readFile(file(), 'utf8'));
+    assert.deepEqual([now.acls, now.scram, now.quotas, now.brokerConfigs], [[], [], [], LEGACY.brokerConfigs]);
+  });
+
+  it('keeps them, once, after a restart', async () => {
+    await sb!.admin.close();
+    await sb!.broker.close();
+    sb = await secureBroker({ authorizer: true, certs, options: { dataDir } });
+    await check(sb);
+  });
+});

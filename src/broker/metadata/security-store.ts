@@ -1,6 +1,5 @@
 /**
- * The security metadata (ACLs, SCRAM credentials, client quotas, run-time broker configs) on a
- * single node: one JSON snapshot `<data-dir>/__samsa_metadata/security.json`, written atomically
+ * A broker's own security store (its run-time broker configs): one JSON snapshot `<data-dir>/__samsa_metadata/security.json`, written atomically
  * through the Disk on every change, as the cluster metadata is. SCRAM credentials are stored as
  * Kafka stores them: salt, stored key, server key and iterations (base64), never a password.
  *

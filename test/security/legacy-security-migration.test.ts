@@ -1,7 +1,7 @@
 /**
  * A data directory from before the metadata log carried ACLs, SCRAM credentials and quotas: its
  * `__samsa_metadata/security.json` is migrated at the first start (a standalone node, whose
- * controller is in-process): the ACL is enforced and described, the SCRAM user logs in with kafkajs,
+ * controller is in-process): the ACL is in the image and described, the SCRAM user logs in with kafkajs,
  * the quota is in force; a copy of the file as it was is kept and the file no longer holds them;
  * a second start neither loses nor duplicates anything.
  */

@@ -37,6 +37,7 @@ import { LIMITS } from './limits.js';
 import { ReplicaManager } from './partitions/replica-manager.js';
 import { JsonSecurityStore } from './metadata/security-store.js';
 import { BrokerSecurity } from './security/broker-security.js';
+import { type InterBrokerClient, interBrokerClient } from './security/inter-broker-client.js';
 import { migrateLegacySecurity } from './security/legacy-security-migration.js';
 import { SecurityPublisher } from './security/security-publisher.js';
 import { AlterPartitionManager } from './replication/alter-partition-manager.js';
@@ -97,6 +98,7 @@ class Broker implements BrokerContext, RunningBroker {
     readonly logs: LogManager,
     readonly lifecycle: BrokerLifecycleManager,
     readonly security: BrokerSecurity,
+    interBroker: InterBrokerClient,
   ) {
     const { config, world, log, node } = o;
     this.clock = world.clock;
@@ -127,6 +129,8 @@ class Broker implements BrokerContext, RunningBroker {
       clientId: `samsa-replica-fetcher-${this.nodeId}`,
       requestTimeoutMs: socketTimeoutMs,
       connectTimeoutMs: Math.min(socketTimeoutMs, 10_000),
+      tls: interBroker.tls,
+      authenticate: interBroker.authenticate,
     });
     this.fetchers = new ReplicaFetcherManager({
       nodeId: this.nodeId,
@@ -329,11 +333,10 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, securityStore);
   // ACLs, SCRAM credentials and quotas follow the metadata log, ahead of the partitions' publisher.
   node.loader.installPublisher(new SecurityPublisher(security.metadata));
-  const inter = settings.clientListeners.find((l) => l.name === settings.interBrokerListenerName);
-  if (inter && inter.securityProtocol !== 'PLAINTEXT' && !settings.standalone) {
-    // Followers fetch from leaders as PLAINTEXT clients without a login (no inter-broker TLS or SASL yet: docs/security.md).
-    log.warn({ listener: inter.name, securityProtocol: inter.securityProtocol }, 'inter.broker.listener.name names a listener that is not PLAINTEXT: replica fetchers cannot connect to it yet');
-  }
+  // Followers, transaction markers and verification reach the other brokers over the inter-broker listener, with its TLS and SASL.
+  // A standalone node has no other broker to reach.
+  const interListener = settings.standalone ? undefined : settings.clientListeners.find((l) => l.name === settings.interBrokerListenerName);
+  const interBroker = await interBrokerClient(config, interListener, o.configDisk, world.randomBytes);
   const frames = new FramePool(LIMITS.requestFramePoolIdleBytes);
   const listeners = await bindClientListeners(settings.clientListeners, config, world, log, (name) => gate.wrap(() => createDispatcher(broker!, HANDLERS, log, broker!.faults, name, frames)), {
     admission: security.admission,
@@ -362,7 +365,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   try {
     await lifecycle.start();
     logs = await openLogs(o, node.loader.image);
-    broker = new Broker(o, logs, lifecycle, security);
+    broker = new Broker(o, logs, lifecycle, security, interBroker);
     broker.bound = listeners;
     broker.advertised = endpoints()[0]!;
     node.loader.installPublisher(broker.publisher);

@@ -1,16 +1,15 @@
 /**
  * A broker's view of the cluster's security metadata: ACLs, SCRAM credentials (salted keys, never
- * passwords), client quotas, and the broker configs altered at run time (listener certificates).
+ * passwords) and client quotas (broker configs altered at run time are in the metadata log too:
+ * broker/config/dynamic-broker-configs.ts).
  *
- * ACLs, SCRAM credentials and quotas are the cluster's, kept in the metadata log as Kafka's KRaft
- * records (AccessControlEntryRecord, UserScramCredentialRecord, ClientQuotaRecord and their
- * removals): the active controller writes them, and every broker's view follows its metadata
- * image (`sync`, from broker/security/security-publisher.ts); listeners hear of each ACL added or
- * removed. Run-time broker configs are this broker's own: they go through a
- * `SecurityMetadataStore` first (`commit`), then take effect here.
+ * They are kept in the metadata log as Kafka's KRaft records (AccessControlEntryRecord,
+ * UserScramCredentialRecord, ClientQuotaRecord and their removals): the active controller writes
+ * them, and every broker's view follows its metadata image (`sync`, from
+ * broker/security/security-publisher.ts); listeners hear of each ACL added or removed.
  *
- * A store written before the metadata log carried ACLs, SCRAM credentials and quotas may still
- * hold them: `open` keeps them aside (`legacy`), unapplied, for the one-time migration
+ * A `SecurityMetadataStore` is a broker's own file from before the metadata log carried them:
+ * `open` reads what it still holds into `legacy`, unapplied, for the one-time migration
  * (broker/security/legacy-security-migration.ts).
  */
 import type { ScramCredential, ScramMechanism } from '../protocol/sasl/scram.js';
@@ -22,14 +21,13 @@ export type SecurityChange =
   | { type: 'remove-acl'; acl: AclBinding }
   | { type: 'scram'; user: string; mechanism: ScramMechanism; credential: ScramCredential }
   | { type: 'remove-scram'; user: string; mechanism: ScramMechanism }
-  | { type: 'quota'; entity: QuotaEntity; key: QuotaKey; value: number | null }
-  | { type: 'broker-config'; name: string; value: string | null };
+  | { type: 'quota'; entity: QuotaEntity; key: QuotaKey; value: number | null };
 
-/** A change of ACLs, SCRAM credentials or quotas (those the metadata log carries). */
-export type LegacySecurityChange = Exclude<SecurityChange, { type: 'broker-config' }>;
+/** A change a store from before the metadata log carried ACLs, SCRAM credentials and quotas holds. */
+export type LegacySecurityChange = SecurityChange;
 
 export interface SecurityMetadataStore {
-  /** Every change so far, in order (or a snapshot's worth of them); acl, scram and quota changes only in a store from before the metadata log carried them. */
+  /** Every change so far, in order (or a snapshot's worth of them). */
   load(): Promise<SecurityChange[]>;
   /** Makes the changes durable, all or none; resolves once they are. */
   append(changes: readonly SecurityChange[]): Promise<void>;
@@ -49,34 +47,21 @@ export class MemorySecurityStore implements SecurityMetadataStore {
 export interface SecurityListener {
   aclAdded?(acl: AclBinding): void;
   aclRemoved?(acl: AclBinding): void;
-  brokerConfigChanged?(name: string, value: string | null): void;
 }
 
 export class SecurityMetadata {
   private readonly acls = new Map<string, AclBinding>();
   private readonly scram = new Map<string, ScramCredential>();
   readonly quotas = new ClientQuotas();
-  readonly brokerConfigs = new Map<string, string>();
   private readonly listeners: SecurityListener[] = [];
-  /** Serialises appends, so changes apply in the order they were made durable. */
-  private writing: Promise<void> = Promise.resolve();
-  /** ACLs, SCRAM credentials and quotas the store held from before the metadata log carried them (not applied). */
-  readonly legacy: readonly LegacySecurityChange[];
 
   private constructor(
-    private readonly store: SecurityMetadataStore,
-    loaded: readonly SecurityChange[],
-  ) {
-    const legacy: LegacySecurityChange[] = [];
-    for (const c of loaded) {
-      if (c.type === 'broker-config') this.apply(c);
-      else legacy.push(c);
-    }
-    this.legacy = legacy;
-  }
+    /** ACLs, SCRAM credentials and quotas the store held from before the metadata log carried them (not applied). */
+    readonly legacy: readonly LegacySecurityChange[],
+  ) {}
 
   static async open(store: SecurityMetadataStore): Promise<SecurityMetadata> {
-    return new SecurityMetadata(store, await store.load());
+    return new SecurityMetadata(await store.load());
   }
 
   /**
@@ -133,17 +118,6 @@ export class SecurityMetadata {
     return users;
   }
 
-  /** Makes changes durable, then applies them (run-time broker configs: the rest follows the metadata image). */
-  commit(changes: readonly SecurityChange[]): Promise<void> {
-    if (changes.length === 0) return this.writing;
-    const done = this.writing.catch(() => undefined).then(async () => {
-      await this.store.append(changes);
-      for (const c of changes) this.apply(c);
-    });
-    this.writing = done;
-    return done;
-  }
-
   private apply(c: SecurityChange): void {
     switch (c.type) {
       case 'acl': {
@@ -165,11 +139,6 @@ export class SecurityMetadata {
         return;
       case 'quota':
         this.quotas.set(c.entity, c.key, c.value);
-        return;
-      case 'broker-config':
-        if (c.value === null) this.brokerConfigs.delete(c.name);
-        else this.brokerConfigs.set(c.name, c.value);
-        for (const l of this.listeners) l.brokerConfigChanged?.(c.name, c.value);
         return;
     }
   }

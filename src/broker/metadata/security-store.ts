@@ -1,12 +1,12 @@
 /**
- * A broker's own security store (its run-time broker configs): one JSON snapshot `<data-dir>/__samsa_metadata/security.json`, written atomically
- * through the Disk on every change, as the cluster metadata is. SCRAM credentials are stored as
- * Kafka stores them: salt, stored key, server key and iterations (base64), never a password.
- *
- * ACLs, SCRAM credentials and quotas are now in the metadata log: a file written before that may
- * still hold them, and the broker migrates them once (broker/security/legacy-security-migration.ts),
- * keeping a copy of the file as it was (`keepCopy`) and then removing them from it; what stays is
- * the run-time broker configs.
+ * A broker's security file from before the metadata log carried ACLs, SCRAM credentials and client
+ * quotas: one JSON snapshot `<data-dir>/__samsa_metadata/security.json`, written atomically
+ * through the Disk. SCRAM credentials are stored as Kafka stores them: salt, stored key, server
+ * key and iterations (base64), never a password. Nothing writes new entries to it now: the broker
+ * migrates what it holds once (broker/security/legacy-security-migration.ts), keeping a copy of
+ * the file as it was (`keepCopy`) and then removing the migrated entries from it. (A
+ * `brokerConfigs` field of an older file is ignored: run-time broker configs are in the metadata
+ * log, broker/config/dynamic-broker-configs.ts.)
  */
 import { join } from 'node:path';
 import type { ScramMechanism } from '../../protocol/sasl/scram.js';
@@ -34,14 +34,12 @@ interface Snapshot {
   acls: AclBinding[];
   scram: StoredScram[];
   quotas: { entity: QuotaEntity; key: QuotaKey; value: number }[];
-  brokerConfigs: Record<string, string>;
 }
 
 export class JsonSecurityStore implements SecurityMetadataStore {
   private readonly acls = new Map<string, AclBinding>();
   private readonly scram = new Map<string, StoredScram>();
   private readonly quotas = new Map<string, { entity: QuotaEntity; key: QuotaKey; value: number }>();
-  private readonly brokerConfigs = new Map<string, string>();
   private dirMade = false;
 
   constructor(
@@ -63,7 +61,6 @@ export class JsonSecurityStore implements SecurityMetadataStore {
         credential: { salt: Buffer.from(s.salt, 'base64'), storedKey: Buffer.from(s.storedKey, 'base64'), serverKey: Buffer.from(s.serverKey, 'base64'), iterations: s.iterations },
       })),
       ...snap.quotas.map((q): SecurityChange => ({ type: 'quota', ...q })),
-      ...Object.entries(snap.brokerConfigs).map(([name, value]): SecurityChange => ({ type: 'broker-config', name, value })),
     ];
     for (const c of changes) this.fold(c);
     return changes;
@@ -76,7 +73,7 @@ export class JsonSecurityStore implements SecurityMetadataStore {
       await this.disk.mkdir(this.dir);
       this.dirMade = true;
     }
-    const snap: Snapshot = { version: 1, acls: [...this.acls.values()], scram: [...this.scram.values()], quotas: [...this.quotas.values()], brokerConfigs: Object.fromEntries(this.brokerConfigs) };
+    const snap: Snapshot = { version: 1, acls: [...this.acls.values()], scram: [...this.scram.values()], quotas: [...this.quotas.values()] };
     await writeFileAtomically(this.disk, join(this.dir, FILE), Buffer.from(JSON.stringify(snap, null, 1)));
   }
 
@@ -116,10 +113,6 @@ export class JsonSecurityStore implements SecurityMetadataStore {
         else this.quotas.set(k, { entity: c.entity, key: c.key, value: c.value });
         break;
       }
-      case 'broker-config':
-        if (c.value === null) this.brokerConfigs.delete(c.name);
-        else this.brokerConfigs.set(c.name, c.value);
-        break;
     }
   }
 }

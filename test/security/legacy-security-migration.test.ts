@@ -10,7 +10,11 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
+import { JsonSecurityStore } from '../../src/broker/metadata/security-store.js';
+import { seededRandom } from '../../src/common/random.js';
 import { credentialFromSaltedPassword, saltedPassword } from '../../src/protocol/sasl/scram.js';
+import { readWholeFile, writeFileAtomically } from '../../src/storage/disk-files.js';
+import { MemoryDisk } from '../../src/storage/memory-disk.js';
 import { type SecureBroker, secureBroker } from '../helpers/secure-broker.js';
 import { tempDir } from '../helpers/test-broker.js';
 import { type CertFiles, makeCerts } from '../helpers/certs.js';
@@ -71,5 +75,21 @@ describe('migrating an old security.json into the metadata log', { timeout: 120_
     await sb!.broker.close();
     sb = await secureBroker({ authorizer: true, certs, options: { dataDir } });
     await check(sb);
+  });
+});
+
+describe('the copy of an old security.json', () => {
+  it('is the file as it was before any migration, however many starts try', async () => {
+    const disk = new MemoryDisk(seededRandom(1), () => 0);
+    await disk.mkdir('/d');
+    await writeFileAtomically(disk, '/d/security.json', Buffer.from(JSON.stringify(LEGACY)));
+    const store = new JsonSecurityStore(disk, '/d');
+    const changes = await store.load();
+    assert.equal(await store.keepCopy('.migrated'), '/d/security.json.migrated');
+    // A first start migrated the ACL and the quota, not the SCRAM credential (no in-process active controller).
+    await store.append(changes.filter((c) => c.type !== 'scram').map((c) => (c.type === 'acl' ? { type: 'remove-acl' as const, acl: c.acl } : c.type === 'quota' ? { ...c, value: null } : c)));
+    assert.equal(JSON.parse((await readWholeFile(disk, '/d/security.json'))!.toString()).acls.length, 0);
+    await store.keepCopy('.migrated');
+    assert.deepEqual(JSON.parse((await readWholeFile(disk, '/d/security.json.migrated'))!.toString()), LEGACY);
   });
 });

@@ -77,11 +77,15 @@ export class JsonSecurityStore implements SecurityMetadataStore {
     await writeFileAtomically(this.disk, join(this.dir, FILE), Buffer.from(JSON.stringify(snap, null, 1)));
   }
 
-  /** Copies the file as it is now to `security.json<suffix>` (the path), or undefined when there is no file. */
+  /**
+   * Copies the file as it is now to `security.json<suffix>` and returns that path (undefined when
+   * there is no file). A copy made before is kept: it is the file as it was before any migration.
+   */
   async keepCopy(suffix: string): Promise<string | undefined> {
+    const path = join(this.dir, FILE + suffix);
+    if (await readWholeFile(this.disk, path)) return path;
     const text = await readWholeFile(this.disk, join(this.dir, FILE));
     if (!text) return undefined;
-    const path = join(this.dir, FILE + suffix);
     await writeFileAtomically(this.disk, path, text);
     return path;
   }

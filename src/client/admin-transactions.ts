@@ -66,11 +66,11 @@ export async function listTransactions(cluster: Cluster, opts: ListTransactionsO
 export async function describeTransactions(cluster: Cluster, transactionalIds: readonly string[]): Promise<TransactionDescription[]> {
   return Promise.all(
     transactionalIds.map(async (id) => {
-      const coordinatorId = await cluster.coordinatorId(id, 'transaction');
-      const conn = await cluster.connectionTo(coordinatorId);
-      const res = await conn.send(DescribeTransactionsApi, { transactionalIds: [id] });
-      const t = res.transactionStates[0]!;
-      throwIfError(t.errorCode, `transactional id ${id}`);
+      const [t, coordinatorId] = await cluster.withCoordinator(id, 'transaction', async (conn, nodeId) => {
+        const res = await conn.send(DescribeTransactionsApi, { transactionalIds: [id] });
+        throwIfError(res.transactionStates[0]!.errorCode, `transactional id ${id}`);
+        return [res.transactionStates[0]!, nodeId] as const;
+      });
       return {
         transactionalId: t.transactionalId,
         coordinatorId,

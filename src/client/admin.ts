@@ -7,8 +7,6 @@
  * and are sent at the highest version both sides serve, with each version's request shape.
  *
  * ACLs, SCRAM credentials and client quotas are in admin-security.ts.
- *
- * Not done yet: partition reassignment, leader election (Samsa's broker has none).
  */
 import {
   CreatePartitionsApi,
@@ -274,10 +272,11 @@ export class Admin {
   }
 
   async describeGroup(groupId: string): Promise<GroupDescription> {
-    const conn = await this.cluster.coordinator(groupId);
-    const res = await conn.send(DescribeGroupsApi, { groups: [groupId] });
-    const g = res.groups[0]!;
-    throwIfError(g.errorCode, `group ${groupId}`);
+    const g = await this.cluster.withCoordinator(groupId, 'group', async (conn) => {
+      const res = await conn.send(DescribeGroupsApi, { groups: [groupId] });
+      throwIfError(res.groups[0]!.errorCode, `group ${groupId}`);
+      return res.groups[0]!;
+    });
     return {
       groupId: g.groupId,
       state: g.groupState,
@@ -289,12 +288,14 @@ export class Admin {
 
   /** The group's committed offsets (every partition it has committed, or those of `topics`). */
   async fetchOffsets(groupId: string, topics?: readonly string[]): Promise<{ topic: string; partition: number; offset: bigint; metadata: string | null }[]> {
-    const conn = await this.cluster.coordinator(groupId);
-    const v = conn.versionFor(OffsetFetchApi as never) ?? 0;
     const wanted = topics ? await Promise.all(topics.map(async (name) => ({ name, partitionIndexes: (await this.cluster.topic(name)).partitions.map((p) => p.partition) }))) : null;
-    const res = await conn.send(OffsetFetchApi, v >= 8 ? { groups: [{ groupId, topics: wanted }] } : { groupId, topics: wanted });
-    const group = v >= 8 ? res.groups[0]! : { errorCode: res.errorCode, topics: res.topics };
-    throwIfError(group.errorCode, `group ${groupId}`);
+    const group = await this.cluster.withCoordinator(groupId, 'group', async (conn) => {
+      const v = conn.versionFor(OffsetFetchApi as never) ?? 0;
+      const res = await conn.send(OffsetFetchApi, v >= 8 ? { groups: [{ groupId, topics: wanted }] } : { groupId, topics: wanted });
+      const answer = v >= 8 ? res.groups[0]! : { errorCode: res.errorCode, topics: res.topics };
+      throwIfError(answer.errorCode, `group ${groupId}`);
+      return answer;
+    });
     const out: { topic: string; partition: number; offset: bigint; metadata: string | null }[] = [];
     for (const t of group.topics) {
       for (const p of t.partitions) {
@@ -348,22 +349,24 @@ export class Admin {
   async resetOffsets(groupId: string, topic: string, spec: OffsetSpec): Promise<PartitionOffset[]> {
     const partitions = (await this.cluster.topic(topic)).partitions.map((p) => ({ topic, partition: p.partition }));
     const targets = typeof spec === 'object' && 'offset' in spec ? partitions.map((p) => ({ ...p, offset: spec.offset })) : await this.listOffsets(partitions, spec);
-    const conn = await this.cluster.coordinator(groupId);
-    const res = await conn.send(OffsetCommitApi, {
-      groupId,
-      generationIdOrMemberEpoch: -1,
-      memberId: '',
-      topics: [{ name: topic, partitions: targets.map((t) => ({ partitionIndex: t.partition, committedOffset: t.offset, committedMetadata: null })) }],
+    await this.cluster.withCoordinator(groupId, 'group', async (conn) => {
+      const res = await conn.send(OffsetCommitApi, {
+        groupId,
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        topics: [{ name: topic, partitions: targets.map((t) => ({ partitionIndex: t.partition, committedOffset: t.offset, committedMetadata: null })) }],
+      });
+      for (const t of res.topics) for (const p of t.partitions) throwIfError(p.errorCode, `${t.name}-${p.partitionIndex}${p.errorCode === 25 ? ': the group has active members; stop them first' : ''}`);
     });
-    for (const t of res.topics) for (const p of t.partitions) throwIfError(p.errorCode, `${t.name}-${p.partitionIndex}${p.errorCode === 25 ? ': the group has active members; stop them first' : ''}`);
     return targets;
   }
 
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
     for (const groupId of groupIds) {
-      const conn = await this.cluster.coordinator(groupId);
-      const res = await conn.send(DeleteGroupsApi, { groupsNames: [groupId] });
-      for (const r of res.results) throwIfError(r.errorCode, `group ${r.groupId}`);
+      await this.cluster.withCoordinator(groupId, 'group', async (conn) => {
+        const res = await conn.send(DeleteGroupsApi, { groupsNames: [groupId] });
+        for (const r of res.results) throwIfError(r.errorCode, `group ${r.groupId}`);
+      });
     }
   }
 

@@ -240,6 +240,22 @@ export class Cluster {
     return nodeId;
   }
 
+  /**
+   * Runs `fn` with the connection to the coordinator of `key`, as Kafka's admin client does: when
+   * the call fails with a retriable error (the coordinator moved, is loading, or its connection was
+   * lost), the coordinator is forgotten and looked up again before the next try, with backoff.
+   */
+  withCoordinator<T>(key: string, keyType: CoordinatorType, fn: (conn: BrokerConnection, nodeId: number) => Promise<T>): Promise<T> {
+    return withRetries(
+      async () => {
+        const nodeId = await this.coordinatorId(key, keyType);
+        return fn(await this.connectionTo(nodeId), nodeId);
+      },
+      this.retry,
+      () => this.forgetCoordinator(key, keyType),
+    );
+  }
+
   /** Forgets a coordinator (after NOT_COORDINATOR or a lost connection). */
   forgetCoordinator(key: string, keyType: CoordinatorType = 'group'): void {
     this.coordinators.delete(`${keyType}\u0000${key}`);

@@ -87,21 +87,32 @@ describe('durability across broker restarts', { timeout: 120_000 }, () => {
       const before = (await readAll(c, topic)).length;
       const acked: string[] = [];
       let stop = false;
+      let inFlight = 0;
       // Several producers at once, so appends share fsyncs and the kill lands mid-flight.
       const producers = Array.from({ length: 4 }, async (_, w) => {
         const pc = await RawClient.connect(b.port);
         for (let i = 0; !stop; i++) {
           const values = [`round${round}-w${w}-${i}`];
+          inFlight++;
           try {
             await produce(pc, topic, values);
             acked.push(...values);
           } catch {
             break;
+          } finally {
+            inFlight--;
           }
         }
         pc.close();
       });
-      await sleep(150 + Math.random() * 400);
+      // Kill at a random moment once writes are being acknowledged (on a loaded machine the
+      // producers may take a while to start), with writes in flight.
+      for (let waited = 0; acked.length < 10; waited += 10) {
+        assert.ok(waited < 30_000, `round ${round}: nothing acknowledged within 30 s`);
+        await sleep(10);
+      }
+      await sleep(Math.random() * 300);
+      assert.ok(inFlight > 0, 'writes in flight at the kill');
       await b.kill('SIGKILL');
       stop = true;
       await Promise.all(producers);

@@ -17,6 +17,7 @@ import type { StandardAuthorizer } from '../security/authorizer.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { CreateTopicsApi } from '../protocol/messages/index.js';
 import type { MetadataImage } from '../controller/image/metadata-image.js';
+import { ConfigResourceType } from '../controller/image/image-types.js';
 import type { BrokerContext } from './broker-context.js';
 import type { RunningBroker, RunningListener, World } from './running-broker.js';
 import { type BoundListener, RequestGate, bindClientListeners } from './client-listeners.js';
@@ -28,6 +29,7 @@ import { METADATA_LOG_DIR_NAME, type MetadataNode } from './cluster/metadata-nod
 import { InternalTopicCreator, offsetsTopicSpec, transactionStateTopicSpec } from './cluster/offsets-topic.js';
 import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
 import { SecurityProtocol, advertisedAddress } from './config/listeners.js';
+import { dynamicKind } from './config/dynamic-broker-configs.js';
 import { effectiveTopicConfig } from './config/topic-configs.js';
 import { createDispatcher, supportedVersions } from './dispatcher.js';
 import { Faults } from './faults/faults.js';
@@ -161,6 +163,7 @@ class Broker implements BrokerContext, RunningBroker {
         replicaManager: this.replicaManager,
         logConfig: (topic) => this.topics.effectiveConfig(topic).log,
         topicConfigChanged: (topic) => this.topics.invalidate(topic),
+        brokerConfigsChanged: (image) => this.applyDynamicConfigs(image),
         allLogs: () => logs.allLogs(),
         leadershipChanged: (topic, partition, isLeader) => {
           if (topic === TRANSACTION_STATE_TOPIC && this.transactionsStarted) this.transactions.onLeadershipChange(partition, isLeader);
@@ -201,6 +204,20 @@ class Broker implements BrokerContext, RunningBroker {
       generateProducerId: () => this.producerIds.generate(),
       interBroker: networkInterBrokerTxn(this.brokerConnections, timeoutMs),
     });
+  }
+
+  /**
+   * Takes the run-time broker configs of the image (this broker's and the cluster-wide defaults:
+   * dynamic-broker-configs.ts): listeners reload their certificates when a keystore or truststore
+   * config changed; `topicDefaults` when topic defaults changed (the publisher then updates every
+   * topic's logs).
+   */
+  private applyDynamicConfigs(image: MetadataImage): { topicDefaults: boolean; then?: () => Promise<void> } {
+    const changed = applyDynamicBrokerConfigs(this.config, image, this.nodeId, this.log);
+    const topicDefaults = changed.some((n) => dynamicKind(n) === 'topic-default');
+    if (!changed.some((n) => dynamicKind(n) === 'ssl')) return { topicDefaults };
+    const reload = () => this.security.reloadTls().catch((err: unknown) => this.log.error({ err }, 'the listeners could not load the certificates of the new run-time configs; they keep the old ones'));
+    return { topicDefaults, then: reload };
   }
 
   /** Whether the transaction coordinator follows leadership yet (from its start on). */
@@ -329,6 +346,8 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   const { config, settings, node, world, log } = o;
   const gate = new RequestGate();
   let broker: Broker | undefined;
+  // The run-time configs the local metadata log has so far (certificates, connection quotas) before listeners bind; the publisher applies later ones.
+  applyDynamicBrokerConfigs(config, node.loader.image, settings.nodeId, log);
   const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, new JsonSecurityStore(world.disk, resolve(o.dataDir, SECURITY_METADATA_DIR)));
   const inter = settings.clientListeners.find((l) => l.name === settings.interBrokerListenerName);
   if (inter && inter.securityProtocol !== 'PLAINTEXT' && !settings.standalone) {
@@ -400,17 +419,26 @@ async function readCheckpointedHighWatermarks(o: BrokerRoleOptions): Promise<Off
   }
 }
 
+/** Applies the image's run-time broker configs to `config`; the names whose value changed. */
+function applyDynamicBrokerConfigs(config: BrokerConfig, image: MetadataImage, nodeId: number, log: Logger): string[] {
+  const changed = config.applyDynamic(image.configs(ConfigResourceType.BROKER, String(nodeId)), image.configs(ConfigResourceType.BROKER, ''), (name, err) =>
+    log.warn({ name, err: err.message }, 'ignoring a run-time broker config whose value does not parse'),
+  );
+  if (changed.length > 0) log.info({ changed }, 'run-time broker configs applied');
+  return changed;
+}
+
 /** Opens the partition logs found in the data directory, each with its topic's config from the metadata. */
 function openLogs(o: BrokerRoleOptions, image: MetadataImage): Promise<LogManager> {
   const { config, world, log } = o;
-  const configFor = (topic: string) => (image.topic(topic) ? effectiveTopicConfig(new Map(Object.entries(image.topicConfigs(topic))), config.props).log : undefined);
+  const configFor = (topic: string) => (image.topic(topic) ? effectiveTopicConfig(new Map(Object.entries(image.topicConfigs(topic))), config.topicDefaults).log : undefined);
   return LogManager.open({
     dataDir: o.dataDir,
     clock: world.clock,
     disk: world.disk,
     random: world.random,
     logger: log.child({ component: 'log' }),
-    defaults: effectiveTopicConfig(new Map(), config.props).log,
+    defaults: effectiveTopicConfig(new Map(), config.topicDefaults).log,
     configFor: (topic) => {
       const c = configFor(topic);
       return c === undefined ? undefined : { ...c };
@@ -460,5 +488,7 @@ function openCoordinatorOver(b: Broker, groupConfig: GroupConfig, partitions: re
     };
   };
   const store = logOffsetsStore(partitionLog, groupConfig['offsets.load.buffer.size']);
-  return GroupCoordinator.open({ clock: b.clock, logger: b.log, store, config: groupConfig, randomUuid: () => randomUuid(b.o.world.random), partitions });
+  // Led here by the metadata but not yet loaded (the publisher is still opening the partitions): COORDINATOR_LOAD_IN_PROGRESS, not NOT_COORDINATOR.
+  const ledHere = (p: number) => b.metadata.topic(CONSUMER_OFFSETS_TOPIC)?.partitions[p]?.leader === b.nodeId;
+  return GroupCoordinator.open({ clock: b.clock, logger: b.log, store, config: groupConfig, randomUuid: () => randomUuid(b.o.world.random), partitions, ledHere });
 }

@@ -65,7 +65,7 @@ export class TopicManager {
   effectiveConfig(name: string): EffectiveTopicConfig {
     let e = this.effective.get(name);
     if (!e) {
-      e = effectiveTopicConfig(this.overrides(name), this.config.props);
+      e = effectiveTopicConfig(this.overrides(name), this.config.topicDefaults);
       this.effective.set(name, e);
     }
     return e;

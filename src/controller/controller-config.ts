@@ -37,6 +37,14 @@ export interface ControllerConfig {
   validateTopicConfigs(configs: readonly (readonly [string, string | null])[]): string | undefined;
   /** A topic config's type and default, or undefined for a name that is not a topic config. */
   topicConfigKey(name: string): { readonly type: ConfigType; readonly default: unknown } | undefined;
+  /**
+   * Why these values cannot be set on a broker resource at run time (`perBroker`: a broker id,
+   * else the cluster-wide default), in Kafka's words, or undefined (unknown names pass). Absent:
+   * broker configs cannot be altered at all.
+   */
+  validateBrokerConfigs?(configs: readonly (readonly [string, string])[], perBroker: boolean): string | undefined;
+  /** A broker config's type and default (for APPEND and SUBTRACT), or undefined for a name Samsa does not know. */
+  brokerConfigKey?(name: string): { readonly type: ConfigType; readonly default: unknown } | undefined;
 }
 
 /**

@@ -41,6 +41,13 @@ export interface GroupCoordinatorOptions {
    * leader this broker is); default all. Others follow with onElection/onResignation.
    */
   partitions?: readonly number[];
+  /**
+   * Whether this broker's metadata names it the leader of a partition of __consumer_offsets
+   * (its election may not have reached the coordinator yet): until it has loaded the partition,
+   * its groups answer COORDINATOR_LOAD_IN_PROGRESS, which clients retry, as Kafka's do while it
+   * loads, rather than NOT_COORDINATOR. Default: never (only loading partitions answer so).
+   */
+  ledHere?: (partition: number) => boolean;
 }
 
 export interface ListedGroup {
@@ -88,6 +95,7 @@ export class GroupCoordinator {
     private readonly offsets: OffsetCache,
     private readonly timers: KeyedTimers,
     private readonly durable: DurableOffsets,
+    private readonly ledHere: (partition: number) => boolean = () => false,
   ) {
     this.offsetRequests = new OffsetRequests({
       manager,
@@ -127,7 +135,7 @@ export class GroupCoordinator {
         storeGroup: (group, assignments) => coordinatorLog.write(group.groupId, [groupMetadataRecord(group, assignments)]).then(() => ErrorCode.NONE, errorCodeOf),
       },
     });
-    const c = new GroupCoordinator(config, opts.clock, log, manager, coordinatorLog, offsets, timers, durable);
+    const c = new GroupCoordinator(config, opts.clock, log, manager, coordinatorLog, offsets, timers, durable, opts.ledHere);
     const started = opts.clock.now();
     const partitions = opts.partitions ?? Array.from({ length: config['offsets.topic.num.partitions'] }, (_, p) => p);
     let records = 0;
@@ -196,12 +204,12 @@ export class GroupCoordinator {
     return this.owned;
   }
 
-  /** Why this coordinator cannot serve a group now (NONE when it can): not active, its partition loading, or led elsewhere. */
+  /** Why this coordinator cannot serve a group now (NONE when it can): not active, its partition loading (or led here and not yet loaded), or led elsewhere. */
   private unavailable(groupId: string): number {
     if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const p = this.partitionFor(groupId);
     if (this.owned.has(p)) return ErrorCode.NONE;
-    return this.loading.has(p) ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
+    return this.loading.has(p) || this.ledHere(p) ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
   }
 
   /** Whether this coordinator serves the group now (it is active and has loaded the group's partition). */

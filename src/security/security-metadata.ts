@@ -1,12 +1,12 @@
 /**
- * The cluster's security metadata: ACLs, SCRAM credentials (salted keys, never passwords),
- * client quotas, and the broker configs altered at run time (listener certificates). Changes go
+ * The cluster's security metadata: ACLs, SCRAM credentials (salted keys, never passwords) and
+ * client quotas (broker configs altered at run time are in the metadata log: broker/config/dynamic-broker-configs.ts). Changes go
  * through a `SecurityMetadataStore` first, then take effect here, so what the broker enforces is
  * what survives a restart.
  *
  * The changes are the records of Kafka's KRaft metadata log (AccessControlEntryRecord,
  * RemoveAccessControlEntryRecord, UserScramCredentialRecord, RemoveUserScramCredentialRecord,
- * ClientQuotaRecord, ConfigRecord), so that the Raft metadata quorum can carry them in place of
+ * ClientQuotaRecord), so that the Raft metadata quorum can carry them in place of
  * today's JSON file (src/broker/metadata/security-store.ts) by implementing the same store.
  */
 import type { ScramCredential, ScramMechanism } from '../protocol/sasl/scram.js';
@@ -18,8 +18,7 @@ export type SecurityChange =
   | { type: 'remove-acl'; acl: AclBinding }
   | { type: 'scram'; user: string; mechanism: ScramMechanism; credential: ScramCredential }
   | { type: 'remove-scram'; user: string; mechanism: ScramMechanism }
-  | { type: 'quota'; entity: QuotaEntity; key: QuotaKey; value: number | null }
-  | { type: 'broker-config'; name: string; value: string | null };
+  | { type: 'quota'; entity: QuotaEntity; key: QuotaKey; value: number | null };
 
 export interface SecurityMetadataStore {
   /** Every change so far, in order (or a snapshot's worth of them). */
@@ -42,14 +41,12 @@ export class MemorySecurityStore implements SecurityMetadataStore {
 export interface SecurityListener {
   aclAdded?(acl: AclBinding): void;
   aclRemoved?(acl: AclBinding): void;
-  brokerConfigChanged?(name: string, value: string | null): void;
 }
 
 export class SecurityMetadata {
   private readonly acls = new Map<string, AclBinding>();
   private readonly scram = new Map<string, ScramCredential>();
   readonly quotas = new ClientQuotas();
-  readonly brokerConfigs = new Map<string, string>();
   private readonly listeners: SecurityListener[] = [];
   /** Serialises appends, so changes apply in the order they were made durable. */
   private writing: Promise<void> = Promise.resolve();
@@ -123,11 +120,6 @@ export class SecurityMetadata {
         return;
       case 'quota':
         this.quotas.set(c.entity, c.key, c.value);
-        return;
-      case 'broker-config':
-        if (c.value === null) this.brokerConfigs.delete(c.name);
-        else this.brokerConfigs.set(c.name, c.value);
-        for (const l of this.listeners) l.brokerConfigChanged?.(c.name, c.value);
         return;
     }
   }

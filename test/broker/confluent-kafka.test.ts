@@ -86,3 +86,50 @@ describe('confluent-kafka-python (librdkafka)', { timeout: 120_000 }, () => {
     }
   });
 });
+
+const BROKER_CONFIG_SCRIPT = `
+import json, sys
+from confluent_kafka.admin import AdminClient, ConfigResource
+bootstrap, broker_id = sys.argv[1], sys.argv[2]
+admin = AdminClient({'bootstrap.servers': bootstrap})
+res = ConfigResource(ConfigResource.Type.BROKER, broker_id, set_config={'log.retention.ms': '7200000'})
+for f in admin.alter_configs([res]).values():
+    f.result()
+refused = ''
+try:
+    for f in admin.alter_configs([ConfigResource(ConfigResource.Type.BROKER, broker_id, set_config={'auto.create.topics.enable': 'false'})]).values():
+        f.result()
+except Exception as e:
+    refused = str(e)
+out = {}
+for f in admin.describe_configs([ConfigResource(ConfigResource.Type.BROKER, broker_id)]).values():
+    for name, entry in f.result().items():
+        if name in ('log.retention.ms', 'auto.create.topics.enable'):
+            out[name] = {'value': entry.value, 'source': int(entry.source), 'read_only': entry.is_read_only}
+print(json.dumps({'configs': out, 'refused': refused}))
+`;
+
+describe('confluent-kafka-python: broker configs at run time', { timeout: 120_000 }, () => {
+  it('alters a dynamic broker config (DYNAMIC_BROKER_CONFIG in DescribeConfigs) and is refused a static one', async () => {
+    const broker = await testBroker();
+    try {
+      const { stdout } = await run('/usr/bin/python3', ['-c', BROKER_CONFIG_SCRIPT, broker.bootstrap, String(broker.nodeId)], { timeout: 100_000 });
+      const { configs, refused } = JSON.parse(stdout) as { configs: Record<string, { value: string; source: number; read_only: boolean }>; refused: string };
+      assert.deepEqual(configs['log.retention.ms'], { value: '7200000', source: 2, read_only: false }, 'DYNAMIC_BROKER_CONFIG');
+      assert.deepEqual(configs['auto.create.topics.enable'], { value: 'true', source: 5, read_only: true }, 'unchanged, DEFAULT_CONFIG, read-only');
+      assert.match(refused, /Cannot update these configs dynamically: Set\(auto.create.topics.enable\)/);
+      const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({ topics: [{ topic: 'follows-default' }] });
+        const d = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: 'follows-default', configNames: ['retention.ms'] }] });
+        assert.equal(d.resources[0]!.configEntries[0]!.configValue, '7200000', 'a topic without an override follows the run-time default');
+      } finally {
+        await admin.disconnect();
+      }
+    } finally {
+      await broker.stop();
+    }
+  });
+});

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ManualClock } from '../../src/common/clock.js';
 import { KafkaProtocolError, SamsaClient } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { CreateTopicsApi, FetchApi, MetadataApi, ProduceApi, SaslAuthenticateApi, SaslHandshakeApi } from '../../src/protocol/messages/index.js';
+import { CreateTopicsApi, FetchApi, IncrementalAlterConfigsApi, MetadataApi, ProduceApi, SaslAuthenticateApi, SaslHandshakeApi } from '../../src/protocol/messages/index.js';
 import { encodeUncompressedRecordBatch, iterateBatches } from '../../src/protocol/records/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { PLAIN_USERS, secureBroker } from '../helpers/secure-broker.js';
@@ -164,6 +164,27 @@ describe('client quotas', { timeout: 120_000 }, () => {
       const again = await open(b.port);
       assert.equal(await closedWithin(again, 300), false, 'a closed connection frees its place');
       for (const s of [...three, again]) s.destroy();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('takes a run-time max.connections.per.ip.overrides (IncrementalAlterConfigs on the broker) for the next connection', async () => {
+    const b = await testBroker();
+    try {
+      const raw = await RawClient.connect(b.port);
+      const alter = (configOperation: number, value: string | null) =>
+        raw.send(IncrementalAlterConfigsApi, 1, { resources: [{ resourceType: 4, resourceName: String(b.nodeId), configs: [{ name: 'max.connections.per.ip.overrides', configOperation, value }] }], validateOnly: false });
+      const [set] = (await alter(0, '127.0.0.1:1')).responses;
+      assert.equal(set!.errorCode, ErrorCode.NONE, set!.errorMessage ?? '');
+      const second = await open(b.port);
+      assert.equal(await closedWithin(second, 2000), true, 'one connection from 127.0.0.1 is the limit now');
+      const [removed] = (await alter(1, null)).responses;
+      assert.equal(removed!.errorCode, ErrorCode.NONE);
+      const again = await open(b.port);
+      assert.equal(await closedWithin(again, 300), false, 'without the override, the default limit applies again');
+      again.destroy();
+      raw.close();
     } finally {
       await b.stop();
     }

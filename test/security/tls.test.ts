@@ -6,7 +6,7 @@
  * or `broker.reloadCertificates()`), with a bad keystore refused and the old one kept.
  */
 import assert from 'node:assert/strict';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
 import { KafkaProtocolError, SamsaClient, SamsaClientError } from '../../src/client/index.js';
@@ -15,7 +15,7 @@ import { IncrementalAlterConfigsApi } from '../../src/protocol/messages/index.js
 import { type CertFiles, makeCerts } from '../helpers/certs.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { distinguishedName } from '../../src/security/ssl-principal-mapper.js';
-import { testBroker } from '../helpers/test-broker.js';
+import { tempDir, testBroker } from '../helpers/test-broker.js';
 
 /** The CN of the certificate a TLS listener presents now. */
 async function servedCn(port: number, ca: Buffer): Promise<string> {
@@ -126,6 +126,34 @@ describe('TLS listeners', { timeout: 120_000 }, () => {
       await withCert.close();
     } finally {
       await broker.stop();
+    }
+  });
+
+  it('keeps a keystore set at run time across a restart (it is in the metadata log)', async () => {
+    const keystore = `${certs.dir}/restart-static.pem`;
+    await copyFile(certs.brokerKeystore, keystore);
+    const dataDir = await tempDir();
+    const config = { ...ssl({ 'ssl.keystore.location': keystore }), listeners: 'SSL://127.0.0.1:0,PLAINTEXT://127.0.0.1:0' };
+    try {
+      const first = await testBroker({ dataDir, config });
+      try {
+        const moved = await certs.newBrokerKeystore('restart-dynamic', '/CN=dynamic/O=Samsa');
+        const raw = await RawClient.connect(first.listeners[1]!.port);
+        const [set] = (await raw.send(IncrementalAlterConfigsApi, 1, { resources: [{ resourceType: 4, resourceName: String(first.nodeId), configs: [{ name: 'listener.name.ssl.ssl.keystore.location', configOperation: 0, value: moved }] }], validateOnly: false })).responses;
+        raw.close();
+        assert.equal(set!.errorCode, ErrorCode.NONE, set!.errorMessage ?? '');
+        assert.equal(await servedCn(first.listeners[0]!.port, ca), 'dynamic');
+      } finally {
+        await first.close();
+      }
+      const second = await testBroker({ dataDir, config });
+      try {
+        assert.equal(await servedCn(second.listeners[0]!.port, ca), 'dynamic', 'the restarted broker serves the run-time keystore, not the static one');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 

@@ -3,7 +3,8 @@
  * ReplicaManager.applyDelta): a partition of which this broker is a replica is opened (its log
  * found at start-up or created) with the leadership the image gives it, and takes every later
  * leadership change; a partition whose topic is removed, or of which this broker is no longer a
- * replica, is deleted; topic config changes reach the logs. A broker holds a Partition for every
+ * replica, is deleted; topic config changes reach the logs, and so do changes of the run-time
+ * broker configs that topics default to. A broker holds a Partition for every
  * partition it is a replica of, leader or follower (the replica manager's replication hooks start
  * and move the follower's fetching, broker/replication/).
  *
@@ -31,6 +32,12 @@ export interface PublisherTarget {
   topicConfigChanged(topic: string): void;
   /** Every partition log on disk (for stray logs: partitions the metadata no longer has here). */
   allLogs(): Iterable<{ topic: string; partition: number }>;
+  /**
+   * The run-time broker configs in the image changed (or may have: start-up, a snapshot): apply
+   * them. `topicDefaults`: every topic's effective config changed; `then`: work to queue (a
+   * certificate reload), done before the update counts as published.
+   */
+  brokerConfigsChanged?(image: MetadataImage): { topicDefaults: boolean; then?: () => Promise<void> };
   /** This broker became or stopped being the leader of a partition (the group coordinator follows __consumer_offsets). */
   leadershipChanged?(topic: string, partition: number, isLeader: boolean): void;
 }
@@ -109,6 +116,8 @@ export class BrokerMetadataPublisher implements MetadataPublisher {
   /** Everything may have changed (start-up, a snapshot): hold what the image says, drop the rest. */
   private fullReconcile(image: MetadataImage): () => Promise<void> {
     const me = this.target.nodeId;
+    const dynamic = this.target.brokerConfigsChanged?.(image);
+    if (dynamic?.topicDefaults) for (const t of image.topics()) this.target.topicConfigChanged(t.name);
     const held: Held[] = [];
     const topics = new Map<string, string>();
     for (const t of image.topics()) {
@@ -116,6 +125,7 @@ export class BrokerMetadataPublisher implements MetadataPublisher {
       for (const reg of t.partitions) if (reg.replicas.includes(me)) held.push({ topic: t.name, reg });
     }
     return async () => {
+      await dynamic?.then?.();
       for (const name of new Set(held.map((h) => h.topic))) this.target.replicaManager.updateConfig(name, this.target.logConfig(name));
       await this.hold(held);
       const wanted = new Set(held.map((h) => tpKey(h.topic, h.reg.partitionId)));
@@ -144,11 +154,13 @@ export class BrokerMetadataPublisher implements MetadataPublisher {
         else dropped.push({ topic: t.name, partition: id });
       }
     }
-    const configs = new Set([...u.delta.changedTopicConfigs, ...removed.map((t) => t.name)]);
+    const dynamic = u.delta.brokerConfigsChanged ? this.target.brokerConfigsChanged?.(u.image) : undefined;
+    const configs = new Set([...u.delta.changedTopicConfigs, ...removed.map((t) => t.name), ...(dynamic?.topicDefaults ? [...u.image.topics()].map((t) => t.name) : [])]);
     // Invalidated at once: requests answered from now on must not use a removed topic's overrides.
     for (const name of configs) this.target.topicConfigChanged(name);
-    if (removed.length === 0 && held.length === 0 && dropped.length === 0 && configs.size === 0) return async () => undefined;
+    if (removed.length === 0 && held.length === 0 && dropped.length === 0 && configs.size === 0 && !dynamic?.then) return async () => undefined;
     return async () => {
+      await dynamic?.then?.();
       const rm = this.target.replicaManager;
       for (const t of removed) for (const p of t.partitions) if (rm.getPartition(t.name, p.partitionId)?.topicId === t.id) await this.remove(t.name, p.partitionId);
       for (const name of configs) if (this.image.topic(name)) rm.updateConfig(name, this.target.logConfig(name));

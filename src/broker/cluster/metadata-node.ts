@@ -22,7 +22,8 @@ import type { Network } from '../../network/network.js';
 import { NodeConnections } from '../../network/node-connections.js';
 import { NetworkServer } from '../../network/server.js';
 import type { Disk } from '../../storage/disk.js';
-import type { BrokerConfig } from '../config/broker-config.js';
+import { type BrokerConfig, brokerConfigKey } from '../config/broker-config.js';
+import { brokerConfigChangeError } from '../config/dynamic-broker-configs.js';
 import { parseTopicOverrides, topicConfigKey } from '../config/topic-configs.js';
 import { CONTROLLER_HANDLERS, FORWARDABLE_HANDLERS } from '../controller-apis/index.js';
 import type { ControllerNode, ControllerRequestContext } from '../controller-apis/controller-context.js';
@@ -151,6 +152,8 @@ export class MetadataNode {
           }
         },
         topicConfigKey,
+        validateBrokerConfigs: brokerConfigChangeError,
+        brokerConfigKey,
       },
       clock,
       random,

@@ -9,7 +9,7 @@ import { TXN_CONFIG_KEYS } from '../../txn/txn-config.js';
 import { KRAFT_CONFIG_KEYS } from './kraft-configs.js';
 import { type ListenerSpec, type SecurityProtocolName, parseListeners, parseSecurityProtocolMap } from './listeners.js';
 import { SECURITY_CONFIG_KEYS, listenerPrefixedBase } from './security-configs.js';
-import { ConfigSource, type Synonym, topicSynonymKeys } from './topic-configs.js';
+import { type BrokerLayer, ConfigSource, type Synonym, topicSynonymKeys } from './topic-configs.js';
 
 export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   key.int('node.id', 1, 'The node id of this broker.', 0),
@@ -91,8 +91,14 @@ export function parseListener(text: string): ListenerAddress {
 export class BrokerConfig {
   /** Explicitly set values in Kafka's string form (the STATIC_BROKER_CONFIG source). */
   readonly props: ReadonlyMap<string, string>;
-  /** Values set at run time (AlterConfigs on the broker: listener certificates), over the static ones. */
-  private readonly dynamic = new Map<string, string>();
+  /**
+   * Values set at run time (AlterConfigs / IncrementalAlterConfigs on a broker resource, kept in the
+   * metadata log as BROKER ConfigRecords and applied from the image: dynamic-broker-configs.ts):
+   * this broker's own (DYNAMIC_BROKER_CONFIG), over the cluster-wide defaults (resource "",
+   * DYNAMIC_DEFAULT_BROKER_CONFIG), over the static ones.
+   */
+  private readonly perBroker = new Map<string, string>();
+  private readonly clusterDefault = new Map<string, string>();
 
   constructor(props: Iterable<[string, string]> = []) {
     const m = new Map<string, string>();
@@ -110,24 +116,64 @@ export class BrokerConfig {
   get(name: string): ConfigValue | null {
     const k = brokerConfigKey(name);
     if (!k) throw new ConfigError(name, `Unknown broker config: ${name}`);
-    const text = this.dynamic.get(name) ?? this.props.get(name);
+    const text = this.perBroker.get(name) ?? this.clusterDefault.get(name) ?? this.props.get(name);
     return text === undefined ? k.default : parseConfigValue(k, text);
   }
 
   /** Whether a config was set (statically or at run time). */
   isSet(name: string): boolean {
-    return this.dynamic.has(name) || this.props.has(name);
+    return this.perBroker.has(name) || this.clusterDefault.has(name) || this.props.has(name);
   }
 
-  /** Sets (or with null, removes) a run-time value; validated first. */
+  /** This broker's run-time value of a config, if any. */
+  dynamicValue(name: string): string | undefined {
+    return this.perBroker.get(name);
+  }
+
+  /** Sets (or with null, removes) one run-time value of this broker; validated first. */
   setDynamic(name: string, value: string | null): void {
     const k = brokerConfigKey(name);
     if (!k) throw new ConfigError(name, `Unknown broker config: ${name}`);
-    if (value === null) this.dynamic.delete(name);
+    if (value === null) this.perBroker.delete(name);
     else {
       parseConfigValue(k, value);
-      this.dynamic.set(name, value);
+      this.perBroker.set(name, value);
     }
+  }
+
+  /**
+   * Replaces the run-time values with the metadata image's (this broker's and the cluster-wide
+   * defaults) and returns the names whose value changed. Names Samsa does not know are kept out
+   * (Kafka stores them too, unused); a value that does not parse is left out and reported.
+   */
+  applyDynamic(perBroker: Readonly<Record<string, string>>, clusterDefault: Readonly<Record<string, string>>, invalid: (name: string, err: Error) => void = () => undefined): string[] {
+    const before = new Map([...new Set([...this.perBroker.keys(), ...this.clusterDefault.keys()])].map((n) => [n, this.perBroker.get(n) ?? this.clusterDefault.get(n)]));
+    const fill = (target: Map<string, string>, from: Readonly<Record<string, string>>) => {
+      target.clear();
+      for (const [name, value] of Object.entries(from)) {
+        const k = brokerConfigKey(name);
+        if (!k) continue;
+        try {
+          parseConfigValue(k, value);
+          target.set(name, value);
+        } catch (err) {
+          invalid(name, err as Error);
+        }
+      }
+    };
+    fill(this.perBroker, perBroker);
+    fill(this.clusterDefault, clusterDefault);
+    const names = new Set([...before.keys(), ...this.perBroker.keys(), ...this.clusterDefault.keys()]);
+    return [...names].filter((n) => before.get(n) !== (this.perBroker.get(n) ?? this.clusterDefault.get(n)));
+  }
+
+  /** The layers topic configs default to, most specific first (topic-configs.ts). */
+  get topicDefaults(): readonly BrokerLayer[] {
+    return [
+      { source: ConfigSource.DYNAMIC_BROKER_CONFIG, values: this.perBroker },
+      { source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, values: this.clusterDefault },
+      { source: ConfigSource.STATIC_BROKER_CONFIG, values: this.props },
+    ];
   }
 
   /**
@@ -209,16 +255,22 @@ export class BrokerConfig {
     }
   }
 
-  /** Every broker config with its value and source, as DescribeConfigs on a broker reports. */
-  describe(): { key: ConfigKey; value: string | null; source: ConfigSource }[] {
-    const prefixed = [...new Set([...this.props.keys(), ...this.dynamic.keys()])].filter((n) => !KEYS.has(n)).sort();
+  /**
+   * Every broker config with its value, source and synonyms, as DescribeConfigs on a broker
+   * reports (Kafka's order of synonyms: run-time per-broker, run-time default, static, default).
+   */
+  describe(): { key: ConfigKey; value: string | null; source: ConfigSource; synonyms: { name: string; value: string | null; source: ConfigSource }[] }[] {
+    const prefixed = [...new Set([...this.props.keys(), ...this.perBroker.keys(), ...this.clusterDefault.keys()])].filter((n) => !KEYS.has(n)).sort();
     return [...[...KEYS.values()].filter((k) => k.name !== 'broker.id' && k.name !== 'log.dir'), ...prefixed.map((n) => brokerConfigKey(n)!)].map((k) => {
-      const dyn = this.dynamic.get(k.name);
-      if (dyn !== undefined) return { key: k, value: dyn, source: ConfigSource.DYNAMIC_BROKER_CONFIG };
-      const text = this.props.get(k.name);
-      return text === undefined
-        ? { key: k, value: formatConfigValue(k, k.default), source: ConfigSource.DEFAULT_CONFIG }
-        : { key: k, value: text, source: ConfigSource.STATIC_BROKER_CONFIG };
+      const synonyms: { name: string; value: string | null; source: ConfigSource }[] = [];
+      for (const layer of this.topicDefaults) {
+        const v = layer.values.get(k.name);
+        if (v !== undefined) synonyms.push({ name: k.name, value: v, source: layer.source });
+      }
+      const def = formatConfigValue(k, k.default);
+      if (k.default !== null) synonyms.push({ name: k.name, value: def, source: ConfigSource.DEFAULT_CONFIG });
+      const first = synonyms[0];
+      return first ? { key: k, value: first.value, source: first.source, synonyms } : { key: k, value: def, source: ConfigSource.DEFAULT_CONFIG, synonyms };
     });
   }
 }

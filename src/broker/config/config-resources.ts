@@ -26,27 +26,13 @@ export function brokerResourceError(b: BrokerContext, name: string): ResourceErr
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id ${name}: this is broker ${b.nodeId}` };
 }
 
-export const DYNAMIC_BROKER_CONFIGS_UNSUPPORTED: ResourceError = {
-  errorCode: ErrorCode.INVALID_REQUEST,
-  errorMessage: 'Samsa alters only listener keystore and truststore configs at run time (to reload certificates); set others in the config file or flags and restart',
-};
-
-/** The answer of AlterConfigs and IncrementalAlterConfigs for a resource that is neither a topic nor a broker. */
-export function nonTopicAlterResult(b: BrokerContext, resourceType: number, resourceName: string): ResourceError {
-  if (resourceType === ResourceType.BROKER) return brokerResourceError(b, resourceName) ?? DYNAMIC_BROKER_CONFIGS_UNSUPPORTED;
-  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
-}
-
 /**
- * Alters broker configs at run time: only the listener keystore and truststore configs, whose
- * change reloads the listeners' certificates (Kafka's dynamic SSL configs; `kafka-configs --alter
- * --entity-type brokers` with the same file name reloads it). Others answer INVALID_REQUEST.
+ * Checks run-time keystore and truststore values meant for this broker before they are forwarded
+ * to the controller (Kafka validates a broker's own dynamic SSL configs where it receives them):
+ * the listeners must load the new certificates. Other brokers' and the cluster default's values
+ * go as they are; each broker applies what the metadata log then says (dynamic-broker-configs.ts).
  */
-export async function alterBrokerConfigs(b: BrokerContext, resourceName: string, changes: readonly { name: string; value: string | null }[], validateOnly: boolean): Promise<ResourceError> {
-  const e = brokerResourceError(b, resourceName);
-  if (e) return e;
-  const unsupported = changes.find((c) => !isDynamicSslConfig(c.name));
-  if (unsupported) return { ...DYNAMIC_BROKER_CONFIGS_UNSUPPORTED, errorMessage: `Cannot alter ${unsupported.name} at run time: ${DYNAMIC_BROKER_CONFIGS_UNSUPPORTED.errorMessage}` };
-  const r = await b.security.alterBrokerConfigs(changes, validateOnly);
-  return r ?? { errorCode: ErrorCode.NONE, errorMessage: '' };
+export async function checkOwnTlsChange(b: BrokerContext, resourceName: string, changes: readonly { name: string; value: string | null }[]): Promise<ResourceError | undefined> {
+  if (resourceName !== String(b.nodeId)) return undefined;
+  return b.security.validateTlsChange(changes.filter((c) => isDynamicSslConfig(c.name)));
 }

@@ -3,6 +3,7 @@ import type { BrokerConfig } from './broker-config.js';
 import { type ConfigKey, ConfigTypeId, formatConfigValue } from '../../common/config-def.js';
 import { type ConfigSource, TOPIC_CONFIG_KEYS, resolveTopicConfig } from './topic-configs.js';
 import type { ConfigValue } from '../../common/config-def.js';
+import { isDynamicBrokerConfig } from './dynamic-broker-configs.js';
 
 export interface DescribedConfig {
   name: string;
@@ -17,13 +18,13 @@ export interface DescribedConfig {
 
 export function describeTopicConfigs(overrides: ReadonlyMap<string, ConfigValue>, broker: BrokerConfig): DescribedConfig[] {
   return TOPIC_CONFIG_KEYS.map((k) => {
-    const r = resolveTopicConfig(k, overrides, broker.props);
+    const r = resolveTopicConfig(k, overrides, broker.topicDefaults);
     return describe(k, formatConfigValue(k, r.value), r.source, false, r.synonyms);
   });
 }
 
 export function describeBrokerConfigs(broker: BrokerConfig): DescribedConfig[] {
-  return broker.describe().map(({ key, value, source }) => describe(key, value, source, true, [{ name: key.name, value, source }]));
+  return broker.describe().map(({ key, value, source, synonyms }) => describe(key, value, source, !isDynamicBrokerConfig(key.name), synonyms));
 }
 
 function describe(k: ConfigKey, value: string | null, source: ConfigSource, readOnly: boolean, synonyms: DescribedConfig['synonyms']): DescribedConfig {

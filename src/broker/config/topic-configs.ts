@@ -103,11 +103,37 @@ export interface ResolvedTopicConfig {
   synonyms: ConfigSynonym[];
 }
 
+/** One layer of broker settings with the source DescribeConfigs gives its values. */
+export interface BrokerLayer {
+  readonly source: ConfigSource;
+  readonly values: ReadonlyMap<string, string>;
+}
+
+/**
+ * The broker settings a topic config defaults to: the layers, most specific first (run-time
+ * per-broker, run-time cluster-wide default, static: Kafka's order), or a plain map of static ones.
+ */
+export type BrokerSettings = ReadonlyMap<string, string> | readonly BrokerLayer[];
+
+function layersOf(broker: BrokerSettings): readonly BrokerLayer[] {
+  return broker instanceof Map ? [{ source: ConfigSource.STATIC_BROKER_CONFIG, values: broker }] : (broker as readonly BrokerLayer[]);
+}
+
+/** A broker setting from the most specific layer that has it. */
+function layered(layers: readonly BrokerLayer[], name: string): string | undefined {
+  for (const l of layers) {
+    const v = l.values.get(name);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
 /** The value of one topic config (the override, else a broker setting, scaled, else the default), with its source and synonyms. */
-export function resolveTopicConfig(k: TopicConfigKey, overrides: ReadonlyMap<string, ConfigValue>, broker: ReadonlyMap<string, string>): ResolvedTopicConfig {
+export function resolveTopicConfig(k: TopicConfigKey, overrides: ReadonlyMap<string, ConfigValue>, settings: BrokerSettings): ResolvedTopicConfig {
+  const broker = layersOf(settings);
   let value: ConfigValue | null = k.default;
   for (const s of [...k.synonyms].reverse()) {
-    const text = broker.get(s.name);
+    const text = layered(broker, s.name);
     if (text === undefined) continue;
     const { min: _min, ...unbounded } = k;
     const parsed = parseConfigValue({ ...unbounded, name: s.name }, text);
@@ -124,19 +150,22 @@ export function resolveTopicConfig(k: TopicConfigKey, overrides: ReadonlyMap<str
 
 /**
  * A topic config's broker synonyms as Kafka's DescribeConfigs lists them (ConfigHelper): those set
- * in the broker's config, then those with a default, each group in synonym order; then everything
+ * in each layer of the broker's config (run-time per-broker, run-time cluster default, static),
+ * then those with a default, each group in synonym order; then everything
  * before the first entry named after the most specific synonym is dropped. So retention.ms lists
  * nothing unless log.retention.ms is set (log.retention.ms and .minutes have no default, and a
  * lone log.retention.hours is dropped), and its source is then DEFAULT_CONFIG, while
  * segment.bytes lists log.segment.bytes as set and as defaulted.
  */
-function brokerSynonyms(k: TopicConfigKey, broker: ReadonlyMap<string, string>): ConfigSynonym[] {
+function brokerSynonyms(k: TopicConfigKey, broker: readonly BrokerLayer[]): ConfigSynonym[] {
   const first = k.synonyms[0];
   if (!first) return [];
   const all: ConfigSynonym[] = [];
-  for (const s of k.synonyms) {
-    const text = broker.get(s.name);
-    if (text !== undefined) all.push({ name: s.name, value: text, source: ConfigSource.STATIC_BROKER_CONFIG });
+  for (const layer of broker) {
+    for (const s of k.synonyms) {
+      const text = layer.values.get(s.name);
+      if (text !== undefined) all.push({ name: s.name, value: text, source: layer.source });
+    }
   }
   for (const s of k.synonyms) {
     const text = synonymDefault(k, s);
@@ -169,7 +198,7 @@ export interface EffectiveTopicConfig {
 }
 
 /** Resolves every topic config and maps them onto the log's settings and the produce policy. */
-export function effectiveTopicConfig(overrides: ReadonlyMap<string, ConfigValue>, broker: ReadonlyMap<string, string>): EffectiveTopicConfig {
+export function effectiveTopicConfig(overrides: ReadonlyMap<string, ConfigValue>, broker: BrokerSettings): EffectiveTopicConfig {
   const get = (name: string): ConfigValue => resolveTopicConfig(BY_NAME.get(name)!, overrides, broker).value!;
   const num = (name: string) => get(name) as number;
   const policy = get('cleanup.policy') as string[];

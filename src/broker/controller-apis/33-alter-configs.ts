@@ -1,8 +1,9 @@
 /**
  * AlterConfigs (key 33), versions 0-2, on the controller listener (brokers forward theirs here in
  * an Envelope): replaces a topic's config overrides with the given set (configs not named revert
- * to their defaults), after validating every name and value (INVALID_CONFIG). `validateOnly`
- * changes nothing. Broker configs cannot be altered at run time yet (INVALID_REQUEST).
+ * to their defaults), after validating every name and value (INVALID_CONFIG), or a broker's
+ * run-time configs (a broker id, or "" for the cluster-wide default: INVALID_REQUEST for one that
+ * cannot change at run time, as Kafka's; config-control.ts). `validateOnly` changes nothing.
  */
 import { AlterConfigsApi } from '../../protocol/messages/index.js';
 import { controllerErrorCode, defineControllerHandler } from './controller-context.js';

@@ -3,8 +3,9 @@
  * theirs here in an Envelope): changes a topic's config overrides one by one — SET (0), DELETE
  * (1: back to the default), APPEND (2) and SUBTRACT (3) for list configs such as cleanup.policy.
  * Each resulting value is validated (INVALID_CONFIG); a config named twice in one resource is
- * INVALID_REQUEST; APPEND or SUBTRACT on a non-list config is INVALID_CONFIG. Broker configs
- * cannot be altered yet.
+ * INVALID_REQUEST; APPEND or SUBTRACT on a non-list config is INVALID_CONFIG. Broker resources
+ * (a broker id, or "" for the cluster-wide default) take the same operations on their run-time
+ * configs (config-control.ts).
  */
 import { IncrementalAlterConfigsApi } from '../../protocol/messages/index.js';
 import { controllerErrorCode, defineControllerHandler } from './controller-context.js';

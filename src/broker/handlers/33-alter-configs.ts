@@ -1,11 +1,12 @@
 /**
  * AlterConfigs (key 33), versions 0-2.
  *
- * Topic resources are forwarded to the active controller (controller-apis/33-alter-configs.ts: a
- * topic's overrides replaced by the given set, validated); the answer comes back once this
- * broker's metadata has the new overrides. A broker resource is this broker's: only the listener
- * keystore and truststore configs can change at run time (a certificate reload:
- * security/broker-security.ts); AlterConfigs replaces the whole set, so those not given are removed.
+ * Topic and broker resources are forwarded to the active controller (controller-apis/33-alter-configs.ts:
+ * a topic's or a broker's run-time overrides replaced by the given set, validated); the answer
+ * comes back once this broker's metadata has the new overrides. A broker resource is a broker id
+ * or "" for the cluster-wide default (config/dynamic-broker-configs.ts says which configs change
+ * at run time); new keystore and truststore values for this broker must load here first (a
+ * certificate reload); AlterConfigs replaces the whole set, so those not given are removed.
  *
  * With an authorizer, topics need ALTER_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED), the
  * broker ALTER_CONFIGS on the cluster (CLUSTER_AUTHORIZATION_FAILED), answered here
@@ -13,7 +14,8 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterConfigsApi } from '../../protocol/messages/index.js';
-import { ResourceType, alterBrokerConfigs } from '../config/config-resources.js';
+import { ConfigResourceType } from '../../controller/image/image-types.js';
+import { ResourceType, checkOwnTlsChange } from '../config/config-resources.js';
 import { defineHandler } from '../handler.js';
 import { AclOperation, ResourceType as AclResource, authorize, authorizeCluster } from '../security/authorize.js';
 import { forwardChecked } from '../security/forward-checked.js';
@@ -32,8 +34,9 @@ export const alterConfigsHandler = defineHandler(AlterConfigsApi, { min: 0, max:
       if (r.resourceType !== ResourceType.BROKER) return undefined;
       if (!authorizeCluster(ctx, AclOperation.ALTER_CONFIGS)) return { ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null };
       const given = new Set(r.configs.map((c) => c.name));
-      const removed = [...b.security.metadata.brokerConfigs.keys()].filter((n) => !given.has(n)).map((name) => ({ name, value: null }));
-      return { ...base, ...(await alterBrokerConfigs(b, r.resourceName, [...r.configs, ...removed], req.validateOnly)) };
+      const removed = Object.keys(b.metadata.configs(ConfigResourceType.BROKER, r.resourceName)).filter((n) => !given.has(n)).map((name) => ({ name, value: null }));
+      const bad = await checkOwnTlsChange(b, r.resourceName, [...r.configs, ...removed]);
+      return bad ? { ...base, ...bad } : undefined;
     },
     withItems: (resources) => ({ ...req, resources }),
     resultsOf: (res) => res.responses as Result[],

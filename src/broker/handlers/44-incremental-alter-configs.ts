@@ -2,9 +2,10 @@
  * IncrementalAlterConfigs (key 44), versions 0-1.
  *
  * Topic resources are forwarded to the active controller (controller-apis/44-incremental-alter-configs.ts:
- * SET, DELETE, APPEND, SUBTRACT on a topic's overrides, validated); the answer comes back once this
- * broker's metadata has the new overrides. A broker resource is this broker's: only the listener
- * keystore and truststore configs can be SET or DELETEd at run time (a certificate reload).
+ * SET, DELETE, APPEND, SUBTRACT on a topic's or a broker's run-time overrides, validated); the
+ * answer comes back once this broker's metadata has the new overrides. A broker resource is a
+ * broker id or "" for the cluster-wide default (config/dynamic-broker-configs.ts says which configs
+ * change at run time); new keystore and truststore values for this broker must load here first.
  *
  * With an authorizer, topics need ALTER_CONFIGS on the topic (TOPIC_AUTHORIZATION_FAILED), the
  * broker ALTER_CONFIGS on the cluster (CLUSTER_AUTHORIZATION_FAILED), answered here
@@ -12,7 +13,7 @@
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { IncrementalAlterConfigsApi } from '../../protocol/messages/index.js';
-import { ResourceType, alterBrokerConfigs } from '../config/config-resources.js';
+import { ResourceType, checkOwnTlsChange } from '../config/config-resources.js';
 import { defineHandler } from '../handler.js';
 import { AclOperation, ResourceType as AclResource, authorize, authorizeCluster } from '../security/authorize.js';
 import { forwardChecked } from '../security/forward-checked.js';
@@ -32,8 +33,9 @@ export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConf
       }
       if (r.resourceType !== ResourceType.BROKER) return undefined;
       if (!authorizeCluster(ctx, AclOperation.ALTER_CONFIGS)) return { ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null };
-      if (r.configs.some((c) => c.configOperation !== OP.SET && c.configOperation !== OP.DELETE)) return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Only SET and DELETE apply to these broker configs' };
-      return { ...base, ...(await alterBrokerConfigs(b, r.resourceName, r.configs.map((c) => ({ name: c.name, value: c.configOperation === OP.DELETE ? null : c.value })), req.validateOnly)) };
+      const tls = r.configs.filter((c) => c.configOperation === OP.SET || c.configOperation === OP.DELETE);
+      const bad = await checkOwnTlsChange(b, r.resourceName, tls.map((c) => ({ name: c.name, value: c.configOperation === OP.DELETE ? null : c.value })));
+      return bad ? { ...base, ...bad } : undefined;
     },
     withItems: (resources) => ({ ...req, resources }),
     resultsOf: (res) => res.responses as Result[],

@@ -1,5 +1,5 @@
 /**
- * The security metadata (ACLs, SCRAM credentials, client quotas, run-time broker configs) on a
+ * The security metadata (ACLs, SCRAM credentials, client quotas) on a
  * single node: one JSON snapshot `<data-dir>/__samsa_metadata/security.json`, written atomically
  * through the Disk on every change, as the cluster metadata is. SCRAM credentials are stored as
  * Kafka stores them: salt, stored key, server key and iterations (base64), never a password.
@@ -31,14 +31,12 @@ interface Snapshot {
   acls: AclBinding[];
   scram: StoredScram[];
   quotas: { entity: QuotaEntity; key: QuotaKey; value: number }[];
-  brokerConfigs: Record<string, string>;
 }
 
 export class JsonSecurityStore implements SecurityMetadataStore {
   private readonly acls = new Map<string, AclBinding>();
   private readonly scram = new Map<string, StoredScram>();
   private readonly quotas = new Map<string, { entity: QuotaEntity; key: QuotaKey; value: number }>();
-  private readonly brokerConfigs = new Map<string, string>();
   private dirMade = false;
 
   constructor(
@@ -60,7 +58,6 @@ export class JsonSecurityStore implements SecurityMetadataStore {
         credential: { salt: Buffer.from(s.salt, 'base64'), storedKey: Buffer.from(s.storedKey, 'base64'), serverKey: Buffer.from(s.serverKey, 'base64'), iterations: s.iterations },
       })),
       ...snap.quotas.map((q): SecurityChange => ({ type: 'quota', ...q })),
-      ...Object.entries(snap.brokerConfigs).map(([name, value]): SecurityChange => ({ type: 'broker-config', name, value })),
     ];
     for (const c of changes) this.fold(c);
     return changes;
@@ -73,7 +70,7 @@ export class JsonSecurityStore implements SecurityMetadataStore {
       await this.disk.mkdir(this.dir);
       this.dirMade = true;
     }
-    const snap: Snapshot = { version: 1, acls: [...this.acls.values()], scram: [...this.scram.values()], quotas: [...this.quotas.values()], brokerConfigs: Object.fromEntries(this.brokerConfigs) };
+    const snap: Snapshot = { version: 1, acls: [...this.acls.values()], scram: [...this.scram.values()], quotas: [...this.quotas.values()] };
     await writeFileAtomically(this.disk, join(this.dir, FILE), Buffer.from(JSON.stringify(snap, null, 1)));
   }
 
@@ -104,10 +101,6 @@ export class JsonSecurityStore implements SecurityMetadataStore {
         else this.quotas.set(k, { entity: c.entity, key: c.key, value: c.value });
         break;
       }
-      case 'broker-config':
-        if (c.value === null) this.brokerConfigs.delete(c.name);
-        else this.brokerConfigs.set(c.name, c.value);
-        break;
     }
   }
 }

@@ -13,7 +13,7 @@ import type { AuthenticationLimits, Connection, FrameHandler } from '../../netwo
 import type { ListenerTls } from '../../network/server.js';
 import { StandardAuthorizer } from '../../security/authorizer.js';
 import { QuotaManager } from '../../security/quota/quota-manager.js';
-import { type SecurityChange, SecurityMetadata, type SecurityMetadataStore } from '../../security/security-metadata.js';
+import { SecurityMetadata, type SecurityMetadataStore } from '../../security/security-metadata.js';
 import type { Disk } from '../../storage/disk.js';
 import type { BrokerConfig, ListenerSpec } from '../config/broker-config.js';
 import { STANDARD_AUTHORIZER } from '../config/security-configs.js';
@@ -71,18 +71,9 @@ export class BrokerSecurity {
     this.admission = new ConnectionAdmission(c, metadata.quotas, w.clock, { samples: c.num('quota.window.num'), windowMs: c.num('quota.window.size.seconds') * 1000 });
   }
 
-  /** Loads the security metadata (applying run-time broker configs saved with it) and checks the configs. */
+  /** Loads the security metadata and checks the configs. */
   static async open(w: SecurityWorld, store: SecurityMetadataStore): Promise<BrokerSecurity> {
-    const metadata = await SecurityMetadata.open(store);
-    for (const [name, value] of metadata.brokerConfigs) {
-      try {
-        w.config.setDynamic(name, value);
-      } catch (err) {
-        w.log.warn({ name, err: (err as Error).message }, 'ignoring a saved run-time broker config');
-      }
-    }
-    metadata.listen({ brokerConfigChanged: (name, value) => w.config.setDynamic(name, value) });
-    return new BrokerSecurity(w, metadata);
+    return new BrokerSecurity(w, await SecurityMetadata.open(store));
   }
 
   /** The TLS context and SASL handshake of a listener, in front of `dispatcher`. */
@@ -120,33 +111,25 @@ export class BrokerSecurity {
   }
 
   /**
-   * Alters run-time broker configs (only the keystore and truststore ones: a certificate reload,
-   * as Kafka's dynamic listener SSL configs): the new certificates must load, then the change is
-   * made durable and applied, and the listeners serve new connections with them.
+   * Checks that the listeners can load their certificates with these run-time keystore and
+   * truststore values (Kafka validates a dynamic SSL change on the broker before it is stored): the
+   * values are tried, the contexts loaded, then everything is put back as it was. Undefined when
+   * they load, else INVALID_CONFIG with why.
    */
-  async alterBrokerConfigs(changes: readonly { name: string; value: string | null }[], validateOnly: boolean): Promise<{ errorCode: number; errorMessage: string } | undefined> {
+  async validateTlsChange(changes: readonly { name: string; value: string | null }[]): Promise<{ errorCode: number; errorMessage: string } | undefined> {
     const c = this.w.config;
-    for (const ch of changes) {
-      if (!isDynamicSslConfig(ch.name)) return { errorCode: 40, errorMessage: `Cannot update ${ch.name} at run time: Samsa alters only listener keystore and truststore configs (certificate reload); set others in the config file and restart` };
-    }
-    const previous = changes.map((ch) => ({ name: ch.name, value: c.isSet(ch.name) ? (c.get(ch.name) as string) : null }));
+    const ssl = changes.filter((ch) => isDynamicSslConfig(ch.name));
+    if (ssl.length === 0 || this.tls.size === 0) return undefined;
+    const previous = ssl.map((ch) => ({ name: ch.name, value: c.dynamicValue(ch.name) ?? null }));
+    let error: Error | undefined;
     try {
-      for (const ch of changes) c.setDynamic(ch.name, ch.value);
-      // Load the new contexts before anything is saved: a bad keystore leaves everything as it was.
+      for (const ch of ssl) c.setDynamic(ch.name, ch.value);
       for (const t of this.tls.values()) await t.reload();
     } catch (err) {
-      for (const p of previous) c.setDynamic(p.name, null);
-      for (const [name, value] of this.metadata.brokerConfigs) c.setDynamic(name, value);
-      await Promise.all([...this.tls.values()].map((t) => t.reload().catch(() => undefined)));
-      return { errorCode: 40, errorMessage: `Invalid TLS configuration: ${(err as Error).message}` };
+      error = err as Error;
     }
-    if (validateOnly) {
-      for (const p of previous) c.setDynamic(p.name, null);
-      for (const [name, value] of this.metadata.brokerConfigs) c.setDynamic(name, value);
-      await Promise.all([...this.tls.values()].map((t) => t.reload().catch(() => undefined)));
-      return undefined;
-    }
-    await this.metadata.commit(changes.map((ch): SecurityChange => ({ type: 'broker-config', name: ch.name, value: ch.value })));
-    return undefined;
+    for (const p of previous) c.setDynamic(p.name, p.value);
+    await Promise.all([...this.tls.values()].map((t) => t.reload().catch(() => undefined)));
+    return error ? { errorCode: 40, errorMessage: `Invalid TLS configuration: ${error.message}` } : undefined;
   }
 }

@@ -4,7 +4,8 @@
  * refused beyond it; connections created faster than the IP's `connection_creation_rate` quota
  * (AlterClientQuotas on an `ip` entity) are closed after the throttle time; connections created
  * faster than `max.connection.creation.rate` (broker-wide, or per listener when prefixed) wait
- * unserved until the rate allows them (Kafka blocks its acceptor).
+ * unserved until the rate allows them (Kafka blocks its acceptor). The configs are read as each
+ * connection arrives, so a run-time change (dynamic-broker-configs.ts) applies to the next one.
  */
 import type { Clock } from '../../common/clock.js';
 import { ConfigError } from '../../common/config-def.js';
@@ -32,8 +33,8 @@ export class ConnectionAdmission implements AdmissionPolicy {
   private readonly counts = new Map<string, number>();
   private readonly ipRates = new Map<string, { rate: SampledRate; lastMs: number }>();
   private readonly listenerRates = new Map<string, SampledRate>();
-  private readonly maxPerIp: number;
-  private readonly overrides: Map<string, number>;
+  /** `max.connections.per.ip.overrides` parsed, with the text it came from (the config may change at run time). */
+  private overrides: { text: string; byIp: Map<string, number> };
 
   constructor(
     private readonly config: BrokerConfig,
@@ -41,13 +42,20 @@ export class ConnectionAdmission implements AdmissionPolicy {
     private readonly clock: Clock,
     private readonly window: WindowConfig,
   ) {
-    this.maxPerIp = config.num('max.connections.per.ip');
-    this.overrides = parseIpOverrides(config.str('max.connections.per.ip.overrides'));
+    const text = config.str('max.connections.per.ip.overrides');
+    this.overrides = { text, byIp: parseIpOverrides(text) };
+  }
+
+  /** The connection limit of an address, as the configs say now. */
+  private limitOf(ip: string): number {
+    const text = this.config.str('max.connections.per.ip.overrides');
+    if (text !== this.overrides.text) this.overrides = { text, byIp: parseIpOverrides(text) };
+    return this.overrides.byIp.get(ip) ?? this.config.num('max.connections.per.ip');
   }
 
   admit(ip: string, listener: string): Admission {
     const now = this.clock.now();
-    const limit = this.overrides.get(ip) ?? this.maxPerIp;
+    const limit = this.limitOf(ip);
     const count = this.counts.get(ip) ?? 0;
     if (count >= limit) return { kind: 'refuse', reason: `too many connections from ${ip} (max.connections.per.ip ${limit})` };
     const ipRate = this.quotas.resolveIp(ip);

@@ -2,7 +2,7 @@
  * What one or more committed batches changed in the image (Kafka's MetadataDelta, reduced to the
  * keys that changed: the image itself holds the new values). Publishers read it to act on just
  * those changes: a broker creates the logs of new partitions, takes new leadership, deletes the
- * logs of removed topics, applies new topic configs.
+ * logs of removed topics, applies new topic configs and run-time broker configs.
  */
 import type { TopicImage } from './image-types.js';
 
@@ -17,6 +17,8 @@ export class MetadataDelta {
   readonly changedTopicConfigs = new Set<string>();
   /** Brokers registered, unregistered, fenced, unfenced or otherwise changed. */
   readonly changedBrokers = new Set<number>();
+  /** Run-time broker configs (BROKER ConfigRecords, a broker's or the cluster-wide default) changed. */
+  brokerConfigsChanged = false;
   producerIdsChanged = false;
   featuresChanged = false;
   /** ACLs, SCRAM credentials or client quotas changed (security-image.ts). */
@@ -43,6 +45,7 @@ export class MetadataDelta {
       this.changedPartitions.size === 0 &&
       this.changedTopicConfigs.size === 0 &&
       this.changedBrokers.size === 0 &&
+      !this.brokerConfigsChanged &&
       !this.producerIdsChanged &&
       !this.featuresChanged &&
       !this.aclsChanged &&

@@ -133,6 +133,7 @@ export class MetadataImage {
       m.set(key, value);
     }
     if (type === ConfigResourceType.TOPIC) delta.changedTopicConfigs.add(name);
+    else if (type === ConfigResourceType.BROKER) delta.brokerConfigsChanged = true;
   }
 
   private changeBroker(id: number, epoch: bigint, change: { fenced: number; inControlledShutdown: number; logDirs?: readonly string[] }, delta: MetadataDelta): void {

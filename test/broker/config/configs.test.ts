@@ -4,6 +4,7 @@ import { BrokerConfig, parseListener } from '../../../src/broker/config/broker-c
 import { ConfigError, parseProperties } from '../../../src/common/config-def.js';
 import { describeTopicConfigs } from '../../../src/broker/config/describe.js';
 import { ConfigSource, effectiveTopicConfig, parseTopicOverrides } from '../../../src/broker/config/topic-configs.js';
+import { brokerConfigChangeError } from '../../../src/broker/config/dynamic-broker-configs.js';
 
 describe('properties files', () => {
   it('parses Java properties syntax', () => {
@@ -95,5 +96,33 @@ describe('topic configs', () => {
       { name: 'log.retention.hours', value: '3', source: ConfigSource.STATIC_BROKER_CONFIG },
       { name: 'log.retention.hours', value: '168', source: ConfigSource.DEFAULT_CONFIG },
     ]);
+  });
+});
+
+describe('run-time broker configs', () => {
+  it('layer per-broker over cluster default over static for topic defaults, with Kafka\'s synonyms', () => {
+    const broker = new BrokerConfig([['log.retention.ms', '5000'], ['log.segment.bytes', '4096']]);
+    const changed = broker.applyDynamic({ 'log.retention.ms': '7000', 'no.such.config': 'x' }, { 'log.retention.ms': '6000', 'log.segment.bytes': '8192' });
+    assert.deepEqual(changed.sort(), ['log.retention.ms', 'log.segment.bytes']);
+    const e = effectiveTopicConfig(new Map(), broker.topicDefaults);
+    assert.deepEqual([e.log.retentionMs, e.log.segmentBytes], [7000, 8192]);
+    const retention = describeTopicConfigs(new Map(), broker).find((c) => c.name === 'retention.ms')!;
+    assert.equal(retention.source, ConfigSource.DYNAMIC_BROKER_CONFIG);
+    assert.deepEqual(retention.synonyms.slice(0, 3), [
+      { name: 'log.retention.ms', value: '7000', source: ConfigSource.DYNAMIC_BROKER_CONFIG },
+      { name: 'log.retention.ms', value: '6000', source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG },
+      { name: 'log.retention.ms', value: '5000', source: ConfigSource.STATIC_BROKER_CONFIG },
+    ]);
+    assert.deepEqual(broker.applyDynamic({}, {}).sort(), ['log.retention.ms', 'log.segment.bytes'], 'removing them is a change too');
+    assert.equal(effectiveTopicConfig(new Map(), broker.topicDefaults).log.retentionMs, 5000);
+  });
+
+  it('refuses configs that do not change at run time, per-broker-only ones at the cluster level, bad values; passes unknown names', () => {
+    assert.equal(brokerConfigChangeError([['auto.create.topics.enable', 'false'], ['num.partitions', '3']], true), 'Cannot update these configs dynamically: Set(auto.create.topics.enable, num.partitions)');
+    assert.match(brokerConfigChangeError([['listener.name.ssl.ssl.keystore.location', '/k.pem']], false)!, /^Cannot update these configs at default cluster level, broker id must be specified: Set\(listener.name.ssl.ssl.keystore.location\)$/);
+    assert.equal(brokerConfigChangeError([['listener.name.ssl.ssl.keystore.location', '/k.pem']], true), undefined);
+    assert.match(brokerConfigChangeError([['log.retention.ms', 'soon']], false)!, /Invalid value soon for configuration log.retention.ms/);
+    assert.match(brokerConfigChangeError([['max.connections.per.ip.overrides', 'nonsense']], false)!, /max.connections.per.ip.overrides/);
+    assert.equal(brokerConfigChangeError([['cleanup.policy', 'delete'], ['message.max.bytes', '1000'], ['max.connections.per.ip', '5']], false), undefined);
   });
 });

@@ -104,6 +104,8 @@ export class QuorumController implements MetadataPublisher {
   private committed = 0;
   private waiting: Waiting[] = [];
   private leaderId = -1;
+  /** The last other node this one knew as the quorum's leader. */
+  private previousLeaderId = -1;
   private closed = false;
   readonly sessions: BrokerSessions;
   private readonly cluster: ClusterContext;
@@ -244,6 +246,7 @@ export class QuorumController implements MetadataPublisher {
 
   onLeaderChange(leader: LeaderAndEpoch): void {
     this.leaderId = leader.leaderId;
+    if (leader.leaderId >= 0 && leader.leaderId !== this.o.nodeId) this.previousLeaderId = leader.leaderId;
     if (this.closed) return;
     if (leader.leaderId === this.o.nodeId && this.o.raft.isLeader(leader.epoch)) {
       if (this.active?.epoch !== leader.epoch) this.activate(leader.epoch);
@@ -300,7 +303,8 @@ export class QuorumController implements MetadataPublisher {
    */
   private creditPreviousLeader(working: MetadataImage, now: number): void {
     const contact = this.o.raft.lastLeaderContact?.();
-    if (!contact || contact.leaderId === this.o.nodeId || !working.brokers().some((b) => b.id === contact.leaderId)) return;
+    // Only the leader this node knew last: a contact with an earlier one says nothing of the node that led since.
+    if (!contact || contact.leaderId !== this.previousLeaderId || !working.brokers().some((b) => b.id === contact.leaderId)) return;
     const grace = this.o.config.sessionGraceMs ?? this.o.config.brokerSessionTimeoutMs;
     const credited = Math.max(contact.at, now - this.o.config.brokerSessionTimeoutMs + grace);
     if (credited < now) this.sessions.touch(contact.leaderId, credited);

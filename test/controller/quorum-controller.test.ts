@@ -251,6 +251,33 @@ describe('quorum controller', () => {
     }
   });
 
+  it('gives a full session when the contact it had was with an earlier leader than the last it knew', async () => {
+    const { controller: c, loader, raft, clock, done } = await activeController({ config: { sessionGraceMs: 4000 } });
+    try {
+      for (const id of [1, 2, 3]) await register(c, loader, id);
+      raft.leading = false;
+      raft.epoch = 2;
+      loader.handleLeaderChange({ leaderId: 1, epoch: 2 });
+      raft.contact = { leaderId: 1, at: clock.now() };
+      // Node 2 led next, and this node never had a fetch answered by it; then node 2 died.
+      raft.epoch = 3;
+      loader.handleLeaderChange({ leaderId: 2, epoch: 3 });
+      clock.advance(3000);
+      raft.leading = true;
+      raft.epoch = 4;
+      loader.handleLeaderChange({ leaderId: 100, epoch: 4 });
+      assert.equal(c.isActive, true);
+      clock.advance(8900);
+      await tick();
+      assert.deepEqual([1, 2, 3].map((id) => loader.image.broker(id)!.fenced), [false, false, false], 'a full session for every broker');
+      clock.advance(200);
+      await tick();
+      assert.deepEqual([1, 2, 3].map((id) => loader.image.broker(id)!.fenced), [true, true, true]);
+    } finally {
+      done();
+    }
+  });
+
   it('elects a new leader from the ISR when the leader is fenced, and keeps the last ISR member as leader when none can succeed it', async () => {
     const { controller: c, loader, clock, done } = await activeController();
     const epochs = new Map<number, bigint>();

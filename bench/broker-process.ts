@@ -7,12 +7,13 @@ import { repoRoot } from '../test/helpers/repo-root.js';
 /**
  * Starts the built CLI's broker on an ephemeral port; `readyMs` is spawn to ready line; `listeners`
  * the port of each listener by name. BENCH_BROKER_NODE_FLAGS (space-separated) go to the broker's
- * node, e.g. `--single-threaded-gc`.
+ * node, e.g. `--single-threaded-gc`. `dist` is the build to run (default this repository's dist/;
+ * another build's, to compare two builds in one run).
  */
-export async function spawnBroker(dir: string, extra: string[] = []): Promise<{ child: ChildProcess; port: number; readyMs: number; listeners: Record<string, number> }> {
+export async function spawnBroker(dir: string, extra: string[] = [], dist = join(repoRoot(), 'dist')): Promise<{ child: ChildProcess; port: number; readyMs: number; listeners: Record<string, number> }> {
   const t0 = performance.now();
   const nodeFlags = (process.env['BENCH_BROKER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, join(repoRoot(), 'dist/src/cli/main.js'), 'broker', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, join(dist, 'src/cli/main.js'), 'broker', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   let line = '';
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

@@ -6,7 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { registerCommands } from './commands/index.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -18,7 +17,14 @@ const program = new Command('samsa')
   // Set before the commands are added, so they inherit it.
   .exitOverride((err) => process.exit(['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code) ? 0 : 2));
 
-registerCommands(program);
+if (process.argv[2] === 'broker') {
+  // `samsa broker` loads its own command only: the others' modules would delay the broker's start.
+  const { registerBrokerCommand } = await import('./commands/broker.js');
+  registerBrokerCommand(program);
+} else {
+  const { registerCommands } = await import('./commands/index.js');
+  registerCommands(program);
+}
 
 try {
   await program.parseAsync(process.argv);

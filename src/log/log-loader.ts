@@ -74,9 +74,10 @@ interface FoundFiles {
 
 export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; report: LogRecoveryReport }> {
   const report: LogRecoveryReport = { topic: p.topic, partition: p.partition, hadCleanShutdown: p.hadCleanShutdown, recoveredSegments: 0, truncations: [], deletedSegments: [], rebuiltIndexes: [], logEndOffset: 0n };
-  await removeLeftovers(p);
-  await completeSwaps(p.env, p.dir);
-  const found = await findSegmentFiles(p);
+  // One listing of the directory serves the three steps unless a swap was completed (which renames files).
+  const names = await removeLeftovers(p);
+  const swapped = await completeSwaps(p.env, p.dir, names);
+  const found = await findSegmentFiles(p, swapped ? await p.env.disk.readdir(p.dir) : names);
   const settings = { indexIntervalBytes: p.config.indexIntervalBytes, maxIndexSize: p.config.segmentIndexBytes };
   const jitter = () => {
     const bound = Math.min(p.config.segmentJitterMs, p.config.segmentMs);
@@ -144,21 +145,30 @@ function indexesLookSane(f: FoundFiles): boolean {
   return f.index % OFFSET_INDEX_ENTRY_SIZE === 0 && f.timeIndex % TIME_INDEX_ENTRY_SIZE === 0;
 }
 
-async function removeLeftovers(p: LoadLogParams): Promise<void> {
+/** Removes what a crash left half done; returns the directory's other names. */
+async function removeLeftovers(p: LoadLogParams): Promise<string[]> {
+  const kept: string[] = [];
   for (const name of await p.env.disk.readdir(p.dir)) {
     if (name.endsWith(DELETED_FILE_SUFFIX) || name.endsWith(CLEANED_FILE_SUFFIX) || name.endsWith('.tmp')) {
       await unlinkIfExists(p.env.disk, join(p.dir, name));
-    }
+    } else kept.push(name);
   }
+  return kept;
 }
 
-async function findSegmentFiles(p: LoadLogParams): Promise<Map<bigint, FoundFiles>> {
+/** The segments' files among `names` (the directory's listing), with their sizes. */
+async function findSegmentFiles(p: LoadLogParams, names: readonly string[]): Promise<Map<bigint, FoundFiles>> {
   const found = new Map<bigint, FoundFiles>();
   const orphans: string[] = [];
-  for (const name of await p.env.disk.readdir(p.dir)) {
+  const segmentFiles = names.flatMap((name) => {
     const parsed = parseSegmentFileName(name);
-    if (!parsed || parsed.state !== '') continue;
-    const st = await p.env.disk.stat(join(p.dir, name));
+    return parsed && parsed.state === '' ? [{ name, parsed }] : [];
+  });
+  // A segment's files are stat'ed together (four at most per segment go to the thread pool at once).
+  const stats = await Promise.all(segmentFiles.map(({ name }) => p.env.disk.stat(join(p.dir, name))));
+  for (let i = 0; i < segmentFiles.length; i++) {
+    const { parsed } = segmentFiles[i]!;
+    const st = stats[i];
     if (!st?.isFile) continue;
     const f = found.get(parsed.baseOffset) ?? {};
     found.set(parsed.baseOffset, f);

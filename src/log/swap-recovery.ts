@@ -11,8 +11,9 @@ import { lastOffsetAt } from './batch-fields.js';
 import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, SWAP_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX, parseSegmentFileName, segmentFilePath } from './file-names.js';
 import { scanBatches } from './segment-scan.js';
 
-export async function completeSwaps(env: { disk: Disk }, dir: string): Promise<number> {
-  const names = await env.disk.readdir(dir);
+/** Completes the swaps found in `dir` (`names`: its listing, if the caller has it); returns how many. */
+export async function completeSwaps(env: { disk: Disk }, dir: string, listed?: readonly string[]): Promise<number> {
+  const names = listed ?? (await env.disk.readdir(dir));
   const swaps = names
     .map((n) => parseSegmentFileName(n))
     .filter((f) => f !== undefined && f.kind === LOG_FILE_SUFFIX && f.state === SWAP_FILE_SUFFIX)
@@ -31,9 +32,12 @@ export async function completeSwaps(env: { disk: Disk }, dir: string): Promise<n
     }
   }
   if (swaps.length > 0) await env.disk.syncDir(dir);
-  // Index swaps without their log (the log was renamed first) are useless.
-  for (const name of await env.disk.readdir(dir)) {
-    if (name.endsWith(SWAP_FILE_SUFFIX)) await unlinkIfExists(env.disk, join(dir, name));
+  // Index swaps without their log (the log was renamed first) are useless. Without any swap file
+  // in the listing there is nothing to remove (and nothing was renamed: the listing still holds).
+  if (names.some((n) => n.endsWith(SWAP_FILE_SUFFIX))) {
+    for (const name of await env.disk.readdir(dir)) {
+      if (name.endsWith(SWAP_FILE_SUFFIX)) await unlinkIfExists(env.disk, join(dir, name));
+    }
   }
   return swaps.length;
 }

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaProtocolError, SamsaClient } from '../../src/client/index.js';
+import { awaitGroupCoordinator } from '../helpers/group-coordinator.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { testBroker } from '../helpers/test-broker.js';
 import { GROUP_TEST_CONFIG, waitFor } from '../group/kafkajs-helpers.js';
 
@@ -33,6 +35,12 @@ describe('Samsa admin client', { timeout: 60_000 }, () => {
     await assert.rejects(admin.createTopics([{ name: 'bad/name', partitions: 1 }]), rejectsWith('INVALID_TOPIC_EXCEPTION'));
     await assert.rejects(admin.createTopics([{ name: 'x', partitions: 1, configs: { 'retention.ms': 'soon' } }]), rejectsWith('INVALID_CONFIG'));
     assert.deepEqual(await admin.listTopics(), ['audit', 'orders']);
+    const raw = await RawClient.connect(broker.port);
+    try {
+      await awaitGroupCoordinator(raw, 'any-group');
+    } finally {
+      raw.close();
+    }
     assert.ok((await admin.listTopics({ includeInternal: true })).includes('__consumer_offsets'));
     const [orders] = await admin.describeTopics(['orders']);
     assert.deepEqual(orders!.partitions.map((p) => [p.partition, p.leader]), [[0, 1], [1, 1], [2, 1]]);

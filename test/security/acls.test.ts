@@ -11,6 +11,7 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { DescribeGroupsApi, FetchApi, MetadataApi, ProduceApi, SaslAuthenticateApi, SaslHandshakeApi } from '../../src/protocol/messages/index.js';
 import { encodeUncompressedRecordBatch } from '../../src/protocol/records/index.js';
 import { ZERO_UUID } from '../../src/protocol/primitives/codec-support.js';
+import { awaitGroupCoordinator } from '../helpers/group-coordinator.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { PLAIN_USERS, type SecureBroker, secureBroker } from '../helpers/secure-broker.js';
 import { tempDir } from '../helpers/test-broker.js';
@@ -46,6 +47,13 @@ describe('ACLs', { timeout: 120_000 }, () => {
       { resourceType: 'topic', resourceName: 'alice-', patternType: 'prefixed', principal: 'User:alice', operation: 'all', permission: 'allow' },
       { resourceType: 'group', resourceName: 'billing', principal: 'User:alice', operation: 'read', permission: 'allow' },
     ]);
+    // __consumer_offsets is created on the first FindCoordinator; every test here sees it.
+    const raw = await rawLogin(sb.port.SASL_PLAINTEXT, 'admin');
+    try {
+      await awaitGroupCoordinator(raw, 'billing');
+    } finally {
+      raw.close();
+    }
   });
   after(async () => {
     for (const c of opened) await c.close();

@@ -2,9 +2,9 @@
  * Creating the coordinators' internal topics, `__consumer_offsets` and `__transaction_state`
  * (Kafka's AutoTopicCreationManager for internal topics): asked of the active controller with the
  * topic's partition count, replication factor and the configs of a compacted coordinator topic.
- * A standalone node creates `__consumer_offsets` when it starts (as Samsa always did); otherwise a
- * topic is created when a client first looks for its coordinator, as Kafka does, so that the
- * brokers have registered by then.
+ * Each topic is created when a client first looks for its coordinator (FindCoordinator), as Kafka
+ * does, on a standalone node too: in a cluster the brokers have registered by then, and a fresh node
+ * does not spend its start creating 50 partitions nobody may use.
  */
 import type { Logger } from 'pino';
 import { CONSUMER_OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../common/topic-name.js';

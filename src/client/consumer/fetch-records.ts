@@ -4,8 +4,8 @@
  * starts) are dropped, control batches are skipped, and with read_committed so are the batches of
  * transactions the broker reports aborted. A truncated batch at the end is left for the next fetch.
  */
-import { decodeRecordBatch, iterateBatches } from '../../protocol/records/index.js';
-import type { RecordHeader } from '../../protocol/records/index.js';
+import { decodeRecordBatchWith, iterateBatches } from '../../protocol/records/index.js';
+import type { RecordBatchContext, RecordFactory, RecordHeader } from '../../protocol/records/index.js';
 
 /** A fetched record; key and value are Buffers unless the consumer was given deserializers. */
 export interface ConsumerRecord<K = Buffer | null, V = Buffer | null> {
@@ -35,7 +35,7 @@ export function nextOffsetAfter(bytes: Buffer | null, fetchOffset: bigint): bigi
 }
 
 export async function recordsOf(topic: string, partition: number, bytes: Buffer, fetchOffset: bigint, opts: { readCommitted: boolean; aborted: readonly { producerId: bigint; firstOffset: bigint }[] | null; maxUncompressedBytes: number }): Promise<ConsumerRecord[]> {
-  const records: ConsumerRecord[] = [];
+  let records: ConsumerRecord[] = [];
   const aborted = opts.readCommitted && opts.aborted ? [...opts.aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1)) : [];
   const abortedProducers = new Set<bigint>();
   for (const span of iterateBatches(bytes)) {
@@ -50,12 +50,32 @@ export async function recordsOf(topic: string, partition: number, bytes: Buffer,
       continue;
     }
     if (h.attributes & TRANSACTIONAL && abortedProducers.has(h.producerId)) continue;
-    const batch = await decodeRecordBatch(bytes, span.position, { maxUncompressedBytes: opts.maxUncompressedBytes });
-    for (const r of batch.records) {
-      const offset = r.offset;
-      if (offset < fetchOffset) continue;
-      records.push({ topic, partition, offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers });
-    }
+    const batch = await decodeRecordBatchWith(bytes, span.position, { maxUncompressedBytes: opts.maxUncompressedBytes }, consumerRecordOf(topic, partition, h.baseOffset, h.baseTimestamp));
+    if (records.length === 0 && batch.records.length > 0 && batch.records[0]!.offset >= fetchOffset) records = batch.records;
+    else for (const r of batch.records) if (r.offset >= fetchOffset) records.push(r);
   }
   return records;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+/** A record's delta is at most 2^31 (offset) or 2^53 (timestamp, read as a safe number) from its base. */
+const safeBase = (base: bigint) => base <= MAX_SAFE - 0xffffffffn && base >= MIN_SAFE + 0xffffffffn;
+
+/**
+ * Makes ConsumerRecords straight from the decoded fields: one object per record, and its offset
+ * and timestamp each one bigint, added as numbers when the batch's base allows it exactly.
+ */
+function consumerRecordOf(topic: string, partition: number, baseOffset: bigint, baseTimestamp: bigint): RecordFactory<ConsumerRecord> {
+  const offsetBase = safeBase(baseOffset) ? Number(baseOffset) : undefined;
+  const timestampBase = safeBase(baseTimestamp) ? Number(baseTimestamp) : undefined;
+  return (context: RecordBatchContext, _attributes, timestampDelta, offsetDelta, key, value, headers) => ({
+    topic,
+    partition,
+    offset: offsetBase !== undefined ? BigInt(offsetBase + offsetDelta) : context.baseOffset + BigInt(offsetDelta),
+    timestamp: context.logAppendTime ?? (timestampBase !== undefined && Number.isSafeInteger(timestampBase + timestampDelta) ? BigInt(timestampBase + timestampDelta) : context.baseTimestamp + BigInt(timestampDelta)),
+    key,
+    value,
+    headers,
+  });
 }

@@ -15,8 +15,53 @@ import type { RecordMetadata } from './producer-types.js';
 export interface PendingRecord {
   record: RecordInput;
   bytes: number;
-  resolve: (m: RecordMetadata) => void;
-  reject: (e: Error) => void;
+  /** The send call the record came with, and its place in that call. */
+  call: SendCall;
+  index: number;
+}
+
+/**
+ * The records of one `send` call: its promise resolves with every record's metadata once all are
+ * acknowledged, or rejects with the first failure. One promise per call rather than one per
+ * record: a producer of small records spends much of its time allocating, and then collecting,
+ * a promise and two closures per record.
+ */
+export class SendCall {
+  readonly results: RecordMetadata[];
+  private left: number;
+  private settled = false;
+
+  constructor(
+    count: number,
+    private readonly resolve: (m: RecordMetadata[]) => void,
+    private readonly reject: (e: Error) => void,
+  ) {
+    this.results = new Array<RecordMetadata>(count);
+    this.left = count;
+    if (count === 0) this.finish();
+  }
+
+  acknowledged(index: number, m: RecordMetadata): void {
+    if (this.settled) return;
+    this.results[index] = m;
+    if (--this.left === 0) this.finish();
+  }
+
+  failed(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(err);
+  }
+
+  /** The call failed before all its records were queued: whatever happens to those queued is ignored. */
+  abandon(): void {
+    this.settled = true;
+  }
+
+  private finish(): void {
+    this.settled = true;
+    this.resolve(this.results);
+  }
 }
 
 /** The producer id and epoch that idempotent batches are numbered under. */

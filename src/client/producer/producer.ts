@@ -26,7 +26,7 @@ import { StickyPartitions, partitionForKey } from '../partitioner.js';
 import { type Bytes, type Serializer, bytesSerde, toBytes } from '../serde.js';
 import type { ProducerRecord, RecordMetadata } from './producer-types.js';
 import type { Clock, TimerHandle } from '../world.js';
-import { type Batch, PartitionQueue, type PendingRecord, type ProducerIdentity } from './partition-queue.js';
+import { type Batch, PartitionQueue, type PendingRecord, type ProducerIdentity, SendCall } from './partition-queue.js';
 import { initProducerId } from './producer-id.js';
 import { Transaction } from './transaction.js';
 import { TransactionManager } from './transaction-manager.js';
@@ -234,7 +234,7 @@ export class Producer<K = Bytes, V = Bytes> {
     );
     this.placing.set(topic, tail);
     void tail.then(() => this.placing.get(topic) === tail && this.placing.delete(topic));
-    return Promise.all(await placed);
+    return (await placed).acked;
   }
 
   /** Bytes of records waiting to be sent or acknowledged (bounded by bufferMemory). */
@@ -266,21 +266,35 @@ export class Producer<K = Bytes, V = Bytes> {
     this.closed = true;
   }
 
-  /** Puts each record in its partition's open batch; the promises settle once they are acknowledged. */
-  private async place(topic: string, list: readonly ProducerRecord<K, V>[]): Promise<Promise<RecordMetadata>[]> {
+  /**
+   * Puts each record in its partition's open batch; `acked` settles once all are acknowledged (or
+   * one failed). The records of one call share its timestamp (read once, not once per record).
+   */
+  private async place(topic: string, list: readonly ProducerRecord<K, V>[]): Promise<{ acked: Promise<RecordMetadata[]> }> {
     // As Kafka's producers do, ask for the topic to be created when the broker auto-creates topics.
     const info = await this.cluster.topic(topic, { allowAutoCreate: true });
     const n = info.partitions.length;
-    const acks: Promise<RecordMetadata>[] = [];
-    for (const r of list) {
-      const record = this.toRecordInput(r);
-      const bytes = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0);
-      while (this.bufferedBytes > 0 && this.bufferedBytes + bytes > this.bufferMemory) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
-      const partition = r.partition ?? (record.key ? partitionForKey(record.key, n) : this.sticky.partition(topic, n));
-      if (!Number.isInteger(partition) || partition < 0 || partition >= n) throw new KafkaProtocolError(3, `${topic} has no partition ${partition}`);
-      acks.push(new Promise((resolve, reject) => this.enqueue(topic, partition, { record, bytes, resolve, reject }, n)));
+    let call!: SendCall;
+    const acked = new Promise<RecordMetadata[]>((resolve, reject) => (call = new SendCall(list.length, resolve, reject)));
+    let now = this.clock.now();
+    try {
+      for (let index = 0; index < list.length; index++) {
+        const r = list[index]!;
+        const record = this.toRecordInput(r, now);
+        const bytes = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+        if (this.bufferedBytes > 0 && this.bufferedBytes + bytes > this.bufferMemory) {
+          while (this.bufferedBytes > 0 && this.bufferedBytes + bytes > this.bufferMemory) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+          now = this.clock.now();
+        }
+        const partition = r.partition ?? (record.key ? partitionForKey(record.key, n) : this.sticky.partition(topic, n));
+        if (!Number.isInteger(partition) || partition < 0 || partition >= n) throw new KafkaProtocolError(3, `${topic} has no partition ${partition}`);
+        this.enqueue(topic, partition, { record, bytes, call, index }, n);
+      }
+    } catch (err) {
+      call.abandon();
+      throw err;
     }
-    return acks;
+    return { acked };
   }
 
   private enqueue(topic: string, partition: number, p: PendingRecord, numPartitions: number): void {
@@ -513,11 +527,13 @@ export class Producer<K = Bytes, V = Bytes> {
 
   /** Resolves or fails every record of a batch that is done with. */
   private complete(q: PartitionQueue, b: Batch, err: Error | undefined, ack?: Acknowledged): void {
-    b.records.forEach((p, i) => {
+    const records = b.records;
+    for (let i = 0; i < records.length; i++) {
+      const p = records[i]!;
       this.bufferedBytes -= p.bytes;
-      if (err) p.reject(err);
-      else p.resolve({ topic: q.topic, partition: q.partition, offset: ack!.baseOffset < 0n ? -1n : ack!.baseOffset + BigInt(i), logAppendTime: ack!.logAppendTime });
-    });
+      if (err) p.call.failed(err);
+      else p.call.acknowledged(p.index, { topic: q.topic, partition: q.partition, offset: ack!.baseOffset < 0n ? -1n : ack!.baseOffset + BigInt(i), logAppendTime: ack!.logAppendTime });
+    }
     const waiters = this.spaceWaiters;
     this.spaceWaiters = [];
     for (const w of waiters) w();
@@ -537,10 +553,10 @@ export class Producer<K = Bytes, V = Bytes> {
   }
 
   /** The record as bytes; a serializer that throws fails this send, before anything is queued. */
-  private toRecordInput(r: ProducerRecord<K, V>): PendingRecord['record'] {
-    const headers: RecordHeaderInput[] = [];
-    if (Array.isArray(r.headers)) for (const h of r.headers as { key: string; value: Bytes }[]) headers.push({ key: h.key, value: toBytes(h.value) });
-    else if (r.headers) for (const [key, value] of Object.entries(r.headers as Record<string, Bytes>)) headers.push({ key, value: toBytes(value) });
+  private toRecordInput(r: ProducerRecord<K, V>, now: number): PendingRecord['record'] {
+    let headers: RecordHeaderInput[] | undefined;
+    if (Array.isArray(r.headers)) headers = (r.headers as { key: string; value: Bytes }[]).map((h) => ({ key: h.key, value: toBytes(h.value) }));
+    else if (r.headers) headers = Object.entries(r.headers as Record<string, Bytes>).map(([key, value]) => ({ key, value: toBytes(value) }));
     let key: Buffer | null;
     let value: Buffer | null;
     try {
@@ -549,6 +565,6 @@ export class Producer<K = Bytes, V = Bytes> {
     } catch (err) {
       throw new SamsaClientError('SAMSA_SERIALIZATION', `cannot serialize a record: ${(err as Error).message}`, { cause: err });
     }
-    return { key, value, headers, timestamp: BigInt(r.timestamp ?? this.clock.now()) };
+    return headers ? { key, value, headers, timestamp: BigInt(r.timestamp ?? now) } : { key, value, timestamp: BigInt(r.timestamp ?? now) };
   }
 }

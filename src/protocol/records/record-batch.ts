@@ -28,7 +28,7 @@ import {
   writeBatchHeader,
 } from './batch-header.js';
 import { InvalidBatchError, InvalidBatchReason } from './invalid-batch-error.js';
-import { type KafkaRecord, type MeasuredRecords, type RecordInput, decodeRecords, measureRecords, writeRecords } from './record.js';
+import { type KafkaRecord, type MeasuredRecords, type RecordFactory, type RecordInput, decodeRecordsWith, kafkaRecord, measureRecords, writeRecords } from './record.js';
 
 export interface RecordBatchInput {
   /** Default 0: producers send 0 and the broker assigns the real offset. */
@@ -53,7 +53,7 @@ export interface RecordBatchInput {
   records: readonly RecordInput[];
 }
 
-export interface DecodedRecordBatch {
+export interface DecodedRecordBatch<T = KafkaRecord> {
   header: RecordBatchHeader;
   sizeInBytes: number;
   compression: CompressionType;
@@ -61,7 +61,7 @@ export interface DecodedRecordBatch {
   isTransactional: boolean;
   isControlBatch: boolean;
   hasDeleteHorizonMs: boolean;
-  records: KafkaRecord[];
+  records: T[];
 }
 
 export interface DecodeRecordBatchOptions {
@@ -157,7 +157,12 @@ function finishBatch(buf: Buffer, size: number, plan: PlannedBatch): Buffer {
  * the bytes given, decompression stops at `maxUncompressedBytes`, and record counts and lengths
  * are checked against the bytes present. Every failure is an InvalidBatchError (a DecodeError).
  */
-export async function decodeRecordBatch(buf: Buffer, pos: number, options: DecodeRecordBatchOptions): Promise<DecodedRecordBatch> {
+export function decodeRecordBatch(buf: Buffer, pos: number, options: DecodeRecordBatchOptions): Promise<DecodedRecordBatch> {
+  return decodeRecordBatchWith(buf, pos, options, kafkaRecord);
+}
+
+/** decodeRecordBatch, each record made by `make` from its fields (see decodeRecordsWith). */
+export async function decodeRecordBatchWith<T>(buf: Buffer, pos: number, options: DecodeRecordBatchOptions, make: RecordFactory<T>): Promise<DecodedRecordBatch<T>> {
   const size = completeBatchSizeAt(buf, pos, options.end ?? buf.length);
   const header = readBatchHeader(buf, pos);
   if (options.verifyCrc !== false) {
@@ -175,12 +180,12 @@ export async function decodeRecordBatch(buf: Buffer, pos: number, options: Decod
     baseSequence: header.baseSequence,
   };
   // As in Kafka, an empty batch (compaction can leave one) has no records to read, compressed or not.
-  let records: KafkaRecord[] = [];
+  let records: T[] = [];
   if (header.recordCount > 0) {
     const body = buf.subarray(pos + RECORD_BATCH_OVERHEAD, pos + size);
     const data = compression === 0 ? body : await decompressRecords(compression, body, options.maxUncompressedBytes, pos);
     try {
-      records = decodeRecords(data, 0, data.length, header.recordCount, context);
+      records = decodeRecordsWith(data, 0, data.length, header.recordCount, context, make);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       throw new InvalidBatchError(InvalidBatchReason.InvalidRecords, pos, err.message, { cause: err });

@@ -80,21 +80,35 @@ export interface RecordInput {
   attributes?: number;
 }
 
+/** Makes a caller's record from a decoded record's fields (the fields KafkaRecord keeps). */
+export type RecordFactory<T> = (context: RecordBatchContext, attributes: number, timestampDelta: number, offsetDelta: number, key: Buffer | null, value: Buffer | null, headers: readonly RecordHeader[]) => T;
+
+/** The factory of KafkaRecords. */
+export const kafkaRecord: RecordFactory<KafkaRecord> = (context, attributes, timestampDelta, offsetDelta, key, value, headers) => new KafkaRecord(context, attributes, timestampDelta, offsetDelta, key, value, headers);
+
 /**
  * Decodes `count` records from `buf[start, end)`, which they must fill exactly. Every count and
  * length is checked against the bytes present before anything is allocated for it.
  */
 export function decodeRecords(buf: Buffer, start: number, end: number, count: number, context: RecordBatchContext): KafkaRecord[] {
+  return decodeRecordsWith(buf, start, end, count, context, kafkaRecord);
+}
+
+/**
+ * decodeRecords, each record made by `make` (a consumer builds its own records straight from the
+ * fields, without a KafkaRecord in between).
+ */
+export function decodeRecordsWith<T>(buf: Buffer, start: number, end: number, count: number, context: RecordBatchContext, make: RecordFactory<T>): T[] {
   const r = new Reader(buf, start, end);
   // A count the bytes cannot hold is refused before the array is allocated.
   if (count < 0 || count * MIN_RECORD_BYTES > r.remaining) throw new DecodeError(`${count} records cannot fit in ${r.remaining} bytes`);
-  const records = new Array<KafkaRecord>(count);
-  for (let i = 0; i < count; i++) records[i] = decodeRecord(r, context);
+  const records = new Array<T>(count);
+  for (let i = 0; i < count; i++) records[i] = decodeRecord(r, context, make);
   if (r.remaining !== 0) throw new DecodeError(`${r.remaining} bytes remain after the batch's ${count} records`);
   return records;
 }
 
-function decodeRecord(r: Reader, context: RecordBatchContext): KafkaRecord {
+function decodeRecord<T>(r: Reader, context: RecordBatchContext, make: RecordFactory<T>): T {
   const length = r.readVarint();
   if (length < 0 || length > r.remaining) throw new DecodeError(`record length ${length} at offset ${r.pos} with ${r.remaining} bytes left`);
   const bodyEnd = r.pos + length;
@@ -105,7 +119,7 @@ function decodeRecord(r: Reader, context: RecordBatchContext): KafkaRecord {
   const value = readNullableVarBytes(r);
   const headers = readHeaders(r, bodyEnd);
   if (r.pos !== bodyEnd) throw new DecodeError(`record declared ${length} bytes but its fields took ${length + r.pos - bodyEnd}`);
-  return new KafkaRecord(context, attributes, timestampDelta, offsetDelta, key, value, headers);
+  return make(context, attributes, timestampDelta, offsetDelta, key, value, headers);
 }
 
 /** Kafka reads any negative length as null. */

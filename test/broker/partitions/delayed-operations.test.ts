@@ -21,6 +21,7 @@ import { partitionForGroup } from '../../../src/group/partition-for.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { FetchApi, OffsetCommitApi, ProduceApi } from '../../../src/protocol/messages/index.js';
 import { encodeUncompressedRecordBatch } from '../../../src/protocol/records/record-batch.js';
+import { awaitGroupCoordinator } from '../../helpers/group-coordinator.js';
 import { RawClient } from '../../helpers/raw-client.js';
 
 const internals = (b: RunningBroker) => b as unknown as BrokerContext;
@@ -136,6 +137,7 @@ describe('purgatories of the partition layer', { timeout: 60_000 }, () => {
   it('wakes a long-poll fetch when the group coordinator appends, not only on produce', async () => {
     const group = 'woken-by-a-commit';
     const topic = '__consumer_offsets';
+    await awaitGroupCoordinator(raw, group);
     const partition = partitionForGroup(group, 4);
     const offsets = internals(broker).replicaManager.getPartition(topic, partition)!;
     const fetchOffset = offsets.highWatermark;

@@ -37,6 +37,8 @@ import { FetchSessionCache } from './fetch/fetch-sessions.js';
 import { HANDLERS } from './handlers/index.js';
 import { LIMITS } from './limits.js';
 import { ReplicaManager } from './partitions/replica-manager.js';
+import { readHighWatermarks } from './partitions/high-watermark-checkpoint.js';
+import { CheckpointFormatError, type OffsetCheckpoint } from '../log/offset-checkpoint-file.js';
 import { JsonSecurityStore } from './metadata/security-store.js';
 import { BrokerSecurity } from './security/broker-security.js';
 import { type InterBrokerClient, interBrokerClient } from './security/inter-broker-client.js';
@@ -101,6 +103,7 @@ class Broker implements BrokerContext, RunningBroker {
     readonly lifecycle: BrokerLifecycleManager,
     readonly security: BrokerSecurity,
     interBroker: InterBrokerClient,
+    checkpointedHighWatermarks: OffsetCheckpoint,
   ) {
     const { config, world, log, node } = o;
     this.clock = world.clock;
@@ -119,6 +122,7 @@ class Broker implements BrokerContext, RunningBroker {
       maxDelayedOperations: LIMITS.maxDelayedOperations,
       txnVerifier: () => (this.transactions.coordinator.config['transaction.partition.verification.enable'] ? this.transactions : undefined),
       replicaLagTimeMaxMs: config.num('replica.lag.time.max.ms'),
+      highWatermarks: { checkpointed: checkpointedHighWatermarks, disk: world.disk, dataDir: o.dataDir, intervalMs: config.num('replica.high.watermark.checkpoint.interval.ms') },
     });
     const socketTimeoutMs = config.num('replica.socket.timeout.ms');
     this.brokerConnections = new NodeConnections({
@@ -326,6 +330,8 @@ class Broker implements BrokerContext, RunningBroker {
       this.brokerConnections.close();
       await step(() => Promise.all(this.bound.map((l) => l.server.close())));
       this.transactions.close();
+      // Fetchers and listeners are closed: these high watermarks are the last (Kafka's checkpoint at shutdown).
+      await step(() => this.replicaManager.checkpointHighWatermarks());
       await step(() => this.replicaManager.close());
       await step(() => this.groups?.close());
       await step(() => this.logs.close());
@@ -384,7 +390,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   try {
     await lifecycle.start();
     logs = await openLogs(o, node.loader.image);
-    broker = new Broker(o, logs, lifecycle, security, interBroker);
+    broker = new Broker(o, logs, lifecycle, security, interBroker, await readCheckpointedHighWatermarks(o));
     broker.bound = listeners;
     broker.advertised = endpoints()[0]!;
     node.loader.installPublisher(broker.publisher);
@@ -420,6 +426,17 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   gate.open();
   log.info({ node: broker.nodeId, cluster: broker.clusterId, listeners: broker.listeners.map((l) => `${l.name}://${l.host}:${l.port}`), advertised: broker.bootstrap, dataDir: o.dataDir }, 'broker ready');
   return broker;
+}
+
+/** replication-offset-checkpoint as the last run left it; an unreadable one is ignored (every partition then starts from its log start). */
+async function readCheckpointedHighWatermarks(o: BrokerRoleOptions): Promise<OffsetCheckpoint> {
+  try {
+    return await readHighWatermarks(o.world.disk, o.dataDir);
+  } catch (err) {
+    if (!(err instanceof CheckpointFormatError)) throw err;
+    o.log.warn({ err, dataDir: o.dataDir }, 'ignoring an unreadable replication-offset-checkpoint');
+    return new Map();
+  }
 }
 
 /** Applies the image's run-time broker configs to `config`; the names whose value changed. */

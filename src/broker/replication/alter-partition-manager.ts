@@ -1,10 +1,12 @@
 /**
- * ISR changes a leader asks of the controller (Kafka's AlterPartitionManager): one AlterPartition
- * (v2, topic ids) per change, at most one in flight per partition. While it is in flight the
- * partition counts the proposed members too for its high watermark (Kafka's maximal ISR); the
- * change takes effect when the metadata brings the PartitionChangeRecord (the partition's
- * leadership is replaced then). A refused or failed change is forgotten, to be proposed again by
- * the next fetch or ISR check if it still holds.
+ * ISR changes a leader asks of the controller (Kafka's AlterPartitionManager): at most one change
+ * per partition and one AlterPartition (v2, topic ids) in flight at a time; the changes proposed
+ * meanwhile (by fetches and the periodic ISR check, for any number of partitions) go together in
+ * the next request, as Kafka batches them. While a change is pending the partition counts the
+ * proposed members too for its high watermark (Kafka's maximal ISR); the change takes effect when
+ * the metadata brings the PartitionChangeRecord (the partition's leadership is replaced then). A
+ * refused or failed change is forgotten, to be proposed again by the next fetch or ISR check if it
+ * still holds.
  */
 import type { Logger } from 'pino';
 import type { ControllerChannel } from '../cluster/controller-channel.js';
@@ -14,6 +16,9 @@ import type { Partition } from '../partitions/partition.js';
 
 const ALTER_PARTITION_VERSION = 2;
 
+/** What the manager needs of a partition. */
+export type IsrChangeTarget = Pick<Partition, 'key' | 'topic' | 'partition' | 'topicId' | 'leaderAndIsr' | 'pendingIsrChange' | 'setPendingIsr'>;
+
 export interface AlterPartitionManagerOptions {
   readonly brokerId: number;
   brokerEpoch(): bigint;
@@ -22,16 +27,39 @@ export interface AlterPartitionManagerOptions {
   readonly logger: Logger;
 }
 
+interface Proposal {
+  readonly p: IsrChangeTarget;
+  readonly isr: number[];
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+}
+
 export class AlterPartitionManager {
+  /** Changes proposed and not yet sent, by partition key. */
+  private readonly unsent = new Map<string, Proposal>();
+  private sending = false;
+
   constructor(private readonly o: AlterPartitionManagerOptions) {}
 
-  submit(p: Partition, isr: number[]): void {
+  submit(p: IsrChangeTarget, isr: number[]): void {
     if (p.pendingIsrChange) return;
     const state = p.leaderAndIsr;
     p.setPendingIsr(isr);
-    const failed = (why: unknown) => {
-      if (p.pendingIsrChange === isr) p.setPendingIsr(undefined);
-      this.o.logger.info({ topic: p.topic, partition: p.partition, isr, why }, 'ISR change not made');
+    this.unsent.set(p.key, { p, isr, leaderEpoch: state.leaderEpoch, partitionEpoch: state.partitionEpoch ?? 0 });
+    // Changes proposed in the same turn (one ISR check over many partitions) share the request.
+    if (!this.sending) queueMicrotask(() => this.sendNext());
+  }
+
+  private sendNext(): void {
+    if (this.sending || this.unsent.size === 0) return;
+    this.sending = true;
+    const batch = [...this.unsent.values()];
+    this.unsent.clear();
+    const byTopic = new Map<string, Proposal[]>();
+    for (const x of batch) byTopic.set(x.p.topicId, [...(byTopic.get(x.p.topicId) ?? []), x]);
+    const failed = (x: Proposal, why: unknown) => {
+      if (x.p.pendingIsrChange === x.isr) x.p.setPendingIsr(undefined);
+      this.o.logger.info({ topic: x.p.topic, partition: x.p.partition, isr: x.isr, why }, 'ISR change not made');
     };
     this.o.channel
       .send(
@@ -39,19 +67,31 @@ export class AlterPartitionManager {
         {
           brokerId: this.o.brokerId,
           brokerEpoch: this.o.brokerEpoch(),
-          topics: [{ topicId: p.topicId, partitions: [{ partitionIndex: p.partition, leaderEpoch: state.leaderEpoch, newIsr: isr, leaderRecoveryState: 0, partitionEpoch: state.partitionEpoch ?? 0 }] }],
+          topics: [...byTopic].map(([topicId, xs]) => ({
+            topicId,
+            partitions: xs.map((x) => ({ partitionIndex: x.p.partition, leaderEpoch: x.leaderEpoch, newIsr: x.isr, leaderRecoveryState: 0, partitionEpoch: x.partitionEpoch })),
+          })),
         },
         { version: ALTER_PARTITION_VERSION, timeoutMs: this.o.timeoutMs },
       )
       .then(
         (res) => {
-          const code = res.errorCode !== ErrorCode.NONE ? res.errorCode : (res.topics[0]?.partitions[0]?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
-          if (code !== ErrorCode.NONE) failed(`error ${code}`);
-          // Nothing was written (the ISR was already so): nothing will come from the metadata either.
-          else if (res.topics[0]?.partitions[0]?.partitionEpoch === state.partitionEpoch && p.pendingIsrChange === isr) p.setPendingIsr(undefined);
-          // Otherwise the partition takes the new ISR from the metadata.
+          for (const x of batch) {
+            const answer = res.topics.find((t) => t.topicId === x.p.topicId)?.partitions.find((r) => r.partitionIndex === x.p.partition);
+            const code = res.errorCode !== ErrorCode.NONE ? res.errorCode : (answer?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+            if (code !== ErrorCode.NONE) failed(x, `error ${code}`);
+            // Nothing was written (the ISR was already so): nothing will come from the metadata either.
+            else if (answer?.partitionEpoch === x.partitionEpoch && x.p.pendingIsrChange === x.isr) x.p.setPendingIsr(undefined);
+            // Otherwise the partition takes the new ISR from the metadata.
+          }
         },
-        (err: unknown) => failed((err as Error).message),
-      );
+        (err: unknown) => {
+          for (const x of batch) failed(x, (err as Error).message);
+        },
+      )
+      .finally(() => {
+        this.sending = false;
+        this.sendNext();
+      });
   }
 }

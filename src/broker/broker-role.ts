@@ -37,8 +37,13 @@ import { FetchSessionCache } from './fetch/fetch-sessions.js';
 import { HANDLERS } from './handlers/index.js';
 import { LIMITS } from './limits.js';
 import { ReplicaManager } from './partitions/replica-manager.js';
+import { readHighWatermarks } from './partitions/high-watermark-checkpoint.js';
+import { CheckpointFormatError, type OffsetCheckpoint } from '../log/offset-checkpoint-file.js';
 import { JsonSecurityStore } from './metadata/security-store.js';
 import { BrokerSecurity } from './security/broker-security.js';
+import { type InterBrokerClient, interBrokerClient } from './security/inter-broker-client.js';
+import { migrateLegacySecurity } from './security/legacy-security-migration.js';
+import { SecurityPublisher } from './security/security-publisher.js';
 import { AlterPartitionManager } from './replication/alter-partition-manager.js';
 import { ReplicaFetcherManager } from './replication/replica-fetcher.js';
 import { NodeConnections } from '../network/node-connections.js';
@@ -63,7 +68,7 @@ export interface BrokerRoleOptions {
   readonly configDisk: Disk;
 }
 
-/** Where the security metadata (ACLs, SCRAM credentials, quotas) is kept until the metadata log carries it: `<data-dir>/__samsa_metadata/security.json`. */
+/** Where a broker kept ACLs, SCRAM credentials and quotas before the metadata log carried them (migrated once): `<data-dir>/__samsa_metadata/security.json`. */
 const SECURITY_METADATA_DIR = '__samsa_metadata';
 
 class Broker implements BrokerContext, RunningBroker {
@@ -97,6 +102,8 @@ class Broker implements BrokerContext, RunningBroker {
     readonly logs: LogManager,
     readonly lifecycle: BrokerLifecycleManager,
     readonly security: BrokerSecurity,
+    interBroker: InterBrokerClient,
+    checkpointedHighWatermarks: OffsetCheckpoint,
   ) {
     const { config, world, log, node } = o;
     this.clock = world.clock;
@@ -115,6 +122,7 @@ class Broker implements BrokerContext, RunningBroker {
       maxDelayedOperations: LIMITS.maxDelayedOperations,
       txnVerifier: () => (this.transactions.coordinator.config['transaction.partition.verification.enable'] ? this.transactions : undefined),
       replicaLagTimeMaxMs: config.num('replica.lag.time.max.ms'),
+      highWatermarks: { checkpointed: checkpointedHighWatermarks, disk: world.disk, dataDir: o.dataDir, intervalMs: config.num('replica.high.watermark.checkpoint.interval.ms') },
     });
     const socketTimeoutMs = config.num('replica.socket.timeout.ms');
     this.brokerConnections = new NodeConnections({
@@ -127,6 +135,8 @@ class Broker implements BrokerContext, RunningBroker {
       clientId: `samsa-replica-fetcher-${this.nodeId}`,
       requestTimeoutMs: socketTimeoutMs,
       connectTimeoutMs: Math.min(socketTimeoutMs, 10_000),
+      tls: interBroker.tls,
+      authenticate: interBroker.authenticate,
     });
     this.fetchers = new ReplicaFetcherManager({
       nodeId: this.nodeId,
@@ -324,6 +334,8 @@ class Broker implements BrokerContext, RunningBroker {
       this.brokerConnections.close();
       await step(() => Promise.all(this.bound.map((l) => l.server.close())));
       this.transactions.close();
+      // Fetchers and listeners are closed: these high watermarks are the last (Kafka's checkpoint at shutdown).
+      await step(() => this.replicaManager.checkpointHighWatermarks());
       await step(() => this.replicaManager.close());
       await step(() => this.groups?.close());
       await step(() => this.logs.close());
@@ -346,12 +358,14 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   let broker: Broker | undefined;
   // The run-time configs the local metadata log has so far (certificates, connection quotas) before listeners bind; the publisher applies later ones.
   applyDynamicBrokerConfigs(config, node.loader.image, settings.nodeId, log);
-  const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, new JsonSecurityStore(world.disk, resolve(o.dataDir, SECURITY_METADATA_DIR)));
-  const inter = settings.clientListeners.find((l) => l.name === settings.interBrokerListenerName);
-  if (inter && inter.securityProtocol !== 'PLAINTEXT' && !settings.standalone) {
-    // Followers fetch from leaders as PLAINTEXT clients without a login (no inter-broker TLS or SASL yet: docs/security.md).
-    log.warn({ listener: inter.name, securityProtocol: inter.securityProtocol }, 'inter.broker.listener.name names a listener that is not PLAINTEXT: replica fetchers cannot connect to it yet');
-  }
+  const securityStore = new JsonSecurityStore(world.disk, resolve(o.dataDir, SECURITY_METADATA_DIR));
+  const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, securityStore);
+  // ACLs, SCRAM credentials and quotas follow the metadata log, ahead of the partitions' publisher.
+  node.loader.installPublisher(new SecurityPublisher(security.metadata));
+  // Followers, transaction markers and verification reach the other brokers over the inter-broker listener, with its TLS and SASL.
+  // A standalone node has no other broker to reach.
+  const interListener = settings.standalone ? undefined : settings.clientListeners.find((l) => l.name === settings.interBrokerListenerName);
+  const interBroker = await interBrokerClient(config, interListener, o.configDisk, world.randomBytes);
   const frames = new FramePool(LIMITS.requestFramePoolIdleBytes);
   const listeners = await bindClientListeners(settings.clientListeners, config, world, log, (name) => gate.wrap(() => createDispatcher(broker!, HANDLERS, log, broker!.faults, name, frames)), {
     admission: security.admission,
@@ -380,11 +394,23 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   try {
     await lifecycle.start();
     logs = await openLogs(o, node.loader.image);
-    broker = new Broker(o, logs, lifecycle, security);
+    broker = new Broker(o, logs, lifecycle, security, interBroker, await readCheckpointedHighWatermarks(o));
     broker.bound = listeners;
     broker.advertised = endpoints()[0]!;
     node.loader.installPublisher(broker.publisher);
     await broker.publisher.idle();
+    const b = broker;
+    await migrateLegacySecurity({
+      legacy: security.metadata.legacy,
+      store: securityStore,
+      channel: node.channel,
+      controller: node.controller,
+      image: node.loader.image,
+      whenVisible: (condition) => b.publisher.whenVisible(condition),
+      clock: world.clock,
+      timeoutMs: config.num('controller.socket.timeout.ms'),
+      log,
+    });
     await lifecycle.unfence();
     broker.groups = await openGroupCoordinator(broker);
     broker.transactionsStarted = true;
@@ -404,6 +430,17 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   gate.open();
   log.info({ node: broker.nodeId, cluster: broker.clusterId, listeners: broker.listeners.map((l) => `${l.name}://${l.host}:${l.port}`), advertised: broker.bootstrap, dataDir: o.dataDir }, 'broker ready');
   return broker;
+}
+
+/** replication-offset-checkpoint as the last run left it; an unreadable one is ignored (every partition then starts from its log start). */
+async function readCheckpointedHighWatermarks(o: BrokerRoleOptions): Promise<OffsetCheckpoint> {
+  try {
+    return await readHighWatermarks(o.world.disk, o.dataDir);
+  } catch (err) {
+    if (!(err instanceof CheckpointFormatError)) throw err;
+    o.log.warn({ err, dataDir: o.dataDir }, 'ignoring an unreadable replication-offset-checkpoint');
+    return new Map();
+  }
 }
 
 /** Applies the image's run-time broker configs to `config`; the names whose value changed. */

@@ -7,7 +7,9 @@
  * heartbeat's wantShutDown: marked in controlled shutdown, then fenced, then told it may stop).
  *
  * Sessions are the active controller's memory, not the log: a new controller gives every broker
- * a full session from the moment it takes over, as Kafka's does.
+ * a full session from the moment it takes over, as Kafka's does — except the previous active
+ * controller's own broker, whose session counts from the new one's last Raft contact with it
+ * (QuorumController.creditPreviousLeader).
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 import { MetadataRecordType } from '../protocol/metadata/index.js';

@@ -18,6 +18,13 @@ export interface ControllerConfig {
   /** `broker.session.timeout.ms`: a broker not heard from this long is fenced. */
   readonly brokerSessionTimeoutMs: number;
   /**
+   * The least time a new active controller leaves the previous one's broker to heartbeat before
+   * its session (counted from when it was last heard from as the quorum's leader) may end; absent:
+   * a full session from the takeover, as Kafka gives. Samsa sets it to two
+   * `broker.heartbeat.interval.ms`.
+   */
+  readonly sessionGraceMs?: number;
+  /**
    * Automatic preferred leader election (`auto.leader.rebalance.enable`), every
    * `leader.imbalance.check.interval.seconds`, for brokers whose share of partitions led by
    * another than their preferred replica is above `leader.imbalance.per.broker.percentage`.

@@ -39,6 +39,8 @@ import type { LeaderAndEpoch } from './raft/offset-and-epoch.js';
 import { NotLeaderError } from './raft/errors.js';
 import { type AlterPartitionItem, type AlterPartitionOutcome, type ElectionResult, alterPartition, balanceLeaders, electLeaders } from './partition-control.js';
 import { type OngoingReassignment, type ReassignableTopic, type ReassignmentOutcome, alterPartitionReassignments, listPartitionReassignments } from './reassignment-control.js';
+import { type AclDeletionResult, type QuotaAlteration, type ScramDeletion, type ScramResult, type ScramImport, type ScramUpsertion, type SecurityResult, alterClientQuotas, importScramCredentials, alterScramCredentials, createAcls, deleteAcls } from './security-control.js';
+import type { AclBinding, AclBindingFilter } from '../security/acl.js';
 import { type CreatableTopic, type CreateTopicResult, type DeleteTopicResult, type PartitionsIncrease, createPartitions, createTopics, deleteTopics } from './replication-control.js';
 
 /** This node is not the active controller (NOT_CONTROLLER); `leaderId` is the one it knows of, -1 for none. */
@@ -59,6 +61,8 @@ export interface ControllerRaft {
   nextOffset(): number;
   /** Whether this node leads the quorum in `epoch` (a leader that restarted is only resigned, not leading). */
   isLeader(epoch: number): boolean;
+  /** The quorum leader this node last heard from as a follower, and when (the controller's clock). */
+  lastLeaderContact?(): { readonly leaderId: number; readonly at: number } | undefined;
 }
 
 export interface QuorumControllerOptions {
@@ -102,6 +106,8 @@ export class QuorumController implements MetadataPublisher {
   private committed = 0;
   private waiting: Waiting[] = [];
   private leaderId = -1;
+  /** The last other node this one knew as the quorum's leader. */
+  private previousLeaderId = -1;
   private closed = false;
   readonly sessions: BrokerSessions;
   private readonly cluster: ClusterContext;
@@ -145,6 +151,28 @@ export class QuorumController implements MetadataPublisher {
 
   incrementalAlterConfigs(resources: readonly (ConfigResource & { configs: readonly IncrementalAlteration[] })[], validateOnly: boolean): Promise<ConfigResult[]> {
     return this.write((w) => incrementalAlterConfigs(w, this.o.config, resources, validateOnly));
+  }
+
+  /** CreateAcls, DeleteAcls, AlterUserScramCredentials, AlterClientQuotas (security-control.ts). */
+  createAcls(bindings: readonly AclBinding[]): Promise<SecurityResult[]> {
+    return this.write((w) => createAcls(w, this.o.random, bindings));
+  }
+
+  deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclDeletionResult[]> {
+    return this.write((w) => deleteAcls(w, filters));
+  }
+
+  alterScramCredentials(deletions: readonly ScramDeletion[], upsertions: readonly ScramUpsertion[]): Promise<ScramResult[]> {
+    return this.write((w) => alterScramCredentials(w, deletions, upsertions));
+  }
+
+  /** SCRAM credentials migrated from a broker's file of its own (security-control.ts): in-process only. */
+  importScramCredentials(credentials: readonly ScramImport[]): Promise<number> {
+    return this.write((w) => importScramCredentials(w, credentials));
+  }
+
+  alterClientQuotas(entries: readonly QuotaAlteration[], validateOnly: boolean): Promise<SecurityResult[]> {
+    return this.write((w) => alterClientQuotas(w, entries, validateOnly));
   }
 
   registerBroker(req: BrokerRegistrationRequest): Promise<{ errorCode: number; brokerEpoch: bigint }> {
@@ -242,6 +270,7 @@ export class QuorumController implements MetadataPublisher {
 
   onLeaderChange(leader: LeaderAndEpoch): void {
     this.leaderId = leader.leaderId;
+    if (leader.leaderId >= 0 && leader.leaderId !== this.o.nodeId) this.previousLeaderId = leader.leaderId;
     if (this.closed) return;
     if (leader.leaderId === this.o.nodeId && this.o.raft.isLeader(leader.epoch)) {
       if (this.active?.epoch !== leader.epoch) this.activate(leader.epoch);
@@ -256,6 +285,7 @@ export class QuorumController implements MetadataPublisher {
     const now = this.o.clock.now();
     this.active = { epoch, working, lastWritten: working.appliedOffset, fenceTimer: undefined, balanceTimer: undefined };
     this.sessions.reset(working.brokers().map((b) => b.id), now);
+    this.creditPreviousLeader(working, now);
     this.o.logger.info({ node: this.o.nodeId, epoch, offset: working.appliedOffset }, 'became the active controller');
     if (working.feature('metadata.version') === undefined) this.bootstrap();
     this.scheduleFenceCheck();
@@ -285,6 +315,24 @@ export class QuorumController implements MetadataPublisher {
   }
 
   // ---- sessions ----
+
+  /**
+   * The previous active controller's broker: its session counts from when this node last heard
+   * from it as the quorum's leader, not from now. A node id names one node (a combined node's
+   * broker and controller are one process), so that contact proves the broker alive then as well
+   * as any heartbeat would; a `kill -9`ed combined node is fenced a session after it died, as a
+   * broker-only one is, not a session after the election that followed. A live one keeps at least
+   * `sessionGraceMs` from now to reach this controller (the new leader's BeginQuorumEpoch tells
+   * it at once), so no broker that can heartbeat is fenced for the change of controller.
+   */
+  private creditPreviousLeader(working: MetadataImage, now: number): void {
+    const contact = this.o.raft.lastLeaderContact?.();
+    // Only the leader this node knew last: a contact with an earlier one says nothing of the node that led since.
+    if (!contact || contact.leaderId !== this.previousLeaderId || !working.brokers().some((b) => b.id === contact.leaderId)) return;
+    const grace = this.o.config.sessionGraceMs ?? this.o.config.brokerSessionTimeoutMs;
+    const credited = Math.max(contact.at, now - this.o.config.brokerSessionTimeoutMs + grace);
+    if (credited < now) this.sessions.touch(contact.leaderId, credited);
+  }
 
   /** Arms one timer for the next session expiry; at it, fences the brokers whose sessions expired. */
   private scheduleFenceCheck(): void {

@@ -6,7 +6,7 @@
 import type { Clock } from '../common/clock.js';
 import type { AnyApiDescriptor, ApiDescriptor } from '../protocol/api-descriptor.js';
 import type { Network } from './network.js';
-import { ConnectionError, RequestConnection } from './request-connection.js';
+import { ConnectionError, RequestConnection, type TlsOptions } from './request-connection.js';
 
 export interface NodeAddress {
   readonly host: string;
@@ -22,6 +22,10 @@ export interface NodeConnectionsOptions {
   /** Default per-request timeout. */
   readonly requestTimeoutMs: number;
   readonly connectTimeoutMs: number;
+  /** TLS to the nodes (their listener's security protocol is SSL or SASL_SSL). */
+  readonly tls?: TlsOptions | undefined;
+  /** A SASL login after ApiVersions (SASL_PLAINTEXT or SASL_SSL); resolves with the session lifetime. */
+  readonly authenticate?: ((conn: RequestConnection) => Promise<number>) | undefined;
 }
 
 interface Entry {
@@ -69,6 +73,8 @@ export class NodeConnections {
       network: this.o.network,
       requestTimeoutMs: this.o.requestTimeoutMs,
       connectTimeoutMs: this.o.connectTimeoutMs,
+      ...(this.o.tls ? { tls: this.o.tls } : {}),
+      ...(this.o.authenticate ? { authenticate: this.o.authenticate } : {}),
     });
     const entry = { address: key, conn };
     this.entries.set(nodeId, entry);

@@ -1,17 +1,20 @@
 /**
- * The cluster's security metadata: ACLs, SCRAM credentials (salted keys, never passwords) and
- * client quotas (broker configs altered at run time are in the metadata log: broker/config/dynamic-broker-configs.ts). Changes go
- * through a `SecurityMetadataStore` first, then take effect here, so what the broker enforces is
- * what survives a restart.
+ * A broker's view of the cluster's security metadata: ACLs, SCRAM credentials (salted keys, never
+ * passwords) and client quotas (broker configs altered at run time are in the metadata log too:
+ * broker/config/dynamic-broker-configs.ts).
  *
- * The changes are the records of Kafka's KRaft metadata log (AccessControlEntryRecord,
- * RemoveAccessControlEntryRecord, UserScramCredentialRecord, RemoveUserScramCredentialRecord,
- * ClientQuotaRecord), so that the Raft metadata quorum can carry them in place of
- * today's JSON file (src/broker/metadata/security-store.ts) by implementing the same store.
+ * They are kept in the metadata log as Kafka's KRaft records (AccessControlEntryRecord,
+ * UserScramCredentialRecord, ClientQuotaRecord and their removals): the active controller writes
+ * them, and every broker's view follows its metadata image (`sync`, from
+ * broker/security/security-publisher.ts); listeners hear of each ACL added or removed.
+ *
+ * A `SecurityMetadataStore` is a broker's own file from before the metadata log carried them:
+ * `open` reads what it still holds into `legacy`, unapplied, for the one-time migration
+ * (broker/security/legacy-security-migration.ts).
  */
 import type { ScramCredential, ScramMechanism } from '../protocol/sasl/scram.js';
 import { type AclBinding, aclKey } from './acl.js';
-import { ClientQuotas, type QuotaEntity, type QuotaKey } from './quota/client-quotas.js';
+import { ClientQuotas, type QuotaEntity, type QuotaKey, entityKey } from './quota/client-quotas.js';
 
 export type SecurityChange =
   | { type: 'acl'; acl: AclBinding }
@@ -19,6 +22,9 @@ export type SecurityChange =
   | { type: 'scram'; user: string; mechanism: ScramMechanism; credential: ScramCredential }
   | { type: 'remove-scram'; user: string; mechanism: ScramMechanism }
   | { type: 'quota'; entity: QuotaEntity; key: QuotaKey; value: number | null };
+
+/** A change a store from before the metadata log carried ACLs, SCRAM credentials and quotas holds. */
+export type LegacySecurityChange = SecurityChange;
 
 export interface SecurityMetadataStore {
   /** Every change so far, in order (or a snapshot's worth of them). */
@@ -48,15 +54,39 @@ export class SecurityMetadata {
   private readonly scram = new Map<string, ScramCredential>();
   readonly quotas = new ClientQuotas();
   private readonly listeners: SecurityListener[] = [];
-  /** Serialises appends, so changes apply in the order they were made durable. */
-  private writing: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly store: SecurityMetadataStore) {}
+  private constructor(
+    /** ACLs, SCRAM credentials and quotas the store held from before the metadata log carried them (not applied). */
+    readonly legacy: readonly LegacySecurityChange[],
+  ) {}
 
   static async open(store: SecurityMetadataStore): Promise<SecurityMetadata> {
-    const m = new SecurityMetadata(store);
-    for (const c of await store.load()) m.apply(c);
-    return m;
+    return new SecurityMetadata(await store.load());
+  }
+
+  /**
+   * Makes the ACLs, the SCRAM credentials and/or the quotas exactly those given (what the metadata
+   * image holds; a part not given is left as it is), listeners hearing of each ACL added or removed.
+   */
+  sync(state: { acls?: Iterable<AclBinding>; scram?: Iterable<{ user: string; mechanism: ScramMechanism; credential: ScramCredential }>; quotas?: Iterable<{ entity: QuotaEntity; key: QuotaKey; value: number }> }): void {
+    if (state.acls) {
+      const wanted = new Map<string, AclBinding>();
+      for (const acl of state.acls) wanted.set(aclKey(acl), acl);
+      for (const [k, acl] of [...this.acls]) if (!wanted.has(k)) this.apply({ type: 'remove-acl', acl });
+      for (const acl of wanted.values()) this.apply({ type: 'acl', acl });
+    }
+    if (state.scram) {
+      this.scram.clear();
+      for (const s of state.scram) this.apply({ type: 'scram', ...s });
+    }
+    if (state.quotas) {
+      const wanted = new Map<string, { entity: QuotaEntity; key: QuotaKey; value: number }>();
+      for (const q of state.quotas) wanted.set(`${entityKey(q.entity)}\u0000${q.key}`, q);
+      for (const { entity, values } of this.quotas.entries()) {
+        for (const key of [...values.keys()]) if (!wanted.has(`${entityKey(entity)}\u0000${key}`)) this.apply({ type: 'quota', entity, key, value: null });
+      }
+      for (const q of wanted.values()) if (this.quotas.get(q.entity, q.key) !== q.value) this.apply({ type: 'quota', ...q });
+    }
   }
 
   listen(l: SecurityListener): void {
@@ -86,17 +116,6 @@ export class SecurityMetadata {
       list.push({ mechanism, iterations: c.iterations });
     }
     return users;
-  }
-
-  /** Makes `changes` durable, then applies them. */
-  commit(changes: readonly SecurityChange[]): Promise<void> {
-    if (changes.length === 0) return this.writing;
-    const done = this.writing.catch(() => undefined).then(async () => {
-      await this.store.append(changes);
-      for (const c of changes) this.apply(c);
-    });
-    this.writing = done;
-    return done;
   }
 
   private apply(c: SecurityChange): void {

@@ -22,6 +22,8 @@ class StandInRaft implements ControllerRaft {
   end = 0;
   epoch = 1;
   leading = true;
+  /** The leader this node last heard from as a follower. */
+  contact: { leaderId: number; at: number } | undefined;
   private held: { base: number; records: readonly Buffer[] }[] = [];
   constructor(private readonly loader: MetadataLoader) {}
   append(records: readonly Buffer[], epoch: number): number {
@@ -35,6 +37,9 @@ class StandInRaft implements ControllerRaft {
   }
   isLeader(epoch: number): boolean {
     return this.leading && epoch === this.epoch;
+  }
+  lastLeaderContact(): { leaderId: number; at: number } | undefined {
+    return this.contact;
   }
   commit(): void {
     for (const b of this.held.splice(0)) this.loader.handleCommit({ baseOffset: b.base, lastOffset: b.base + b.records.length - 1, epoch: this.epoch, appendTimestamp: 0, records: b.records });
@@ -206,6 +211,71 @@ describe('quorum controller', () => {
     const stale = await c.brokerHeartbeat({ brokerId: 1, brokerEpoch: e1 - 1n, currentMetadataOffset: 0n, wantFence: false, wantShutDown: false });
     assert.equal(stale.errorCode, ErrorCode.STALE_BROKER_EPOCH);
     done();
+  });
+
+  it("taking over from a dead active controller, counts its broker's session from when it last heard from it as the quorum's leader, but leaves it a grace from the takeover", async () => {
+    for (const election of [3000, 8000]) {
+      const { controller: c, loader, raft, clock, done } = await activeController({ config: { sessionGraceMs: 4000 } });
+      try {
+        const epochs = new Map<number, bigint>();
+        for (const id of [1, 2, 3]) epochs.set(id, await register(c, loader, id));
+        const beat = (id: number) => c.brokerHeartbeat({ brokerId: id, brokerEpoch: epochs.get(id)!, currentMetadataOffset: 100_000n, wantFence: false, wantShutDown: false });
+        // Node 1 (a combined node: broker 1) leads the quorum and is the active controller; this node follows it, last hearing from it now.
+        raft.leading = false;
+        raft.epoch = 2;
+        loader.handleLeaderChange({ leaderId: 1, epoch: 2 });
+        assert.equal(c.isActive, false);
+        const lastHeard = clock.now();
+        raft.contact = { leaderId: 1, at: lastHeard };
+        // Node 1 dies; after the election this node takes over.
+        clock.advance(election);
+        raft.leading = true;
+        raft.epoch = 3;
+        loader.handleLeaderChange({ leaderId: 100, epoch: 3 });
+        assert.equal(c.isActive, true);
+        const takeover = clock.now();
+        // Broker 1's session ends a session after it was last heard from, or a grace after the takeover, whichever is later; brokers 2 and 3 (no evidence) have a full session.
+        const end = Math.max(lastHeard + 9000, takeover + 4000);
+        assert.ok(end < takeover + 9000, 'sooner than a full session from the takeover');
+        clock.advance(end - takeover - 100);
+        await tick();
+        assert.equal(loader.image.broker(1)!.fenced, false, `election ${election} ms: not fenced before its session ends`);
+        for (const id of [2, 3]) await beat(id);
+        clock.advance(200);
+        await tick();
+        assert.equal(loader.image.broker(1)!.fenced, true, `election ${election} ms: fenced when its session, counted from the last contact, ends`);
+        assert.deepEqual([loader.image.broker(2)!.fenced, loader.image.broker(3)!.fenced], [false, false]);
+      } finally {
+        done();
+      }
+    }
+  });
+
+  it('gives a full session when the contact it had was with an earlier leader than the last it knew', async () => {
+    const { controller: c, loader, raft, clock, done } = await activeController({ config: { sessionGraceMs: 4000 } });
+    try {
+      for (const id of [1, 2, 3]) await register(c, loader, id);
+      raft.leading = false;
+      raft.epoch = 2;
+      loader.handleLeaderChange({ leaderId: 1, epoch: 2 });
+      raft.contact = { leaderId: 1, at: clock.now() };
+      // Node 2 led next, and this node never had a fetch answered by it; then node 2 died.
+      raft.epoch = 3;
+      loader.handleLeaderChange({ leaderId: 2, epoch: 3 });
+      clock.advance(3000);
+      raft.leading = true;
+      raft.epoch = 4;
+      loader.handleLeaderChange({ leaderId: 100, epoch: 4 });
+      assert.equal(c.isActive, true);
+      clock.advance(8900);
+      await tick();
+      assert.deepEqual([1, 2, 3].map((id) => loader.image.broker(id)!.fenced), [false, false, false], 'a full session for every broker');
+      clock.advance(200);
+      await tick();
+      assert.deepEqual([1, 2, 3].map((id) => loader.image.broker(id)!.fenced), [true, true, true]);
+    } finally {
+      done();
+    }
   });
 
   it('elects a new leader from the ISR when the leader is fenced, and keeps the last ISR member as leader when none can succeed it', async () => {

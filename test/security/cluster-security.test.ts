@@ -23,7 +23,8 @@ import { type CertFiles, makeCerts } from '../helpers/certs.js';
 import { freePort } from '../helpers/test-broker.js';
 
 const USERS = { admin: 'admin-secret', alice: 'alice-secret' };
-const JAAS = `org.apache.kafka.common.security.plain.PlainLoginModule required ${Object.entries(USERS)
+// username and password: the broker's own login to the inter-broker listener (this one).
+const JAAS = `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" ${Object.entries(USERS)
   .map(([u, p]) => `user_${u}="${p}"`)
   .join(' ')};`;
 
@@ -50,6 +51,7 @@ describe('security on a cluster with separate controller and broker nodes', { ti
         listeners: 'CLIENTS://127.0.0.1:0',
         'listener.security.protocol.map': 'CLIENTS:SASL_SSL,CONTROLLER:PLAINTEXT',
         'inter.broker.listener.name': 'CLIENTS',
+        'sasl.mechanism.inter.broker.protocol': 'PLAIN',
         'offsets.topic.replication.factor': 1,
         'ssl.keystore.type': 'PEM',
         'ssl.keystore.location': certs.brokerKeystore,

@@ -6,7 +6,7 @@
  * credentials that persist across a restart and are never stored in clear.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ClientOptions, KafkaProtocolError, SamsaClient } from '../../src/client/index.js';
@@ -128,10 +128,13 @@ describe('SASL', { timeout: 120_000 }, () => {
     assert.ok(ms >= 1500 && ms < 10_000, `closed after samsa.authentication.timeout.ms: ${ms} ms`);
   });
 
-  it('stores SCRAM credentials salted, never the password, and keeps them across a restart', async () => {
-    const text = await readFile(`${sb.broker.dataDir}/__samsa_metadata/security.json`, 'utf8');
-    assert.ok(!text.includes('carol-secret'));
-    assert.ok(text.includes('storedKey') && text.includes('"user": "carol"'));
+  it('stores SCRAM credentials salted in the metadata log, never the password', async () => {
+    const dir = `${sb.broker.dataDir}/__cluster_metadata-0`;
+    const log = Buffer.concat(await Promise.all((await readdir(dir)).filter((f) => f.endsWith('.log')).map((f) => readFile(`${dir}/${f}`))));
+    assert.ok(!log.includes('carol-secret'));
+    assert.ok(log.includes('carol'));
+    const stored = sb.broker.metadata.security.scramCredential('carol', 1);
+    assert.ok(stored && stored.storedKey.length === 32 && stored.serverKey.length === 32 && stored.iterations === 4096);
     const users = await sb.admin.admin().describeUserScramCredentials();
     assert.deepEqual(users, [{ user: 'carol', credentials: [{ mechanism: 'SCRAM-SHA-256', iterations: 4096 }, { mechanism: 'SCRAM-SHA-512', iterations: 8192 }] }]);
     await assert.rejects(sb.admin.admin().describeUserScramCredentials(['nobody']), (e: Error) => e instanceof KafkaProtocolError && e.errorCode === ErrorCode.RESOURCE_NOT_FOUND);

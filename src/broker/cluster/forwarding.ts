@@ -1,8 +1,8 @@
 /**
  * Forwarding admin requests to the active controller (Kafka's ForwardingManager): CreateTopics,
  * DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs, ElectLeaders,
- * AlterPartitionReassignments, ListPartitionReassignments, DescribeQuorum and
- * UnregisterBroker are changed or answered by the controller, whichever broker a client sends them
+ * AlterPartitionReassignments, ListPartitionReassignments, CreateAcls, DeleteAcls,
+ * AlterUserScramCredentials, AlterClientQuotas, DescribeQuorum and UnregisterBroker are changed or answered by the controller, whichever broker a client sends them
  * to. The request goes in an Envelope (envelope.ts); the controller's answer comes back to the
  * client once this broker's metadata has caught up to the offset the answer reflects (bounded by
  * the request's time), so that what a client just created is visible on the broker it asked.

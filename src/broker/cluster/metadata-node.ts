@@ -128,6 +128,7 @@ export class MetadataNode {
         append: (records, epoch) => this.raft.append(records, epoch),
         nextOffset: () => this.raft.log.endOffset,
         isLeader: (epoch) => this.raft.quorum.state.name === 'Leader' && this.raft.quorum.epoch === epoch,
+        lastLeaderContact: () => this.raft.lastLeaderContact,
       },
       committedImage: () => this.loader.image,
       config: {
@@ -136,6 +137,7 @@ export class MetadataNode {
         deleteTopicEnable: config.bool('delete.topic.enable'),
         maxPartitionsPerTopic: LIMITS.maxPartitionsPerTopic,
         brokerSessionTimeoutMs: config.num('broker.session.timeout.ms'),
+        sessionGraceMs: 2 * config.num('broker.heartbeat.interval.ms'),
         ...(config.bool('auto.leader.rebalance.enable')
           ? { leaderBalance: { checkIntervalMs: config.num('leader.imbalance.check.interval.seconds') * 1000, imbalancePerBrokerPercentage: config.num('leader.imbalance.per.broker.percentage') } }
           : {}),

@@ -28,6 +28,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   key.bool('log.cleaner.enable', true, 'Run the log cleaner that compacts topics with cleanup.policy=compact.'),
   key.int('max.incremental.fetch.session.cache.slots', 1000, 'Incremental fetch sessions (KIP-227) kept at once.', 0),
   key.long('replica.lag.time.max.ms', 30000, 'A follower that has not caught up with the leader for this long is removed from the ISR.', 1),
+  key.long('replica.high.watermark.checkpoint.interval.ms', 5000, 'How often each partition\'s high watermark is written to replication-offset-checkpoint in the data directory.', 1),
   key.int('replica.fetch.wait.max.ms', 500, 'How long a follower\'s fetch waits at the leader for new data.', 0),
   key.int('replica.fetch.min.bytes', 1, 'Bytes a follower\'s fetch waits for at the leader.', 1),
   key.int('replica.fetch.max.bytes', 1048576, 'Bytes a follower fetches per partition (the first batch is returned whole).', 0),

@@ -2,15 +2,16 @@
  * Envelope (key 58), version 0, on the controller listener: an admin request a broker forwards
  * (KIP-590). The inner request frame is decoded and handled by this listener's handler of its API
  * (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs, IncrementalAlterConfigs,
- * DescribeQuorum, UnregisterBroker), and its response frame returned, tagged with the committed
+ * CreateAcls, DeleteAcls, AlterClientQuotas, AlterUserScramCredentials, DescribeQuorum,
+ * UnregisterBroker, ...), and its response frame returned, tagged with the committed
  * metadata offset it reflects (cluster/envelope.ts). NOT_CONTROLLER when this controller is not
  * active (the broker tries the active one), INVALID_REQUEST for a frame that does not decode or an
  * API that cannot be forwarded.
  *
  * The client's principal (DefaultPrincipalData) reaches the inner handler's context and its log;
  * the forwarding broker has authorized the request with its ACLs and quotas
- * (broker/security/forward-checked.ts). Not yet: the controller authorizing it again, which
- * needs the ACLs in the metadata log (docs/security.md).
+ * (broker/security/forward-checked.ts), whose ACLs are those of the metadata log. Not yet: the
+ * controller authorizing it again (docs/security.md).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { readRequestFrame } from '../../protocol/frames.js';

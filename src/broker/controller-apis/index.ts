@@ -8,12 +8,16 @@ import { controllerFetchHandler } from './01-fetch.js';
 import { controllerApiVersionsHandler } from './18-api-versions.js';
 import { controllerCreateTopicsHandler } from './19-create-topics.js';
 import { controllerDeleteTopicsHandler } from './20-delete-topics.js';
+import { controllerCreateAclsHandler } from './30-create-acls.js';
+import { controllerDeleteAclsHandler } from './31-delete-acls.js';
 import { controllerAlterConfigsHandler } from './33-alter-configs.js';
 import { controllerCreatePartitionsHandler } from './37-create-partitions.js';
 import { controllerElectLeadersHandler } from './43-elect-leaders.js';
 import { controllerIncrementalAlterConfigsHandler } from './44-incremental-alter-configs.js';
 import { controllerAlterPartitionReassignmentsHandler } from './45-alter-partition-reassignments.js';
 import { controllerListPartitionReassignmentsHandler } from './46-list-partition-reassignments.js';
+import { controllerAlterClientQuotasHandler } from './49-alter-client-quotas.js';
+import { controllerAlterUserScramCredentialsHandler } from './51-alter-user-scram-credentials.js';
 import { voteHandler } from './52-vote.js';
 import { beginQuorumEpochHandler } from './53-begin-quorum-epoch.js';
 import { endQuorumEpochHandler } from './54-end-quorum-epoch.js';
@@ -30,12 +34,16 @@ import { allocateProducerIdsHandler } from './67-allocate-producer-ids.js';
 export const FORWARDABLE_HANDLERS: readonly AnyHandler<ControllerRequestContext>[] = [
   controllerCreateTopicsHandler,
   controllerDeleteTopicsHandler,
+  controllerCreateAclsHandler,
+  controllerDeleteAclsHandler,
   controllerAlterConfigsHandler,
   controllerCreatePartitionsHandler,
   controllerElectLeadersHandler,
   controllerIncrementalAlterConfigsHandler,
   controllerAlterPartitionReassignmentsHandler,
   controllerListPartitionReassignmentsHandler,
+  controllerAlterClientQuotasHandler,
+  controllerAlterUserScramCredentialsHandler,
   describeQuorumHandler,
   unregisterBrokerHandler,
 ];

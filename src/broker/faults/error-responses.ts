@@ -123,9 +123,18 @@ const WHOLE: ReadonlyMap<number, (code: number, req: Obj, version: number) => Ob
   ],
   [ApiKey.AlterPartitionReassignments, (code) => ({ throttleTimeMs: 0, errorCode: code, errorMessage: null, responses: [] })],
   [ApiKey.ListPartitionReassignments, (code) => ({ throttleTimeMs: 0, errorCode: code, errorMessage: null, topics: [] })],
+  [ApiKey.CreateAcls, (code, req) => ({ throttleTimeMs: 0, results: (req['creations'] as Obj[]).map(() => ({ errorCode: code, errorMessage: null })) })],
+  [ApiKey.DeleteAcls, (code, req) => ({ throttleTimeMs: 0, filterResults: (req['filters'] as Obj[]).map(() => ({ errorCode: code, errorMessage: null, matchingAcls: [] })) })],
+  [ApiKey.AlterClientQuotas, (code, req) => ({ throttleTimeMs: 0, entries: (req['entries'] as Obj[]).map((e) => ({ errorCode: code, errorMessage: null, entity: e['entity'] })) })],
+  [ApiKey.AlterUserScramCredentials, (code, req) => ({ throttleTimeMs: 0, results: scramUsers(req).map((user) => ({ user, errorCode: code, errorMessage: null })) })],
   [ApiKey.DescribeQuorum, (code) => ({ errorCode: code, errorMessage: null, topics: [], nodes: [] })],
   [ApiKey.UnregisterBroker, (code) => ({ throttleTimeMs: 0, errorCode: code, errorMessage: null })],
 ]);
+
+/** The users an AlterUserScramCredentials request names, each once, in the order first named. */
+function scramUsers(req: Obj): string[] {
+  return [...new Set([...(req['deletions'] as Obj[]), ...(req['upsertions'] as Obj[])].map((x) => x['name'] as string))];
+}
 
 function resources(req: Obj, errorCode: number): Obj[] {
   return (req['resources'] as Obj[]).map((r) => ({ resourceType: r['resourceType'], resourceName: r['resourceName'], errorCode, errorMessage: null }));

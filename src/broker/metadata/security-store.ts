@@ -1,9 +1,12 @@
 /**
- * The security metadata (ACLs, SCRAM credentials, client quotas) on a
- * single node: one JSON snapshot `<data-dir>/__samsa_metadata/security.json`, written atomically
- * through the Disk on every change, as the cluster metadata is. SCRAM credentials are stored as
- * Kafka stores them: salt, stored key, server key and iterations (base64), never a password.
- * The Raft metadata quorum replaces this file by implementing SecurityMetadataStore on its log.
+ * A broker's security file from before the metadata log carried ACLs, SCRAM credentials and client
+ * quotas: one JSON snapshot `<data-dir>/__samsa_metadata/security.json`, written atomically
+ * through the Disk. SCRAM credentials are stored as Kafka stores them: salt, stored key, server
+ * key and iterations (base64), never a password. Nothing writes new entries to it now: the broker
+ * migrates what it holds once (broker/security/legacy-security-migration.ts), keeping a copy of
+ * the file as it was (`keepCopy`) and then removing the migrated entries from it. (A
+ * `brokerConfigs` field of an older file is ignored: run-time broker configs are in the metadata
+ * log, broker/config/dynamic-broker-configs.ts.)
  */
 import { join } from 'node:path';
 import type { ScramMechanism } from '../../protocol/sasl/scram.js';
@@ -72,6 +75,19 @@ export class JsonSecurityStore implements SecurityMetadataStore {
     }
     const snap: Snapshot = { version: 1, acls: [...this.acls.values()], scram: [...this.scram.values()], quotas: [...this.quotas.values()] };
     await writeFileAtomically(this.disk, join(this.dir, FILE), Buffer.from(JSON.stringify(snap, null, 1)));
+  }
+
+  /**
+   * Copies the file as it is now to `security.json<suffix>` and returns that path (undefined when
+   * there is no file). A copy made before is kept: it is the file as it was before any migration.
+   */
+  async keepCopy(suffix: string): Promise<string | undefined> {
+    const path = join(this.dir, FILE + suffix);
+    if (await readWholeFile(this.disk, path)) return path;
+    const text = await readWholeFile(this.disk, join(this.dir, FILE));
+    if (!text) return undefined;
+    await writeFileAtomically(this.disk, path, text);
+    return path;
   }
 
   private fold(c: SecurityChange): void {

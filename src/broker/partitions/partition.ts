@@ -111,6 +111,13 @@ export type ReadIsolation = 'high-watermark' | 'txn-committed' | 'log-end';
 /** Entries of the stable-bytes ledger kept at most (older ones are merged: a long poll may then wait longer). */
 const MAX_UNSTABLE_ENTRIES = 4096;
 
+/** A checkpointed high watermark within the log as it is now (recovery may have cut its tail; retention may have moved its start). */
+function startingHighWatermark(log: PartitionLogPort, checkpointed: bigint | undefined): bigint {
+  const end = log.acknowledgedEnd;
+  if (checkpointed === undefined || checkpointed > end) return end;
+  return checkpointed < log.logStartOffset ? log.logStartOffset : checkpointed;
+}
+
 export class Partition implements TopicPartition {
   readonly key: string;
   private state: LeaderAndIsr;
@@ -142,10 +149,16 @@ export class Partition implements TopicPartition {
     state: LeaderAndIsr,
     private readonly listener: PartitionListener,
     nowMs = 0,
+    /**
+     * The high watermark this replica had (replication-offset-checkpoint), or where to start it
+     * when the checkpoint has none (the log start, as Kafka); undefined: the log's acknowledged end
+     * (a partition opened without a checkpoint, as in unit tests).
+     */
+    initialHighWatermark?: bigint,
   ) {
     this.key = tpKey(topic, partition);
     this.state = state;
-    this.hw = log.acknowledgedEnd;
+    this.hw = startingHighWatermark(log, initialHighWatermark);
     log.onHighWatermarkUpdated(this.hw);
     if (this.isLeader) this.becameLeader(nowMs);
     this.stopListening = log.subscribe({
@@ -154,6 +167,8 @@ export class Partition implements TopicPartition {
         if (end < this.hw) this.hw = end;
       },
     });
+    // A leader alone in the ISR has everything it holds committed; others wait for their followers.
+    this.maybeIncrementHighWatermark();
   }
 
   get leaderEpoch(): number {

@@ -26,6 +26,10 @@ import { PartitionError } from './partition-error.js';
 import { Purgatory } from './purgatory.js';
 import { type TxnVerifier, verifiedRecords } from './txn-verification.js';
 import { tpKey } from './topic-partition.js';
+import type { Disk } from '../../storage/disk.js';
+import { partitionDirName } from '../../log/file-names.js';
+import type { OffsetCheckpoint } from '../../log/offset-checkpoint-file.js';
+import { HighWatermarkCheckpointer } from './high-watermark-checkpoint.js';
 
 export interface ReplicaManagerOptions {
   nodeId: number;
@@ -44,6 +48,12 @@ export interface ReplicaManagerOptions {
   replicaLagTimeMaxMs?: number;
   /** Simulator controls only (src/sim/partition-sim.ts): a deliberate defect, acks=all answered once the leader's log has the records, without waiting for the ISR. */
   unsafeAcksAllWithoutIsr?: boolean;
+  /**
+   * The high-watermark checkpoint (high-watermark-checkpoint.ts): what it held at start, and where
+   * and how often (`replica.high.watermark.checkpoint.interval.ms`) to write it. Without it a
+   * partition opens with its high watermark at its log's acknowledged end.
+   */
+  highWatermarks?: { checkpointed: OffsetCheckpoint; disk: Disk; dataDir: string; intervalMs: number };
 }
 
 /** Replication's part (src/broker/replication): following leaders and asking the controller for ISR changes. */
@@ -84,10 +94,39 @@ export class ReplicaManager implements PartitionListener {
   private replication: ReplicationHooks | undefined;
   private isrTimer: { cancel(): void } | undefined;
   private closed = false;
+  private readonly hwCheckpointer: HighWatermarkCheckpointer | undefined;
+  /** High watermarks read at start, each used once, by the first opening of its partition. */
+  private readonly checkpointedHighWatermarks: OffsetCheckpoint;
 
   constructor(private readonly o: ReplicaManagerOptions) {
     this.fetchPurgatory = new Purgatory(o.clock, o.maxDelayedOperations);
     this.producePurgatory = new Purgatory(o.clock, o.maxDelayedOperations);
+    const hw = o.highWatermarks;
+    this.checkpointedHighWatermarks = new Map(hw?.checkpointed ?? []);
+    this.hwCheckpointer = hw
+      ? new HighWatermarkCheckpointer({
+          disk: hw.disk,
+          dataDir: hw.dataDir,
+          clock: o.clock,
+          intervalMs: hw.intervalMs,
+          entries: () => [...this.partitions.values()].map((p) => ({ topic: p.topic, partition: p.partition, highWatermark: p.highWatermark })),
+          onError: (err) => o.logger.warn({ err }, 'could not write replication-offset-checkpoint'),
+        })
+      : undefined;
+  }
+
+  /** Writes every held partition's high watermark to replication-offset-checkpoint (a clean shutdown's last write). */
+  async checkpointHighWatermarks(): Promise<void> {
+    await this.hwCheckpointer?.write();
+  }
+
+  /** The high watermark a partition opened now starts from: its checkpointed one, else its log start (Kafka's); undefined without a checkpoint. */
+  private startingHighWatermark(topic: string, partition: number, log: { logStartOffset: bigint }): bigint | undefined {
+    if (!this.o.highWatermarks) return undefined;
+    const key = partitionDirName(topic, partition);
+    const hw = this.checkpointedHighWatermarks.get(key);
+    this.checkpointedHighWatermarks.delete(key);
+    return hw ?? log.logStartOffset;
   }
 
   /** Connects replication (fetchers, AlterPartition); starts the periodic ISR shrink check (Kafka's isr-expiration task). */
@@ -187,7 +226,7 @@ export class ReplicaManager implements PartitionListener {
     // Created meanwhile by an earlier call for the same partition.
     const raced = this.getPartition(topic, partition);
     if (raced) return raced;
-    const p = new Partition(topic, partition, topicId, this.o.nodeId, log, state, this, this.o.clock.now());
+    const p = new Partition(topic, partition, topicId, this.o.nodeId, log, state, this, this.o.clock.now(), this.startingHighWatermark(topic, partition, log));
     this.partitions.set(p.key, p);
     this.replication?.leadershipApplied(p);
     return p;
@@ -219,6 +258,7 @@ export class ReplicaManager implements PartitionListener {
   close(): void {
     this.closed = true;
     this.isrTimer?.cancel();
+    this.hwCheckpointer?.stop();
     this.producePurgatory.expireAll();
     this.fetchPurgatory.expireAll();
     for (const p of this.partitions.values()) p.close();

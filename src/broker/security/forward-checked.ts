@@ -4,8 +4,8 @@
  * `controller_mutation_rate` quota on the broker that received them: an entry the principal may
  * not touch, or beyond the quota, is answered here, the rest forwarded (with the client's
  * principal in the Envelope), and the answer put back together in the request's order. The
- * controller does not authorize again: ACLs and quotas live in each broker's security metadata
- * (security/security-metadata.ts), not yet in the metadata log (docs/security.md).
+ * controller does not authorize again: the broker's authorizer follows the ACLs of the metadata
+ * log (security/security-publisher.ts), so it decides as the controller would (docs/security.md).
  */
 import type { ApiDescriptor } from '../../protocol/api-descriptor.js';
 import type { RequestContext } from '../handler.js';

@@ -6,8 +6,8 @@
  * (ClientQuotaRecord, `remove` dropping a key). Built only by replaying records, written back as
  * records in canonical order for snapshots (image-records.ts).
  *
- * Not yet: nothing writes these records (brokers keep their security metadata in a file of
- * their own, docs/security.md); this is where the metadata log will carry them.
+ * The active controller writes these records (controller/security-control.ts); every broker's
+ * security metadata follows them (broker/security/security-publisher.ts).
  */
 import { type MetadataRecord, type MetadataRecordInput, MetadataRecordType } from '../../protocol/metadata/index.js';
 import type { MetadataDelta } from './metadata-delta.js';

@@ -23,7 +23,7 @@ import type { QuorumConfig } from './quorum-config.js';
 import { type EpochState, QuorumState } from './quorum-state.js';
 import { FileQuorumStateStore } from './quorum-state-store.js';
 import { type QuorumDescription, describeQuorum, handleBeginQuorumEpochRequest, handleBeginQuorumEpochResponse, handleDescribeQuorumRequest, handleEndQuorumEpochRequest, handleEndQuorumEpochResponse, sendBeginQuorumEpoch, sendEndQuorumEpoch } from './raft-epoch-rpcs.js';
-import type { EpochInfoResult, RaftCore, RaftFaults, RaftListener } from './raft-core.js';
+import type { EpochInfoResult, LeaderContact, RaftCore, RaftFaults, RaftListener } from './raft-core.js';
 import { handleVoteRequest, handleVoteResponse, nomineeDeadline, pollNominee } from './raft-election.js';
 import { type LogBatch, RaftLog } from './raft-log.js';
 import { FetchPurgatory, handleFetchRequest, handleFetchResponse, sendFetch } from './raft-replication.js';
@@ -93,6 +93,7 @@ export class RaftClient implements RaftCore {
   readonly faults: RaftFaults;
   readonly clusterId: string | null;
   readonly requests: RequestManager;
+  lastLeaderContact: LeaderContact | undefined;
   private logRef: RaftLog | undefined;
   private quorumRef: QuorumState | undefined;
   private snapshotsRef: SnapshotStore | undefined;

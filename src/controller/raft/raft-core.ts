@@ -50,6 +50,12 @@ export interface RaftListener {
   snapshotRecords?(): Buffer[];
 }
 
+/** A leader of the quorum heard from, at `at` on the local clock. */
+export interface LeaderContact {
+  readonly leaderId: number;
+  readonly at: number;
+}
+
 export type EpochInfoResult = 'stale' | 'same' | 'transitioned';
 
 export interface RaftCore {
@@ -67,6 +73,9 @@ export interface RaftCore {
 
   /** The highest offset known committed (exclusive); never moves back while the process lives. */
   readonly highWatermark: number;
+
+  /** The leader this node last had a successful Fetch (or FetchSnapshot) answered by as a follower, and when (this node's clock). */
+  lastLeaderContact: LeaderContact | undefined;
 
   /** Sends a request; its answer (or failure) comes back as a task on the queue. */
   send(destination: number, request: OutboundRequest): void;

@@ -172,6 +172,7 @@ export async function handleFetchResponse(core: RaftCore, sender: number, res: F
   }
   state.fetchDeadline = now + core.config.fetchTimeoutMs;
   state.hasFetchedFromLeader = true;
+  core.lastLeaderContact = { leaderId: sender, at: now };
   if (p.divergingEpoch.epoch >= 0 || p.divergingEpoch.endOffset >= 0n) {
     const diverging = { offset: Number(p.divergingEpoch.endOffset), epoch: p.divergingEpoch.epoch };
     await core.log.truncateToEndOffset(diverging, core.highWatermark);

@@ -99,6 +99,7 @@ export async function handleFetchSnapshotResponse(core: RaftCore, sender: number
   }
   s.fetchDeadline = now + core.config.fetchTimeoutMs;
   s.hasFetchedFromLeader = true;
+  core.lastLeaderContact = { leaderId: sender, at: now };
   f.chunks.push(Buffer.from(p.unalignedRecords));
   f.position += p.unalignedRecords.length;
   const size = Number(p.size);

@@ -18,20 +18,13 @@ import { nodeNetwork } from '../../src/network/network.js';
 import { ProduceApi } from '../../src/protocol/messages/index.js';
 import { encodeUncompressedRecordBatch } from '../../src/protocol/records/index.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const USERS = { admin: 'admin-secret', alice: 'alice-secret' };
 const JAAS = `org.apache.kafka.common.security.plain.PlainLoginModule required ${Object.entries(USERS)
   .map(([u, p]) => `user_${u}="${p}"`)
   .join(' ')};`;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function eventually(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what} within ${ms} ms`);
-    await sleep(50);
-  }
-}
 
 /** kafkajs refuses with TOPIC_AUTHORIZATION_FAILED from Produce, or a non-retriable error naming it from Metadata. */
 const refused = (e: unknown) => (e as { type?: string }).type === 'TOPIC_AUTHORIZATION_FAILED' || /Not authorized to access topics/.test(String((e as Error).message));

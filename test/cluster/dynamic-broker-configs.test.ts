@@ -17,17 +17,10 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { IncrementalAlterConfigsApi } from '../../src/protocol/messages/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const { ConfigResourceTypes } = kafkajs;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function eventually(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what} within ${ms} ms`);
-    await sleep(50);
-  }
-}
 
 const TOPIC = 'dyn-configs';
 const BIG = 'x'.repeat(4000);

@@ -14,17 +14,10 @@ import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { SAMSA_BIN } from '../helpers/test-broker.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function eventually(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what} within ${ms} ms`);
-    await sleep(50);
-  }
-}
 
 const RACKS = ['east', 'west', 'north'];
 

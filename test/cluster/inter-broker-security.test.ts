@@ -11,6 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { type CertFiles, makeCerts } from '../helpers/certs.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="broker-secret" user_broker="broker-secret" user_admin="admin-secret";';
 
@@ -18,14 +19,6 @@ interface BrokerInternals {
   replicaManager: { getPartition(topic: string, partition: number): { logEndOffset: bigint } | undefined };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function eventually(what: string, ms: number, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`${what} within ${ms} ms`);
-    await sleep(50);
-  }
-}
 
 describe('inter-broker connections over SASL_SSL', { timeout: 120_000 }, () => {
   let layout: ClusterLayout;

@@ -19,18 +19,11 @@ import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { readValues } from '../helpers/read-values.js';
 import { SAMSA_BIN } from '../helpers/test-broker.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
 const run = promisify(execFile);
 const samsa = (args: string[]) => run(process.execPath, [SAMSA_BIN(), ...args]).catch((err: { code?: number; stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '', code: err.code }));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function eventually(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`${what} within ${ms} ms`);
-    await sleep(50);
-  }
-}
 
 interface BrokerInternals {
   replicaManager: { getPartition(t: string, p: number): { log: { logEndOffset: bigint } } | undefined; o: { logs: { getLog(t: string, p: number): unknown } } };

@@ -13,8 +13,8 @@ import { kcat } from '../helpers/kcat.js';
 import { RawClient } from '../helpers/raw-client.js';
 import type { ChildBroker } from '../helpers/test-broker.js';
 import { type ClusterLayout, childNode, clusterLayout, removeLayout } from '../helpers/test-cluster.js';
+import { eventually as eventuallyHolds } from '../helpers/eventually.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function withClient<T>(port: number, fn: (c: RawClient) => Promise<T>): Promise<T> {
   const c = await RawClient.connect(port);
@@ -45,19 +45,7 @@ async function createTopic(port: number, name: string, partitions = 1, rf = 1, t
 }
 
 /** Polls `check` every 100 ms until it holds or `ms` pass. */
-async function eventually(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    let last: unknown;
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) assert.fail(`${what} within ${ms} ms${last ? ` (${(last as Error).message})` : ''}`);
-    await sleep(100);
-  }
-}
+const eventually = (what: string, ms: number, check: () => boolean | Promise<boolean>) => eventuallyHolds(what, ms, check, { tolerateErrors: true, intervalMs: 100 });
 
 describe('three samsa broker processes as one cluster', { timeout: 240_000 }, () => {
   let layout: ClusterLayout;

@@ -8,20 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { TRANSACTION_STATE_TOPIC } from '../../src/common/topic-name.js';
 import { partitionForGroup } from '../../src/group/partition-for.js';
 import { kcat } from '../helpers/kcat.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { eventually } from '../helpers/eventually.js';
 
-async function eventually(what: string, ms: number, check: () => boolean): Promise<void> {
-  for (let waited = 0; !check(); waited += 50) {
-    if (waited > ms) assert.fail(`${what} within ${ms} ms`);
-    await sleep(50);
-  }
-}
 
 describe('transactions on a three-node cluster', { timeout: 120_000 }, () => {
   let layout: ClusterLayout;

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { CreateTopicsApi, OffsetCommitApi, ProduceApi } from '../src/protocol/messages/index.js';
 import { encodeUncompressedRecordBatch } from '../src/protocol/records/index.js';
+import { awaitGroupCoordinator } from '../test/helpers/group-coordinator.js';
 import { RawClient } from '../test/helpers/raw-client.js';
 import { spawnBroker, stopBroker } from './broker-process.js';
 
@@ -98,6 +99,8 @@ export default async function run(): Promise<void> {
   try {
     const c = await RawClient.connect(port);
     await c.send(CreateTopicsApi, 7, { topics: [{ name: 't', numPartitions: 8, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    // __consumer_offsets is created on the first FindCoordinator: ask for every group the commits use.
+    for (let g = 0; g < 64; g++) await awaitGroupCoordinator(c, `bench-${g}`);
     c.close();
     await produceRate(port); // warm-up
     const produce = await produceRate(port);

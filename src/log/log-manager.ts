@@ -121,12 +121,22 @@ export class LogManager {
     return m;
   }
 
+  /**
+   * Creates the data directory with any missing parents, each made durable in its own parent from
+   * the top down: a power loss soon after a first start must not take back a parent (and with it
+   * every log under it).
+   */
+  private async makeDataDir(): Promise<void> {
+    const missing: string[] = [];
+    for (let d = this.dataDir; !(await this.disk.stat(d))?.isDirectory && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+    if (missing.length === 0) return;
+    await this.disk.mkdir(this.dataDir);
+    for (const d of missing) await this.disk.syncDir(dirname(d));
+  }
+
   private async load(): Promise<void> {
     const started = this.clock.now();
-    if (!(await this.disk.stat(this.dataDir))?.isDirectory) {
-      await this.disk.mkdir(this.dataDir);
-      await this.disk.syncDir(dirname(this.dataDir));
-    }
+    await this.makeDataDir();
     const names = await this.disk.readdir(this.dataDir);
     const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE);
     const recoveryPoints = await this.readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE);

@@ -98,7 +98,7 @@ export class PsimBroker {
     const r = random.fork(`disk-${id}`);
     this.disk = new MemoryDisk(() => r.next(), () => world.now);
     // The machine's /data exists, durably, before the broker first starts (as an administrator's
-    // mount point would): the log manager makes and syncs only its own directory in it.
+    // mount point would); the log manager makes its own directory in it durable.
     void this.disk.mkdir(DATA_ROOT).then(() => this.disk.syncDir('/'));
     this.clock = new SimClock(world, clockOffsetMs);
   }

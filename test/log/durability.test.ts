@@ -27,6 +27,19 @@ async function appendConcurrently(log: Awaited<ReturnType<typeof open>>['log'], 
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('durability policies', () => {
+  it('a data directory created with its parents survives power loss, parents included', async () => {
+    const mem = new MemoryDisk(() => 0);
+    const m = await LogManager.open({ dataDir: '/srv/samsa/data', disk: mem, clock: new ManualClock(1_700_000_000_000), defaults: config({ fsyncBeforeAck: true }), cleaner: false });
+    const log = await m.createLog('t', 0, config({ fsyncBeforeAck: true }));
+    await log.append(batch(['kept']));
+    mem.powerLoss({ keepPartialTails: false });
+    const again = await LogManager.open({ dataDir: '/srv/samsa/data', disk: mem, clock: new ManualClock(1_700_000_000_000), defaults: config({ fsyncBeforeAck: true }), cleaner: false });
+    const survived = again.getLog('t', 0);
+    assert.ok(survived, 'the partition survived');
+    assert.deepEqual((await readAll(survived)).map((r) => r.value), ['kept']);
+    await again.close();
+  });
+
   it('fsync-before-ack acknowledges only after an fsync, and concurrent appends share fsyncs (group commit)', async () => {
     const disk = new FaultyDisk(new MemoryDisk());
     const { log } = await open(disk, { fsyncBeforeAck: true });

@@ -35,11 +35,12 @@ import {
 import { type ConfigResource, type ConfigResult, type IncrementalAlteration, alterConfigs, incrementalAlterConfigs } from './config-control.js';
 import type { MetadataImage } from './image/metadata-image.js';
 import type { MetadataPublisher, MetadataUpdate } from './image/metadata-loader.js';
+import type { ScramEntry } from './image/security-image.js';
 import type { LeaderAndEpoch } from './raft/offset-and-epoch.js';
 import { NotLeaderError } from './raft/errors.js';
 import { type AlterPartitionItem, type AlterPartitionOutcome, type ElectionResult, alterPartition, balanceLeaders, electLeaders } from './partition-control.js';
 import { type OngoingReassignment, type ReassignableTopic, type ReassignmentOutcome, alterPartitionReassignments, listPartitionReassignments } from './reassignment-control.js';
-import { type AclDeletionResult, type QuotaAlteration, type ScramDeletion, type ScramResult, type ScramImport, type ScramUpsertion, type SecurityResult, alterClientQuotas, importScramCredentials, alterScramCredentials, createAcls, deleteAcls } from './security-control.js';
+import { type AclDeletionResult, type QuotaAlteration, type ScramDeletion, type ScramResult, type ScramUpsertion, type SecurityResult, alterClientQuotas, importScramCredentials, alterScramCredentials, createAcls, deleteAcls } from './security-control.js';
 import type { AclBinding, AclBindingFilter } from '../security/acl.js';
 import { type CreatableTopic, type CreateTopicResult, type DeleteTopicResult, type PartitionsIncrease, createPartitions, createTopics, deleteTopics } from './replication-control.js';
 
@@ -167,7 +168,7 @@ export class QuorumController implements MetadataPublisher {
   }
 
   /** SCRAM credentials migrated from a broker's file of its own (security-control.ts): in-process only. */
-  importScramCredentials(credentials: readonly ScramImport[]): Promise<number> {
+  importScramCredentials(credentials: readonly ScramEntry[]): Promise<number> {
     return this.write((w) => importScramCredentials(w, credentials));
   }
 

@@ -27,6 +27,7 @@ import { SCRAM_MAX_ITERATIONS, SCRAM_MIN_ITERATIONS, credentialFromSaltedPasswor
 import { type AclBinding, type AclBindingFilter, aclBindingError, aclFilterError, aclKey, filterMatches } from '../security/acl.js';
 import { ENTITY_TYPES, type EntityType, type QuotaEntity, quotaEntityError, quotaKeyError } from '../security/quota/client-quotas.js';
 import type { ControllerWriter } from './controller-writer.js';
+import type { ScramEntry } from './image/security-image.js';
 
 export interface SecurityResult {
   readonly errorCode: number;
@@ -139,14 +140,6 @@ export function alterScramCredentials(w: ControllerWriter, deletions: readonly S
   });
 }
 
-export interface ScramImport {
-  readonly name: string;
-  readonly mechanism: number;
-  readonly salt: Buffer;
-  readonly storedKey: Buffer;
-  readonly serverKey: Buffer;
-  readonly iterations: number;
-}
 
 /**
  * Credentials a broker kept in its own file before the metadata log carried them (their derived
@@ -154,7 +147,7 @@ export interface ScramImport {
  * unless the cluster has a credential for that user and mechanism already (the cluster's wins).
  * Returns how many were written.
  */
-export function importScramCredentials(w: ControllerWriter, credentials: readonly ScramImport[]): number {
+export function importScramCredentials(w: ControllerWriter, credentials: readonly ScramEntry[]): number {
   let written = 0;
   for (const c of credentials) {
     if (!scramMechanismOf(c.mechanism) || w.image.security.scramCredential(c.name, c.mechanism)) continue;

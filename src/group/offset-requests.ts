@@ -123,28 +123,7 @@ export class OffsetRequests {
 
     const now = this.d.clock.now();
     const expireTimestamp = p.retentionTimeMs < 0n ? null : now + Number(p.retentionTimeMs);
-    const maxMetadata = this.d.config['offset.metadata.max.bytes'];
-    const records: CoordinatorRecord[] = [];
-    const written: PartitionResult[] = [];
-    const results = p.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((x): PartitionResult => {
-        if (x.committedMetadata !== null && x.committedMetadata.length > maxMetadata) return { partitionIndex: x.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
-        const committed: CommittedOffset = { offset: x.committedOffset, leaderEpoch: x.committedLeaderEpoch, metadata: x.committedMetadata ?? '', commitTimestamp: now, expireTimestamp };
-        records.push(offsetRecord(p.groupId, t.name, x.partitionIndex, committed));
-        const r = { partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE };
-        written.push(r);
-        return r;
-      }),
-    }));
-    return this.d.coordinatorLog.write(p.groupId, records).then(
-      () => results,
-      (err: unknown) => {
-        const code = writeErrorCode(err);
-        for (const r of written) r.errorCode = code;
-        return results;
-      },
-    );
+    return this.writeOffsets(p.groupId, p.topics, now, expireTimestamp);
   }
 
   /**
@@ -160,24 +139,33 @@ export class OffsetRequests {
     }
     const invalid = this.validateTxnCommit(group, p);
     if (invalid !== ErrorCode.NONE) return Promise.resolve(everyPartition(p.topics, invalid));
-    const now = this.d.clock.now();
+    return this.writeOffsets(p.groupId, p.topics, this.d.clock.now(), null, txn);
+  }
+
+  /**
+   * Writes the offsets of a commit (in the producer's transaction with `txn`): metadata over
+   * offset.metadata.max.bytes is refused partition by partition, the rest is written together; a
+   * refused write answers its code for every written partition (for a transaction: a fenced epoch,
+   * no verified transaction).
+   */
+  private writeOffsets(groupId: string, topics: OffsetCommitParams['topics'], now: number, expireTimestamp: number | null, txn?: TxnWrite): Promise<TopicResult[]> {
     const maxMetadata = this.d.config['offset.metadata.max.bytes'];
     const records: CoordinatorRecord[] = [];
     const written: PartitionResult[] = [];
-    const results = p.topics.map((t) => ({
+    const results = topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((x): PartitionResult => {
         if (x.committedMetadata !== null && x.committedMetadata.length > maxMetadata) return { partitionIndex: x.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE };
-        records.push(offsetRecord(p.groupId, t.name, x.partitionIndex, { offset: x.committedOffset, leaderEpoch: x.committedLeaderEpoch, metadata: x.committedMetadata ?? '', commitTimestamp: now, expireTimestamp: null }));
+        const committed: CommittedOffset = { offset: x.committedOffset, leaderEpoch: x.committedLeaderEpoch, metadata: x.committedMetadata ?? '', commitTimestamp: now, expireTimestamp };
+        records.push(offsetRecord(groupId, t.name, x.partitionIndex, committed));
         const r = { partitionIndex: x.partitionIndex, errorCode: ErrorCode.NONE };
         written.push(r);
         return r;
       }),
     }));
-    return this.d.coordinatorLog.write(p.groupId, records, txn).then(
+    return this.d.coordinatorLog.write(groupId, records, txn).then(
       () => results,
       (err: unknown) => {
-        // A write the log refuses for the producer (a fenced epoch, no verified transaction) answers its code.
         const code = writeErrorCode(err);
         for (const r of written) r.errorCode = code;
         return results;

@@ -192,6 +192,17 @@ export class PartitionLog implements LocalLogOwner {
     return (this.events ??= new LogEvents(this.env.logger, this.name)).subscribe(listener);
   }
 
+  /** The batches' spans, or why they cannot be appended (the log refuses appends, or they are not whole v2 batches). */
+  private appendableSpans(batches: Buffer): AppendSpan[] | Error {
+    const refused = this.localLog.appendRefusal();
+    if (refused) return refused;
+    try {
+      return walkAppendBatches(batches);
+    } catch (err) {
+      return err instanceof InvalidAppendError ? err : new InvalidAppendError(`not whole v2 batches: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
   /**
    * Appends one or more validated v2 batches (the bytes are patched in place and written as
    * they are: the caller must not reuse the buffer). Offsets are assigned now, in call order;
@@ -200,14 +211,8 @@ export class PartitionLog implements LocalLogOwner {
    * ProducerStateError, and a retry of a batch the log holds resolves with its offsets then.
    */
   append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
-    const refused = this.localLog.appendRefusal();
-    if (refused) return Promise.reject(refused);
-    let spans: AppendSpan[];
-    try {
-      spans = walkAppendBatches(batches);
-    } catch (err) {
-      return Promise.reject(err instanceof InvalidAppendError ? err : new InvalidAppendError(`not whole v2 batches: ${(err as Error).message}`, { cause: err }));
-    }
+    const spans = this.appendableSpans(batches);
+    if (spans instanceof Error) return Promise.reject(spans);
     const baseOffset = this.localLog.logEndOffset;
     const { lastOffset, maxTimestamp, offsetOfMaxTimestamp } = patchAppendBatches(batches, spans, baseOffset, opts);
     // A roll snapshots the producer state as of the new segment's base: before this batch counts.
@@ -292,14 +297,8 @@ export class PartitionLog implements LocalLogOwner {
    * the producer state and the leader epochs follow them. Resolves once durable per the policy.
    */
   appendAsFollower(batches: Buffer): Promise<AppendResult> {
-    const refused = this.localLog.appendRefusal();
-    if (refused) return Promise.reject(refused);
-    let spans: AppendSpan[];
-    try {
-      spans = walkAppendBatches(batches);
-    } catch (err) {
-      return Promise.reject(err instanceof InvalidAppendError ? err : new InvalidAppendError(`not whole v2 batches: ${(err as Error).message}`, { cause: err }));
-    }
+    const spans = this.appendableSpans(batches);
+    if (spans instanceof Error) return Promise.reject(spans);
     const baseOffset = this.localLog.logEndOffset;
     let next = baseOffset;
     let maxTimestamp = -1n;

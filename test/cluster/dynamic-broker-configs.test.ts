@@ -16,7 +16,7 @@ import { ConfigSource } from '../../src/broker/config/topic-configs.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { IncrementalAlterConfigsApi } from '../../src/protocol/messages/index.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { type ClusterLayout, clusterLayout, inProcessCluster, removeLayout } from '../helpers/test-cluster.js';
 import { eventually } from '../helpers/eventually.js';
 
 const { ConfigResourceTypes } = kafkajs;
@@ -33,8 +33,7 @@ describe('dynamic broker configs on three nodes', { timeout: 180_000 }, () => {
   let admin: Admin;
 
   const start = async () => {
-    nodes = await Promise.all(layout.ids.map((id) => inProcessNode(layout, id, {}, EXTRA)));
-    for (const n of nodes) await eventually(`node ${n.nodeId} sees three unfenced brokers`, 20_000, () => n.metadata.unfencedBrokers().length === 3);
+    nodes = await inProcessCluster(layout, {}, EXTRA, 20_000);
     kafka = new Kafka({ clientId: 'dyn-configs-test', brokers: nodes.map((n) => n.bootstrap), logLevel: logLevel.NOTHING, retry: { retries: 3, initialRetryTime: 100 } });
     admin = kafka.admin();
     await admin.connect();

@@ -13,7 +13,7 @@ import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
-import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { type ClusterLayout, clusterLayout, inProcessCluster, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
 import { eventually } from '../helpers/eventually.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,8 +33,7 @@ describe('high-watermark checkpoint', { timeout: 120_000 }, () => {
 
   before(async () => {
     layout = await clusterLayout(3);
-    nodes = await Promise.all(layout.ids.map((id) => inProcessNode(layout, id, {}, CONFIG)));
-    for (const n of nodes) await eventually(`node ${n.nodeId} sees three brokers`, 10_000, () => n.metadata.unfencedBrokers().length === 3);
+    nodes = await inProcessCluster(layout, {}, CONFIG);
   });
 
   after(async () => {

@@ -18,7 +18,7 @@ import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { readValues } from '../helpers/read-values.js';
 import { SAMSA_BIN } from '../helpers/test-broker.js';
-import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { type ClusterLayout, clusterLayout, inProcessCluster, removeLayout } from '../helpers/test-cluster.js';
 import { eventually } from '../helpers/eventually.js';
 
 const run = promisify(execFile);
@@ -40,8 +40,7 @@ describe('partition reassignment on three nodes in one process', { timeout: 120_
   before(async () => {
     layout = await clusterLayout(3);
     const extra = { 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 300, 'replica.fetch.backoff.ms': 100, 'leader.imbalance.check.interval.seconds': 1 };
-    nodes = await Promise.all(layout.ids.map((id) => inProcessNode(layout, id, { storage: 'memory' }, extra)));
-    for (const n of nodes) await eventually(`node ${n.nodeId} sees three unfenced brokers`, 10_000, () => n.metadata.unfencedBrokers().length === 3);
+    nodes = await inProcessCluster(layout, { storage: 'memory' }, extra);
     client = new SamsaClient({ bootstrapServers: nodes.map((n) => n.bootstrap) });
     admin = new Kafka({ clientId: 'reassign-test', brokers: [nodes[0]!.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();

@@ -11,7 +11,7 @@ import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { LOG_OVERHEAD, readBatchHeader } from '../../src/protocol/records/batch-header.js';
-import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { type ClusterLayout, clusterLayout, inProcessCluster, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
 import { eventually as eventuallyHolds } from '../helpers/eventually.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,8 +45,7 @@ describe('truncation by leader epoch', { timeout: 120_000 }, () => {
 
   before(async () => {
     layout = await clusterLayout(3);
-    nodes = await Promise.all(layout.ids.map((id) => inProcessNode(layout, id, {}, CONFIG)));
-    for (const n of nodes) await eventually(`node ${n.nodeId} sees three brokers`, 10_000, () => n.metadata.unfencedBrokers().length === 3);
+    nodes = await inProcessCluster(layout, {}, CONFIG);
   });
 
   after(async () => {

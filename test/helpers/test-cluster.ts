@@ -7,6 +7,7 @@
 import { rm } from 'node:fs/promises';
 import { type BrokerOptions, type RunningBroker, startBroker } from '../../src/broker/broker.js';
 import { type ChildBroker, childBroker, freePort, tempDir } from './test-broker.js';
+import { eventually } from './eventually.js';
 
 export interface ClusterLayout {
   /** Node ids (0..n-1 by default). */
@@ -50,6 +51,13 @@ export function childNode(layout: ClusterLayout, id: number, clientPort = 0, ext
 /** An in-process node of the layout. */
 export function inProcessNode(layout: ClusterLayout, id: number, options: BrokerOptions = {}, extra: Record<string, string | number> = {}): Promise<RunningBroker> {
   return startBroker({ logLevel: process.env['SAMSA_TEST_LOG'] ?? 'silent', ...options, config: { ...nodeConfig(layout, id, 0, extra), ...(options.config ?? {}) } });
+}
+
+/** Every node of the layout in process, started together; resolves once each sees them all unfenced (within `timeoutMs`). */
+export async function inProcessCluster(layout: ClusterLayout, options: BrokerOptions = {}, extra: Record<string, string | number> = {}, timeoutMs = 10_000): Promise<RunningBroker[]> {
+  const nodes = await Promise.all(layout.ids.map((id) => inProcessNode(layout, id, options, extra)));
+  for (const n of nodes) await eventually(`node ${n.nodeId} sees ${nodes.length} unfenced brokers`, timeoutMs, () => n.metadata.unfencedBrokers().length === nodes.length);
+  return nodes;
 }
 
 export async function removeLayout(layout: ClusterLayout): Promise<void> {

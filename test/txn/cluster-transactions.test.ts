@@ -13,7 +13,7 @@ import type { RunningBroker } from '../../src/broker/broker.js';
 import { TRANSACTION_STATE_TOPIC } from '../../src/common/topic-name.js';
 import { partitionForGroup } from '../../src/group/partition-for.js';
 import { kcat } from '../helpers/kcat.js';
-import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { type ClusterLayout, clusterLayout, inProcessCluster, removeLayout } from '../helpers/test-cluster.js';
 import { eventually } from '../helpers/eventually.js';
 
 
@@ -24,8 +24,7 @@ describe('transactions on a three-node cluster', { timeout: 120_000 }, () => {
   before(async () => {
     layout = await clusterLayout(3);
     const config = { 'broker.heartbeat.interval.ms': 300, 'transaction.state.log.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 };
-    nodes = await Promise.all(layout.ids.map((id) => inProcessNode(layout, id, { storage: 'memory' }, config)));
-    for (const n of nodes) await eventually(`node ${n.nodeId} sees three unfenced brokers`, 10_000, () => n.metadata.unfencedBrokers().length === 3);
+    nodes = await inProcessCluster(layout, { storage: 'memory' }, config);
   });
 
   after(async () => {

@@ -12,34 +12,24 @@
  * broker ALTER_CONFIGS on the cluster (CLUSTER_AUTHORIZATION_FAILED), answered here
  * (security/forward-checked.ts).
  */
-import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterConfigsApi } from '../../protocol/messages/index.js';
 import { ConfigResourceType } from '../../controller/image/image-types.js';
-import { ResourceType, checkOwnTlsChange } from '../config/config-resources.js';
+import { type AlterConfigsResult, alterConfigsLocally } from '../config/alter-configs-locally.js';
 import { defineHandler } from '../handler.js';
-import { AclOperation, ResourceType as AclResource, authorize, authorizeCluster } from '../security/authorize.js';
 import { forwardChecked } from '../security/forward-checked.js';
 
-type Result = { resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null };
-
 export const alterConfigsHandler = defineHandler(AlterConfigsApi, { min: 0, max: 2 }, (req, ctx) => {
-  const b = ctx.broker;
   return forwardChecked(ctx, AlterConfigsApi, {
     items: req.resources,
-    local: async (r): Promise<Result | undefined> => {
-      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      if (r.resourceType === ResourceType.TOPIC) {
-        return authorize(ctx, AclOperation.ALTER_CONFIGS, AclResource.TOPIC, r.resourceName) ? undefined : { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null };
-      }
-      if (r.resourceType !== ResourceType.BROKER) return undefined;
-      if (!authorizeCluster(ctx, AclOperation.ALTER_CONFIGS)) return { ...base, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null };
-      const given = new Set(r.configs.map((c) => c.name));
-      const removed = Object.keys(b.metadata.configs(ConfigResourceType.BROKER, r.resourceName)).filter((n) => !given.has(n)).map((name) => ({ name, value: null }));
-      const bad = await checkOwnTlsChange(b, r.resourceName, [...r.configs, ...removed]);
-      return bad ? { ...base, ...bad } : undefined;
-    },
+    local: (r) =>
+      alterConfigsLocally(ctx, r, () => {
+        // AlterConfigs replaces the whole set: the configs not given are removed.
+        const given = new Set(r.configs.map((c) => c.name));
+        const removed = Object.keys(ctx.broker.metadata.configs(ConfigResourceType.BROKER, r.resourceName)).filter((n) => !given.has(n)).map((name) => ({ name, value: null }));
+        return [...r.configs, ...removed];
+      }),
     withItems: (resources) => ({ ...req, resources }),
-    resultsOf: (res) => res.responses as Result[],
+    resultsOf: (res) => res.responses as AlterConfigsResult[],
     respond: (responses, res) => ({ throttleTimeMs: res?.throttleTimeMs ?? 0, responses }) as never,
   });
 });

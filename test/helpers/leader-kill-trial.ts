@@ -329,9 +329,17 @@ export async function runLeaderKillTrial(o: TrialOptions): Promise<TrialReport> 
     const failovers: TrialReport['failovers'] = [];
     const twoBrokerRounds: TwoBrokerRound[] = [];
     const restart = async (id: number) => nodes.set(id, await t.start(id, ports.get(id)!, 60_000));
-    /** kill -9 of `victim`, noting the writes in flight at that moment. */
+    /**
+     * kill -9 of `victim` at a moment when writes are in flight (a kill between two sends would prove
+     * nothing about them), noting them; the check, the note and the signal run in one synchronous step.
+     */
     const kill = async (k: number, victim: number) => {
       if (!nodes.has(victim)) throw new Error(`kill ${k + 1}: no node ${victim} to kill`);
+      const deadline = Date.now() + 30_000;
+      while (s.inFlight.size + r.inFlight === 0) {
+        if (Date.now() > deadline) throw new Error(`kill ${k + 1}: no write in flight within 30000 ms`);
+        await sleep(1);
+      }
       const at = { samsaInFlight: s.inFlight.size, rdkafkaInFlight: r.inFlight, sBefore: s.acked.size, killedAt: Date.now() };
       await nodes.get(victim)!.kill('SIGKILL');
       nodes.delete(victim);

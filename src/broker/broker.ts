@@ -132,7 +132,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const settings: KRaftSettings = { ...raw, metadataLogDir: resolve(raw.metadataLogDir) };
   const dataDir = resolve(config.dataDir);
   const storage = await prepareNodeStorage(world.disk, world.random, config, settings, log);
-  const node = await MetadataNode.start({ settings, config, clusterId: storage.clusterId, bootstrapRecords: storage.bootstrapRecords, ...world, log });
+  const node = await MetadataNode.start({ settings, config, clusterId: storage.clusterId, bootstrapRecords: storage.bootstrapRecords, ...world, configDisk: options.configDisk ?? nodeDisk, log });
   if (!settings.isBroker) return controllerOnly(node, settings, storage.clusterId, dataDir, log);
   try {
     return await startBrokerRole({ config, settings, node, world, log, configDisk: options.configDisk ?? nodeDisk, dataDir, clusterId: storage.clusterId, directoryIds: storage.directoryIds, incarnationId: newUuid(world.random) });

@@ -119,7 +119,7 @@ describe('ApiVersions conformance', () => {
     const c = await RawClient.connect(port);
     try {
       const fetchMetadata = { replicaState: { replicaId: -1 }, maxWaitMs: 0, minBytes: 0, topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1024 }] }] };
-      assert.equal(await everyAdvertisedVersionAnswers(c, { ...MINIMAL, Fetch: () => fetchMetadata }), 26, '22 APIs, and CreateAcls, DeleteAcls, AlterClientQuotas, AlterUserScramCredentials forwarded to the controller');
+      assert.equal(await everyAdvertisedVersionAnswers(c, { ...MINIMAL, Fetch: () => fetchMetadata }), 28, '22 APIs, CreateAcls, DeleteAcls, AlterClientQuotas, AlterUserScramCredentials forwarded to the controller, and SaslHandshake and SaslAuthenticate for SASL controller listeners');
     } finally {
       c.close();
       await controller.close();

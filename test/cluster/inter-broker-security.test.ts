@@ -46,7 +46,8 @@ describe('inter-broker connections over SASL_SSL', { timeout: 120_000 }, () => {
             'sasl.mechanism.inter.broker.protocol': 'PLAIN',
             'listener.name.sasl_ssl.plain.sasl.jaas.config': JAAS,
             'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-            'super.users': 'User:broker;User:admin',
+            // The controller listener is PLAINTEXT: its clients (the other nodes) are User:ANONYMOUS, which needs CLUSTER_ACTION there, as in Kafka.
+            'super.users': 'User:broker;User:admin;User:ANONYMOUS',
             'offsets.topic.replication.factor': 3,
           },
         ),

@@ -61,6 +61,16 @@ export function addressBytes(remote: string): Buffer {
   return Buffer.from([127, 0, 0, 1]);
 }
 
+/** The address an Envelope's `client_host_address` holds, as a broker's connections name it (`10.0.0.1`, `::1`); undefined unless 4 or 16 bytes. */
+export function hostOfAddressBytes(bytes: Buffer): string | undefined {
+  if (bytes.length === 4) return [...bytes].join('.');
+  if (bytes.length !== 16) return undefined;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(bytes.readUInt16BE(i).toString(16));
+  // RFC 5952's short form, as node:net gives a peer's address.
+  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1);
+}
+
 export function metadataOffsetTag(offset: number): TaggedField {
   const w = new Writer(8);
   w.writeInt64(BigInt(offset));

@@ -8,7 +8,8 @@
  * the request's time), so that what a client just created is visible on the broker it asked.
  * When no controller answers in time, every resource of the request gets REQUEST_TIMED_OUT.
  * The Envelope carries the client's principal (`User:alice`, from its TLS or SASL login) and
- * address; the broker has authorized the request before forwarding it (security/forward-checked.ts).
+ * address; the broker has authorized the request before forwarding it (security/forward-checked.ts),
+ * and the controller authorizes it again as that principal (controller-apis/controller-authorization.ts).
  */
 import type { Clock } from '../../common/clock.js';
 import type { ApiDescriptor, AnyApiDescriptor } from '../../protocol/api-descriptor.js';
@@ -54,7 +55,12 @@ export class Forwarder {
       ctx.log.warn({ api: api.name, err: (err as Error).message }, 'could not forward a request to the controller');
       return failed(ErrorCode.REQUEST_TIMED_OUT);
     }
-    if (envelope.errorCode !== ErrorCode.NONE || !envelope.responseData) return failed(envelope.errorCode || ErrorCode.UNKNOWN_SERVER_ERROR);
+    if (envelope.errorCode !== ErrorCode.NONE || !envelope.responseData) {
+      // As Kafka's ForwardingManager: an Envelope error says this broker is misconfigured (its
+      // principal lacks CLUSTER_ACTION on the controller, ...), which is not the client's to know.
+      ctx.log.warn({ api: api.name, errorCode: envelope.errorCode }, 'the controller refused a forwarded request\'s Envelope');
+      return failed(ErrorCode.UNKNOWN_SERVER_ERROR);
+    }
     const answer = readResponseFrame(any, version, envelope.responseData).body as Res;
     const offset = metadataOffsetOf(envelope.unknownTaggedFields);
     if (offset !== undefined) await this.caughtUp(offset, deadline);

@@ -31,6 +31,14 @@ import { createListenerDispatcher, supportedVersions } from '../dispatcher.js';
 import { Faults } from '../faults/faults.js';
 import type { Handler } from '../handler.js';
 import { LIMITS } from '../limits.js';
+import { type ListenerSpec, parseSecurityProtocolMap } from '../config/listeners.js';
+import { configuredAuthorizer, listenerSecuritySetup } from '../security/broker-security.js';
+import { AuthorizerPublisher } from '../security/authorizer-publisher.js';
+import { type InterBrokerClient, controllerClient } from '../security/inter-broker-client.js';
+import type { RandomBytes } from '../../common/random.js';
+import type { MetadataImage } from '../../controller/image/metadata-image.js';
+import { SCRAM_MECHANISM_CODES, type ScramCredential, type ScramMechanism } from '../../protocol/sasl/scram.js';
+import type { StandardAuthorizer } from '../../security/authorizer.js';
 import { ControllerChannel } from './controller-channel.js';
 import type { KRaftSettings } from './kraft-settings.js';
 import { NO_PEERS, networkRaftTransport } from './raft-transport.js';
@@ -46,8 +54,15 @@ export interface MetadataNodeOptions {
   readonly random: Random;
   readonly disk: Disk;
   readonly network: Network;
+  /** Secure randomness (SCRAM nonces on the controller listener and in logins to it). */
+  readonly randomBytes: RandomBytes;
+  /** Where keystores and truststores of the controller listener are read. */
+  readonly configDisk: Disk;
   readonly log: Logger;
 }
+
+/** How this node connects to the controllers' listener: TLS and a SASL login as that listener's protocol asks (security/inter-broker-client.ts). */
+type ControllerClient = InterBrokerClient;
 
 export class MetadataNode {
   readonly loader: MetadataLoader;
@@ -61,14 +76,17 @@ export class MetadataNode {
   private leaderWaiters: (() => void)[] = [];
   private offsetWaiters: { offset: number; resolve: () => void }[] = [];
 
-  private constructor(private readonly o: MetadataNodeOptions) {
+  private constructor(
+    private readonly o: MetadataNodeOptions,
+    client: ControllerClient,
+  ) {
     const { settings, config, clock, log } = o;
     this.loader = new MetadataLoader({ onBadRecord: (offset, err) => log.error({ offset, err }, 'skipping a metadata record that does not decode') });
     const requestTimeoutMs = config.num('controller.quorum.request.timeout.ms');
     const voters = new Map(settings.voters.map((v) => [v.id, v]));
     this.connections = settings.standalone
       ? undefined
-      : new NodeConnections({ address: (id) => voters.get(id), clock, network: o.network, clientId: `samsa-node-${settings.nodeId}`, requestTimeoutMs, connectTimeoutMs: requestTimeoutMs });
+      : new NodeConnections({ address: (id) => voters.get(id), clock, network: o.network, clientId: `samsa-node-${settings.nodeId}`, requestTimeoutMs, connectTimeoutMs: requestTimeoutMs, tls: client.tls, authenticate: client.authenticate });
     this.raft = new RaftClient({
       nodeId: settings.nodeId,
       config: quorumConfig(settings.voters.map((v) => v.id), {
@@ -91,7 +109,9 @@ export class MetadataNode {
     });
     this.controllerFaults = new Faults(clock, (id) => this.loader.image.topicById(id)?.name);
     this.controller = settings.isController ? this.makeController() : undefined;
-    this.controllerNode = this.controller ? this.makeControllerNode(this.controller) : undefined;
+    const authorizer = settings.isController ? configuredAuthorizer(config) : undefined;
+    this.controllerNode = this.controller ? this.makeControllerNode(this.controller, authorizer) : undefined;
+    if (authorizer) this.loader.installPublisher(new AuthorizerPublisher(authorizer));
     if (this.controller) this.loader.installPublisher(this.controller);
     this.loader.installPublisher({ onMetadataUpdate: (u) => this.applied(u.offset), onLeaderChange: (le) => this.leaderChanged(le) });
     this.channel = new ControllerChannel({
@@ -108,7 +128,7 @@ export class MetadataNode {
 
   /** Starts the controller listener (a controller in a cluster), then the Raft client. */
   static async start(o: MetadataNodeOptions): Promise<MetadataNode> {
-    const node = new MetadataNode(o);
+    const node = new MetadataNode(o, o.settings.standalone ? {} : await controllerClient(o.config, controllerListenerOf(o.settings, o.config), o.configDisk, o.randomBytes));
     try {
       await node.listen();
       await node.raft.start();
@@ -163,7 +183,7 @@ export class MetadataNode {
     });
   }
 
-  private makeControllerNode(controller: QuorumController): ControllerNode {
+  private makeControllerNode(controller: QuorumController, authorizer: StandardAuthorizer | undefined): ControllerNode {
     const node: ControllerNode = {
       nodeId: this.o.settings.nodeId,
       clusterId: this.o.clusterId,
@@ -174,6 +194,7 @@ export class MetadataNode {
       config: this.o.config,
       faults: this.controllerFaults,
       log: this.o.log,
+      authorizer,
       apiVersions: supportedVersions(CONTROLLER_HANDLERS),
       forwardable: new Map(FORWARDABLE_HANDLERS.map((h) => [h.api.apiKey, h as Handler<unknown, unknown, ControllerRequestContext>])),
       committedOffset: () => this.loader.image.appliedOffset,
@@ -186,8 +207,14 @@ export class MetadataNode {
     const node = this.controllerNode;
     if (!node) return;
     const { config, clock, log } = this.o;
-    const dispatcher = createListenerDispatcher<ControllerRequestContext>({ handlers: CONTROLLER_HANDLERS, faults: this.controllerFaults, context: (b) => ({ ...b, node }) }, log);
+    const dispatcher = createListenerDispatcher<ControllerRequestContext>(
+      { handlers: CONTROLLER_HANDLERS, faults: this.controllerFaults, context: (b) => ({ ...b, node, identity: { principal: b.connection.channel.principal, clientHost: b.connection.channel.clientHost } }) },
+      log,
+    );
+    const world = { config, disk: this.o.configDisk, clock, randomBytes: this.o.randomBytes, log };
     for (const l of this.o.settings.controllerListeners) {
+      // TLS and SASL as on a client listener; SCRAM logins against the credentials of the committed metadata.
+      const setup = await listenerSecuritySetup(world, l, dispatcher, (user, mechanism) => scramCredentialOf(this.loader.image, user, mechanism));
       const server = await NetworkServer.listen(
         {
           host: l.host,
@@ -199,8 +226,13 @@ export class MetadataNode {
           maxConnections: config.num('max.connections'),
           network: this.o.network,
           clock,
+          listenerName: l.name,
+          securityProtocol: l.securityProtocol,
+          ...(setup.tls ? { tls: setup.tls } : {}),
+          ...(setup.authentication ? { authentication: setup.authentication } : {}),
+          ...(setup.onConnection ? { onConnection: setup.onConnection } : {}),
         },
-        dispatcher,
+        setup.handler,
         log,
       );
       this.controllerServers.push(server);
@@ -253,4 +285,19 @@ export class MetadataNode {
     for (const w of this.leaderWaiters) w();
     this.leaderWaiters = [];
   }
+}
+
+/** The listener this node reaches the controllers on: its own controller listener, or (a broker-only node) the first of `controller.listener.names` with its protocol from the map. */
+function controllerListenerOf(settings: KRaftSettings, config: BrokerConfig): Pick<ListenerSpec, 'name' | 'securityProtocol'> | undefined {
+  const name = settings.controllerListenerName;
+  if (name === undefined) return undefined;
+  const own = settings.controllerListeners.find((l) => l.name === name);
+  if (own) return own;
+  return { name, securityProtocol: parseSecurityProtocolMap(config.str('listener.security.protocol.map')).get(name) ?? 'PLAINTEXT' };
+}
+
+/** A SCRAM credential of the image, as a SCRAM login checks it. */
+function scramCredentialOf(image: MetadataImage, user: string, mechanism: ScramMechanism): ScramCredential | undefined {
+  const e = image.security.scramCredential(user, SCRAM_MECHANISM_CODES[mechanism]);
+  return e && { salt: e.salt, storedKey: e.storedKey, serverKey: e.serverKey, iterations: e.iterations };
 }

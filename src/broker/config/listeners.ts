@@ -5,8 +5,8 @@
  * says which listeners are the controller's (the others serve clients); `advertised.listeners`
  * says what brokers tell clients, per name (default: the bound address, loopback for a wildcard).
  *
- * Every protocol is served on client listeners: PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL
- * (src/broker/security); the controller listener serves PLAINTEXT only (`unsupportedProtocol`).
+ * Every protocol is served on client and controller listeners alike: PLAINTEXT, SSL, SASL_PLAINTEXT
+ * and SASL_SSL (src/broker/security; the controller listener's clients: security/controller-client.ts).
  */
 import { ConfigError } from '../../common/config-def.js';
 
@@ -54,16 +54,9 @@ export function parseListeners(configName: string, text: string, protocols: Read
     if (out.some((l) => l.name === e.name)) throw new ConfigError(configName, `Each listener must have a different name: ${e.name} appears twice in ${configName}`);
     const protocol = protocols.get(e.name) ?? (controllerNames.includes(e.name) ? 'PLAINTEXT' : undefined);
     if (!protocol) throw new ConfigError(configName, `No security protocol defined for listener ${e.name}: add it to listener.security.protocol.map`);
-    const why = controllerNames.includes(e.name) ? unsupportedProtocol(protocol) : undefined;
-    if (why) throw new ConfigError(configName, `Controller listener ${e.name}: ${why}`);
     out.push({ ...e, securityProtocol: protocol });
   }
   return out;
-}
-
-/** Why a controller listener's security protocol cannot be served yet, or undefined. */
-export function unsupportedProtocol(protocol: SecurityProtocolName): string | undefined {
-  return protocol === 'PLAINTEXT' ? undefined : `security protocol ${protocol} is not supported on controller listeners yet (PLAINTEXT only)`;
 }
 
 /** The address to advertise for a bound listener: as configured, else the bound address (loopback for a wildcard bind; the bound port for port 0). */

@@ -54,6 +54,7 @@ export const SECURITY_CONFIG_KEYS: readonly ConfigKey[] = [
   // listener.security.protocol.map and inter.broker.listener.name are KRaft's (kraft-configs.ts).
   key.string('security.inter.broker.protocol', 'PLAINTEXT', 'The security protocol between brokers.', ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']),
   key.string('sasl.mechanism.inter.broker.protocol', 'GSSAPI', 'The SASL mechanism between brokers.'),
+  key.string('sasl.mechanism.controller.protocol', 'GSSAPI', 'The SASL mechanism of connections to the controller listener.'),
   key.int('connection.failed.authentication.delay.ms', 100, 'A failed login is answered after this long, then the connection is closed.', 0),
   key.long('samsa.authentication.timeout.ms', 10000, 'Samsa: a connection that has not finished its TLS and SASL handshakes within this long is closed.', 1),
   key.string('authorizer.class.name', '', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer enables ACLs; empty allows everything.'),

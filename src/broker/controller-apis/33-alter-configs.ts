@@ -6,14 +6,21 @@
  * cannot change at run time, as Kafka's; config-control.ts). `validateOnly` changes nothing.
  */
 import { AlterConfigsApi } from '../../protocol/messages/index.js';
+import { alterConfigsRefusal, authorizedEach } from './controller-authorization.js';
 import { controllerErrorCode, defineControllerHandler } from './controller-context.js';
 
 export const controllerAlterConfigsHandler = defineControllerHandler(AlterConfigsApi, { min: 0, max: 2 }, async (req, ctx) => {
   const base = req.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName }));
+  const refused = (r: { resourceType: number; resourceName: string }) => {
+    const errorCode = alterConfigsRefusal(ctx, r);
+    return errorCode === undefined ? undefined : { errorCode, errorMessage: null };
+  };
   try {
-    const results = await ctx.node.controller.alterConfigs(
-      req.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, configs: r.configs.map((c) => ({ name: c.name, value: c.value })) })),
-      req.validateOnly,
+    const results = await authorizedEach(req.resources, refused, (allowed) =>
+      ctx.node.controller.alterConfigs(
+        allowed.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, configs: r.configs.map((c) => ({ name: c.name, value: c.value })) })),
+        req.validateOnly,
+      ),
     );
     return { throttleTimeMs: 0, responses: results.map((r, i) => ({ ...base[i]!, ...r })) };
   } catch (err) {

@@ -6,13 +6,21 @@
  * INVALID_REQUEST; `validateOnly` checks without changing anything.
  */
 import { CreatePartitionsApi } from '../../protocol/messages/index.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { AclOperation, ResourceType } from '../../security/acl.js';
+import { authorizeController, authorizeControllerCluster, authorizedEach } from './controller-authorization.js';
 import { controllerErrorCode, defineControllerHandler } from './controller-context.js';
 
 export const controllerCreatePartitionsHandler = defineControllerHandler(CreatePartitionsApi, { min: 0, max: 3 }, async (req, ctx) => {
   try {
-    const results = await ctx.node.controller.createPartitions(
-      req.topics.map((t) => ({ name: t.name, count: t.count, assignments: t.assignments?.map((a) => a.brokerIds) ?? null })),
-      req.validateOnly,
+    const clusterAlter = authorizeControllerCluster(ctx, AclOperation.ALTER);
+    const refused = (t: { name: string }): { name: string; errorCode: number; errorMessage: string | null } | undefined =>
+      clusterAlter || authorizeController(ctx, AclOperation.ALTER, ResourceType.TOPIC, t.name) ? undefined : { name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null };
+    const results = await authorizedEach(req.topics, refused, (allowed) =>
+      ctx.node.controller.createPartitions(
+        allowed.map((t) => ({ name: t.name, count: t.count, assignments: t.assignments?.map((a) => a.brokerIds) ?? null })),
+        req.validateOnly,
+      ),
     );
     return { throttleTimeMs: 0, results };
   } catch (err) {

@@ -8,14 +8,21 @@
  * configs (config-control.ts).
  */
 import { IncrementalAlterConfigsApi } from '../../protocol/messages/index.js';
+import { alterConfigsRefusal, authorizedEach } from './controller-authorization.js';
 import { controllerErrorCode, defineControllerHandler } from './controller-context.js';
 
 export const controllerIncrementalAlterConfigsHandler = defineControllerHandler(IncrementalAlterConfigsApi, { min: 0, max: 1 }, async (req, ctx) => {
   const base = req.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName }));
+  const refused = (r: { resourceType: number; resourceName: string }) => {
+    const errorCode = alterConfigsRefusal(ctx, r);
+    return errorCode === undefined ? undefined : { errorCode, errorMessage: null };
+  };
   try {
-    const results = await ctx.node.controller.incrementalAlterConfigs(
-      req.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, configs: r.configs.map(({ name, configOperation, value }) => ({ name, configOperation, value })) })),
-      req.validateOnly,
+    const results = await authorizedEach(req.resources, refused, (allowed) =>
+      ctx.node.controller.incrementalAlterConfigs(
+        allowed.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName, configs: r.configs.map(({ name, configOperation, value }) => ({ name, configOperation, value })) })),
+        req.validateOnly,
+      ),
     );
     return { throttleTimeMs: 0, responses: results.map((r, i) => ({ ...base[i]!, ...r })) };
   } catch (err) {

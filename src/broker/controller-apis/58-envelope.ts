@@ -8,16 +8,18 @@
  * active (the broker tries the active one), INVALID_REQUEST for a frame that does not decode or an
  * API that cannot be forwarded.
  *
- * The client's principal (DefaultPrincipalData) reaches the inner handler's context and its log;
- * the forwarding broker has authorized the request with its ACLs and quotas
- * (broker/security/forward-checked.ts), whose ACLs are those of the metadata log. Not yet: the
- * controller authorizing it again (docs/security.md).
+ * As Kafka's controller does, the Envelope itself needs CLUSTER_ACTION on the cluster for the
+ * forwarding broker's principal (controller-authorization.ts: CLUSTER_AUTHORIZATION_FAILED), and
+ * the inner request is authorized here as the client's principal (DefaultPrincipalData,
+ * PRINCIPAL_DESERIALIZATION_FAILURE when it does not decode) from the client's address (4 or 16
+ * bytes, else INVALID_REQUEST): its handler checks it as it would a request on this listener. The
+ * forwarding broker has checked it too (broker/security/forward-checked.ts).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { readRequestFrame } from '../../protocol/frames.js';
 import { EnvelopeApi } from '../../protocol/messages/index.js';
 import { DecodeError } from '../../protocol/samsa-error.js';
-import { metadataOffsetTag, principalOf, responseData } from '../cluster/envelope.js';
+import { hostOfAddressBytes, metadataOffsetTag, principalOf, responseData } from '../cluster/envelope.js';
 import { defineControllerHandler } from './controller-context.js';
 
 export const envelopeHandler = defineControllerHandler(EnvelopeApi, { min: 0, max: 0 }, async (req, ctx) => {
@@ -33,8 +35,11 @@ export const envelopeHandler = defineControllerHandler(EnvelopeApi, { min: 0, ma
     }
     body = handler.api.decodeRequest(frame.body, frame.apiVersion);
     const principal = principalOf(req.requestPrincipal);
-    const log = principal === undefined ? ctx.log : ctx.log.child({ principal });
-    const inner = await handler.handle(body, { node, apiVersion: frame.apiVersion, clientId: frame.header.clientId, correlationId: frame.correlationId, log, ...(principal !== undefined ? { principal } : {}) });
+    if (principal === undefined) return { errorCode: ErrorCode.PRINCIPAL_DESERIALIZATION_FAILURE, responseData: null };
+    const clientHost = hostOfAddressBytes(req.clientHostAddress);
+    if (clientHost === undefined) return { errorCode: ErrorCode.INVALID_REQUEST, responseData: null };
+    const log = ctx.log.child({ principal, clientHost });
+    const inner = await handler.handle(body, { node, apiVersion: frame.apiVersion, clientId: frame.header.clientId, correlationId: frame.correlationId, log, identity: { principal, clientHost } });
     if (inner === null || inner === 'close') return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, responseData: null };
     return {
       errorCode: ErrorCode.NONE,

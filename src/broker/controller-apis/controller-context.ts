@@ -12,6 +12,7 @@ import type { RaftClient } from '../../controller/raft/raft-client.js';
 import type { VoterEndpoint } from '../../controller/raft/quorum-config.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ApiDescriptor } from '../../protocol/api-descriptor.js';
+import type { RequestIdentity, StandardAuthorizer } from '../../security/authorizer.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { Faults } from '../faults/faults.js';
 import { type Handler, type HandlerResult, type RequestInfo, defineApiHandler as defineHandler } from '../api-handler.js';
@@ -29,6 +30,8 @@ export interface ControllerNode {
   readonly log: Logger;
   /** The versions the controller listener serves, as its ApiVersions reports them. */
   readonly apiVersions: readonly { apiKey: number; minVersion: number; maxVersion: number }[];
+  /** The authorizer of `authorizer.class.name` with the ACLs of the committed image; undefined when none is configured (everything is allowed). */
+  readonly authorizer: StandardAuthorizer | undefined;
   /** The handlers an Envelope may carry (the forwardable admin APIs), by API key. */
   readonly forwardable: ReadonlyMap<number, Handler<unknown, unknown, ControllerRequestContext>>;
   /** The offset of the committed metadata (what a forwarded request's answer reflects). */
@@ -37,8 +40,12 @@ export interface ControllerNode {
 
 export interface ControllerRequestContext extends RequestInfo {
   readonly node: ControllerNode;
-  /** The client's principal of a request a broker forwarded in an Envelope (`User:alice`), which that broker has authorized. */
-  readonly principal?: string;
+  /**
+   * Who asks: the connection's principal and address on the controller listener, or for a request a
+   * broker forwarded in an Envelope, the client's as the Envelope carries them. Absent for the
+   * broker of this node reaching its controller in-process (controller-authorization.ts).
+   */
+  readonly identity?: RequestIdentity;
 }
 
 /** Declares a handler of the controller listener. */

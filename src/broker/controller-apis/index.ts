@@ -1,9 +1,13 @@
 /**
  * The APIs of the controller listener (Kafka's ControllerApis), one handler per API; its
  * ApiVersions advertises exactly these. FORWARDABLE are those a broker may send in an Envelope.
+ * Each is wrapped in its API's authorization on the cluster (controller-authorization.ts).
  */
 import type { AnyHandler } from '../handler.js';
 import type { ControllerRequestContext } from './controller-context.js';
+import { withClusterCheck } from './controller-authorization.js';
+import { saslHandshakeHandler } from '../handlers/17-sasl-handshake.js';
+import { saslAuthenticateHandler } from '../handlers/36-sasl-authenticate.js';
 import { controllerFetchHandler } from './01-fetch.js';
 import { controllerApiVersionsHandler } from './18-api-versions.js';
 import { controllerCreateTopicsHandler } from './19-create-topics.js';
@@ -31,7 +35,7 @@ import { brokerHeartbeatHandler } from './63-broker-heartbeat.js';
 import { unregisterBrokerHandler } from './64-unregister-broker.js';
 import { allocateProducerIdsHandler } from './67-allocate-producer-ids.js';
 
-export const FORWARDABLE_HANDLERS: readonly AnyHandler<ControllerRequestContext>[] = [
+export const FORWARDABLE_HANDLERS: readonly AnyHandler<ControllerRequestContext>[] = ([
   controllerCreateTopicsHandler,
   controllerDeleteTopicsHandler,
   controllerCreateAclsHandler,
@@ -46,20 +50,27 @@ export const FORWARDABLE_HANDLERS: readonly AnyHandler<ControllerRequestContext>
   controllerAlterUserScramCredentialsHandler,
   describeQuorumHandler,
   unregisterBrokerHandler,
-];
+] as AnyHandler<ControllerRequestContext>[]).map(withClusterCheck);
 
 export const CONTROLLER_HANDLERS: readonly AnyHandler<ControllerRequestContext>[] = [
-  controllerFetchHandler,
-  controllerApiVersionsHandler,
   ...FORWARDABLE_HANDLERS,
-  voteHandler,
-  beginQuorumEpochHandler,
-  endQuorumEpochHandler,
-  alterPartitionHandler,
-  envelopeHandler,
-  fetchSnapshotHandler,
-  controllerDescribeClusterHandler,
-  brokerRegistrationHandler,
-  brokerHeartbeatHandler,
-  allocateProducerIdsHandler,
+  ...([
+    controllerFetchHandler,
+    controllerApiVersionsHandler,
+    voteHandler,
+    beginQuorumEpochHandler,
+    endQuorumEpochHandler,
+    alterPartitionHandler,
+    envelopeHandler,
+    fetchSnapshotHandler,
+    controllerDescribeClusterHandler,
+    brokerRegistrationHandler,
+    brokerHeartbeatHandler,
+    allocateProducerIdsHandler,
+  ] as AnyHandler<ControllerRequestContext>[]).map(withClusterCheck),
+  // A SASL listener's authenticator runs the login before the dispatcher (security/sasl-authenticator.ts);
+  // these answer what reaches them as the client listener's do (ILLEGAL_SASL_STATE) and need no context,
+  // and ApiVersions advertises them, as Kafka's controller listener does, so that clients log in.
+  saslHandshakeHandler as unknown as AnyHandler<ControllerRequestContext>,
+  saslAuthenticateHandler as unknown as AnyHandler<ControllerRequestContext>,
 ];

@@ -13,6 +13,7 @@ import type { AuthenticationLimits, Connection, FrameHandler } from '../../netwo
 import type { ListenerTls } from '../../network/server.js';
 import { StandardAuthorizer } from '../../security/authorizer.js';
 import { QuotaManager } from '../../security/quota/quota-manager.js';
+import type { ScramCredentialLookup } from '../../security/sasl/scram.js';
 import { SecurityMetadata, type SecurityMetadataStore } from '../../security/security-metadata.js';
 import type { Disk } from '../../storage/disk.js';
 import type { BrokerConfig, ListenerSpec } from '../config/broker-config.js';
@@ -39,12 +40,49 @@ export interface ListenerSetup {
   onConnection?: (conn: Connection) => void;
 }
 
+/**
+ * The TLS context and SASL handshake of a listener (a client listener, or a controller's), in front
+ * of `dispatcher`, with SCRAM logins checked against `scram`.
+ */
+export async function listenerSecuritySetup(w: SecurityWorld, spec: ListenerSpec, dispatcher: FrameHandler, scram: ScramCredentialLookup): Promise<ListenerSetup & { tlsContext?: ListenerTlsContext }> {
+  const c = w.config;
+  const protocol = spec.securityProtocol;
+  const usesTls = protocol === 'SSL' || protocol === 'SASL_SSL';
+  const usesSasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+  const timeoutMs = c.num('samsa.authentication.timeout.ms');
+  const setup: ListenerSetup & { tlsContext?: ListenerTlsContext } = { handler: dispatcher };
+  if (usesTls) {
+    const tls = await ListenerTlsContext.load(c, spec.name, protocol, w.disk, w.log);
+    setup.tlsContext = tls;
+    setup.tls = tls;
+    setup.onConnection = (conn) => tls.onConnection(conn);
+    setup.authentication = { preAuthMaxFrameBytes: c.listenerGet(spec.name, 'sasl.server.max.receive.size') as number, timeoutMs };
+  }
+  if (usesSasl) {
+    const sasl = await saslListener(spec.name, { config: c, disk: w.disk, clock: w.clock, scram, nonce: () => w.randomBytes(24).toString('base64url') });
+    setup.handler = saslAuthenticator(sasl, dispatcher, { clock: w.clock, log: w.log, timeoutMs });
+    setup.authentication = { preAuthMaxFrameBytes: sasl.maxReceiveBytes, timeoutMs };
+  }
+  return setup;
+}
+
 /** Broker configs that may be altered at run time (to reload certificates), by their base name. */
 const DYNAMIC_SSL_CONFIGS = ['ssl.keystore.location', 'ssl.keystore.type', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.truststore.location', 'ssl.truststore.type', 'ssl.truststore.password', 'ssl.truststore.certificates'];
 
 export function isDynamicSslConfig(name: string): boolean {
   const base = name.replace(/^listener\.name\.[^.]+\./, '');
   return DYNAMIC_SSL_CONFIGS.includes(base);
+}
+
+/** The authorizer `authorizer.class.name` names (Kafka's StandardAuthorizer, with `super.users`), without ACLs yet; undefined when none is configured. */
+export function configuredAuthorizer(c: BrokerConfig): StandardAuthorizer | undefined {
+  const className = c.str('authorizer.class.name').trim();
+  if (className === '') return undefined;
+  if (className !== STANDARD_AUTHORIZER) {
+    throw new ConfigError('authorizer.class.name', `authorizer.class.name ${className} is not served by Samsa: use ${STANDARD_AUTHORIZER} (Kafka 4's), or leave it empty for no authorization`);
+  }
+  const superUsers = ((c.get('super.users') as string | null) ?? '').split(';').map((s) => s.trim()).filter((s) => s !== '');
+  return new StandardAuthorizer({ superUsers, allowEveryoneIfNoAclFound: c.bool('allow.everyone.if.no.acl.found') });
 }
 
 export class BrokerSecurity {
@@ -58,15 +96,8 @@ export class BrokerSecurity {
     readonly metadata: SecurityMetadata,
   ) {
     const c = w.config;
-    const className = c.str('authorizer.class.name').trim();
-    if (className === '') this.authorizer = undefined;
-    else if (className === STANDARD_AUTHORIZER) {
-      const superUsers = ((c.get('super.users') as string | null) ?? '').split(';').map((s) => s.trim()).filter((s) => s !== '');
-      this.authorizer = new StandardAuthorizer({ superUsers, allowEveryoneIfNoAclFound: c.bool('allow.everyone.if.no.acl.found') });
-      metadata.listen({ aclAdded: (acl) => this.authorizer!.add(acl), aclRemoved: (acl) => this.authorizer!.remove(acl) });
-    } else {
-      throw new ConfigError('authorizer.class.name', `authorizer.class.name ${className} is not served by Samsa: use ${STANDARD_AUTHORIZER} (Kafka 4's), or leave it empty for no authorization`);
-    }
+    this.authorizer = configuredAuthorizer(c);
+    if (this.authorizer) metadata.listen({ aclAdded: (acl) => this.authorizer!.add(acl), aclRemoved: (acl) => this.authorizer!.remove(acl) });
     this.quotas = new QuotaManager(metadata.quotas, { samples: c.num('quota.window.num'), windowMs: c.num('quota.window.size.seconds') * 1000 });
     this.admission = new ConnectionAdmission(c, metadata.quotas, w.clock, { samples: c.num('quota.window.num'), windowMs: c.num('quota.window.size.seconds') * 1000 });
   }
@@ -78,30 +109,8 @@ export class BrokerSecurity {
 
   /** The TLS context and SASL handshake of a listener, in front of `dispatcher`. */
   async listenerSetup(spec: ListenerSpec, dispatcher: FrameHandler): Promise<ListenerSetup> {
-    const c = this.w.config;
-    const protocol = spec.securityProtocol;
-    const usesTls = protocol === 'SSL' || protocol === 'SASL_SSL';
-    const usesSasl = protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
-    const timeoutMs = c.num('samsa.authentication.timeout.ms');
-    const setup: ListenerSetup = { handler: dispatcher };
-    if (usesTls) {
-      const tls = await ListenerTlsContext.load(c, spec.name, protocol, this.w.disk, this.w.log);
-      this.tls.set(spec.name, tls);
-      setup.tls = tls;
-      setup.onConnection = (conn) => tls.onConnection(conn);
-      setup.authentication = { preAuthMaxFrameBytes: c.listenerGet(spec.name, 'sasl.server.max.receive.size') as number, timeoutMs };
-    }
-    if (usesSasl) {
-      const sasl = await saslListener(spec.name, {
-        config: c,
-        disk: this.w.disk,
-        clock: this.w.clock,
-        scram: (user, mechanism) => this.metadata.scramCredential(user, mechanism),
-        nonce: () => this.w.randomBytes(24).toString('base64url'),
-      });
-      setup.handler = saslAuthenticator(sasl, dispatcher, { clock: this.w.clock, log: this.w.log, timeoutMs });
-      setup.authentication = { preAuthMaxFrameBytes: sasl.maxReceiveBytes, timeoutMs };
-    }
+    const setup = await listenerSecuritySetup(this.w, spec, dispatcher, (user, mechanism) => this.metadata.scramCredential(user, mechanism));
+    if (setup.tlsContext) this.tls.set(spec.name, setup.tlsContext);
     return setup;
   }
 

@@ -4,8 +4,11 @@
  * `controller_mutation_rate` quota on the broker that received them: an entry the principal may
  * not touch, or beyond the quota, is answered here, the rest forwarded (with the client's
  * principal in the Envelope), and the answer put back together in the request's order. The
- * controller does not authorize again: the broker's authorizer follows the ACLs of the metadata
- * log (security/security-publisher.ts), so it decides as the controller would (docs/security.md).
+ * active controller authorizes what it is sent again, as the client's principal from the Envelope
+ * (controller-apis/controller-authorization.ts), as Kafka 4's ControllerApis does; Kafka's broker
+ * checks only AlterConfigs and IncrementalAlterConfigs itself before forwarding, Samsa's checks
+ * every forwarded API (both follow the ACLs of the metadata log, so they decide alike once the
+ * broker has caught up; docs/security.md).
  */
 import type { ApiDescriptor } from '../../protocol/api-descriptor.js';
 import type { RequestContext } from '../handler.js';

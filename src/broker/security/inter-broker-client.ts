@@ -9,7 +9,9 @@
  * for that mechanism (`listener.name.<l>.<mechanism>.sasl.jaas.config`). That principal needs
  * CLUSTER_ACTION on the cluster when an authorizer is configured (a super user, typically).
  *
- * The controller listener stays PLAINTEXT (docs/security.md).
+ * Connections to the controller listener (Raft between controllers, a broker's registration,
+ * heartbeats, AlterPartition and forwarded requests) are made the same way with that listener's
+ * configs and `sasl.mechanism.controller.protocol` (`controllerClient`).
  */
 import { ConfigError } from '../../common/config-def.js';
 import type { RandomBytes } from '../../common/random.js';
@@ -28,7 +30,16 @@ export interface InterBrokerClient {
 const MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
 
 /** The TLS options and SASL login of connections to `listener` on other brokers (none for PLAINTEXT). */
-export async function interBrokerClient(config: BrokerConfig, listener: ListenerSpec | undefined, disk: Disk, randomBytes: RandomBytes): Promise<InterBrokerClient> {
+export function interBrokerClient(config: BrokerConfig, listener: ListenerSpec | undefined, disk: Disk, randomBytes: RandomBytes): Promise<InterBrokerClient> {
+  return listenerClient(config, listener, disk, randomBytes, 'sasl.mechanism.inter.broker.protocol', 'inter-broker');
+}
+
+/** The TLS options and SASL login of connections to the controllers' listener `listener` (none for PLAINTEXT). */
+export function controllerClient(config: BrokerConfig, listener: Pick<ListenerSpec, 'name' | 'securityProtocol'> | undefined, disk: Disk, randomBytes: RandomBytes): Promise<InterBrokerClient> {
+  return listenerClient(config, listener, disk, randomBytes, 'sasl.mechanism.controller.protocol', 'controller');
+}
+
+async function listenerClient(config: BrokerConfig, listener: Pick<ListenerSpec, 'name' | 'securityProtocol'> | undefined, disk: Disk, randomBytes: RandomBytes, mechanismConfig: string, what: string): Promise<InterBrokerClient> {
   if (!listener) return {};
   const protocol = listener.securityProtocol;
   const out: { tls?: TlsOptions; authenticate?: (conn: RequestConnection) => Promise<number> } = {};
@@ -47,16 +58,16 @@ export async function interBrokerClient(config: BrokerConfig, listener: Listener
     out.tls = tls;
   }
   if (protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL') {
-    const mechanism = config.str('sasl.mechanism.inter.broker.protocol').toUpperCase();
+    const mechanism = config.str(mechanismConfig).toUpperCase();
     if (!(MECHANISMS as readonly string[]).includes(mechanism)) {
-      throw new ConfigError('sasl.mechanism.inter.broker.protocol', `The inter-broker listener ${listener.name} uses SASL: set sasl.mechanism.inter.broker.protocol to one of ${MECHANISMS.join(', ')} (it is ${mechanism})`);
+      throw new ConfigError(mechanismConfig, `The ${what} listener ${listener.name} uses SASL: set ${mechanismConfig} to one of ${MECHANISMS.join(', ')} (it is ${mechanism})`);
     }
     const name = `listener.name.${listener.name.toLowerCase()}.${mechanism.toLowerCase()}.sasl.jaas.config`;
     const text = config.listenerGet(listener.name, 'sasl.jaas.config', mechanism) as string | null;
     const options = text === null ? undefined : parseJaasConfig(text).options;
     const username = options?.get('username');
     const password = options?.get('password');
-    if (username === undefined || password === undefined) throw new ConfigError('sasl.jaas.config', `The inter-broker login needs username and password in ${name}`);
+    if (username === undefined || password === undefined) throw new ConfigError('sasl.jaas.config', `The ${what} login needs username and password in ${name}`);
     const sasl = { mechanism: mechanism as (typeof MECHANISMS)[number], username, password };
     out.authenticate = (conn) => saslLogin(conn, sasl, () => randomBytes(24).toString('base64url'));
   }

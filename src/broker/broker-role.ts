@@ -42,7 +42,7 @@ import { CheckpointFormatError, type OffsetCheckpoint } from '../log/offset-chec
 import { JsonSecurityStore } from './metadata/security-store.js';
 import { BrokerSecurity } from './security/broker-security.js';
 import { type InterBrokerClient, interBrokerClient } from './security/inter-broker-client.js';
-import { migrateLegacySecurity } from './security/legacy-security-migration.js';
+import { migrateLegacyBrokerConfigs, migrateLegacySecurity } from './security/legacy-security-migration.js';
 import { SecurityPublisher } from './security/security-publisher.js';
 import { AlterPartitionManager } from './replication/alter-partition-manager.js';
 import { ReplicaFetcherManager } from './replication/replica-fetcher.js';
@@ -405,6 +405,16 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
       store: securityStore,
       channel: node.channel,
       controller: node.controller,
+      image: node.loader.image,
+      whenVisible: (condition) => b.publisher.whenVisible(condition),
+      clock: world.clock,
+      timeoutMs: config.num('controller.socket.timeout.ms'),
+      log,
+    });
+    await migrateLegacyBrokerConfigs({
+      brokerId: settings.nodeId,
+      store: securityStore,
+      channel: node.channel,
       image: node.loader.image,
       whenVisible: (condition) => b.publisher.whenVisible(condition),
       clock: world.clock,

@@ -3,13 +3,16 @@
  * `__samsa_metadata/security.json` is migrated at the first start (a standalone node, whose
  * controller is in-process): the ACL is in the image and described, the SCRAM user logs in with kafkajs,
  * the quota is in force; a copy of the file as it was is kept and the file no longer holds them;
- * a second start neither loses nor duplicates anything.
+ * a second start neither loses nor duplicates anything. Its run-time broker configs
+ * (`brokerConfigs`) become BROKER configs in the metadata log, unless the cluster has its own value
+ * or the config cannot change at run time (then it stays in the file).
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
+import kafkajs, { Kafka, logLevel } from 'kafkajs';
+import { type RunningBroker, startBroker } from '../../src/broker/broker.js';
 import { JsonSecurityStore } from '../../src/broker/metadata/security-store.js';
 import { seededRandom } from '../../src/common/random.js';
 import { credentialFromSaltedPassword, saltedPassword } from '../../src/protocol/sasl/scram.js';
@@ -19,6 +22,7 @@ import { type SecureBroker, secureBroker } from '../helpers/secure-broker.js';
 import { tempDir } from '../helpers/test-broker.js';
 import { type CertFiles, makeCerts } from '../helpers/certs.js';
 
+const { ConfigResourceTypes } = kafkajs;
 const salt = Buffer.from('legacy-salt');
 const cred = credentialFromSaltedPassword('SCRAM-SHA-256', salt, saltedPassword('SCRAM-SHA-256', 'dave-secret', salt, 4096), 4096);
 const b64 = (b: Buffer) => b.toString('base64');
@@ -91,5 +95,58 @@ describe('the copy of an old security.json', () => {
     assert.equal(JSON.parse((await readWholeFile(disk, '/d/security.json'))!.toString()).acls.length, 0);
     await store.keepCopy('.migrated');
     assert.deepEqual(JSON.parse((await readWholeFile(disk, '/d/security.json.migrated'))!.toString()), LEGACY);
+  });
+});
+
+describe("migrating an old security.json's run-time broker configs into the metadata log", { timeout: 120_000 }, () => {
+  let dataDir: string;
+  let broker: RunningBroker | undefined;
+  const file = () => join(dataDir, '__samsa_metadata', 'security.json');
+  const start = () => startBroker({ dataDir, port: 0, logLevel: 'silent' });
+  /** This broker's run-time configs as kafkajs describes them (DYNAMIC_BROKER_CONFIG only). */
+  const dynamicConfigs = async (b: RunningBroker): Promise<Record<string, string>> => {
+    const admin = new Kafka({ clientId: 'legacy-configs', brokers: [`127.0.0.1:${b.port}`], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const res = await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.BROKER, name: String(b.nodeId), configNames: ['log.retention.ms', 'max.connections.per.ip', 'num.partitions'] }], includeSynonyms: false });
+      return Object.fromEntries(res.resources[0]!.configEntries.filter((e) => e.configSource === 2 /* DYNAMIC_BROKER_CONFIG */).map((e) => [e.configName, e.configValue]));
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
+  before(async () => {
+    dataDir = await tempDir();
+  });
+
+  after(async () => {
+    await broker?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("sets those the cluster has no value for, keeps the cluster's, and leaves one that cannot change at run time in the file", async () => {
+    // A broker of today sets log.retention.ms on itself; then its data directory gets an old file.
+    broker = await start();
+    const admin = new Kafka({ clientId: 'legacy-configs-set', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(broker.nodeId), configEntries: [{ name: 'log.retention.ms', value: '1000' }] }] });
+    await admin.disconnect();
+    await broker.close();
+    broker = undefined;
+    const legacy = { version: 1, acls: [], scram: [], quotas: [], brokerConfigs: { 'log.retention.ms': '3600000', 'max.connections.per.ip': '77', 'num.partitions': '7' } };
+    await mkdir(join(dataDir, '__samsa_metadata'), { recursive: true });
+    await writeFile(file(), JSON.stringify(legacy));
+
+    broker = await start();
+    assert.deepEqual(broker.metadata.configs(4, String(broker.nodeId)), { 'log.retention.ms': '1000', 'max.connections.per.ip': '77' });
+    assert.deepEqual(await dynamicConfigs(broker), { 'log.retention.ms': '1000', 'max.connections.per.ip': '77' });
+    assert.deepEqual(JSON.parse(await readFile(file() + '.migrated', 'utf8')), legacy, 'the file as it was is kept');
+    assert.deepEqual(JSON.parse(await readFile(file(), 'utf8')).brokerConfigs, { 'num.partitions': '7' }, 'only what cannot be migrated stays');
+
+    // A restart changes nothing: the refused config stays in the file, the migrated ones in the log.
+    await broker.close();
+    broker = await start();
+    assert.deepEqual(await dynamicConfigs(broker), { 'log.retention.ms': '1000', 'max.connections.per.ip': '77' });
+    assert.deepEqual(JSON.parse(await readFile(file(), 'utf8')).brokerConfigs, { 'num.partitions': '7' });
   });
 });

@@ -4,9 +4,9 @@
  * through the Disk. SCRAM credentials are stored as Kafka stores them: salt, stored key, server
  * key and iterations (base64), never a password. Nothing writes new entries to it now: the broker
  * migrates what it holds once (broker/security/legacy-security-migration.ts), keeping a copy of
- * the file as it was (`keepCopy`) and then removing the migrated entries from it. (A
- * `brokerConfigs` field of an older file is ignored: run-time broker configs are in the metadata
- * log, broker/config/dynamic-broker-configs.ts.)
+ * the file as it was (`keepCopy`) and then removing the migrated entries from it. Its
+ * `brokerConfigs` (this broker's run-time configs, from before they were kept in the metadata log:
+ * broker/config/dynamic-broker-configs.ts) are migrated likewise and kept in the file until then.
  */
 import { join } from 'node:path';
 import type { ScramMechanism } from '../../protocol/sasl/scram.js';
@@ -34,12 +34,15 @@ interface Snapshot {
   acls: AclBinding[];
   scram: StoredScram[];
   quotas: { entity: QuotaEntity; key: QuotaKey; value: number }[];
+  /** Run-time configs of this broker (name → value), in files from before the metadata log kept them. */
+  brokerConfigs?: Record<string, string>;
 }
 
 export class JsonSecurityStore implements SecurityMetadataStore {
   private readonly acls = new Map<string, AclBinding>();
   private readonly scram = new Map<string, StoredScram>();
   private readonly quotas = new Map<string, { entity: QuotaEntity; key: QuotaKey; value: number }>();
+  private readonly brokerConfigs = new Map<string, string>();
   private dirMade = false;
 
   constructor(
@@ -52,6 +55,7 @@ export class JsonSecurityStore implements SecurityMetadataStore {
     const text = await readWholeFile(this.disk, join(this.dir, FILE));
     if (!text) return [];
     const snap = JSON.parse(text.toString('utf8')) as Snapshot;
+    for (const [name, value] of Object.entries(snap.brokerConfigs ?? {})) if (typeof value === 'string') this.brokerConfigs.set(name, value);
     const changes: SecurityChange[] = [
       ...snap.acls.map((acl): SecurityChange => ({ type: 'acl', acl })),
       ...snap.scram.map((s): SecurityChange => ({
@@ -68,12 +72,28 @@ export class JsonSecurityStore implements SecurityMetadataStore {
 
   async append(changes: readonly SecurityChange[]): Promise<void> {
     for (const c of changes) this.fold(c);
+    await this.write();
+  }
+
+  /** The run-time broker configs the file still holds (loaded by `load`). */
+  legacyBrokerConfigs(): ReadonlyMap<string, string> {
+    return this.brokerConfigs;
+  }
+
+  /** Removes these run-time broker configs from the file (once the metadata log has them). */
+  async forgetBrokerConfigs(names: readonly string[]): Promise<void> {
+    for (const n of names) this.brokerConfigs.delete(n);
+    await this.write();
+  }
+
+  private async write(): Promise<void> {
     // The directory is made on the first change (a node whose cluster metadata is in its log has none otherwise).
     if (!this.dirMade) {
       await this.disk.mkdir(this.dir);
       this.dirMade = true;
     }
     const snap: Snapshot = { version: 1, acls: [...this.acls.values()], scram: [...this.scram.values()], quotas: [...this.quotas.values()] };
+    if (this.brokerConfigs.size > 0) snap.brokerConfigs = Object.fromEntries(this.brokerConfigs);
     await writeFileAtomically(this.disk, join(this.dir, FILE), Buffer.from(JSON.stringify(snap, null, 1)));
   }
 

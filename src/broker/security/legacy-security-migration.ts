@@ -13,19 +13,29 @@
  *
  * First a copy of the file as it was is kept (`security.json.migrated`); then each entry the
  * cluster now has (or has its own value for) is removed from the file, so a later start does not
- * bring back what an administrator has since deleted. Run-time broker configs stay in the file.
+ * bring back what an administrator has since deleted.
+ *
+ * The file's run-time broker configs (`brokerConfigs`: this broker's, from before the metadata log
+ * kept them) are migrated the same way (`migrateLegacyBrokerConfigs`): sent to the active
+ * controller as an IncrementalAlterConfigs SET on this broker's BROKER resource, only the names the
+ * cluster has no value for on this broker (the cluster's value wins), then removed from the file
+ * once this broker's image has a value for each. One Samsa does not change at run time (Kafka's
+ * "Cannot update these configs dynamically") is left in the file with a warning saying to move it
+ * to server.properties.
  */
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { MetadataImage } from '../../controller/image/metadata-image.js';
 import type { QuorumController } from '../../controller/quorum-controller.js';
+import { ConfigResourceType } from '../../controller/image/image-types.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { AlterClientQuotasApi, CreateAclsApi } from '../../protocol/messages/index.js';
+import { AlterClientQuotasApi, CreateAclsApi, IncrementalAlterConfigsApi } from '../../protocol/messages/index.js';
 import { SCRAM_MECHANISM_CODES } from '../../protocol/sasl/scram.js';
 import { type AclBinding, aclKey } from '../../security/acl.js';
 import { ENTITY_TYPES, type QuotaEntity, entityKey } from '../../security/quota/client-quotas.js';
 import type { LegacySecurityChange, SecurityChange, SecurityMetadataStore } from '../../security/security-metadata.js';
 import type { ControllerChannel } from '../cluster/controller-channel.js';
+import { brokerConfigChangeError } from '../config/dynamic-broker-configs.js';
 
 export const MIGRATED_COPY_SUFFIX = '.migrated';
 
@@ -129,4 +139,60 @@ async function importScram(m: LegacySecurityMigration, scram: Entry<'scram'>[]):
     m.log.warn({ err: (err as Error).message }, 'could not migrate the SCRAM credentials of the security file: the next start tries again');
     return false;
   }
+}
+
+export interface LegacyBrokerConfigsMigration extends Omit<LegacySecurityMigration, 'legacy' | 'store' | 'controller'> {
+  readonly brokerId: number;
+  readonly store: {
+    legacyBrokerConfigs(): ReadonlyMap<string, string>;
+    forgetBrokerConfigs(names: readonly string[]): Promise<void>;
+    keepCopy(suffix: string): Promise<string | undefined>;
+  };
+}
+
+/** Migrates the file's run-time broker configs; resolves when done (what could not be migrated is logged and left in the file). */
+export async function migrateLegacyBrokerConfigs(m: LegacyBrokerConfigsMigration): Promise<void> {
+  const legacy = [...m.store.legacyBrokerConfigs()];
+  if (legacy.length === 0) return;
+  const resourceName = String(m.brokerId);
+  const copy = await m.store.keepCopy(MIGRATED_COPY_SUFFIX);
+  const refused = legacy.filter(([name, value]) => brokerConfigChangeError([[name, value]], true) !== undefined);
+  for (const [name, value] of refused) {
+    m.log.warn({ name, value, why: brokerConfigChangeError([[name, value]], true) }, 'a broker config of the security file cannot be set at run time: set it in server.properties and remove it from security.json (it stays there until then)');
+  }
+  const movable = legacy.filter(([name]) => !refused.some(([r]) => r === name));
+  if (movable.length === 0) return;
+  const inCluster = m.image.configs(ConfigResourceType.BROKER, resourceName);
+  const toSet = movable.filter(([name]) => inCluster[name] === undefined);
+  m.log.info({ configs: movable.map(([name]) => name), set: toSet.map(([name]) => name), copy }, 'migrating the run-time broker configs of the security file into the metadata log');
+  if (toSet.length > 0) {
+    try {
+      const res = await m.channel.send(
+        IncrementalAlterConfigsApi,
+        { resources: [{ resourceType: ConfigResourceType.BROKER, resourceName, configs: toSet.map(([name, value]) => ({ name, configOperation: 0, value })) }], validateOnly: false },
+        { version: 1, timeoutMs: m.timeoutMs },
+      );
+      const r = res.responses[0];
+      if (!r || r.errorCode !== ErrorCode.NONE) {
+        m.log.warn({ errorCode: r?.errorCode, errorMessage: r?.errorMessage }, 'the controller refused the broker configs of the security file: they stay in the file, and the next start tries again');
+        return;
+      }
+    } catch (err) {
+      m.log.warn({ err: (err as Error).message }, 'could not migrate the broker configs of the security file: the next start tries again');
+      return;
+    }
+  }
+  const names = movable.map(([name]) => name);
+  const visible = (image: MetadataImage) => {
+    const now = image.configs(ConfigResourceType.BROKER, resourceName);
+    return names.every((n) => now[n] !== undefined);
+  };
+  let timer: TimerHandle | undefined;
+  const seen = await Promise.race([m.whenVisible(visible).then(() => true), new Promise<boolean>((resolve) => (timer = m.clock.setTimeout(() => resolve(false), m.timeoutMs)))]);
+  timer?.cancel();
+  if (!seen) {
+    m.log.warn('the migrated broker configs did not reach this broker in time: the file is kept as it is, and the next start tries again');
+    return;
+  }
+  await m.store.forgetBrokerConfigs(names);
 }

@@ -1,6 +1,6 @@
 /**
- * Security on a cluster with separate roles: a controller-only node (its CONTROLLER listener
- * PLAINTEXT) and a broker-only node whose one client listener is named CLIENTS and mapped to
+ * Security on a cluster with separate roles: a controller-only node (its CONTROLLER listener SSL,
+ * which the broker reaches with only a truststore for it) and a broker-only node whose one client listener is named CLIENTS and mapped to
  * SASL_SSL by listener.security.protocol.map, with the StandardAuthorizer. The broker registers
  * and serves over its secure listener; the admin requests it forwards to the controller are
  * authorized on the broker first, as the principal that logged in: refused entries never reach the
@@ -41,7 +41,20 @@ describe('security on a cluster with separate controller and broker nodes', { ti
     ca = readFileSync(certs.caCert);
     controllerPort = await freePort();
     const base = { 'controller.quorum.voters': `100@127.0.0.1:${controllerPort}`, 'controller.listener.names': 'CONTROLLER' };
-    controller = await startBroker({ storage: 'memory', logLevel: 'silent', nodeId: 100, config: { ...base, 'process.roles': 'controller', listeners: `CONTROLLER://127.0.0.1:${controllerPort}` } });
+    // The controller listener is SSL; the broker-only node reaches it trusting the CA, with no keystore of its own for it.
+    controller = await startBroker({
+      storage: 'memory',
+      logLevel: 'silent',
+      nodeId: 100,
+      config: {
+        ...base,
+        'process.roles': 'controller',
+        listeners: `CONTROLLER://127.0.0.1:${controllerPort}`,
+        'listener.security.protocol.map': 'CONTROLLER:SSL',
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': certs.brokerKeystore,
+      },
+    });
     broker = await startBroker({
       storage: 'memory',
       logLevel: 'silent',
@@ -50,12 +63,14 @@ describe('security on a cluster with separate controller and broker nodes', { ti
         ...base,
         'process.roles': 'broker',
         listeners: 'CLIENTS://127.0.0.1:0',
-        'listener.security.protocol.map': 'CLIENTS:SASL_SSL,CONTROLLER:PLAINTEXT',
+        'listener.security.protocol.map': 'CLIENTS:SASL_SSL,CONTROLLER:SSL',
+        'listener.name.controller.ssl.truststore.type': 'PEM',
+        'listener.name.controller.ssl.truststore.location': certs.caCert,
         'inter.broker.listener.name': 'CLIENTS',
         'sasl.mechanism.inter.broker.protocol': 'PLAIN',
         'offsets.topic.replication.factor': 1,
-        'ssl.keystore.type': 'PEM',
-        'ssl.keystore.location': certs.brokerKeystore,
+        'listener.name.clients.ssl.keystore.type': 'PEM',
+        'listener.name.clients.ssl.keystore.location': certs.brokerKeystore,
         'sasl.enabled.mechanisms': 'PLAIN',
         'listener.name.clients.plain.sasl.jaas.config': JAAS,
         'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',

@@ -44,7 +44,7 @@ async function listenerClient(config: BrokerConfig, listener: Pick<ListenerSpec,
   const protocol = listener.securityProtocol;
   const out: { tls?: TlsOptions; authenticate?: (conn: RequestConnection) => Promise<number> } = {};
   if (protocol === 'SSL' || protocol === 'SASL_SSL') {
-    const c = await listenerSecureContext(config, listener.name, disk);
+    const c = await listenerSecureContext(config, listener.name, disk, true);
     const tls: TlsOptions = {};
     if (c.ca !== undefined) tls.ca = c.ca;
     if (c.cert !== undefined) tls.cert = c.cert;

@@ -24,12 +24,16 @@ async function readConfigured(disk: Disk, path: string | null, config: string): 
   return bytes;
 }
 
-/** The listener's secure-context options from its configs (as they are now: run-time changes included), checked to load. */
-export async function listenerSecureContext(config: BrokerConfig, listener: string, disk: Disk): Promise<SecureContextOptions> {
+/**
+ * The listener's secure-context options from its configs (as they are now: run-time changes
+ * included), checked to load. A keystore is required unless `asClient` (a node connecting to the
+ * listener on others needs one only when they ask for client certificates).
+ */
+export async function listenerSecureContext(config: BrokerConfig, listener: string, disk: Disk, asClient = false): Promise<SecureContextOptions> {
   const get = (name: string) => config.listenerGet(listener, name);
   const keystorePath = get('ssl.keystore.location') as string | null;
   const inlineKey = get('ssl.keystore.key') as string | null;
-  if (keystorePath === null && inlineKey === null) throw new ConfigError('ssl.keystore.location', `Listener ${listener} uses TLS but has no keystore: set ssl.keystore.location (or listener.name.${listener.toLowerCase()}.ssl.keystore.location)`);
+  if (keystorePath === null && inlineKey === null && !asClient) throw new ConfigError('ssl.keystore.location', `Listener ${listener} uses TLS but has no keystore: set ssl.keystore.location (or listener.name.${listener.toLowerCase()}.ssl.keystore.location)`);
   const options = secureContextOptions({
     keystoreType: get('ssl.keystore.type') as string,
     keystore: await readConfigured(disk, keystorePath, 'ssl.keystore.location'),

@@ -4,6 +4,8 @@
  * to their defaults), after validating every name and value (INVALID_CONFIG), or a broker's
  * run-time configs (a broker id, or "" for the cluster-wide default: INVALID_REQUEST for one that
  * cannot change at run time, as Kafka's; config-control.ts). `validateOnly` changes nothing.
+ * Authorized per resource as Kafka's ControllerApis: ALTER_CONFIGS on the topic
+ * (TOPIC_AUTHORIZATION_FAILED) or, for other resources, on the cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { AlterConfigsApi } from '../../protocol/messages/index.js';
 import { alterConfigsRefusal, authorizedEach } from './controller-authorization.js';

@@ -3,7 +3,8 @@
  * in an Envelope): grows a topic to `count` partitions (never shrinks: INVALID_PARTITIONS), placing
  * the new replicas or taking explicit assignments, which must name registered brokers and match
  * the number of new partitions (INVALID_REPLICA_ASSIGNMENT). A topic named twice is
- * INVALID_REQUEST; `validateOnly` checks without changing anything.
+ * INVALID_REQUEST; `validateOnly` checks without changing anything. Authorized as Kafka's
+ * ControllerApis: ALTER on the cluster or on the topic (TOPIC_AUTHORIZATION_FAILED).
  */
 import { CreatePartitionsApi } from '../../protocol/messages/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';

@@ -6,6 +6,8 @@
  * INVALID_REQUEST; APPEND or SUBTRACT on a non-list config is INVALID_CONFIG. Broker resources
  * (a broker id, or "" for the cluster-wide default) take the same operations on their run-time
  * configs (config-control.ts).
+ * Authorized per resource as Kafka's ControllerApis: ALTER_CONFIGS on the topic
+ * (TOPIC_AUTHORIZATION_FAILED) or, for other resources, on the cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { IncrementalAlterConfigsApi } from '../../protocol/messages/index.js';
 import { alterConfigsRefusal, authorizedEach } from './controller-authorization.js';

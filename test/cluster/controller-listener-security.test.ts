@@ -12,11 +12,15 @@
  * request it carries is checked as the client's principal written in it, so a raw Envelope from a
  * broker principal wrapping a CreateTopics of a principal without CREATE gets
  * TOPIC_AUTHORIZATION_FAILED inside, and other controller APIs from a principal without
- * CLUSTER_ACTION / ALTER are answered CLUSTER_AUTHORIZATION_FAILED.
+ * CLUSTER_ACTION / ALTER are answered CLUSTER_AUTHORIZATION_FAILED. With
+ * `connections.max.reauth.ms` on a SASL controller listener, the nodes' connections log in again
+ * before their sessions end (KIP-368) rather than being closed.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { Kafka, logLevel } from 'kafkajs';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { principalData, requestData } from '../../src/broker/cluster/envelope.js';
@@ -279,5 +283,57 @@ describe('the controller listener over SASL_SSL (PLAIN) with the StandardAuthori
       },
       'sasl-while-down',
     );
+  });
+});
+
+describe('re-authentication (KIP-368) on a SASL controller listener', { timeout: 120_000 }, () => {
+  let layout: ClusterLayout;
+  let nodes: RunningBroker[] = [];
+  const lines: { msg?: string; reauthentication?: boolean; listener?: string }[] = [];
+  const jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="controller" password="controller-secret" user_controller="controller-secret";';
+  const extra = (id: number): Extra => ({
+    listeners: `PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:${layout.controllerPorts.get(id)}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'sasl.mechanism.controller.protocol': 'PLAIN',
+    'listener.name.controller.plain.sasl.jaas.config': jaas,
+    'listener.name.controller.connections.max.reauth.ms': 1500,
+  });
+
+  before(async () => {
+    layout = await clusterLayout(3);
+    // Every node's log, to see its controller listener's logins.
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as (typeof lines)[number]);
+        done();
+      },
+    });
+    const started = await Promise.allSettled(layout.ids.map((id) => inProcessNode(layout, id, { logger: pino({ level: 'debug' }, sink) }, extra(id))));
+    nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    for (const n of nodes) await eventually(`node ${n.nodeId} sees three unfenced brokers`, 30_000, () => n.metadata.unfencedBrokers().length === 3);
+  });
+
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.close()));
+    if (layout) await removeLayout(layout);
+  });
+
+  it('the nodes log in again on their open connections before their sessions end, and none is closed for an expired session', async () => {
+    // Sessions of 1.5 s: within a few of them, every connection between the nodes has logged in again.
+    await eventually('three re-authentications on the controller listeners', 20_000, () => lines.filter((l) => l.msg === 'authenticated' && l.reauthentication === true).length >= 3);
+    assert.deepEqual(
+      lines.filter((l) => l.msg === 'closing connection: its SASL session expired without re-authentication'),
+      [],
+    );
+    const admin = new Kafka({ clientId: 'reauth', brokers: [`127.0.0.1:${nodes[1]!.port}`], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      assert.equal(await admin.createTopics({ topics: [{ topic: 'after-reauth', numPartitions: 1, replicationFactor: 3 }] }), true);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -11,6 +11,13 @@ import type { LogFormat } from '../../broker/broker-logger.js';
 import type { BrokerOptions } from '../../broker/broker.js';
 import type { BrokerThreadReady } from '../broker-thread.js';
 
+/**
+ * Set by the bundler (scripts/bundle.ts) in the bundled CLI to the broker thread's own bundle, next
+ * to the CLI's; undefined when the CLI runs from tsc's modules.
+ */
+declare const SAMSA_BROKER_THREAD_BUNDLE: string | undefined;
+const brokerThreadScript = (): URL => new URL(typeof SAMSA_BROKER_THREAD_BUNDLE === 'string' ? SAMSA_BROKER_THREAD_BUNDLE : '../broker-thread.js', import.meta.url);
+
 const int = (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n)) throw new Error(`not an integer: ${v}`);
@@ -54,7 +61,7 @@ export function registerBrokerCommand(program: Command): void {
         logLevel: opts.logLevel,
         logFormat: opts.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json'),
       };
-      const worker = new Worker(new URL('../broker-thread.js', import.meta.url), {
+      const worker = new Worker(brokerThreadScript(), {
         workerData: options,
         ...(opts.youngGenerationMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: opts.youngGenerationMb } } : {}),
       });

@@ -14,8 +14,9 @@
  * - Native addons and the zstd wasm (which loads its .wasm file from its own directory) stay
  *   packages of node_modules, required when first used as before; so do pino-pretty and
  *   @node-rs/crc32, which are required at run time through createRequire.
- * - The code caches: one `samsa broker` start and clean stop on a fresh data directory and one on
- *   the directory it left, with SAMSA_CODE_CACHE_WRITE=1 (src/cli/bundle-loader.cts).
+ * - The code caches: `samsa broker` started and stopped cleanly with SAMSA_CODE_CACHE_WRITE=1
+ *   (src/cli/bundle-loader.cts) on a fresh data directory, then twice on the directory it left (once
+ *   with the broker on its worker thread, which runs the thread's bundle).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -50,9 +51,9 @@ async function bundle(): Promise<void> {
 }
 
 /** One `samsa broker` start and SIGTERM, writing the code caches as it exits. */
-function warmUpStart(dataDir: string): Promise<void> {
+function warmUpStart(dataDir: string, args: string[] = []): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(CLI, 'samsa.cjs'), 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
+    const child = spawn(process.execPath, [join(CLI, 'samsa.cjs'), 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, SAMSA_CODE_CACHE_WRITE: '1' },
     });
@@ -76,8 +77,9 @@ function warmUpStart(dataDir: string): Promise<void> {
 async function writeCodeCaches(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-code-cache-'));
   try {
-    await warmUpStart(dir); // a fresh directory
-    await warmUpStart(dir); // and one to load
+    await warmUpStart(dir); // a fresh directory, the broker on the main thread
+    await warmUpStart(dir, ['--young-generation-mb', '6']); // the directory it left, on a worker thread
+    await warmUpStart(dir); // and on the main thread
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

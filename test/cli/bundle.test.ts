@@ -1,19 +1,22 @@
 /**
  * The bundled `samsa` (package.json `bin`; scripts/bundle.ts, src/cli/bundle-loader.cts): the
  * build's code caches fit the V8 that runs them; the loader runs a bundle without a cache and with
- * one V8 refuses; a run with SAMSA_CODE_CACHE_WRITE=1 writes a cache the next run uses; and `samsa
+ * one V8 refuses; a run with SAMSA_CODE_CACHE_WRITE=1 writes a cache the next run uses; `samsa
  * broker` serves kcat (zstd, whose wasm stays a package of node_modules) from the bundle as from
- * tsc's modules.
+ * tsc's modules, on the main thread and on a worker; and a broker that cannot start exits 1.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { codeCacheFile, compileBundle } from '../../src/cli/bundle-loader.cjs';
 import { kcat } from '../helpers/kcat.js';
 import { repoRoot } from '../helpers/repo-root.js';
+import { runSamsa } from '../helpers/samsa-cli.js';
 import { SAMSA_BIN, childBroker, tempDir } from '../helpers/test-broker.js';
 
 const CLI = join(repoRoot(), 'dist', 'src', 'cli');
@@ -53,10 +56,16 @@ describe('the bundled samsa', { timeout: 120_000 }, () => {
     }
   });
 
-  for (const [name, bin] of [['the bundle', SAMSA_BIN()], ["tsc's modules", join(CLI, 'main.js')]] as const) {
-    it(`runs samsa broker from ${name}, serving kcat with zstd`, async () => {
+  const runs = [
+    ['the bundle, on the main thread', SAMSA_BIN(), []],
+    ['the bundle, on a worker thread', SAMSA_BIN(), ['--young-generation-mb', '6']],
+    ["tsc's modules, on the main thread", join(CLI, 'main.js'), []],
+    ["tsc's modules, on a worker thread", join(CLI, 'main.js'), ['--young-generation-mb', '6']],
+  ] as const;
+  for (const [name, bin, args] of runs) {
+    it(`runs samsa broker from ${name}, serving kcat with zstd, and stops cleanly`, async () => {
       const dir = await tempDir();
-      const broker = await childBroker(dir, ['-o', 'num.partitions=1'], 30_000, bin);
+      const broker = await childBroker(dir, ['-o', 'num.partitions=1', ...args], 30_000, bin);
       try {
         const lines = Array.from({ length: 50 }, (_, i) => `line ${i}`);
         await kcat(['-b', broker.bootstrap, '-P', '-t', 'bundled', '-z', 'zstd'], lines.join('\n') + '\n');
@@ -65,6 +74,23 @@ describe('the bundled samsa', { timeout: 120_000 }, () => {
         assert.equal(await broker.kill('SIGTERM'), 0);
       } finally {
         await broker.kill('SIGKILL');
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  for (const [name, args] of [['main', []], ['worker', ['--young-generation-mb', '6']]] as const) {
+    it(`exits 1 with the reason when the broker cannot start (${name} thread)`, async () => {
+      const dir = await tempDir();
+      const taken = createServer().listen(0, '127.0.0.1');
+      try {
+        await once(taken, 'listening');
+        const port = (taken.address() as AddressInfo).port;
+        const run = await runSamsa(['broker', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dir, '--log-level', 'silent', ...args]);
+        assert.equal(run.code, 1, run.stderr);
+        assert.match(run.stderr, /EADDRINUSE/);
+      } finally {
+        taken.close();
         await rm(dir, { recursive: true, force: true });
       }
     });

@@ -10,9 +10,14 @@
  *   ...; fault.hits === 2; fault.remove();
  *
  * The first active rule that matches a request acts on it. For partitioned APIs with a topic
- * filter, only the matching partitions get the error; the others are handled as usual.
+ * filter, only the matching partitions get the error; the others are handled as usual. An
+ * incremental Fetch (KIP-227: a session's epoch above 0) need not name the partitions it fetches,
+ * so while a Fetch rule with a topic filter is active, such requests are refused with
+ * INVALID_FETCH_SESSION_EPOCH (not counted as hits): the client (a consumer, or a follower's
+ * replica fetcher) starts a new session with a full request, which names every partition.
  */
 import type { Clock } from '../../common/clock.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKey, apiByKey } from '../../protocol/messages/index.js';
 import type { AnyHandler, HandlerResult, RequestInfo } from '../api-handler.js';
 import { errorResponse, hasErrorResponse, isPartitioned, mergeErrors, requestPartitions, splitRequest } from './error-responses.js';
@@ -127,6 +132,9 @@ export class Faults {
       this.seenRequests.push({ apiKey, apiName: handler.api.name, apiVersion: ctx.apiVersion, clientId: ctx.clientId, correlationId: ctx.correlationId, request: body });
     }
     const req = body as Obj;
+    if (apiKey === ApiKey.Fetch && ctx.apiVersion >= 7 && (req['sessionEpoch'] as number) > 0 && this.rules.some((r) => r.match.apiKey === ApiKey.Fetch && r.match.topic !== undefined)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: req['sessionId'], responses: [] };
+    }
     const rule = this.rules.find((r) => this.matches(r.match, apiKey, ctx.apiVersion, req));
     if (!rule) return handler.handle(body, ctx);
     rule.hits++;

@@ -80,6 +80,8 @@ export class PsimBroker {
   private lifecycle: BrokerLifecycleManager | undefined;
   private channel: ControllerChannel | undefined;
   private fetchers: ReplicaFetcherManager | undefined;
+  /** The fetch-session counts of this broker's fetchers in earlier incarnations. */
+  private readonly pastFetches = { full: 0, incremental: 0, sessionErrors: 0 };
   loader: MetadataLoader | undefined;
   private readonly handlers = new Map<number, AnyHandler>([produceHandler, fetchHandler, offsetForLeaderEpochHandler].map((h) => [h.api.apiKey, h as AnyHandler]));
   /** The leader epochs in which this broker answered an acks=all produce successfully (any incarnation). */
@@ -180,6 +182,7 @@ export class PsimBroker {
         backoffMs: s.fetchBackoffMs,
         socketTimeoutMs: s.socketTimeoutMs,
       });
+      this.retireFetches();
       this.fetchers = fetchers;
       const alter = new AlterPartitionManager({ brokerId: this.id, brokerEpoch: () => lifecycle.brokerEpoch, channel, timeoutMs: s.socketTimeoutMs, logger: SILENT, clock, retryBackoffMs: s.fetchBackoffMs });
       rm.startReplication({ leadershipApplied: (p) => fetchers.apply(p), removed: (p) => fetchers.unfollow(p), alterIsr: (p, isr) => alter.submit(p, isr) });
@@ -204,7 +207,8 @@ export class PsimBroker {
       clock,
       authorizer: undefined,
       security: { quotas: { active: false } },
-      fetchSessions: new FetchSessionCache({ maxSessions: 0, evictionAgeMs: 60_000 }),
+      // Followers fetch through sessions, as on a real broker (lost with the incarnation, as a restart loses them).
+      fetchSessions: new FetchSessionCache({ maxSessions: 1000, evictionAgeMs: 120_000 }),
       fetchBuffers: pool,
       metadata: this.loader!.image,
     } as unknown as BrokerContext;
@@ -252,6 +256,22 @@ export class PsimBroker {
     return this.alive ? this.replicaManager?.getPartition(topic, partition) : undefined;
   }
 
+  /** How its followers fetched, over every incarnation: full requests, incremental ones (KIP-227), session errors. */
+  fetchStats(): { full: number; incremental: number; sessionErrors: number } {
+    const now = { ...this.pastFetches };
+    for (const s of this.fetchers?.sessions() ?? []) {
+      now.full += s.full;
+      now.incremental += s.incremental;
+      now.sessionErrors += s.sessionErrors;
+    }
+    return now;
+  }
+
+  private retireFetches(): void {
+    const s = this.fetchStats();
+    Object.assign(this.pastFetches, s);
+  }
+
   /** Power loss (unsynced writes lost, torn tails) or kill -9 (what was written stays). */
   crash(powerLoss: boolean): void {
     if (!this.alive) return;
@@ -263,6 +283,7 @@ export class PsimBroker {
     this.channel?.close();
     this.network.close(this.id);
     this.replicaManager = undefined;
+    this.retireFetches();
     this.fetchers = undefined;
     if (powerLoss) this.disk.powerLoss({ keepPartialTails: true });
     else this.disk.crash();

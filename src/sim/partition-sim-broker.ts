@@ -28,6 +28,8 @@ import { FetchSessionCache } from '../broker/fetch/fetch-sessions.js';
 import { ReplicaManager } from '../broker/partitions/replica-manager.js';
 import { AlterPartitionManager } from '../broker/replication/alter-partition-manager.js';
 import { ReplicaFetcherManager } from '../broker/replication/replica-fetcher.js';
+import { readHighWatermarks } from '../broker/partitions/high-watermark-checkpoint.js';
+import { CheckpointFormatError, type OffsetCheckpoint } from '../log/offset-checkpoint-file.js';
 import { LogManager } from '../log/log-manager.js';
 import type { LogConfig } from '../log/log-config.js';
 import { ReadBufferPool } from '../log/read-buffer-pool.js';
@@ -48,6 +50,8 @@ const DATA_ROOT = '/data';
 export interface PsimBrokerSettings {
   /** replica.lag.time.max.ms */
   readonly replicaLagTimeMaxMs: number;
+  /** replica.high.watermark.checkpoint.interval.ms */
+  readonly hwCheckpointIntervalMs: number;
   /** broker.heartbeat.interval.ms */
   readonly heartbeatIntervalMs: number;
   /** broker.session.timeout.ms (the controller's) */
@@ -165,9 +169,17 @@ export class PsimBroker {
     try {
       await lifecycle.start();
       if (!live()) return;
-      const logs = await LogManager.open({ dataDir: `${DATA_ROOT}/broker-${this.id}`, defaults: s.log, clock, disk: this.simDisk, random: () => random.next(), cleaner: false, retentionCheckIntervalMs: 3_600_000 });
+      const dataDir = `${DATA_ROOT}/broker-${this.id}`;
+      const logs = await LogManager.open({ dataDir, defaults: s.log, clock, disk: this.simDisk, random: () => random.next(), cleaner: false, retentionCheckIntervalMs: 3_600_000 });
       if (!live()) return;
-      const rm = new ReplicaManager({ nodeId: this.id, logs, image: loader.image, policyOf: () => s.policy, clock, logger: SILENT, maxDelayedOperations: 10_000, replicaLagTimeMaxMs: s.replicaLagTimeMaxMs, ...(s.unsafeAcksAllWithoutIsr ? { unsafeAcksAllWithoutIsr: true } : {}) });
+      // replication-offset-checkpoint as broker-role.ts reads it: what the last incarnation wrote (crashes write none at the end).
+      const checkpointed = await readHighWatermarks(this.simDisk, dataDir).catch((err: unknown) => {
+        if (err instanceof CheckpointFormatError) return new Map() as OffsetCheckpoint;
+        throw err;
+      });
+      if (!live()) return;
+      const highWatermarks = { checkpointed, disk: this.simDisk, dataDir, intervalMs: s.hwCheckpointIntervalMs };
+      const rm = new ReplicaManager({ nodeId: this.id, logs, image: loader.image, policyOf: () => s.policy, clock, logger: SILENT, maxDelayedOperations: 10_000, replicaLagTimeMaxMs: s.replicaLagTimeMaxMs, highWatermarks, ...(s.unsafeAcksAllWithoutIsr ? { unsafeAcksAllWithoutIsr: true } : {}) });
       this.replicaManager = rm;
       const fetchers = new ReplicaFetcherManager({
         nodeId: this.id,

@@ -119,6 +119,7 @@ export async function runPartitionSimulation(o: PartitionSimOptions): Promise<Pa
   const sessionTimeoutMs = 1500;
   const settings: PsimBrokerSettings = {
     replicaLagTimeMaxMs: 1000,
+    hwCheckpointIntervalMs: 500,
     heartbeatIntervalMs: 200,
     sessionTimeoutMs,
     fetchWaitMaxMs: 200,

@@ -97,6 +97,8 @@ const MAYBE_WRITTEN = new Set<number>([ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NO
 
 export class Producer<K = Bytes, V = Bytes> {
   private readonly queues = new Map<string, PartitionQueue>();
+  /** The same queues by topic, then partition. */
+  private readonly topicQueues = new Map<string, (PartitionQueue | undefined)[]>();
   private readonly sticky: StickyPartitions;
   /** The cluster's clock: lingers, retry backoffs and record timestamps. */
   private readonly clock: Clock;
@@ -300,11 +302,14 @@ export class Producer<K = Bytes, V = Bytes> {
   }
 
   private enqueue(topic: string, partition: number, p: PendingRecord, numPartitions: number): void {
-    const key = `${topic}\u0000${partition}`;
-    let q = this.queues.get(key);
+    // Found by topic, then partition index: no key string built per record.
+    let byPartition = this.topicQueues.get(topic);
+    if (!byPartition) this.topicQueues.set(topic, (byPartition = []));
+    let q = byPartition[partition];
     if (!q) {
       q = new PartitionQueue(topic, partition, numPartitions);
-      this.queues.set(key, q);
+      byPartition[partition] = q;
+      this.queues.set(`${topic}\u0000${partition}`, q);
     }
     q.numPartitions = numPartitions;
     if (q.open.length > 0 && q.openBytes + p.bytes > this.batchSize) this.closeOpen(q);

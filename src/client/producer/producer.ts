@@ -342,7 +342,28 @@ export class Producer<K = Bytes, V = Bytes> {
 
   /** Closes the open batch; unkeyed records move to another partition (KIP-480). */
   private closeOpen(q: PartitionQueue): void {
-    if (q.closeOpen()) this.sticky.batchSent(q.topic, q.partition, q.numPartitions);
+    if (!q.closeOpen()) return;
+    this.sticky.batchSent(q.topic, q.partition, q.numPartitions);
+    // Without idempotence a batch's bytes do not depend on when it is sent: one that must wait for
+    // the flight is encoded now, while the broker works on the one before it, instead of after its
+    // answer (with one batch per partition in flight, encoding was otherwise a gap in every round).
+    if (this.identity === null && !this.txn && q.inFlight.length >= this.maxInFlight) {
+      const b = q.ready[q.ready.length - 1]!;
+      b.encoded = this.encode(b, false);
+    }
+  }
+
+  /** The batch's bytes: made once, at its first send (or before, see closeOpen), and kept for its retries. */
+  private encode(b: Batch, transactional: boolean): Promise<Buffer> {
+    const encoded = encodeRecordBatch({
+      compression: this.compression,
+      records: b.records,
+      ...(b.identity ?? {}),
+      ...(b.baseSequence >= 0 ? { baseSequence: b.baseSequence } : {}),
+      ...(transactional ? { isTransactional: true } : {}),
+    });
+    encoded.catch(() => undefined); // answered where it is awaited
+    return encoded;
   }
 
   /** Sends every batch that may go now: per partition, in order, up to maxInFlight in flight. */
@@ -366,14 +387,7 @@ export class Producer<K = Bytes, V = Bytes> {
       for (;;) {
         while (q.canSend(this.maxInFlight, identity !== undefined, now)) {
           const b = q.takeNext(identity);
-          b.encoded ??= encodeRecordBatch({
-            compression: this.compression,
-            records: b.records,
-            ...(b.identity ?? {}),
-            ...(b.baseSequence >= 0 ? { baseSequence: b.baseSequence } : {}),
-            ...(transactional ? { isTransactional: true } : {}),
-          });
-          b.encoded.catch(() => undefined); // answered where it is awaited
+          b.encoded ??= this.encode(b, transactional);
           sends.push({ q, b });
         }
         // linger.ms=0: records that gathered while the requests in flight were at their limit go now.

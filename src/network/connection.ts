@@ -185,6 +185,11 @@ export class Connection {
     this.unmuteTimer?.cancel();
   }
 
+  /** Bytes the socket read before this connection took its reads over (see adoptTlsReads), in order, before any later read. */
+  received(chunk: Buffer): void {
+    this.onRead(chunk, chunk.length);
+  }
+
   /** `n` bytes were read: into `chunk`, or (undefined) straight into the frame being assembled. */
   private onRead(chunk: Buffer | undefined, n: number): void {
     if (this.closing) return;

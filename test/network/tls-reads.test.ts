@@ -1,10 +1,11 @@
 /**
- * Reads of TLS sockets into caller-provided buffers (adoptTlsReads), as PLAINTEXT sockets read
- * with `onread`: on both ends of a TLS connection (an accepted socket and one made over a
- * connected socket, the two kinds for which node:tls ignores `onread`), bytes read before the
- * switch handed back in order, and a TLS listener's connections reading frames of every size
- * that way (small ones from the shared buffer, large ones straight into the frame) while
- * answering in order.
+ * TLS connections' reads and writes. Reads into caller-provided buffers (adoptTlsReads), as
+ * PLAINTEXT sockets read with `onread`: on both ends of a TLS connection (an accepted socket and
+ * one made over a connected socket, the two kinds for which node:tls ignores `onread`), bytes read
+ * before the switch handed back in order, and a TLS listener's connections reading frames of every
+ * size that way (small ones from the shared buffer, large ones straight into the frame) while
+ * answering in order. Writes: large responses go in pieces of at most 256 KiB, small ones of the
+ * same tick together, every byte in order and each response's callback after its last byte.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -140,6 +141,79 @@ describe('TLS reads into caller-provided buffers', { timeout: 120_000 }, () => {
       );
       assert.equal(seen.length, 1);
       assert.equal(seen[0]!.socket.listenerCount('data'), 0, "the connection reads without 'data' events");
+    } finally {
+      socket.destroy();
+      await server.close(1000);
+    }
+  });
+
+  it('writes large responses in pieces and small ones together, in order, calling back after each', async () => {
+    const big = randomBytes((3 << 20) + 12_345);
+    const writes: number[] = [];
+    const events: string[] = [];
+    const server = await NetworkServer.listen(
+      {
+        host: '127.0.0.1',
+        port: 0,
+        maxFrameBytes: 1 << 20,
+        maxInFlightRequests: 16,
+        maxInFlightBytes: 1 << 20,
+        idleTimeoutMs: 30_000,
+        maxConnections: 10,
+        network: nodeNetwork,
+        clock: systemClock,
+        tls: { contextOptions: () => ({ key, cert }), clientAuth: 'none' },
+        onConnection: (c) => {
+          const write = c.socket.write.bind(c.socket) as (chunk: Buffer, cb?: (err?: Error | null) => void) => boolean;
+          (c.socket as unknown as { write: typeof write }).write = (chunk, cb) => {
+            writes.push(chunk.length);
+            return write(chunk, cb);
+          };
+        },
+      },
+      // A request [n] is answered with a frame of n bytes from `big` (whole frames: size prefix, head, body, tail).
+      (f) => {
+        const id = f.readInt32BE(0);
+        const n = f.readInt32BE(4);
+        const head = Buffer.alloc(8);
+        head.writeInt32BE(n + 4);
+        head.writeInt32BE(id, 4);
+        const body = big.subarray(0, Math.max(0, n - 3));
+        const tail = Buffer.from('end').subarray(0, n - body.length);
+        return { buffers: [head, body, tail], written: () => events.push(`written ${id}`) };
+      },
+      pino({ level: 'silent' }),
+    );
+    const socket = tlsConnect({ host: '127.0.0.1', port: server.address.port, ca, servername: 'localhost' });
+    try {
+      await new Promise((resolve) => socket.once('secureConnect', resolve));
+      const answers: Buffer[] = [];
+      const reader = new FrameReader(8 << 20);
+      socket.on('data', (c: Buffer) => {
+        for (const f of reader.push(c)) answers.push(Buffer.from(f));
+      });
+      const sizes = [10, big.length + 3, 3, 0, 600_000, 20, 30];
+      const req = (id: number, n: number) => {
+        const b = Buffer.alloc(12);
+        b.writeInt32BE(8);
+        b.writeInt32BE(id, 4);
+        b.writeInt32BE(n, 8);
+        return b;
+      };
+      socket.write(Buffer.concat(sizes.map((n, id) => req(id, n))));
+      await until(() => answers.length === sizes.length && events.length === sizes.length);
+      sizes.forEach((n, id) => {
+        const a = answers[id]!;
+        assert.equal(a.readInt32BE(0), id);
+        const body = Buffer.concat([big.subarray(0, Math.max(0, n - 3)), Buffer.from('end').subarray(0, n - Math.max(0, n - 3))]);
+        assert.ok(a.subarray(4).equals(body), `response ${id} intact`);
+      });
+      assert.deepEqual(
+        events,
+        sizes.map((_, id) => `written ${id}`),
+      );
+      assert.ok(Math.max(...writes) <= 256 * 1024, `every write at most 256 KiB (largest ${Math.max(...writes)})`);
+      assert.ok(writes.length < 40, `small responses gathered (${writes.length} writes)`);
     } finally {
       socket.destroy();
       await server.close(1000);

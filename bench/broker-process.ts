@@ -1,8 +1,12 @@
 /** A `samsa broker` child process for benchmarks, so the broker has a core of its own. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { repoRoot } from '../test/helpers/repo-root.js';
+
+/** The build's `samsa` as installed (its bundle), or its main.js for a build from before the bundle. */
+const samsaCli = (dist: string): string => (existsSync(join(dist, 'src/cli/samsa.cjs')) ? join(dist, 'src/cli/samsa.cjs') : join(dist, 'src/cli/main.js'));
 
 /**
  * Starts the built CLI's broker on an ephemeral port; `readyMs` is spawn to ready line; `listeners`
@@ -13,7 +17,7 @@ import { repoRoot } from '../test/helpers/repo-root.js';
 export async function spawnBroker(dir: string, extra: string[] = [], dist = join(repoRoot(), 'dist')): Promise<{ child: ChildProcess; port: number; readyMs: number; listeners: Record<string, number> }> {
   const t0 = performance.now();
   const nodeFlags = (process.env['BENCH_BROKER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, join(dist, 'src/cli/main.js'), 'broker', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, samsaCli(dist), 'broker', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   let line = '';
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

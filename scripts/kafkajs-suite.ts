@@ -41,7 +41,7 @@ import { fileURLToPath } from 'node:url';
 import { KNOWN_FAILURES, knownFailure } from './kafkajs-suite-known.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SAMSA_CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const SAMSA_CLI = join(ROOT, 'dist', 'src', 'cli', 'samsa.cjs');
 const env = process.env;
 const REPO = env['KAFKAJS_REPO'] ?? '/work/.mirror/tulios+kafkajs/repo';
 const REF = env['KAFKAJS_REF'] ?? 'HEAD';

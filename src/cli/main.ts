@@ -17,18 +17,21 @@ const program = new Command('samsa')
   // Set before the commands are added, so they inherit it.
   .exitOverride((err) => process.exit(['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code) ? 0 : 2));
 
-if (process.argv[2] === 'broker') {
-  // `samsa broker` loads its own command only: the others' modules would delay the broker's start.
-  const { registerBrokerCommand } = await import('./commands/broker.js');
-  registerBrokerCommand(program);
-} else {
-  const { registerCommands } = await import('./commands/index.js');
-  registerCommands(program);
+/** Registers the commands this run needs, then runs the one asked for. */
+async function main(): Promise<void> {
+  if (process.argv[2] === 'broker') {
+    // `samsa broker` loads its own command only: the others' modules would delay the broker's start.
+    const { registerBrokerCommand } = await import('./commands/broker.js');
+    registerBrokerCommand(program);
+  } else {
+    const { registerCommands } = await import('./commands/index.js');
+    registerCommands(program);
+  }
+  await program.parseAsync(process.argv);
 }
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
+// No top-level await: this entry is also bundled as CommonJS (scripts/bundle.ts), which has none.
+main().catch((err: unknown) => {
   process.stderr.write(`samsa: ${(err as Error).message}\n`);
   process.exitCode = 1;
-}
+});

@@ -74,10 +74,13 @@ interface FoundFiles {
 
 export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; report: LogRecoveryReport }> {
   const report: LogRecoveryReport = { topic: p.topic, partition: p.partition, hadCleanShutdown: p.hadCleanShutdown, recoveredSegments: 0, truncations: [], deletedSegments: [], rebuiltIndexes: [], logEndOffset: 0n };
-  // One listing of the directory serves the three steps unless a swap was completed (which renames files).
+  // One listing of the directory serves the four steps (leftovers, swaps, segments, producer
+  // snapshots) unless a swap was completed (which renames files). Nothing between the listing and
+  // the producer-state load touches a snapshot: recovery deletes segments' .log and index files only.
   const names = await removeLeftovers(p);
   const swapped = await completeSwaps(p.env, p.dir, names);
-  const found = await findSegmentFiles(p, swapped ? await p.env.disk.readdir(p.dir) : names);
+  const listing = swapped ? await p.env.disk.readdir(p.dir) : names;
+  const found = await findSegmentFiles(p, listing);
   const settings = { indexIntervalBytes: p.config.indexIntervalBytes, maxIndexSize: p.config.segmentIndexBytes };
   const jitter = () => {
     const bound = Math.min(p.config.segmentJitterMs, p.config.segmentMs);
@@ -120,7 +123,7 @@ export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; re
       : report.recoveredSegments > 0
         ? logSegments[logSegments.length - 1]!.baseOffset
         : undefined;
-  const producers = await loadProducerState({ disk: p.env.disk, dir: p.dir, segments: logSegments, logEndOffset, logger: p.env.logger, nowMs: p.env.clock.now(), ...(recoveredFrom !== undefined ? { recoveredFrom } : {}) });
+  const producers = await loadProducerState({ disk: p.env.disk, dir: p.dir, listing, segments: logSegments, logEndOffset, logger: p.env.logger, nowMs: p.env.clock.now(), ...(recoveredFrom !== undefined ? { recoveredFrom } : {}) });
   const leaderEpochs = await loadLeaderEpochs({ disk: p.env.disk, dir: p.dir, logger: p.env.logger, segments: logSegments, logStartOffset, logEndOffset, observed, restartedEmpty });
   const log = new PartitionLog({
     topic: p.topic,

@@ -28,10 +28,10 @@ import { scanBatches } from './segment-scan.js';
 const SNAPSHOTS_KEPT = 2;
 const SNAPSHOT_NAME = /^(\d{20})\.snapshot$/;
 
-/** Offsets of the snapshots in `dir`, oldest first. */
-async function snapshotOffsets(disk: Disk, dir: string): Promise<bigint[]> {
+/** Offsets of the snapshots in `dir` (listed unless `names` is its listing), oldest first. */
+async function snapshotOffsets(disk: Disk, dir: string, names?: readonly string[]): Promise<bigint[]> {
   const offsets: bigint[] = [];
-  for (const name of await disk.readdir(dir)) {
+  for (const name of names ?? (await disk.readdir(dir))) {
     const m = SNAPSHOT_NAME.exec(name);
     if (m) offsets.push(BigInt(m[1]!));
   }
@@ -104,6 +104,11 @@ export interface LoadProducerStateParams {
    * after a clean shutdown (nothing recovered; the state is needed at the log end).
    */
   recoveredFrom?: bigint;
+  /**
+   * The names in `dir` when the caller has just listed it and removed no snapshot since (the log
+   * loader at open): spares a listing a partition.
+   */
+  listing?: readonly string[];
 }
 
 /**
@@ -115,7 +120,7 @@ export async function loadProducerState(p: LoadProducerStateParams): Promise<{ s
   const needAt = p.recoveredFrom ?? logEndOffset;
   let state: ProducerState | undefined;
   let from: bigint | undefined;
-  const offsets = await snapshotOffsets(disk, dir);
+  const offsets = await snapshotOffsets(disk, dir, p.listing);
   for (const offset of [...offsets].reverse()) {
     const path = segmentFilePath(dir, offset, SNAPSHOT_FILE_SUFFIX);
     // A snapshot past the log end describes batches recovery cut off.

@@ -45,12 +45,12 @@ export interface ChildBroker {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-/** The built CLI, as `npx samsa` would run it. */
-export const SAMSA_BIN = () => join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+/** The built CLI, as `npx samsa` runs it (package.json `bin`: the bundle, scripts/bundle.ts). */
+export const SAMSA_BIN = () => join(repoRoot(), 'dist', 'src', 'cli', 'samsa.cjs');
 
-/** Starts `samsa broker` as a child process and waits for its ready line. */
-export async function childBroker(dataDir: string, args: string[] = [], timeoutMs = 15000): Promise<ChildBroker> {
-  const child = spawn(process.execPath, [SAMSA_BIN(), 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `samsa broker` (`bin`: another build of the CLI, such as main.js) as a child process and waits for its ready line. */
+export async function childBroker(dataDir: string, args: string[] = [], timeoutMs = 15000, bin = SAMSA_BIN()): Promise<ChildBroker> {
+  const child = spawn(process.execPath, [bin, 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
   let readyLine = '';

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/common/clock.js';
 import { LogManager } from '../../src/log/log-manager.js';
+import type { Disk } from '../../src/storage/disk.js';
 import { MemoryDisk } from '../../src/storage/memory-disk.js';
+import { nodeDisk } from '../../src/storage/node-disk.js';
 import { validateBatch, iterateBatches } from '../../src/protocol/records/index.js';
 import { batch, capturingLogger, config, openManager, readAll, tempDir } from './helpers.js';
 import { flipByte } from './helpers.js';
@@ -243,6 +245,29 @@ describe('the active segment tail after a clean reopen', () => {
       await again.append(batch(['late'], { timestamp: t0 + 40n }));
       assert.deepEqual(await again.offsetForTimestamp(t0 + 35n), { offset: 36n, timestamp: t0 + 40n });
       await m.close();
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('the file-system calls of an open', () => {
+  it('lists a partition directory once at open, clean or not (the producer snapshots come from the same listing)', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await closedLog(dir, 20, 512);
+      for (const unclean of [false, true]) {
+        const listed: string[] = [];
+        const disk: Disk = Object.assign(Object.create(nodeDisk) as Disk, { readdir: (path: string) => (listed.push(path), nodeDisk.readdir(path)) });
+        if (unclean) await unlink(join(dir, '.kafka_cleanshutdown'));
+        const m = await openManager(dir, { disk, defaults: config({ indexIntervalBytes: 64 }) });
+        try {
+          assert.deepEqual(listed.filter((p) => p === join(dir, 't-0')), [join(dir, 't-0')], unclean ? 'after a crash' : 'after a clean shutdown');
+          assert.equal((await readAll(m.getLog('t', 0)!)).length, 20);
+        } finally {
+          await m.close();
+        }
+      }
     } finally {
       await cleanup();
     }

@@ -6,6 +6,7 @@
  * (`log_dirs` is accepted and ignored). Exits non-zero when a partition was refused.
  */
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
 import type { PartitionOutcome } from '../../client/admin.js';
 import { type CommonOptions, withClient, withCommonOptions } from '../common.js';
 
@@ -43,7 +44,6 @@ export function registerReassignPartitionsCommand(program: Command): void {
       let plan: PlanEntry[] = [];
       if (mode !== 'list') {
         if (!opts.reassignmentJsonFile) throw new Error(`--${mode} needs --reassignment-json-file`);
-        const { readFile } = await import('node:fs/promises');
         plan = parsePlan(await readFile(opts.reassignmentJsonFile, 'utf8'));
       }
       await withClient(opts, async (client, out) => {

@@ -7,6 +7,7 @@
  * `controller.quorum.voters`); `format -t` fixes the id beforehand, as Kafka requires.
  */
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { systemRandom } from '../../common/random.js';
 import { newUuid } from '../../common/uuid.js';
@@ -22,7 +23,6 @@ interface StorageOptions {
 async function nodeConfig(opts: StorageOptions) {
   const { BrokerConfig } = await import('../../broker/config/broker-config.js');
   const { parseProperties } = await import('../../common/config-def.js');
-  const { readFile } = await import('node:fs/promises');
   const props = new Map<string, string>(opts.config ? parseProperties(await readFile(opts.config, 'utf8')) : []);
   for (const [k, v] of Object.entries(opts.override)) props.set(k, v);
   const config = new BrokerConfig(props);

@@ -2,7 +2,8 @@
  * Without idempotence (acks 0 or 1) batches that must wait for the one in flight queue up behind
  * it (producer.ts closeOpen). Many small batches behind one in flight must still reach the log
  * whole, in order, with their timestamps and offsets: read back by kafkajs, an independent client,
- * and checked against the metadata each send resolved with. */
+ * and checked against the metadata each send resolved with.
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';

@@ -8,6 +8,14 @@
  * 2. The cost of authorization with 10,000 ACLs: one authorize() call (micro), and produce
  *    throughput with the StandardAuthorizer and 10,000 ACLs against a broker without one.
  *
+ * Each throughput case also prints the CPU time each side spent per GB moved (the client: this
+ * process's `process.cpuUsage()`; the broker: its child process's user and system time), which the
+ * machine's other load disturbs less than the rates do.
+ *
+ * With BENCH_SECURITY_COMPARE=<another build's dist/> a broker of that build runs too, and the
+ * SASL_SSL-against-PLAINTEXT cases alternate between the two brokers in the same run (the client is
+ * this build's either way).
+ *
  *   npm run bench -- security          BENCH_SECONDS=5 per throughput case, BENCH_ROUNDS=3 rounds (defaults)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { BrokerConnection } from '../src/client/broker-connection.js';
 import type { SaslOptions, TlsOptions } from '../src/client/index.js';
@@ -45,7 +54,7 @@ interface Endpoint {
 const connectTo = (e: Endpoint) =>
   BrokerConnection.connect({ host: '127.0.0.1', port: e.port, clientId: 'bench', clock: systemClock, network: nodeNetwork, requestTimeoutMs: 60_000, ...(e.tls ? { tls: e.tls } : {}), ...(e.sasl ? { sasl: e.sasl } : {}) });
 
-async function produceRate(e: Endpoint, topic: string): Promise<number> {
+async function produceRun(e: Endpoint, topic: string): Promise<{ mbps: number; seconds: number }> {
   const value = Buffer.alloc(RECORD_BYTES, 'x');
   const batch = encodeUncompressedRecordBatch({ records: Array.from({ length: RECORDS_PER_BATCH }, () => ({ value })) });
   const conns = await Promise.all(Array.from({ length: CONNECTIONS }, () => connectTo(e)));
@@ -66,10 +75,12 @@ async function produceRate(e: Endpoint, topic: string): Promise<number> {
   );
   const seconds = (performance.now() - t0) / 1000;
   for (const c of conns) c.close();
-  return (batches * batch.length) / seconds / 1e6;
+  return { mbps: (batches * batch.length) / seconds / 1e6, seconds };
 }
 
-async function fetchRate(e: Endpoint, topic: string): Promise<number> {
+const produceRate = async (e: Endpoint, topic: string) => (await produceRun(e, topic)).mbps;
+
+async function fetchRun(e: Endpoint, topic: string): Promise<{ mbps: number; seconds: number }> {
   const c = await connectTo(e);
   let offset = 0n;
   let bytes = 0;
@@ -86,7 +97,7 @@ async function fetchRate(e: Endpoint, topic: string): Promise<number> {
   }
   const seconds = (performance.now() - t0) / 1000;
   c.close();
-  return bytes / seconds / 1e6;
+  return { mbps: bytes / seconds / 1e6, seconds };
 }
 
 async function createTopic(e: Endpoint, name: string): Promise<void> {
@@ -141,12 +152,57 @@ function cipherRate(): number {
   return bytes / ((performance.now() - t0) / 1000) / 1e6;
 }
 
-async function withBroker<T>(properties: string[], fn: (listeners: Record<string, number>) => Promise<T>): Promise<T> {
+/** CPU seconds (user and system) a process has used: this one, or a child broker (Linux /proc). */
+function cpuSeconds(child?: ChildProcess): number {
+  if (!child) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  }
+  try {
+    const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** A throughput case's rate, with the CPU time each side spent per GB moved. */
+interface Rate {
+  mbps: number;
+  clientCpuPerGb: number;
+  brokerCpuPerGb: number;
+}
+
+async function measured(broker: ChildProcess, run: () => Promise<{ mbps: number; seconds: number }>): Promise<Rate> {
+  const c0 = cpuSeconds();
+  const b0 = cpuSeconds(broker);
+  const r = await run();
+  const gb = (r.mbps * r.seconds) / 1000;
+  return { mbps: r.mbps, clientCpuPerGb: (cpuSeconds() - c0) / gb, brokerCpuPerGb: (cpuSeconds(broker) - b0) / gb };
+}
+
+async function startBroker(properties: string[], dist?: string): Promise<{ child: ChildProcess; listeners: Record<string, number>; stop: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'samsa-bench-security-'));
   await writeFile(`${dir}.properties`, properties.join('\n'));
-  const { child, listeners } = await spawnBroker(dir, ['--config', `${dir}.properties`]);
+  const cleanup = async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(`${dir}.properties`, { force: true });
+  };
   try {
-    return await fn(listeners);
+    const { child, listeners } = await spawnBroker(dir, ['--config', `${dir}.properties`], ...(dist ? [dist] : []));
+    return { child, listeners, stop: () => stopBroker(child).then(cleanup) };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+async function withBroker<T>(properties: string[], fn: (listeners: Record<string, number>, child: ChildProcess) => Promise<T>, dist?: string): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'samsa-bench-security-'));
+  await writeFile(`${dir}.properties`, properties.join('\n'));
+  const { child, listeners } = await spawnBroker(dir, ['--config', `${dir}.properties`], ...(dist ? [dist] : []));
+  try {
+    return await fn(listeners, child);
   } finally {
     await stopBroker(child);
     await rm(dir, { recursive: true, force: true });
@@ -161,33 +217,51 @@ export default async function run(): Promise<void> {
   const jaas = 'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret";';
   try {
     console.log(`\n## SASL_SSL against PLAINTEXT (1 KiB records, ${RECORDS_PER_BATCH}-record batches, ${CONNECTIONS} connections x ${WINDOW} in flight, ${SECONDS} s per case, alternated)`);
-    await withBroker(
-      ['listeners=PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0', 'ssl.keystore.type=PEM', `ssl.keystore.location=${certs.brokerKeystore}`, 'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256', `listener.name.sasl_ssl.plain.sasl.jaas.config=${jaas}`],
-      async (l) => {
+    const props = ['listeners=PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0', 'ssl.keystore.type=PEM', `ssl.keystore.location=${certs.brokerKeystore}`, 'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256', `listener.name.sasl_ssl.plain.sasl.jaas.config=${jaas}`];
+    const other = process.env['BENCH_SECURITY_COMPARE'];
+    const builds = [{ label: 'this build' }, ...(other ? [{ label: other, dist: other }] : [])];
+    const results = new Map<string, Record<string, Rate[]>>(builds.map((b) => [b.label, { 'produce PLAINTEXT': [], 'produce SASL_SSL': [], 'fetch PLAINTEXT': [], 'fetch SASL_SSL': [] }]));
+    // One broker per build, all running; each round goes through the builds and, within each, both listeners, orders alternating.
+    const brokers: { label: string; plain: Endpoint; secure: Endpoint; child: ChildProcess; stop: () => Promise<void> }[] = [];
+    try {
+      for (const b of builds) {
+        const { child, listeners: l, stop } = await startBroker(props, b.dist);
         const plain: Endpoint = { port: l['PLAINTEXT']! };
+        const secure: Endpoint = { port: l['SASL_SSL']!, tls: { ca }, sasl: { mechanism: 'SCRAM-SHA-256', username: 'bench', password: 'bench-secret' } };
+        brokers.push({ label: b.label, plain, secure, child, stop });
         const admin = new SamsaClient({ bootstrapServers: [`127.0.0.1:${l['PLAINTEXT']}`] });
         await admin.admin().alterUserScramCredentials([{ user: 'bench', mechanism: 'SCRAM-SHA-256', password: 'bench-secret' }]);
         await admin.close();
-        const secure: Endpoint = { port: l['SASL_SSL']!, tls: { ca }, sasl: { mechanism: 'SCRAM-SHA-256', username: 'bench', password: 'bench-secret' } };
         await createTopic(plain, 'warmup');
         await produceRate(plain, 'warmup');
         await produceRate(secure, 'warmup');
-        const results: Record<string, number[]> = { 'produce PLAINTEXT': [], 'produce SASL_SSL': [], 'fetch PLAINTEXT': [], 'fetch SASL_SSL': [] };
-        for (let round = 0; round < ROUNDS; round++) {
-          for (const [label, e] of (round % 2 === 0 ? [['PLAINTEXT', plain], ['SASL_SSL', secure]] : [['SASL_SSL', secure], ['PLAINTEXT', plain]]) as [string, Endpoint][]) {
+      }
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const br of round % 2 === 0 ? brokers : [...brokers].reverse()) {
+          for (const [label, e] of (round % 2 === 0 ? [['PLAINTEXT', br.plain], ['SASL_SSL', br.secure]] : [['SASL_SSL', br.secure], ['PLAINTEXT', br.plain]]) as [string, Endpoint][]) {
             const topic = `t-${label}-${round}`;
-            await createTopic(plain, topic);
-            results[`produce ${label}`]!.push(await produceRate(e, topic));
-            results[`fetch ${label}`]!.push(await fetchRate(e, topic));
+            await createTopic(br.plain, topic);
+            const r = results.get(br.label)!;
+            r[`produce ${label}`]!.push(await measured(br.child, () => produceRun(e, topic)));
+            r[`fetch ${label}`]!.push(await measured(br.child, () => fetchRun(e, topic)));
           }
         }
-        for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(20)} ${v.map((x) => `${x.toFixed(1)} MB/s`).join(', ')}`);
-        console.log(`AES-256-GCM alone on one thread (in this run): ${cipherRate().toFixed(0)} MB/s`);
-        const avg = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-        console.log(`produce: SASL_SSL at ${((avg(results['produce SASL_SSL']!) / avg(results['produce PLAINTEXT']!)) * 100).toFixed(0)}% of PLAINTEXT (goal >= 70%)`);
-        console.log(`fetch:   SASL_SSL at ${((avg(results['fetch SASL_SSL']!) / avg(results['fetch PLAINTEXT']!)) * 100).toFixed(0)}% of PLAINTEXT (goal >= 70%)`);
-      },
-    );
+      }
+    } finally {
+      for (const br of brokers) await br.stop();
+    }
+    const avg = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+    for (const b of builds) {
+      const r = results.get(b.label)!;
+      if (builds.length > 1) console.log(`### broker: ${b.label}`);
+      for (const [k, v] of Object.entries(r)) {
+        console.log(`${k.padEnd(20)} ${v.map((x) => `${x.mbps.toFixed(1)} MB/s`).join(', ')}; CPU per GB: client ${avg(v.map((x) => x.clientCpuPerGb)).toFixed(2)} s, broker ${avg(v.map((x) => x.brokerCpuPerGb)).toFixed(2)} s`);
+      }
+      const ratio = (what: string) => ((avg(r[`${what} SASL_SSL`]!.map((x) => x.mbps)) / avg(r[`${what} PLAINTEXT`]!.map((x) => x.mbps))) * 100).toFixed(0);
+      console.log(`produce: SASL_SSL at ${ratio('produce')}% of PLAINTEXT (goal >= 70%)`);
+      console.log(`fetch:   SASL_SSL at ${ratio('fetch')}% of PLAINTEXT (goal >= 70%)`);
+    }
+    console.log(`AES-256-GCM alone on one thread (in this run): ${cipherRate().toFixed(0)} MB/s`);
 
     console.log(`\n## Produce with the StandardAuthorizer and 10,000 ACLs against no authorizer (PLAINTEXT, alternated)`);
     const base = ['listeners=PLAINTEXT://127.0.0.1:0'];
@@ -214,7 +288,6 @@ export default async function run(): Promise<void> {
       });
     });
     for (const [k, v] of Object.entries(rates)) console.log(`${k.padEnd(26)} ${v.map((x) => `${x.toFixed(1)} MB/s`).join(', ')}`);
-    const avg = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
     console.log(`produce with the authorizer at ${((avg(rates['authorizer, 10,000 ACLs']!) / avg(rates['no authorizer']!)) * 100).toFixed(0)}% of without (one WRITE check per topic per request)`);
   } finally {
     await certs.cleanup();

@@ -404,7 +404,8 @@ export class Admin {
 
   /**
    * ElectLeaders: 'preferred' moves leadership back to each partition's first replica when it is
-   * in sync ('unclean' is refused by Samsa). Null partitions: every partition (only the elected or
+   * in sync; 'unclean' gives a partition whose leader is unavailable a leader, from outside the ISR
+   * if it must. Null partitions: every partition (only the elected or
    * failed ones are answered).
    */
   async electLeaders(type: 'preferred' | 'unclean', partitions: readonly { topic: string; partition: number }[] | null, timeoutMs = 30_000): Promise<PartitionOutcome[]> {

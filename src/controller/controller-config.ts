@@ -31,6 +31,8 @@ export interface ControllerConfig {
    * Absent: not done.
    */
   readonly leaderBalance?: { readonly checkIntervalMs: number; readonly imbalancePerBrokerPercentage: number };
+  /** `unclean.leader.election.enable` in this node's static config (the default when neither the topic nor a dynamic broker config sets it). */
+  readonly uncleanLeaderElectionEnable?: boolean;
   /** The `metadata.version` feature level a new cluster starts at. */
   readonly metadataVersion: number;
   /** Why these topic config overrides are invalid (Kafka's wording), or undefined. */

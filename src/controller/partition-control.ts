@@ -4,8 +4,12 @@
  * election when a broker becomes unavailable (fenced, re-registered, in controlled shutdown) or
  * available again (unfenced: leaderless partitions it is in the ISR of get it as leader).
  *
- * Elections are clean only (`unclean.leader.election.enable=false`): a new leader comes from the
- * ISR, in the order of the replica list, among brokers that are unfenced and not shutting down.
+ * A new leader comes from the ISR, in the order of the replica list, among brokers that are
+ * unfenced and not shutting down. With `unclean.leader.election.enable` (the topic's, else the
+ * broker default: dynamic per broker, dynamic cluster-wide, static), a partition whose leader is
+ * unavailable and none of whose in-sync replicas can lead gets the first available replica outside
+ * the ISR as its leader, alone in the ISR (Kafka's unclean election: what the ISR had and it did
+ * not is lost); ElectLeaders with the UNCLEAN type does the same on demand, whatever the config.
  * A broker that becomes unavailable leaves every ISR it is in, except that an ISR never becomes
  * empty, and a leader no in-sync replica can succeed stays the leader (the partition is offline
  * until it comes back: its replicas on it are reported offline). Kafka makes such a partition
@@ -18,7 +22,7 @@
 import { ErrorCode } from '../protocol/error-codes.js';
 import { MetadataRecordType } from '../protocol/metadata/index.js';
 import type { ControllerWriter } from './controller-writer.js';
-import { NO_LEADER, NO_LEADER_CHANGE, type PartitionRegistration } from './image/image-types.js';
+import { ConfigResourceType, NO_LEADER, NO_LEADER_CHANGE, type PartitionRegistration } from './image/image-types.js';
 import type { MetadataImage } from './image/metadata-image.js';
 
 /** Whether a broker may lead or join an ISR: registered, unfenced, not in controlled shutdown. */
@@ -96,6 +100,51 @@ export function completedReassignment(image: MetadataImage, p: PartitionRegistra
   // A new leader bumps the epoch; so does the same leader when replicas were removed.
   if (leader === p.leader && p.removingReplicas.length === 0) leader = NO_LEADER_CHANGE;
   return { replicas, isr: newIsr, adding: [], removing: [], leader };
+}
+
+/** Whether unclean leader election is enabled for a topic (`unclean.leader.election.enable`). */
+export type UncleanPolicy = (topic: string) => boolean;
+
+/**
+ * `unclean.leader.election.enable` as the controller `nodeId` resolves it (Kafka's
+ * ConfigurationControlManager with the controller's own config): the topic's override, else the
+ * dynamic config of this node, else the cluster-wide dynamic default, else `staticDefault`.
+ */
+export function uncleanPolicy(image: MetadataImage, nodeId: number, staticDefault: boolean): UncleanPolicy {
+  const name = 'unclean.leader.election.enable';
+  const broker = image.configs(ConfigResourceType.BROKER, String(nodeId))[name] ?? image.configs(ConfigResourceType.BROKER, '')[name];
+  const fallback = broker !== undefined ? broker.toLowerCase() === 'true' : staticDefault;
+  return (topic) => {
+    const v = image.topicConfigs(topic)[name];
+    return v !== undefined ? v.toLowerCase() === 'true' : fallback;
+  };
+}
+
+/** The first available replica (preferred order), in the ISR or not: an unclean election's choice, or NO_LEADER. */
+function electUnclean(image: MetadataImage, p: PartitionRegistration): number {
+  return p.replicas.find((r) => isUsable(image, r)) ?? NO_LEADER;
+}
+
+/**
+ * Unclean elections where the topic allows them: every partition whose leader is unavailable
+ * (none, fenced, shutting down) and none of whose in-sync replicas may lead gets the first
+ * available replica as leader, with an ISR of that replica alone. Returns the partitions changed.
+ */
+export function electUncleanLeaders(w: ControllerWriter, enabled: UncleanPolicy): number {
+  let changed = 0;
+  for (const t of w.image.topics()) {
+    let allowed: boolean | undefined;
+    for (const p of t.partitions) {
+      if (p.leader !== NO_LEADER && isUsable(w.image, p.leader)) continue;
+      if (electFrom(w.image, p, p.isr) !== NO_LEADER) continue;
+      if (!(allowed ??= enabled(t.name))) break;
+      const leader = electUnclean(w.image, p);
+      if (leader === NO_LEADER) continue;
+      emitChange(w, p, [leader], leader);
+      changed++;
+    }
+  }
+  return changed;
 }
 
 /** The first replica (preferred order) in `isr` that may lead, or NO_LEADER. */
@@ -204,9 +253,11 @@ export interface ElectionResult {
 /**
  * ElectLeaders (Kafka's ReplicationControlManager.electLeaders): a preferred election makes the
  * first replica the leader when it is in the ISR and usable (ELECTION_NOT_NEEDED when it already
- * leads, PREFERRED_LEADER_NOT_AVAILABLE when it may not); an unclean election is not done
- * (ELECTION_NOT_NEEDED for a partition with a leader, else ELIGIBLE_LEADERS_NOT_AVAILABLE). With
- * no partitions named, every partition is tried and only the elected or failed ones are reported.
+ * leads, PREFERRED_LEADER_NOT_AVAILABLE when it may not); an unclean election (Kafka's
+ * Election.UNCLEAN, whatever the topic's config) is ELECTION_NOT_NEEDED while the leader is
+ * available, else elects the first available in-sync replica, else the first available replica
+ * alone in the ISR, else ELIGIBLE_LEADERS_NOT_AVAILABLE. With no partitions named, every partition
+ * is tried and only the elected or failed ones are reported.
  */
 export function electLeaders(w: ControllerWriter, electionType: number, wanted: readonly { topic: string; partitions: readonly number[] }[] | null): ElectionResult[] {
   const all = wanted === null;
@@ -222,11 +273,18 @@ export function electLeaders(w: ControllerWriter, electionType: number, wanted: 
         continue;
       }
       if (electionType === ElectionType.UNCLEAN) {
-        if (p.leader !== NO_LEADER) {
+        if (p.leader !== NO_LEADER && isUsable(w.image, p.leader)) {
           if (!all) result(ErrorCode.ELECTION_NOT_NEEDED, 'Leader election not needed for topic partition.');
-        } else {
-          result(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, 'Samsa does not elect leaders outside the ISR (no unclean election).');
+          continue;
         }
+        const clean = electFrom(w.image, p, p.isr);
+        const leader = clean !== NO_LEADER ? clean : electUnclean(w.image, p);
+        if (leader === NO_LEADER) {
+          result(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, `Failed to elect leader for partition ${topic}-${id} under strategy UncleanLeaderElectionStrategy`);
+          continue;
+        }
+        emitChange(w, p, clean !== NO_LEADER ? null : [leader], leader);
+        result(ErrorCode.NONE);
         continue;
       }
       const preferred = p.replicas[0]!;

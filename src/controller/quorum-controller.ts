@@ -38,7 +38,7 @@ import type { MetadataPublisher, MetadataUpdate } from './image/metadata-loader.
 import type { ScramEntry } from './image/security-image.js';
 import type { LeaderAndEpoch } from './raft/offset-and-epoch.js';
 import { NotLeaderError } from './raft/errors.js';
-import { type AlterPartitionItem, type AlterPartitionOutcome, type ElectionResult, alterPartition, balanceLeaders, electLeaders } from './partition-control.js';
+import { type AlterPartitionItem, type AlterPartitionOutcome, type ElectionResult, alterPartition, balanceLeaders, electLeaders, electUncleanLeaders, uncleanPolicy } from './partition-control.js';
 import { type OngoingReassignment, type ReassignableTopic, type ReassignmentOutcome, alterPartitionReassignments, listPartitionReassignments } from './reassignment-control.js';
 import { type AclDeletionResult, type QuotaAlteration, type ScramDeletion, type ScramResult, type ScramUpsertion, type SecurityResult, alterClientQuotas, importScramCredentials, alterScramCredentials, createAcls, deleteAcls } from './security-control.js';
 import type { AclBinding, AclBindingFilter } from '../security/acl.js';
@@ -147,11 +147,11 @@ export class QuorumController implements MetadataPublisher {
   }
 
   alterConfigs(resources: readonly (ConfigResource & { configs: readonly { name: string; value: string | null }[] })[], validateOnly: boolean): Promise<ConfigResult[]> {
-    return this.write((w) => alterConfigs(w, this.o.config, resources, validateOnly));
+    return this.write(this.thenUnclean((w) => alterConfigs(w, this.o.config, resources, validateOnly)));
   }
 
   incrementalAlterConfigs(resources: readonly (ConfigResource & { configs: readonly IncrementalAlteration[] })[], validateOnly: boolean): Promise<ConfigResult[]> {
-    return this.write((w) => incrementalAlterConfigs(w, this.o.config, resources, validateOnly));
+    return this.write(this.thenUnclean((w) => incrementalAlterConfigs(w, this.o.config, resources, validateOnly)));
   }
 
   /** CreateAcls, DeleteAcls, AlterUserScramCredentials, AlterClientQuotas (security-control.ts). */
@@ -177,15 +177,15 @@ export class QuorumController implements MetadataPublisher {
   }
 
   registerBroker(req: BrokerRegistrationRequest): Promise<{ errorCode: number; brokerEpoch: bigint }> {
-    return this.write((w) => registerBroker(w, this.cluster, req));
+    return this.write(this.thenUnclean((w) => registerBroker(w, this.cluster, req)));
   }
 
   brokerHeartbeat(req: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResult> {
-    return this.write((w) => brokerHeartbeat(w, this.cluster, req));
+    return this.write(this.thenUnclean((w) => brokerHeartbeat(w, this.cluster, req)));
   }
 
   unregisterBroker(brokerId: number): Promise<{ errorCode: number; errorMessage: string | null }> {
-    return this.write((w) => unregisterBroker(w, this.cluster, brokerId));
+    return this.write(this.thenUnclean((w) => unregisterBroker(w, this.cluster, brokerId)));
   }
 
   /** AlterPartition: ISR changes asked by partition leaders, answered once committed. */
@@ -210,6 +210,23 @@ export class QuorumController implements MetadataPublisher {
 
   allocateProducerIds(brokerId: number, brokerEpoch: bigint): Promise<{ errorCode: number; producerIdStart: bigint; producerIdLen: number }> {
     return this.write((w) => allocateProducerIds(w, brokerId, brokerEpoch));
+  }
+
+  /**
+   * `op`, followed in the same batch by the unclean elections it made possible (a broker fenced or
+   * unfenced, `unclean.leader.election.enable` turned on): partition-control.ts, electUncleanLeaders.
+   * Operations that write nothing cannot, and cost no scan.
+   */
+  private thenUnclean<T>(op: (w: ControllerWriter) => T): (w: ControllerWriter) => T {
+    return (w) => {
+      const before = w.records.length;
+      const result = op(w);
+      if (w.records.length > before) {
+        const elected = electUncleanLeaders(w, uncleanPolicy(w.image, this.o.nodeId, this.o.config.uncleanLeaderElectionEnable ?? false));
+        if (elected > 0) this.o.logger.warn({ partitions: elected }, 'unclean leader election: leaders elected from outside the ISR');
+      }
+      return result;
+    };
   }
 
   /**
@@ -347,7 +364,7 @@ export class QuorumController implements MetadataPublisher {
     }
     a.fenceTimer = this.o.clock.setTimeout(() => {
       if (this.active !== a) return;
-      this.write((w) => fenceStaleBrokers(w, this.cluster))
+      this.write(this.thenUnclean((w) => fenceStaleBrokers(w, this.cluster)))
         .then((ids) => {
           if (ids.length > 0) this.o.logger.warn({ brokers: ids }, 'fenced brokers whose sessions expired');
         })

@@ -91,3 +91,44 @@ function withUserReads(accepted: Socket, readBuffer: Uint8Array): { socket: Sock
   socket.setNoDelay(true);
   return { socket, reads };
 }
+
+/** node:net's own-property symbols of a socket reading with `onread`, found by their descriptions. */
+function onreadSymbols(socket: Socket): { buffer: symbol; gen: symbol; cb: symbol } | undefined {
+  const find = (name: string) => Object.getOwnPropertySymbols(socket).find((s) => s.description === name);
+  const buffer = find('kBuffer');
+  const gen = find('kBufferGen');
+  const cb = find('kBufferCb');
+  return buffer && gen && cb ? { buffer, gen, cb } : undefined;
+}
+
+/**
+ * A connected TLS socket's reads as UserReads: each decrypted chunk (at most a TLS record, 16 KiB)
+ * lands in the buffer `reads.target()` gives, rather than in a fresh buffer emitted as 'data'.
+ * node:tls honours `onread` only for sockets it connects itself (`tls.connect` without `socket`;
+ * lib/_tls_wrap.js passes `onread: !socket ? tlsOptions.onread : null`), not for one made over an
+ * accepted or already connected socket, though its handle (TLSWrap) serves caller-provided
+ * buffers all the same. So this does to the socket what node:net's constructor does for
+ * `onread`: the handle's `useUserBuffer`, and the socket's kBuffer, kBufferGen and kBufferCb
+ * fields that its read callback consults. Those are node:net internals: where they are missing,
+ * nothing is changed and undefined is returned (the socket keeps emitting 'data').
+ *
+ * Call it once the handshake is done (or at least before any 'data' listener is added). Returns
+ * the bytes the socket had already read and buffered; the caller handles them before the next read.
+ */
+export function adoptTlsReads(socket: Socket, reads: UserReads): Buffer[] | undefined {
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: unknown } | null })._handle;
+  const symbols = onreadSymbols(socket);
+  const fields = socket as unknown as Record<symbol, unknown>;
+  if (!handle || typeof handle.useUserBuffer !== 'function' || !symbols || fields[symbols.buffer] !== null) return undefined;
+  const buffered: Buffer[] = [];
+  for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) buffered.push(chunk);
+  const first = reads.target();
+  (handle.useUserBuffer as (buf: Uint8Array) => void).call(handle, first);
+  fields[symbols.buffer] = first;
+  fields[symbols.gen] = () => reads.target();
+  fields[symbols.cb] = (n: number, buf: Uint8Array) => {
+    reads.onRead(n, buf);
+    return true;
+  };
+  return buffered;
+}

@@ -14,8 +14,6 @@
  * The client's connections to brokers are these (src/client/broker-connection.ts gives them the
  * client's error classes), and so are a node's to other nodes (Raft RPCs, broker registration and
  * forwarding to the controller).
- *
- * Not done yet: TLS and SASL.
  */
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
@@ -28,7 +26,7 @@ import { encodeRequestFrame, readResponseFrame } from '../protocol/frames.js';
 import { ApiVersionsApi, SaslAuthenticateApi, SaslHandshakeApi } from '../protocol/messages/index.js';
 import { SamsaError } from '../protocol/samsa-error.js';
 import { FrameReader } from './frame-reader.js';
-import type { Network } from './network.js';
+import { type Network, adoptTlsReads } from './network.js';
 
 /** A connection's failure, with a stable code: SAMSA_CONNECTION, SAMSA_REQUEST_TIMEOUT, SAMSA_DECODE, SAMSA_UNSUPPORTED_API. */
 export class ConnectionError extends SamsaError {}
@@ -110,7 +108,9 @@ interface ReadHooks {
   onRead: (n: number, buf: Buffer) => void;
   /** The buffer the next read goes into. */
   nextTarget: () => Buffer;
-  /** Reads arrive as 'data' events in buffers of their own (TLS): no reused buffer, no direct reads. */
+  /** A read in a buffer of its own (a 'data' event, or bytes read before the reads were taken over). */
+  onChunk: (chunk: Buffer) => void;
+  /** Reads arrive as 'data' events in buffers of their own (TLS where node's internals are missing): no reused buffer, no direct reads. */
   dataEvents?: boolean;
 }
 
@@ -137,14 +137,15 @@ export class RequestConnection {
     this.errors = options.errors ?? DEFAULT_CONNECTION_ERRORS;
     const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024, { reusedChunks: !reads.dataEvents });
     socket.setNoDelay(true);
-    reads.onRead = (n, buf) => {
+    const take = (read: () => Buffer[]) => {
       try {
-        const frames = reads.dataEvents ? reader.push(buf) : buf === reads.readBuffer ? reader.push(buf.subarray(0, n)) : reader.filledDirectly(n);
-        for (const frame of frames) this.answer(frame);
+        for (const frame of read()) this.answer(frame);
       } catch (err) {
         this.fail(this.errors.create('SAMSA_CONNECTION', `bad response from ${this.address}: ${(err as Error).message}`, { cause: err }));
       }
     };
+    reads.onRead = (n, buf) => take(() => (buf === reads.readBuffer ? reader.push(buf.subarray(0, n)) : reader.filledDirectly(n)));
+    reads.onChunk = (chunk) => take(() => reader.push(chunk));
     reads.nextTarget = () => reader.directTarget(DIRECT_READ_MIN_BYTES) ?? reads.readBuffer;
     socket.on('error', (err) => this.fail(this.errors.create('SAMSA_CONNECTION', `connection to ${this.address} failed: ${err.message}`, { cause: err })));
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
@@ -159,7 +160,7 @@ export class RequestConnection {
     // page faults that dominate large fetches), and the frame reader copies each frame out of it;
     // the rest of a large frame is read straight into the frame's own buffer, saving that copy.
     const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
-    const reads: ReadHooks = { readBuffer, onRead: () => undefined, nextTarget: () => readBuffer };
+    const reads: ReadHooks = { readBuffer, onRead: () => undefined, nextTarget: () => readBuffer, onChunk: () => undefined };
     const onread = {
       buffer: () => reads.nextTarget(),
       callback: (n: number, buf: Uint8Array) => {
@@ -167,7 +168,8 @@ export class RequestConnection {
         return true;
       },
     };
-    // TLS reads come as 'data' events from the TLS layer: its own fresh buffers, no copying needed.
+    // A TLS socket is made over the connected one, so node:tls ignores `onread`: its reads are
+    // taken over once the handshake is done (adoptTlsReads), as decrypted records of 16 KiB at most.
     const tcp = options.network.connect(options.tls ? { host: options.host, port: options.port } : { host: options.host, port: options.port, onread });
     await new Promise<void>((resolve, reject) => {
       const socket = tcp;
@@ -189,11 +191,16 @@ export class RequestConnection {
       });
     });
     const socket = options.tls ? await RequestConnection.startTls(tcp, options) : tcp;
+    let buffered: Buffer[] | undefined = [];
     if (options.tls) {
-      reads.dataEvents = true;
-      socket.on('data', (chunk: Buffer) => reads.onRead(chunk.length, chunk));
+      buffered = adoptTlsReads(socket, { target: () => reads.nextTarget(), onRead: (n, buf) => reads.onRead(n, buf as Buffer) });
+      if (!buffered) {
+        reads.dataEvents = true;
+        socket.on('data', (chunk: Buffer) => reads.onChunk(chunk));
+      }
     }
     const conn = new RequestConnection(socket, options, reads);
+    for (const chunk of buffered ?? []) reads.onChunk(chunk);
     try {
       await conn.negotiateVersions();
       if (options.authenticate) await conn.login();

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../common/clock.js';
 import type { ChannelInfo } from './channel.js';
 import { type AuthenticationLimits, Connection, type ConnectionLimits, type FrameHandler } from './connection.js';
-import type { NetServer, Network, UserReads } from './network.js';
+import { type NetServer, type Network, type UserReads, adoptTlsReads } from './network.js';
 
 /** TLS for a listener: the secure-context options to serve new connections with (a new object after a reload), and whether client certificates are asked for. */
 export interface ListenerTls {
@@ -64,15 +64,18 @@ export class NetworkServer {
   private readonly handshaking = new Set<Socket>();
   /** The TLS server (not listening: accepted sockets are handed to it) for the listener's current context. */
   private tlsServer: { server: TlsServer; options: SecureContextOptions } | undefined;
+  /** The read buffer the server's connections share. */
+  private readonly readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
 
   private constructor(
     private readonly opts: ServerOptions,
     private readonly handler: FrameHandler,
     private readonly log: Logger,
   ) {
-    // Every PLAINTEXT and SASL_PLAINTEXT connection reads into one shared buffer (or straight into
-    // its large frames); TLS sockets read through node:tls, with 'data' events.
-    this.server = opts.network.createServer((socket, reads) => this.accept(socket, reads), opts.tls ? {} : { userReads: { readBuffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES) } });
+    // Every connection reads into one shared buffer (or straight into its large frames): PLAINTEXT
+    // and SASL_PLAINTEXT ones from the accepted socket, TLS ones from node:tls once their handshake
+    // is done (each read one decrypted record of at most 16 KiB).
+    this.server = opts.network.createServer((socket, reads) => this.accept(socket, reads), opts.tls ? {} : { userReads: { readBuffer: this.readBuffer } });
   }
 
   static async listen(opts: ServerOptions, handler: FrameHandler, log: Logger): Promise<NetworkServer> {
@@ -161,7 +164,11 @@ export class NetworkServer {
       const raw = this.handshakeOf(socket);
       if (!raw) return void socket.destroy();
       this.handshaking.delete(raw);
-      this.startConnection(socket, raw.remoteAddress ?? socket.remoteAddress, raw.remotePort ?? socket.remotePort, () => this.opts.admission?.released(hostOf(raw.remoteAddress), this.opts.listenerName ?? 'PLAINTEXT'));
+      // The connection sets where reads go as it starts; until then (nothing is read meanwhile) the shared buffer.
+      const reads: UserReads = { target: () => this.readBuffer, onRead: () => undefined };
+      const buffered = adoptTlsReads(socket, { target: () => reads.target(), onRead: (n, buf) => reads.onRead(n, buf) });
+      const conn = this.startConnection(socket, raw.remoteAddress ?? socket.remoteAddress, raw.remotePort ?? socket.remotePort, () => this.opts.admission?.released(hostOf(raw.remoteAddress), this.opts.listenerName ?? 'PLAINTEXT'), buffered ? reads : undefined);
+      for (const chunk of buffered ?? []) conn.received(chunk);
     });
     server.on('tlsClientError', (err, socket) => {
       this.log.debug({ remote: socket.remoteAddress, listener: this.opts.listenerName, err: err.message }, 'TLS handshake failed');
@@ -177,7 +184,7 @@ export class NetworkServer {
     return undefined;
   }
 
-  private startConnection(socket: Socket, remoteAddress: string | undefined, remotePort: number | undefined, release: () => void, reads?: UserReads): void {
+  private startConnection(socket: Socket, remoteAddress: string | undefined, remotePort: number | undefined, release: () => void, reads?: UserReads): Connection {
     const opts = this.opts;
     const conn = new Connection(socket, this.handler, opts, opts.clock, this.log, {
       ...(opts.listenerName !== undefined ? { listenerName: opts.listenerName } : {}),
@@ -193,6 +200,7 @@ export class NetworkServer {
       release();
     });
     opts.onConnection?.(conn);
+    return conn;
   }
 
   get address(): { host: string; port: number } {

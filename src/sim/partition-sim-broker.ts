@@ -28,6 +28,8 @@ import { FetchSessionCache } from '../broker/fetch/fetch-sessions.js';
 import { ReplicaManager } from '../broker/partitions/replica-manager.js';
 import { AlterPartitionManager } from '../broker/replication/alter-partition-manager.js';
 import { ReplicaFetcherManager } from '../broker/replication/replica-fetcher.js';
+import { readHighWatermarks } from '../broker/partitions/high-watermark-checkpoint.js';
+import { CheckpointFormatError, type OffsetCheckpoint } from '../log/offset-checkpoint-file.js';
 import { LogManager } from '../log/log-manager.js';
 import type { LogConfig } from '../log/log-config.js';
 import { ReadBufferPool } from '../log/read-buffer-pool.js';
@@ -48,6 +50,8 @@ const DATA_ROOT = '/data';
 export interface PsimBrokerSettings {
   /** replica.lag.time.max.ms */
   readonly replicaLagTimeMaxMs: number;
+  /** replica.high.watermark.checkpoint.interval.ms */
+  readonly hwCheckpointIntervalMs: number;
   /** broker.heartbeat.interval.ms */
   readonly heartbeatIntervalMs: number;
   /** broker.session.timeout.ms (the controller's) */
@@ -80,6 +84,8 @@ export class PsimBroker {
   private lifecycle: BrokerLifecycleManager | undefined;
   private channel: ControllerChannel | undefined;
   private fetchers: ReplicaFetcherManager | undefined;
+  /** The fetch-session counts of this broker's fetchers in earlier incarnations. */
+  private readonly pastFetches = { full: 0, incremental: 0, sessionErrors: 0 };
   loader: MetadataLoader | undefined;
   private readonly handlers = new Map<number, AnyHandler>([produceHandler, fetchHandler, offsetForLeaderEpochHandler].map((h) => [h.api.apiKey, h as AnyHandler]));
   /** The leader epochs in which this broker answered an acks=all produce successfully (any incarnation). */
@@ -163,9 +169,17 @@ export class PsimBroker {
     try {
       await lifecycle.start();
       if (!live()) return;
-      const logs = await LogManager.open({ dataDir: `${DATA_ROOT}/broker-${this.id}`, defaults: s.log, clock, disk: this.simDisk, random: () => random.next(), cleaner: false, retentionCheckIntervalMs: 3_600_000 });
+      const dataDir = `${DATA_ROOT}/broker-${this.id}`;
+      const logs = await LogManager.open({ dataDir, defaults: s.log, clock, disk: this.simDisk, random: () => random.next(), cleaner: false, retentionCheckIntervalMs: 3_600_000 });
       if (!live()) return;
-      const rm = new ReplicaManager({ nodeId: this.id, logs, image: loader.image, policyOf: () => s.policy, clock, logger: SILENT, maxDelayedOperations: 10_000, replicaLagTimeMaxMs: s.replicaLagTimeMaxMs, ...(s.unsafeAcksAllWithoutIsr ? { unsafeAcksAllWithoutIsr: true } : {}) });
+      // replication-offset-checkpoint as broker-role.ts reads it: what the last incarnation wrote (crashes write none at the end).
+      const checkpointed = await readHighWatermarks(this.simDisk, dataDir).catch((err: unknown) => {
+        if (err instanceof CheckpointFormatError) return new Map() as OffsetCheckpoint;
+        throw err;
+      });
+      if (!live()) return;
+      const highWatermarks = { checkpointed, disk: this.simDisk, dataDir, intervalMs: s.hwCheckpointIntervalMs };
+      const rm = new ReplicaManager({ nodeId: this.id, logs, image: loader.image, policyOf: () => s.policy, clock, logger: SILENT, maxDelayedOperations: 10_000, replicaLagTimeMaxMs: s.replicaLagTimeMaxMs, highWatermarks, ...(s.unsafeAcksAllWithoutIsr ? { unsafeAcksAllWithoutIsr: true } : {}) });
       this.replicaManager = rm;
       const fetchers = new ReplicaFetcherManager({
         nodeId: this.id,
@@ -180,6 +194,7 @@ export class PsimBroker {
         backoffMs: s.fetchBackoffMs,
         socketTimeoutMs: s.socketTimeoutMs,
       });
+      this.retireFetches();
       this.fetchers = fetchers;
       const alter = new AlterPartitionManager({ brokerId: this.id, brokerEpoch: () => lifecycle.brokerEpoch, channel, timeoutMs: s.socketTimeoutMs, logger: SILENT, clock, retryBackoffMs: s.fetchBackoffMs });
       rm.startReplication({ leadershipApplied: (p) => fetchers.apply(p), removed: (p) => fetchers.unfollow(p), alterIsr: (p, isr) => alter.submit(p, isr) });
@@ -204,7 +219,8 @@ export class PsimBroker {
       clock,
       authorizer: undefined,
       security: { quotas: { active: false } },
-      fetchSessions: new FetchSessionCache({ maxSessions: 0, evictionAgeMs: 60_000 }),
+      // Followers fetch through sessions, as on a real broker (lost with the incarnation, as a restart loses them).
+      fetchSessions: new FetchSessionCache({ maxSessions: 1000, evictionAgeMs: 120_000 }),
       fetchBuffers: pool,
       metadata: this.loader!.image,
     } as unknown as BrokerContext;
@@ -252,6 +268,22 @@ export class PsimBroker {
     return this.alive ? this.replicaManager?.getPartition(topic, partition) : undefined;
   }
 
+  /** How its followers fetched, over every incarnation: full requests, incremental ones (KIP-227), session errors. */
+  fetchStats(): { full: number; incremental: number; sessionErrors: number } {
+    const now = { ...this.pastFetches };
+    for (const s of this.fetchers?.sessions() ?? []) {
+      now.full += s.full;
+      now.incremental += s.incremental;
+      now.sessionErrors += s.sessionErrors;
+    }
+    return now;
+  }
+
+  private retireFetches(): void {
+    const s = this.fetchStats();
+    Object.assign(this.pastFetches, s);
+  }
+
   /** Power loss (unsynced writes lost, torn tails) or kill -9 (what was written stays). */
   crash(powerLoss: boolean): void {
     if (!this.alive) return;
@@ -263,6 +295,7 @@ export class PsimBroker {
     this.channel?.close();
     this.network.close(this.id);
     this.replicaManager = undefined;
+    this.retireFetches();
     this.fetchers = undefined;
     if (powerLoss) this.disk.powerLoss({ keepPartialTails: true });
     else this.disk.crash();

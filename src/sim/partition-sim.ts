@@ -69,6 +69,8 @@ export interface PartitionSimReport {
   readonly consumed: number;
   readonly leaderEpoch: number;
   readonly finalHighWatermark: bigint;
+  /** The followers' fetches over the run: full, incremental (through a fetch session), answered with a session error. */
+  readonly fetches: { full: number; incremental: number; sessionErrors: number };
   readonly steps: number;
   readonly simTimeMs: number;
   readonly trace: string[];
@@ -117,6 +119,7 @@ export async function runPartitionSimulation(o: PartitionSimOptions): Promise<Pa
   const sessionTimeoutMs = 1500;
   const settings: PsimBrokerSettings = {
     replicaLagTimeMaxMs: 1000,
+    hwCheckpointIntervalMs: 500,
     heartbeatIntervalMs: 200,
     sessionTimeoutMs,
     fetchWaitMaxMs: 200,
@@ -149,6 +152,7 @@ export async function runPartitionSimulation(o: PartitionSimOptions): Promise<Pa
       consumed: history.consumed.size,
       leaderEpoch: reg?.leaderEpoch ?? -1,
       finalHighWatermark: hw,
+      fetches: brokers.map((b) => b.fetchStats()).reduce((a, s) => ({ full: a.full + s.full, incremental: a.incremental + s.incremental, sessionErrors: a.sessionErrors + s.sessionErrors })),
       steps: world.steps,
       simTimeMs: world.now,
       trace,

@@ -53,8 +53,8 @@ const CONFIG: ControllerConfig = {
   maxPartitionsPerTopic: 1000,
   brokerSessionTimeoutMs: 9000,
   metadataVersion: 25,
-  validateTopicConfigs: (configs) => configs.map(([k]) => k).find((k) => k !== 'retention.ms' && k !== 'cleanup.policy') && 'Unknown topic config name',
-  topicConfigKey: (name) => (name === 'cleanup.policy' ? { type: 'LIST', default: ['delete'] } : name === 'retention.ms' ? { type: 'LONG', default: 1 } : undefined),
+  validateTopicConfigs: (configs) => configs.map(([k]) => k).find((k) => k !== 'retention.ms' && k !== 'cleanup.policy' && k !== 'unclean.leader.election.enable') && 'Unknown topic config name',
+  topicConfigKey: (name) => (name === 'cleanup.policy' ? { type: 'LIST', default: ['delete'] } : name === 'retention.ms' ? { type: 'LONG', default: 1 } : name === 'unclean.leader.election.enable' ? { type: 'BOOLEAN', default: false } : undefined),
 };
 
 /** A controller made active, the stand-in committing every append on the next tick. */
@@ -311,7 +311,7 @@ describe('quorum controller', () => {
     done();
   });
 
-  it('elects preferred leaders back (ElectLeaders) when they are in the ISR, and never unclean ones', async () => {
+  it('elects preferred leaders back (ElectLeaders) when they are in the ISR; an unclean election is not needed while the leader is available', async () => {
     const { controller: c, loader, clock, done } = await activeController();
     const epochs = new Map<number, bigint>();
     for (const id of [1, 2, 3]) epochs.set(id, await register(c, loader, id));
@@ -336,6 +336,68 @@ describe('quorum controller', () => {
     const [unknown] = await c.electLeaders(0, [{ topic: 'nope', partitions: [0] }]);
     assert.equal(unknown!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     void clock;
+    done();
+  });
+
+  it('elects a replica outside the ISR when no in-sync one can lead, only where unclean.leader.election.enable allows it, and on demand (ElectLeaders UNCLEAN)', async () => {
+    const { controller: c, loader, done } = await activeController();
+    const epochs = new Map<number, bigint>();
+    for (const id of [1, 2, 3]) epochs.set(id, await register(c, loader, id));
+    const assigned = (name: string, configs: [string, string][] = []) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }], configs });
+    await c.createTopics([assigned('on', [['unclean.leader.election.enable', 'true']]), assigned('off'), assigned('manual')], false);
+    const p = (t: string) => loader.image.topic(t)!.partitions[0]!;
+    const state = (t: string) => [p(t).leader, p(t).isr, p(t).leaderEpoch];
+    const beat = (id: number, wantFence = false) => c.brokerHeartbeat({ brokerId: id, brokerEpoch: epochs.get(id)!, currentMetadataOffset: 100_000n, wantFence, wantShutDown: false });
+    // 2 and 3 leave the ISR; 2 comes back, out of sync.
+    await beat(2, true);
+    await beat(3, true);
+    await beat(2);
+    for (const t of ['on', 'off', 'manual']) assert.deepEqual(state(t), [1, [1], 0], `${t}: 1 leads alone`);
+    // The last in-sync replica goes: only where the topic allows it does 2 take over, alone in the ISR, at a new epoch.
+    await beat(1, true);
+    assert.deepEqual(state('on'), [2, [2], 1], 'unclean election where enabled');
+    assert.deepEqual(state('off'), [1, [1], 0], 'offline where not');
+    assert.deepEqual(state('manual'), [1, [1], 0]);
+    // On demand, whatever the config.
+    const [elected] = await c.electLeaders(1, [{ topic: 'manual', partitions: [0] }]);
+    assert.equal(elected!.errorCode, ErrorCode.NONE);
+    assert.deepEqual(state('manual'), [2, [2], 1]);
+    const [notNeeded] = await c.electLeaders(1, [{ topic: 'manual', partitions: [0] }]);
+    assert.equal(notNeeded!.errorCode, ErrorCode.ELECTION_NOT_NEEDED);
+    // The config is dynamic: turned on for 'off', the election follows in the same batch.
+    const [altered] = await c.incrementalAlterConfigs([{ resourceType: 2, resourceName: 'off', configs: [{ name: 'unclean.leader.election.enable', configOperation: 0, value: 'true' }] }], false);
+    assert.equal(altered!.errorCode, ErrorCode.NONE);
+    assert.deepEqual(state('off'), [2, [2], 1]);
+    // No replica available at all: nothing to elect.
+    await beat(2, true);
+    const [none] = await c.electLeaders(1, [{ topic: 'manual', partitions: [0] }]);
+    assert.equal(none!.errorCode, ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE);
+    // 3 returns: elected where enabled (by the topic), not for 'manual'.
+    await beat(3);
+    assert.deepEqual(state('on'), [3, [3], 2]);
+    assert.deepEqual(state('off'), [3, [3], 2]);
+    assert.deepEqual(state('manual'), [2, [2], 1]);
+    done();
+  });
+
+  it('takes unclean.leader.election.enable from the broker default (static, then dynamic) when the topic does not set it', async () => {
+    const { controller: c, loader, done } = await activeController({ config: { uncleanLeaderElectionEnable: true, validateBrokerConfigs: () => undefined } });
+    const epochs = new Map<number, bigint>();
+    for (const id of [1, 2]) epochs.set(id, await register(c, loader, id));
+    const assigned = (name: string, configs: [string, string][] = []) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs });
+    await c.createTopics([assigned('dflt'), assigned('no', [['unclean.leader.election.enable', 'false']])], false);
+    const p = (t: string) => loader.image.topic(t)!.partitions[0]!;
+    const beat = (id: number, wantFence = false) => c.brokerHeartbeat({ brokerId: id, brokerEpoch: epochs.get(id)!, currentMetadataOffset: 100_000n, wantFence, wantShutDown: false });
+    await beat(2, true);
+    await beat(2);
+    await beat(1, true);
+    assert.deepEqual([p('dflt').leader, p('dflt').isr], [2, [2]], 'the static default allows it');
+    assert.deepEqual([p('no').leader, p('no').isr], [1, [1]], 'the topic override refuses it');
+    // A cluster-wide dynamic default of false now wins over the static true.
+    await c.incrementalAlterConfigs([{ resourceType: 4, resourceName: '', configs: [{ name: 'unclean.leader.election.enable', configOperation: 0, value: 'false' }] }], false);
+    await beat(1);
+    await beat(2, true);
+    assert.deepEqual([p('dflt').leader, p('dflt').isr], [2, [2]], 'stays offline');
     done();
   });
 

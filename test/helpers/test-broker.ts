@@ -3,6 +3,8 @@
  * ephemeral port of 127.0.0.1 with its own temporary data directory, removed afterwards.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { type AddressInfo, createServer } from 'node:net';
@@ -10,13 +12,47 @@ import { join } from 'node:path';
 import { type BrokerOptions, type RunningBroker, startBroker } from '../../src/broker/broker.js';
 import { repoRoot } from './repo-root.js';
 
-/** A port of 127.0.0.1 free a moment ago (for a broker that must come back on the same port). */
+/** The lowest port the kernel hands out by itself (`listen(0)`, outgoing connections' local ports). */
+function firstAutoPort(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * A port of 127.0.0.1 free a moment ago, for a broker that must come back on the same port. Taken
+ * at random below the kernel's automatic range: a port from that range, once its broker is killed,
+ * can be given to any new connection's local end (a client's, another test's) before the broker
+ * restarts, and the restart fails with EADDRINUSE (seen in the leader-kill trial).
+ */
 export async function freePort(): Promise<number> {
+  const low = 10_000;
+  const high = firstAutoPort();
+  for (let attempt = 0; attempt < 100 && high > low; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (await bindable(port)) return port;
+  }
   const s = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
+  await once(s, 'listening');
   const port = (s.address() as AddressInfo).port;
   await new Promise((r) => s.close(r));
   return port;
+}
+
+async function bindable(port: number): Promise<boolean> {
+  const s = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', resolve);
+    });
+  } catch {
+    return false;
+  }
+  await new Promise((r) => s.close(r));
+  return true;
 }
 
 export async function tempDir(prefix = 'samsa-test-'): Promise<string> {

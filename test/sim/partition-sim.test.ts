@@ -10,10 +10,16 @@ import { runPartitionSimulation } from '../../src/sim/partition-sim.js';
 
 const CHAOS_MS = 3000;
 
+/** The followers' fetches over a sweep: through sessions (incremental) mostly, full ones after each start and each lost session. */
+const fetches = { full: 0, incremental: 0, sessionErrors: 0 };
+
 async function sweep(from: number, count: number, fsyncBeforeAck: boolean): Promise<string[]> {
   const failures: string[] = [];
   for (let seed = from; seed < from + count; seed++) {
     const r = await runPartitionSimulation({ seed, chaosMs: CHAOS_MS, fsyncBeforeAck });
+    fetches.full += r.fetches.full;
+    fetches.incremental += r.fetches.incremental;
+    fetches.sessionErrors += r.fetches.sessionErrors;
     if (!r.ok) failures.push(`seed ${seed}: ${r.violation} (replay: node --import tsx test/sim/partition-sim-sweep.ts --seed ${seed} --chaos ${CHAOS_MS} --fsync ${fsyncBeforeAck ? 'on' : 'off'})`);
   }
   return failures;
@@ -25,6 +31,10 @@ test('no acknowledged acks=all write is lost with fsync before ack, whatever cra
 
 test('no acknowledged acks=all write is lost without fsync when crashes are kill -9', async () => {
   assert.deepEqual(await sweep(101, 100, false), []);
+});
+
+test('followers fetched through fetch sessions', () => {
+  assert.ok(fetches.full > 0 && fetches.incremental > fetches.full, `incremental fetches ${fetches.incremental}, full ${fetches.full}`);
 });
 
 test('the same seed gives the same run', async () => {

@@ -161,6 +161,7 @@ export class MetadataNode {
         ...(config.bool('auto.leader.rebalance.enable')
           ? { leaderBalance: { checkIntervalMs: config.num('leader.imbalance.check.interval.seconds') * 1000, imbalancePerBrokerPercentage: config.num('leader.imbalance.per.broker.percentage') } }
           : {}),
+        uncleanLeaderElectionEnable: config.bool('unclean.leader.election.enable'),
         metadataVersion: METADATA_VERSION_4_0,
         validateTopicConfigs: (configs) => {
           try {

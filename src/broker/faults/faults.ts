@@ -9,10 +9,16 @@
  *   const fault = broker.faults.inject({ apiKey: ApiKey.Produce, topic: 'orders', times: 2 }, { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
  *   ...; fault.hits === 2; fault.remove();
  *
- * The first active rule that matches a request acts on it. For partitioned APIs with a topic
- * filter, only the matching partitions get the error; the others are handled as usual.
+ * The first active rule that matches a request acts on it (with the other rules giving the same
+ * error for other topics, so that two topics' faults hold in one request). For partitioned APIs
+ * with a topic filter, only the matching partitions get the error; the others are handled as usual. An
+ * incremental Fetch (KIP-227: a session's epoch above 0) need not name the partitions it fetches,
+ * so while a Fetch rule with a topic filter is active, such requests are refused with
+ * INVALID_FETCH_SESSION_EPOCH (not counted as hits): the client (a consumer, or a follower's
+ * replica fetcher) starts a new session with a full request, which names every partition.
  */
 import type { Clock } from '../../common/clock.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ApiKey, apiByKey } from '../../protocol/messages/index.js';
 import type { AnyHandler, HandlerResult, RequestInfo } from '../api-handler.js';
 import { errorResponse, hasErrorResponse, isPartitioned, mergeErrors, requestPartitions, splitRequest } from './error-responses.js';
@@ -127,15 +133,22 @@ export class Faults {
       this.seenRequests.push({ apiKey, apiName: handler.api.name, apiVersion: ctx.apiVersion, clientId: ctx.clientId, correlationId: ctx.correlationId, request: body });
     }
     const req = body as Obj;
+    if (apiKey === ApiKey.Fetch && ctx.apiVersion >= 7 && (req['sessionEpoch'] as number) > 0 && this.rules.some((r) => r.match.apiKey === ApiKey.Fetch && r.match.topic !== undefined)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: req['sessionId'], responses: [] };
+    }
     const rule = this.rules.find((r) => this.matches(r.match, apiKey, ctx.apiVersion, req));
     if (!rule) return handler.handle(body, ctx);
-    rule.hits++;
-    if (rule.match.times !== undefined && rule.hits >= rule.match.times) rule.remove();
     const a = rule.action as { errorCode?: number; drop?: true; delayMs?: number; respond?: (request: unknown, version: number) => object };
+    // Rules answering the same error for other topics of the same request act on it together.
+    const together = a.errorCode !== undefined && rule.match.topic !== undefined ? this.rules.filter((r) => r === rule || (r.match.topic !== undefined && (r.action as { errorCode?: number; delayMs?: number }).errorCode === a.errorCode && !(r.action as { delayMs?: number }).delayMs && this.matches(r.match, apiKey, ctx.apiVersion, req))) : [rule];
+    for (const r of together) {
+      r.hits++;
+      if (r.match.times !== undefined && r.hits >= r.match.times) r.remove();
+    }
     const act = (): HandlerResult<unknown> | Promise<HandlerResult<unknown>> => {
       if (a.drop) return 'close';
       if (a.respond) return a.respond(body, ctx.apiVersion);
-      if (a.errorCode !== undefined) return this.answerError(rule.match, a.errorCode, handler, req, ctx);
+      if (a.errorCode !== undefined) return this.answerError(together.map((r) => r.match), a.errorCode, handler, req, ctx);
       return handler.handle(body, ctx);
     };
     if (!a.delayMs) return act();
@@ -156,10 +169,11 @@ export class Faults {
     return requestPartitions(apiKey, version, req).some((p) => hit(p.topic, p.partition));
   }
 
-  private async answerError<C extends RequestInfo>(m: FaultMatch, errorCode: number, handler: AnyHandler<C>, req: Obj, ctx: C): Promise<HandlerResult<unknown>> {
+  private async answerError<C extends RequestInfo>(ms: readonly FaultMatch[], errorCode: number, handler: AnyHandler<C>, req: Obj, ctx: C): Promise<HandlerResult<unknown>> {
     const apiKey = handler.api.apiKey;
-    if (m.topic === undefined) return noAnswerForAcksZero(apiKey, req) ? 'close' : errorResponse(apiKey, ctx.apiVersion, req, errorCode);
-    const { hitPartitions, rest } = splitRequest(apiKey, ctx.apiVersion, req, this.hit(m, ctx.apiVersion));
+    if (ms.some((m) => m.topic === undefined)) return noAnswerForAcksZero(apiKey, req) ? 'close' : errorResponse(apiKey, ctx.apiVersion, req, errorCode);
+    const hits = ms.map((m) => this.hit(m, ctx.apiVersion));
+    const { hitPartitions, rest } = splitRequest(apiKey, ctx.apiVersion, req, (topic, partition) => hits.some((h) => h(topic, partition)));
     const handled = rest ? await handler.handle(rest, ctx) : undefined;
     if (handled === 'close' || noAnswerForAcksZero(apiKey, req)) return 'close';
     return mergeErrors(apiKey, ctx.apiVersion, (handled ?? undefined) as Obj | undefined, hitPartitions, errorCode);

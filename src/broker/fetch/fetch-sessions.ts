@@ -12,7 +12,10 @@
  *
  * The cache holds a bounded number of sessions; when full, the least recently used one idle for
  * longer than the eviction age gives way, else the new session is refused and the client gets a
- * full response with session id 0, as Kafka does.
+ * full response with session id 0, as Kafka does. Followers' sessions (replica fetchers) are
+ * privileged, as in Kafka's FetchSessionCache: a new one evicts the least recently used consumer
+ * session when no session is stale, and consumers' new sessions never evict them (only staleness
+ * does). Kafka also lets a consumer's session evict a smaller one; Samsa does not.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
@@ -28,6 +31,8 @@ export interface SessionPartition {
   partition: number;
   fetchOffset: bigint;
   maxBytes: number;
+  /** The leader epoch the client last sent for it (-1: none), checked again at each incremental fetch (Kafka's CachedPartition.leaderEpoch). */
+  currentLeaderEpoch: number;
   /** What the client was last told, to decide whether an incremental response must mention it. */
   lastHighWatermark: bigint;
   lastLogStartOffset: bigint;
@@ -40,6 +45,8 @@ export interface FetchSession {
   /** Keyed by sessionKey. */
   readonly partitions: Map<string, SessionPartition>;
   lastUsedMs: number;
+  /** A follower's session: not evicted for a consumer's. */
+  readonly privileged: boolean;
 }
 
 export interface SessionLimits {
@@ -66,14 +73,14 @@ export class FetchSessionCache {
   }
 
   /** Decides what a request's (sessionId, epoch) means, opening or closing sessions as it says. */
-  resolve(sessionId: number, epoch: number, nowMs: number): SessionResolution {
+  resolve(sessionId: number, epoch: number, nowMs: number, privileged = false): SessionResolution {
     if (epoch === FINAL_EPOCH) {
       this.sessions.delete(sessionId);
       return { kind: 'sessionless' };
     }
     if (epoch === INITIAL_EPOCH) {
       this.sessions.delete(sessionId);
-      return { kind: 'new', session: this.open(nowMs) };
+      return { kind: 'new', session: this.open(nowMs, privileged) };
     }
     const session = this.sessions.get(sessionId);
     if (!session) return { kind: 'error', errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };
@@ -85,18 +92,32 @@ export class FetchSessionCache {
     return { kind: 'incremental', session };
   }
 
-  private open(nowMs: number): FetchSession | undefined {
+  private open(nowMs: number, privileged: boolean): FetchSession | undefined {
     if (this.sessions.size >= this.limits.maxSessions) {
-      const oldest = this.sessions.values().next().value as FetchSession | undefined;
-      if (!oldest || nowMs - oldest.lastUsedMs < this.limits.evictionAgeMs) return undefined;
-      this.sessions.delete(oldest.id);
+      const victim = this.evictable(nowMs, privileged);
+      if (!victim) return undefined;
+      this.sessions.delete(victim.id);
     }
     let id = this.nextId;
     while (id === 0 || this.sessions.has(id)) id = (id % 0x7fffffff) + 1;
     this.nextId = (id % 0x7fffffff) + 1;
-    const session: FetchSession = { id, epoch: 1, partitions: new Map(), lastUsedMs: nowMs };
+    const session: FetchSession = { id, epoch: 1, partitions: new Map(), lastUsedMs: nowMs, privileged };
     this.sessions.set(id, session);
     return session;
+  }
+
+  /** The session a new one may take the place of: the least recently used if stale; for a follower's, else the least recently used consumer's. */
+  private evictable(nowMs: number, privileged: boolean): FetchSession | undefined {
+    const oldest = this.sessions.values().next().value as FetchSession | undefined;
+    if (oldest && nowMs - oldest.lastUsedMs >= this.limits.evictionAgeMs) return oldest;
+    if (!privileged || this.limits.maxSessions === 0) return undefined;
+    for (const s of this.sessions.values()) if (!s.privileged) return s;
+    return undefined;
+  }
+
+  /** The sessions held, least recently used first (for tests and describe). */
+  describe(): { id: number; epoch: number; privileged: boolean; partitions: number; lastUsedMs: number }[] {
+    return [...this.sessions.values()].map((s) => ({ id: s.id, epoch: s.epoch, privileged: s.privileged, partitions: s.partitions.size, lastUsedMs: s.lastUsedMs }));
   }
 
   /** Forgets a session whose fetch failed, so the client starts over. */

@@ -16,7 +16,8 @@
  * than the partition's is UNKNOWN_LEADER_EPOCH, an older one FENCED_LEADER_EPOCH.
  *
  * A follower's fetch (`ReplicaId`, or from v15 `ReplicaState.ReplicaId`, at least 0) reads up to
- * the leader's log end instead, never through a session; its fetch offset is the follower's log
+ * the leader's log end instead, through a privileged session when it asks for one (a follower's
+ * session is not evicted for a consumer's); its fetch offset is the follower's log
  * end offset, which the leader records (Kafka's updateFollowerFetchState) before reading: the high
  * watermark moves, waiting acks=all produces complete, and a caught-up follower outside the ISR is
  * proposed for it. A follower's fetch waits for records past its offset or a high watermark change.
@@ -65,7 +66,7 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
   const byId = ctx.apiVersion >= 13;
   const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
   const follower = replicaId >= 0;
-  const resolution = ctx.apiVersion >= 7 && !follower ? b.fetchSessions.resolve(req.sessionId, req.sessionEpoch, b.clock.now()) : { kind: 'sessionless' as const };
+  const resolution = ctx.apiVersion >= 7 ? b.fetchSessions.resolve(req.sessionId, req.sessionEpoch, b.clock.now(), follower) : { kind: 'sessionless' as const };
   if (resolution.kind === 'error') return { throttleTimeMs: 0, errorCode: resolution.errorCode, sessionId: req.sessionId, responses: [] };
   const session = resolution.kind === 'sessionless' ? undefined : resolution.session;
   const targets = collectTargets(b, req, byId, session, resolution.kind === 'incremental');
@@ -145,26 +146,25 @@ function collectTargets(b: BrokerContext, req: FetchRequest, byId: boolean, sess
     })),
   );
   if (!session) return fromRequest;
-  const leaderEpochs = new Map<string, number>();
   for (const t of fromRequest) {
     const key = sessionKey(t.topicId, t.requestedName, t.partition);
-    leaderEpochs.set(key, t.currentLeaderEpoch);
     const existing = session.partitions.get(key);
     if (existing) {
       existing.fetchOffset = t.fetchOffset;
       existing.maxBytes = t.maxBytes;
+      existing.currentLeaderEpoch = t.currentLeaderEpoch;
     } else {
-      session.partitions.set(key, { topic: t.requestedName, topicId: t.topicId, partition: t.partition, fetchOffset: t.fetchOffset, maxBytes: t.maxBytes, lastHighWatermark: -1n, lastLogStartOffset: -1n });
+      session.partitions.set(key, { topic: t.requestedName, topicId: t.topicId, partition: t.partition, fetchOffset: t.fetchOffset, maxBytes: t.maxBytes, currentLeaderEpoch: t.currentLeaderEpoch, lastHighWatermark: -1n, lastLogStartOffset: -1n });
     }
   }
-  return [...session.partitions.entries()].map(([key, e]) => ({
+  return [...session.partitions.values()].map((e) => ({
     topic: nameOf(e.topic, e.topicId),
     topicId: e.topicId,
     requestedName: e.topic,
     partition: e.partition,
     fetchOffset: e.fetchOffset,
     maxBytes: e.maxBytes,
-    currentLeaderEpoch: leaderEpochs.get(key) ?? -1,
+    currentLeaderEpoch: e.currentLeaderEpoch,
     entry: e,
   }));
 }

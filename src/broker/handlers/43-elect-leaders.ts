@@ -1,8 +1,8 @@
 /**
  * ElectLeaders (key 43), versions 0-2 (kafka-leader-election.sh, AdminClient.electLeaders).
  *
- * Forwarded to the active controller (controller-apis/43-elect-leaders.ts: preferred elections;
- * unclean ones are not done), answered once this broker's metadata reflects the new leaders.
+ * Forwarded to the active controller (controller-apis/43-elect-leaders.ts: preferred elections,
+ * and unclean ones for partitions whose leader is unavailable), answered once this broker's metadata reflects the new leaders.
  *
  * With an authorizer, ALTER on the cluster (CLUSTER_AUTHORIZATION_FAILED), checked here before forwarding.
  */

@@ -49,6 +49,16 @@ const failed = (errorCode: number, p?: Partition, isolation: ReadIsolation = 'hi
   visibleBytesAtRead: p ? p.visibleBytesFor(isolation) : 0,
 });
 
+/** Where a read at this isolation stops: the log end (followers), the high watermark, the last stable offset. */
+function readableEnd(p: Partition, isolation: ReadIsolation): bigint {
+  return isolation === 'log-end' ? p.logEndOffset : isolation === 'txn-committed' ? p.lastStableOffset : p.highWatermark;
+}
+
+/** A read at the readable end: no records, the partition's offsets as a read would give them. */
+function caughtUp(p: Partition, isolation: ReadIsolation): FetchOutcome {
+  return { ...failed(ErrorCode.NONE, p, isolation), abortedTransactions: isolation === 'txn-committed' ? [] : null };
+}
+
 /** The partition a target reads from, or its outcome when it cannot be read. */
 function readable(t: FetchTarget, isolation: ReadIsolation): Partition | FetchOutcome {
   if (typeof t.partition === 'number') return failed(t.partition);
@@ -57,6 +67,9 @@ function readable(t: FetchTarget, isolation: ReadIsolation): Partition | FetchOu
 }
 
 async function readOne(p: Partition, t: FetchTarget, limit: number, minOneBatch: boolean, params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): Promise<FetchOutcome> {
+  // Nothing to read at the end of what this reader may see (an idle partition, a caught-up
+  // follower or consumer): answered without going to the log.
+  if (t.fetchOffset === readableEnd(p, params.isolation) && t.fetchOffset >= p.logStartOffset) return caughtUp(p, params.isolation);
   try {
     const r = await p.read(t.fetchOffset, limit, { isolation: params.isolation, minOneBatch, buffers });
     return {

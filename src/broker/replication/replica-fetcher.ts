@@ -15,6 +15,10 @@
  * is the leader's, up to its own log end. A leader that no longer has the fetch offset (its log
  * start moved past it) makes the follower restart its log empty at the leader's log start.
  *
+ * Fetches go through an incremental fetch session per leader (KIP-227, fetch-session-handler.ts):
+ * after a full first request, each names only the partitions whose position changed, and the
+ * leader answers only those with news; a lost session (the leader restarted) means a full fetch.
+ *
  * Errors (the leader gone, a new epoch not known yet on one side) back off
  * `replica.fetch.backoff.ms` and try again; leadership changes come from the metadata
  * (`follow`/`unfollow`), which move a partition to another loop.
@@ -25,6 +29,7 @@ import type { NodeConnections } from '../../network/node-connections.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FetchApi, OffsetForLeaderEpochApi } from '../../protocol/messages/index.js';
 import type { Partition } from '../partitions/partition.js';
+import { FetchSessionHandler, type SessionFetchData } from './fetch-session-handler.js';
 
 export interface ReplicaFetcherOptions {
   readonly nodeId: number;
@@ -96,6 +101,11 @@ export class ReplicaFetcherManager {
     return !this.closed && this.followed.get(f.p.key) === f;
   }
 
+  /** The fetch session with each leader broker fetched from (for tests and describe). */
+  sessions(): { leaderId: number; sessionId: number; epoch: number; partitions: number; full: number; incremental: number; sessionErrors: number }[] {
+    return [...this.loops.values()].map((l) => ({ leaderId: l.leaderId, ...l.sessionState }));
+  }
+
   /** The partitions being followed, by leader (for tests and describe). */
   following(): { topic: string; partition: number; leaderId: number; leaderEpoch: number; truncating: boolean }[] {
     return [...this.followed.values()].map((f) => ({ topic: f.p.topic, partition: f.p.partition, leaderId: f.leaderId, leaderEpoch: f.leaderEpoch, truncating: f.truncating }));
@@ -113,6 +123,7 @@ export class ReplicaFetcherManager {
 
 class FetcherLoop {
   private readonly partitions = new Set<Followed>();
+  private readonly session = new FetchSessionHandler();
   private running: Promise<void> | undefined;
   private stopped = false;
   private wake: (() => void) | undefined;
@@ -280,54 +291,80 @@ class FetcherLoop {
     }
   }
 
-  /** One Fetch; whether it brought anything. */
+  /**
+   * One Fetch through the session; whether it brought anything. Partitions not named in an
+   * incremental request are fetched from the offsets the leader's session remembers, which are
+   * these same log ends (a partition whose log end moved is named again).
+   */
   private async fetch(list: Followed[]): Promise<boolean> {
-    const byTopic = new Map<string, Followed[]>();
+    const byId = new Map<string, Followed>();
     const asked = new Map<Followed, bigint>();
-    for (const f of list) {
-      const l = byTopic.get(f.p.topicId) ?? [];
-      l.push(f);
-      byTopic.set(f.p.topicId, l);
+    const data: SessionFetchData[] = list.map((f) => {
+      byId.set(`${f.p.topicId}:${f.p.partition}`, f);
       asked.set(f, f.p.logEndOffset);
-    }
-    const res = await this.o.connections.send(
-      this.leaderId,
-      FetchApi,
-      {
-        replicaState: { replicaId: this.o.nodeId, replicaEpoch: this.o.brokerEpoch() },
-        maxWaitMs: this.o.waitMaxMs,
-        minBytes: this.o.minBytes,
-        maxBytes: this.o.responseMaxBytes,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [...byTopic].map(([topicId, l]) => ({
-          topicId,
-          partitions: l.map((f) => ({
-            partition: f.p.partition,
-            currentLeaderEpoch: f.leaderEpoch,
-            fetchOffset: asked.get(f)!,
-            lastFetchedEpoch: f.p.log.latestEpoch ?? -1,
-            logStartOffset: f.p.logStartOffset,
-            partitionMaxBytes: this.o.maxBytes,
+      return {
+        topicId: f.p.topicId,
+        partition: f.p.partition,
+        fetchOffset: f.p.logEndOffset,
+        logStartOffset: f.p.logStartOffset,
+        currentLeaderEpoch: f.leaderEpoch,
+        lastFetchedEpoch: f.p.log.latestEpoch ?? -1,
+        maxBytes: this.o.maxBytes,
+      };
+    });
+    const built = this.session.build(data);
+    let res;
+    try {
+      res = await this.o.connections.send(
+        this.leaderId,
+        FetchApi,
+        {
+          replicaState: { replicaId: this.o.nodeId, replicaEpoch: this.o.brokerEpoch() },
+          maxWaitMs: this.o.waitMaxMs,
+          minBytes: this.o.minBytes,
+          maxBytes: this.o.responseMaxBytes,
+          isolationLevel: 0,
+          sessionId: built.sessionId,
+          sessionEpoch: built.sessionEpoch,
+          topics: groupByTopicId(built.toSend).map(([topicId, l]) => ({
+            topicId,
+            partitions: l.map((d) => ({
+              partition: d.partition,
+              currentLeaderEpoch: d.currentLeaderEpoch,
+              fetchOffset: d.fetchOffset,
+              lastFetchedEpoch: d.lastFetchedEpoch,
+              logStartOffset: d.logStartOffset,
+              partitionMaxBytes: d.maxBytes,
+            })),
           })),
-        })),
-        forgottenTopicsData: [],
-        rackId: '',
-      },
-      { version: FETCH_VERSION, timeoutMs: this.o.socketTimeoutMs + this.o.waitMaxMs },
-    );
-    if (res.errorCode !== ErrorCode.NONE) throw new Error(`the leader answered the fetch with error ${res.errorCode}`);
+          forgottenTopicsData: groupByTopicId(built.toForget).map(([topicId, l]) => ({ topicId, partitions: l.map((d) => d.partition) })),
+          rackId: '',
+        },
+        { version: FETCH_VERSION, timeoutMs: this.o.socketTimeoutMs + this.o.waitMaxMs },
+      );
+    } catch (err) {
+      this.session.failed();
+      throw err;
+    }
+    if (!this.session.handleResponse(built, res)) {
+      // A session error: the next request is full, at once (Kafka's fetcher does not back off for it).
+      this.o.logger.debug({ leader: this.leaderId, error: res.errorCode, session: built.sessionId }, 'fetch session lost: fetching in full');
+      return false;
+    }
     let progressed = false;
     for (const t of res.responses) {
-      const l = byTopic.get(t.topicId) ?? [];
       for (const r of t.partitions) {
-        const f = l.find((x) => x.p.partition === r.partitionIndex);
+        const f = byId.get(`${t.topicId}:${r.partitionIndex}`);
         if (!f || !this.manager.isCurrent(f) || f.p.logEndOffset !== asked.get(f)) continue;
         if (await this.handlePartition(f, r)) progressed = true;
       }
     }
     return progressed;
+  }
+
+  /** The fetch session with this leader (for tests and describe). */
+  get sessionState(): { sessionId: number; epoch: number; partitions: number; full: number; incremental: number; sessionErrors: number } {
+    return { ...this.session.state, ...this.session.stats };
   }
 
   private async handlePartition(f: Followed, r: { errorCode: number; highWatermark: bigint; logStartOffset: bigint; records: Buffer | null }): Promise<boolean> {
@@ -358,4 +395,14 @@ class FetcherLoop {
         return false;
     }
   }
+}
+
+function groupByTopicId<T extends { topicId: string }>(items: readonly T[]): [string, T[]][] {
+  const m = new Map<string, T[]>();
+  for (const d of items) {
+    const l = m.get(d.topicId) ?? [];
+    l.push(d);
+    m.set(d.topicId, l);
+  }
+  return [...m];
 }

@@ -1,8 +1,8 @@
 /**
  * `samsa leader-election` (kafka-leader-election.sh): `--election-type preferred` moves
  * leadership back to each partition's first replica where it is in sync, for `--topic` and
- * `--partition`, or `--all-topic-partitions`. Unclean elections are refused by Samsa (no
- * unclean leader election). Exits non-zero when an election failed (not when it was not needed).
+ * `--partition`, or `--all-topic-partitions`; `--election-type unclean` gives a partition whose
+ * leader is unavailable a leader, from outside the ISR if it must (what only the ISR had is lost). Exits non-zero when an election failed (not when it was not needed).
  */
 import type { Command } from 'commander';
 import { type CommonOptions, integer, withClient, withCommonOptions } from '../common.js';
@@ -13,7 +13,7 @@ type Options = CommonOptions & { electionType: string; topic?: string; partition
 
 export function registerLeaderElectionCommand(program: Command): void {
   withCommonOptions(program.command('leader-election').description('elect preferred leaders (as kafka-leader-election.sh)'))
-    .requiredOption('--election-type <type>', 'preferred (or unclean, which Samsa refuses)')
+    .requiredOption('--election-type <type>', 'preferred or unclean')
     .option('--topic <name>', 'the topic of the partition')
     .option('--partition <n>', 'the partition', integer)
     .option('--all-topic-partitions', 'every partition of every topic')

@@ -320,7 +320,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         aborted: chunk.aborted,
         maxUncompressedBytes: this.o.maxBytes * 4,
       });
-      if (!this.chunks.includes(chunk)) continue; // dropped (seek, revocation) while decoding
+      if (!this.chunks.includes(chunk)) {
+        chunk.records = undefined; // dropped (seek, revocation) while decoding
+        continue;
+      }
       if (chunk.next < chunk.records.length) return chunk;
       this.consume(chunk);
     }
@@ -341,6 +344,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   private consume(chunk: Chunk): void {
+    // A chunk waits long enough in `chunks` to be promoted to the old generation; once dead there,
+    // it would still keep its (young) records alive through every scavenge until the next full GC,
+    // and get them promoted too. Letting go of them here is what keeps a record's life short.
+    chunk.records = undefined;
     const i = this.chunks.indexOf(chunk);
     if (i < 0) return;
     this.chunks.splice(i, 1);

@@ -69,11 +69,23 @@ const safeBase = (base: bigint) => base <= MAX_SAFE - 0xffffffffn && base >= MIN
 function consumerRecordOf(topic: string, partition: number, baseOffset: bigint, baseTimestamp: bigint): RecordFactory<ConsumerRecord> {
   const offsetBase = safeBase(baseOffset) ? Number(baseOffset) : undefined;
   const timestampBase = safeBase(baseTimestamp) ? Number(baseTimestamp) : undefined;
+  // Records of one send usually share a timestamp: consecutive records with the same delta share
+  // its bigint (bigints are immutable), so most records cost one bigint (the offset), not two.
+  let lastDelta = NaN;
+  let lastTimestamp = 0n;
+  const timestampOf = (context: RecordBatchContext, delta: number): bigint => {
+    if (context.logAppendTime !== null) return context.logAppendTime;
+    if (delta !== lastDelta) {
+      lastTimestamp = timestampBase !== undefined && Number.isSafeInteger(timestampBase + delta) ? BigInt(timestampBase + delta) : context.baseTimestamp + BigInt(delta);
+      lastDelta = delta;
+    }
+    return lastTimestamp;
+  };
   return (context: RecordBatchContext, _attributes, timestampDelta, offsetDelta, key, value, headers) => ({
     topic,
     partition,
     offset: offsetBase !== undefined ? BigInt(offsetBase + offsetDelta) : context.baseOffset + BigInt(offsetDelta),
-    timestamp: context.logAppendTime ?? (timestampBase !== undefined && Number.isSafeInteger(timestampBase + timestampDelta) ? BigInt(timestampBase + timestampDelta) : context.baseTimestamp + BigInt(timestampDelta)),
+    timestamp: timestampOf(context, timestampDelta),
     key,
     value,
     headers,

@@ -12,8 +12,14 @@ import type { RecordInput } from '../../protocol/records/index.js';
 import type { Clock, TimerHandle } from '../world.js';
 import type { RecordMetadata } from './producer-types.js';
 
-export interface PendingRecord {
-  record: RecordInput;
+/**
+ * A record waiting in its partition's queue: the record to encode itself (one object per record,
+ * not a RecordInput wrapped in another), with what the producer needs to answer its call.
+ */
+export interface PendingRecord extends RecordInput {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  timestamp: bigint;
   bytes: number;
   /** The send call the record came with, and its place in that call. */
   call: SendCall;

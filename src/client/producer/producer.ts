@@ -88,6 +88,8 @@ interface Acknowledged {
 }
 
 const RECORD_OVERHEAD_BYTES = 70;
+/** A base offset this far from 2^53 leaves room for any batch's offset deltas in number arithmetic. */
+const MAX_SAFE_BASE = BigInt(Number.MAX_SAFE_INTEGER) - 0x7fffffffn;
 /** Kafka's most batches in flight per partition with idempotence: brokers remember the last five. */
 const MAX_IDEMPOTENT_IN_FLIGHT = 5;
 /** Refusals after which the broker may still have written the batch. */
@@ -95,6 +97,8 @@ const MAYBE_WRITTEN = new Set<number>([ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NO
 
 export class Producer<K = Bytes, V = Bytes> {
   private readonly queues = new Map<string, PartitionQueue>();
+  /** The same queues by topic, then partition. */
+  private readonly topicQueues = new Map<string, (PartitionQueue | undefined)[]>();
   private readonly sticky: StickyPartitions;
   /** The cluster's clock: lingers, retry backoffs and record timestamps. */
   private readonly clock: Clock;
@@ -276,19 +280,19 @@ export class Producer<K = Bytes, V = Bytes> {
     const n = info.partitions.length;
     let call!: SendCall;
     const acked = new Promise<RecordMetadata[]>((resolve, reject) => (call = new SendCall(list.length, resolve, reject)));
-    let now = this.clock.now();
+    // One bigint for the call's records that carry no timestamp of their own (bigints are immutable).
+    let now = BigInt(this.clock.now());
     try {
       for (let index = 0; index < list.length; index++) {
         const r = list[index]!;
-        const record = this.toRecordInput(r, now);
-        const bytes = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0);
-        if (this.bufferedBytes > 0 && this.bufferedBytes + bytes > this.bufferMemory) {
-          while (this.bufferedBytes > 0 && this.bufferedBytes + bytes > this.bufferMemory) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
-          now = this.clock.now();
+        const record = this.toPendingRecord(r, now, call, index);
+        if (this.bufferedBytes > 0 && this.bufferedBytes + record.bytes > this.bufferMemory) {
+          while (this.bufferedBytes > 0 && this.bufferedBytes + record.bytes > this.bufferMemory) await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+          now = BigInt(this.clock.now());
         }
         const partition = r.partition ?? (record.key ? partitionForKey(record.key, n) : this.sticky.partition(topic, n));
         if (!Number.isInteger(partition) || partition < 0 || partition >= n) throw new KafkaProtocolError(3, `${topic} has no partition ${partition}`);
-        this.enqueue(topic, partition, { record, bytes, call, index }, n);
+        this.enqueue(topic, partition, record, n);
       }
     } catch (err) {
       call.abandon();
@@ -298,11 +302,14 @@ export class Producer<K = Bytes, V = Bytes> {
   }
 
   private enqueue(topic: string, partition: number, p: PendingRecord, numPartitions: number): void {
-    const key = `${topic}\u0000${partition}`;
-    let q = this.queues.get(key);
+    // Found by topic, then partition index: no key string built per record.
+    let byPartition = this.topicQueues.get(topic);
+    if (!byPartition) this.topicQueues.set(topic, (byPartition = []));
+    let q = byPartition[partition];
     if (!q) {
       q = new PartitionQueue(topic, partition, numPartitions);
-      this.queues.set(key, q);
+      byPartition[partition] = q;
+      this.queues.set(`${topic}\u0000${partition}`, q);
     }
     q.numPartitions = numPartitions;
     if (q.open.length > 0 && q.openBytes + p.bytes > this.batchSize) this.closeOpen(q);
@@ -314,13 +321,15 @@ export class Producer<K = Bytes, V = Bytes> {
       // Kafka's linger.ms=0: a batch leaves as soon as a request can carry it; while the
       // partition's requests in flight are at their limit, records gather in the open batch
       // (drain closes it when an answer makes room), instead of one batch per record.
-      if (q.ready.length === 0 && (this.identity === undefined || q.hasRoom(this.maxInFlight, this.identity !== null, this.clock.now()))) this.markReady(q);
+      if (q.ready.length === 0 && (this.identity === undefined || (q.inFlight.length < this.maxInFlight && q.hasRoom(this.maxInFlight, this.identity !== null, this.clock.now())))) this.markReady(q);
       return;
     }
     const queue = q;
     q.timer ??= this.clock.setTimeout(() => this.markReady(queue), this.lingerMs, { keepAlive: true });
-    // A closed batch that waited for room in flight may go now (answers drain the rest).
-    if (this.identity !== undefined && q.ready.length > 0 && q.canSend(this.maxInFlight, this.identity !== null, this.clock.now())) this.drain();
+    // A closed batch that waited for room in flight may go now (answers drain the rest). The
+    // flight is looked at before the clock is read: while it is full, as it mostly is under load,
+    // a record costs no clock read.
+    if (this.identity !== undefined && q.ready.length > 0 && q.inFlight.length < this.maxInFlight && q.canSend(this.maxInFlight, this.identity !== null, this.clock.now())) this.drain();
   }
 
   /** The open batch is complete (full, or lingered long enough): close it and send what can go. */
@@ -333,7 +342,28 @@ export class Producer<K = Bytes, V = Bytes> {
 
   /** Closes the open batch; unkeyed records move to another partition (KIP-480). */
   private closeOpen(q: PartitionQueue): void {
-    if (q.closeOpen()) this.sticky.batchSent(q.topic, q.partition, q.numPartitions);
+    if (!q.closeOpen()) return;
+    this.sticky.batchSent(q.topic, q.partition, q.numPartitions);
+    // Without idempotence a batch's bytes do not depend on when it is sent: one that must wait for
+    // the flight is encoded now, while the broker works on the one before it, instead of after its
+    // answer (with one batch per partition in flight, encoding was otherwise a gap in every round).
+    if (this.identity === null && !this.txn && q.inFlight.length >= this.maxInFlight) {
+      const b = q.ready[q.ready.length - 1]!;
+      b.encoded = this.encode(b, false);
+    }
+  }
+
+  /** The batch's bytes: made once, at its first send (or before, see closeOpen), and kept for its retries. */
+  private encode(b: Batch, transactional: boolean): Promise<Buffer> {
+    const encoded = encodeRecordBatch({
+      compression: this.compression,
+      records: b.records,
+      ...(b.identity ?? {}),
+      ...(b.baseSequence >= 0 ? { baseSequence: b.baseSequence } : {}),
+      ...(transactional ? { isTransactional: true } : {}),
+    });
+    encoded.catch(() => undefined); // answered where it is awaited
+    return encoded;
   }
 
   /** Sends every batch that may go now: per partition, in order, up to maxInFlight in flight. */
@@ -357,14 +387,7 @@ export class Producer<K = Bytes, V = Bytes> {
       for (;;) {
         while (q.canSend(this.maxInFlight, identity !== undefined, now)) {
           const b = q.takeNext(identity);
-          b.encoded ??= encodeRecordBatch({
-            compression: this.compression,
-            records: b.records.map((p) => p.record),
-            ...(b.identity ?? {}),
-            ...(b.baseSequence >= 0 ? { baseSequence: b.baseSequence } : {}),
-            ...(transactional ? { isTransactional: true } : {}),
-          });
-          b.encoded.catch(() => undefined); // answered where it is awaited
+          b.encoded ??= this.encode(b, transactional);
           sends.push({ q, b });
         }
         // linger.ms=0: records that gathered while the requests in flight were at their limit go now.
@@ -528,11 +551,13 @@ export class Producer<K = Bytes, V = Bytes> {
   /** Resolves or fails every record of a batch that is done with. */
   private complete(q: PartitionQueue, b: Batch, err: Error | undefined, ack?: Acknowledged): void {
     const records = b.records;
+    // Each record's offset is one bigint, added as numbers when the base offset allows it exactly.
+    const base = ack && ack.baseOffset >= 0n && ack.baseOffset <= MAX_SAFE_BASE ? Number(ack.baseOffset) : undefined;
     for (let i = 0; i < records.length; i++) {
       const p = records[i]!;
       this.bufferedBytes -= p.bytes;
       if (err) p.call.failed(err);
-      else p.call.acknowledged(p.index, { topic: q.topic, partition: q.partition, offset: ack!.baseOffset < 0n ? -1n : ack!.baseOffset + BigInt(i), logAppendTime: ack!.logAppendTime });
+      else p.call.acknowledged(p.index, { topic: q.topic, partition: q.partition, offset: ack!.baseOffset < 0n ? -1n : base !== undefined ? BigInt(base + i) : ack!.baseOffset + BigInt(i), logAppendTime: ack!.logAppendTime });
     }
     const waiters = this.spaceWaiters;
     this.spaceWaiters = [];
@@ -553,7 +578,7 @@ export class Producer<K = Bytes, V = Bytes> {
   }
 
   /** The record as bytes; a serializer that throws fails this send, before anything is queued. */
-  private toRecordInput(r: ProducerRecord<K, V>, now: number): PendingRecord['record'] {
+  private toPendingRecord(r: ProducerRecord<K, V>, now: bigint, call: SendCall, index: number): PendingRecord {
     let headers: RecordHeaderInput[] | undefined;
     if (Array.isArray(r.headers)) headers = (r.headers as { key: string; value: Bytes }[]).map((h) => ({ key: h.key, value: toBytes(h.value) }));
     else if (r.headers) headers = Object.entries(r.headers as Record<string, Bytes>).map(([key, value]) => ({ key, value: toBytes(value) }));
@@ -565,6 +590,8 @@ export class Producer<K = Bytes, V = Bytes> {
     } catch (err) {
       throw new SamsaClientError('SAMSA_SERIALIZATION', `cannot serialize a record: ${(err as Error).message}`, { cause: err });
     }
-    return headers ? { key, value, headers, timestamp: BigInt(r.timestamp ?? now) } : { key, value, timestamp: BigInt(r.timestamp ?? now) };
+    const timestamp = r.timestamp === undefined ? now : BigInt(r.timestamp);
+    const bytes = RECORD_OVERHEAD_BYTES + (key?.length ?? 0) + (value?.length ?? 0);
+    return headers ? { key, value, headers, timestamp, bytes, call, index } : { key, value, timestamp, bytes, call, index };
   }
 }

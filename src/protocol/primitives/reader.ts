@@ -45,7 +45,8 @@ export class Reader {
 
   readInt8(): number {
     this.need(1, 'int8');
-    return this.buf.readInt8(this.pos++);
+    // Sign-extended by hand: Buffer#readInt8 checks its argument again on every call.
+    return (this.buf[this.pos++]! << 24) >> 24;
   }
 
   readUInt8(): number {
@@ -111,6 +112,8 @@ export class Reader {
   /** Kafka's UNSIGNED_VARINT: at most 5 bytes, a value in 0..2^32-1. */
   readUVarint(): number {
     const buf = this.buf;
+    // One byte (a value under 128) is the common case: record lengths and deltas, key and value sizes.
+    if (this.pos < this.end && buf[this.pos]! < 0x80) return buf[this.pos++]!;
     let value = 0;
     let multiplier = 1;
     for (let i = 0; i < 5; i++) {

@@ -171,9 +171,19 @@ export function measureRecords(records: readonly RecordInput[], baseTimestamp: b
     maxTimestampDelta: -Infinity,
   };
   const base = toSafeNumber(baseTimestamp);
+  // Records sent together usually share a timestamp: its delta is computed once for a run of them.
+  let lastTimestamp: bigint | undefined;
+  let lastDelta = 0;
   for (let i = 0; i < n; i++) {
     const rec = records[i]!;
-    const tsDelta = rec.timestamp === undefined ? 0 : timestampDelta(rec.timestamp, baseTimestamp, base);
+    let tsDelta = 0;
+    if (rec.timestamp !== undefined) {
+      if (rec.timestamp !== lastTimestamp) {
+        lastDelta = timestampDelta(rec.timestamp, baseTimestamp, base);
+        lastTimestamp = rec.timestamp;
+      }
+      tsDelta = lastDelta;
+    }
     const offsetDelta = rec.offsetDelta ?? i;
     if (!isInt32(offsetDelta)) throw new EncodeError(`offsetDelta ${offsetDelta} is not an int32`);
     if (rec.attributes !== undefined && !isInt8(rec.attributes)) throw new EncodeError(`record attributes ${rec.attributes} are not an int8`);

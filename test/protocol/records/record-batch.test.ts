@@ -142,6 +142,15 @@ describe('record batch round trips', () => {
     assert.deepEqual(batch.records.map((r) => r.sequence), [-1, -1, -1, -1]);
   });
 
+  it('encodes runs of shared timestamps (one bigint for several records) and changes between them', async () => {
+    const t = 1_700_000_000_000n;
+    const shared = t + 5n;
+    const timestamps = [t, t, shared, shared, t, shared, t + 5n, undefined, t];
+    const bytes = encodeUncompressedRecordBatch({ records: timestamps.map((timestamp) => (timestamp === undefined ? {} : { timestamp })) });
+    const batch = await decodeRecordBatch(bytes, 0, LIMIT);
+    assert.deepEqual(batch.records.map((r) => r.timestampDelta), [0, 0, 5, 5, 0, 5, 5, 0, 0]);
+  });
+
   it('keeps gaps in offset deltas (as compaction leaves them) and an explicit lastOffsetDelta', async () => {
     const bytes = encodeUncompressedRecordBatch({
       baseOffset: 100n,

@@ -7,11 +7,11 @@
  * ends with the leader's records and kafkajs reads back everything it produced.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient } from '../../src/client/index.js';
-import { type ClusterLayout, clusterLayout, inProcessCluster, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { inProcessClusterSuite, inProcessNode } from '../helpers/test-cluster.js';
 import { eventually } from '../helpers/eventually.js';
 
 const TOPIC = 'many';
@@ -28,21 +28,13 @@ interface Internals {
 const internals = (n: RunningBroker) => n as unknown as Internals;
 
 describe('replica fetch sessions', { timeout: 180_000 }, () => {
-  let layout: ClusterLayout;
-  let nodes: RunningBroker[] = [];
+  const cluster = inProcessClusterSuite(3, {}, CONFIG);
   let kafka: Kafka;
-  const leaderOf = (p: number) => nodes[0]!.metadata.topic(TOPIC)!.partitions[p]!.leader;
-  const led = (id: number) => nodes[0]!.metadata.topic(TOPIC)!.partitions.filter((p) => p.leader === id).length;
+  const leaderOf = (p: number) => cluster.nodes[0]!.metadata.topic(TOPIC)!.partitions[p]!.leader;
+  const led = (id: number) => cluster.nodes[0]!.metadata.topic(TOPIC)!.partitions.filter((p) => p.leader === id).length;
 
   before(async () => {
-    layout = await clusterLayout(3);
-    nodes = await inProcessCluster(layout, {}, CONFIG);
-    kafka = new Kafka({ clientId: 'replica-sessions-test', brokers: nodes.map((n) => n.bootstrap), logLevel: logLevel.NOTHING });
-  });
-
-  after(async () => {
-    await Promise.all(nodes.map((n) => n.close()));
-    if (layout) await removeLayout(layout);
+    kafka = new Kafka({ clientId: 'replica-sessions-test', brokers: cluster.nodes.map((n) => n.bootstrap), logLevel: logLevel.NOTHING });
   });
 
   /** kafkajs writes `count` records to every partition with acks=all. */
@@ -60,9 +52,9 @@ describe('replica fetch sessions', { timeout: 180_000 }, () => {
   async function allReplicasCaughtUp(what: string): Promise<void> {
     await eventually(what, 30_000, () =>
       Array.from({ length: PARTITIONS }, (_, p) => p).every((p) => {
-        const leader = nodes.find((n) => n.nodeId === leaderOf(p));
+        const leader = cluster.nodes.find((n) => n.nodeId === leaderOf(p));
         const lp = leader && internals(leader).replicaManager.getPartition(TOPIC, p);
-        return lp !== undefined && nodes.every((n) => {
+        return lp !== undefined && cluster.nodes.every((n) => {
           const rp = internals(n).replicaManager.getPartition(TOPIC, p);
           return rp !== undefined && rp.logEndOffset === lp.logEndOffset && rp.highWatermark === lp.logEndOffset;
         });
@@ -75,11 +67,11 @@ describe('replica fetch sessions', { timeout: 180_000 }, () => {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3 }], waitForLeaders: true });
     await admin.disconnect();
-    for (const n of nodes) await eventually(`node ${n.nodeId} has the topic with full ISRs`, 20_000, () => n.metadata.topic(TOPIC)?.partitions.every((p) => p.isr.length === 3) === true);
+    for (const n of cluster.nodes) await eventually(`node ${n.nodeId} has the topic with full ISRs`, 20_000, () => n.metadata.topic(TOPIC)?.partitions.every((p) => p.isr.length === 3) === true);
     await produce('a', 5);
     await allReplicasCaughtUp('every replica has the first records');
-    for (const n of nodes) {
-      const followers = nodes.length - 1;
+    for (const n of cluster.nodes) {
+      const followers = cluster.nodes.length - 1;
       await eventually(`node ${n.nodeId} holds a replica session for each follower broker over its ${led(n.nodeId)} partitions`, 10_000, () => {
         const replica = internals(n).fetchSessions.describe().filter((s) => s.privileged);
         return replica.length === followers && replica.every((s) => s.partitions === led(n.nodeId));
@@ -92,8 +84,8 @@ describe('replica fetch sessions', { timeout: 180_000 }, () => {
   });
 
   it('a session the leader lost is replaced by a full fetch, and replication goes on', async () => {
-    const leader = nodes.find((n) => led(n.nodeId) > 0)!;
-    const follower = nodes.find((n) => n !== leader)!;
+    const leader = cluster.nodes.find((n) => led(n.nodeId) > 0)!;
+    const follower = cluster.nodes.find((n) => n !== leader)!;
     const before = internals(follower).fetchers.sessions().find((s) => s.leaderId === leader.nodeId)!;
     // The leader forgets the follower's session (as an eviction would).
     for (const s of internals(leader).fetchSessions.describe()) if (s.privileged) internals(leader).fetchSessions.remove(s.id);
@@ -106,17 +98,17 @@ describe('replica fetch sessions', { timeout: 180_000 }, () => {
   });
 
   it('after a leader restarts, its followers fetch in full again and catch up; kafkajs reads everything', async () => {
-    const victim = nodes.find((n) => led(n.nodeId) > 0)!;
+    const victim = cluster.nodes.find((n) => led(n.nodeId) > 0)!;
     const id = victim.nodeId;
     await victim.close();
-    nodes = nodes.filter((n) => n !== victim);
+    cluster.nodes = cluster.nodes.filter((n) => n !== victim);
     await eventually('the partitions led elsewhere', 15_000, () => led(id) === 0);
     await produce('c', 3);
-    const restarted = await inProcessNode(layout, id, {}, CONFIG);
-    nodes.push(restarted);
-    await eventually('the restarted node back in every ISR', 30_000, () => nodes[0]!.metadata.topic(TOPIC)!.partitions.every((p) => p.isr.length === 3));
+    const restarted = await inProcessNode(cluster.layout, id, {}, CONFIG);
+    cluster.nodes.push(restarted);
+    await eventually('the restarted node back in every ISR', 30_000, () => cluster.nodes[0]!.metadata.topic(TOPIC)!.partitions.every((p) => p.isr.length === 3));
     // Leadership back to the preferred replicas: the restarted node leads again, with an empty session cache.
-    const client = new SamsaClient({ bootstrapServers: nodes.map((n) => n.bootstrap) });
+    const client = new SamsaClient({ bootstrapServers: cluster.nodes.map((n) => n.bootstrap) });
     try {
       await client.admin().electLeaders('preferred', null);
     } finally {

@@ -5,13 +5,13 @@
  * truncates what diverges and ends with exactly the new leader's batches (offsets and epochs).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { LOG_OVERHEAD, readBatchHeader } from '../../src/protocol/records/batch-header.js';
-import { type ClusterLayout, clusterLayout, inProcessCluster, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { inProcessClusterSuite, inProcessNode } from '../helpers/test-cluster.js';
 import { eventually as eventuallyHolds } from '../helpers/eventually.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,30 +40,19 @@ async function batches(n: RunningBroker): Promise<string[]> {
 const CONFIG = { 'broker.session.timeout.ms': 2000, 'broker.heartbeat.interval.ms': 300, 'replica.lag.time.max.ms': 30000, 'replica.fetch.backoff.ms': 100 };
 
 describe('truncation by leader epoch', { timeout: 120_000 }, () => {
-  let layout: ClusterLayout;
-  let nodes: RunningBroker[] = [];
-
-  before(async () => {
-    layout = await clusterLayout(3);
-    nodes = await inProcessCluster(layout, {}, CONFIG);
-  });
-
-  after(async () => {
-    await Promise.all(nodes.map((n) => n.close()));
-    if (layout) await removeLayout(layout);
-  });
+  const cluster = inProcessClusterSuite(3, {}, CONFIG);
 
   it('a restarted leader cuts the records it alone had and takes the new leader\'s', async () => {
-    const client = new SamsaClient({ bootstrapServers: nodes.map((n) => n.bootstrap) });
+    const client = new SamsaClient({ bootstrapServers: cluster.nodes.map((n) => n.bootstrap) });
     try {
       const admin = client.admin();
       await admin.createTopics([{ name: 'div', partitions: 1, replicationFactor: 3 }]);
-      for (const n of nodes) await eventually('the topic everywhere with a full ISR', 10_000, () => n.metadata.topic('div')?.partitions[0]?.isr.length === 3);
-      const leaderId = nodes[0]!.metadata.topic('div')!.partitions[0]!.leader;
-      const leader = nodes.find((n) => n.nodeId === leaderId)!;
+      for (const n of cluster.nodes) await eventually('the topic everywhere with a full ISR', 10_000, () => n.metadata.topic('div')?.partitions[0]?.isr.length === 3);
+      const leaderId = cluster.nodes[0]!.metadata.topic('div')!.partitions[0]!.leader;
+      const leader = cluster.nodes.find((n) => n.nodeId === leaderId)!;
       const all = client.producer({ valueSerializer: stringSerde, acks: 'all' });
       for (let i = 0; i < 5; i++) await all.send('div', { value: `c${i}` });
-      for (const n of nodes) await eventually('the committed records on every replica', 5000, async () => (await batches(n)).length === 5);
+      for (const n of cluster.nodes) await eventually('the committed records on every replica', 5000, async () => (await batches(n)).length === 5);
       // Followers get nothing more from this leader; what it takes now with acks=1 is its alone.
       leader.faults.inject({ apiKey: ApiKey.Fetch, topic: 'div' }, { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR });
       // Fetches already waiting at the leader (replica.fetch.wait.max.ms, 500 ms) are answered first.
@@ -75,18 +64,18 @@ describe('truncation by leader epoch', { timeout: 120_000 }, () => {
       await one.close();
       await all.close();
       await leader.close();
-      nodes = nodes.filter((n) => n !== leader);
-      await eventually('a new leader', 10_000, () => nodes.every((n) => { const p = n.metadata.topic('div')!.partitions[0]!; return p.leader >= 0 && p.leader !== leaderId; }));
-      const newLeader = nodes.find((n) => n.nodeId === nodes[0]!.metadata.topic('div')!.partitions[0]!.leader)!;
+      cluster.nodes = cluster.nodes.filter((n) => n !== leader);
+      await eventually('a new leader', 10_000, () => cluster.nodes.every((n) => { const p = n.metadata.topic('div')!.partitions[0]!; return p.leader >= 0 && p.leader !== leaderId; }));
+      const newLeader = cluster.nodes.find((n) => n.nodeId === cluster.nodes[0]!.metadata.topic('div')!.partitions[0]!.leader)!;
       const epoch = newLeader.metadata.topic('div')!.partitions[0]!.leaderEpoch;
-      const fresh = new SamsaClient({ bootstrapServers: nodes.map((n) => n.bootstrap) });
+      const fresh = new SamsaClient({ bootstrapServers: cluster.nodes.map((n) => n.bootstrap) });
       const next = fresh.producer({ valueSerializer: stringSerde, acks: 'all' });
       for (let i = 0; i < 3; i++) await next.send('div', { value: `n${i}` });
       await fresh.close();
       const expected = await batches(newLeader);
       assert.deepEqual(expected.slice(5), [`5-5@${epoch}`, `6-6@${epoch}`, `7-7@${epoch}`]);
-      const restarted = await inProcessNode(layout, leaderId, {}, CONFIG);
-      nodes.push(restarted);
+      const restarted = await inProcessNode(cluster.layout, leaderId, {}, CONFIG);
+      cluster.nodes.push(restarted);
       await eventually('the restarted node holds exactly the new leader\'s batches', 20_000, async () => JSON.stringify(await batches(restarted)) === JSON.stringify(expected));
       await eventually('the restarted node back in the ISR', 20_000, () => restarted.metadata.topic('div')!.partitions[0]!.isr.includes(leaderId));
       assert.deepEqual(diverged.slice(0, 5), expected.slice(0, 5), 'the committed prefix is untouched');

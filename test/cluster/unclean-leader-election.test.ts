@@ -8,14 +8,14 @@
  * UNCLEAN asks for it. The old leader, restarted, truncates to the new leaders by leader epoch.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
 import { LOG_OVERHEAD, readBatchHeader } from '../../src/protocol/records/batch-header.js';
-import { type ClusterLayout, clusterLayout, inProcessCluster, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { inProcessClusterSuite, inProcessNode } from '../helpers/test-cluster.js';
 import { eventually as eventuallyHolds } from '../helpers/eventually.js';
 
 // The group coordinators' topic is created at the first FindCoordinator, after a node has stopped: two replicas.
@@ -43,26 +43,15 @@ async function batches(n: RunningBroker, topic: string): Promise<string[]> {
 }
 
 describe('unclean leader election', { timeout: 180_000 }, () => {
-  let layout: ClusterLayout;
-  let nodes: RunningBroker[] = [];
-
-  before(async () => {
-    layout = await clusterLayout(3);
-    nodes = await inProcessCluster(layout, {}, CONFIG);
-  });
-
-  after(async () => {
-    await Promise.all(nodes.map((n) => n.close()));
-    if (layout) await removeLayout(layout);
-  });
+  const cluster = inProcessClusterSuite(3, {}, CONFIG);
 
   it('elects an out-of-sync replica only where the config allows it (else on demand); kafkajs writes and reads after it; the old leader truncates to it', async () => {
     // The partitions' leader is a node that is not the active controller, so its stop leaves the quorum's leadership alone.
-    const controllerId = nodes[0]!.activeControllerId;
-    const leaderId = layout.ids.find((id) => id !== controllerId)!;
-    const [nextId, lastId] = layout.ids.filter((id) => id !== leaderId);
+    const controllerId = cluster.nodes[0]!.activeControllerId;
+    const leaderId = cluster.layout.ids.find((id) => id !== controllerId)!;
+    const [nextId, lastId] = cluster.layout.ids.filter((id) => id !== leaderId);
     const replicas = [leaderId, nextId!, lastId!];
-    const kafka = new Kafka({ clientId: 'unclean-test', brokers: nodes.map((n) => n.bootstrap), logLevel: logLevel.NOTHING, retry: { retries: 20 } });
+    const kafka = new Kafka({ clientId: 'unclean-test', brokers: cluster.nodes.map((n) => n.bootstrap), logLevel: logLevel.NOTHING, retry: { retries: 20 } });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({
@@ -73,7 +62,7 @@ describe('unclean leader election', { timeout: 180_000 }, () => {
     });
     await admin.disconnect();
     const reg = (n: RunningBroker, t: string) => n.metadata.topic(t)?.partitions[0];
-    for (const n of nodes) await eventually(`node ${n.nodeId} sees both topics with a full ISR`, 15_000, () => ['u', 'c'].every((t) => reg(n, t)?.isr.length === 3));
+    for (const n of cluster.nodes) await eventually(`node ${n.nodeId} sees both topics with a full ISR`, 15_000, () => ['u', 'c'].every((t) => reg(n, t)?.isr.length === 3));
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     const send = async (tag: string, topics: string[]) => {
@@ -81,22 +70,22 @@ describe('unclean leader election', { timeout: 180_000 }, () => {
     };
     await send('first', ['u', 'c']);
     const end = (n: RunningBroker, t: string) => (n as unknown as Internals).replicaManager.getPartition(t, 0)?.logEndOffset;
-    for (const n of nodes) await eventually(`node ${n.nodeId} has the first records`, 10_000, () => end(n, 'u') === 5n && end(n, 'c') === 5n);
+    for (const n of cluster.nodes) await eventually(`node ${n.nodeId} has the first records`, 10_000, () => end(n, 'u') === 5n && end(n, 'c') === 5n);
 
     // The followers fall behind: the leader refuses their fetches, and drops them from the ISR.
-    const leader = nodes.find((n) => n.nodeId === leaderId)!;
+    const leader = cluster.nodes.find((n) => n.nodeId === leaderId)!;
     for (const topic of ['u', 'c']) leader.faults.inject({ apiKey: ApiKey.Fetch, topic }, { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR });
-    for (const n of nodes) await eventually(`node ${n.nodeId} sees the leader alone in both ISRs`, 15_000, () => ['u', 'c'].every((t) => reg(n, t)?.isr.join() === String(leaderId)));
+    for (const n of cluster.nodes) await eventually(`node ${n.nodeId} sees the leader alone in both ISRs`, 15_000, () => ['u', 'c'].every((t) => reg(n, t)?.isr.join() === String(leaderId)));
     // Acknowledged by the ISR (the leader alone): the records the unclean election will lose.
     await send('second', ['u', 'c']);
     assert.deepEqual([end(leader, 'u'), end(leader, 'c')], [10n, 10n]);
     await producer.disconnect();
 
     // The last in-sync replica stops.
-    const before = reg(nodes[0]!, 'u')!.leaderEpoch;
+    const before = reg(cluster.nodes[0]!, 'u')!.leaderEpoch;
     await leader.close();
-    nodes = nodes.filter((n) => n !== leader);
-    const rest = nodes;
+    cluster.nodes = cluster.nodes.filter((n) => n !== leader);
+    const rest = cluster.nodes;
     // (Elected alone in the ISR; the other follower, truncated to it, may have joined it since.)
     for (const n of rest) await eventually(`node ${n.nodeId} sees ${nextId} lead 'u'`, 15_000, () => reg(n, 'u')!.leader === nextId && !reg(n, 'u')!.isr.includes(leaderId));
     assert.equal(reg(rest[0]!, 'u')!.leaderEpoch, before + 1, 'a new leader epoch');
@@ -122,8 +111,8 @@ describe('unclean leader election', { timeout: 180_000 }, () => {
     assert.deepEqual(await consume(kafka, 'c', 'c-readers', 5), ['first0', 'first1', 'first2', 'first3', 'first4']);
 
     // The old leader comes back: a follower now, it cuts the records only it had and holds the new leaders' batches.
-    const restarted = await inProcessNode(layout, leaderId, {}, CONFIG);
-    nodes.push(restarted);
+    const restarted = await inProcessNode(cluster.layout, leaderId, {}, CONFIG);
+    cluster.nodes.push(restarted);
     const newLeader = rest.find((n) => n.nodeId === nextId)!;
     for (const t of ['u', 'c']) {
       await eventually(`the restarted node holds exactly the new leader's batches of '${t}'`, 30_000, async () => (await batches(restarted, t)).join() === (await batches(newLeader, t)).join());

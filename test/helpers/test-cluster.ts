@@ -5,6 +5,7 @@
  * taken free a moment before; client ports are ephemeral unless a node is restarted on its old one.
  */
 import { rm } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { type BrokerOptions, type RunningBroker, startBroker } from '../../src/broker/broker.js';
 import { type ChildBroker, childBroker, freePort, tempDir } from './test-broker.js';
 import { eventually } from './eventually.js';
@@ -62,4 +63,27 @@ export async function inProcessCluster(layout: ClusterLayout, options: BrokerOpt
 
 export async function removeLayout(layout: ClusterLayout): Promise<void> {
   for (const d of layout.dirs.values()) await rm(d, { recursive: true, force: true });
+}
+
+/** A suite's in-process cluster: `nodes` (which its tests may replace) and `layout`, once its `before` ran. */
+export interface ClusterSuite {
+  layout: ClusterLayout;
+  nodes: RunningBroker[];
+}
+
+/**
+ * Registers the suite's hooks: `n` in-process nodes started before its tests (inProcessCluster),
+ * and after them every node then in `nodes` closed and the layout's directories removed.
+ */
+export function inProcessClusterSuite(n: number, options: BrokerOptions = {}, extra: Record<string, string | number> = {}): ClusterSuite {
+  const suite = { nodes: [] } as unknown as ClusterSuite;
+  before(async () => {
+    suite.layout = await clusterLayout(n);
+    suite.nodes = await inProcessCluster(suite.layout, options, extra);
+  });
+  after(async () => {
+    await Promise.all(suite.nodes.map((node) => node.close()));
+    if (suite.layout) await removeLayout(suite.layout);
+  });
+  return suite;
 }

@@ -7,33 +7,20 @@
  * with group offsets in each; kcat, bootstrapped from one node, reads at both isolation levels.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import type { RunningBroker } from '../../src/broker/broker.js';
 import { TRANSACTION_STATE_TOPIC } from '../../src/common/topic-name.js';
 import { partitionForGroup } from '../../src/group/partition-for.js';
 import { kcat } from '../helpers/kcat.js';
-import { type ClusterLayout, clusterLayout, inProcessCluster, removeLayout } from '../helpers/test-cluster.js';
+import { inProcessClusterSuite } from '../helpers/test-cluster.js';
 import { eventually } from '../helpers/eventually.js';
 
-
 describe('transactions on a three-node cluster', { timeout: 120_000 }, () => {
-  let layout: ClusterLayout;
-  let nodes: RunningBroker[] = [];
-
-  before(async () => {
-    layout = await clusterLayout(3);
-    const config = { 'broker.heartbeat.interval.ms': 300, 'transaction.state.log.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 };
-    nodes = await inProcessCluster(layout, { storage: 'memory' }, config);
-  });
-
-  after(async () => {
-    await Promise.all(nodes.map((n) => n.close()));
-    if (layout) await removeLayout(layout);
-  });
+  const config = { 'broker.heartbeat.interval.ms': 300, 'transaction.state.log.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 };
+  const cluster = inProcessClusterSuite(3, { storage: 'memory' }, config);
 
   it('commits and aborts across partitions led by other brokers than the coordinator', async () => {
-    const bootstrap = nodes[0]!.bootstrap;
+    const bootstrap = cluster.nodes[0]!.bootstrap;
     const kafka = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -41,8 +28,8 @@ describe('transactions on a three-node cluster', { timeout: 120_000 }, () => {
     const producer = kafka.producer({ transactionalId: 'cluster-txn', idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     try {
-      const image = nodes[0]!.metadata;
-      await eventually('the topic on every node', 5000, () => nodes.every((n) => n.metadata.topic('spread') !== undefined));
+      const image = cluster.nodes[0]!.metadata;
+      await eventually('the topic on every node', 5000, () => cluster.nodes.every((n) => n.metadata.topic('spread') !== undefined));
       const leaders = image.topic('spread')!.partitions.map((p) => p.leader);
       assert.equal(new Set(leaders).size, 3, `partitions led by every node: ${leaders}`);
 

@@ -5,6 +5,7 @@
  * SECURITY_DISABLED without an authorizer.
  */
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { KafkaProtocolError, SamsaClient } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
@@ -197,6 +198,7 @@ describe('ACLs persist and need an authorizer', { timeout: 60_000 }, () => {
     } finally {
       await second.stop();
       await certs.cleanup();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 

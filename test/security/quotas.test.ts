@@ -18,7 +18,7 @@ import { CreateTopicsApi, FetchApi, IncrementalAlterConfigsApi, MetadataApi, Pro
 import { encodeUncompressedRecordBatch, iterateBatches } from '../../src/protocol/records/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { PLAIN_USERS, secureBroker } from '../helpers/secure-broker.js';
-import { tempDir, testBroker } from '../helpers/test-broker.js';
+import { testBroker } from '../helpers/test-broker.js';
 
 const KB = 1024;
 const batch = (bytes: number) => encodeUncompressedRecordBatch({ records: [{ value: Buffer.alloc(bytes, 'q') }] });
@@ -247,7 +247,7 @@ describe('request-time quotas', { timeout: 60_000 }, () => {
       }
     }
     const timed = new FiveMsPerLook(Date.parse('2025-01-01T00:00:00Z'));
-    const b = await testBroker({ clock: timed, dataDir: await tempDir() });
+    const b = await testBroker({ clock: timed });
     try {
       const c = new SamsaClient({ bootstrapServers: [b.bootstrap] });
       await c.admin().alterClientQuotas([{ entity: { 'client-id': 'busy' }, set: { request_percentage: 1 } }]);

@@ -6,7 +6,7 @@
  * credentials that persist across a restart and are never stored in clear.
  */
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ClientOptions, KafkaProtocolError, SamsaClient } from '../../src/client/index.js';
@@ -162,6 +162,7 @@ describe('SCRAM credentials across a restart', { timeout: 60_000 }, () => {
     } finally {
       await second.stop();
       await certs.cleanup();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -6,36 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
-import { LOG_OVERHEAD, readBatchHeader } from '../../src/protocol/records/batch-header.js';
 import { inProcessClusterSuite, inProcessNode } from '../helpers/test-cluster.js';
+import { replicaBatches } from '../helpers/replica-batches.js';
 import { eventually as eventuallyHolds } from '../helpers/eventually.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check`; a check that throws counts as not yet (reading a follower's log races with its truncation). */
 const eventually = (what: string, ms: number, check: () => boolean | Promise<boolean>) => eventuallyHolds(what, ms, check, { tolerateErrors: true });
-
-interface Internals {
-  replicaManager: { getPartition(t: string, p: number): { log: { read(o: bigint, max: number): Promise<{ chunks: Buffer[] }> } } | undefined };
-}
-
-async function batches(n: RunningBroker): Promise<string[]> {
-  const p = (n as unknown as Internals).replicaManager.getPartition('div', 0);
-  if (!p) return [];
-  const out: string[] = [];
-  for (const chunk of (await p.log.read(0n, 1 << 20)).chunks) {
-    for (let pos = 0; pos < chunk.length; ) {
-      const h = readBatchHeader(chunk, pos);
-      out.push(`${h.baseOffset}-${h.baseOffset + BigInt(h.lastOffsetDelta)}@${h.partitionLeaderEpoch}`);
-      pos += LOG_OVERHEAD + h.batchLength;
-    }
-  }
-  return out;
-}
 
 const CONFIG = { 'broker.session.timeout.ms': 2000, 'broker.heartbeat.interval.ms': 300, 'replica.lag.time.max.ms': 30000, 'replica.fetch.backoff.ms': 100 };
 
@@ -52,14 +33,14 @@ describe('truncation by leader epoch', { timeout: 120_000 }, () => {
       const leader = cluster.nodes.find((n) => n.nodeId === leaderId)!;
       const all = client.producer({ valueSerializer: stringSerde, acks: 'all' });
       for (let i = 0; i < 5; i++) await all.send('div', { value: `c${i}` });
-      for (const n of cluster.nodes) await eventually('the committed records on every replica', 5000, async () => (await batches(n)).length === 5);
+      for (const n of cluster.nodes) await eventually('the committed records on every replica', 5000, async () => (await replicaBatches(n, 'div')).length === 5);
       // Followers get nothing more from this leader; what it takes now with acks=1 is its alone.
       leader.faults.inject({ apiKey: ApiKey.Fetch, topic: 'div' }, { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR });
       // Fetches already waiting at the leader (replica.fetch.wait.max.ms, 500 ms) are answered first.
       await sleep(1000);
       const one = client.producer({ valueSerializer: stringSerde, acks: 1, idempotent: false });
       for (let i = 0; i < 5; i++) await one.send('div', { value: `lost${i}` });
-      const diverged = await batches(leader);
+      const diverged = await replicaBatches(leader, 'div');
       assert.equal(diverged.length, 10);
       await one.close();
       await all.close();
@@ -72,11 +53,11 @@ describe('truncation by leader epoch', { timeout: 120_000 }, () => {
       const next = fresh.producer({ valueSerializer: stringSerde, acks: 'all' });
       for (let i = 0; i < 3; i++) await next.send('div', { value: `n${i}` });
       await fresh.close();
-      const expected = await batches(newLeader);
+      const expected = await replicaBatches(newLeader, 'div');
       assert.deepEqual(expected.slice(5), [`5-5@${epoch}`, `6-6@${epoch}`, `7-7@${epoch}`]);
       const restarted = await inProcessNode(cluster.layout, leaderId, {}, CONFIG);
       cluster.nodes.push(restarted);
-      await eventually('the restarted node holds exactly the new leader\'s batches', 20_000, async () => JSON.stringify(await batches(restarted)) === JSON.stringify(expected));
+      await eventually('the restarted node holds exactly the new leader\'s batches', 20_000, async () => JSON.stringify(await replicaBatches(restarted, 'div')) === JSON.stringify(expected));
       await eventually('the restarted node back in the ISR', 20_000, () => restarted.metadata.topic('div')!.partitions[0]!.isr.includes(leaderId));
       assert.deepEqual(diverged.slice(0, 5), expected.slice(0, 5), 'the committed prefix is untouched');
     } finally {

@@ -16,31 +16,14 @@ import { readValues } from '../helpers/read-values.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ApiKey, CreateTopicsApi, ElectLeadersApi, FetchApi, FindCoordinatorApi, ProduceApi } from '../../src/protocol/messages/index.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { LOG_OVERHEAD, readBatchHeader } from '../../src/protocol/records/batch-header.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
+import { replicaBatches } from '../helpers/replica-batches.js';
 import { eventually } from '../helpers/eventually.js';
 
 
 
 interface BrokerInternals {
   replicaManager: { getPartition(t: string, p: number): { log: { read(o: bigint, max: number): Promise<{ chunks: Buffer[] }>; logEndOffset: bigint }; highWatermark: bigint; isLeader: boolean } | undefined };
-}
-
-/** Every batch of a replica's log as (base offset, last offset, leader epoch, producer id). */
-async function batches(n: RunningBroker, topic: string, partition: number): Promise<string[]> {
-  const p = (n as unknown as BrokerInternals).replicaManager.getPartition(topic, partition);
-  if (!p) return [];
-  const r = await p.log.read(0n, 64 << 20);
-  const out: string[] = [];
-  for (const chunk of r.chunks) {
-    let pos = 0;
-    while (pos < chunk.length) {
-      const h = readBatchHeader(chunk, pos);
-      out.push(`${h.baseOffset}-${h.baseOffset + BigInt(h.lastOffsetDelta)}@${h.partitionLeaderEpoch}/${h.producerId}`);
-      pos += LOG_OVERHEAD + h.batchLength;
-    }
-  }
-  return out;
 }
 
 describe('replication on three nodes in one process', { timeout: 180_000 }, () => {
@@ -78,10 +61,10 @@ describe('replication on three nodes in one process', { timeout: 180_000 }, () =
       const reg = nodes[0]!.metadata.topic('rep')!.partitions[part]!;
       const leader = (node(reg.leader) as unknown as BrokerInternals).replicaManager.getPartition('rep', part)!;
       assert.equal(leader.highWatermark, 10n);
-      const expected = await batches(node(reg.leader), 'rep', part);
+      const expected = await replicaBatches(node(reg.leader), 'rep', part, true);
       assert.equal(expected.length, 10);
       assert.ok(expected.every((b) => !b.endsWith('/-1')), 'idempotent batches keep their producer id');
-      for (const n of nodes) await eventually(`node ${n.nodeId} has partition ${part} as the leader`, 5000, async () => JSON.stringify(await batches(n, 'rep', part)) === JSON.stringify(expected));
+      for (const n of nodes) await eventually(`node ${n.nodeId} has partition ${part} as the leader`, 5000, async () => JSON.stringify(await replicaBatches(n, 'rep', part, true)) === JSON.stringify(expected));
     }
     await producer.close();
   });

@@ -14,8 +14,8 @@ import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
-import { LOG_OVERHEAD, readBatchHeader } from '../../src/protocol/records/batch-header.js';
 import { inProcessClusterSuite, inProcessNode } from '../helpers/test-cluster.js';
+import { replicaBatches } from '../helpers/replica-batches.js';
 import { eventually as eventuallyHolds } from '../helpers/eventually.js';
 
 // The group coordinators' topic is created at the first FindCoordinator, after a node has stopped: two replicas.
@@ -24,22 +24,7 @@ const CONFIG = { 'offsets.topic.replication.factor': 2, 'broker.session.timeout.
 const eventually = (what: string, ms: number, check: () => boolean | Promise<boolean>) => eventuallyHolds(what, ms, check, { tolerateErrors: true });
 
 interface Internals {
-  replicaManager: { getPartition(t: string, p: number): { log: { read(o: bigint, max: number): Promise<{ chunks: Buffer[] }> }; logEndOffset: bigint } | undefined };
-}
-
-/** A replica's batches as (base offset, last offset, leader epoch). */
-async function batches(n: RunningBroker, topic: string): Promise<string[]> {
-  const p = (n as unknown as Internals).replicaManager.getPartition(topic, 0);
-  if (!p) return [];
-  const out: string[] = [];
-  for (const chunk of (await p.log.read(0n, 1 << 20)).chunks) {
-    for (let pos = 0; pos < chunk.length; ) {
-      const h = readBatchHeader(chunk, pos);
-      out.push(`${h.baseOffset}-${h.baseOffset + BigInt(h.lastOffsetDelta)}@${h.partitionLeaderEpoch}`);
-      pos += LOG_OVERHEAD + h.batchLength;
-    }
-  }
-  return out;
+  replicaManager: { getPartition(t: string, p: number): { logEndOffset: bigint } | undefined };
 }
 
 describe('unclean leader election', { timeout: 180_000 }, () => {
@@ -115,7 +100,7 @@ describe('unclean leader election', { timeout: 180_000 }, () => {
     cluster.nodes.push(restarted);
     const newLeader = rest.find((n) => n.nodeId === nextId)!;
     for (const t of ['u', 'c']) {
-      await eventually(`the restarted node holds exactly the new leader's batches of '${t}'`, 30_000, async () => (await batches(restarted, t)).join() === (await batches(newLeader, t)).join());
+      await eventually(`the restarted node holds exactly the new leader's batches of '${t}'`, 30_000, async () => (await replicaBatches(restarted, t)).join() === (await replicaBatches(newLeader, t)).join());
       await eventually(`every replica of '${t}' back in the ISR`, 30_000, () => reg(restarted, t)?.isr.length === 3);
     }
   });

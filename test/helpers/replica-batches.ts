@@ -1,0 +1,25 @@
+/**
+ * A replica's record batches as tests compare them across nodes: each `base-last@leaderEpoch`
+ * (with `/producerId` when asked), read from the node's own log of the partition.
+ */
+import type { RunningBroker } from '../../src/broker/broker.js';
+import { LOG_OVERHEAD, readBatchHeader } from '../../src/protocol/records/batch-header.js';
+
+interface Internals {
+  replicaManager: { getPartition(t: string, p: number): { log: { read(o: bigint, max: number): Promise<{ chunks: Buffer[] }> } } | undefined };
+}
+
+/** The batches `n` holds of `topic`/`partition` (none when it holds no replica of it). */
+export async function replicaBatches(n: RunningBroker, topic: string, partition = 0, withProducerId = false): Promise<string[]> {
+  const p = (n as unknown as Internals).replicaManager.getPartition(topic, partition);
+  if (!p) return [];
+  const out: string[] = [];
+  for (const chunk of (await p.log.read(0n, 64 << 20)).chunks) {
+    for (let pos = 0; pos < chunk.length; ) {
+      const h = readBatchHeader(chunk, pos);
+      out.push(`${h.baseOffset}-${h.baseOffset + BigInt(h.lastOffsetDelta)}@${h.partitionLeaderEpoch}${withProducerId ? `/${h.producerId}` : ''}`);
+      pos += LOG_OVERHEAD + h.batchLength;
+    }
+  }
+  return out;
+}

@@ -88,8 +88,10 @@ export class PsimBroker {
   private readonly pastFetches = { full: 0, incremental: 0, sessionErrors: 0 };
   loader: MetadataLoader | undefined;
   private readonly handlers = new Map<number, AnyHandler>([produceHandler, fetchHandler, offsetForLeaderEpochHandler].map((h) => [h.api.apiKey, h as AnyHandler]));
-  /** The leader epochs in which this broker answered an acks=all produce successfully (any incarnation). */
-  readonly ackedAllByEpoch = new Map<number, Set<number>>();
+  /** The leader epochs in which this broker answered an acks=all produce successfully (any incarnation), per partition: `partition:epoch`. */
+  readonly ackedAllByEpoch = new Set<string>();
+  /** The leader epoch in which this broker acknowledged the acks=all batch at `partition:baseOffset` (the latest, if several). */
+  readonly ackedAllEpochAt = new Map<string, number>();
   /** Errors that stopped an incarnation (start-up failures); a run reports them. */
   readonly errors: string[] = [];
 
@@ -258,7 +260,8 @@ export class PsimBroker {
       for (const r of t.partitionResponses) {
         if (r.errorCode !== 0) continue;
         const epoch = rm.getPartition(t.name, r.index)?.leaderEpoch ?? -1;
-        (this.ackedAllByEpoch.get(epoch) ?? this.ackedAllByEpoch.set(epoch, new Set()).get(epoch)!).add(this.id);
+        this.ackedAllByEpoch.add(`${r.index}:${epoch}`);
+        this.ackedAllEpochAt.set(`${r.index}:${r.baseOffset}`, epoch);
       }
     }
   }

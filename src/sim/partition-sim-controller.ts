@@ -74,9 +74,10 @@ export const METADATA_LOG_FETCH: ApiDescriptor<MetadataLogFetch, MetadataLogFetc
   },
 };
 
-/** The controller's settings in the partition simulation: sessions short enough to expire within a run. */
-export function psimControllerConfig(sessionTimeoutMs: number): ControllerConfig {
+/** The controller's settings in the partition simulation: sessions short enough to expire within a run; unclean elections when asked. */
+export function psimControllerConfig(sessionTimeoutMs: number, uncleanLeaderElectionEnable = false): ControllerConfig {
   return {
+    uncleanLeaderElectionEnable,
     numPartitions: 1,
     defaultReplicationFactor: 3,
     deleteTopicEnable: true,

@@ -7,8 +7,13 @@
  * partition and every answer lists them all, as before sessions). Printed: the CPU time
  * (user + system, from /proc/<pid>/stat) of each leader and of its followers per second of wall
  * time, per window and in total, and the ratio between the two clusters.
+ *
+ * With BENCH_IDLE_COMPARE=<another build's dist/> the two clusters both keep sessions, one running
+ * this build and one that build (the same windows, so the machine's load weighs on both alike):
+ * a same-run ratio of this build against the other.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CreateTopicsApi } from '../src/protocol/messages/index.js';
 import { type ProcessCluster, metadata, processCluster, until, withClient } from './cluster-support.js';
@@ -25,8 +30,8 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-async function idleCluster(extra: Record<string, string | number>): Promise<ProcessCluster> {
-  const c = await processCluster(3, { 'auto.leader.rebalance.enable': 'false', ...extra });
+async function idleCluster(extra: Record<string, string | number>, bin?: string): Promise<ProcessCluster> {
+  const c = await processCluster(3, { 'auto.leader.rebalance.enable': 'false', ...extra }, bin);
   const port = c.nodes.get(0)!.port;
   await withClient(port, async (raw) => {
     const assignments = Array.from({ length: PARTITIONS }, (_, i) => ({ partitionIndex: i, brokerIds: [0, 1, 2] }));
@@ -45,13 +50,17 @@ async function idleCluster(extra: Record<string, string | number>): Promise<Proc
 const pidOf = (c: ProcessCluster, id: number) => c.nodes.get(id)!.process.pid!;
 
 export default async function clusterIdleFetch(): Promise<void> {
-  console.log(`\n## cluster-idle-fetch: ${PARTITIONS} idle partitions led by one broker, followed by two (${WINDOWS} windows of ${WINDOW_MS / 1000} s)`);
-  const [sessions, sessionless] = await Promise.all([idleCluster({}), idleCluster({ 'max.incremental.fetch.session.cache.slots': 0 })]);
+  const other = process.env['BENCH_IDLE_COMPARE'];
+  const otherBin = other ? [join(other, 'src/cli/samsa.cjs'), join(other, 'src/cli/main.js')].find((f) => existsSync(f)) : undefined;
+  if (other && !otherBin) throw new Error(`BENCH_IDLE_COMPARE: no built CLI under ${other}`);
+  const [a, b] = otherBin ? ['this build', `${other}`] : ['sessions', 'no sessions'];
+  console.log(`\n## cluster-idle-fetch: ${PARTITIONS} idle partitions led by one broker, followed by two (${WINDOWS} windows of ${WINDOW_MS / 1000} s)${otherBin ? `: this build against ${other}, both with sessions` : ''}`);
+  const [sessions, sessionless] = await Promise.all([idleCluster({}), otherBin ? idleCluster({}, otherBin) : idleCluster({ 'max.incremental.fetch.session.cache.slots': 0 })]);
   try {
     // Let the clusters settle (logs created, followers past their first fetches).
     await new Promise((r) => setTimeout(r, 3000));
     const totals = { sLeader: 0, sFollowers: 0, nLeader: 0, nFollowers: 0, seconds: 0 };
-    console.log('| window | leader CPU, sessions | leader CPU, no sessions | ratio | followers CPU, sessions | followers CPU, no sessions | ratio |');
+    console.log(`| window | leader CPU, ${a} | leader CPU, ${b} | ratio | followers CPU, ${a} | followers CPU, ${b} | ratio |`);
     console.log('|---|---|---|---|---|---|---|');
     for (let w = 1; w <= WINDOWS; w++) {
       const read = (c: ProcessCluster) => [0, 1, 2].map((id) => cpuSeconds(pidOf(c, id)));
@@ -71,7 +80,7 @@ export default async function clusterIdleFetch(): Promise<void> {
     }
     const t = totals;
     console.log(`| all | ${pctOf(t.sLeader, t.seconds)} | ${pctOf(t.nLeader, t.seconds)} | ${ratio(t.sLeader, t.nLeader)} | ${pctOf(t.sFollowers, t.seconds)} | ${pctOf(t.nFollowers, t.seconds)} | ${ratio(t.sFollowers, t.nFollowers)} |`);
-    console.log('(CPU as a share of one core over the window; ratio = with sessions / without)');
+    console.log(`(CPU as a share of one core over the window; ratio = ${a} / ${b})`);
   } finally {
     await Promise.all([sessions.stop(), sessionless.stop()]);
   }

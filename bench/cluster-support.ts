@@ -12,9 +12,10 @@ export interface ProcessCluster {
 }
 
 /** N combined nodes as processes, ready (each sees all N brokers). */
-export async function processCluster(n: number, extra: Record<string, string | number> = {}): Promise<ProcessCluster> {
+/** `n` broker processes; `bin` the CLI to run (default this build's). */
+export async function processCluster(n: number, extra: Record<string, string | number> = {}, bin?: string): Promise<ProcessCluster> {
   const layout = await clusterLayout(n);
-  const started = await Promise.all(layout.ids.map((id) => childNode(layout, id, 0, extra, 60_000)));
+  const started = await Promise.all(layout.ids.map((id) => childNode(layout, id, 0, extra, 60_000, bin)));
   const nodes = new Map(started.map((c, i) => [layout.ids[i]!, c]));
   for (const c of nodes.values()) await until(30_000, async () => (await metadata(c.port)).brokers.length === n);
   return {

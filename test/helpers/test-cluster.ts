@@ -43,10 +43,10 @@ export function nodeConfig(layout: ClusterLayout, id: number, clientPort = 0, ex
 }
 
 /** A node as a `samsa broker` child process; resolves once it is ready (its quorum must form: start the others alongside). */
-export function childNode(layout: ClusterLayout, id: number, clientPort = 0, extra: Record<string, string | number> = {}, timeoutMs = 30_000): Promise<ChildBroker> {
+export function childNode(layout: ClusterLayout, id: number, clientPort = 0, extra: Record<string, string | number> = {}, timeoutMs = 30_000, bin?: string): Promise<ChildBroker> {
   const config = nodeConfig(layout, id, clientPort, extra);
   const args = Object.entries(config).flatMap(([k, v]) => ['-o', `${k}=${v}`]);
-  return childBroker(layout.dirs.get(id)!, ['--port', String(clientPort), ...args], timeoutMs);
+  return childBroker(layout.dirs.get(id)!, ['--port', String(clientPort), ...args], timeoutMs, ...(bin ? [bin] : []));
 }
 
 /** An in-process node of the layout. */

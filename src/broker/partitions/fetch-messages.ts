@@ -1,14 +1,10 @@
 /**
- * Reading a fetch's partitions within its byte limits, and Kafka's DelayedFetch: a fetch that
- * found fewer than `minBytes` waits in the fetch purgatory until enough bytes have become visible
- * in its partitions (below the high watermark, or for read_committed the last stable offset, each
- * read saw), one of them changed in a way the client must hear about (leadership, a truncation),
- * or `maxWaitMs` passed; then it reads again.
+ * Reading a fetch's partitions within its byte limits. A fetch that found fewer than `minBytes`
+ * waits in the fetch purgatory (delayed-fetch.ts, Kafka's DelayedFetch) and then reads again.
  */
 import type { AbortedTxn, BufferSource } from '../../log/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { Partition, ReadIsolation } from './partition.js';
-import type { DelayedOperation, Purgatory } from './purgatory.js';
 
 export interface FetchTarget {
   /** The partition, or the error it answers with (unknown topic, not the leader …). */
@@ -123,35 +119,4 @@ export async function readPartitions(targets: readonly FetchTarget[], params: Fe
     outcomes.push(o);
   }
   return outcomes;
-}
-
-/** Waits in `purgatory` until the fetch may be answered (see the file comment); always resolves. */
-export function awaitFetchable(purgatory: Purgatory, targets: readonly FetchTarget[], first: readonly FetchOutcome[], params: FetchParams): Promise<void> {
-  const total = first.reduce((n, o) => n + o.bytes, 0);
-  const watched = targets.flatMap((t, i) => (typeof t.partition === 'number' ? [] : [{ p: t.partition, t, seen: first[i]! }]));
-  return new Promise((resolve) => {
-    const complete = () => {
-      resolve();
-      return true;
-    };
-    const op: DelayedOperation = {
-      tryComplete() {
-        let bytes = total;
-        for (const { p, t, seen } of watched) {
-          // Something the client must hear about (leadership, a truncation, an offset gone): answer now.
-          if (p.leaderError(t.currentLeaderEpoch) !== undefined || p.highWatermark < seen.highWatermark || p.logStartOffset > t.fetchOffset) return complete();
-          // A follower: records past its offset, or a high watermark it has not been told.
-          if (params.isolation === 'log-end' && (p.acknowledgedEnd > t.fetchOffset || p.highWatermark !== seen.highWatermark)) return complete();
-          bytes += p.visibleBytesFor(params.isolation) - seen.visibleBytesAtRead;
-        }
-        return bytes >= params.minBytes && complete();
-      },
-      expire: resolve,
-    };
-    purgatory.tryCompleteElseWatch(
-      op,
-      watched.map(({ p }) => p.key),
-      params.maxWaitMs,
-    );
-  });
 }

@@ -20,9 +20,10 @@ import type { MetadataImage } from '../../controller/image/metadata-image.js';
 import { isInternalTopic } from '../../common/topic-name.js';
 import { prepareProduceRecords } from '../produce/validate-produce.js';
 import { awaitHighWatermarks } from './delayed-produce.js';
-import { type FetchOutcome, type FetchParams, type FetchTarget, awaitFetchable, readPartitions } from './fetch-messages.js';
+import { type FetchOutcome, type FetchParams, type FetchTarget, readPartitions } from './fetch-messages.js';
 import { type LeaderAndIsr, Partition, type PartitionListener } from './partition.js';
 import { PartitionError } from './partition-error.js';
+import { DelayedFetchPurgatory, unchangedSinceRead } from './delayed-fetch.js';
 import { Purgatory } from './purgatory.js';
 import { type TxnVerifier, verifiedRecords } from './txn-verification.js';
 import { tpKey } from './topic-partition.js';
@@ -89,7 +90,7 @@ const produceFailure = (errorCode: number, errorMessage: string | null = null): 
 
 export class ReplicaManager implements PartitionListener {
   private readonly partitions = new Map<string, Partition>();
-  readonly fetchPurgatory: Purgatory;
+  readonly fetchPurgatory: DelayedFetchPurgatory;
   readonly producePurgatory: Purgatory;
   private replication: ReplicationHooks | undefined;
   private isrTimer: { cancel(): void } | undefined;
@@ -99,7 +100,7 @@ export class ReplicaManager implements PartitionListener {
   private readonly checkpointedHighWatermarks: OffsetCheckpoint;
 
   constructor(private readonly o: ReplicaManagerOptions) {
-    this.fetchPurgatory = new Purgatory(o.clock, o.maxDelayedOperations);
+    this.fetchPurgatory = new DelayedFetchPurgatory(o.clock, o.maxDelayedOperations);
     this.producePurgatory = new Purgatory(o.clock, o.maxDelayedOperations);
     const hw = o.highWatermarks;
     this.checkpointedHighWatermarks = new Map(hw?.checkpointed ?? []);
@@ -203,7 +204,7 @@ export class ReplicaManager implements PartitionListener {
   /** PartitionListener: a high watermark or leadership moved. */
   partitionChanged(p: Partition): void {
     this.producePurgatory.checkAndComplete(p.key);
-    this.fetchPurgatory.checkAndComplete(p.key);
+    this.fetchPurgatory.partitionChanged(p);
   }
 
   // ---- lifecycle (driven by the metadata) ----
@@ -351,7 +352,15 @@ export class ReplicaManager implements PartitionListener {
     const first = await readPartitions(targets, params, buffers, onError);
     const total = first.reduce((n, o) => n + o.bytes, 0);
     if (total >= params.minBytes || params.maxWaitMs <= 0 || first.some((o) => o.errorCode !== ErrorCode.NONE)) return first;
-    await awaitFetchable(this.fetchPurgatory, targets, first, params);
-    return readPartitions(targets, params, buffers, onError);
+    await this.fetchPurgatory.wait(targets, first, params);
+    // Read again what may have changed; what provably did not keeps its first answer.
+    const again: number[] = [];
+    for (let i = 0; i < targets.length; i++) if (!unchangedSinceRead(targets[i]!, first[i]!, params)) again.push(i);
+    if (again.length === targets.length) return readPartitions(targets, params, buffers, onError);
+    const outcomes = [...first];
+    if (again.length === 0) return outcomes;
+    const read = await readPartitions(again.map((i) => targets[i]!), params, buffers, onError);
+    for (const [k, i] of again.entries()) outcomes[i] = read[k]!;
+    return outcomes;
   }
 }

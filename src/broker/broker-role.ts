@@ -53,6 +53,7 @@ import { BrokerTransactions } from './txn/broker-transactions.js';
 import { networkInterBrokerTxn } from './txn/inter-broker-txn.js';
 import { type TxnConfig, txnConfigFrom } from '../txn/index.js';
 import { AllocateProducerIdsApi } from '../protocol/messages/index.js';
+import { PhaseTimer } from '../common/phase-timer.js';
 
 export interface BrokerRoleOptions {
   readonly config: BrokerConfig;
@@ -66,6 +67,8 @@ export interface BrokerRoleOptions {
   readonly incarnationId: string;
   /** Where files named by configs are read (keystores, truststores, a JWKS). */
   readonly configDisk: Disk;
+  /** The start-up's phases so far (logged with the ready message). */
+  readonly phases?: PhaseTimer;
 }
 
 /** Where a broker kept ACLs, SCRAM credentials and quotas before the metadata log carried them (migrated once): `<data-dir>/__samsa_metadata/security.json`. */
@@ -360,6 +363,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   // The run-time configs the local metadata log has so far (certificates, connection quotas) before listeners bind; the publisher applies later ones.
   applyDynamicBrokerConfigs(config, node.loader.image, settings.nodeId, log);
   const securityStore = new JsonSecurityStore(world.disk, resolve(o.dataDir, SECURITY_METADATA_DIR));
+  const phases = o.phases ?? new PhaseTimer(world.clock);
   const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, securityStore);
   // ACLs, SCRAM credentials and quotas follow the metadata log, ahead of the partitions' publisher.
   node.loader.installPublisher(new SecurityPublisher(security.metadata));
@@ -373,6 +377,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
     setup: (spec, handler) => security.listenerSetup(spec, handler),
     frames,
   });
+  phases.mark('security+listeners');
   // What this broker registers and tells clients: each client listener's advertised address.
   const endpoints = () => listeners.map(({ spec, server }) => ({ name: spec.name, ...advertisedAddress(settings.advertised.get(spec.name), server.address), securityProtocol: SecurityProtocol[spec.securityProtocol] }));
   const lifecycle = new BrokerLifecycleManager({
@@ -394,12 +399,15 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   let logs: LogManager | undefined;
   try {
     await lifecycle.start();
+    phases.mark('registration');
     logs = await openLogs(o, node.loader.image);
+    phases.mark('logs');
     broker = new Broker(o, logs, lifecycle, security, interBroker, await readCheckpointedHighWatermarks(o));
     broker.bound = listeners;
     broker.advertised = endpoints()[0]!;
     node.loader.installPublisher(broker.publisher);
     await broker.publisher.idle();
+    phases.mark('partitions');
     const b = broker;
     await migrateLegacySecurity({
       legacy: security.metadata.legacy,
@@ -422,10 +430,13 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
       timeoutMs: config.num('controller.socket.timeout.ms'),
       log,
     });
+    phases.mark('migrations');
     await lifecycle.unfence();
+    phases.mark('unfence');
     broker.groups = await openGroupCoordinator(broker);
     broker.transactionsStarted = true;
     await broker.transactions.start();
+    phases.mark('coordinators');
   } catch (err) {
     gate.fail(err);
     lifecycle.close();
@@ -439,7 +450,7 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
     throw err;
   }
   gate.open();
-  log.info({ node: broker.nodeId, cluster: broker.clusterId, listeners: broker.listeners.map((l) => `${l.name}://${l.host}:${l.port}`), advertised: broker.bootstrap, dataDir: o.dataDir }, 'broker ready');
+  log.info({ node: broker.nodeId, cluster: broker.clusterId, listeners: broker.listeners.map((l) => `${l.name}://${l.host}:${l.port}`), advertised: broker.bootstrap, dataDir: o.dataDir, startMs: phases.ms }, 'broker ready');
   return broker;
 }
 

@@ -33,6 +33,7 @@ import { MetadataNode } from './cluster/metadata-node.js';
 import { prepareNodeStorage } from './cluster/node-storage.js';
 import { startBrokerRole } from './broker-role.js';
 import type { RunningBroker, World } from './running-broker.js';
+import { PhaseTimer } from '../common/phase-timer.js';
 
 export type { RunningBroker, RunningListener, World } from './running-broker.js';
 
@@ -124,18 +125,22 @@ function worldOf(o: BrokerOptions): World {
 
 /** Starts a node and resolves once it serves requests. */
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  const world = worldOf(options);
+  const phases = new PhaseTimer(world.clock);
   const config = await resolveConfig(options);
   // Logs go to stderr, leaving stdout to whoever embeds the broker (the CLI's ready line).
   const log = options.logger ?? brokerLogger(options.logLevel ?? 'warn', options.logFormat ?? 'json');
-  const world = worldOf(options);
+  phases.mark('config');
   const raw = kraftSettings(config);
   const settings: KRaftSettings = { ...raw, metadataLogDir: resolve(raw.metadataLogDir) };
   const dataDir = resolve(config.dataDir);
   const storage = await prepareNodeStorage(world.disk, world.random, config, settings, log);
+  phases.mark('storage');
   const node = await MetadataNode.start({ settings, config, clusterId: storage.clusterId, bootstrapRecords: storage.bootstrapRecords, ...world, configDisk: options.configDisk ?? nodeDisk, log });
+  phases.mark('metadataQuorum');
   if (!settings.isBroker) return controllerOnly(node, settings, storage.clusterId, dataDir, log);
   try {
-    return await startBrokerRole({ config, settings, node, world, log, configDisk: options.configDisk ?? nodeDisk, dataDir, clusterId: storage.clusterId, directoryIds: storage.directoryIds, incarnationId: newUuid(world.random) });
+    return await startBrokerRole({ config, settings, node, world, log, configDisk: options.configDisk ?? nodeDisk, dataDir, clusterId: storage.clusterId, directoryIds: storage.directoryIds, incarnationId: newUuid(world.random), phases });
   } catch (err) {
     await node.close();
     throw err;

@@ -162,7 +162,7 @@ export abstract class IndexFile {
 
   private async readAndCheck(): Promise<Buffer> {
     const expected = this.persisted * this.entrySize;
-    const data = (await readWholeFile(this.env.disk, this.path, Math.max(expected, this.maxIndexSize) + this.entrySize)) ?? EMPTY;
+    const data = (await readWholeFile(this.env.disk, this.path, Math.max(expected, this.maxIndexSize) + this.entrySize, expected)) ?? EMPTY;
     this.check(data.subarray(0, expected), data.length, expected);
     const buf = data.length === expected ? data : data.subarray(0, expected);
     this.loaded = buf;

@@ -59,6 +59,8 @@ export interface LoadEpochsParams {
   observed: EpochObserver;
   /** The log restarted empty at its start offset: no epoch survives. */
   restartedEmpty: boolean;
+  /** Whether the directory's listing at load holds a checkpoint file (none to read when not). */
+  checkpointListed: boolean;
 }
 
 /** The log's leader epoch entries, with the checkpoint file rewritten if they differ from it. */
@@ -82,6 +84,7 @@ export async function loadLeaderEpochs(p: LoadEpochsParams): Promise<EpochEntry[
 }
 
 async function readStored(p: LoadEpochsParams): Promise<EpochEntry[] | undefined> {
+  if (!p.checkpointListed) return undefined;
   try {
     return await readLeaderEpochCheckpoint(p.disk, p.dir);
   } catch (err) {

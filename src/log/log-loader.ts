@@ -19,6 +19,7 @@ import {
   CLEANED_FILE_SUFFIX,
   DELETED_FILE_SUFFIX,
   INDEX_FILE_SUFFIX,
+  LEADER_EPOCH_CHECKPOINT_FILE,
   LOG_FILE_SUFFIX,
   TIME_INDEX_FILE_SUFFIX,
   TXN_INDEX_FILE_SUFFIX,
@@ -123,8 +124,8 @@ export async function loadLog(p: LoadLogParams): Promise<{ log: PartitionLog; re
       : report.recoveredSegments > 0
         ? logSegments[logSegments.length - 1]!.baseOffset
         : undefined;
-  const producers = await loadProducerState({ disk: p.env.disk, dir: p.dir, listing, segments: logSegments, logEndOffset, logger: p.env.logger, nowMs: p.env.clock.now(), ...(recoveredFrom !== undefined ? { recoveredFrom } : {}) });
-  const leaderEpochs = await loadLeaderEpochs({ disk: p.env.disk, dir: p.dir, logger: p.env.logger, segments: logSegments, logStartOffset, logEndOffset, observed, restartedEmpty });
+  const producers = await loadProducerState({ disk: p.env.disk, dir: p.dir, listing, segments: logSegments, logEndOffset, logger: p.env.logger, nowMs: p.env.clock.now(), closedCleanly: p.hadCleanShutdown && report.recoveredSegments === 0 && !restartedEmpty, ...(recoveredFrom !== undefined ? { recoveredFrom } : {}) });
+  const leaderEpochs = await loadLeaderEpochs({ disk: p.env.disk, dir: p.dir, logger: p.env.logger, segments: logSegments, logStartOffset, logEndOffset, observed, restartedEmpty, checkpointListed: listing.includes(LEADER_EPOCH_CHECKPOINT_FILE) });
   const log = new PartitionLog({
     topic: p.topic,
     partition: p.partition,

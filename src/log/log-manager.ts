@@ -137,28 +137,21 @@ export class LogManager {
   private async load(): Promise<void> {
     const started = this.clock.now();
     await this.makeDataDir();
-    const names = await this.disk.readdir(this.dataDir);
+    // One listing with entry types: a stat per partition directory cost a round trip to the thread pool each.
+    const entries = await this.disk.readdirEntries(this.dataDir);
+    const names = entries.map((e) => e.name);
     const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE);
-    const recoveryPoints = await this.readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE);
-    const logStarts = await this.readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE);
+    const [recoveryPoints, logStarts] = await Promise.all([this.readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE), this.readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE)]);
     for (const name of names) if (name.endsWith(DELETE_DIR_SUFFIX)) this.track(this.disk.removeDir(join(this.dataDir, name)));
-    const candidates: { name: string; topic: string; partition: number }[] = [];
+    const dirs: { name: string; topic: string; partition: number }[] = [];
     const interned = new Map<string, string>();
-    for (const name of names) {
-      if (this.opts.excludeDirs?.includes(name)) continue;
+    for (const { name, isDirectory } of entries) {
+      if (!isDirectory || this.opts.excludeDirs?.includes(name)) continue;
       const tp = parsePartitionDirName(name);
       // One string per topic, not per partition (100,000 partitions of a few topics).
       if (tp) tp.topic = interned.get(tp.topic) ?? (interned.set(tp.topic, tp.topic), tp.topic);
-      if (tp) candidates.push({ name, ...tp });
+      if (tp) dirs.push({ name, ...tp });
     }
-    // Stat'ed concurrently (one at a time made a node with 1,000 partitions wait on 1,000 round trips to the thread pool).
-    const isDir = new Array<boolean>(candidates.length);
-    await forEachLimited(
-      candidates.map((c, i) => ({ c, i })),
-      16,
-      async ({ c, i }) => void (isDir[i] = (await this.disk.stat(join(this.dataDir, c.name)))?.isDirectory === true),
-    );
-    const dirs = candidates.filter((_, i) => isDir[i]);
     await forEachLimited(dirs, this.opts.recoveryConcurrency ?? 16, async (d) => {
       const { log, report } = await loadLog({
         env: this.env,

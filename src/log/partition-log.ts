@@ -594,7 +594,7 @@ export class PartitionLog implements LocalLogOwner {
     if (clean && opts.flush !== false) {
       try {
         await this.localLog.flushForClose();
-        await this.producers.takeSnapshot(this.logEndOffset);
+        if (!(await this.producers.takeSnapshot(this.logEndOffset))) clean = false;
       } catch {
         clean = false;
       }

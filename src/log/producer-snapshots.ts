@@ -10,8 +10,9 @@
  * it: data batches, and transaction markers, which end transactions. The `.txnindex` of every
  * segment recovery scanned is rebuilt on the way (its aborted transactions need the producers'
  * open transactions, which the replay knows). Without any snapshot (producers never wrote before
- * the last roll) the replay starts where recovery did, or at the active segment after a clean
- * shutdown; with snapshots but none early enough (one was damaged) it starts at the log start.
+ * the last roll) the replay starts where recovery did; after a clean shutdown there is none to
+ * do (a clean close writes a snapshot whenever there is state); with snapshots but none early
+ * enough (one was damaged) it starts at the log start.
  */
 import type { Disk } from '../storage/disk.js';
 import { readWholeFile, unlinkIfExists, writeFileAtomically } from '../storage/disk-files.js';
@@ -105,6 +106,12 @@ export interface LoadProducerStateParams {
    */
   recoveredFrom?: bigint;
   /**
+   * The log was closed cleanly and nothing of it was recovered: its close wrote a snapshot at the
+   * log end if it had any producer state (a close whose snapshot failed is not clean), so no
+   * snapshot means no producers, and the active segment is not replayed (as Kafka's LogLoader).
+   */
+  closedCleanly?: boolean;
+  /**
    * The names in `dir` when the caller has just listed it and removed no snapshot since (the log
    * loader at open): spares a listing a partition.
    */
@@ -137,7 +144,7 @@ export async function loadProducerState(p: LoadProducerStateParams): Promise<{ s
   const active = segments[segments.length - 1]!.baseOffset;
   if (from === undefined) {
     const none = offsets.every((o) => o > logEndOffset);
-    if (none) from = p.recoveredFrom ?? active;
+    if (none) from = p.closedCleanly ? logEndOffset : (p.recoveredFrom ?? active);
     else {
       from = segments[0]!.baseOffset;
       logger.warn({ log: dir, from: String(from) }, 'no producer snapshot early enough; replaying producer state from the log start');

@@ -120,17 +120,28 @@ export class ProducerStateManager {
     return completed;
   }
 
-  /** Writes the state as of `offset` in the background (only once there is any to keep). */
-  takeSnapshot(offset: bigint): Promise<void> {
+  /**
+   * Writes the state as of `offset` in the background (only once there is any to keep). Resolves
+   * to false when the write failed (logged): a clean close needs its snapshot, since the next open
+   * takes a log closed cleanly without one for a log without producers (producer-snapshots.ts).
+   */
+  takeSnapshot(offset: bigint): Promise<boolean> {
     this.state.removeExpired(this.env.clock.now());
-    if (this.state.size === 0 && !this.hasSnapshots) return this.snapshotWrite;
+    if (this.state.size === 0 && !this.hasSnapshots) return this.snapshotWrite.then(() => true);
     this.hasSnapshots = true;
     const snapshot = this.state.encodeSnapshot();
     const retainFrom = this.retainFrom;
-    this.snapshotWrite = this.snapshotWrite
+    const written = this.snapshotWrite
       .then(() => writeProducerSnapshot(this.env.disk, this.log.dir, offset, snapshot, retainFrom))
-      .catch((err: unknown) => this.env.logger.warn({ err, log: this.log.name }, 'could not write a producer snapshot'));
-    return this.snapshotWrite;
+      .then(
+        () => true,
+        (err: unknown) => {
+          this.env.logger.warn({ err, log: this.log.name }, 'could not write a producer snapshot');
+          return false;
+        },
+      );
+    this.snapshotWrite = written.then(() => {});
+    return written;
   }
 
   /** The log was truncated at `offset`: forgets the batches from there on and the snapshots past it. */

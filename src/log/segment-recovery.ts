@@ -86,11 +86,14 @@ export async function loadTailState(segment: LogSegment, observe?: BatchObserver
   let maxTimestamp = lastTime.timestamp;
   let offsetOfMaxTimestamp = lastTime.offset;
   let next = segment.baseOffset;
+  // A scan from position 0 (a segment with no index entry yet) visits the first batch first.
+  let firstSeen: bigint | undefined;
   const end = segment.writtenSize;
   const scan = await segment.files.use(segment, (file) =>
     scanBatches(file, start, end, (buf, pos) => {
       const last = lastOffsetAt(buf, pos);
       const ts = maxTimestampAt(buf, pos);
+      firstSeen ??= ts;
       if (ts > maxTimestamp) {
         maxTimestamp = ts;
         offsetOfMaxTimestamp = last;
@@ -100,7 +103,7 @@ export async function loadTailState(segment: LogSegment, observe?: BatchObserver
     }, { reuseBuffer: true }),
   );
   if (scan.invalid !== undefined || scan.validEnd !== end) throw new SegmentTailInvalid(segment.filePath, scan.invalid ?? 'short');
-  const firstBatchTimestamp = end > 0 ? await readFirstBatchTimestamp(segment) : undefined;
+  const firstBatchTimestamp = end === 0 ? undefined : start === 0 ? firstSeen : await readFirstBatchTimestamp(segment);
   segment.restoreTailState({ maxTimestamp, offsetOfMaxTimestamp, bytesSinceLastIndexEntry: end - start, firstBatchTimestamp });
   return next;
 }

@@ -5,7 +5,7 @@
  * writes, and a crash can fall between a write and its fsync), and once the incarnation is
  * `kill`ed every operation it still has under way, or starts, fails: a dead process writes nothing.
  */
-import type { Disk, DiskFile, DiskSpace, FileStat, OpenMode } from '../storage/disk.js';
+import type { DirEntry, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from '../storage/disk.js';
 import { StorageIoError } from '../storage/storage-error.js';
 import type { SimWorld } from './sim-world.js';
 
@@ -46,6 +46,10 @@ export class SimDisk implements Disk {
 
   readdir(path: string): Promise<string[]> {
     return this.op(path, () => this.inner.readdir(path));
+  }
+
+  readdirEntries(path: string): Promise<DirEntry[]> {
+    return this.op(path, () => this.inner.readdirEntries(path));
   }
 
   stat(path: string): Promise<FileStat | undefined> {

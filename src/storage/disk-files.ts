@@ -3,8 +3,11 @@ import { dirname } from 'node:path';
 import type { Disk, DiskFile } from './disk.js';
 import { StorageIoError, isNotFound } from './storage-error.js';
 
-/** The whole file, or undefined when it does not exist. Refuses files above `maxBytes`. */
-export async function readWholeFile(disk: Disk, path: string, maxBytes = 64 * 1024 * 1024): Promise<Buffer | undefined> {
+/**
+ * The whole file, or undefined when it does not exist. Refuses files above `maxBytes`.
+ * `expectedBytes` sizes the first read (a file of that size takes one read).
+ */
+export async function readWholeFile(disk: Disk, path: string, maxBytes = 64 * 1024 * 1024, expectedBytes = 8192): Promise<Buffer | undefined> {
   let file: DiskFile;
   try {
     file = await disk.open(path, 'read');
@@ -13,6 +16,12 @@ export async function readWholeFile(disk: Disk, path: string, maxBytes = 64 * 10
     throw err;
   }
   try {
+    // A small file (checkpoints, configs) is read without asking its size first: one round trip
+    // less. A read shorter than asked ends the file (DiskFile.read); a larger file is read whole
+    // once its size is known.
+    const first = Buffer.allocUnsafe(Math.min(expectedBytes, maxBytes) + 1);
+    const n = await file.read(first, 0, first.length, 0);
+    if (n < first.length) return n < first.length / 2 ? Buffer.from(first.subarray(0, n)) : first.subarray(0, n);
     const size = await file.size();
     if (size > maxBytes) throw new StorageIoError('read', path, 'EFBIG', `${size} bytes exceed the ${maxBytes} allowed`);
     return await readFully(file, 0, size);

@@ -48,6 +48,11 @@ export interface Disk {
   mkdir(path: string): Promise<void>;
   /** Names in the directory, unsorted. */
   readdir(path: string): Promise<string[]>;
+  /**
+   * The directory's entries with whether each is a directory (following symbolic links), unsorted:
+   * one listing where the file system reports entry types, instead of a listing and a stat per name.
+   */
+  readdirEntries(path: string): Promise<DirEntry[]>;
   /** undefined when nothing is at `path`. */
   stat(path: string): Promise<FileStat | undefined>;
   /** Atomically replaces `to` (file or empty directory) with `from`. */
@@ -59,6 +64,11 @@ export interface Disk {
   syncDir(path: string): Promise<void>;
   /** The size and free space of the file system holding `path` (-1 where unknown). */
   space(path: string): Promise<DiskSpace>;
+}
+
+export interface DirEntry {
+  name: string;
+  isDirectory: boolean;
 }
 
 export interface DiskSpace {

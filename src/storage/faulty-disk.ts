@@ -4,7 +4,7 @@
  * of it lands, then EIO), and a space budget makes writes fail with ENOSPC once spent, after
  * writing what still fits, as a full disk does.
  */
-import type { Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
+import type { DirEntry, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
 import { StorageIoError, type StorageOp } from './storage-error.js';
 
 export interface FaultRule {
@@ -94,6 +94,11 @@ export class FaultyDisk implements Disk {
   async readdir(path: string): Promise<string[]> {
     this.check('readdir', path);
     return this.inner.readdir(path);
+  }
+
+  async readdirEntries(path: string): Promise<DirEntry[]> {
+    this.check('readdir', path);
+    return this.inner.readdirEntries(path);
   }
 
   async stat(path: string): Promise<FileStat | undefined> {

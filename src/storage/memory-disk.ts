@@ -12,7 +12,7 @@
 import { resolve } from 'node:path';
 import { systemClock } from '../common/clock.js';
 import { type Random, systemRandom } from '../common/random.js';
-import type { Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
+import type { DirEntry, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
 import { StorageIoError, type StorageOp } from './storage-error.js';
 
 interface FileNode {
@@ -122,6 +122,10 @@ export class MemoryDisk implements Disk {
 
   async readdir(path: string): Promise<string[]> {
     return [...this.dir(path, 'readdir').entries.keys()];
+  }
+
+  async readdirEntries(path: string): Promise<DirEntry[]> {
+    return [...this.dir(path, 'readdir').entries].map(([name, node]) => ({ name, isDirectory: node.kind === 'dir' }));
   }
 
   async stat(path: string): Promise<FileStat | undefined> {

@@ -1,6 +1,7 @@
 /** The Disk on node:fs: callback APIs wrapped once (no FileHandle objects on the hot path). */
 import * as fs from 'node:fs';
-import type { Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
+import { join } from 'node:path';
+import type { DirEntry, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
 import { StorageIoError, type StorageOp, isNotFound } from './storage-error.js';
 
 const FLAGS: Record<OpenMode, number> = {
@@ -168,6 +169,12 @@ export class NodeDisk implements Disk {
 
   readdir(path: string): Promise<string[]> {
     return call<string[]>('readdir', path, (cb) => fs.readdir(path, cb));
+  }
+
+  async readdirEntries(path: string): Promise<DirEntry[]> {
+    const dirents = await call<fs.Dirent[]>('readdir', path, (cb) => fs.readdir(path, { withFileTypes: true }, cb));
+    // Node reports a type for every entry (it stats those the file system leaves untyped); a symbolic link is followed.
+    return Promise.all(dirents.map(async (d) => ({ name: d.name, isDirectory: d.isDirectory() || (d.isSymbolicLink() && (await this.stat(join(path, d.name)))?.isDirectory === true) })));
   }
 
   async stat(path: string): Promise<FileStat | undefined> {

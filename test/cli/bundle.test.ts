@@ -1,6 +1,6 @@
 /**
  * The bundled `samsa` (package.json `bin`; scripts/bundle.ts, src/cli/bundle-loader.cts): the
- * build's code caches fit the V8 that runs them; the loader runs a bundle without a cache and with
+ * build's code caches fit the V8 that runs them; the bundles are ASCII (one byte a character in V8); the loader runs a bundle without a cache and with
  * one V8 refuses; a run with SAMSA_CODE_CACHE_WRITE=1 writes a cache the next run uses; `samsa
  * broker` serves kcat (zstd, whose wasm stays a package of node_modules) from the bundle as from
  * tsc's modules, on the main thread and on a worker; and a broker that cannot start exits 1.
@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -26,6 +26,14 @@ describe('the bundled samsa', { timeout: 120_000 }, () => {
   it('ships code caches that V8 accepts for both bundles', () => {
     for (const bundle of ['samsa-bundle.cjs', 'samsa-broker-thread-bundle.cjs']) {
       assert.equal(compileBundle(join(CLI, bundle)).cache, 'accepted', bundle);
+    }
+  });
+
+  it('bundles only ASCII (V8 keeps a script source with any other character at two bytes a character)', () => {
+    for (const bundle of ['samsa-bundle.cjs', 'samsa-broker-thread-bundle.cjs']) {
+      const bytes = readFileSync(join(CLI, bundle));
+      const at = bytes.findIndex((b) => b > 0x7f);
+      assert.equal(at, -1, `${bundle}: ${JSON.stringify(bytes.subarray(at - 40, at + 10).toString())}`);
     }
   });
 
@@ -51,6 +59,10 @@ describe('the bundled samsa', { timeout: 120_000 }, () => {
       assert.deepEqual(runInChild(bundle, { SAMSA_CODE_CACHE_WRITE: '1' }), { exports: expected, cache: 'none' });
       assert.ok(existsSync(codeCacheFile(bundle)));
       assert.deepEqual(runInChild(bundle), { exports: expected, cache: 'accepted' });
+      // A hashbang line, as the CLI's bundle has, becomes a comment.
+      const withHashbang = join(dir, 'hashbang.cjs');
+      writeFileSync(withHashbang, `#!/usr/bin/env node\n${TINY_BUNDLE}`);
+      assert.deepEqual(runInChild(withHashbang), { exports: { ...expected, file: withHashbang }, cache: 'none' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

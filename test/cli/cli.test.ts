@@ -150,9 +150,12 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
 
   it('logs JSON lines when stderr is not a terminal, readable lines with --log-format pretty', async () => {
     const json = await brokerLogs([]);
-    const ready = json.map((l) => JSON.parse(l) as { level: number; msg: string; component?: string }).find((r) => r.msg === 'broker ready');
+    const ready = json.map((l) => JSON.parse(l) as { level: number; msg: string; component?: string; startMs?: Record<string, number> }).find((r) => r.msg === 'broker ready');
     assert.ok(ready, json.join('\n'));
     assert.equal(ready.level, 30);
+    // The start-up's phases, in the order they ran, each in milliseconds.
+    assert.deepEqual(Object.keys(ready.startMs ?? {}), ['config', 'storage', 'metadataQuorum', 'security+listeners', 'registration', 'logs', 'partitions', 'migrations', 'unfence', 'coordinators']);
+    assert.ok(Object.values(ready.startMs!).every((ms) => Number.isInteger(ms) && ms >= 0), JSON.stringify(ready.startMs));
     const pretty = await brokerLogs(['--log-format', 'pretty']);
     assert.ok(pretty.every((l) => !l.trimStart().startsWith('{')), pretty.join('\n'));
     // time, level, [component], message, then the other fields

@@ -10,6 +10,8 @@ import { describe, it } from 'node:test';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { encodeUncompressedRecordBatch } from '../../src/protocol/records/index.js';
 import { PRODUCER_ID_EXPIRATION_MS, ProducerState, ProducerStateError, lastSequenceOf } from '../../src/log/producer-state.js';
+import { FaultyDisk } from '../../src/storage/faulty-disk.js';
+import { nodeDisk } from '../../src/storage/node-disk.js';
 import { flipByte, openManager, readAll, tempDir, withLog } from './helpers.js';
 
 /** A batch of `count` records from producer `pid` at `epoch`, first sequence `seq`. */
@@ -116,6 +118,47 @@ describe('producer state', () => {
       m = await openManager(dir);
       log = m.getLog('t', 0)!;
       assert.equal((await log.append(idempotent(1n, 0, 2))).baseOffset, 2n);
+      await m.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a clean close whose snapshot fails is not clean: the next open recovers the producers from the batches', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const disk = new FaultyDisk(nodeDisk);
+      let m = await openManager(dir, { disk });
+      let log = await m.createLog('t', 0);
+      assert.equal((await log.append(idempotent(1n, 0, 0))).baseOffset, 0n);
+      disk.failNext({ op: 'open', path: /\.snapshot/, times: Infinity });
+      await m.close();
+      assert.deepEqual(await snapshots(dir), []);
+      assert.equal((await readdir(dir)).includes('.kafka_cleanshutdown'), false, 'no clean shutdown marker');
+      m = await openManager(dir);
+      log = m.getLog('t', 0)!;
+      assert.equal((await log.append(idempotent(1n, 0, 0))).baseOffset, 0n, 'the retry is answered from the recovered state');
+      assert.equal(log.logEndOffset, 1n);
+      await m.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a log closed cleanly without producers has no snapshot and none to rebuild; one with producers has one', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      let m = await openManager(dir);
+      await (await m.createLog('t', 0)).append(encodeUncompressedRecordBatch({ records: [{ value: Buffer.from('plain') }] }));
+      await m.close();
+      assert.deepEqual(await snapshots(dir), []);
+      m = await openManager(dir);
+      const log = m.getLog('t', 0)!;
+      assert.equal((await log.append(idempotent(1n, 0, 0))).baseOffset, 1n);
+      await m.close();
+      assert.deepEqual(await snapshots(dir), ['00000000000000000002.snapshot']);
+      m = await openManager(dir);
+      assert.equal((await m.getLog('t', 0)!.append(idempotent(1n, 0, 0))).baseOffset, 1n, 'the retry is answered from the snapshot');
       await m.close();
     } finally {
       await cleanup();

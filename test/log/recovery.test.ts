@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/common/clock.js';
 import { LogManager } from '../../src/log/log-manager.js';
-import type { Disk } from '../../src/storage/disk.js';
+import type { Disk, OpenMode } from '../../src/storage/disk.js';
 import { MemoryDisk } from '../../src/storage/memory-disk.js';
 import { nodeDisk } from '../../src/storage/node-disk.js';
 import { validateBatch, iterateBatches } from '../../src/protocol/records/index.js';
@@ -252,6 +252,34 @@ describe('the active segment tail after a clean reopen', () => {
 });
 
 describe('the file-system calls of an open', () => {
+  it('after a clean shutdown reads the active segment of a log without producers once, and stats no partition directory', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      // One batch: no index entry, so the tail read starts at the first batch.
+      await closedLog(dir, 1);
+      const reads = new Map<string, number>();
+      const stats: string[] = [];
+      const disk: Disk = Object.assign(Object.create(nodeDisk) as Disk, {
+        stat: (path: string) => (stats.push(path), nodeDisk.stat(path)),
+        open: async (path: string, mode: OpenMode) => {
+          const file = await nodeDisk.open(path, mode);
+          const read = file.read.bind(file);
+          return Object.assign(file, { read: (b: Buffer, o: number, l: number, p: number) => (reads.set(path, (reads.get(path) ?? 0) + 1), read(b, o, l, p)) });
+        },
+      });
+      const m = await openManager(dir, { disk, defaults: config({ indexIntervalBytes: 64 }) });
+      try {
+        assert.equal(reads.get(seg(dir, 0)), 1, 'one read of the tail: no separate read of the first batch, no producer replay');
+        assert.deepEqual(stats.filter((p) => p === join(dir, 't-0')), [], 'the data directory listing says what is a directory');
+        assert.equal((await readAll(m.getLog('t', 0)!)).length, 1);
+      } finally {
+        await m.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('lists a partition directory once at open, clean or not (the producer snapshots come from the same listing)', async () => {
     const { dir, cleanup } = await tempDir();
     try {

@@ -1,6 +1,6 @@
 /** The Disk contract, checked against the real disk and the in-memory one alike. */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -100,8 +100,59 @@ for (const { name, make } of disks) {
         await done();
       }
     });
+
+    it('readdirEntries: every name once, with whether it is a directory', async () => {
+      const { disk, root, done } = await make();
+      try {
+        await disk.mkdir(join(root, 'p/sub'));
+        await writeFileAtomically(disk, join(root, 'p/file'), Buffer.from('x'));
+        const entries = await disk.readdirEntries(join(root, 'p'));
+        assert.deepEqual(entries.sort((a, b) => a.name.localeCompare(b.name)), [
+          { name: 'file', isDirectory: false },
+          { name: 'sub', isDirectory: true },
+        ]);
+        await assert.rejects(disk.readdirEntries(join(root, 'none')), isNotFound);
+      } finally {
+        await done();
+      }
+    });
+
+    it('readWholeFile: files below, at and above the first read, and the size limit', async () => {
+      const { disk, root, done } = await make();
+      try {
+        await disk.mkdir(root);
+        for (const size of [0, 1, 15, 16, 17, 40, 9000]) {
+          const bytes = Buffer.from(Array.from({ length: size }, (_, i) => i % 251));
+          await writeFileAtomically(disk, join(root, `f${size}`), bytes);
+          assert.deepEqual(await readWholeFile(disk, join(root, `f${size}`), 1 << 20, 16), bytes, `${size} bytes, a first read of 16`);
+          assert.deepEqual(await readWholeFile(disk, join(root, `f${size}`)), bytes, `${size} bytes, the default first read`);
+        }
+        await assert.rejects(readWholeFile(disk, join(root, 'f40'), 39, 16), (err: unknown) => err instanceof StorageIoError && err.errno === 'EFBIG');
+        await assert.rejects(readWholeFile(disk, join(root, 'f17'), 16, 16), (err: unknown) => err instanceof StorageIoError && err.errno === 'EFBIG');
+        assert.equal((await readWholeFile(disk, join(root, 'f16'), 16, 16))!.length, 16, 'a file of exactly the limit is read');
+      } finally {
+        await done();
+      }
+    });
   });
 }
+
+describe('NodeDisk readdirEntries', () => {
+  it('follows symbolic links: one to a directory is a directory, a dangling one is not', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));
+    try {
+      await mkdir(join(root, 'real'));
+      await mkdir(join(root, 'list'));
+      await symlink(join(root, 'real'), join(root, 'list/to-dir'));
+      await symlink(join(root, 'missing'), join(root, 'list/dangling'));
+      await writeFile(join(root, 'list/file'), 'x');
+      const entries = await new NodeDisk().readdirEntries(join(root, 'list'));
+      assert.deepEqual(Object.fromEntries(entries.map((e) => [e.name, e.isDirectory])), { 'to-dir': true, dangling: false, file: false });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('NodeDisk write splitting', () => {
   it('splits writes larger than maxWriteBytes into several calls, writing the same bytes', async () => {

@@ -169,7 +169,7 @@ export async function steadyEndToEnd(port: number, topic: string): Promise<{ pro
  * Kafka's EndToEndLatency tool: one record at a time, sent (acks=1) and waited for until the
  * consumer has it; latency from the send to its arrival. `count` records.
  */
-async function sequentialEndToEnd(port: number, topic: string, count: number): Promise<Run> {
+export async function sequentialEndToEnd(port: number, topic: string, count: number): Promise<Run> {
   const producer = await BrokerConnection.connect({ host: '127.0.0.1', port, clientId: 'e2e-tool', clock: systemClock, network: nodeNetwork });
   const run = newRun();
   let arrived: (() => void) | undefined;

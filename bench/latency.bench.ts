@@ -22,7 +22,8 @@
  * The machine is shared and its scheduling noise lands in every percentile, so the same driver
  * first sends to an echo server (a child process answering each request at once, no storage):
  * the floor any broker could reach here at that moment, printed beside each figure. Each case
- * also prints requests/s, records per request and the broker's CPU µs per request.
+ * also prints requests/s, records per request and the broker's CPU µs per request; a last line
+ * gives the broker's CPU per produce request when requests come back to back (1 or 60 records).
  *
  *   npm run bench -- latency       BENCH_SECONDS per case (default 10), BENCH_RATE (default 20000);
  *   BENCH_COMPARE_DIST=<other build's dist/> runs every case against that build's broker too,
@@ -195,6 +196,30 @@ export async function sequentialEndToEnd(port: number, topic: string, count: num
   return run;
 }
 
+/**
+ * Broker CPU per produce request when requests come back to back: `records` records of 100 B per
+ * request, 5 in flight, for `seconds`. (At the steady rate a request arrives every ~3 ms, to a
+ * core whose caches the machine's other processes have emptied meanwhile.)
+ */
+async function backToBack(broker: Broker, topic: string, records: number, acks: number, seconds: number): Promise<{ requests: number; cpuUs: number }> {
+  const conn = await BrokerConnection.connect({ host: '127.0.0.1', port: broker.port, clientId: 'back-to-back', clock: systemClock, network: nodeNetwork });
+  const batch = encodeUncompressedRecordBatch({ records: Array.from({ length: records }, () => ({ value: Buffer.alloc(RECORD_BYTES, 'x') })) });
+  let requests = 0;
+  const cpu0 = cpuSeconds(broker.pid);
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: 5 }, async () => {
+      while (performance.now() < end) {
+        await conn.send(ProduceApi, { acks, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] }, { version: 9 });
+        requests++;
+      }
+    }),
+  );
+  const cpu = cpuSeconds(broker.pid) - cpu0;
+  conn.close();
+  return { requests, cpuUs: (cpu / requests) * 1e6 };
+}
+
 /** A zigzag varint at `pos`: [value, bytes]. */
 function varint(buf: Buffer, pos: number): [number, number] {
   let v = 0;
@@ -317,6 +342,13 @@ export default async function run(): Promise<void> {
         const count = Math.min(5000, SECONDS * 500);
         const tool = await measured(b, () => sequentialEndToEnd(b.port, `latency-${round}-tool`, count));
         report(`e2e       EndToEndLatency (one record at a time, ${count}), acks=1${tag} (requests: produce; broker CPU: produce and fetch)`, tool.result, floor, tool.cpu, tool.seconds);
+        await createTopic(b.port, `latency-${round}-b2b`, 1);
+        const cells: string[] = [];
+        for (const [records, acks] of [[1, 1], [1, -1], [60, 1]] as const) {
+          const r = await backToBack(b, `latency-${round}-b2b`, records, acks, 3);
+          cells.push(`${records} record${records > 1 ? 's' : ''} acks=${acks === 1 ? '1' : 'all'} ${r.cpuUs.toFixed(0)} µs (${(r.requests / 3).toFixed(0)}/s)`);
+        }
+        console.log(`cpu       broker CPU per produce request, back to back${tag}: ${cells.join(', ')}`);
       }
     }
   } finally {

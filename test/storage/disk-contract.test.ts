@@ -155,9 +155,8 @@ describe('NodeDisk reads on the calling thread', () => {
       assert.equal(small.toString(), '0123456789abcdef');
       assert.equal(await reading, 16);
       const large = Buffer.alloc(40);
-      const readingLarge = f.read(large, 0, 40, 16);
-      assert.equal(large[0], 0, 'a larger read is left to the threadpool');
-      assert.equal(await readingLarge, 40);
+      // (A larger read goes to the threadpool, which may fill the buffer at any moment: only its result is checked.)
+      assert.equal(await f.read(large, 0, 40, 16), 40);
       assert.equal(large.toString(), 'x'.repeat(40));
       assert.equal(await f.read(small, 0, 10, 50), 6, 'a read at the end gets what is there');
       assert.equal(small.subarray(0, 6).toString(), 'xxxxxx');

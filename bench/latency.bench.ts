@@ -1,19 +1,33 @@
 /**
- * Latency at a steady rate, as Kafka's tools measure it, against a `samsa broker` child process:
+ * Latency at a steady rate, as Kafka's tools measure it, against a `samsa broker` child process.
  *
- * - send-to-ack (kafka-producer-perf-test --throughput 20000 with the Java producer's defaults:
- *   linger.ms=0, a batch per partition drained whenever a request can leave, at most 5 requests in
- *   flight): records of 100 B are due every 50 µs; each one's latency runs from the moment it was
- *   due to the moment its produce response arrived. acks=1 and acks=all, one partition;
- * - produce-to-consume (EndToEndLatency's measure, at the same steady rate): a consumer fetching
- *   as the Java consumer does (incremental session, min 1 byte, max wait 500 ms) reads each record;
- *   latency from due to read.
+ * The driver is kafka-producer-perf-test's (`--throughput 20000`, the Java producer's defaults):
+ * the send loop calls send() for one record after another and, whenever it is ahead of the
+ * target rate, sleeps as Kafka's ThroughputThrottler does (a sleep deficit of 1/rate per record,
+ * slept once it reaches 2 ms), so it does not spin a core. send() only adds the record to the
+ * accumulator; the sender drains every record accumulated into one request as soon as it runs
+ * and fewer than 5 requests are in flight (linger.ms=0, max.in.flight 5). Two latencies for each
+ * record, both printed:
  *
- * The machine is shared and its scheduling noise lands in every percentile, so the same rate is
- * first sent to an echo server (a child process answering each request at once, no storage): the
- * floor any broker could reach here at that moment, printed beside each figure.
+ * - **from send()** — Kafka's: from the send() call to the acknowledgement (a record that waited
+ *   in the accumulator for a free in-flight slot counts that wait);
+ * - **from due** — stricter, corrected for coordinated omission: from the record's due time on
+ *   the steady schedule (start + i/rate), or its send() call if that came first.
  *
- *   npm run bench -- latency       BENCH_SECONDS per case (default 10), BENCH_RATE (default 20000)
+ * Cases: send-to-ack with acks=1 and acks=all; produce-to-consume at the same steady rate (a
+ * consumer fetching as the Java consumer does: incremental session, min 1 byte, max wait 500 ms;
+ * latency to the record's arrival in a fetch response); and Kafka's EndToEndLatency tool itself
+ * (one record at a time: send, wait for its ack, then until it arrives at the consumer).
+ *
+ * The machine is shared and its scheduling noise lands in every percentile, so the same driver
+ * first sends to an echo server (a child process answering each request at once, no storage):
+ * the floor any broker could reach here at that moment, printed beside each figure. Each case
+ * also prints requests/s, records per request and the broker's CPU µs per request; a last line
+ * gives the broker's CPU per produce request when requests come back to back (1 or 60 records).
+ *
+ *   npm run bench -- latency       BENCH_SECONDS per case (default 10), BENCH_RATE (default 20000);
+ *   BENCH_COMPARE_DIST=<other build's dist/> runs every case against that build's broker too,
+ *   alternating, in the same run.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -29,11 +43,16 @@ import { encodeUncompressedRecordBatch, iterateBatches, readBatchHeader } from '
 import { FetchSessionClient } from '../test/helpers/fetch-session-client.js';
 import { spawnBroker, stopBroker } from './broker-process.js';
 import { cpuSeconds, createTopic, quantile } from './broker-support.js';
+import { type Run, type Sent, newRun, perfProducer as perfLoop, recordLatency as record } from './perf-producer.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const RATE = Number(process.env['BENCH_RATE'] ?? 20_000);
+const COMPARE_DIST = process.env['BENCH_COMPARE_DIST'];
 const RECORD_BYTES = 100;
-const MAX_IN_FLIGHT = 5;
+
+/** kafka-producer-perf-test's sends at RATE/s for SECONDS (bench/perf-producer.ts). */
+const perfProducer = (run: Run, send: (values: Buffer[]) => Promise<void>, onAcked: (sent: Sent, now: number) => void): Promise<void> =>
+  perfLoop(run, { rate: RATE, records: Math.floor(RATE * SECONDS), send, onAcked });
 
 interface Percentiles {
   p50: number;
@@ -50,76 +69,39 @@ function percentiles(samples: number[]): Percentiles {
 
 const fmt = (p: Percentiles) => `p50 ${p.p50.toFixed(2)} / p99 ${p.p99.toFixed(2)} / p99.9 ${p.p999.toFixed(2)} / max ${p.max.toFixed(1)} ms`;
 
-/**
- * Records due at RATE/s for SECONDS; whenever fewer than 5 requests are in flight, every record
- * due and not yet sent leaves in one request (Java's sender with linger.ms=0). `send` sends one
- * request of `values` and resolves when it is answered.
- */
-async function steadyProducer(send: (values: Buffer[]) => Promise<void>, onAcked: (dueAt: number, now: number) => void): Promise<void> {
-  const start = performance.now() + 20;
-  const total = Math.floor(RATE * SECONDS);
-  let next = 0;
-  let inFlight = 0;
-  let wake: (() => void) | undefined;
-  while (next < total) {
-    const now = performance.now();
-    const due = Math.min(total, Math.floor(((now - start) / 1000) * RATE) + 1);
-    if (due > next && inFlight < MAX_IN_FLIGHT) {
-      const values: Buffer[] = [];
-      const dueAts: number[] = [];
-      for (; next < due; next++) {
-        const dueAt = start + (next / RATE) * 1000;
-        const v = Buffer.alloc(RECORD_BYTES, 'x');
-        v.writeDoubleBE(dueAt, 0);
-        values.push(v);
-        dueAts.push(dueAt);
-      }
-      inFlight++;
-      void send(values).then(() => {
-        const t = performance.now();
-        for (const d of dueAts) onAcked(d, t);
-        inFlight--;
-        wake?.();
-      });
-      continue;
-    }
-    // Sleep until the next record is due (or a response frees a slot); timers are 1 ms at best.
-    const nextDue = start + (next / RATE) * 1000;
-    const ms = inFlight >= MAX_IN_FLIGHT ? 1 : Math.max(0, nextDue - performance.now());
-    await Promise.race([sleep(ms), new Promise<void>((r) => (wake = r))]);
-  }
-  while (inFlight > 0) await new Promise<void>((r) => (wake = r));
-}
-
-async function sendToAck(port: number, topic: string, acks: number): Promise<Percentiles> {
+export async function sendToAck(port: number, topic: string, acks: number): Promise<Run> {
   const conn = await BrokerConnection.connect({ host: '127.0.0.1', port, clientId: 'latency', clock: systemClock, network: nodeNetwork });
-  const samples: number[] = [];
-  await steadyProducer(
+  const run = newRun();
+  await perfProducer(
+    run,
     async (values) => {
       const records = encodeUncompressedRecordBatch({ records: values.map((value) => ({ value })) });
       const res = await conn.send(ProduceApi, { acks, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] }, { version: 9 });
       if (res.responses[0]!.partitionResponses[0]!.errorCode !== 0) throw new Error('produce failed');
     },
-    (dueAt, now) => samples.push(now - dueAt),
+    (sent, now) => record(run, sent, now),
   );
   conn.close();
-  return percentiles(samples);
+  return run;
 }
 
-async function endToEnd(port: number, topic: string): Promise<{ produce: Percentiles; e2e: Percentiles }> {
-  const producer = await BrokerConnection.connect({ host: '127.0.0.1', port, clientId: 'e2e-producer', clock: systemClock, network: nodeNetwork });
-  const consumer = await BrokerConnection.connect({ host: '127.0.0.1', port, clientId: 'e2e-consumer', clock: systemClock, network: nodeNetwork });
+/**
+ * A consumer reading `topic`'s partition 0 from its end as the Java consumer fetches (incremental
+ * session, min 1 byte, max wait 500 ms): `onRecord` gets each record's start times (from its value)
+ * and the time the response holding it arrived. `stop` ends it once the fetch in flight returns.
+ */
+async function consumer(port: number, topic: string, onRecord: (sent: Sent, now: number) => void): Promise<{ stop: () => Promise<void>; fetches: () => number }> {
+  const conn = await BrokerConnection.connect({ host: '127.0.0.1', port, clientId: 'e2e-consumer', clock: systemClock, network: nodeNetwork });
   const session = new FetchSessionClient();
-  // Start at the log end.
-  const ends = await consumer.send(FetchApi, { maxWaitMs: 0, minBytes: 0, topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 0 }] }] }, { version: 12 });
+  const ends = await conn.send(FetchApi, { maxWaitMs: 0, minBytes: 0, topics: [{ topic, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 0 }] }] }, { version: 12 });
   let offset = ends.responses[0]!.partitions[0]!.highWatermark;
-  const e2e: number[] = [];
-  const produce: number[] = [];
-  let stop = false;
+  let stopping = false;
+  let fetches = 0;
   const reading = (async () => {
-    while (!stop) {
+    while (!stopping) {
       const built = session.build([{ topic, partition: 0, fetchOffset: offset, maxBytes: 1 << 20 }], { maxWaitMs: 500, minBytes: 1 });
-      const res = await consumer.send(FetchApi, built.request, { version: 12 });
+      fetches++;
+      const res = await conn.send(FetchApi, built.request, { version: 12 });
       const now = performance.now();
       session.handleResponse(res.errorCode, res.sessionId);
       for (const t of res.responses) {
@@ -129,16 +111,16 @@ async function endToEnd(port: number, topic: string): Promise<{ produce: Percent
           for (const span of iterateBatches(records)) {
             if (!span.complete) break;
             const h = readBatchHeader(records, span.position);
-            // Each record: length, attributes, timestamp and offset deltas, key -1, value length, value (its first 8 bytes the due time).
+            // Each record: length, attributes, timestamp and offset deltas, key -1, value length, value (its first 16 bytes the start times).
             let pos = span.position + 61;
             for (let i = 0; i < h.recordCount; i++) {
               const start = pos;
               const [len, n] = varint(records, pos);
               pos += n;
               const valueAt = pos + len - RECORD_BYTES - 1;
-              const dueAt = records.readDoubleBE(valueAt);
-              // (The zero-filled record sent at the end only ends the last long poll.)
-              if (h.baseOffset + BigInt(i) >= offset && dueAt > 0) e2e.push(now - dueAt);
+              const sent = { sendAt: records.readDoubleBE(valueAt), dueAt: records.readDoubleBE(valueAt + 8) };
+              // (A zero-filled record only ends the last long poll.)
+              if (h.baseOffset + BigInt(i) >= offset && sent.sendAt > 0) onRecord(sent, now);
               pos = start + n + len;
             }
             offset = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
@@ -147,21 +129,95 @@ async function endToEnd(port: number, topic: string): Promise<{ produce: Percent
       }
     }
   })();
-  await steadyProducer(
+  return {
+    fetches: () => fetches,
+    stop: async () => {
+      stopping = true;
+      // One zero-filled record ends the long poll in flight.
+      const producer = await BrokerConnection.connect({ host: '127.0.0.1', port, clientId: 'e2e-stop', clock: systemClock, network: nodeNetwork });
+      await producer.send(ProduceApi, { acks: 1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: encodeUncompressedRecordBatch({ records: [{ value: Buffer.alloc(RECORD_BYTES) }] }) }] }] }, { version: 9 });
+      await reading;
+      producer.close();
+      conn.close();
+    },
+  };
+}
+
+/** Produce-to-consume at the steady rate: kafka-producer-perf-test's sends (acks=1) read by a consumer. */
+export async function steadyEndToEnd(port: number, topic: string): Promise<{ produce: Run; e2e: Run }> {
+  const producer = await BrokerConnection.connect({ host: '127.0.0.1', port, clientId: 'e2e-producer', clock: systemClock, network: nodeNetwork });
+  const produce = newRun();
+  const e2e = newRun();
+  const reader = await consumer(port, topic, (sent, now) => record(e2e, sent, now));
+  await perfProducer(
+    produce,
     async (values) => {
       const records = encodeUncompressedRecordBatch({ records: values.map((value) => ({ value })) });
       await producer.send(ProduceApi, { acks: 1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] }, { version: 9 });
     },
-    (dueAt, now) => produce.push(now - dueAt),
+    (sent, now) => record(produce, sent, now),
   );
-  await sleep(50);
-  stop = true;
-  // One more record ends the last long poll.
-  await producer.send(ProduceApi, { acks: 1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: encodeUncompressedRecordBatch({ records: [{ value: Buffer.alloc(RECORD_BYTES) }] }) }] }] }, { version: 9 });
-  await reading;
+  // Until the consumer has read every record (bounded: 5 s).
+  for (let i = 0; i < 500 && e2e.fromSend.length < produce.records; i++) await sleep(10);
+  await reader.stop();
   producer.close();
-  consumer.close();
-  return { produce: percentiles(produce), e2e: percentiles(e2e) };
+  e2e.requests = reader.fetches();
+  e2e.records = e2e.fromSend.length;
+  return { produce, e2e };
+}
+
+/**
+ * Kafka's EndToEndLatency tool: one record at a time, sent (acks=1) and waited for until the
+ * consumer has it; latency from the send to its arrival. `count` records.
+ */
+export async function sequentialEndToEnd(port: number, topic: string, count: number): Promise<Run> {
+  const producer = await BrokerConnection.connect({ host: '127.0.0.1', port, clientId: 'e2e-tool', clock: systemClock, network: nodeNetwork });
+  const run = newRun();
+  let arrived: (() => void) | undefined;
+  const reader = await consumer(port, topic, (sent, now) => {
+    run.fromSend.push(now - sent.sendAt);
+    arrived?.();
+  });
+  for (let i = 0; i < count; i++) {
+    const seen = new Promise<void>((r) => (arrived = r));
+    const value = Buffer.alloc(RECORD_BYTES, 'x');
+    const sendAt = performance.now();
+    value.writeDoubleBE(sendAt, 0);
+    value.writeDoubleBE(sendAt, 8);
+    const res = await producer.send(ProduceApi, { acks: 1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: encodeUncompressedRecordBatch({ records: [{ value }] }) }] }] }, { version: 9 });
+    if (res.responses[0]!.partitionResponses[0]!.errorCode !== 0) throw new Error('produce failed');
+    await seen;
+  }
+  await reader.stop();
+  producer.close();
+  // Produce requests: each record also took one fetch (the long poll it ended) and the next one's start.
+  run.requests = count;
+  run.records = count;
+  return run;
+}
+
+/**
+ * Broker CPU per produce request when requests come back to back: `records` records of 100 B per
+ * request, 5 in flight, for `seconds`. (At the steady rate a request arrives every ~3 ms, to a
+ * core whose caches the machine's other processes have emptied meanwhile.)
+ */
+async function backToBack(broker: Broker, topic: string, records: number, acks: number, seconds: number): Promise<{ requests: number; cpuUs: number }> {
+  const conn = await BrokerConnection.connect({ host: '127.0.0.1', port: broker.port, clientId: 'back-to-back', clock: systemClock, network: nodeNetwork });
+  const batch = encodeUncompressedRecordBatch({ records: Array.from({ length: records }, () => ({ value: Buffer.alloc(RECORD_BYTES, 'x') })) });
+  let requests = 0;
+  const cpu0 = cpuSeconds(broker.pid);
+  const end = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: 5 }, async () => {
+      while (performance.now() < end) {
+        await conn.send(ProduceApi, { acks, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] }, { version: 9 });
+        requests++;
+      }
+    }),
+  );
+  const cpu = cpuSeconds(broker.pid) - cpu0;
+  conn.close();
+  return { requests, cpuUs: (cpu / requests) * 1e6 };
 }
 
 /** A zigzag varint at `pos`: [value, bytes]. */
@@ -178,8 +234,8 @@ function varint(buf: Buffer, pos: number): [number, number] {
   return [(v >>> 1) ^ -(v & 1), n];
 }
 
-/** The floor: the same steady sends to a child process answering each frame at once. */
-async function echoFloor(): Promise<Percentiles> {
+/** The floor: the same driver's sends to a child process answering each frame at once. */
+async function echoFloor(): Promise<Run> {
   const server = spawn(
     process.execPath,
     [
@@ -205,8 +261,9 @@ async function echoFloor(): Promise<Percentiles> {
     }
   });
   let id = 0;
-  const samples: number[] = [];
-  await steadyProducer(
+  const run = newRun();
+  await perfProducer(
+    run,
     (values) =>
       new Promise<void>((resolve) => {
         const records = encodeUncompressedRecordBatch({ records: values.map((value) => ({ value })) });
@@ -217,39 +274,85 @@ async function echoFloor(): Promise<Percentiles> {
         waiting.set(id, resolve);
         s.write(Buffer.concat([head, records]));
       }),
-    (dueAt, now) => samples.push(now - dueAt),
+    (sent, now) => record(run, sent, now),
   );
   s.destroy();
   server.kill();
-  return percentiles(samples);
+  return run;
+}
+
+interface Broker {
+  label: string;
+  port: number;
+  pid: number;
+}
+
+/** One case's line: both latencies against the floor's, the request pattern, the broker's CPU per request. */
+function report(name: string, run: Run, floor: Run, cpuS?: number, seconds = SECONDS): void {
+  const send = percentiles(run.fromSend);
+  const due = percentiles(run.fromDue);
+  const fs = percentiles([...floor.fromSend]);
+  const fd = percentiles([...floor.fromDue]);
+  const cpu = cpuS === undefined ? '' : `; broker ${((cpuS / run.requests) * 1e6).toFixed(0)} CPU-µs per request, ${((cpuS / Math.max(1, run.records)) * 1e6).toFixed(1)} per record`;
+  console.log(`${name}`);
+  console.log(`    from send(): ${fmt(send)}  (p99 ${(send.p99 / fs.p99).toFixed(1)}x the floor's)`);
+  if (due.n > 0) console.log(`    from due:    ${fmt(due)}  (p99 ${(due.p99 / fd.p99).toFixed(1)}x the floor's)`);
+  console.log(`    ${(run.requests / seconds).toFixed(0)} requests/s, ${(run.records / Math.max(1, run.requests)).toFixed(1)} records per request${cpu}`);
+}
+
+/** `f`'s result, the broker's CPU-seconds meanwhile, and the seconds it took. */
+async function measured<T>(broker: Broker, f: () => Promise<T>): Promise<{ result: T; cpu: number; seconds: number }> {
+  const cpu0 = cpuSeconds(broker.pid);
+  const t0 = performance.now();
+  const result = await f();
+  return { result, cpu: cpuSeconds(broker.pid) - cpu0, seconds: (performance.now() - t0) / 1000 };
 }
 
 export default async function run(): Promise<void> {
-  console.log(`\n## Latency at a steady ${RATE.toLocaleString('en-US')} records/s of ${RECORD_BYTES} B, one partition (${SECONDS} s per case; due time to answer, as kafka-producer-perf-test measures)`);
-  const dir = await mkdtemp(join(tmpdir(), 'samsa-bench-latency-'));
-  const { child, port } = await spawnBroker(dir);
-  const pid = child.pid!;
+  console.log(`\n## Latency at a steady ${RATE.toLocaleString('en-US')} records/s of ${RECORD_BYTES} B, one partition (${SECONDS} s per case; kafka-producer-perf-test's throttled sends, latency from send() and from the due time)`);
+  const dirs: string[] = [];
+  const children: Awaited<ReturnType<typeof spawnBroker>>['child'][] = [];
+  const brokers: Broker[] = [];
   try {
-    await createTopic(port, 'latency-warmup', 1);
-    await sendToAck(port, 'latency-warmup', 1);
+    for (const [label, dist] of [['this build', undefined], ...(COMPARE_DIST ? [['compared', COMPARE_DIST]] : [])] as const) {
+      const dir = await mkdtemp(join(tmpdir(), 'samsa-bench-latency-'));
+      dirs.push(dir);
+      const { child, port } = await spawnBroker(dir, [], dist);
+      children.push(child);
+      brokers.push({ label, port, pid: child.pid! });
+      await createTopic(port, 'latency-warmup', 1);
+      await sendToAck(port, 'latency-warmup', 1);
+    }
     for (let round = 0; round < 2; round++) {
       const floor = await echoFloor();
-      console.log(`floor     echo server, same sends                 ${fmt(floor)}`);
-      for (const [label, acks] of [['acks=1', 1], ['acks=all', -1]] as const) {
-        const topic = `latency-${round}-${acks}`;
-        await createTopic(port, topic, 1);
-        const cpu0 = cpuSeconds(pid);
-        const p = await sendToAck(port, topic, acks);
-        const cpu = cpuSeconds(pid) - cpu0;
-        console.log(`produce   send-to-ack, ${label.padEnd(8)}               ${fmt(p)}  (p99 ${(p.p99 / floor.p99).toFixed(1)}x the floor's; broker ${((cpu / p.n) * 1e6).toFixed(2)} CPU-s per million)`);
+      report(`floor     echo server, same sends`, floor, floor);
+      for (const b of brokers) {
+        const tag = brokers.length > 1 ? ` [${b.label}]` : '';
+        for (const [label, acks] of [['acks=1', 1], ['acks=all', -1]] as const) {
+          const topic = `latency-${round}-${acks}`;
+          await createTopic(b.port, topic, 1);
+          const { result, cpu } = await measured(b, () => sendToAck(b.port, topic, acks));
+          report(`produce   send-to-ack, ${label}${tag}`, result, floor, cpu);
+        }
+        await createTopic(b.port, `latency-${round}-e2e`, 1);
+        const { result, cpu } = await measured(b, () => steadyEndToEnd(b.port, `latency-${round}-e2e`));
+        report(`e2e       produce-to-consume at the steady rate, acks=1${tag} (requests: the consumer's fetches)`, result.e2e, floor);
+        report(`          its send-to-ack (broker CPU: produce and fetch)`, result.produce, floor, cpu);
+        await createTopic(b.port, `latency-${round}-tool`, 1);
+        const count = Math.min(5000, SECONDS * 500);
+        const tool = await measured(b, () => sequentialEndToEnd(b.port, `latency-${round}-tool`, count));
+        report(`e2e       EndToEndLatency (one record at a time, ${count}), acks=1${tag} (requests: produce; broker CPU: produce and fetch)`, tool.result, floor, tool.cpu, tool.seconds);
+        await createTopic(b.port, `latency-${round}-b2b`, 1);
+        const cells: string[] = [];
+        for (const [records, acks] of [[1, 1], [1, -1], [60, 1]] as const) {
+          const r = await backToBack(b, `latency-${round}-b2b`, records, acks, 3);
+          cells.push(`${records} record${records > 1 ? 's' : ''} acks=${acks === 1 ? '1' : 'all'} ${r.cpuUs.toFixed(0)} µs (${(r.requests / 3).toFixed(0)}/s)`);
+        }
+        console.log(`cpu       broker CPU per produce request, back to back${tag}: ${cells.join(', ')}`);
       }
-      const topic = `latency-${round}-e2e`;
-      await createTopic(port, topic, 1);
-      const { produce, e2e } = await endToEnd(port, topic);
-      console.log(`e2e       produce-to-consume, acks=1             ${fmt(e2e)}  (send-to-ack meanwhile ${fmt(produce)})`);
     }
   } finally {
-    await stopBroker(child);
-    await rm(dir, { recursive: true, force: true });
+    for (const c of children) await stopBroker(c);
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
   }
 }

@@ -12,17 +12,17 @@ import { StorageIoError, isNotFound } from '../../src/storage/storage-error.js';
 
 const disks: { name: string; make: () => Promise<{ disk: Disk; root: string; done: () => Promise<void> }> }[] = [
   {
-    name: 'NodeDisk (writes up to 64 KiB on the calling thread)',
+    name: 'NodeDisk (writes and reads up to 64 KiB on the calling thread)',
     make: async () => {
       const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));
       return { disk: new NodeDisk(), root, done: () => rm(root, { recursive: true, force: true }) };
     },
   },
   {
-    name: 'NodeDisk (every write in the threadpool)',
+    name: 'NodeDisk (every write and read in the threadpool)',
     make: async () => {
       const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));
-      return { disk: new NodeDisk({ syncWriteMaxBytes: 0 }), root, done: () => rm(root, { recursive: true, force: true }) };
+      return { disk: new NodeDisk({ syncWriteMaxBytes: 0, syncReadMaxBytes: 0 }), root, done: () => rm(root, { recursive: true, force: true }) };
     },
   },
   { name: 'MemoryDisk', make: async () => ({ disk: new MemoryDisk(), root: '/data', done: async () => {} }) },
@@ -187,6 +187,32 @@ describe('NodeDisk writes on the calling thread', () => {
       const ro = await disk.open(join(root, 'f'), 'read');
       await assert.rejects(ro.write([Buffer.from('no')], 0), (err: unknown) => err instanceof StorageIoError && err.op === 'write');
       await ro.close();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('NodeDisk reads on the calling thread', () => {
+  it('reads small ranges before read() returns, larger ones in the threadpool, the same bytes either way, and reports errors as StorageIoError', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));
+    try {
+      const disk = new NodeDisk({ syncReadMaxBytes: 16 });
+      const f = await disk.open(join(root, 'f'), 'create');
+      await f.write([Buffer.from('0123456789abcdef'), Buffer.from('x'.repeat(40))], 0);
+      const small = Buffer.alloc(16);
+      const reading = f.read(small, 0, 16, 0);
+      // Already in the buffer: nothing waited for the threadpool.
+      assert.equal(small.toString(), '0123456789abcdef');
+      assert.equal(await reading, 16);
+      const large = Buffer.alloc(40);
+      // (A larger read goes to the threadpool, which may fill the buffer at any moment: only its result is checked.)
+      assert.equal(await f.read(large, 0, 40, 16), 40);
+      assert.equal(large.toString(), 'x'.repeat(40));
+      assert.equal(await f.read(small, 0, 10, 50), 6, 'a read at the end gets what is there');
+      assert.equal(small.subarray(0, 6).toString(), 'xxxxxx');
+      await f.close();
+      await assert.rejects(f.read(small, 0, 4, 0), (err: unknown) => err instanceof StorageIoError && err.op === 'read');
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -4,8 +4,7 @@
  * UnifiedLog.analyzeAndValidateRecords, DefaultRecordBatch.ensureValid and LogValidator.validateBatch.
  */
 import type { CompressionType } from '../compression/index.js';
-import { computeBatchCrc, completeBatchSizeAt } from './batch-frame.js';
-import { iterateBatches } from './batch-iterator.js';
+import { TRUNCATED, batchSizeAt, computeBatchCrc, completeBatchSizeAt } from './batch-frame.js';
 import { type RecordBatchHeader, RECORD_BATCH_OVERHEAD, compressionOf, isControlBatch, readBatchHeader } from './batch-header.js';
 import { InvalidBatchError, InvalidBatchReason } from './invalid-batch-error.js';
 import { MIN_RECORD_BYTES } from './record.js';
@@ -39,7 +38,11 @@ const MAX_COMPRESSION_ID = 4;
  * CRC surfaces only when it is decoded.
  */
 export function validateBatch(buf: Buffer, pos = 0, options: ValidateBatchOptions = {}): ValidatedBatch {
-  const size = completeBatchSizeAt(buf, pos, options.end ?? buf.length);
+  return validateSizedBatch(buf, pos, completeBatchSizeAt(buf, pos, options.end ?? buf.length), options);
+}
+
+/** validateBatch for a complete batch of `size` bytes at `pos`. */
+function validateSizedBatch(buf: Buffer, pos: number, size: number, options: ValidateBatchOptions): ValidatedBatch {
   if (options.maxBatchBytes !== undefined && size > options.maxBatchBytes) {
     throw new InvalidBatchError(InvalidBatchReason.BatchTooLarge, pos, `${size} bytes exceed the limit of ${options.maxBatchBytes}`);
   }
@@ -96,16 +99,18 @@ function checkClientBatch(h: RecordBatchHeader, pos: number): void {
  * batch and nothing after it, as Kafka's ProduceRequest.validateRecords requires.
  */
 export function validateProduceRecords(records: Buffer, options: Omit<ValidateBatchOptions, 'end'> = {}): ValidatedBatch {
-  let first: ValidatedBatch | undefined;
-  for (const span of iterateBatches(records)) {
-    if (!span.complete) {
-      throw new InvalidBatchError(InvalidBatchReason.Truncated, span.position, `${span.available} bytes of an incomplete batch`);
+  // Framed directly rather than with iterateBatches: this runs once per partition of every produce
+  // request, and the iterator's generator and second header read were a measurable part of it.
+  const end = records.length;
+  if (end === 0) throw new InvalidBatchError(InvalidBatchReason.InvalidRecords, 0, 'no record batch');
+  const size = batchSizeAt(records, 0, end);
+  if (size === TRUNCATED) throw new InvalidBatchError(InvalidBatchReason.Truncated, 0, `${end} bytes of an incomplete batch`);
+  const first = validateSizedBatch(records, 0, size, options);
+  if (size < end) {
+    if (batchSizeAt(records, size, end) === TRUNCATED) {
+      throw new InvalidBatchError(InvalidBatchReason.Truncated, size, `${end - size} bytes of an incomplete batch`);
     }
-    if (first !== undefined) {
-      throw new InvalidBatchError(InvalidBatchReason.InvalidRecords, span.position, 'a produce request may carry exactly one batch per partition');
-    }
-    first = validateBatch(records, span.position, { ...options, end: records.length });
+    throw new InvalidBatchError(InvalidBatchReason.InvalidRecords, size, 'a produce request may carry exactly one batch per partition');
   }
-  if (first === undefined) throw new InvalidBatchError(InvalidBatchReason.InvalidRecords, 0, 'no record batch');
   return first;
 }

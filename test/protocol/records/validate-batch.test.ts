@@ -155,4 +155,17 @@ describe('validateProduceRecords', () => {
     assertInvalid(() => validateProduceRecords(Buffer.concat([b, b.subarray(0, 20)])), 'truncated', ErrorCode.CORRUPT_MESSAGE, 'partial tail');
     assertInvalid(() => validateProduceRecords(b.subarray(0, b.length - 3)), 'truncated', ErrorCode.CORRUPT_MESSAGE, 'partial only');
   });
+
+  it("checks the first batch before what follows it, and what follows for its framing", () => {
+    const b = producerBatch();
+    const corrupt = Buffer.from(b);
+    corrupt[corrupt.length - 1]! ^= 0xff;
+    assertInvalid(() => validateProduceRecords(Buffer.concat([corrupt, b])), 'crc-mismatch', ErrorCode.CORRUPT_MESSAGE, 'corrupt first of two');
+    assertInvalid(() => validateProduceRecords(b, { maxBatchBytes: b.length - 1 }), 'batch-too-large', ErrorCode.MESSAGE_TOO_LARGE, 'over max.message.bytes');
+    const oldMagic = Buffer.from(b);
+    oldMagic.writeInt8(1, 16);
+    assertInvalid(() => validateProduceRecords(Buffer.concat([b, oldMagic])), 'unsupported-magic', ErrorCode.INVALID_RECORD, 'magic 1 after a valid batch');
+    assertInvalid(() => validateProduceRecords(b.subarray(0, 8)), 'truncated', ErrorCode.CORRUPT_MESSAGE, 'less than a batch header');
+    assert.equal(validateProduceRecords(b, { maxBatchBytes: b.length }).header.recordCount, 2);
+  });
 });

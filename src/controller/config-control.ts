@@ -48,8 +48,8 @@ function resourceError(image: MetadataImage, config: ControllerConfig, r: Config
     return undefined;
   }
   if (r.resourceType === ConfigResourceType.BROKER) {
-    const known = r.resourceName === '' || (/^\d+$/.test(r.resourceName) && image.broker(Number(r.resourceName)) !== undefined);
-    if (!known) return fail(ErrorCode.INVALID_REQUEST, `Unexpected broker id ${r.resourceName}: no such broker is registered`);
+    // Any node id, as Kafka's ControllerConfigurationValidator: a controller-only node (not a registered broker) has run-time configs too, and a broker may be configured before it registers.
+    if (r.resourceName !== '' && !/^\d+$/.test(r.resourceName)) return fail(ErrorCode.INVALID_REQUEST, 'Unable to parse broker name as a base 10 number.');
     return config.validateBrokerConfigs ? undefined : fail(ErrorCode.INVALID_REQUEST, DYNAMIC_BROKER_CONFIGS_UNSUPPORTED);
   }
   return fail(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);

@@ -18,7 +18,7 @@
  */
 import { ConfigError, parseConfigValue } from '../../common/config-def.js';
 import { parseIpOverrides } from '../security/connection-admission.js';
-import { isDynamicSslConfig } from '../security/broker-security.js';
+import { isDynamicSslConfig } from '../security/listener-tls-set.js';
 import { brokerConfigKey } from './broker-config.js';
 import { listenerPrefixedBase } from './security-configs.js';
 import { topicSynonymKeys } from './topic-configs.js';

@@ -35,6 +35,7 @@ import { type ListenerSpec, parseSecurityProtocolMap } from '../config/listeners
 import { configuredAuthorizer, listenerSecuritySetup } from '../security/broker-security.js';
 import { ListenerTlsSet } from '../security/listener-tls-set.js';
 import { controllerConfigPublisher } from './dynamic-config-publisher.js';
+import { type ControllerAdmission, controllerAdmission, controllerMaxConnections } from './controller-admission.js';
 import { AuthorizerPublisher } from '../security/authorizer-publisher.js';
 import { type InterBrokerClient, controllerClient } from '../security/inter-broker-client.js';
 import type { RandomBytes } from '../../common/random.js';
@@ -76,6 +77,8 @@ export class MetadataNode {
   readonly controllerFaults: Faults;
   /** The TLS contexts of the node's listeners: the controller listener's, joined by the client listeners' on a node with the broker role. */
   readonly tls = new ListenerTlsSet();
+  /** Connection quotas of the controller listener (a controller in a cluster). */
+  private readonly admission: ControllerAdmission | undefined;
   private controllerServers: NetworkServer[] = [];
   private leaderWaiters: (() => void)[] = [];
   private offsetWaiters: { offset: number; resolve: () => void }[] = [];
@@ -117,6 +120,8 @@ export class MetadataNode {
     this.controllerNode = this.controller ? this.makeControllerNode(this.controller, authorizer) : undefined;
     if (authorizer) this.loader.installPublisher(new AuthorizerPublisher(authorizer));
     if (this.controller) this.loader.installPublisher(this.controller);
+    this.admission = this.controller && !settings.standalone ? controllerAdmission(config, clock) : undefined;
+    if (this.admission) this.loader.installPublisher(this.admission.publisher);
     // On a node with the broker role, the broker applies the run-time configs (and reloads this set); a controller-only node does it here.
     if (settings.isController && !settings.isBroker) this.loader.installPublisher(controllerConfigPublisher(config, settings.nodeId, this.tls, log));
     this.loader.installPublisher({ onMetadataUpdate: (u) => this.applied(u.offset), onLeaderChange: (le) => this.leaderChanged(le) });
@@ -232,7 +237,8 @@ export class MetadataNode {
           maxInFlightRequests: config.num('samsa.max.in.flight.requests.per.connection'),
           maxInFlightBytes: config.num('samsa.max.in.flight.bytes.per.connection'),
           idleTimeoutMs: config.num('connections.max.idle.ms'),
-          maxConnections: config.num('max.connections'),
+          maxConnections: controllerMaxConnections(config, l.name),
+          ...(this.admission ? { admission: this.admission.admission } : {}),
           network: this.o.network,
           clock,
           listenerName: l.name,

@@ -1,7 +1,8 @@
 /**
- * Runs the benchmarks: `npm run bench` runs them all, `npm run bench -- crc32c` the ones whose
- * file name contains an argument. Each `bench/<name>.bench.ts` default-exports an async function
- * that measures and prints its own table.
+ * Runs the benchmarks: `npm run bench` runs them all, `npm run bench -- crc32c` the one named by an
+ * argument or, when none has that exact name, those whose name contains it (`-- client` runs
+ * client only, not group-clients; `-- cluster` every cluster benchmark). Each
+ * `bench/<name>.bench.ts` default-exports an async function that measures and prints its own table.
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,9 +10,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const dir = dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2);
-const files = readdirSync(dir)
-  .filter((f) => f.endsWith('.bench.js'))
-  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+const all = readdirSync(dir).filter((f) => f.endsWith('.bench.js'));
+const matches = (file: string, filter: string) => (all.includes(`${filter}.bench.js`) ? file === `${filter}.bench.js` : file.includes(filter));
+const files = all
+  .filter((f) => filters.length === 0 || filters.some((x) => matches(f, x)))
   .sort();
 if (files.length === 0) {
   console.error(`no benchmark matches ${filters.join(' ')}`);

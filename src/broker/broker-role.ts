@@ -137,6 +137,7 @@ class Broker implements BrokerContext, RunningBroker {
       connectTimeoutMs: Math.min(socketTimeoutMs, 10_000),
       tls: interBroker.tls,
       authenticate: interBroker.authenticate,
+      onRefused: (nodeId, err) => log.warn({ nodeId, err: err.message }, 'a broker refused this node\'s inter-broker connection; retrying'),
     });
     this.fetchers = new ReplicaFetcherManager({
       nodeId: this.nodeId,

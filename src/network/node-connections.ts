@@ -26,6 +26,12 @@ export interface NodeConnectionsOptions {
   readonly tls?: TlsOptions | undefined;
   /** A SASL login after ApiVersions (SASL_PLAINTEXT or SASL_SSL); resolves with the session lifetime. */
   readonly authenticate?: ((conn: RequestConnection) => Promise<number>) | undefined;
+  /**
+   * Told when connecting to a node fails for a reason other than the node being unreachable (a
+   * TLS or SASL refusal, an unusable ApiVersions answer): retries go on, but a misconfigured
+   * cluster must not wait in silence. Once per node until the reason changes or a connection opens.
+   */
+  readonly onRefused?: ((nodeId: number, err: Error) => void) | undefined;
 }
 
 interface Entry {
@@ -35,6 +41,8 @@ interface Entry {
 
 export class NodeConnections {
   private readonly entries = new Map<number, Entry>();
+  /** The last refusal reported per node. */
+  private readonly refusals = new Map<number, string>();
   private closed = false;
 
   constructor(private readonly o: NodeConnectionsOptions) {}
@@ -80,13 +88,22 @@ export class NodeConnections {
     this.entries.set(nodeId, entry);
     conn.then(
       (c) => {
+        this.refusals.delete(nodeId);
         if (this.closed) c.close();
       },
-      () => {
+      (err: Error) => {
         if (this.entries.get(nodeId) === entry) this.entries.delete(nodeId);
+        this.reportRefusal(nodeId, err);
       },
     );
     return conn;
+  }
+
+  private reportRefusal(nodeId: number, err: Error): void {
+    if ((err as { code?: unknown }).code === 'SAMSA_CONNECTION' || this.closed || !this.o.onRefused) return;
+    if (this.refusals.get(nodeId) === err.message) return;
+    this.refusals.set(nodeId, err.message);
+    this.o.onRefused(nodeId, err);
   }
 
   close(): void {

@@ -62,7 +62,14 @@ export async function tempDir(prefix = 'samsa-test-'): Promise<string> {
 /** An in-process broker on an ephemeral port; `stop()` closes it and removes its data. */
 export async function testBroker(options: BrokerOptions = {}): Promise<RunningBroker & { stop(): Promise<void> }> {
   const dataDir = options.dataDir ?? (await tempDir());
-  const broker = await startBroker({ host: '127.0.0.1', port: 0, logLevel: process.env['SAMSA_TEST_LOG'] ?? 'silent', ...options, dataDir });
+  let broker: RunningBroker;
+  try {
+    broker = await startBroker({ host: '127.0.0.1', port: 0, logLevel: process.env['SAMSA_TEST_LOG'] ?? 'silent', ...options, dataDir });
+  } catch (err) {
+    // A start a test expects to fail (a bad config) must not leave its directory behind either.
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return Object.assign(broker, {
     async stop() {
       await broker.close();

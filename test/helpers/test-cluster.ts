@@ -56,8 +56,16 @@ export function inProcessNode(layout: ClusterLayout, id: number, options: Broker
 
 /** Every node of the layout in process, started together; resolves once each sees them all unfenced (within `timeoutMs`). */
 export async function inProcessCluster(layout: ClusterLayout, options: BrokerOptions = {}, extra: Record<string, string | number> = {}, timeoutMs = 10_000): Promise<RunningBroker[]> {
-  const nodes = await Promise.all(layout.ids.map((id) => inProcessNode(layout, id, options, extra)));
-  for (const n of nodes) await eventually(`node ${n.nodeId} sees ${nodes.length} unfenced brokers`, timeoutMs, () => n.metadata.unfencedBrokers().length === nodes.length);
+  const started = await Promise.allSettled(layout.ids.map((id) => inProcessNode(layout, id, options, extra)));
+  const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  try {
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    for (const n of nodes) await eventually(`node ${n.nodeId} sees ${nodes.length} unfenced brokers`, timeoutMs, () => n.metadata.unfencedBrokers().length === nodes.length);
+  } catch (err) {
+    // Nodes left running would keep the test process alive after the failed hook.
+    await Promise.all(nodes.map((n) => n.close()));
+    throw err;
+  }
   return nodes;
 }
 

@@ -93,7 +93,7 @@ export class MetadataNode {
     const voters = new Map(settings.voters.map((v) => [v.id, v]));
     this.connections = settings.standalone
       ? undefined
-      : new NodeConnections({ address: (id) => voters.get(id), clock, network: o.network, clientId: `samsa-node-${settings.nodeId}`, requestTimeoutMs, connectTimeoutMs: requestTimeoutMs, tls: client.tls, authenticate: client.authenticate });
+      : new NodeConnections({ address: (id) => voters.get(id), clock, network: o.network, clientId: `samsa-node-${settings.nodeId}`, requestTimeoutMs, connectTimeoutMs: requestTimeoutMs, tls: client.tls, authenticate: client.authenticate, onRefused: (nodeId, err) => log.warn({ nodeId, err: err.message }, 'a controller refused this node\'s connection; retrying') });
     this.raft = new RaftClient({
       nodeId: settings.nodeId,
       config: quorumConfig(settings.voters.map((v) => v.id), {

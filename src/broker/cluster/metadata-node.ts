@@ -185,6 +185,7 @@ export class MetadataNode {
         },
         topicConfigKey,
         validateBrokerConfigs: brokerConfigChangeError,
+        controllerIds: settings.voters.map((v) => v.id),
         brokerConfigKey,
       },
       clock,

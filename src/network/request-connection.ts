@@ -101,10 +101,20 @@ const SWEEP_INTERVAL_MS = 100;
 const READ_BUFFER_BYTES = 256 * 1024;
 /** A frame missing at least this much is read into directly rather than copied out of the read buffer. */
 const DIRECT_READ_MIN_BYTES = 64 * 1024;
+/**
+ * After a large frame the next read takes at most this much into the read buffer: the next frame
+ * is likely large too (a consumer's fetch answers), and what of it lands in the read buffer is
+ * copied into its frame, while the rest is read straight into the frame. A full read buffer there
+ * copied a quarter of each 1 MiB fetch answer. After a small frame, reads take the whole buffer
+ * (a producer's many small answers come in one read).
+ */
+const HEAD_READ_BYTES = 16 * 1024;
 
 /** How the socket's reads reach the connection (set up before the connection object exists). */
 interface ReadHooks {
   readonly readBuffer: Buffer;
+  /** The start of readBuffer, as the target of a read that should stop early (see HEAD_READ_BYTES). */
+  readonly headBuffer: Buffer;
   onRead: (n: number, buf: Buffer) => void;
   /** The buffer the next read goes into. */
   nextTarget: () => Buffer;
@@ -137,16 +147,20 @@ export class RequestConnection {
     this.errors = options.errors ?? DEFAULT_CONNECTION_ERRORS;
     const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024, { reusedChunks: !reads.dataEvents });
     socket.setNoDelay(true);
+    let afterLargeFrame = false;
     const take = (read: () => Buffer[]) => {
       try {
-        for (const frame of read()) this.answer(frame);
+        for (const frame of read()) {
+          afterLargeFrame = frame.length >= DIRECT_READ_MIN_BYTES;
+          this.answer(frame);
+        }
       } catch (err) {
         this.fail(this.errors.create('SAMSA_CONNECTION', `bad response from ${this.address}: ${(err as Error).message}`, { cause: err }));
       }
     };
-    reads.onRead = (n, buf) => take(() => (buf === reads.readBuffer ? reader.push(buf.subarray(0, n)) : reader.filledDirectly(n)));
+    reads.onRead = (n, buf) => take(() => (buf === reads.readBuffer || buf === reads.headBuffer ? reader.push(buf.subarray(0, n)) : reader.filledDirectly(n)));
     reads.onChunk = (chunk) => take(() => reader.push(chunk));
-    reads.nextTarget = () => reader.directTarget(DIRECT_READ_MIN_BYTES) ?? reads.readBuffer;
+    reads.nextTarget = () => reader.directTarget(DIRECT_READ_MIN_BYTES) ?? (afterLargeFrame ? reads.headBuffer : reads.readBuffer);
     socket.on('error', (err) => this.fail(this.errors.create('SAMSA_CONNECTION', `connection to ${this.address} failed: ${err.message}`, { cause: err })));
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.once('close', () => this.fail(this.errors.create('SAMSA_CONNECTION', `connection to ${this.address} closed`)));
@@ -160,7 +174,7 @@ export class RequestConnection {
     // page faults that dominate large fetches), and the frame reader copies each frame out of it;
     // the rest of a large frame is read straight into the frame's own buffer, saving that copy.
     const readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
-    const reads: ReadHooks = { readBuffer, onRead: () => undefined, nextTarget: () => readBuffer, onChunk: () => undefined };
+    const reads: ReadHooks = { readBuffer, headBuffer: readBuffer.subarray(0, HEAD_READ_BYTES), onRead: () => undefined, nextTarget: () => readBuffer, onChunk: () => undefined };
     const onread = {
       buffer: () => reads.nextTarget(),
       callback: (n: number, buf: Uint8Array) => {

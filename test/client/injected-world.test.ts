@@ -22,6 +22,7 @@ import { RecordingNetwork } from './recording-network.js';
 
 const PRODUCE = 0;
 const METADATA = 3;
+const JOIN_GROUP = 11;
 /** Some time in 2025: record timestamps taken from the manual clock are then plausible. */
 const START = 1_750_000_000_000;
 
@@ -182,6 +183,31 @@ describe('the client on an injected world', { timeout: 60_000 }, () => {
       assert.equal(listed.settled, false);
       clock.advance(1);
       await assert.rejects(within(listed.promise, 10_000, 'the connect timeout'), (err: unknown) => err instanceof SamsaClientError && err.code === 'SAMSA_CONNECTION' && /timed out/.test(err.message));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('joins a group without waiting on its clock: the member id a first JoinGroup hands out is used at once', async () => {
+    await witness.admin().createTopics([{ name: 'joining', partitions: 1 }]);
+    await witness.producer().send('joining', [{ value: 'a' }]);
+    // The coordinator is found on the real clock first (a coordinator still loading is retried after a backoff).
+    await witness.admin().fetchOffsets('joiner', ['joining']);
+    const clock = new ManualClock(START);
+    const net = new RecordingNetwork();
+    const client = new SamsaClient({ bootstrapServers: [broker.bootstrap], clock, network: net });
+    try {
+      const consumer = client.consumer({ groupId: 'joiner', autoOffsetReset: 'earliest', maxWaitMs: 50 });
+      consumer.subscribe('joining');
+      const first = async () => {
+        for await (const r of consumer) return r.value!.toString();
+        return undefined;
+      };
+      // The clock never moves: a backoff between the two JoinGroups would never end.
+      assert.equal(await within(first(), 30_000, 'the first record'), 'a');
+      const joins = net.sent.filter((s) => s.apiKey === JOIN_GROUP);
+      assert.equal(joins.length, 2, 'one JoinGroup without a member id, one with the id it was given');
+      await consumer.close();
     } finally {
       await client.close();
     }

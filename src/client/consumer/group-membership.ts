@@ -15,6 +15,7 @@ import { decodeConsumerProtocolSubscription, encodeConsumerProtocolSubscription 
 import { HeartbeatApi, JoinGroupApi, LeaveGroupApi, SyncGroupApi } from '../../protocol/messages/index.js';
 import { Reader } from '../../protocol/primitives/reader.js';
 import { Writer } from '../../protocol/primitives/writer.js';
+import type { BrokerConnection } from '../broker-connection.js';
 import type { Cluster } from '../cluster.js';
 import { KafkaProtocolError, SamsaClientError } from '../errors.js';
 import { type TimerHandle, every, sleep } from '../world.js';
@@ -117,19 +118,14 @@ export class GroupMembership {
     const conn = await this.cluster.coordinator(groupId);
     const topics = await this.hooks.subscription();
     const metadata = this.subscriptionBytes(topics);
-    const join = await conn.send(
-      JoinGroupApi,
-      {
-        groupId,
-        sessionTimeoutMs: this.options.sessionTimeoutMs,
-        rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
-        memberId: this.memberId,
-        groupInstanceId: this.options.groupInstanceId,
-        protocolType: 'consumer',
-        protocols: this.options.assignors.map((a) => ({ name: a.name, metadata })),
-      },
-      { timeoutMs: this.options.rebalanceTimeoutMs + 5000 },
-    );
+    let join = await this.sendJoin(conn, metadata);
+    if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
+      // KIP-394: the first join of a member without an id is answered with the id to join with.
+      // Joining again with it at once (as the Java client does) is part of joining, not a failure
+      // to back off from; a second such answer is one (the rejoin loop's backoff then applies).
+      this.memberId = join.memberId;
+      join = await this.sendJoin(conn, metadata);
+    }
     if (join.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
       this.memberId = join.memberId;
       throw new KafkaProtocolError(join.errorCode);
@@ -147,6 +143,22 @@ export class GroupMembership {
     if (sync.errorCode !== 0) this.onGroupError(sync.errorCode);
     this.needsRejoin = false;
     await this.apply(decodeAssignment(sync.assignment));
+  }
+
+  private sendJoin(conn: BrokerConnection, metadata: Buffer) {
+    return conn.send(
+      JoinGroupApi,
+      {
+        groupId: this.options.groupId,
+        sessionTimeoutMs: this.options.sessionTimeoutMs,
+        rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
+        memberId: this.memberId,
+        groupInstanceId: this.options.groupInstanceId,
+        protocolType: 'consumer',
+        protocols: this.options.assignors.map((a) => ({ name: a.name, metadata })),
+      },
+      { timeoutMs: this.options.rebalanceTimeoutMs + 5000 },
+    );
   }
 
   /** Moves to a new assignment: revokes what went away (cooperative: then rejoins), assigns what is new. */

@@ -10,7 +10,8 @@
  *
  * Each throughput case also prints the CPU time each side spent per GB moved (the client: this
  * process's `process.cpuUsage()`; the broker: its child process's user and system time), which the
- * machine's other load disturbs less than the rates do.
+ * machine's other load disturbs less than the rates do. The floor follows: node:tls alone (a TLS
+ * pipe against a TCP pipe between two processes, no Samsa) and the cipher alone, in CPU per GB.
  *
  * With BENCH_SECURITY_COMPARE=<another build's dist/> a broker of that build runs too, and the
  * SASL_SSL-against-PLAINTEXT cases alternate between the two brokers in the same run (the client is
@@ -23,7 +24,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { BrokerConnection } from '../src/client/broker-connection.js';
 import type { SaslOptions, TlsOptions } from '../src/client/index.js';
@@ -152,6 +156,90 @@ function cipherRate(): number {
   return bytes / ((performance.now() - t0) / 1000) / 1e6;
 }
 
+/** CPU seconds per GB AES-256-GCM and AES-128-GCM alone cost on one thread, in 16 KiB calls (TLS records), by `process.cpuUsage()`. */
+function cipherCpuPerGb(): Record<string, number> {
+  const data = Buffer.alloc(1 << 20, 'x');
+  const out: Record<string, number> = {};
+  for (const [alg, keyBytes] of [['aes-256-gcm', 32], ['aes-128-gcm', 16]] as const) {
+    const key = randomBytes(keyBytes);
+    const iv = randomBytes(12);
+    const c0 = cpuSeconds();
+    for (let n = 0; n < 256; n++) {
+      for (let o = 0; o < data.length; o += 16384) {
+        const c = createCipheriv(alg, key, iv);
+        c.update(data.subarray(o, o + 16384));
+        c.final();
+      }
+    }
+    out[alg] = (cpuSeconds() - c0) / ((256 * data.length) / 1e9);
+  }
+  return out;
+}
+
+/**
+ * The floor node:tls itself sets, without Samsa: a TCP and a TLS 1.3 pipe between this process and
+ * a child (bench/tls-pipe-server.ts) answering each request with 8 MiB in 1 MiB pieces, read with
+ * 'data' events; rate and CPU seconds per GB on each side.
+ */
+async function tlsPipe(mode: 'plain' | 'tls', key: string, cert: string, bytes: number): Promise<Rate> {
+  const here = fileURLToPath(import.meta.url);
+  const ts = here.endsWith('.ts');
+  const server = fork(join(here, '..', `tls-pipe-server${ts ? '.ts' : '.js'}`), [mode, String(8 << 20), key, cert], { execArgv: ts ? ['--import', 'tsx'] : [] });
+  try {
+    const ask = () => new Promise<{ port?: number; cpu?: number }>((resolve) => server.once('message', resolve as (m: unknown) => void));
+    const { port } = await ask();
+    const serverCpu = async () => {
+      const answer = ask();
+      server.send('cpu');
+      return (await answer).cpu!;
+    };
+    const socket = mode === 'tls' ? tlsConnect({ host: '127.0.0.1', port: port!, rejectUnauthorized: false }) : netConnect({ host: '127.0.0.1', port: port! });
+    await new Promise((resolve, reject) => {
+      socket.once(mode === 'tls' ? 'secureConnect' : 'connect', resolve);
+      socket.once('error', reject);
+    });
+    socket.setNoDelay(true);
+    const s0 = await serverCpu();
+    const c0 = cpuSeconds();
+    const t0 = performance.now();
+    let got = 0;
+    let inResponse = 0;
+    await new Promise<void>((resolve) => {
+      socket.on('data', (d: Buffer) => {
+        got += d.length;
+        inResponse += d.length;
+        if (inResponse < 8 << 20) return;
+        inResponse -= 8 << 20;
+        if (got >= bytes) resolve();
+        else socket.write('next');
+      });
+      socket.write('next');
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const clientCpu = cpuSeconds() - c0;
+    const brokerCpu = (await serverCpu()) - s0;
+    socket.destroy();
+    return { mbps: got / seconds / 1e6, clientCpuPerGb: clientCpu / (got / 1e9), brokerCpuPerGb: brokerCpu / (got / 1e9) };
+  } finally {
+    server.kill();
+  }
+}
+
+async function tlsFloor(key: string, cert: string): Promise<void> {
+  console.log(`\n## The floor: node:tls alone (a TLS 1.3 pipe answering 8 MiB in 1 MiB pieces) against TCP, alternated, and the cipher alone`);
+  const rates: Record<'plain' | 'tls', Rate[]> = { plain: [], tls: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const mode of round % 2 === 0 ? (['plain', 'tls'] as const) : (['tls', 'plain'] as const)) rates[mode].push(await tlsPipe(mode, key, cert, 512 << 20));
+  }
+  const avg = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
+  for (const [mode, v] of Object.entries(rates)) {
+    console.log(`${(mode === 'tls' ? 'node:tls pipe' : 'TCP pipe').padEnd(14)} ${v.map((x) => `${x.mbps.toFixed(0)} MB/s`).join(', ')}; CPU per GB: reader ${avg(v.map((x) => x.clientCpuPerGb)).toFixed(2)} s, writer ${avg(v.map((x) => x.brokerCpuPerGb)).toFixed(2)} s`);
+  }
+  console.log(`node:tls pipe at ${((avg(rates.tls.map((x) => x.mbps)) / avg(rates.plain.map((x) => x.mbps))) * 100).toFixed(0)}% of TCP`);
+  const cipher = cipherCpuPerGb();
+  console.log(`cipher alone, one thread, 16 KiB calls: AES-256-GCM ${cipher['aes-256-gcm']!.toFixed(2)} CPU s per GB, AES-128-GCM ${cipher['aes-128-gcm']!.toFixed(2)}`);
+}
+
 /** CPU seconds (user and system) a process has used: this one, or a child broker (Linux /proc). */
 function cpuSeconds(child?: ChildProcess): number {
   if (!child) {
@@ -262,6 +350,7 @@ export default async function run(): Promise<void> {
       console.log(`fetch:   SASL_SSL at ${ratio('fetch')}% of PLAINTEXT (goal >= 70%)`);
     }
     console.log(`AES-256-GCM alone on one thread (in this run): ${cipherRate().toFixed(0)} MB/s`);
+    await tlsFloor(certs.brokerKey, certs.brokerCert);
 
     console.log(`\n## Produce with the StandardAuthorizer and 10,000 ACLs against no authorizer (PLAINTEXT, alternated)`);
     const base = ['listeners=PLAINTEXT://127.0.0.1:0'];

@@ -17,7 +17,6 @@ import type { StandardAuthorizer } from '../security/authorizer.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { CreateTopicsApi } from '../protocol/messages/index.js';
 import type { MetadataImage } from '../controller/image/metadata-image.js';
-import { ConfigResourceType } from '../controller/image/image-types.js';
 import type { BrokerContext } from './broker-context.js';
 import type { RunningBroker, RunningListener, World } from './running-broker.js';
 import { type BoundListener, RequestGate, bindClientListeners } from './client-listeners.js';
@@ -30,6 +29,7 @@ import { InternalTopicCreator, offsetsTopicSpec, transactionStateTopicSpec } fro
 import type { BrokerConfig, ListenerAddress } from './config/broker-config.js';
 import { SecurityProtocol, advertisedAddress } from './config/listeners.js';
 import { dynamicKind } from './config/dynamic-broker-configs.js';
+import { applyDynamicBrokerConfigs, reloadTlsIfChanged } from './cluster/dynamic-config-publisher.js';
 import { effectiveTopicConfig } from './config/topic-configs.js';
 import { createDispatcher, supportedVersions } from './dispatcher.js';
 import { Faults } from './faults/faults.js';
@@ -229,8 +229,7 @@ class Broker implements BrokerContext, RunningBroker {
     const changed = applyDynamicBrokerConfigs(this.config, image, this.nodeId, this.log);
     const topicDefaults = changed.some((n) => dynamicKind(n) === 'topic-default');
     if (!changed.some((n) => dynamicKind(n) === 'ssl')) return { topicDefaults };
-    const reload = () => this.security.reloadTls().catch((err: unknown) => this.log.error({ err }, 'the listeners could not load the certificates of the new run-time configs; they keep the old ones'));
-    return { topicDefaults, then: reload };
+    return { topicDefaults, then: () => reloadTlsIfChanged(changed, this.security.tls, this.log) };
   }
 
   /** Whether the transaction coordinator follows leadership yet (from its start on). */
@@ -360,11 +359,12 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
   const { config, settings, node, world, log } = o;
   const gate = new RequestGate();
   let broker: Broker | undefined;
-  // The run-time configs the local metadata log has so far (certificates, connection quotas) before listeners bind; the publisher applies later ones.
-  applyDynamicBrokerConfigs(config, node.loader.image, settings.nodeId, log);
+  // The run-time configs the local metadata log has so far (certificates, connection quotas) before the client listeners bind; the publisher applies later ones.
+  // The controller listener, bound already, reloads its certificates if they changed.
+  await reloadTlsIfChanged(applyDynamicBrokerConfigs(config, node.loader.image, settings.nodeId, log), node.tls, log);
   const securityStore = new JsonSecurityStore(world.disk, resolve(o.dataDir, SECURITY_METADATA_DIR));
   const phases = o.phases ?? new PhaseTimer(world.clock);
-  const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, securityStore);
+  const security = await BrokerSecurity.open({ config, disk: o.configDisk, clock: world.clock, randomBytes: world.randomBytes, log }, securityStore, node.tls);
   // ACLs, SCRAM credentials and quotas follow the metadata log, ahead of the partitions' publisher.
   node.loader.installPublisher(new SecurityPublisher(security.metadata));
   // Followers, transaction markers and verification reach the other brokers over the inter-broker listener, with its TLS and SASL.
@@ -463,15 +463,6 @@ async function readCheckpointedHighWatermarks(o: BrokerRoleOptions): Promise<Off
     o.log.warn({ err, dataDir: o.dataDir }, 'ignoring an unreadable replication-offset-checkpoint');
     return new Map();
   }
-}
-
-/** Applies the image's run-time broker configs to `config`; the names whose value changed. */
-function applyDynamicBrokerConfigs(config: BrokerConfig, image: MetadataImage, nodeId: number, log: Logger): string[] {
-  const changed = config.applyDynamic(image.configs(ConfigResourceType.BROKER, String(nodeId)), image.configs(ConfigResourceType.BROKER, ''), (name, err) =>
-    log.warn({ name, err: err.message }, 'ignoring a run-time broker config whose value does not parse'),
-  );
-  if (changed.length > 0) log.info({ changed }, 'run-time broker configs applied');
-  return changed;
 }
 
 /** Opens the partition logs found in the data directory, each with its topic's config from the metadata. */

@@ -48,8 +48,10 @@ function resourceError(image: MetadataImage, config: ControllerConfig, r: Config
     return undefined;
   }
   if (r.resourceType === ConfigResourceType.BROKER) {
-    const known = r.resourceName === '' || (/^\d+$/.test(r.resourceName) && image.broker(Number(r.resourceName)) !== undefined);
-    if (!known) return fail(ErrorCode.INVALID_REQUEST, `Unexpected broker id ${r.resourceName}: no such broker is registered`);
+    // A registered broker or a controller (a controller-only node is no registered broker, but has run-time configs too). Kafka's controller takes any base-10 number.
+    const id = /^\d+$/.test(r.resourceName) ? Number(r.resourceName) : undefined;
+    const known = r.resourceName === '' || (id !== undefined && (image.broker(id) !== undefined || (config.controllerIds ?? []).includes(id)));
+    if (!known) return fail(ErrorCode.INVALID_REQUEST, `Unexpected broker id ${r.resourceName}: no such broker or controller`);
     return config.validateBrokerConfigs ? undefined : fail(ErrorCode.INVALID_REQUEST, DYNAMIC_BROKER_CONFIGS_UNSUPPORTED);
   }
   return fail(ErrorCode.INVALID_REQUEST, `Unsupported resource type ${r.resourceType}`);

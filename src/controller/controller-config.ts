@@ -45,6 +45,8 @@ export interface ControllerConfig {
    * broker configs cannot be altered at all.
    */
   validateBrokerConfigs?(configs: readonly (readonly [string, string])[], perBroker: boolean): string | undefined;
+  /** The voters' node ids: a controller-only node is not a registered broker, yet its run-time configs (its listener's certificates) are set on its BROKER resource. */
+  controllerIds?: readonly number[];
   /** A broker config's type and default (for APPEND and SUBTRACT), or undefined for a name Samsa does not know. */
   brokerConfigKey?(name: string): { readonly type: ConfigType; readonly default: unknown } | undefined;
 }

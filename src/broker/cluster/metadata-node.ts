@@ -33,6 +33,9 @@ import type { Handler } from '../handler.js';
 import { LIMITS } from '../limits.js';
 import { type ListenerSpec, parseSecurityProtocolMap } from '../config/listeners.js';
 import { configuredAuthorizer, listenerSecuritySetup } from '../security/broker-security.js';
+import { ListenerTlsSet } from '../security/listener-tls-set.js';
+import { controllerConfigPublisher } from './dynamic-config-publisher.js';
+import { type ControllerAdmission, controllerAdmission, controllerMaxConnections } from './controller-admission.js';
 import { AuthorizerPublisher } from '../security/authorizer-publisher.js';
 import { type InterBrokerClient, controllerClient } from '../security/inter-broker-client.js';
 import type { RandomBytes } from '../../common/random.js';
@@ -72,6 +75,10 @@ export class MetadataNode {
   readonly connections: NodeConnections | undefined;
   readonly channel: ControllerChannel;
   readonly controllerFaults: Faults;
+  /** The TLS contexts of the node's listeners: the controller listener's, joined by the client listeners' on a node with the broker role. */
+  readonly tls = new ListenerTlsSet();
+  /** Connection quotas of the controller listener (a controller in a cluster). */
+  private readonly admission: ControllerAdmission | undefined;
   private controllerServers: NetworkServer[] = [];
   private leaderWaiters: (() => void)[] = [];
   private offsetWaiters: { offset: number; resolve: () => void }[] = [];
@@ -113,6 +120,10 @@ export class MetadataNode {
     this.controllerNode = this.controller ? this.makeControllerNode(this.controller, authorizer) : undefined;
     if (authorizer) this.loader.installPublisher(new AuthorizerPublisher(authorizer));
     if (this.controller) this.loader.installPublisher(this.controller);
+    this.admission = this.controller && !settings.standalone ? controllerAdmission(config, clock) : undefined;
+    if (this.admission) this.loader.installPublisher(this.admission.publisher);
+    // On a node with the broker role, the broker applies the run-time configs (and reloads this set); a controller-only node does it here.
+    if (settings.isController && !settings.isBroker) this.loader.installPublisher(controllerConfigPublisher(config, settings.nodeId, this.tls, log));
     this.loader.installPublisher({ onMetadataUpdate: (u) => this.applied(u.offset), onLeaderChange: (le) => this.leaderChanged(le) });
     this.channel = new ControllerChannel({
       nodeId: settings.nodeId,
@@ -174,6 +185,7 @@ export class MetadataNode {
         },
         topicConfigKey,
         validateBrokerConfigs: brokerConfigChangeError,
+        controllerIds: settings.voters.map((v) => v.id),
         brokerConfigKey,
       },
       clock,
@@ -199,6 +211,7 @@ export class MetadataNode {
       apiVersions: supportedVersions(CONTROLLER_HANDLERS),
       forwardable: new Map(FORWARDABLE_HANDLERS.map((h) => [h.api.apiKey, h as Handler<unknown, unknown, ControllerRequestContext>])),
       committedOffset: () => this.loader.image.appliedOffset,
+      validateTlsChange: (changes) => this.tls.validateChange(this.o.config, changes),
     };
     return node;
   }
@@ -216,6 +229,7 @@ export class MetadataNode {
     for (const l of this.o.settings.controllerListeners) {
       // TLS and SASL as on a client listener; SCRAM logins against the credentials of the committed metadata.
       const setup = await listenerSecuritySetup(world, l, dispatcher, (user, mechanism) => scramCredentialOf(this.loader.image, user, mechanism));
+      if (setup.tlsContext) this.tls.add(setup.tlsContext);
       const server = await NetworkServer.listen(
         {
           host: l.host,
@@ -224,7 +238,8 @@ export class MetadataNode {
           maxInFlightRequests: config.num('samsa.max.in.flight.requests.per.connection'),
           maxInFlightBytes: config.num('samsa.max.in.flight.bytes.per.connection'),
           idleTimeoutMs: config.num('connections.max.idle.ms'),
-          maxConnections: config.num('max.connections'),
+          maxConnections: controllerMaxConnections(config, l.name),
+          ...(this.admission ? { admission: this.admission.admission } : {}),
           network: this.o.network,
           clock,
           listenerName: l.name,

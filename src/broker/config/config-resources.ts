@@ -2,7 +2,7 @@
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { BrokerContext } from '../broker-context.js';
 import { topicNameError } from '../../common/topic-name.js';
-import { isDynamicSslConfig } from '../security/broker-security.js';
+import { isDynamicSslConfig } from '../security/listener-tls-set.js';
 
 /** ConfigResource.Type ids. */
 export const ResourceType = { UNKNOWN: 0, TOPIC: 2, GROUP: 32, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16 } as const;

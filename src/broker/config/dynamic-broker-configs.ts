@@ -8,9 +8,9 @@
  *   `log.cleanup.policy`, `message.max.bytes`, `min.insync.replicas`, `compression.type`, ...):
  *   topics without an override of their own follow them at once, as in Kafka's DynamicLogConfig;
  * - the listener keystore and truststore configs (per broker only, as Kafka's): the listeners
- *   reload their certificates;
+ *   reload their certificates, the controller listener's included (cluster/dynamic-config-publisher.ts);
  * - the connection quotas `max.connections.per.ip`, `max.connections.per.ip.overrides` and
- *   `max.connection.creation.rate` (also listener-prefixed).
+ *   `max.connection.creation.rate` (also listener-prefixed), on client and controller listeners.
  *
  * Any other config Samsa knows is refused with Kafka's message (INVALID_REQUEST), including some
  * Kafka alters at run time but Samsa applies only at start (`max.connections`, SASL settings);
@@ -18,7 +18,7 @@
  */
 import { ConfigError, parseConfigValue } from '../../common/config-def.js';
 import { parseIpOverrides } from '../security/connection-admission.js';
-import { isDynamicSslConfig } from '../security/broker-security.js';
+import { isDynamicSslConfig } from '../security/listener-tls-set.js';
 import { brokerConfigKey } from './broker-config.js';
 import { listenerPrefixedBase } from './security-configs.js';
 import { topicSynonymKeys } from './topic-configs.js';

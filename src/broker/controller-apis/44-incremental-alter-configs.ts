@@ -5,19 +5,27 @@
  * Each resulting value is validated (INVALID_CONFIG); a config named twice in one resource is
  * INVALID_REQUEST; APPEND or SUBTRACT on a non-list config is INVALID_CONFIG. Broker resources
  * (a broker id, or "" for the cluster-wide default) take the same operations on their run-time
- * configs (config-control.ts).
+ * configs (config-control.ts); new keystore and truststore values for this node must load on its
+ * listeners first (own-tls-change.ts).
  * Authorized per resource as Kafka's ControllerApis: ALTER_CONFIGS on the topic
  * (TOPIC_AUTHORIZATION_FAILED) or, for other resources, on the cluster (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { IncrementalAlterConfigsApi } from '../../protocol/messages/index.js';
 import { alterConfigsRefusal, authorizedEach } from './controller-authorization.js';
 import { controllerErrorCode, defineControllerHandler } from './controller-context.js';
+import { ownTlsRefusals } from './own-tls-change.js';
+
+const OP = { SET: 0, DELETE: 1 } as const;
 
 export const controllerIncrementalAlterConfigsHandler = defineControllerHandler(IncrementalAlterConfigsApi, { min: 0, max: 1 }, async (req, ctx) => {
   const base = req.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName }));
-  const refused = (r: { resourceType: number; resourceName: string }) => {
+  const authorized = req.resources.filter((r) => alterConfigsRefusal(ctx, r) === undefined);
+  const badTls = await ownTlsRefusals(ctx, authorized, (r) =>
+    r.configs.filter((c) => c.configOperation === OP.SET || c.configOperation === OP.DELETE).map((c) => ({ name: c.name, value: c.configOperation === OP.DELETE ? null : c.value })),
+  );
+  const refused = (r: (typeof req.resources)[number]) => {
     const errorCode = alterConfigsRefusal(ctx, r);
-    return errorCode === undefined ? undefined : { errorCode, errorMessage: null };
+    return errorCode === undefined ? badTls.get(r) : { errorCode, errorMessage: null };
   };
   try {
     const results = await authorizedEach(req.resources, refused, (allowed) =>

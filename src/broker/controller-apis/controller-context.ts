@@ -36,6 +36,8 @@ export interface ControllerNode {
   readonly forwardable: ReadonlyMap<number, Handler<unknown, unknown, ControllerRequestContext>>;
   /** The offset of the committed metadata (what a forwarded request's answer reflects). */
   committedOffset(): number;
+  /** Whether this node's listeners load run-time keystore and truststore values (security/listener-tls-set.ts): undefined when they do, else INVALID_CONFIG. */
+  validateTlsChange?(changes: readonly { name: string; value: string | null }[]): Promise<{ errorCode: number; errorMessage: string } | undefined>;
 }
 
 export interface ControllerRequestContext extends RequestInfo {

@@ -21,6 +21,7 @@ import { STANDARD_AUTHORIZER } from '../config/security-configs.js';
 import { ConnectionAdmission } from './connection-admission.js';
 import { saslListener } from './listener-sasl.js';
 import { ListenerTlsContext } from './listener-tls.js';
+import { ListenerTlsSet } from './listener-tls-set.js';
 import { saslAuthenticator } from './sasl-authenticator.js';
 
 export interface SecurityWorld {
@@ -66,14 +67,6 @@ export async function listenerSecuritySetup(w: SecurityWorld, spec: ListenerSpec
   return setup;
 }
 
-/** Broker configs that may be altered at run time (to reload certificates), by their base name. */
-const DYNAMIC_SSL_CONFIGS = ['ssl.keystore.location', 'ssl.keystore.type', 'ssl.keystore.password', 'ssl.key.password', 'ssl.keystore.key', 'ssl.keystore.certificate.chain', 'ssl.truststore.location', 'ssl.truststore.type', 'ssl.truststore.password', 'ssl.truststore.certificates'];
-
-export function isDynamicSslConfig(name: string): boolean {
-  const base = name.replace(/^listener\.name\.[^.]+\./, '');
-  return DYNAMIC_SSL_CONFIGS.includes(base);
-}
-
 /** The authorizer `authorizer.class.name` names (Kafka's StandardAuthorizer, with `super.users`), without ACLs yet; undefined when none is configured. */
 export function configuredAuthorizer(c: BrokerConfig): StandardAuthorizer | undefined {
   const className = c.str('authorizer.class.name').trim();
@@ -89,11 +82,12 @@ export class BrokerSecurity {
   readonly authorizer: StandardAuthorizer | undefined;
   readonly quotas: QuotaManager;
   readonly admission: ConnectionAdmission;
-  readonly tls = new Map<string, ListenerTlsContext>();
 
   private constructor(
     private readonly w: SecurityWorld,
     readonly metadata: SecurityMetadata,
+    /** The node's TLS contexts, which the client listeners join (the controller listener's are there already). */
+    readonly tls: ListenerTlsSet,
   ) {
     const c = w.config;
     this.authorizer = configuredAuthorizer(c);
@@ -103,42 +97,24 @@ export class BrokerSecurity {
   }
 
   /** Loads the security metadata and checks the configs. */
-  static async open(w: SecurityWorld, store: SecurityMetadataStore): Promise<BrokerSecurity> {
-    return new BrokerSecurity(w, await SecurityMetadata.open(store));
+  static async open(w: SecurityWorld, store: SecurityMetadataStore, tls = new ListenerTlsSet()): Promise<BrokerSecurity> {
+    return new BrokerSecurity(w, await SecurityMetadata.open(store), tls);
   }
 
   /** The TLS context and SASL handshake of a listener, in front of `dispatcher`. */
   async listenerSetup(spec: ListenerSpec, dispatcher: FrameHandler): Promise<ListenerSetup> {
     const setup = await listenerSecuritySetup(this.w, spec, dispatcher, (user, mechanism) => this.metadata.scramCredential(user, mechanism));
-    if (setup.tlsContext) this.tls.set(spec.name, setup.tlsContext);
+    if (setup.tlsContext) this.tls.add(setup.tlsContext);
     return setup;
   }
 
-  /** Reads every TLS listener's keystore and truststore again (all or none are swapped). */
-  async reloadTls(): Promise<void> {
-    await Promise.all([...this.tls.values()].map((t) => t.reload()));
+  /** Reads every TLS listener's keystore and truststore again: the node's, client and controller listeners alike. */
+  reloadTls(): Promise<void> {
+    return this.tls.reload();
   }
 
-  /**
-   * Checks that the listeners can load their certificates with these run-time keystore and
-   * truststore values (Kafka validates a dynamic SSL change on the broker before it is stored): the
-   * values are tried, the contexts loaded, then everything is put back as it was. Undefined when
-   * they load, else INVALID_CONFIG with why.
-   */
-  async validateTlsChange(changes: readonly { name: string; value: string | null }[]): Promise<{ errorCode: number; errorMessage: string } | undefined> {
-    const c = this.w.config;
-    const ssl = changes.filter((ch) => isDynamicSslConfig(ch.name));
-    if (ssl.length === 0 || this.tls.size === 0) return undefined;
-    const previous = ssl.map((ch) => ({ name: ch.name, value: c.dynamicValue(ch.name) ?? null }));
-    let error: Error | undefined;
-    try {
-      for (const ch of ssl) c.setDynamic(ch.name, ch.value);
-      for (const t of this.tls.values()) await t.reload();
-    } catch (err) {
-      error = err as Error;
-    }
-    for (const p of previous) c.setDynamic(p.name, p.value);
-    await Promise.all([...this.tls.values()].map((t) => t.reload().catch(() => undefined)));
-    return error ? { errorCode: 40, errorMessage: `Invalid TLS configuration: ${error.message}` } : undefined;
+  /** Checks run-time keystore and truststore values against every TLS listener of the node (listener-tls-set.ts). */
+  validateTlsChange(changes: readonly { name: string; value: string | null }[]): Promise<{ errorCode: number; errorMessage: string } | undefined> {
+    return this.tls.validateChange(this.w.config, changes);
   }
 }

@@ -33,7 +33,7 @@ function* scramOf(s: SecurityImage) {
   }
 }
 
-function* quotasOf(s: SecurityImage): Generator<{ entity: QuotaEntity; key: QuotaKey; value: number }> {
+export function* quotasOf(s: SecurityImage): Generator<{ entity: QuotaEntity; key: QuotaKey; value: number }> {
   for (const q of s.quotas()) {
     const entity: QuotaEntity = {};
     for (const c of q.entity) if (c.entityType === 'user' || c.entityType === 'client-id' || c.entityType === 'ip') entity[c.entityType] = c.entityName;

@@ -12,17 +12,13 @@ import { AlterConfigsApi } from '../../protocol/messages/index.js';
 import { alterConfigsRefusal, authorizedEach } from './controller-authorization.js';
 import { controllerErrorCode, defineControllerHandler } from './controller-context.js';
 import { ownTlsRefusals } from './own-tls-change.js';
+import { replacingChanges } from '../config/config-changes.js';
 import { ConfigResourceType } from '../../controller/image/image-types.js';
 
 export const controllerAlterConfigsHandler = defineControllerHandler(AlterConfigsApi, { min: 0, max: 2 }, async (req, ctx) => {
   const base = req.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName }));
   const authorized = req.resources.filter((r) => alterConfigsRefusal(ctx, r) === undefined);
-  const badTls = await ownTlsRefusals(ctx, authorized, (r) => {
-    // AlterConfigs replaces the whole set: the configs not given are removed.
-    const given = new Set(r.configs.map((c) => c.name));
-    const removed = Object.keys(ctx.node.image.configs(ConfigResourceType.BROKER, r.resourceName)).filter((n) => !given.has(n)).map((name) => ({ name, value: null }));
-    return [...r.configs.map((c) => ({ name: c.name, value: c.value })), ...removed];
-  });
+  const badTls = await ownTlsRefusals(ctx, authorized, (r) => replacingChanges(r.configs, ctx.node.image.configs(ConfigResourceType.BROKER, r.resourceName)));
   const refused = (r: (typeof req.resources)[number]) => {
     const errorCode = alterConfigsRefusal(ctx, r);
     return errorCode === undefined ? badTls.get(r) : { errorCode, errorMessage: null };

@@ -14,15 +14,12 @@ import { IncrementalAlterConfigsApi } from '../../protocol/messages/index.js';
 import { alterConfigsRefusal, authorizedEach } from './controller-authorization.js';
 import { controllerErrorCode, defineControllerHandler } from './controller-context.js';
 import { ownTlsRefusals } from './own-tls-change.js';
-
-const OP = { SET: 0, DELETE: 1 } as const;
+import { incrementalChanges } from '../config/config-changes.js';
 
 export const controllerIncrementalAlterConfigsHandler = defineControllerHandler(IncrementalAlterConfigsApi, { min: 0, max: 1 }, async (req, ctx) => {
   const base = req.resources.map((r) => ({ resourceType: r.resourceType, resourceName: r.resourceName }));
   const authorized = req.resources.filter((r) => alterConfigsRefusal(ctx, r) === undefined);
-  const badTls = await ownTlsRefusals(ctx, authorized, (r) =>
-    r.configs.filter((c) => c.configOperation === OP.SET || c.configOperation === OP.DELETE).map((c) => ({ name: c.name, value: c.configOperation === OP.DELETE ? null : c.value })),
-  );
+  const badTls = await ownTlsRefusals(ctx, authorized, (r) => incrementalChanges(r.configs));
   const refused = (r: (typeof req.resources)[number]) => {
     const errorCode = alterConfigsRefusal(ctx, r);
     return errorCode === undefined ? badTls.get(r) : { errorCode, errorMessage: null };

@@ -15,6 +15,7 @@
 import { AlterConfigsApi } from '../../protocol/messages/index.js';
 import { ConfigResourceType } from '../../controller/image/image-types.js';
 import { type AlterConfigsResult, alterConfigsLocally } from '../config/alter-configs-locally.js';
+import { replacingChanges } from '../config/config-changes.js';
 import { defineHandler } from '../handler.js';
 import { forwardChecked } from '../security/forward-checked.js';
 
@@ -22,12 +23,7 @@ export const alterConfigsHandler = defineHandler(AlterConfigsApi, { min: 0, max:
   return forwardChecked(ctx, AlterConfigsApi, {
     items: req.resources,
     local: (r) =>
-      alterConfigsLocally(ctx, r, () => {
-        // AlterConfigs replaces the whole set: the configs not given are removed.
-        const given = new Set(r.configs.map((c) => c.name));
-        const removed = Object.keys(ctx.broker.metadata.configs(ConfigResourceType.BROKER, r.resourceName)).filter((n) => !given.has(n)).map((name) => ({ name, value: null }));
-        return [...r.configs, ...removed];
-      }),
+      alterConfigsLocally(ctx, r, () => replacingChanges(r.configs, ctx.broker.metadata.configs(ConfigResourceType.BROKER, r.resourceName))),
     withItems: (resources) => ({ ...req, resources }),
     resultsOf: (res) => res.responses as AlterConfigsResult[],
     respond: (responses, res) => ({ throttleTimeMs: res?.throttleTimeMs ?? 0, responses }) as never,

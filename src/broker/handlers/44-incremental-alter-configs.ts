@@ -13,18 +13,14 @@
  */
 import { IncrementalAlterConfigsApi } from '../../protocol/messages/index.js';
 import { type AlterConfigsResult, alterConfigsLocally } from '../config/alter-configs-locally.js';
+import { incrementalChanges } from '../config/config-changes.js';
 import { defineHandler } from '../handler.js';
 import { forwardChecked } from '../security/forward-checked.js';
-
-const OP = { SET: 0, DELETE: 1 } as const;
 
 export const incrementalAlterConfigsHandler = defineHandler(IncrementalAlterConfigsApi, { min: 0, max: 1 }, (req, ctx) => {
   return forwardChecked(ctx, IncrementalAlterConfigsApi, {
     items: req.resources,
-    local: (r) =>
-      alterConfigsLocally(ctx, r, () =>
-        r.configs.filter((c) => c.configOperation === OP.SET || c.configOperation === OP.DELETE).map((c) => ({ name: c.name, value: c.configOperation === OP.DELETE ? null : c.value })),
-      ),
+    local: (r) => alterConfigsLocally(ctx, r, () => incrementalChanges(r.configs)),
     withItems: (resources) => ({ ...req, resources }),
     resultsOf: (res) => res.responses as AlterConfigsResult[],
     respond: (responses, res) => ({ throttleTimeMs: res?.throttleTimeMs ?? 0, responses }) as never,

@@ -55,22 +55,6 @@ export function openSslCiphers(suites: readonly string[]): string | undefined {
     .join(':');
 }
 
-/**
- * The cipher order a listener prefers when `ssl.cipher.suites` is not set: node's default list
- * (`defaults`, tls.DEFAULT_CIPHERS: the same suites, none added or removed) with TLS 1.3's
- * TLS_AES_128_GCM_SHA256 moved first. With AES instructions it costs each side about 40% less CPU
- * per byte than TLS_AES_256_GCM_SHA384 (`openssl speed -evp`, 16 KiB blocks), and every byte of a
- * fetch or produce passes through it; its 128-bit security matches what the key exchange gives
- * (X25519, P-256, RSA-2048: 128 bits at most). It is TLS 1.3's mandatory suite (RFC 8446 9.1), the
- * first choice of Go's crypto/tls and BoringSSL on such CPUs, and among the suites a Kafka broker's
- * JVM enables by default; Kafka's broker picks AES-256-GCM first, by the JVM's order.
- */
-export function preferredServerCiphers(defaults: string): string {
-  const list = defaults.split(':').filter((s) => s !== '');
-  const first = 'TLS_AES_128_GCM_SHA256';
-  return list.includes(first) ? [first, ...list.filter((s) => s !== first)].join(':') : list.join(':');
-}
-
 /** `ssl.enabled.protocols` (capped by `ssl.protocol`) as node:tls's minimum and maximum versions. */
 export function protocolRange(enabled: readonly string[], protocol: string): { minVersion: 'TLSv1.2' | 'TLSv1.3'; maxVersion: 'TLSv1.2' | 'TLSv1.3' } {
   const allowed = enabled.filter((p) => p === 'TLSv1.2' || p === 'TLSv1.3') as ('TLSv1.2' | 'TLSv1.3')[];

@@ -79,18 +79,19 @@ describe('TLS listeners', { timeout: 120_000 }, () => {
     }
   });
 
-  it("picks the suite by its own order: AES-128-GCM first by default, whatever the client prefers; ssl.cipher.suites' order when set", async () => {
+  it("picks the suite by its own order, as a Kafka broker does: node's defaults (AES-256-GCM first), or ssl.cipher.suites' order", async () => {
     const b = await testBroker({ config: ssl({ 'ssl.keystore.location': certs.brokerKeystore }) });
     try {
-      assert.equal(await negotiated(b.port, ca), 'TLS_AES_128_GCM_SHA256', 'node:tls offers AES-256-GCM first');
-      assert.equal(await negotiatedByPython(b.port, certs.caCert), 'TLS_AES_128_GCM_SHA256', "Python's ssl offers AES-256-GCM first");
-      assert.equal(await negotiated(b.port, ca, 'TLS_AES_256_GCM_SHA384'), 'TLS_AES_256_GCM_SHA384', 'a client offering only AES-256-GCM gets it');
+      assert.equal(await negotiated(b.port, ca, 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384'), 'TLS_AES_256_GCM_SHA384', 'a client preferring AES-128-GCM gets the listener\'s first choice');
+      assert.equal(await negotiated(b.port, ca, 'TLS_AES_128_GCM_SHA256'), 'TLS_AES_128_GCM_SHA256', 'a client offering only AES-128-GCM gets it');
+      assert.equal(await negotiatedByPython(b.port, certs.caCert), 'TLS_AES_256_GCM_SHA384', "Python's ssl");
     } finally {
       await b.stop();
     }
-    const ordered = await testBroker({ config: ssl({ 'ssl.keystore.location': certs.brokerKeystore, 'ssl.cipher.suites': 'TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256' }) });
+    const ordered = await testBroker({ config: ssl({ 'ssl.keystore.location': certs.brokerKeystore, 'ssl.cipher.suites': 'TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384' }) });
     try {
-      assert.equal(await negotiated(ordered.port, ca, 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384'), 'TLS_AES_256_GCM_SHA384', "the listener's order wins over the client's, as a Kafka broker's JVM does");
+      assert.equal(await negotiated(ordered.port, ca), 'TLS_AES_128_GCM_SHA256', "node:tls offers AES-256-GCM first; the listener's order wins");
+      assert.equal(await negotiatedByPython(ordered.port, certs.caCert), 'TLS_AES_128_GCM_SHA256', "Python's ssl offers AES-256-GCM first; the listener's order wins");
       await assert.rejects(negotiated(ordered.port, ca, 'TLS_CHACHA20_POLY1305_SHA256'), 'a suite outside ssl.cipher.suites is refused');
     } finally {
       await ordered.stop();

@@ -5,14 +5,14 @@
  * its principal (`ssl.principal.mapping.rules` over the certificate's distinguished name, or
  * `User:ANONYMOUS` without one), on SASL_SSL nothing but the check that it is trusted.
  */
-import { DEFAULT_CIPHERS, type SecureContextOptions, type TLSSocket, createSecureContext } from 'node:tls';
+import { type SecureContextOptions, type TLSSocket, createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../common/config-def.js';
 import { ANONYMOUS_PRINCIPAL } from '../../network/channel.js';
 import type { Connection } from '../../network/connection.js';
 import type { ListenerTls } from '../../network/server.js';
 import { SslPrincipalMapper, distinguishedName } from '../../security/ssl-principal-mapper.js';
-import { preferredServerCiphers, secureContextOptions } from '../../security/ssl.js';
+import { secureContextOptions } from '../../security/ssl.js';
 import type { Disk } from '../../storage/disk.js';
 import { readWholeFile } from '../../storage/disk-files.js';
 import type { BrokerConfig } from '../config/broker-config.js';
@@ -48,12 +48,10 @@ export async function listenerSecureContext(config: BrokerConfig, listener: stri
     protocol: get('ssl.protocol') as string,
     cipherSuites: get('ssl.cipher.suites') as string[],
   });
-  if (!asClient) {
-    // The listener picks the suite by its own order, as a Kafka broker's JVM does (server
-    // preference): `ssl.cipher.suites` in the order given, else node's defaults with AES-128-GCM first.
-    options.honorCipherOrder = true;
-    options.ciphers ??= preferredServerCiphers(DEFAULT_CIPHERS);
-  }
+  // The listener picks the suite by its own order, as a Kafka broker's JVM does (server
+  // preference): `ssl.cipher.suites` in the order given, else node's defaults (TLS 1.3:
+  // AES-256-GCM, ChaCha20-Poly1305, AES-128-GCM; the JVM's puts AES-128-GCM second).
+  if (!asClient) options.honorCipherOrder = true;
   try {
     createSecureContext(options);
     return options;

@@ -8,7 +8,7 @@
  * one partition directory's log as the close left it: log start and end offsets, its segments
  * (base offset, sizes of the `.log`, `.index`, `.timeindex` and `.txnindex` files, the `.log`'s
  * modification time), the active segment's tail (largest timestamp and its offset, bytes since the
- * last index entry, the first batch's timestamp) and the leader epochs. Offsets are decimal
+ * last index entry, the first batch's timestamp, its indexes' last entries) and the leader epochs. Offsets are decimal
  * strings. A log is left out (and loaded from its directory as before) when the close could not
  * vouch for it: it had producer snapshots (their state is read at open, as Kafka does), files
  * were left for the next open to remove, or its active segment's tail was never read.
@@ -46,6 +46,8 @@ export interface LogSummary {
   segments: SegmentRow[];
   /** The active segment's tail: [maxTimestamp, offsetOfMaxTimestamp, bytesSinceLastIndexEntry, firstBatchTimestamp or null]. */
   tail: [string, string, number, string | null];
+  /** The active segment's last index entries: [offset index entry's offset, time index entry's timestamp and offset]. */
+  indexLast: [string, string, string];
   /** [epoch, startOffset] */
   epochs: [number, string][];
   /**
@@ -78,7 +80,11 @@ export interface SummarySeal {
  * `dirName`); the others are left out, to be loaded from their directories.
  */
 export async function summarizeLogs(disk: Disk, logs: readonly PartitionLog[], dirName: (log: PartitionLog) => string): Promise<LogSummary[]> {
-  const candidates = logs.filter((log) => !log.hasProducerSnapshots && !log.localLog.leftFilesBehind && log.segments[log.segments.length - 1]!.tailState() !== undefined);
+  const candidates = logs.filter((log) => {
+    const active = log.segments[log.segments.length - 1]!;
+    const known = active.tailState() !== undefined && active.offsetIndex.lastKnownOffset !== undefined && active.timeIndex.lastKnown !== undefined;
+    return known && !log.hasProducerSnapshots && !log.localLog.leftFilesBehind;
+  });
   const stats = await disk.statMany(candidates.flatMap((log) => seenPaths(log.dir, log.segments[log.segments.length - 1]!.filePath)));
   const out: LogSummary[] = [];
   candidates.forEach((log, i) => {
@@ -91,13 +97,16 @@ export async function summarizeLogs(disk: Disk, logs: readonly PartitionLog[], d
 
 function summarizeLog(log: PartitionLog, dirName: string, seen: LogSummary['seen']): LogSummary {
   const segs = log.segments;
-  const tail = segs[segs.length - 1]!.tailState()!;
+  const active = segs[segs.length - 1]!;
+  const tail = active.tailState()!;
+  const lastTime = active.timeIndex.lastKnown!;
   return {
     dir: dirName,
     start: String(log.logStartOffset),
     end: String(log.logEndOffset),
     segments: segs.map((s) => [String(s.baseOffset), s.writtenSize, s.offsetIndex.sizeInBytes, s.timeIndex.sizeInBytes, s.txnIndexBytes, s.lastModifiedMs]),
     tail: [String(tail.maxTimestamp), String(tail.offsetOfMaxTimestamp), tail.bytesSinceLastIndexEntry, tail.firstBatchTimestamp === undefined ? null : String(tail.firstBatchTimestamp)],
+    indexLast: [String(active.offsetIndex.lastKnownOffset!), String(lastTime.timestamp), String(lastTime.offset)],
     epochs: log.epochEntries().map((e) => [e.epoch, String(e.startOffset)]),
     seen,
   };
@@ -176,6 +185,7 @@ function isLogSummary(v: unknown): v is LogSummary {
   }
   const [maxTs, maxTsOffset, sinceIndex, firstTs] = e.tail;
   if (!isOffset(maxTs) || !isOffset(maxTsOffset) || !isSize(sinceIndex) || !(firstTs === null || isOffset(firstTs))) return false;
+  if (!Array.isArray(e.indexLast) || e.indexLast.length !== 3 || !e.indexLast.every(isOffset)) return false;
   if (!Array.isArray(e.seen) || e.seen.length !== 5 || !e.seen.every((x) => typeof x === 'number')) return false;
   return e.epochs.every((x) => Array.isArray(x) && x.length === 2 && Number.isSafeInteger(x[0]) && isOffset(x[1]));
 }
@@ -202,7 +212,11 @@ export function openLogFromSummary(p: OpenFromSummaryParams): PartitionLog {
   );
   const [maxTs, maxTsOffset, sinceIndex, firstTs] = summary.tail;
   const tail: SegmentTailState = { maxTimestamp: BigInt(maxTs), offsetOfMaxTimestamp: BigInt(maxTsOffset), bytesSinceLastIndexEntry: sinceIndex, firstBatchTimestamp: firstTs === null ? undefined : BigInt(firstTs) };
-  segments[segments.length - 1]!.restoreTailState(tail);
+  const active = segments[segments.length - 1]!;
+  active.restoreTailState(tail);
+  const [lastIndexed, lastTimeTs, lastTimeOffset] = summary.indexLast;
+  active.offsetIndex.restoreLastOffset(BigInt(lastIndexed));
+  active.timeIndex.restoreLast({ timestamp: BigInt(lastTimeTs), offset: BigInt(lastTimeOffset) });
   const logEndOffset = BigInt(summary.end);
   const leaderEpochs: EpochEntry[] = summary.epochs.map(([epoch, start]) => ({ epoch, startOffset: BigInt(start) }));
   return new PartitionLog({

@@ -154,11 +154,7 @@ export class LogManager {
     const entries = await this.disk.readdirEntries(this.dataDir);
     const names = entries.map((e) => e.name);
     const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE);
-    const [recoveryPoints, logStarts, summaries] = await Promise.all([
-      this.readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE),
-      this.readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE),
-      hadCleanShutdown && names.includes(CLEAN_SHUTDOWN_SUMMARY_FILE) ? this.readSummary() : new Map<string, LogSummary>(),
-    ]);
+    const summaries = hadCleanShutdown && names.includes(CLEAN_SHUTDOWN_SUMMARY_FILE) ? await this.readSummary() : new Map<string, LogSummary>();
     for (const name of names) if (name.endsWith(DELETE_DIR_SUFFIX)) this.track(this.disk.removeDir(join(this.dataDir, name)));
     const dirs: { name: string; topic: string; partition: number }[] = [];
     const interned = new Map<string, string>();
@@ -182,6 +178,9 @@ export class LogManager {
       trusted.add(d.name);
     });
     const unsummarized = dirs.filter((d) => !trusted.has(d.name));
+    // The checkpoints are for logs loaded from their directories (the summary has the rest's offsets).
+    const [recoveryPoints, logStarts] =
+      unsummarized.length === 0 ? [new Map<string, bigint>(), new Map<string, bigint>()] : await Promise.all([this.readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE), this.readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE)]);
     if (described.length > trusted.size) this.logger.warn({ dataDir: this.dataDir, changed: described.length - trusted.size }, 'logs changed since the clean-shutdown summary are loaded from their directories');
     await forEachLimited(unsummarized, this.opts.recoveryConcurrency ?? 16, async (d) => {
       const { log, report } = await loadLog({

@@ -105,6 +105,9 @@ export class LocalLog implements WriterHost {
   private maintenanceMutex: Mutex | null = null;
   private pendingDeletes: Set<TimerHandle> | null = null;
   private repairs: Map<LogSegment, Promise<void>> | null = null;
+  /** Files of retired or abandoned segments may be left in the directory for the next open to remove. */
+  private leftovers = false;
+  private deletesInFlight = 0;
 
   constructor(init: LocalLogInit) {
     if (init.segments.length === 0) throw new RangeError('a log needs at least one segment');
@@ -405,7 +408,8 @@ export class LocalLog implements WriterHost {
   private scheduleFileDeletion(old: readonly LogSegment[]): void {
     const handle = this.env.clock.setTimeout(() => {
       this.pendingDeletes?.delete(handle);
-      void this.deleteSegmentFiles(old);
+      this.deletesInFlight++;
+      void this.deleteSegmentFiles(old).finally(() => this.deletesInFlight--);
     }, this.cfg.fileDeleteDelayMs);
     (this.pendingDeletes ??= new Set()).add(handle);
   }
@@ -416,9 +420,20 @@ export class LocalLog implements WriterHost {
         await s.deleteFiles();
         await s.release();
       } catch (err) {
+        this.leftovers = true;
         this.env.logger.warn({ err, segment: s.filePath }, 'could not delete a retired segment (removed at next start)');
       }
     }
+  }
+
+  /** Whether files were left in the directory for the next open to remove (its full load removes them). */
+  get leftFilesBehind(): boolean {
+    return this.leftovers;
+  }
+
+  /** Files (a retired or abandoned segment's) could not be removed: the next open must list the directory. */
+  noteLeftFilesBehind(): void {
+    this.leftovers = true;
   }
 
   /** Sets the recovery point lower (truncation) and persists it. */
@@ -464,7 +479,11 @@ export class LocalLog implements WriterHost {
     await this.maintenanceMutex?.run(async () => {});
     this.flushTimer?.cancel();
     this.flushTimer = null;
-    for (const h of this.pendingDeletes ?? []) h.cancel();
+    for (const h of this.pendingDeletes ?? []) {
+      h.cancel();
+      this.leftovers = true;
+    }
+    if (this.deletesInFlight > 0) this.leftovers = true;
     this.pendingDeletes = null;
   }
 

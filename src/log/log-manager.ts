@@ -6,13 +6,15 @@
  * Layout (as Kafka's): `<dataDir>/<topic>-<partition>/` per partition, and in `<dataDir>` the
  * files recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint
  * and `.kafka_cleanshutdown`, written by close() only when every log was flushed, which lets the
- * next open skip recovery.
+ * next open skip recovery. Before the marker a clean close writes `clean-shutdown-summary`
+ * (clean-shutdown-summary.ts), which lets the next open build the logs it describes without
+ * touching their directories.
  */
 import { dirname, join } from 'node:path';
 import { type Clock, type TimerHandle, systemClock } from '../common/clock.js';
 import { systemRandom } from '../common/random.js';
 import type { Disk } from '../storage/disk.js';
-import { unlinkIfExists, writeFileAtomically } from '../storage/disk-files.js';
+import { readWholeFile, unlinkIfExists, writeFileAtomically } from '../storage/disk-files.js';
 import { nodeDisk } from '../storage/node-disk.js';
 import { FileHandleCache } from './file-handle-cache.js';
 import {
@@ -35,6 +37,17 @@ import { type LogEnv, PartitionLog } from './partition-log.js';
 import { LogSegment } from './log-segment.js';
 import { LogClosedError } from './log-errors.js';
 import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
+import {
+  CLEAN_SHUTDOWN_SUMMARY_FILE,
+  type LogSummary,
+  SummaryRejected,
+  decodeSummary,
+  encodeMarker,
+  encodeSummary,
+  openLogFromSummary,
+  summarizeLogs,
+  unchangedSince,
+} from './clean-shutdown-summary.js';
 
 export interface LogManagerOptions {
   dataDir: string;
@@ -141,7 +154,7 @@ export class LogManager {
     const entries = await this.disk.readdirEntries(this.dataDir);
     const names = entries.map((e) => e.name);
     const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE);
-    const [recoveryPoints, logStarts] = await Promise.all([this.readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE), this.readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE)]);
+    const summaries = hadCleanShutdown && names.includes(CLEAN_SHUTDOWN_SUMMARY_FILE) ? await this.readSummary() : new Map<string, LogSummary>();
     for (const name of names) if (name.endsWith(DELETE_DIR_SUFFIX)) this.track(this.disk.removeDir(join(this.dataDir, name)));
     const dirs: { name: string; topic: string; partition: number }[] = [];
     const interned = new Map<string, string>();
@@ -152,7 +165,24 @@ export class LogManager {
       if (tp) tp.topic = interned.get(tp.topic) ?? (interned.set(tp.topic, tp.topic), tp.topic);
       if (tp) dirs.push({ name, ...tp });
     }
-    await forEachLimited(dirs, this.opts.recoveryConcurrency ?? 16, async (d) => {
+    // The logs the summary describes, unchanged since, are built without reading their directories; the others are loaded from them.
+    const described = dirs.flatMap((d) => {
+      const summary = summaries.get(d.name);
+      return summary ? [{ d, summary, dir: join(this.dataDir, d.name) }] : [];
+    });
+    const unchanged = await unchangedSince(this.disk, described);
+    const trusted = new Set<string>();
+    described.forEach(({ d, summary, dir }, i) => {
+      if (!unchanged[i]) return;
+      this.register(openLogFromSummary({ env: this.env, dir, topic: d.topic, partition: d.partition, config: this.configOf(d.topic), summary }));
+      trusted.add(d.name);
+    });
+    const unsummarized = dirs.filter((d) => !trusted.has(d.name));
+    // The checkpoints are for logs loaded from their directories (the summary has the rest's offsets).
+    const [recoveryPoints, logStarts] =
+      unsummarized.length === 0 ? [new Map<string, bigint>(), new Map<string, bigint>()] : await Promise.all([this.readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE), this.readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE)]);
+    if (described.length > trusted.size) this.logger.warn({ dataDir: this.dataDir, changed: described.length - trusted.size }, 'logs changed since the clean-shutdown summary are loaded from their directories');
+    await forEachLimited(unsummarized, this.opts.recoveryConcurrency ?? 16, async (d) => {
       const { log, report } = await loadLog({
         env: this.env,
         dir: join(this.dataDir, d.name),
@@ -166,12 +196,13 @@ export class LogManager {
       this.register(log);
       if (report.recoveredSegments > 0 || report.truncations.length > 0 || report.rebuiltIndexes.length > 0) this.reports.push(report);
     });
-    if (hadCleanShutdown) {
-      // From here on a crash must not be mistaken for a clean shutdown.
-      await this.disk.unlink(join(this.dataDir, CLEAN_SHUTDOWN_FILE));
+    if (hadCleanShutdown || names.includes(CLEAN_SHUTDOWN_SUMMARY_FILE)) {
+      // From here on a crash must not be mistaken for a clean shutdown, nor a summary outlive what it describes.
+      if (hadCleanShutdown) await this.disk.unlink(join(this.dataDir, CLEAN_SHUTDOWN_FILE));
+      await unlinkIfExists(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_SUMMARY_FILE));
       await this.disk.syncDir(this.dataDir);
     }
-    this.logger.info({ dataDir: this.dataDir, logs: dirs.length, hadCleanShutdown, recovered: this.reports.length, ms: this.clock.now() - started }, 'logs loaded');
+    this.logger.info({ dataDir: this.dataDir, logs: dirs.length, summarized: dirs.length - unsummarized.length, hadCleanShutdown, recovered: this.reports.length, ms: this.clock.now() - started }, 'logs loaded');
   }
 
   private async readCheckpoint(file: string): Promise<OffsetCheckpoint> {
@@ -180,6 +211,20 @@ export class LogManager {
     } catch (err) {
       if (!(err instanceof CheckpointFormatError)) throw err;
       this.logger.warn({ err, file }, 'ignoring an unreadable checkpoint file (logs are recovered from their start)');
+      return new Map();
+    }
+  }
+
+  /** The clean-shutdown summary's logs by directory name; none when the marker does not vouch for it. */
+  private async readSummary(): Promise<Map<string, LogSummary>> {
+    const marker = await readWholeFile(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_FILE));
+    const data = marker && (await readWholeFile(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_SUMMARY_FILE), 1024 * 1024 * 1024, 256 * 1024));
+    try {
+      if (!marker || !data) throw new SummaryRejected('the marker or the summary is gone');
+      return decodeSummary(marker, data);
+    } catch (err) {
+      if (!(err instanceof SummaryRejected)) throw err;
+      this.logger.warn({ err, dataDir: this.dataDir }, 'ignoring the clean-shutdown summary (logs are loaded from their directories)');
       return new Map();
     }
   }
@@ -329,6 +374,18 @@ export class LogManager {
     await writeOffsetCheckpoint(this.disk, join(this.dataDir, LOG_START_OFFSET_CHECKPOINT_FILE), logs.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.logStartOffset })));
   }
 
+  /** The summary of the logs a clean close can vouch for, then the marker that vouches for it. */
+  private async writeCleanShutdown(): Promise<void> {
+    const summaries = await summarizeLogs(this.disk, [...this.allLogs()], (log) => partitionDirName(log.topic, log.partition));
+    let seal;
+    if (summaries.length > 0) {
+      const encoded = encodeSummary(summaries);
+      await writeFileAtomically(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_SUMMARY_FILE), encoded.data);
+      seal = encoded.seal;
+    }
+    await writeFileAtomically(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_FILE), encodeMarker(seal));
+  }
+
   /**
    * Stops background work, closes every log (flushing it), writes the checkpoints and, if every
    * log closed cleanly, the clean shutdown marker.
@@ -347,7 +404,7 @@ export class LogManager {
     await this.writeCheckpoints();
     await this.cleaner?.writeCheckpoint();
     await Promise.all([...this.background]);
-    if (clean) await writeFileAtomically(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_FILE), Buffer.from('{"version":0,"brokerEpoch":-1}'));
+    if (clean) await this.writeCleanShutdown();
     else await unlinkIfExists(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_FILE));
     await this.files.closeAll();
     this.logger.info({ dataDir: this.dataDir, clean }, 'logs closed');

@@ -328,6 +328,12 @@ export class LogSegment implements FileOwner, IndexOwner {
     this.markAllAcknowledged();
   }
 
+  /** The state of the segment's end (as restoreTailState takes it), or undefined when it was never read. */
+  tailState(): SegmentTailState | undefined {
+    if (this.maxTimestampSoFar === undefined || this.offsetOfMaxTimestampSoFar === undefined) return undefined;
+    return { maxTimestamp: this.maxTimestampSoFar, offsetOfMaxTimestamp: this.offsetOfMaxTimestampSoFar, bytesSinceLastIndexEntry: this.bytesSinceLastIndexEntry, firstBatchTimestamp: this.firstBatchTimestamp };
+  }
+
   /** Whether the time-based roll is due (segment.ms minus this segment's jitter), as Kafka's shouldRoll. */
   timeToRoll(now: number, segmentMs: number): boolean {
     if (this.assignedBytes === 0) return false;
@@ -361,6 +367,11 @@ export class LogSegment implements FileOwner, IndexOwner {
   /** The segment's `.txnindex` (Kafka's TransactionIndex), created empty on first use. */
   get txnIndex(): TransactionIndex {
     return (this.txn ??= new TransactionIndex(this.env, this, this.baseOffset, 0));
+  }
+
+  /** Bytes of the `.txnindex` as far as this segment knows (0: none). */
+  get txnIndexBytes(): number {
+    return this.txn?.sizeInBytes ?? 0;
   }
 
   /** Whether the segment has a transaction index with entries (or one on disk). */

@@ -26,6 +26,16 @@ export class OffsetIndex extends IndexFile {
     if (fileBytes === 0) this.lastOffset = baseOffset - 1n;
   }
 
+  /** The last entry's offset when known without reading the file (the active segment's). */
+  get lastKnownOffset(): bigint | undefined {
+    return this.lastOffset;
+  }
+
+  /** The last entry's offset as recorded elsewhere (the clean-shutdown summary), instead of reading it. */
+  restoreLastOffset(offset: bigint): void {
+    this.lastOffset = offset;
+  }
+
   /** Adds an entry; offsets must increase (the segment appends batches in offset order). */
   append(offset: bigint, position: number): void {
     if (this.lastOffset !== undefined && offset <= this.lastOffset) {

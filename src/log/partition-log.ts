@@ -281,6 +281,11 @@ export class PartitionLog implements LocalLogOwner {
     return this.producers.current.verificationGuard(producerId, epoch);
   }
 
+  /** Whether the log's directory may hold producer snapshots (the next open must read them). */
+  get hasProducerSnapshots(): boolean {
+    return this.producers.snapshotsOnDisk;
+  }
+
   /** Every producer this log knows (DescribeProducers). */
   activeProducers(): ActiveProducer[] {
     return this.producers.current.activeProducers();

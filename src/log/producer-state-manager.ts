@@ -54,6 +54,11 @@ export class ProducerStateManager {
     this.retainFrom = retainFrom;
   }
 
+  /** Whether snapshot files may exist on disk. */
+  get snapshotsOnDisk(): boolean {
+    return this.hasSnapshots;
+  }
+
   /** The state itself, for reads (transactions, DescribeProducers). */
   get current(): ProducerState {
     return this.state;

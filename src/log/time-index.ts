@@ -38,6 +38,11 @@ export class TimeIndex extends IndexFile {
     return this.last;
   }
 
+  /** The last entry as recorded elsewhere (the clean-shutdown summary), instead of reading it. */
+  restoreLast(last: TimestampOffset): void {
+    this.last = last;
+  }
+
   /**
    * Adds (timestamp, offset) if the timestamp is larger than the last entry's. `final` ignores
    * the reserved slot: the entry added when the segment becomes inactive.

@@ -56,6 +56,10 @@ export class SimDisk implements Disk {
     return this.op(path, () => this.inner.stat(path));
   }
 
+  statMany(paths: readonly string[]): Promise<(FileStat | undefined)[]> {
+    return this.op(paths[0] ?? '', () => this.inner.statMany(paths));
+  }
+
   rename(from: string, to: string): Promise<void> {
     return this.op(from, () => this.inner.rename(from, to));
   }

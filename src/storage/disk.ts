@@ -55,6 +55,12 @@ export interface Disk {
   readdirEntries(path: string): Promise<DirEntry[]>;
   /** undefined when nothing is at `path`. */
   stat(path: string): Promise<FileStat | undefined>;
+  /**
+   * `stat` of each path, in order. For start-up checks of many small facts: an implementation
+   * may answer them without a round trip each (NodeDisk stats on the calling thread, where a
+   * thread-pool round trip per path costs the main thread more than the stat itself).
+   */
+  statMany(paths: readonly string[]): Promise<(FileStat | undefined)[]>;
   /** Atomically replaces `to` (file or empty directory) with `from`. */
   rename(from: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;

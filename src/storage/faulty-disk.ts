@@ -106,6 +106,11 @@ export class FaultyDisk implements Disk {
     return this.inner.stat(path);
   }
 
+  async statMany(paths: readonly string[]): Promise<(FileStat | undefined)[]> {
+    for (const path of paths) this.check('stat', path);
+    return this.inner.statMany(paths);
+  }
+
   async rename(from: string, to: string): Promise<void> {
     this.check('rename', from);
     return this.inner.rename(from, to);

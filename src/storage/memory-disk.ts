@@ -136,6 +136,10 @@ export class MemoryDisk implements Disk {
       : { size: 4096, mtimeMs: node.mtimeMs, isDirectory: true, isFile: false };
   }
 
+  async statMany(paths: readonly string[]): Promise<(FileStat | undefined)[]> {
+    return Promise.all(paths.map((p) => this.stat(p)));
+  }
+
   async rename(from: string, to: string): Promise<void> {
     const src = this.walk(from, 'rename');
     if (!src.parent || !src.node) fail('rename', from, 'ENOENT');

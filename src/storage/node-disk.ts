@@ -211,6 +211,24 @@ export class NodeDisk implements Disk {
     }
   }
 
+  /**
+   * Synchronous stats, one after another on this thread: a few microseconds each for inodes in the
+   * cache, where handing each to the thread pool costs the main thread tens (1,000 stats: ~5 ms
+   * against 20-60 ms at load 10). Only for start-up and close, when nothing else waits.
+   */
+  async statMany(paths: readonly string[]): Promise<(FileStat | undefined)[]> {
+    return paths.map((path) => {
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.statSync(path, { throwIfNoEntry: false });
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw StorageIoError.from('stat', path, err as NodeJS.ErrnoException);
+      }
+      return st && { size: st.size, mtimeMs: st.mtimeMs, isDirectory: st.isDirectory(), isFile: st.isFile() };
+    });
+  }
+
   rename(from: string, to: string): Promise<void> {
     return call<void>('rename', from, (cb) => fs.rename(from, to, (err) => cb(err, undefined)));
   }

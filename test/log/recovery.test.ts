@@ -252,21 +252,54 @@ describe('the active segment tail after a clean reopen', () => {
 });
 
 describe('the file-system calls of an open', () => {
-  it('after a clean shutdown reads the active segment of a log without producers once, and stats no partition directory', async () => {
+  /** A node disk that counts reads per path, stats and listings. */
+  function countingDisk() {
+    const reads = new Map<string, number>();
+    const opened: string[] = [];
+    const stats: string[] = [];
+    const listed: string[] = [];
+    const disk: Disk = Object.assign(Object.create(nodeDisk) as Disk, {
+      stat: (path: string) => (stats.push(path), nodeDisk.stat(path)),
+      statMany: (paths: readonly string[]) => (stats.push(...paths), nodeDisk.statMany(paths)),
+      readdir: (path: string) => (listed.push(path), nodeDisk.readdir(path)),
+      open: async (path: string, mode: OpenMode) => {
+        opened.push(path);
+        const file = await nodeDisk.open(path, mode);
+        const read = file.read.bind(file);
+        return Object.assign(file, { read: (b: Buffer, o: number, l: number, p: number) => (reads.set(path, (reads.get(path) ?? 0) + 1), read(b, o, l, p)) });
+      },
+    });
+    return { disk, reads, opened, stats, listed };
+  }
+
+  it('after a clean shutdown with its summary, opens, lists and reads nothing of a partition (three stats check it is unchanged)', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await closedLog(dir, 30, 400);
+      const c = countingDisk();
+      const m = await openManager(dir, { disk: c.disk, defaults: config({ indexIntervalBytes: 64 }) });
+      try {
+        const part = join(dir, 't-0');
+        assert.deepEqual(c.opened.filter((p) => p.startsWith(part)), [], 'no file of the partition opened');
+        assert.deepEqual(c.listed.filter((p) => p.startsWith(part)), [], 'the partition directory is not listed');
+        assert.deepEqual(c.stats.filter((p) => p.startsWith(part)).sort(), [part, join(part, 'leader-epoch-checkpoint'), m.getLog('t', 0)!.segments.at(-1)!.filePath].sort());
+        assert.ok(m.getLog('t', 0)!.segments.length > 1);
+        assert.equal((await readAll(m.getLog('t', 0)!)).length, 30, 'the segments are opened on first read');
+      } finally {
+        await m.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('after a clean shutdown without a summary reads the active segment of a log without producers once, and stats no partition directory', async () => {
     const { dir, cleanup } = await tempDir();
     try {
       // One batch: no index entry, so the tail read starts at the first batch.
       await closedLog(dir, 1);
-      const reads = new Map<string, number>();
-      const stats: string[] = [];
-      const disk: Disk = Object.assign(Object.create(nodeDisk) as Disk, {
-        stat: (path: string) => (stats.push(path), nodeDisk.stat(path)),
-        open: async (path: string, mode: OpenMode) => {
-          const file = await nodeDisk.open(path, mode);
-          const read = file.read.bind(file);
-          return Object.assign(file, { read: (b: Buffer, o: number, l: number, p: number) => (reads.set(path, (reads.get(path) ?? 0) + 1), read(b, o, l, p)) });
-        },
-      });
+      await unlink(join(dir, 'clean-shutdown-summary'));
+      const { disk, reads, stats } = countingDisk();
       const m = await openManager(dir, { disk, defaults: config({ indexIntervalBytes: 64 }) });
       try {
         assert.equal(reads.get(seg(dir, 0)), 1, 'one read of the tail: no separate read of the first batch, no producer replay');
@@ -280,13 +313,13 @@ describe('the file-system calls of an open', () => {
     }
   });
 
-  it('lists a partition directory once at open, clean or not (the producer snapshots come from the same listing)', async () => {
+  it('lists a partition directory once at open when it loads the log from it, clean or not (the producer snapshots come from the same listing)', async () => {
     const { dir, cleanup } = await tempDir();
     try {
       await closedLog(dir, 20, 512);
       for (const unclean of [false, true]) {
-        const listed: string[] = [];
-        const disk: Disk = Object.assign(Object.create(nodeDisk) as Disk, { readdir: (path: string) => (listed.push(path), nodeDisk.readdir(path)) });
+        const { disk, listed } = countingDisk();
+        await unlink(join(dir, 'clean-shutdown-summary'));
         if (unclean) await unlink(join(dir, '.kafka_cleanshutdown'));
         const m = await openManager(dir, { disk, defaults: config({ indexIntervalBytes: 64 }) });
         try {

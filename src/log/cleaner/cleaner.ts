@@ -168,7 +168,7 @@ async function cleanGroup(p: CleanParams, group: readonly LogSegment[], ctx: Fil
     await cleaned.changeSuffix(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX);
     await first.segmentEnv.disk.syncDir(p.log.dir);
   } catch (err) {
-    await cleaned.deleteFiles().catch(() => {});
+    await cleaned.deleteFiles().catch(() => local.noteLeftFilesBehind());
     await cleaned.release();
     throw err;
   }

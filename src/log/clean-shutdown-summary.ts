@@ -1,0 +1,234 @@
+/**
+ * The clean-shutdown summary: what each partition log needs to serve, written by a clean close of
+ * the LogManager into one file per data directory, so that the next open reads one file instead
+ * of listing, stat'ing and reading every partition directory (docs/storage.md, "Clean-shutdown
+ * summary").
+ *
+ * `clean-shutdown-summary` holds a JSON object `{ "version": 1, "logs": [...] }`; each entry is
+ * one partition directory's log as the close left it: log start and end offsets, its segments
+ * (base offset, sizes of the `.log`, `.index`, `.timeindex` and `.txnindex` files, the `.log`'s
+ * modification time), the active segment's tail (largest timestamp and its offset, bytes since the
+ * last index entry, the first batch's timestamp, its indexes' last entries) and the leader epochs. Offsets are decimal
+ * strings. A log is left out (and loaded from its directory as before) when the close could not
+ * vouch for it: it had producer snapshots (their state is read at open, as Kafka does), files
+ * were left for the next open to remove, or its active segment's tail was never read.
+ *
+ * Trust: the file is written (atomically, fsynced) before the clean-shutdown marker, and the
+ * marker carries the summary's length and CRC-32C; the summary is used only when the marker is
+ * there and both agree. Both files are removed (and the removal fsynced) before the broker writes
+ * anything after an open, so a summary never outlives the state it describes. Each entry also
+ * records what the close saw of the log's directory, active `.log` and leader-epoch checkpoint
+ * (modification times and sizes); at open they are stat'ed again (Disk.statMany: on the main
+ * thread, ~3 µs each) and a log whose files changed since is loaded from its directory, as a log
+ * without a summary is (its tail read, damage found and recovered).
+ */
+import { join } from 'node:path';
+import { crc32c } from '../protocol/primitives/crc32c.js';
+import type { Disk, FileStat } from '../storage/disk.js';
+import { LEADER_EPOCH_CHECKPOINT_FILE, LOG_FILE_SUFFIX, segmentFilePath } from './file-names.js';
+import type { EpochEntry } from './leader-epoch-cache.js';
+import type { LogConfig } from './log-config.js';
+import { LogSegment, type SegmentTailState } from './log-segment.js';
+import { type LogEnv, PartitionLog } from './partition-log.js';
+
+export const CLEAN_SHUTDOWN_SUMMARY_FILE = 'clean-shutdown-summary';
+const VERSION = 1;
+
+/** One segment: [baseOffset, .log bytes, .index bytes, .timeindex bytes, .txnindex bytes, .log mtime ms]. */
+type SegmentRow = [string, number, number, number, number, number];
+
+/** One partition log as a clean close left it. */
+export interface LogSummary {
+  /** The partition directory's name, `<topic>-<partition>`. */
+  dir: string;
+  start: string;
+  end: string;
+  segments: SegmentRow[];
+  /** The active segment's tail: [maxTimestamp, offsetOfMaxTimestamp, bytesSinceLastIndexEntry, firstBatchTimestamp or null]. */
+  tail: [string, string, number, string | null];
+  /** The active segment's last index entries: [offset index entry's offset, time index entry's timestamp and offset]. */
+  indexLast: [string, string, string];
+  /** [epoch, startOffset] */
+  epochs: [number, string][];
+  /**
+   * What the close saw on disk, checked again at open (a log whose files changed since is loaded
+   * from its directory): [directory mtime, active .log size, its mtime, leader-epoch-checkpoint
+   * size (-1: none), its mtime (-1: none)].
+   */
+  seen: [number, number, number, number, number];
+}
+
+/** The paths whose stats make up a summary's `seen`, for the log in `dir` with active segment file `activeLog`. */
+function seenPaths(dir: string, activeLog: string): string[] {
+  return [dir, activeLog, join(dir, LEADER_EPOCH_CHECKPOINT_FILE)];
+}
+
+function seenOf(stats: readonly (FileStat | undefined)[], i: number): LogSummary['seen'] | undefined {
+  const [dir, log, epochs] = [stats[i], stats[i + 1], stats[i + 2]];
+  if (!dir?.isDirectory || !log?.isFile) return undefined;
+  return [dir.mtimeMs, log.size, log.mtimeMs, epochs?.size ?? -1, epochs?.mtimeMs ?? -1];
+}
+
+/** What the marker records of the summary it vouches for. */
+export interface SummarySeal {
+  bytes: number;
+  crc32c: number;
+}
+
+/**
+ * The summaries of the closed `logs` their close can vouch for (keyed by directory name by
+ * `dirName`); the others are left out, to be loaded from their directories.
+ */
+export async function summarizeLogs(disk: Disk, logs: readonly PartitionLog[], dirName: (log: PartitionLog) => string): Promise<LogSummary[]> {
+  const candidates = logs.filter((log) => {
+    const active = log.segments[log.segments.length - 1]!;
+    const known = active.tailState() !== undefined && active.offsetIndex.lastKnownOffset !== undefined && active.timeIndex.lastKnown !== undefined;
+    return known && !log.hasProducerSnapshots && !log.localLog.leftFilesBehind;
+  });
+  const stats = await disk.statMany(candidates.flatMap((log) => seenPaths(log.dir, log.segments[log.segments.length - 1]!.filePath)));
+  const out: LogSummary[] = [];
+  candidates.forEach((log, i) => {
+    const seen = seenOf(stats, i * 3);
+    const active = log.segments[log.segments.length - 1]!;
+    if (seen && seen[1] === active.writtenSize) out.push(summarizeLog(log, dirName(log), seen));
+  });
+  return out;
+}
+
+function summarizeLog(log: PartitionLog, dirName: string, seen: LogSummary['seen']): LogSummary {
+  const segs = log.segments;
+  const active = segs[segs.length - 1]!;
+  const tail = active.tailState()!;
+  const lastTime = active.timeIndex.lastKnown!;
+  return {
+    dir: dirName,
+    start: String(log.logStartOffset),
+    end: String(log.logEndOffset),
+    segments: segs.map((s) => [String(s.baseOffset), s.writtenSize, s.offsetIndex.sizeInBytes, s.timeIndex.sizeInBytes, s.txnIndexBytes, s.lastModifiedMs]),
+    tail: [String(tail.maxTimestamp), String(tail.offsetOfMaxTimestamp), tail.bytesSinceLastIndexEntry, tail.firstBatchTimestamp === undefined ? null : String(tail.firstBatchTimestamp)],
+    indexLast: [String(active.offsetIndex.lastKnownOffset!), String(lastTime.timestamp), String(lastTime.offset)],
+    epochs: log.epochEntries().map((e) => [e.epoch, String(e.startOffset)]),
+    seen,
+  };
+}
+
+/**
+ * The summaries among `candidates` (with the directory of each) whose files are as their close
+ * saw them: the directory (no file added, removed or renamed), the active segment's `.log` and
+ * the leader-epoch checkpoint unchanged in size and modification time.
+ */
+export async function unchangedSince(disk: Disk, candidates: readonly { summary: LogSummary; dir: string }[]): Promise<boolean[]> {
+  const stats = await disk.statMany(candidates.flatMap(({ summary, dir }) => seenPaths(dir, segmentFilePath(dir, BigInt(summary.segments[summary.segments.length - 1]![0]), LOG_FILE_SUFFIX))));
+  return candidates.map(({ summary }, i) => {
+    const now = seenOf(stats, i * 3);
+    return now !== undefined && now.every((v, j) => v === summary.seen[j]);
+  });
+}
+
+/** The file's bytes and the seal the marker carries. */
+export function encodeSummary(logs: readonly LogSummary[]): { data: Buffer; seal: SummarySeal } {
+  const data = Buffer.from(JSON.stringify({ version: VERSION, logs }), 'utf8');
+  return { data, seal: { bytes: data.length, crc32c: crc32c(data) } };
+}
+
+/** The clean-shutdown marker's content (Kafka's, plus the summary's seal when there is one). */
+export function encodeMarker(seal: SummarySeal | undefined): Buffer {
+  return Buffer.from(JSON.stringify({ version: 0, brokerEpoch: -1, ...(seal ? { samsaSummary: seal } : {}) }), 'utf8');
+}
+
+/** Why a summary is not trusted. */
+export class SummaryRejected extends Error {}
+
+/**
+ * The summary's logs by directory name, if `data` is the summary `marker` vouches for; throws
+ * SummaryRejected otherwise (no seal, a length or CRC that differs, a malformed entry).
+ */
+export function decodeSummary(marker: Buffer, data: Buffer): Map<string, LogSummary> {
+  let seal: unknown;
+  try {
+    seal = (JSON.parse(marker.toString('utf8')) as { samsaSummary?: unknown }).samsaSummary;
+  } catch {
+    throw new SummaryRejected('the clean-shutdown marker is not JSON');
+  }
+  if (!isSeal(seal)) throw new SummaryRejected('the clean-shutdown marker vouches for no summary');
+  if (data.length !== seal.bytes || crc32c(data) !== seal.crc32c) throw new SummaryRejected(`the summary (${data.length} bytes) is not the one the marker vouches for (${seal.bytes} bytes)`);
+  let parsed: { version?: unknown; logs?: unknown };
+  try {
+    parsed = JSON.parse(data.toString('utf8')) as typeof parsed;
+  } catch {
+    throw new SummaryRejected('the summary is not JSON');
+  }
+  if (parsed.version !== VERSION || !Array.isArray(parsed.logs)) throw new SummaryRejected(`unknown summary version ${String(parsed.version)}`);
+  const out = new Map<string, LogSummary>();
+  for (const entry of parsed.logs as unknown[]) {
+    if (!isLogSummary(entry)) throw new SummaryRejected('a malformed summary entry');
+    out.set(entry.dir, entry);
+  }
+  return out;
+}
+
+function isSeal(v: unknown): v is SummarySeal {
+  const s = v as SummarySeal | undefined;
+  return typeof s === 'object' && s !== null && Number.isSafeInteger(s.bytes) && Number.isSafeInteger(s.crc32c);
+}
+
+const OFFSET = /^-?\d{1,20}$/;
+const isOffset = (v: unknown): v is string => typeof v === 'string' && OFFSET.test(v);
+const isSize = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+function isLogSummary(v: unknown): v is LogSummary {
+  const e = v as LogSummary;
+  if (typeof e !== 'object' || e === null || typeof e.dir !== 'string' || !isOffset(e.start) || !isOffset(e.end)) return false;
+  if (!Array.isArray(e.segments) || e.segments.length === 0 || !Array.isArray(e.epochs) || !Array.isArray(e.tail)) return false;
+  for (const s of e.segments) {
+    if (!Array.isArray(s) || s.length !== 6 || !isOffset(s[0]) || !s.slice(1, 5).every(isSize) || typeof s[5] !== 'number') return false;
+  }
+  const [maxTs, maxTsOffset, sinceIndex, firstTs] = e.tail;
+  if (!isOffset(maxTs) || !isOffset(maxTsOffset) || !isSize(sinceIndex) || !(firstTs === null || isOffset(firstTs))) return false;
+  if (!Array.isArray(e.indexLast) || e.indexLast.length !== 3 || !e.indexLast.every(isOffset)) return false;
+  if (!Array.isArray(e.seen) || e.seen.length !== 5 || !e.seen.every((x) => typeof x === 'number')) return false;
+  return e.epochs.every((x) => Array.isArray(x) && x.length === 2 && Number.isSafeInteger(x[0]) && isOffset(x[1]));
+}
+
+export interface OpenFromSummaryParams {
+  env: LogEnv;
+  dir: string;
+  topic: string;
+  partition: number;
+  config: LogConfig;
+  summary: LogSummary;
+}
+
+/**
+ * The log as its summary describes it, without touching its files: each segment's `.log` is
+ * opened on first read or append, its indexes read on first lookup (as Kafka's LazyIndex).
+ */
+export function openLogFromSummary(p: OpenFromSummaryParams): PartitionLog {
+  const { env, config, summary } = p;
+  const settings = { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes };
+  const bound = Math.min(config.segmentJitterMs, config.segmentMs);
+  const segments = summary.segments.map(([base, log, index, timeIndex, txnIndex, mtimeMs]) =>
+    LogSegment.open(env, p.dir, BigInt(base), settings, { log, index, timeIndex, txnIndex, mtimeMs }, bound > 0 ? Math.floor(env.random() * bound) : 0),
+  );
+  const [maxTs, maxTsOffset, sinceIndex, firstTs] = summary.tail;
+  const tail: SegmentTailState = { maxTimestamp: BigInt(maxTs), offsetOfMaxTimestamp: BigInt(maxTsOffset), bytesSinceLastIndexEntry: sinceIndex, firstBatchTimestamp: firstTs === null ? undefined : BigInt(firstTs) };
+  const active = segments[segments.length - 1]!;
+  active.restoreTailState(tail);
+  const [lastIndexed, lastTimeTs, lastTimeOffset] = summary.indexLast;
+  active.offsetIndex.restoreLastOffset(BigInt(lastIndexed));
+  active.timeIndex.restoreLast({ timestamp: BigInt(lastTimeTs), offset: BigInt(lastTimeOffset) });
+  const logEndOffset = BigInt(summary.end);
+  const leaderEpochs: EpochEntry[] = summary.epochs.map(([epoch, start]) => ({ epoch, startOffset: BigInt(start) }));
+  return new PartitionLog({
+    topic: p.topic,
+    partition: p.partition,
+    dir: p.dir,
+    config,
+    env,
+    segments,
+    logStartOffset: BigInt(summary.start),
+    logEndOffset,
+    leaderEpochs,
+    checkpointedRecoveryPoint: logEndOffset,
+  });
+}

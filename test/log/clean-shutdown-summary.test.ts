@@ -1,0 +1,237 @@
+/**
+ * The clean-shutdown summary (src/log/clean-shutdown-summary.ts): a log opened from it is the log
+ * loaded from its directory, behaves the same on first use (reads of old segments, appends and
+ * rolls, truncation, DeleteRecords, retention, OffsetForLeaderEpoch, a crash afterwards), and a
+ * summary that is stale, damaged, unsealed, or describes files changed since is never trusted.
+ */
+import assert from 'node:assert/strict';
+import { cp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../src/common/clock.js';
+import type { PartitionLog } from '../../src/log/partition-log.js';
+import { encodeUncompressedRecordBatch } from '../../src/protocol/records/index.js';
+import { batch, capturingLogger, config, openManager, readAll, tempDir } from './helpers.js';
+
+const SUMMARY = 'clean-shutdown-summary';
+const MARKER = '.kafka_cleanshutdown';
+const cfg = config({ segmentBytes: 600, indexIntervalBytes: 64, retentionMs: 60_000 });
+
+/** How many logs the last open built from the summary (its 'logs loaded' line). */
+function summarized(logger: ReturnType<typeof capturingLogger>): number {
+  const line = logger.entries.findLast((e) => e.msg === 'logs loaded');
+  return (line?.obj as { summarized: number }).summarized;
+}
+
+async function open(dir: string, clock = new ManualClock(1_700_000_000_000)) {
+  const logger = capturingLogger();
+  const m = await openManager(dir, { logger, clock, defaults: cfg });
+  return { m, logger, clock };
+}
+
+/** Three logs closed cleanly: several segments with timestamps, two leader epochs, a moved log start; one empty. */
+async function closedLogs(dir: string): Promise<void> {
+  const { m } = await open(dir);
+  const a = await m.createLog('t', 0, cfg);
+  for (let i = 0; i < 20; i++) await a.append(batch([`a${i}`], { timestamp: 1_700_000_000_000n + BigInt(i) }), { leaderEpoch: i < 12 ? 3 : 5 });
+  await a.deleteRecordsBefore(2n);
+  const b = await m.createLog('t', 1, cfg);
+  for (let i = 0; i < 3; i++) await b.append(batch([`b${i}`]), { leaderEpoch: 1 });
+  await m.createLog('u', 0, cfg);
+  await m.close();
+}
+
+/** The log's state as a client or a follower could observe it. */
+async function observable(log: PartitionLog) {
+  return {
+    start: log.logStartOffset,
+    end: log.logEndOffset,
+    acknowledged: log.acknowledgedEnd,
+    segments: log.segments.map((s) => [s.baseOffset, s.size, s.offsetIndex.entries, s.timeIndex.entries]),
+    tail: log.segments.at(-1)!.tailState(),
+    epochs: log.epochEntries(),
+    latestEpoch: log.latestEpoch,
+    epochEnds: [0, 3, 4, 5, 6].map((e) => log.endOffsetForEpoch(e)),
+    byTime: await log.offsetForTimestamp(1_700_000_000_005n),
+    maxTime: await log.maxTimestampOffset(),
+    records: (await readAll(log)).map((r) => [r.offset, r.value]),
+  };
+}
+
+/** A copy of `dir` without the summary: opening it loads every log from its directory. */
+async function withoutSummary(dir: string): Promise<string> {
+  const copy = `${dir}-nosummary`;
+  await cp(dir, copy, { recursive: true });
+  await rm(join(copy, SUMMARY));
+  return copy;
+}
+
+describe('the clean-shutdown summary', () => {
+  it('is written by a clean close, and a log opened from it is the log loaded from its directory', async () => {
+    const { dir, cleanup } = await tempDir();
+    const copy = await (async () => {
+      await closedLogs(dir);
+      assert.ok((await readdir(dir)).includes(SUMMARY));
+      return withoutSummary(dir);
+    })();
+    try {
+      const fromSummary = await open(dir);
+      const fromDirs = await open(copy);
+      assert.equal(summarized(fromSummary.logger), 3);
+      assert.equal(summarized(fromDirs.logger), 0);
+      assert.equal(fromSummary.m.openFileCount, 0, 'no segment file open before first use');
+      for (const [t, p] of [['t', 0], ['t', 1], ['u', 0]] as const) {
+        assert.deepEqual(await observable(fromSummary.m.getLog(t, p)!), await observable(fromDirs.m.getLog(t, p)!), `${t}-${p}`);
+      }
+      assert.ok(!(await readdir(dir)).includes(SUMMARY), 'the summary goes at open, with the marker');
+      assert.ok(!(await readdir(dir)).includes(MARKER));
+      await fromSummary.m.close();
+      await fromDirs.m.close();
+    } finally {
+      await cleanup();
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('after a restart from it, appends, rolls, truncation, DeleteRecords, retention and a crash behave as after a directory load', async () => {
+    const { dir, cleanup } = await tempDir();
+    await closedLogs(dir);
+    const copy = await withoutSummary(dir);
+    try {
+      const results: unknown[] = [];
+      for (const d of [dir, copy]) {
+        const { m, logger, clock } = await open(d);
+        const out: unknown[] = [summarized(logger) > 0];
+        const log = m.getLog('t', 0)!;
+        // Appends at a new epoch roll the active segment; the producer of an old segment is read back.
+        for (let i = 0; i < 6; i++) out.push((await log.append(batch([`late${i}`], { timestamp: 1_700_000_100_000n }), { leaderEpoch: 7 })).baseOffset);
+        out.push(await observable(log));
+        // A follower truncates into an older segment, then appends the leader's batches.
+        out.push(await log.truncateTo(10n), await observable(log));
+        const b = m.getLog('t', 1)!;
+        out.push(await b.deleteRecordsBefore(2n), await observable(b));
+        // Retention by time: the clock passes retention.ms for the old segments.
+        clock.advance(200_000);
+        out.push((await log.deleteOldSegments()).deleted.length, await observable(log));
+        out.push(await observable(m.getLog('u', 0)!));
+        await log.append(batch(['after-retention']), { leaderEpoch: 8 });
+        // A crash now (no close: no marker, no summary) recovers from the directories.
+        const crashed = `${d}-crash`;
+        await log.flush();
+        await m.checkpoint();
+        await cp(d, crashed, { recursive: true, filter: (src) => !src.endsWith('.tmp') });
+        await rm(join(crashed, MARKER), { force: true });
+        assert.ok(!(await readdir(crashed)).includes(SUMMARY));
+        const again = await open(crashed);
+        assert.equal(summarized(again.logger), 0);
+        out.push(await observable(again.m.getLog('t', 0)!));
+        await again.m.close();
+        await rm(crashed, { recursive: true, force: true });
+        await m.close();
+        results.push(out);
+      }
+      const [a, b] = results as unknown[][];
+      assert.equal(a![0], true, 'the first open used the summary');
+      assert.equal(b![0], false);
+      assert.deepEqual(a!.slice(1), b!.slice(1));
+    } finally {
+      await cleanup();
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('is not trusted once stale: restored with its marker after later appends, or restored beside a newer marker', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await closedLogs(dir);
+      const oldSummary = await readFile(join(dir, SUMMARY));
+      const oldMarker = await readFile(join(dir, MARKER));
+      const first = await open(dir);
+      await first.m.getLog('t', 1)!.append(batch(['b3', 'b4']));
+      await first.m.close();
+      // The old pair: the marker vouches for the summary, but the log's files changed since.
+      await writeFile(join(dir, SUMMARY), oldSummary);
+      await writeFile(join(dir, MARKER), oldMarker);
+      const second = await open(dir);
+      assert.equal(second.m.getLog('t', 1)!.logEndOffset, 5n);
+      assert.equal(summarized(second.logger), 2, 'the unchanged logs still come from the summary');
+      assert.ok(second.logger.entries.some((e) => e.level === 'warn' && /changed since the clean-shutdown summary/.test(e.msg ?? '')));
+      await second.m.getLog('t', 1)!.append(batch(['b5']));
+      await second.m.close();
+      // The old summary beside the newer marker: the seal does not match.
+      await writeFile(join(dir, SUMMARY), oldSummary);
+      const third = await open(dir);
+      assert.equal(summarized(third.logger), 0);
+      assert.equal(third.m.getLog('t', 1)!.logEndOffset, 6n);
+      assert.deepEqual((await readAll(third.m.getLog('t', 1)!)).map((r) => r.value), ['b0', 'b1', 'b2', 'b3', 'b4', 'b5']);
+      await third.m.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('is not trusted when truncated, or without its marker (a crash after writing it), and is removed at open', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await closedLogs(dir);
+      const size = (await readFile(join(dir, SUMMARY))).length;
+      await truncate(join(dir, SUMMARY), size - 10);
+      const damaged = await open(dir);
+      assert.equal(summarized(damaged.logger), 0);
+      assert.ok(damaged.logger.entries.some((e) => e.level === 'warn' && /ignoring the clean-shutdown summary/.test(e.msg ?? '')));
+      assert.equal(damaged.m.getLog('t', 0)!.logEndOffset, 20n);
+      await damaged.m.close();
+      // A summary left without a marker (as if the close crashed between the two writes).
+      await rm(join(dir, MARKER));
+      const crashed = await open(dir);
+      assert.equal(summarized(crashed.logger), 0);
+      assert.equal(crashed.m.getLog('t', 0)!.logEndOffset, 20n);
+      assert.ok(!(await readdir(dir)).includes(SUMMARY), 'removed before anything is written');
+      await crashed.m.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('leaves out a log with producer snapshots: its producer state is read from its directory, and retries are still recognised', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const idempotent = (seq: number, v: string) => encodeUncompressedRecordBatch({ producerId: 42n, producerEpoch: 0, baseSequence: seq, records: [{ value: Buffer.from(v) }] });
+      let { m } = await open(dir);
+      const log = await m.createLog('p', 0, cfg);
+      await m.createLog('q', 0, cfg);
+      await log.append(idempotent(0, 'x0'));
+      await log.append(idempotent(1, 'x1'));
+      await m.close();
+      const reopened = await open(dir);
+      m = reopened.m;
+      assert.equal(summarized(reopened.logger), 1, 'only the log without producers');
+      const again = m.getLog('p', 0)!;
+      assert.equal(again.activeProducers().length, 1);
+      assert.equal((await again.append(idempotent(1, 'x1'))).baseOffset, 1n, 'a retry gets its first offsets back');
+      assert.equal(again.logEndOffset, 2n);
+      await m.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('leaves out a log whose retired segments were not deleted before the close (the next open removes them)', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const { m, clock } = await open(dir);
+      const log = await m.createLog('t', 0, config({ segmentBytes: 300, retentionMs: 1000, fileDeleteDelayMs: 60_000 }));
+      for (let i = 0; i < 10; i++) await log.append(batch([`v${i}`], { timestamp: 1_700_000_000_000n }));
+      clock.advance(5000);
+      assert.ok((await log.deleteOldSegments()).deleted.length > 0);
+      await m.close();
+      assert.ok((await readdir(join(dir, 't-0'))).some((n) => n.endsWith('.deleted')));
+      const again = await open(dir);
+      assert.equal(summarized(again.logger), 0);
+      assert.ok(!(await readdir(join(dir, 't-0'))).some((n) => n.endsWith('.deleted')));
+      await again.m.close();
+    } finally {
+      await cleanup();
+    }
+  });
+});

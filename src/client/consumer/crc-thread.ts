@@ -112,11 +112,12 @@ export function checkOnCrcThread(frame: ArrayBuffer, ranges: readonly (readonly 
   const w = start();
   if (!w) return Promise.reject(new Error('no CRC-32C thread'));
   const id = nextId++;
-  return new Promise((resolve, reject) => {
+  return new Promise<Reply>((resolve, reject) => {
     waiting.set(id, { resolve, reject });
+    // A check waited on keeps the process alive, as a pending request does; an idle thread does not.
     w.ref();
     w.postMessage({ id, frame, ranges }, [frame]);
   }).finally(() => {
     if (waiting.size === 0) worker?.unref();
-  }) as Promise<Reply>;
+  });
 }

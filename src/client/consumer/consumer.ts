@@ -481,13 +481,15 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   /**
-   * Hands the frame of a large answer to the CRC thread, which checks its batches while this
-   * thread decodes what came before; each chunk's raw is rebuilt when the frame comes back.
+   * Hands the frame of a large answer of one partition to the CRC thread, which checks its batches
+   * while this thread decodes what came before; the chunk's raw is rebuilt when the frame comes
+   * back. An answer of several partitions stays here: a transfer moves the whole frame, so its
+   * first chunk would wait for all of them to be checked (eight partitions read slower so).
    */
   private checkOnCrcThread(fetched: Chunk[]): void {
-    if (!this.crcThread || fetched.length === 0) return;
+    if (!this.crcThread || fetched.length !== 1) return;
     const frame = fetched[0]!.raw.buffer;
-    if (!isOwnFrame(frame) || !fetched.every((c) => c.raw.buffer === frame)) return;
+    if (!isOwnFrame(frame)) return;
     const spans = fetched.map((c) => [c.raw.byteOffset, c.raw.byteOffset + c.raw.length] as const);
     const back = checkOnCrcThread(frame as ArrayBuffer, spans);
     fetched.forEach((chunk, i) => {

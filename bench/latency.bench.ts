@@ -34,7 +34,6 @@
  *   alternating, in the same run.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +47,7 @@ import { encodeUncompressedRecordBatch, iterateBatches, readBatchHeader } from '
 import { FetchSessionClient } from '../test/helpers/fetch-session-client.js';
 import { spawnBroker, stopBroker } from './broker-process.js';
 import { cpuSeconds, createTopic, quantile } from './broker-support.js';
+import { runQueueWaitMs, tracedGcPauses } from './machine-load.js';
 import { type Run, type Sent, newRun, perfProducer as perfLoop, recordLatency as record } from './perf-producer.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -301,26 +301,9 @@ interface Broker {
   gcPauses: number[];
 }
 
-/**
- * The milliseconds a process's main thread has spent runnable but waiting for a core (the second
- * field of /proc/<pid>/schedstat, Linux; 0 elsewhere): what the machine's other processes cost it.
- */
-function runQueueWaitMs(pid: number | 'self'): number {
-  try {
-    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
-  } catch {
-    return 0;
-  }
-}
-
 /** This process's GC pauses (ms) since it started observing. */
 const benchGcPauses: number[] = [];
 let gcObserver: PerformanceObserver | undefined;
-
-/** A `--trace-gc` line's pause: "Scavenge 15.2 (17.0) -> 14.4 (17.0) MB, 4.86 / 0.18 ms" gives 4.86. */
-function tracedGcPauses(text: string, into: number[]): void {
-  for (const m of text.matchAll(/(?:Scavenge|Mark-Compact|Mark-sweep|Minor Mark-Compact)[^,\n]*, ([\d.]+) \/ [\d.]+ ms/g)) into.push(Number(m[1]));
-}
 
 /** What else happened during a case: run-queue waits (broker main thread, this process) and GC pauses. */
 interface Machine {
@@ -380,7 +363,16 @@ export default async function run(): Promise<void> {
       const { child, port } = await spawnBroker(dir, [], dist, BROKER_GC ? ['--trace-gc'] : []);
       children.push(child);
       const broker: Broker = { label, port, pid: child.pid!, gcPauses: [] };
-      if (BROKER_GC) child.stdout!.on('data', (d: Buffer) => tracedGcPauses(String(d), broker.gcPauses));
+      if (BROKER_GC) {
+        // Whole lines only: a chunk may end inside one.
+        let partial = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          const text = partial + String(d);
+          const cut = text.lastIndexOf('\n') + 1;
+          partial = text.slice(cut);
+          tracedGcPauses(text.slice(0, cut), broker.gcPauses);
+        });
+      }
       brokers.push(broker);
       // Warm-up, also of the fetch path: a broker's first few thousand produce requests and
       // fetches run before V8 has optimized their code (`samsa perf end-to-end` on a fresh broker:

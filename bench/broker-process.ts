@@ -14,21 +14,25 @@ const samsaCli = (dist: string): string => (existsSync(join(dist, 'src/cli/samsa
  * node, e.g. `--single-threaded-gc`. `dist` is the build to run (default this repository's dist/;
  * another build's, to compare two builds in one run).
  */
-export async function spawnBroker(dir: string, extra: string[] = [], dist = join(repoRoot(), 'dist')): Promise<{ child: ChildProcess; port: number; readyMs: number; listeners: Record<string, number> }> {
+export async function spawnBroker(dir: string, extra: string[] = [], dist = join(repoRoot(), 'dist'), moreNodeFlags: string[] = []): Promise<{ child: ChildProcess; port: number; readyMs: number; listeners: Record<string, number> }> {
   const t0 = performance.now();
-  const nodeFlags = (process.env['BENCH_BROKER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+  const nodeFlags = [...(process.env['BENCH_BROKER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean), ...moreNodeFlags];
   const child = spawn(process.execPath, [...nodeFlags, samsaCli(dist), 'broker', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   let line = '';
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d) => {
+    const onData = (d: Buffer) => {
       out += String(d);
       const m = /ready on [^:]+:(\d+)/.exec(out);
       if (m) {
         line = out;
+        // What the broker prints later is the caller's (it is not kept here).
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
         resolve(Number(m[1]));
       }
-    });
+    };
+    child.stdout!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`broker exited ${code}`)));
   });
   const listeners = Object.fromEntries([...line.matchAll(/([A-Z_0-9]+):\/\/[^\s:]+:(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));

@@ -3,7 +3,8 @@
  * filling them quickly, and reading the broker's CPU time and memory from /proc (Linux).
  */
 import { readFileSync } from 'node:fs';
-import { CreateTopicsApi, DeleteTopicsApi, ProduceApi } from '../src/protocol/messages/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateTopicsApi, DeleteTopicsApi, ListOffsetsApi, ProduceApi } from '../src/protocol/messages/index.js';
 import { encodeUncompressedRecordBatch } from '../src/protocol/records/index.js';
 import { RawClient } from '../test/helpers/raw-client.js';
 
@@ -20,11 +21,33 @@ export function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 }
 
+/**
+ * Creates a topic and waits until the broker leads every partition of it: CreateTopics answers
+ * once the controller has committed the topic, and the broker may hold its partitions only a
+ * little later (a produce sent at once can be answered NOT_LEADER_OR_FOLLOWER, which a real
+ * producer retries and a benchmark's raw requests would not).
+ */
 export async function createTopic(port: number, name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
   const c = await RawClient.connect(port);
-  const res = await c.send(CreateTopicsApi, 7, { topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }], timeoutMs: 5000, validateOnly: false });
-  c.close();
-  if (res.topics[0]!.errorCode !== 0) throw new Error(`create ${name}: ${res.topics[0]!.errorMessage}`);
+  try {
+    const res = await c.send(CreateTopicsApi, 7, { topics: [{ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }], timeoutMs: 5000, validateOnly: false });
+    if (res.topics[0]!.errorCode !== 0) throw new Error(`create ${name}: ${res.topics[0]!.errorMessage}`);
+    await waitForLeaders(c, name, partitions);
+  } finally {
+    c.close();
+  }
+}
+
+/** Until ListOffsets answers every partition of `topic` without an error, i.e. the broker leads them all (at most 10 s). */
+async function waitForLeaders(c: RawClient, topic: string, partitions: number): Promise<void> {
+  let codes: number[] = [];
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const res = await c.send(ListOffsetsApi, 7, { replicaId: -1, isolationLevel: 0, timeoutMs: 5000, topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n })) }] });
+    codes = res.topics.flatMap((t) => t.partitions.map((p) => p.errorCode));
+    if (codes.length === partitions && codes.every((code) => code === 0)) return;
+    await sleep(20);
+  }
+  throw new Error(`${topic}: its partitions were not led within 10 s (error codes ${codes.join(', ')})`);
 }
 
 export async function deleteTopic(port: number, name: string): Promise<void> {

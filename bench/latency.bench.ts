@@ -24,8 +24,12 @@
  * the floor any broker could reach here at that moment, printed beside each figure. Each case
  * also prints requests/s, records per request and the broker's CPU µs per request; a last line
  * gives the broker's CPU per produce request when requests come back to back (1 or 60 records).
+ * And what else happened meanwhile, which is most of a p99 on a shared machine: how long the
+ * broker's (or echo server's) main thread and this process were runnable but waiting for a core
+ * (/proc/<pid>/schedstat), and this process's GC pauses (with BENCH_LATENCY_GC=1 the brokers run
+ * with --trace-gc and theirs are counted too).
  *
- *   npm run bench -- latency       BENCH_SECONDS per case (default 10), BENCH_RATE (default 20000);
+ *   npm run bench -- latency       BENCH_SECONDS per case (default 10), BENCH_RATE (default 20000), BENCH_LATENCY_GC=1;
  *   BENCH_COMPARE_DIST=<other build's dist/> runs every case against that build's broker too,
  *   alternating, in the same run.
  */
@@ -33,7 +37,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerConnection } from '../src/client/broker-connection.js';
 import { systemClock } from '../src/common/clock.js';
@@ -43,11 +47,14 @@ import { encodeUncompressedRecordBatch, iterateBatches, readBatchHeader } from '
 import { FetchSessionClient } from '../test/helpers/fetch-session-client.js';
 import { spawnBroker, stopBroker } from './broker-process.js';
 import { cpuSeconds, createTopic, quantile } from './broker-support.js';
+import { runQueueWaitMs, tracedGcPauses } from './machine-load.js';
 import { type Run, type Sent, newRun, perfProducer as perfLoop, recordLatency as record } from './perf-producer.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const RATE = Number(process.env['BENCH_RATE'] ?? 20_000);
 const COMPARE_DIST = process.env['BENCH_COMPARE_DIST'];
+/** BENCH_LATENCY_GC=1: the brokers run with --trace-gc, and each case also reports the broker's GC pauses. */
+const BROKER_GC = process.env['BENCH_LATENCY_GC'] === '1';
 const RECORD_BYTES = 100;
 
 /** kafka-producer-perf-test's sends at RATE/s for SECONDS (bench/perf-producer.ts). */
@@ -77,7 +84,8 @@ export async function sendToAck(port: number, topic: string, acks: number): Prom
     async (values) => {
       const records = encodeUncompressedRecordBatch({ records: values.map((value) => ({ value })) });
       const res = await conn.send(ProduceApi, { acks, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] }, { version: 9 });
-      if (res.responses[0]!.partitionResponses[0]!.errorCode !== 0) throw new Error('produce failed');
+      const errorCode = res.responses[0]!.partitionResponses[0]!.errorCode;
+      if (errorCode !== 0) throw new Error(`produce to ${topic} failed: error code ${errorCode}`);
     },
     (sent, now) => record(run, sent, now),
   );
@@ -185,7 +193,8 @@ export async function sequentialEndToEnd(port: number, topic: string, count: num
     value.writeDoubleBE(sendAt, 0);
     value.writeDoubleBE(sendAt, 8);
     const res = await producer.send(ProduceApi, { acks: 1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: encodeUncompressedRecordBatch({ records: [{ value }] }) }] }] }, { version: 9 });
-    if (res.responses[0]!.partitionResponses[0]!.errorCode !== 0) throw new Error('produce failed');
+    const errorCode = res.responses[0]!.partitionResponses[0]!.errorCode;
+    if (errorCode !== 0) throw new Error(`produce to ${topic} failed: error code ${errorCode}`);
     await seen;
   }
   await reader.stop();
@@ -235,7 +244,7 @@ function varint(buf: Buffer, pos: number): [number, number] {
 }
 
 /** The floor: the same driver's sends to a child process answering each frame at once. */
-async function echoFloor(): Promise<Run> {
+async function echoFloor(): Promise<{ run: Run; machine: Machine }> {
   const server = spawn(
     process.execPath,
     [
@@ -262,6 +271,8 @@ async function echoFloor(): Promise<Run> {
   });
   let id = 0;
   const run = newRun();
+  const waits0 = [runQueueWaitMs(server.pid!), runQueueWaitMs('self')] as const;
+  const gc0 = benchGcPauses.length;
   await perfProducer(
     run,
     (values) =>
@@ -276,19 +287,34 @@ async function echoFloor(): Promise<Run> {
       }),
     (sent, now) => record(run, sent, now),
   );
+  const machine: Machine = { brokerWaitMs: runQueueWaitMs(server.pid!) - waits0[0], benchWaitMs: runQueueWaitMs('self') - waits0[1], benchGc: benchGcPauses.slice(gc0), brokerGc: undefined };
   s.destroy();
   server.kill();
-  return run;
+  return { run, machine };
 }
 
 interface Broker {
   label: string;
   port: number;
   pid: number;
+  /** The broker's GC pauses so far (ms), when it runs with --trace-gc. */
+  gcPauses: number[];
+}
+
+/** This process's GC pauses (ms) since it started observing. */
+const benchGcPauses: number[] = [];
+let gcObserver: PerformanceObserver | undefined;
+
+/** What else happened during a case: run-queue waits (broker main thread, this process) and GC pauses. */
+interface Machine {
+  brokerWaitMs: number;
+  benchWaitMs: number;
+  benchGc: number[];
+  brokerGc: number[] | undefined;
 }
 
 /** One case's line: both latencies against the floor's, the request pattern, the broker's CPU per request. */
-function report(name: string, run: Run, floor: Run, cpuS?: number, seconds = SECONDS): void {
+function report(name: string, run: Run, floor: Run, cpuS?: number, seconds = SECONDS, machine?: Machine): void {
   const send = percentiles(run.fromSend);
   const due = percentiles(run.fromDue);
   const fs = percentiles([...floor.fromSend]);
@@ -298,18 +324,35 @@ function report(name: string, run: Run, floor: Run, cpuS?: number, seconds = SEC
   console.log(`    from send(): ${fmt(send)}  (p99 ${(send.p99 / fs.p99).toFixed(1)}x the floor's)`);
   if (due.n > 0) console.log(`    from due:    ${fmt(due)}  (p99 ${(due.p99 / fd.p99).toFixed(1)}x the floor's)`);
   console.log(`    ${(run.requests / seconds).toFixed(0)} requests/s, ${(run.records / Math.max(1, run.requests)).toFixed(1)} records per request${cpu}`);
+  if (machine) {
+    const gc = (label: string, pauses: number[]) => `${label} ${pauses.length} GC pauses, ${pauses.reduce((a, b) => a + b, 0).toFixed(0)} ms in all, longest ${Math.max(0, ...pauses).toFixed(1)} ms`;
+    const gcs = [gc('bench', machine.benchGc), ...(machine.brokerGc ? [gc('broker', machine.brokerGc)] : [])].join('; ');
+    console.log(`    waiting for a core: server thread ${machine.brokerWaitMs.toFixed(0)} ms, bench ${machine.benchWaitMs.toFixed(0)} ms (${((machine.brokerWaitMs / 1000 / seconds) * 100).toFixed(1)}% / ${((machine.benchWaitMs / 1000 / seconds) * 100).toFixed(1)}% of the case); ${gcs}`);
+  }
 }
 
-/** `f`'s result, the broker's CPU-seconds meanwhile, and the seconds it took. */
-async function measured<T>(broker: Broker, f: () => Promise<T>): Promise<{ result: T; cpu: number; seconds: number }> {
+/** `f`'s result, the broker's CPU-seconds meanwhile, the seconds it took, and what else happened meanwhile. */
+async function measured<T>(broker: Broker, f: () => Promise<T>): Promise<{ result: T; cpu: number; seconds: number; machine: Machine }> {
   const cpu0 = cpuSeconds(broker.pid);
+  const waits0 = [runQueueWaitMs(broker.pid), runQueueWaitMs('self')] as const;
+  const gc0 = [benchGcPauses.length, broker.gcPauses.length] as const;
   const t0 = performance.now();
   const result = await f();
-  return { result, cpu: cpuSeconds(broker.pid) - cpu0, seconds: (performance.now() - t0) / 1000 };
+  const machine: Machine = {
+    brokerWaitMs: runQueueWaitMs(broker.pid) - waits0[0],
+    benchWaitMs: runQueueWaitMs('self') - waits0[1],
+    benchGc: benchGcPauses.slice(gc0[0]),
+    brokerGc: BROKER_GC ? broker.gcPauses.slice(gc0[1]) : undefined,
+  };
+  return { result, cpu: cpuSeconds(broker.pid) - cpu0, seconds: (performance.now() - t0) / 1000, machine };
 }
 
 export default async function run(): Promise<void> {
   console.log(`\n## Latency at a steady ${RATE.toLocaleString('en-US')} records/s of ${RECORD_BYTES} B, one partition (${SECONDS} s per case; kafka-producer-perf-test's throttled sends, latency from send() and from the due time)`);
+  gcObserver ??= new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) benchGcPauses.push(e.duration);
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const dirs: string[] = [];
   const children: Awaited<ReturnType<typeof spawnBroker>>['child'][] = [];
   const brokers: Broker[] = [];
@@ -317,31 +360,46 @@ export default async function run(): Promise<void> {
     for (const [label, dist] of [['this build', undefined], ...(COMPARE_DIST ? [['compared', COMPARE_DIST]] : [])] as const) {
       const dir = await mkdtemp(join(tmpdir(), 'samsa-bench-latency-'));
       dirs.push(dir);
-      const { child, port } = await spawnBroker(dir, [], dist);
+      const { child, port } = await spawnBroker(dir, [], dist, BROKER_GC ? ['--trace-gc'] : []);
       children.push(child);
-      brokers.push({ label, port, pid: child.pid! });
+      const broker: Broker = { label, port, pid: child.pid!, gcPauses: [] };
+      if (BROKER_GC) {
+        // Whole lines only: a chunk may end inside one.
+        let partial = '';
+        child.stdout!.on('data', (d: Buffer) => {
+          const text = partial + String(d);
+          const cut = text.lastIndexOf('\n') + 1;
+          partial = text.slice(cut);
+          tracedGcPauses(text.slice(0, cut), broker.gcPauses);
+        });
+      }
+      brokers.push(broker);
+      // Warm-up, also of the fetch path: a broker's first few thousand produce requests and
+      // fetches run before V8 has optimized their code (`samsa perf end-to-end` on a fresh broker:
+      // p50 0.84 ms for the first run, 0.72 and 0.66 ms for the next two, whatever their acks).
       await createTopic(port, 'latency-warmup', 1);
-      await sendToAck(port, 'latency-warmup', 1);
+      await steadyEndToEnd(port, 'latency-warmup');
     }
     for (let round = 0; round < 2; round++) {
-      const floor = await echoFloor();
-      report(`floor     echo server, same sends`, floor, floor);
+      const echo = await echoFloor();
+      const floor = echo.run;
+      report(`floor     echo server, same sends (its server's waits as the broker thread's)`, floor, floor, undefined, SECONDS, echo.machine);
       for (const b of brokers) {
         const tag = brokers.length > 1 ? ` [${b.label}]` : '';
         for (const [label, acks] of [['acks=1', 1], ['acks=all', -1]] as const) {
           const topic = `latency-${round}-${acks}`;
           await createTopic(b.port, topic, 1);
-          const { result, cpu } = await measured(b, () => sendToAck(b.port, topic, acks));
-          report(`produce   send-to-ack, ${label}${tag}`, result, floor, cpu);
+          const { result, cpu, machine } = await measured(b, () => sendToAck(b.port, topic, acks));
+          report(`produce   send-to-ack, ${label}${tag}`, result, floor, cpu, SECONDS, machine);
         }
         await createTopic(b.port, `latency-${round}-e2e`, 1);
-        const { result, cpu } = await measured(b, () => steadyEndToEnd(b.port, `latency-${round}-e2e`));
+        const { result, cpu, machine } = await measured(b, () => steadyEndToEnd(b.port, `latency-${round}-e2e`));
         report(`e2e       produce-to-consume at the steady rate, acks=1${tag} (requests: the consumer's fetches)`, result.e2e, floor);
-        report(`          its send-to-ack (broker CPU: produce and fetch)`, result.produce, floor, cpu);
+        report(`          its send-to-ack (broker CPU: produce and fetch)`, result.produce, floor, cpu, SECONDS, machine);
         await createTopic(b.port, `latency-${round}-tool`, 1);
         const count = Math.min(5000, SECONDS * 500);
         const tool = await measured(b, () => sequentialEndToEnd(b.port, `latency-${round}-tool`, count));
-        report(`e2e       EndToEndLatency (one record at a time, ${count}), acks=1${tag} (requests: produce; broker CPU: produce and fetch)`, tool.result, floor, tool.cpu, tool.seconds);
+        report(`e2e       EndToEndLatency (one record at a time, ${count}), acks=1${tag} (requests: produce; broker CPU: produce and fetch)`, tool.result, floor, tool.cpu, tool.seconds, tool.machine);
         await createTopic(b.port, `latency-${round}-b2b`, 1);
         const cells: string[] = [];
         for (const [records, acks] of [[1, 1], [1, -1], [60, 1]] as const) {
@@ -352,6 +410,7 @@ export default async function run(): Promise<void> {
       }
     }
   } finally {
+    gcObserver.disconnect();
     for (const c of children) await stopBroker(c);
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   }

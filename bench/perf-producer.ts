@@ -96,7 +96,11 @@ export function timedValue(sent: Sent, bytes = 100): Buffer {
   return v;
 }
 
-/** Runs the send loop to the end; resolves once every record is acknowledged. `run` counts requests and records. */
+/**
+ * Runs the send loop to the end; resolves once every record is acknowledged, or rejects with the
+ * first failed send (the loop stops sending; requests still in flight are not waited for), so the
+ * caller's clean-up runs. `run` counts requests and records.
+ */
 export async function perfProducer(run: Run, o: PerfProducerOptions): Promise<void> {
   const now = o.now ?? (() => performance.now());
   const sleepFor = o.sleep ?? ((ms: number) => sleepAtLeast(ms, now));
@@ -108,10 +112,12 @@ export async function perfProducer(run: Run, o: PerfProducerOptions): Promise<vo
   let inFlight = 0;
   let senderScheduled = false;
   let allAcked: (() => void) | undefined;
+  let failure: { error: unknown } | undefined;
+  let failed: ((error: unknown) => void) | undefined;
   // The sender: drains whatever was accumulated when it gets to run, if a request may leave.
   const sender = (): void => {
     senderScheduled = false;
-    if (inFlight >= maxInFlight || accumulated.length === 0) return;
+    if (failure || inFlight >= maxInFlight || accumulated.length === 0) return;
     const values = accumulated;
     const sents = accumulatedSent;
     accumulated = [];
@@ -119,17 +125,25 @@ export async function perfProducer(run: Run, o: PerfProducerOptions): Promise<vo
     inFlight++;
     run.requests++;
     run.records += values.length;
-    void o.send(values).then(() => {
-      const t = now();
-      for (const s of sents) o.onAcked(s, t);
-      inFlight--;
-      sender();
-      if (inFlight === 0 && accumulated.length === 0) allAcked?.();
-    });
+    o.send(values).then(
+      () => {
+        if (failure) return;
+        const t = now();
+        for (const s of sents) o.onAcked(s, t);
+        inFlight--;
+        sender();
+        if (inFlight === 0 && accumulated.length === 0) allAcked?.();
+      },
+      (error: unknown) => {
+        failure ??= { error };
+        failed?.(failure.error);
+      },
+    );
   };
   const start = now();
   const throttler = new ThroughputThrottler(start, o.rate);
   for (let i = 0; i < o.records; i++) {
+    if (failure) throw failure.error;
     const sendAt = now();
     const sent = { sendAt, dueAt: start + (i / o.rate) * 1000 };
     accumulated.push(value(sent));
@@ -143,7 +157,13 @@ export async function perfProducer(run: Run, o: PerfProducerOptions): Promise<vo
       if (ms > 0) await sleepFor(ms);
     }
   }
-  if (inFlight > 0 || accumulated.length > 0 || senderScheduled) await new Promise<void>((r) => (allAcked = r));
+  if (failure) throw failure.error;
+  if (inFlight > 0 || accumulated.length > 0 || senderScheduled) {
+    await new Promise<void>((resolve, reject) => {
+      allAcked = resolve;
+      failed = reject;
+    });
+  }
 }
 
 /** Sleeps at least `ms` (a timer may fire a fraction of a millisecond early; Java's wait loop sleeps the rest). */

@@ -112,3 +112,23 @@ test('a record waiting in the accumulator for a free in-flight slot counts the w
   assert.equal(run.requests, 2, 'one request in flight, every record sent meanwhile in the next');
   for (const l of latencies) assert.ok(l >= 50, `latency ${l} includes the 50 ms the first request took`);
 });
+
+test('a failed send ends the loop with its error (the caller cleans up) instead of an unhandled rejection', async () => {
+  const clock = fakeClock();
+  const run = newRun();
+  let sends = 0;
+  const done = perfProducer(run, {
+    value: () => Buffer.alloc(1),
+    rate: 1_000,
+    records: 100,
+    now: clock.now,
+    sleep: clock.sleep,
+    send: () => (++sends === 2 ? Promise.reject(new Error('produce failed: error code 6')) : Promise.resolve()),
+    onAcked: () => {},
+  });
+  await assert.rejects(done, /produce failed: error code 6/);
+  const sendsAtFailure = sends;
+  // Nothing more is sent once a send failed.
+  for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(sends, sendsAtFailure);
+});

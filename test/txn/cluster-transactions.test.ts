@@ -92,6 +92,47 @@ describe('transactions on a three-node cluster', { timeout: 120_000 }, () => {
     }
   });
 
+  it('a marker to a partition the coordinator follows completes while its follower goes on fetching', async () => {
+    // The coordinator sends WriteTxnMarkers to the partition's leader, whose answer waits until the
+    // followers have the marker; the coordinator is one of them. The fault holds the marker request
+    // at the leader for a moment, so the follower's next fetch is sent behind it: on one shared
+    // connection its answer would wait behind the marker's, which waits for that fetch, until the
+    // marker's write timed out (30 s). Bounded here at 20 s, the transaction settles in a few.
+    const { kafka, log } = loggedKafka(cluster.nodes[0]!.bootstrap);
+    const admin = kafka.admin();
+    await admin.connect();
+    const producer = kafka.producer({ transactionalId: 'cluster-txn-followed', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    let fault: InjectedFault | undefined;
+    try {
+      // The producer's id (InitProducerId) first: __transaction_state exists from then on.
+      const txn = await producer.transaction();
+      await eventually('__transaction_state on every node', 10_000, () => cluster.nodes.every((n) => n.metadata.topic(TRANSACTION_STATE_TOPIC) !== undefined));
+      const txnState = cluster.nodes[0]!.metadata.topic(TRANSACTION_STATE_TOPIC)!;
+      const coordinator = txnState.partitions[partitionForGroup('cluster-txn-followed', txnState.partitionCount)]!.leader;
+      const leader = cluster.nodes.map((n) => n.nodeId).find((id) => id !== coordinator)!;
+      await admin.createTopics({ topics: [{ topic: 'followed', replicaAssignment: [{ partition: 0, replicas: [leader, coordinator] }] }] });
+      await eventually('the topic led by its first replica, the coordinator in its ISR', 10_000, () =>
+        cluster.nodes.every((n) => {
+          const p = n.metadata.topic('followed')?.partitions[0];
+          return p?.leader === leader && p.isr.includes(coordinator);
+        }),
+      );
+      const leaderNode = cluster.nodes.find((n) => n.nodeId === leader)!;
+      fault = leaderNode.faults.inject({ apiKey: ApiKey.WriteTxnMarkers, times: 1 }, { delayMs: 1500 });
+      await txn.send({ topic: 'followed', messages: [{ partition: 0, value: 'followed-0' }] });
+      await txn.commit();
+      let seen: string[] = [];
+      await eventually('the committed record visible to read_committed', 20_000, async () => (seen = await read('followed', 'read_committed')).length > 0);
+      assert.equal(fault.hits, 1, 'the marker request was held at the leader');
+      assert.deepEqual(seen, ['followed-0'], await evidence('followed', log));
+    } finally {
+      fault?.remove();
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
+
   it('a send retried after the coordinator answered CONCURRENT_TRANSACTIONS writes each record once', async () => {
     const { kafka, log } = loggedKafka(cluster.nodes[0]!.bootstrap);
     const admin = kafka.admin();

@@ -138,17 +138,17 @@ async function authorizerMicro(): Promise<void> {
 }
 
 /**
- * The cipher TLS 1.3 negotiates between node:tls peers (TLS_AES_256_GCM_SHA384), alone on one
- * thread: a reference for TLS throughput, since the broker encrypts what it sends and the client, on
- * the same machine here, decrypts it.
+ * A TLS 1.3 cipher alone on one thread: a reference for TLS throughput, since the broker encrypts
+ * what it sends and the client, on the same machine here, decrypts it. Samsa's listeners pick
+ * TLS_AES_256_GCM_SHA384 by default (node's order, as a Kafka broker's JVM picks it).
  */
-function cipherRate(): number {
-  const key = randomBytes(32);
+function cipherRate(alg: 'aes-128-gcm' | 'aes-256-gcm'): number {
+  const key = randomBytes(alg === 'aes-128-gcm' ? 16 : 32);
   const data = Buffer.alloc(8 << 20, 'x');
   const t0 = performance.now();
   let bytes = 0;
   while (performance.now() - t0 < 1000) {
-    const c = createCipheriv('aes-256-gcm', key, randomBytes(12));
+    const c = createCipheriv(alg, key, randomBytes(12));
     c.update(data);
     c.final();
     bytes += data.length;
@@ -181,7 +181,7 @@ function cipherCpuPerGb(): Record<string, number> {
  * a child (bench/tls-pipe-server.ts) answering each request with 8 MiB in 1 MiB pieces, read with
  * 'data' events; rate and CPU seconds per GB on each side.
  */
-async function tlsPipe(mode: 'plain' | 'tls', key: string, cert: string, bytes: number): Promise<Rate> {
+async function tlsPipe(mode: PipeMode, key: string, cert: string, bytes: number): Promise<Rate & { cipher: string }> {
   const here = fileURLToPath(import.meta.url);
   const ts = here.endsWith('.ts');
   const server = fork(join(here, '..', `tls-pipe-server${ts ? '.ts' : '.js'}`), [mode, String(8 << 20), key, cert], { execArgv: ts ? ['--import', 'tsx'] : [] });
@@ -193,9 +193,9 @@ async function tlsPipe(mode: 'plain' | 'tls', key: string, cert: string, bytes: 
       server.send('cpu');
       return (await answer).cpu!;
     };
-    const socket = mode === 'tls' ? tlsConnect({ host: '127.0.0.1', port: port!, rejectUnauthorized: false }) : netConnect({ host: '127.0.0.1', port: port! });
+    const socket = mode !== 'plain' ? tlsConnect({ host: '127.0.0.1', port: port!, rejectUnauthorized: false }) : netConnect({ host: '127.0.0.1', port: port! });
     await new Promise((resolve, reject) => {
-      socket.once(mode === 'tls' ? 'secureConnect' : 'connect', resolve);
+      socket.once(mode !== 'plain' ? 'secureConnect' : 'connect', resolve);
       socket.once('error', reject);
     });
     socket.setNoDelay(true);
@@ -218,26 +218,44 @@ async function tlsPipe(mode: 'plain' | 'tls', key: string, cert: string, bytes: 
     const seconds = (performance.now() - t0) / 1000;
     const clientCpu = cpuSeconds() - c0;
     const brokerCpu = (await serverCpu()) - s0;
+    const cipher = 'getCipher' in socket ? socket.getCipher().name : 'none';
     socket.destroy();
-    return { mbps: got / seconds / 1e6, clientCpuPerGb: clientCpu / (got / 1e9), brokerCpuPerGb: brokerCpu / (got / 1e9) };
+    return { mbps: got / seconds / 1e6, clientCpuPerGb: clientCpu / (got / 1e9), brokerCpuPerGb: brokerCpu / (got / 1e9), cipher };
   } finally {
     server.kill();
   }
 }
 
+/** The pipes: TCP; TLS with node's defaults (AES-256-GCM, which Samsa's listeners pick by default); TLS with AES-128-GCM. */
+type PipeMode = 'plain' | 'tls' | 'tls128';
+
 async function tlsFloor(key: string, cert: string): Promise<void> {
   console.log(`\n## The floor: node:tls alone (a TLS 1.3 pipe answering 8 MiB in 1 MiB pieces) against TCP, alternated, and the cipher alone`);
-  const rates: Record<'plain' | 'tls', Rate[]> = { plain: [], tls: [] };
+  const modes: PipeMode[] = ['plain', 'tls', 'tls128'];
+  const rates: Record<PipeMode, (Rate & { cipher: string })[]> = { plain: [], tls: [], tls128: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const mode of round % 2 === 0 ? (['plain', 'tls'] as const) : (['tls', 'plain'] as const)) rates[mode].push(await tlsPipe(mode, key, cert, 512 << 20));
+    for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) rates[mode].push(await tlsPipe(mode, key, cert, 512 << 20));
   }
   const avg = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-  for (const [mode, v] of Object.entries(rates)) {
-    console.log(`${(mode === 'tls' ? 'node:tls pipe' : 'TCP pipe').padEnd(14)} ${v.map((x) => `${x.mbps.toFixed(0)} MB/s`).join(', ')}; CPU per GB: reader ${avg(v.map((x) => x.clientCpuPerGb)).toFixed(2)} s, writer ${avg(v.map((x) => x.brokerCpuPerGb)).toFixed(2)} s`);
+  const label: Record<PipeMode, string> = { plain: 'TCP pipe', tls: `node:tls pipe, ${rates.tls[0]!.cipher}`, tls128: `node:tls pipe, ${rates.tls128[0]!.cipher}` };
+  for (const mode of modes) {
+    const v = rates[mode];
+    console.log(`${label[mode]}: ${v.map((x) => `${x.mbps.toFixed(0)} MB/s`).join(', ')}; CPU per GB: reader ${avg(v.map((x) => x.clientCpuPerGb)).toFixed(2)} s, writer ${avg(v.map((x) => x.brokerCpuPerGb)).toFixed(2)} s`);
   }
-  console.log(`node:tls pipe at ${((avg(rates.tls.map((x) => x.mbps)) / avg(rates.plain.map((x) => x.mbps))) * 100).toFixed(0)}% of TCP`);
+  for (const mode of ['tls', 'tls128'] as const) console.log(`${label[mode]} at ${((avg(rates[mode].map((x) => x.mbps)) / avg(rates.plain.map((x) => x.mbps))) * 100).toFixed(0)}% of TCP`);
   const cipher = cipherCpuPerGb();
   console.log(`cipher alone, one thread, 16 KiB calls: AES-256-GCM ${cipher['aes-256-gcm']!.toFixed(2)} CPU s per GB, AES-128-GCM ${cipher['aes-128-gcm']!.toFixed(2)}`);
+}
+
+/** The TLS suite a listener picks for node:tls's default offer. */
+function negotiatedCipher(port: number, ca: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+      resolve(s.getCipher().name);
+      s.destroy();
+    });
+    s.once('error', reject);
+  });
 }
 
 /** CPU seconds (user and system) a process has used: this one, or a child broker (Linux /proc). */
@@ -335,6 +353,7 @@ export default async function run(): Promise<void> {
           }
         }
       }
+      for (const br of brokers) console.log(`${br.label}: the SASL_SSL listener negotiates ${await negotiatedCipher(br.secure.port, ca)} with node:tls's default offer`);
     } finally {
       for (const br of brokers) await br.stop();
     }
@@ -349,7 +368,7 @@ export default async function run(): Promise<void> {
       console.log(`produce: SASL_SSL at ${ratio('produce')}% of PLAINTEXT (goal >= 70%)`);
       console.log(`fetch:   SASL_SSL at ${ratio('fetch')}% of PLAINTEXT (goal >= 70%)`);
     }
-    console.log(`AES-256-GCM alone on one thread (in this run): ${cipherRate().toFixed(0)} MB/s`);
+    console.log(`alone on one thread (in this run): AES-128-GCM ${cipherRate('aes-128-gcm').toFixed(0)} MB/s, AES-256-GCM ${cipherRate('aes-256-gcm').toFixed(0)} MB/s`);
     await tlsFloor(certs.brokerKey, certs.brokerCert);
 
     console.log(`\n## Produce with the StandardAuthorizer and 10,000 ACLs against no authorizer (PLAINTEXT, alternated)`);

@@ -3,7 +3,7 @@
  * (node:net, or node:tls with the given PEM key and certificate) answers every request a client
  * writes with `responseBytes` bytes written in 1 MiB pieces (as the broker writes a fetch answer
  * over TLS); on the IPC channel, "cpu" asks for its CPU seconds so far.
- * Usage: tls-pipe-server <plain|tls> <responseBytes> [keyFile certFile]
+ * Usage: tls-pipe-server <plain|tls|tls128> <responseBytes> [keyFile certFile]
  */
 import { readFileSync } from 'node:fs';
 import { type Socket, createServer as createNetServer } from 'node:net';
@@ -20,7 +20,9 @@ const serve = (s: Socket) => {
     for (let o = 0; o < responseBytes; o += PIECE) s.write(payload.subarray(o, o + PIECE));
   });
 };
-const server = mode === 'tls' ? createTlsServer({ key: readFileSync(keyFile!), cert: readFileSync(certFile!) }, serve) : createNetServer(serve);
+// "tls": TLS 1.3 with node's defaults (AES-256-GCM, as Samsa's listeners pick by default); "tls128": AES-128-GCM (ssl.cipher.suites=TLS_AES_128_GCM_SHA256 on a listener).
+const ciphers = mode === 'tls128' ? { ciphers: 'TLS_AES_128_GCM_SHA256' } : {};
+const server = mode === 'plain' ? createNetServer(serve) : createTlsServer({ key: readFileSync(keyFile!), cert: readFileSync(certFile!), ...ciphers }, serve);
 server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as { port: number }).port }));
 process.on('message', (m) => {
   if (m !== 'cpu') return;

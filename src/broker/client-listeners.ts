@@ -60,6 +60,11 @@ export interface ListenerSecurity {
   onConnection?: ServerOptions['onConnection'];
 }
 
+/** The connections one listener takes at most: `max.connections`, or the listener's own when lower; read at each new connection, since both change at run time. */
+export function maxConnectionsOf(config: BrokerConfig, listener: string): number {
+  return Math.min(config.num('max.connections'), config.listenerGet(listener, 'max.connections') as number);
+}
+
 export async function bindClientListeners(
   specs: readonly ListenerSpec[],
   config: BrokerConfig,
@@ -81,7 +86,7 @@ export async function bindClientListeners(
           maxInFlightRequests: config.num('samsa.max.in.flight.requests.per.connection'),
           maxInFlightBytes: config.num('samsa.max.in.flight.bytes.per.connection'),
           idleTimeoutMs: config.num('connections.max.idle.ms'),
-          maxConnections: Math.min(config.num('max.connections'), config.listenerGet(spec.name, 'max.connections') as number),
+          maxConnections: () => maxConnectionsOf(config, spec.name),
           network: world.network,
           clock: world.clock,
           listenerName: spec.name,

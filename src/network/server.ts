@@ -35,8 +35,12 @@ export interface ServerOptions extends ConnectionLimits {
   host: string;
   /** 0 picks an ephemeral port. */
   port: number;
-  /** Connections beyond this are closed as soon as they are accepted (Kafka's `max.connections`). */
-  maxConnections: number;
+  /**
+   * Connections beyond this are closed as soon as they are accepted (Kafka's `max.connections`); a
+   * function is asked again at each new connection (the limit may change at run time: existing
+   * connections stay when it is lowered).
+   */
+  maxConnections: number | (() => number);
   network: Network;
   clock: Clock;
   /** The listener's name and security protocol (default PLAINTEXT). */
@@ -94,8 +98,9 @@ export class NetworkServer {
   private accept(socket: Socket, reads?: UserReads): void {
     const opts = this.opts;
     const listener = opts.listenerName ?? 'PLAINTEXT';
-    if (this.connections.size + this.held.size + this.handshaking.size >= opts.maxConnections) {
-      this.log.warn({ remote: socket.remoteAddress, max: opts.maxConnections, listener }, 'refusing connection: too many connections');
+    const maxConnections = typeof opts.maxConnections === 'function' ? opts.maxConnections() : opts.maxConnections;
+    if (this.connections.size + this.held.size + this.handshaking.size >= maxConnections) {
+      this.log.warn({ remote: socket.remoteAddress, max: maxConnections, listener }, 'refusing connection: too many connections');
       socket.destroy();
       return;
     }

@@ -1,7 +1,7 @@
 /**
  * Connection admission on the controller listener, as Kafka's controller applies the ConnectionQuotas
  * of its own socket server: `max.connections.per.ip.overrides` (and `max.connections.per.ip`),
- * `listener.name.controller.max.connections`, and an IP entity's `connection_creation_rate` quota
+ * `listener.name.controller.max.connections` (also changed at run time), and an IP entity's `connection_creation_rate` quota
  * from the metadata log. Three combined nodes whose controllers reach each other from 127.0.0.1;
  * raw sockets from other loopback addresses (127.0.0.2-4) fill the limits. A connection beyond a
  * limit is closed unanswered while the quorum keeps working, and a closed one frees its slot.
@@ -111,6 +111,33 @@ describe('connection admission on the controller listener', { timeout: 180_000 }
         return p.outcome === 'served';
       });
     } finally {
+      release();
+    }
+  });
+
+  it('listener.name.controller.max.connections changed at run time (kafkajs, per broker): lowered, new connections are refused and the quorum keeps its own; raised, they are served again', async () => {
+    const node = suite.nodes[1]!;
+    const port = controllerPort(1);
+    const admin = new Kafka({ clientId: 'admission-alter', brokers: [suite.nodes[0]!.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } }).admin();
+    await admin.connect();
+    const setLimit = (value: string) => admin.alterConfigs({ validateOnly: false, resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: String(node.nodeId), configEntries: [{ name: 'listener.name.controller.max.connections', value }] }] });
+    try {
+      const first = await probe(port, '127.0.0.6');
+      assert.equal(first.outcome, 'served', 'under the static 12');
+      first.socket.destroy();
+      // The other two nodes' controllers hold connections to this one's listener: with a limit of 1 no new one fits.
+      await setLimit('1');
+      await eventually(`node ${node.nodeId} refuses new controller connections`, 15_000, async () => (await probe(port, '127.0.0.6')).outcome === 'closed');
+      await quorumWorks('controller-lowered');
+      await setLimit('100');
+      await eventually(`node ${node.nodeId} serves controller connections again`, 15_000, async () => {
+        const p = await probe(port, '127.0.0.6');
+        p.socket.destroy();
+        return p.outcome === 'served';
+      });
+    } finally {
+      await admin.alterConfigs({ validateOnly: false, resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: String(node.nodeId), configEntries: [] }] }).catch(() => undefined);
+      await admin.disconnect();
       release();
     }
   });

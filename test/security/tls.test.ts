@@ -6,6 +6,8 @@
  * or `broker.reloadCertificates()`), with a bad keystore refused and the old one kept.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { copyFile, readFile, rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
@@ -16,6 +18,24 @@ import { type CertFiles, makeCerts } from '../helpers/certs.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { distinguishedName } from '../../src/security/ssl-principal-mapper.js';
 import { tempDir, testBroker } from '../helpers/test-broker.js';
+
+/** The TLS 1.3 suite a listener picks for a node:tls client offering `ciphers` (node's default order: AES-256-GCM first). */
+async function negotiated(port: number, ca: Buffer, ciphers?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'localhost', ...(ciphers ? { ciphers } : {}) }, () => {
+      resolve(s.getCipher().name);
+      s.destroy();
+    });
+    s.once('error', reject);
+  });
+}
+
+/** The suite Python's ssl module (its own OpenSSL defaults) negotiates with a listener. */
+async function negotiatedByPython(port: number, caFile: string): Promise<string> {
+  const script = `import socket, ssl\nctx = ssl.create_default_context(cafile=${JSON.stringify(caFile)})\nctx.check_hostname = False\ns = ctx.wrap_socket(socket.create_connection(('127.0.0.1', ${port}), timeout=10))\nprint(s.cipher()[0])\ns.close()`;
+  // Not execFileSync: the broker runs in this process.
+  return (await promisify(execFile)('/usr/bin/python3', ['-c', script], { encoding: 'utf8', timeout: 20_000 })).stdout.trim();
+}
 
 /** The CN of the certificate a TLS listener presents now. */
 async function servedCn(port: number, ca: Buffer): Promise<string> {
@@ -56,6 +76,25 @@ describe('TLS listeners', { timeout: 120_000 }, () => {
       } finally {
         await broker.stop();
       }
+    }
+  });
+
+  it("picks the suite by its own order, as a Kafka broker does: node's defaults (AES-256-GCM first), or ssl.cipher.suites' order", async () => {
+    const b = await testBroker({ config: ssl({ 'ssl.keystore.location': certs.brokerKeystore }) });
+    try {
+      assert.equal(await negotiated(b.port, ca, 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384'), 'TLS_AES_256_GCM_SHA384', 'a client preferring AES-128-GCM gets the listener\'s first choice');
+      assert.equal(await negotiated(b.port, ca, 'TLS_AES_128_GCM_SHA256'), 'TLS_AES_128_GCM_SHA256', 'a client offering only AES-128-GCM gets it');
+      assert.equal(await negotiatedByPython(b.port, certs.caCert), 'TLS_AES_256_GCM_SHA384', "Python's ssl");
+    } finally {
+      await b.stop();
+    }
+    const ordered = await testBroker({ config: ssl({ 'ssl.keystore.location': certs.brokerKeystore, 'ssl.cipher.suites': 'TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384' }) });
+    try {
+      assert.equal(await negotiated(ordered.port, ca), 'TLS_AES_128_GCM_SHA256', "node:tls offers AES-256-GCM first; the listener's order wins");
+      assert.equal(await negotiatedByPython(ordered.port, certs.caCert), 'TLS_AES_128_GCM_SHA256', "Python's ssl offers AES-256-GCM first; the listener's order wins");
+      await assert.rejects(negotiated(ordered.port, ca, 'TLS_CHACHA20_POLY1305_SHA256'), 'a suite outside ssl.cipher.suites is refused');
+    } finally {
+      await ordered.stop();
     }
   });
 

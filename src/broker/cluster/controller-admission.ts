@@ -7,7 +7,8 @@
  * socket server's quotas too). The counts are the controller listener's own, apart from the client
  * listeners' (Kafka counts each SocketServer apart); the controller listener is not exempt from the
  * broker-wide limits (Kafka protects only the inter-broker listener of a broker's SocketServer).
- * The decisions are connection-admission.ts's; run-time changes apply to the next connection.
+ * The decisions are connection-admission.ts's; run-time changes (the `max.connections` ones
+ * included) apply to the next connection.
  */
 import type { Clock } from '../../common/clock.js';
 import type { MetadataPublisher } from '../../controller/image/metadata-loader.js';
@@ -38,7 +39,7 @@ export function controllerAdmission(config: BrokerConfig, clock: Clock): Control
   return { admission, publisher };
 }
 
-/** The connections one controller listener takes at most: `max.connections`, or the listener's own when lower. */
+/** The connections one controller listener takes at most: `max.connections`, or the listener's own when lower; asked at each new connection (both change at run time). */
 export function controllerMaxConnections(config: BrokerConfig, listener: string): number {
   return Math.min(config.num('max.connections'), config.listenerGet(listener, 'max.connections') as number);
 }

@@ -238,7 +238,7 @@ export class MetadataNode {
           maxInFlightRequests: config.num('samsa.max.in.flight.requests.per.connection'),
           maxInFlightBytes: config.num('samsa.max.in.flight.bytes.per.connection'),
           idleTimeoutMs: config.num('connections.max.idle.ms'),
-          maxConnections: controllerMaxConnections(config, l.name),
+          maxConnections: () => controllerMaxConnections(config, l.name),
           ...(this.admission ? { admission: this.admission.admission } : {}),
           network: this.o.network,
           clock,

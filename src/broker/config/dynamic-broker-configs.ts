@@ -9,11 +9,14 @@
  *   topics without an override of their own follow them at once, as in Kafka's DynamicLogConfig;
  * - the listener keystore and truststore configs (per broker only, as Kafka's): the listeners
  *   reload their certificates, the controller listener's included (cluster/dynamic-config-publisher.ts);
- * - the connection quotas `max.connections.per.ip`, `max.connections.per.ip.overrides` and
- *   `max.connection.creation.rate` (also listener-prefixed), on client and controller listeners.
+ * - the connection quotas `max.connections`, `max.connections.per.ip`,
+ *   `max.connections.per.ip.overrides` and `max.connection.creation.rate` (`max.connections` and
+ *   `max.connection.creation.rate` also listener-prefixed, as Kafka's ConnectionQuotas reconfigures
+ *   them per listener), on client and controller listeners: the next connection is admitted by the
+ *   new values; a lowered `max.connections` leaves the connections already open.
  *
  * Any other config Samsa knows is refused with Kafka's message (INVALID_REQUEST), including some
- * Kafka alters at run time but Samsa applies only at start (`max.connections`, SASL settings);
+ * Kafka alters at run time but Samsa applies only at start (SASL settings);
  * a name Samsa does not know is accepted and stored, unused, as Kafka 4 stores unknown keys.
  */
 import { ConfigError, parseConfigValue } from '../../common/config-def.js';
@@ -27,12 +30,16 @@ import { topicSynonymKeys } from './topic-configs.js';
 export type DynamicKind = 'topic-default' | 'ssl' | 'connection-quota';
 
 const TOPIC_DEFAULTS = new Set(topicSynonymKeys().map(({ synonym }) => synonym.name));
-const CONNECTION_QUOTAS = new Set(['max.connections.per.ip', 'max.connections.per.ip.overrides', 'max.connection.creation.rate']);
+const CONNECTION_QUOTAS = new Set(['max.connections', 'max.connections.per.ip', 'max.connections.per.ip.overrides', 'max.connection.creation.rate']);
+/** The connection quotas a listener may have its own of (`listener.name.<l>.<name>`). */
+const LISTENER_CONNECTION_QUOTAS = new Set(['max.connections', 'max.connection.creation.rate']);
 
 /** How a config Samsa alters at run time takes effect, or undefined when it does not. */
 export function dynamicKind(name: string): DynamicKind | undefined {
   if (isDynamicSslConfig(name)) return 'ssl';
-  if (CONNECTION_QUOTAS.has(name) || listenerPrefixedBase(name)?.base === 'max.connection.creation.rate') return 'connection-quota';
+  if (CONNECTION_QUOTAS.has(name)) return 'connection-quota';
+  const prefixed = listenerPrefixedBase(name);
+  if (prefixed && prefixed.mechanism === null && LISTENER_CONNECTION_QUOTAS.has(prefixed.base)) return 'connection-quota';
   if (TOPIC_DEFAULTS.has(name)) return 'topic-default';
   return undefined;
 }

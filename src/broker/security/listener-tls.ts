@@ -48,6 +48,10 @@ export async function listenerSecureContext(config: BrokerConfig, listener: stri
     protocol: get('ssl.protocol') as string,
     cipherSuites: get('ssl.cipher.suites') as string[],
   });
+  // The listener picks the suite by its own order, as a Kafka broker's JVM does (server
+  // preference): `ssl.cipher.suites` in the order given, else node's defaults (TLS 1.3:
+  // AES-256-GCM, ChaCha20-Poly1305, AES-128-GCM; the JVM's puts AES-128-GCM second).
+  if (!asClient) options.honorCipherOrder = true;
   try {
     createSecureContext(options);
     return options;

@@ -125,4 +125,16 @@ describe('run-time broker configs', () => {
     assert.match(brokerConfigChangeError([['max.connections.per.ip.overrides', 'nonsense']], false)!, /max.connections.per.ip.overrides/);
     assert.equal(brokerConfigChangeError([['cleanup.policy', 'delete'], ['message.max.bytes', '1000'], ['max.connections.per.ip', '5']], false), undefined);
   });
+
+  it('takes every connection quota at run time, broker-wide and per listener, at the cluster level and per broker (Kafka\'s DynamicConnectionQuota and ListenerConnectionQuota)', () => {
+    const names = ['max.connections', 'max.connections.per.ip', 'max.connections.per.ip.overrides', 'max.connection.creation.rate', 'listener.name.plaintext.max.connections', 'listener.name.controller.max.connections', 'listener.name.sasl_ssl.max.connection.creation.rate'];
+    for (const name of names) {
+      const value = name.endsWith('overrides') ? '127.0.0.1:3' : '3';
+      assert.equal(brokerConfigChangeError([[name, value]], false), undefined, `${name} at the cluster level`);
+      assert.equal(brokerConfigChangeError([[name, value]], true), undefined, `${name} per broker`);
+    }
+    assert.match(brokerConfigChangeError([['listener.name.plaintext.max.connections', '-1']], true)!, /listener.name.plaintext.max.connections/);
+    assert.match(brokerConfigChangeError([['max.connections', 'many']], false)!, /Invalid value many for configuration max.connections/);
+    assert.equal(brokerConfigChangeError([['listener.name.plaintext.plain.max.connections', '3']], true), 'Cannot update these configs dynamically: Set(listener.name.plaintext.plain.max.connections)', 'a SASL mechanism prefix means nothing for a connection limit');
+  });
 });

@@ -50,7 +50,7 @@ import { NodeConnections } from '../network/node-connections.js';
 import { TopicManager } from './topic-manager.js';
 import { ProducerIdManager } from './txn/producer-ids.js';
 import { BrokerTransactions } from './txn/broker-transactions.js';
-import { networkInterBrokerTxn } from './txn/inter-broker-txn.js';
+import { type InterBrokerTxnConnections, networkInterBrokerTxn } from './txn/inter-broker-txn.js';
 import { type TxnConfig, txnConfigFrom } from '../txn/index.js';
 import { AllocateProducerIdsApi } from '../protocol/messages/index.js';
 import { PhaseTimer } from '../common/phase-timer.js';
@@ -89,8 +89,10 @@ class Broker implements BrokerContext, RunningBroker {
   readonly transactions: BrokerTransactions;
   readonly fetchers: ReplicaFetcherManager;
   readonly alterPartitions: AlterPartitionManager;
-  /** Connections to the other brokers' inter-broker listeners (followers fetching from leaders, transaction markers, KIP-890 verification). */
+  /** Connections to the other brokers' inter-broker listeners for followers fetching from leaders. */
   readonly brokerConnections: NodeConnections;
+  /** Connections of their own for transaction markers and KIP-890 verification (inter-broker-txn.ts says why). */
+  readonly txnConnections: InterBrokerTxnConnections;
   readonly clock: Clock;
   readonly disk: Disk;
   readonly faults: Faults;
@@ -128,20 +130,23 @@ class Broker implements BrokerContext, RunningBroker {
       highWatermarks: { checkpointed: checkpointedHighWatermarks, disk: world.disk, dataDir: o.dataDir, intervalMs: config.num('replica.high.watermark.checkpoint.interval.ms') },
     });
     const socketTimeoutMs = config.num('replica.socket.timeout.ms');
-    this.brokerConnections = new NodeConnections({
-      address: (id) => {
-        const e = this.metadata.broker(id)?.endpoints.find((x) => x.name === o.settings.interBrokerListenerName);
-        return e ? { host: e.host, port: e.port } : undefined;
-      },
-      clock: world.clock,
-      network: world.network,
-      clientId: `samsa-replica-fetcher-${this.nodeId}`,
-      requestTimeoutMs: socketTimeoutMs,
-      connectTimeoutMs: Math.min(socketTimeoutMs, 10_000),
-      tls: interBroker.tls,
-      authenticate: interBroker.authenticate,
-      onRefused: (nodeId, err) => log.warn({ nodeId, err: err.message }, 'a broker refused this node\'s inter-broker connection; retrying'),
-    });
+    const interBrokerConnections = (purpose: string) =>
+      new NodeConnections({
+        address: (id) => {
+          const e = this.metadata.broker(id)?.endpoints.find((x) => x.name === o.settings.interBrokerListenerName);
+          return e ? { host: e.host, port: e.port } : undefined;
+        },
+        clock: world.clock,
+        network: world.network,
+        clientId: `samsa-${purpose}-${this.nodeId}`,
+        requestTimeoutMs: socketTimeoutMs,
+        connectTimeoutMs: Math.min(socketTimeoutMs, 10_000),
+        tls: interBroker.tls,
+        authenticate: interBroker.authenticate,
+        onRefused: (nodeId, err) => log.warn({ nodeId, err: err.message }, 'a broker refused this node\'s inter-broker connection; retrying'),
+      });
+    this.brokerConnections = interBrokerConnections('replica-fetcher');
+    this.txnConnections = { markers: interBrokerConnections('txn-markers'), verification: interBrokerConnections('txn-verification') };
     this.fetchers = new ReplicaFetcherManager({
       nodeId: this.nodeId,
       brokerEpoch: () => this.lifecycle.brokerEpoch,
@@ -215,7 +220,7 @@ class Broker implements BrokerContext, RunningBroker {
       replicaManager: this.replicaManager,
       groups: () => this.groups,
       generateProducerId: () => this.producerIds.generate(),
-      interBroker: networkInterBrokerTxn(this.brokerConnections, timeoutMs),
+      interBroker: networkInterBrokerTxn(this.txnConnections, timeoutMs),
     });
   }
 
@@ -335,6 +340,8 @@ class Broker implements BrokerContext, RunningBroker {
       await step(() => this.fetchers.close());
       this.alterPartitions.close();
       this.brokerConnections.close();
+      this.txnConnections.markers.close();
+      this.txnConnections.verification.close();
       await step(() => Promise.all(this.bound.map((l) => l.server.close())));
       this.transactions.close();
       // Fetchers and listeners are closed: these high watermarks are the last (Kafka's checkpoint at shutdown).
@@ -443,6 +450,8 @@ export async function startBrokerRole(o: BrokerRoleOptions): Promise<RunningBrok
     broker?.transactions.close();
     await broker?.fetchers.close();
     broker?.brokerConnections.close();
+    broker?.txnConnections.markers.close();
+    broker?.txnConnections.verification.close();
     broker?.replicaManager.close();
     await broker?.groups?.close();
     await Promise.all(listeners.map((l) => l.server.close(0)));

@@ -85,7 +85,7 @@ const NODE_CONFIG = {
 
 const TOPIC = 'trial';
 
-async function until(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
+async function until(what: string, ms: number, check: () => boolean | Promise<boolean>, state?: () => string): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
@@ -93,7 +93,7 @@ async function until(what: string, ms: number, check: () => boolean | Promise<bo
     } catch {
       // not yet
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms${state ? ` (${state()})` : ''}`);
     await sleep(100);
   }
 }
@@ -328,6 +328,9 @@ export async function runLeaderKillTrial(o: TrialOptions): Promise<TrialReport> 
     const r = rdkafka;
     const failovers: TrialReport['failovers'] = [];
     const twoBrokerRounds: TwoBrokerRound[] = [];
+    /** Where the producers stand, for a wait that timed out. */
+    const writers = (s0: number, r0: number) =>
+      `Samsa: ${s.acked.size - s0} more acknowledged (${s.acked.size} in all), ${s.failed.size} failed, ${s.inFlight.size} in flight, ${s.sent} sent; librdkafka: ${r.acked.size - r0} more acknowledged (${r.acked.size} in all), ${r.failed.size} failed, ${r.queued} queued, ${r.sent} sent`;
     const restart = async (id: number) => nodes.set(id, await t.start(id, ports.get(id)!, 60_000));
     /**
      * kill -9 of `victim` at a moment when writes are in flight (a kill between two sends would prove
@@ -348,7 +351,7 @@ export async function runLeaderKillTrial(o: TrialOptions): Promise<TrialReport> 
     for (let k = 0; k < o.kills; k++) {
       const s0 = s.acked.size;
       const r0 = r.acked.size;
-      await until(`kill ${k + 1}: ${between} more writes acknowledged by each producer`, 120_000, () => s.acked.size >= s0 + between && r.acked.size >= r0 + between);
+      await until(`kill ${k + 1}: ${between} more writes acknowledged by each producer`, 120_000, () => s.acked.size >= s0 + between && r.acked.size >= r0 + between, () => writers(s0, r0));
       let state: PartitionState | undefined;
       await until(`kill ${k + 1}: a full ISR`, 60_000, async () => { state = await partitionState(anyPort()); return state?.isr.length === 3 && state.leader >= 0; });
       const killController = o.victim === 'controller' || (o.victim === 'alternate' && k % 2 === 1);

@@ -16,7 +16,7 @@ import { ProducerStateError } from '../../src/log/producer-state.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ControlRecordType, encodeUncompressedRecordBatch, endTxnMarkerRecord } from '../../src/protocol/records/index.js';
 import { MemoryDisk } from '../../src/storage/memory-disk.js';
-import { batch, config, decodeChunks, withLog } from './helpers.js';
+import { batch, config, decodeChunks, readAll, withLog } from './helpers.js';
 
 const TS = 1_700_000_000_000n;
 
@@ -107,6 +107,29 @@ describe('transactions in the log', () => {
       await writeMarker(log, 1n, 4, ControlRecordType.Abort, 5);
       assert.equal(await refusal(log.append(txn(1n, 3, 2, ['late']))), ErrorCode.INVALID_PRODUCER_EPOCH);
       assert.equal((await log.append(txn(1n, 4, 0, ['new epoch']))).baseOffset, log.logEndOffset - 1n);
+    });
+  });
+
+  it('a retry of a transactional batch after its marker, and across a segment roll, is answered with its offsets and written once', async () => {
+    await withLog({ segmentBytes: 300 }, async (log) => {
+      const first = txn(1n, 0, 0, ['a', 'b']);
+      const retry = Buffer.from(first); // append patches its buffer in place: the retry is the bytes the producer sent
+      assert.equal((await log.append(first)).baseOffset, 0n);
+      await writeMarker(log, 1n, 0, ControlRecordType.Abort); // 2
+      // The answer was lost; the producer sends the batch again after the abort, same epoch and sequence.
+      assert.deepEqual(await log.append(retry), { baseOffset: 0n, lastOffset: 1n, logAppendTime: -1n, logStartOffset: 0n });
+      assert.equal(log.hasOngoingTransaction(1n, 0), false, 'the retry does not reopen the aborted transaction');
+      // The next transaction's batch, then enough batches of others to roll segments past it.
+      const next = txn(1n, 0, 2, ['c']);
+      const nextRetry = Buffer.from(next);
+      assert.equal((await log.append(next)).baseOffset, 3n);
+      await writeMarker(log, 1n, 0, ControlRecordType.Commit); // 4
+      for (let i = 0; i < 6; i++) await log.append(batch([`other-${i}`.padEnd(60, '.')]));
+      assert.ok(log.segments.length > 1 && log.segments.at(-1)!.baseOffset > 4n, 'the batch is in an older segment');
+      assert.equal((await log.append(nextRetry)).baseOffset, 3n);
+      replicated(log);
+      const ours = (await readAll(log)).filter((r) => ['a', 'b', 'c'].includes(r.value ?? '')).map((r) => `${r.offset}:${r.value}`);
+      assert.deepEqual(ours, ['0:a', '1:b', '3:c'], 'each record once');
     });
   });
 

@@ -6,6 +6,14 @@
  * AddPartitionsToTxnManager). Requests go over the inter-broker listener through NodeConnections;
  * a node that cannot be reached rejects (markers are retried by the coordinator) or, for
  * verification, answers COORDINATOR_NOT_AVAILABLE (the producer retries).
+ *
+ * Each path has connections of its own, apart from the replica fetchers' (as Kafka's marker channel
+ * and AddPartitionsToTxnManager have their own network clients): a node answers the requests of a
+ * connection in order, and a marker's answer waits until the partition's followers have the marker.
+ * On the fetchers' connection, a follower's fetch sent after such a marker would have its answer
+ * held behind it, so the follower could not fetch the marker the answer waits for: markers and
+ * fetches stood still until the marker's write timed out (30 s). A verification behind a marker,
+ * or behind a fetch the leader holds for up to replica.fetch.wait.max.ms, would wait as long.
  */
 import type { NodeConnections } from '../../network/node-connections.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -13,10 +21,16 @@ import { AddPartitionsToTxnApi, WriteTxnMarkersApi } from '../../protocol/messag
 import { tpKey } from '../partitions/topic-partition.js';
 import type { InterBrokerTxn } from './broker-transactions.js';
 
-export function networkInterBrokerTxn(connections: NodeConnections, timeoutMs: number): InterBrokerTxn {
+/** The connections each path uses: not the replica fetchers', and not each other's. */
+export interface InterBrokerTxnConnections {
+  readonly markers: NodeConnections;
+  readonly verification: NodeConnections;
+}
+
+export function networkInterBrokerTxn(connections: InterBrokerTxnConnections, timeoutMs: number): InterBrokerTxn {
   return {
     async writeTxnMarkers(nodeId, markers) {
-      const res = await connections.send(
+      const res = await connections.markers.send(
         nodeId,
         WriteTxnMarkersApi,
         {
@@ -33,7 +47,7 @@ export function networkInterBrokerTxn(connections: NodeConnections, timeoutMs: n
 
     async verifyPartition(nodeId, transactionalId, producerId, producerEpoch, topic, partition) {
       try {
-        const res = await connections.send(
+        const res = await connections.verification.send(
           nodeId,
           AddPartitionsToTxnApi,
           { transactions: [{ transactionalId, producerId, producerEpoch, verifyOnly: true, topics: [{ name: topic, partitions: [partition] }] }] },

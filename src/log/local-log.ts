@@ -270,7 +270,9 @@ export class LocalLog implements WriterHost {
   sealedSegmentWritten(seg: LogSegment): void {
     if (!seg.finishedWriting) return;
     this.finalizeChain = this.finalizeChain.then(async () => {
-      if (this.offline) return;
+      // Retired while queued (retention, truncation, cleaning): nothing in it needs to be durable,
+      // and its files may be gone (Kafka flushes only the segments still in the log).
+      if (this.offline || !this.segs.includes(seg)) return;
       try {
         await seg.flush(true);
         await this.owner.beforeRecoveryPointMoves();
@@ -415,6 +417,8 @@ export class LocalLog implements WriterHost {
   }
 
   private async deleteSegmentFiles(old: readonly LogSegment[]): Promise<void> {
+    // A background flush already running on one of them finishes first: it would reopen a removed file.
+    await this.finalizeChain;
     for (const s of old) {
       try {
         await s.deleteFiles();

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { LogManagerOptions } from '../../src/log/log-manager.js';
+import type { OpenMode } from '../../src/storage/disk.js';
+import { MemoryDisk } from '../../src/storage/memory-disk.js';
 import { batch, readAll, withLog } from './helpers.js';
 
 const listSegments = async (dir: string) => (await readdir(join(dir, 't-0'))).filter((n) => n.endsWith('.log')).sort();
@@ -72,6 +75,49 @@ describe('retention', () => {
         assert.ok(log.segments.length < before);
       },
       { retentionCheckIntervalMs: 1000 },
+    );
+  });
+});
+
+describe('retention of a segment whose background flush is still queued', () => {
+  it('skips the flush and removes the files after it, leaving the log online', async () => {
+    // Every fsync of the first segment's .log waits for `release`: the background flushes of the
+    // rolled segments queue behind it while retention retires them and their deletion comes due.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const inner = new MemoryDisk();
+    const disk = new Proxy(inner, {
+      get(target, prop, receiver) {
+        if (prop !== 'open') return Reflect.get(target, prop, receiver) as unknown;
+        return async (path: string, mode: OpenMode) => {
+          const file = await target.open(path, mode);
+          if (!/00000000000000000000\.log/.test(path)) return file;
+          return new Proxy(file, { get: (f, p, r) => (p === 'sync' ? async () => (await gate, f.sync()) : (Reflect.get(f, p, r) as unknown)) });
+        };
+      },
+    });
+    await withLog(
+      { segmentBytes: 300, retentionMs: 60_000, fileDeleteDelayMs: 1000 },
+      async (log, { clock, dir }) => {
+        const t0 = BigInt(clock.now());
+        for (let i = 0; i < 10; i++) await log.append(batch([`old-${i}`], { timestamp: t0 }));
+        clock.advance(30_000);
+        for (let i = 0; i < 10; i++) await log.append(batch([`new-${i}`], { timestamp: t0 + 30_000n }));
+        clock.advance(40_000);
+        const r = await log.deleteOldSegments();
+        assert.ok(r.deleted.length >= 2, 'two segments or more retired while their flushes are queued');
+        clock.advance(1000);
+        await new Promise((res) => setTimeout(res, 50));
+        release();
+        await log.flush();
+        assert.equal(log.offlineError, null);
+        for (let i = 0; i < 2000 && (await inner.readdir(join(dir, 't-0'))).some((n) => n.endsWith('.deleted')); i++) await new Promise((res) => setTimeout(res, 5));
+        assert.deepEqual((await inner.readdir(join(dir, 't-0'))).filter((n) => n.endsWith('.deleted')), []);
+        clock.advance(10_000_000);
+        await log.deleteOldSegments();
+        assert.equal(log.segments.length, 1);
+      },
+      { disk } as Partial<LogManagerOptions>,
     );
   });
 });

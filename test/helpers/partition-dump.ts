@@ -6,38 +6,29 @@
  * whether the producer sent it twice or the broker took a retry twice) or read twice (stored once).
  */
 import type { RunningBroker } from '../../src/broker/broker.js';
-import { ControlRecordType, LOG_OVERHEAD, decodeRecordBatch, readBatchHeader, readControlBatchRecord } from '../../src/protocol/records/index.js';
-
-interface Internals {
-  replicaManager: { getPartition(t: string, p: number): { log: { read(o: bigint, max: number): Promise<{ chunks: Buffer[] }> } } | undefined };
-}
+import { ControlRecordType, decodeRecordBatch, readControlBatchRecord } from '../../src/protocol/records/index.js';
+import { replicaBatchesRaw } from './replica-batches.js';
 
 /** One line per batch `n` holds of `topic`/`partition` (none when it holds no replica of it). */
 export async function partitionBatchLines(n: RunningBroker, topic: string, partition: number): Promise<string[]> {
-  const p = (n as unknown as Internals).replicaManager.getPartition(topic, partition);
-  if (!p) return [];
   const out: string[] = [];
-  for (const chunk of (await p.log.read(0n, 64 << 20)).chunks) {
-    for (let pos = 0; pos < chunk.length; ) {
-      const h = readBatchHeader(chunk, pos);
-      const b = await decodeRecordBatch(chunk, pos, { maxUncompressedBytes: 64 << 20 });
-      const fields = [
-        `offsets ${h.baseOffset}-${h.baseOffset + BigInt(h.lastOffsetDelta)}`,
-        `leaderEpoch ${h.partitionLeaderEpoch}`,
-        `producer ${h.producerId}/${h.producerEpoch}`,
-        `seq ${h.baseSequence}`,
-        `records ${h.recordCount}`,
-      ];
-      if (b.isTransactional) fields.push('transactional');
-      if (b.isControlBatch) {
-        const c = readControlBatchRecord(chunk, pos);
-        fields.push(`control ${c?.type === ControlRecordType.Commit ? 'COMMIT' : c?.type === ControlRecordType.Abort ? 'ABORT' : `type ${c?.type}`} coordinatorEpoch ${c?.coordinatorEpoch}`);
-      } else {
-        fields.push(`values ${JSON.stringify(b.records.map((r) => r.value?.toString() ?? null))}`);
-      }
-      out.push(fields.join(' '));
-      pos += LOG_OVERHEAD + h.batchLength;
+  for await (const { h, chunk, pos } of replicaBatchesRaw(n, topic, partition)) {
+    const b = await decodeRecordBatch(chunk, pos, { maxUncompressedBytes: 64 << 20 });
+    const fields = [
+      `offsets ${h.baseOffset}-${h.baseOffset + BigInt(h.lastOffsetDelta)}`,
+      `leaderEpoch ${h.partitionLeaderEpoch}`,
+      `producer ${h.producerId}/${h.producerEpoch}`,
+      `seq ${h.baseSequence}`,
+      `records ${h.recordCount}`,
+    ];
+    if (b.isTransactional) fields.push('transactional');
+    if (b.isControlBatch) {
+      const c = readControlBatchRecord(chunk, pos);
+      fields.push(`control ${c?.type === ControlRecordType.Commit ? 'COMMIT' : c?.type === ControlRecordType.Abort ? 'ABORT' : `type ${c?.type}`} coordinatorEpoch ${c?.coordinatorEpoch}`);
+    } else {
+      fields.push(`values ${JSON.stringify(b.records.map((r) => r.value?.toString() ?? null))}`);
     }
+    out.push(fields.join(' '));
   }
   return out;
 }

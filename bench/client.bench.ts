@@ -3,8 +3,7 @@
  * child process in one run: 1 KiB records, one and eight partitions, acks=all (both clients'
  * default; Samsa's producer is then idempotent, kafkajs's is not unless asked), no compression.
  * Each producer is driven the same way (sends of 1,000 records, up to 8 in flight); each consumer
- * joins a fresh group and reads the pre-produced records from the beginning (Samsa's consumer also
- * with `crcThread: true`, in rounds of its own, against the same kafkajs rounds). Both clients are
+ * joins a fresh group and reads the pre-produced records from the beginning. Both clients are
  * timed from before they connect (Samsa's connect on first use) to the last record. Rounds alternate
  * between the clients and the best of them is kept, so a noisy neighbour hurts both alike.
  *
@@ -69,9 +68,9 @@ async function kafkajsProduce(bootstrap: string, topic: string): Promise<number>
 }
 
 /** Reads `total` records from the beginning in a new group; returns records/s. */
-async function samsaConsume(bootstrap: string, topic: string, total: number, group: string, crcThread = false): Promise<number> {
+async function samsaConsume(bootstrap: string, topic: string, total: number, group: string): Promise<number> {
   const client = new SamsaClient({ bootstrapServers: [bootstrap] });
-  const consumer = client.consumer({ groupId: group, autoOffsetReset: 'earliest', maxWaitMs: 100, heartbeatIntervalMs: 1000, crcThread });
+  const consumer = client.consumer({ groupId: group, autoOffsetReset: 'earliest', maxWaitMs: 100, heartbeatIntervalMs: 1000 });
   consumer.subscribe(topic);
   const t0 = performance.now();
   let n = 0;
@@ -130,14 +129,11 @@ export default async function run(): Promise<void> {
       const total = RECORDS * ROUNDS * 2;
       s = 0;
       k = 0;
-      let t = 0;
       for (let r = 0; r < ROUNDS; r++) {
         s = Math.max(s, await samsaConsume(bootstrap, topic, total, `samsa-${partitions}-${r}`));
         k = Math.max(k, await kafkajsConsume(bootstrap, topic, total, `kafkajs-${partitions}-${r}`));
-        t = Math.max(t, await samsaConsume(bootstrap, topic, total, `samsa-crc-thread-${partitions}-${r}`, true));
       }
       row(`consume ${total.toLocaleString('en-US')} records, ${partitions} partition(s)`, s, k);
-      row(`consume, ${partitions} partition(s), Samsa with \`crcThread: true\``, t, k);
     }
   } finally {
     await admin.close();

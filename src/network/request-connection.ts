@@ -109,26 +109,6 @@ const DIRECT_READ_MIN_BYTES = 64 * 1024;
  * (a producer's many small answers come in one read).
  */
 const HEAD_READ_BYTES = 16 * 1024;
-/** Frames of at least this many bytes get an ArrayBuffer of their own (see isOwnFrame). */
-const OWN_FRAME_MIN_BYTES = 64 * 1024;
-const ownFrames = new WeakSet<ArrayBufferLike>();
-
-/** A frame's buffer: a large one in an ArrayBuffer nothing else uses, remembered as such. */
-function allocateFrame(size: number): Buffer {
-  if (size < OWN_FRAME_MIN_BYTES) return Buffer.allocUnsafe(size);
-  const frame = Buffer.allocUnsafeSlow(size);
-  ownFrames.add(frame.buffer);
-  return frame;
-}
-
-/**
- * Whether `buffer` holds one response frame and nothing else (a large frame this module allocated),
- * so that whoever holds the response may transfer it to another thread: no other view can be
- * detached by that (the consumer's CRC thread, src/client/consumer/crc-thread.ts).
- */
-export function isOwnFrame(buffer: ArrayBufferLike): boolean {
-  return ownFrames.has(buffer);
-}
 
 /** How the socket's reads reach the connection (set up before the connection object exists). */
 interface ReadHooks {
@@ -165,7 +145,7 @@ export class RequestConnection {
   ) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.errors = options.errors ?? DEFAULT_CONNECTION_ERRORS;
-    const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024, { reusedChunks: !reads.dataEvents, allocate: allocateFrame });
+    const reader = new FrameReader(options.maxResponseBytes ?? 256 * 1024 * 1024, { reusedChunks: !reads.dataEvents });
     socket.setNoDelay(true);
     let afterLargeFrame = false;
     const take = (read: () => Buffer[]) => {

@@ -23,8 +23,6 @@ import { KafkaProtocolError, SamsaClientError } from '../errors.js';
 import type { Deserializer } from '../serde.js';
 import { type TimerHandle, afterPendingIo, every } from '../world.js';
 import { ASSIGNORS, type Assignor } from './assignors.js';
-import { isOwnFrame } from '../../network/request-connection.js';
-import { type CrcVerdict, checkOnCrcThread, crcThreadAvailable } from './crc-thread.js';
 import { type ConsumerRecord, nextOffsetAfter, recordsOf } from './fetch-records.js';
 import { GroupMembership, type TopicPartitions } from './group-membership.js';
 import type { ConsumerGroupMetadata } from '../producer/transaction-manager.js';
@@ -61,11 +59,6 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   maxPartitionBytes?: number;
   /** Bytes of fetched records held ahead of the iterator (default 64 MiB). */
   maxBufferedBytes?: number;
-  /**
-   * Check the CRC-32C of large fetch answers on a worker thread while this one decodes (default
-   * false; docs/client.md, "CRC thread"): less work on the consumer's thread, more in all.
-   */
-  crcThread?: boolean;
   onPartitionsAssigned?: (partitions: TopicPartition[]) => void | Promise<void>;
   onPartitionsRevoked?: (partitions: TopicPartition[]) => void | Promise<void>;
 }
@@ -75,12 +68,7 @@ interface Chunk {
   key: string;
   topic: string;
   partition: number;
-  /** The fetched bytes (a view of the answer's frame; empty while the frame is on the CRC thread). */
   raw: Buffer;
-  /** raw's length, counted in bufferedBytes. */
-  size: number;
-  /** When the frame went to the CRC thread: resolves once it is back (raw rebuilt) with the chunk's verdict. */
-  crc: Promise<CrcVerdict | undefined> | undefined;
   fetchOffset: bigint;
   aborted: readonly { producerId: bigint; firstOffset: bigint }[] | null;
   records: ConsumerRecord[] | undefined;
@@ -90,8 +78,6 @@ interface Chunk {
 const tpKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 const FETCH_VERSION_MAX = 12; // v13+ name topics by id
 const READ_COMMITTED = 1;
-/** How often decoding a large chunk lets the event loop run (reads of the next answers). */
-const DECODE_PAUSE = { records: 256, pause: afterPendingIo };
 
 export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
   private subscription: (string | RegExp)[] = [];
@@ -113,11 +99,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private autoCommitTimer: TimerHandle | undefined;
   /** Ends the poll loop's current backoff (close does not wait it out). */
   private readonly naps = new Set<() => void>();
-  private readonly o: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'assignors' | 'keyDeserializer' | 'valueDeserializer' | 'crcThread'>>;
+  private readonly o: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'assignors' | 'keyDeserializer' | 'valueDeserializer'>>;
 
   private readonly admin: Admin;
-  /** Whether large fetch answers have their CRCs checked on the CRC thread (crc-thread.ts). */
-  private crcThread: boolean;
   /** Whether records are given to deserializers (else they are yielded as decoded). */
   private readonly deserializes: boolean;
 
@@ -129,7 +113,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   ) {
     this.admin = new Admin(cluster);
     this.deserializes = options.keyDeserializer !== undefined || options.valueDeserializer !== undefined;
-    this.crcThread = options.crcThread === true && crcThreadAvailable();
     this.o = {
       sessionTimeoutMs: options.sessionTimeoutMs ?? 45_000,
       rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 300_000,
@@ -332,16 +315,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       // Decoding waits a turn of the event loop, so that the poll loop, woken by the same fetch
       // answer, sends the next fetch first (decoding before it left half of each round trip idle).
       if (!chunk.records) await afterPendingIo();
-      const crc = chunk.records ? undefined : await chunk.crc;
-      if (!this.chunks.includes(chunk)) continue; // dropped meanwhile
       chunk.records ??= await recordsOf(chunk.topic, chunk.partition, chunk.raw, chunk.fetchOffset, {
         readCommitted: this.o.isolationLevel === 'read_committed',
         aborted: chunk.aborted,
         maxUncompressedBytes: this.o.maxBytes * 4,
-        crc,
-        // While a large chunk is decoded, the event loop reads the next answers and hands them
-        // to the CRC thread, so that their checks run while this one is decoded.
-        pauseEvery: this.crcThread ? DECODE_PAUSE : undefined,
       });
       if (!this.chunks.includes(chunk)) {
         chunk.records = undefined; // dropped (seek, revocation) while decoding
@@ -374,7 +351,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const i = this.chunks.indexOf(chunk);
     if (i < 0) return;
     this.chunks.splice(i, 1);
-    this.bufferedBytes -= chunk.size;
+    this.bufferedBytes -= chunk.raw.length;
     this.signal();
   }
 
@@ -453,7 +430,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       { version, timeoutMs: conn.requestTimeoutMs + this.o.maxWaitMs },
     );
     if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode);
-    const fetched: Chunk[] = [];
     for (const t of res.responses) {
       for (const p of t.partitions) {
         const key = tpKey(t.topic, p.partitionIndex);
@@ -470,45 +446,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         const next = nextOffsetAfter(p.records, a.offset);
         if (next === a.offset) continue;
         this.positions.set(key, next);
-        const chunk: Chunk = { key, topic: t.topic, partition: p.partitionIndex, raw: p.records!, size: p.records!.length, crc: undefined, fetchOffset: a.offset, aborted: p.abortedTransactions, records: undefined, next: 0 };
-        this.chunks.push(chunk);
-        fetched.push(chunk);
-        this.bufferedBytes += chunk.size;
+        this.chunks.push({ key, topic: t.topic, partition: p.partitionIndex, raw: p.records!, fetchOffset: a.offset, aborted: p.abortedTransactions, records: undefined, next: 0 });
+        this.bufferedBytes += p.records!.length;
       }
     }
-    this.checkOnCrcThread(fetched);
     this.signal();
-  }
-
-  /**
-   * Hands the frame of a large answer of one partition to the CRC thread, which checks its batches
-   * while this thread decodes what came before; the chunk's raw is rebuilt when the frame comes
-   * back. An answer of several partitions stays here: a transfer moves the whole frame, so its
-   * first chunk would wait for all of them to be checked (eight partitions read slower so).
-   */
-  private checkOnCrcThread(fetched: Chunk[]): void {
-    if (!this.crcThread || fetched.length !== 1) return;
-    const frame = fetched[0]!.raw.buffer;
-    if (!isOwnFrame(frame)) return;
-    const spans = fetched.map((c) => [c.raw.byteOffset, c.raw.byteOffset + c.raw.length] as const);
-    const back = checkOnCrcThread(frame as ArrayBuffer, spans);
-    fetched.forEach((chunk, i) => {
-      const [start, end] = spans[i]!;
-      chunk.crc = back.then(
-        ({ frame: returned, verdicts }) => {
-          chunk.raw = Buffer.from(returned, start, end - start);
-          const v = verdicts[i]!;
-          return { goodEnd: v.goodEnd - start, mismatchAt: v.mismatchAt < 0 ? -1 : v.mismatchAt - start, computed: v.computed };
-        },
-        (err: unknown) => {
-          // The frame went with the thread (it cannot fail short of a crash): say so and stop.
-          this.crcThread = false;
-          this.failure ??= new SamsaClientError('SAMSA_CRC_THREAD', `the CRC-32C thread failed: ${(err as Error).message}`, { cause: err });
-          this.signal();
-          return undefined;
-        },
-      );
-    });
   }
 
   /** Positions partitions that have none: at the committed offset, else by autoOffsetReset. */

@@ -4,9 +4,8 @@
  * starts) are dropped, control batches are skipped, and with read_committed so are the batches of
  * transactions the broker reports aborted. A truncated batch at the end is left for the next fetch.
  */
-import { InvalidBatchError, InvalidBatchReason, decodeRecordBatchWith, iterateBatches } from '../../protocol/records/index.js';
+import { decodeRecordBatchWith, iterateBatches } from '../../protocol/records/index.js';
 import type { RecordBatchContext, RecordFactory, RecordHeader } from '../../protocol/records/index.js';
-import type { CrcVerdict } from './crc-thread.js';
 
 /** A fetched record; key and value are Buffers unless the consumer was given deserializers. */
 export interface ConsumerRecord<K = Buffer | null, V = Buffer | null> {
@@ -35,21 +34,7 @@ export function nextOffsetAfter(bytes: Buffer | null, fetchOffset: bigint): bigi
   return next;
 }
 
-export interface RecordsOfOptions {
-  readCommitted: boolean;
-  aborted: readonly { producerId: bigint; firstOffset: bigint }[] | null;
-  maxUncompressedBytes: number;
-  /** CRCs already checked (on the CRC thread): batches before `goodEnd` are not checked again. */
-  crc?: CrcVerdict | undefined;
-  /** Lets the event loop run every so many records (see DecodeRecordBatchOptions). */
-  pauseEvery?: { records: number; pause: () => Promise<void> } | undefined;
-}
-
-/**
- * The records of one partition's fetched bytes from `fetchOffset` on. A CRC mismatch or a
- * malformed batch throws (an InvalidBatchError), and no record of the chunk is returned.
- */
-export async function recordsOf(topic: string, partition: number, bytes: Buffer, fetchOffset: bigint, opts: RecordsOfOptions): Promise<ConsumerRecord[]> {
+export async function recordsOf(topic: string, partition: number, bytes: Buffer, fetchOffset: bigint, opts: { readCommitted: boolean; aborted: readonly { producerId: bigint; firstOffset: bigint }[] | null; maxUncompressedBytes: number }): Promise<ConsumerRecord[]> {
   let records: ConsumerRecord[] = [];
   const aborted = opts.readCommitted && opts.aborted ? [...opts.aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1)) : [];
   const abortedProducers = new Set<bigint>();
@@ -65,10 +50,7 @@ export async function recordsOf(topic: string, partition: number, bytes: Buffer,
       continue;
     }
     if (h.attributes & TRANSACTIONAL && abortedProducers.has(h.producerId)) continue;
-    const crc = opts.crc;
-    if (crc && span.position === crc.mismatchAt) throw new InvalidBatchError(InvalidBatchReason.CrcMismatch, span.position, `stored crc ${h.crc}, computed ${crc.computed}`);
-    const checked = crc !== undefined && span.position < crc.goodEnd;
-    const batch = await decodeRecordBatchWith(bytes, span.position, { maxUncompressedBytes: opts.maxUncompressedBytes, verifyCrc: !checked, ...(opts.pauseEvery ? { pauseEvery: opts.pauseEvery } : {}) }, consumerRecordOf(topic, partition, h.baseOffset, h.baseTimestamp));
+    const batch = await decodeRecordBatchWith(bytes, span.position, { maxUncompressedBytes: opts.maxUncompressedBytes }, consumerRecordOf(topic, partition, h.baseOffset, h.baseTimestamp));
     if (records.length === 0 && batch.records.length > 0 && batch.records[0]!.offset >= fetchOffset) records = batch.records;
     else for (const r of batch.records) if (r.offset >= fetchOffset) records.push(r);
   }

@@ -28,7 +28,7 @@ import {
   writeBatchHeader,
 } from './batch-header.js';
 import { InvalidBatchError, InvalidBatchReason } from './invalid-batch-error.js';
-import { type KafkaRecord, type MeasuredRecords, type RecordFactory, type RecordInput, decodeRecordsPausingWith, decodeRecordsWith, kafkaRecord, measureRecords, writeRecords } from './record.js';
+import { type KafkaRecord, type MeasuredRecords, type RecordFactory, type RecordInput, decodeRecordsWith, kafkaRecord, measureRecords, writeRecords } from './record.js';
 
 export interface RecordBatchInput {
   /** Default 0: producers send 0 and the broker assigns the real offset. */
@@ -71,11 +71,6 @@ export interface DecodeRecordBatchOptions {
   verifyCrc?: boolean;
   /** Where the bytes given end (default the buffer's end). */
   end?: number;
-  /**
-   * Waits `pause()` after every `records` records decoded (a consumer lets its event loop read the
-   * next answer meanwhile). The bytes must stay as they are until the promise settles.
-   */
-  pauseEvery?: { records: number; pause: () => Promise<void> };
 }
 
 const MAX_COMPRESSION_ID = 4;
@@ -190,9 +185,7 @@ export async function decodeRecordBatchWith<T>(buf: Buffer, pos: number, options
     const body = buf.subarray(pos + RECORD_BATCH_OVERHEAD, pos + size);
     const data = compression === 0 ? body : await decompressRecords(compression, body, options.maxUncompressedBytes, pos);
     try {
-      records = options.pauseEvery && header.recordCount > options.pauseEvery.records
-        ? await decodeRecordsPausingWith(data, 0, data.length, header.recordCount, context, make, options.pauseEvery)
-        : decodeRecordsWith(data, 0, data.length, header.recordCount, context, make);
+      records = decodeRecordsWith(data, 0, data.length, header.recordCount, context, make);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       throw new InvalidBatchError(InvalidBatchReason.InvalidRecords, pos, err.message, { cause: err });

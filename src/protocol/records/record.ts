@@ -108,20 +108,6 @@ export function decodeRecordsWith<T>(buf: Buffer, start: number, end: number, co
   return records;
 }
 
-/** decodeRecordsWith, waiting `pause()` after every `every.records` records. */
-export async function decodeRecordsPausingWith<T>(buf: Buffer, start: number, end: number, count: number, context: RecordBatchContext, make: RecordFactory<T>, every: { records: number; pause: () => Promise<void> }): Promise<T[]> {
-  const r = new Reader(buf, start, end);
-  if (count < 0 || count * MIN_RECORD_BYTES > r.remaining) throw new DecodeError(`${count} records cannot fit in ${r.remaining} bytes`);
-  const records = new Array<T>(count);
-  const step = Math.max(1, every.records);
-  for (let i = 0; i < count; ) {
-    for (const stop = Math.min(count, i + step); i < stop; i++) records[i] = decodeRecord(r, context, make);
-    if (i < count) await every.pause();
-  }
-  if (r.remaining !== 0) throw new DecodeError(`${r.remaining} bytes remain after the batch's ${count} records`);
-  return records;
-}
-
 function decodeRecord<T>(r: Reader, context: RecordBatchContext, make: RecordFactory<T>): T {
   const length = r.readVarint();
   if (length < 0 || length > r.remaining) throw new DecodeError(`record length ${length} at offset ${r.pos} with ${r.remaining} bytes left`);

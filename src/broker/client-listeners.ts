@@ -12,6 +12,7 @@ import type { FramePool } from '../network/frame-pool.js';
 import type { Network } from '../network/network.js';
 import { type AdmissionPolicy, NetworkServer, type ServerOptions } from '../network/server.js';
 import type { BrokerConfig } from './config/broker-config.js';
+import { maxConnectionsOf } from './security/connection-admission.js';
 import type { ListenerSpec } from './config/listeners.js';
 
 export interface BoundListener {
@@ -58,11 +59,6 @@ export interface ListenerSecurity {
   tls?: ServerOptions['tls'];
   authentication?: ServerOptions['authentication'];
   onConnection?: ServerOptions['onConnection'];
-}
-
-/** The connections one listener takes at most: `max.connections`, or the listener's own when lower; read at each new connection, since both change at run time. */
-export function maxConnectionsOf(config: BrokerConfig, listener: string): number {
-  return Math.min(config.num('max.connections'), config.listenerGet(listener, 'max.connections') as number);
 }
 
 export async function bindClientListeners(

@@ -171,6 +171,8 @@ export interface NodeDiskOptions {
 
 const RESOLVED = Promise.resolve();
 
+const toFileStat = (st: fs.Stats): FileStat => ({ size: st.size, mtimeMs: st.mtimeMs, isDirectory: st.isDirectory(), isFile: st.isFile() });
+
 export class NodeDisk implements Disk {
   private readonly maxWriteBytes: number;
   private readonly syncWriteMaxBytes: number;
@@ -204,7 +206,7 @@ export class NodeDisk implements Disk {
   async stat(path: string): Promise<FileStat | undefined> {
     try {
       const st = await call<fs.Stats>('stat', path, (cb) => fs.stat(path, cb));
-      return { size: st.size, mtimeMs: st.mtimeMs, isDirectory: st.isDirectory(), isFile: st.isFile() };
+      return toFileStat(st);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -225,7 +227,7 @@ export class NodeDisk implements Disk {
         if (isNotFound(err)) return undefined;
         throw StorageIoError.from('stat', path, err as NodeJS.ErrnoException);
       }
-      return st && { size: st.size, mtimeMs: st.mtimeMs, isDirectory: st.isDirectory(), isFile: st.isFile() };
+      return st && toFileStat(st);
     });
   }
 

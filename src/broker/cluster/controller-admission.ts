@@ -38,8 +38,3 @@ export function controllerAdmission(config: BrokerConfig, clock: Clock): Control
   };
   return { admission, publisher };
 }
-
-/** The connections one controller listener takes at most: `max.connections`, or the listener's own when lower; asked at each new connection (both change at run time). */
-export function controllerMaxConnections(config: BrokerConfig, listener: string): number {
-  return Math.min(config.num('max.connections'), config.listenerGet(listener, 'max.connections') as number);
-}

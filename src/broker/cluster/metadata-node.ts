@@ -35,7 +35,8 @@ import { type ListenerSpec, parseSecurityProtocolMap } from '../config/listeners
 import { configuredAuthorizer, listenerSecuritySetup } from '../security/broker-security.js';
 import { ListenerTlsSet } from '../security/listener-tls-set.js';
 import { controllerConfigPublisher } from './dynamic-config-publisher.js';
-import { type ControllerAdmission, controllerAdmission, controllerMaxConnections } from './controller-admission.js';
+import { type ControllerAdmission, controllerAdmission } from './controller-admission.js';
+import { maxConnectionsOf } from '../security/connection-admission.js';
 import { AuthorizerPublisher } from '../security/authorizer-publisher.js';
 import { type InterBrokerClient, controllerClient } from '../security/inter-broker-client.js';
 import type { RandomBytes } from '../../common/random.js';
@@ -238,7 +239,7 @@ export class MetadataNode {
           maxInFlightRequests: config.num('samsa.max.in.flight.requests.per.connection'),
           maxInFlightBytes: config.num('samsa.max.in.flight.bytes.per.connection'),
           idleTimeoutMs: config.num('connections.max.idle.ms'),
-          maxConnections: () => controllerMaxConnections(config, l.name),
+          maxConnections: () => maxConnectionsOf(config, l.name),
           ...(this.admission ? { admission: this.admission.admission } : {}),
           network: this.o.network,
           clock,

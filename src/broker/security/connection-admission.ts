@@ -94,3 +94,8 @@ export class ConnectionAdmission implements AdmissionPolicy {
     return e.rate;
   }
 }
+
+/** The connections one listener (client or controller) takes at most: `max.connections`, or the listener's own when lower; asked at each new connection, since both change at run time. */
+export function maxConnectionsOf(config: BrokerConfig, listener: string): number {
+  return Math.min(config.num('max.connections'), config.listenerGet(listener, 'max.connections') as number);
+}

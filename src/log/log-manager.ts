@@ -171,10 +171,13 @@ export class LogManager {
       return summary ? [{ d, summary, dir: join(this.dataDir, d.name) }] : [];
     });
     const unchanged = await unchangedSince(this.disk, described);
+    // One config per topic, shared by its logs as createLog shares it: resolving a topic's config is ~10 KB of allocation, 1,000 times for a topic of 1,000 partitions.
+    const configs = new Map<string, LogConfig>();
+    const configOf = (topic: string) => configs.get(topic) ?? (configs.set(topic, this.configOf(topic)), configs.get(topic)!);
     const trusted = new Set<string>();
     described.forEach(({ d, summary, dir }, i) => {
       if (!unchanged[i]) return;
-      this.register(openLogFromSummary({ env: this.env, dir, topic: d.topic, partition: d.partition, config: this.configOf(d.topic), summary }));
+      this.register(openLogFromSummary({ env: this.env, dir, topic: d.topic, partition: d.partition, config: configOf(d.topic), summary }));
       trusted.add(d.name);
     });
     const unsummarized = dirs.filter((d) => !trusted.has(d.name));
@@ -188,7 +191,7 @@ export class LogManager {
         dir: join(this.dataDir, d.name),
         topic: d.topic,
         partition: d.partition,
-        config: this.configOf(d.topic),
+        config: configOf(d.topic),
         hadCleanShutdown,
         recoveryPoint: recoveryPoints.get(d.name),
         logStartOffset: logStarts.get(d.name),

@@ -22,10 +22,9 @@
  * thread, ~3 µs each) and a log whose files changed since is loaded from its directory, as a log
  * without a summary is (its tail read, damage found and recovered).
  */
-import { join } from 'node:path';
 import { crc32c } from '../protocol/primitives/crc32c.js';
 import type { Disk, FileStat } from '../storage/disk.js';
-import { LEADER_EPOCH_CHECKPOINT_FILE, LOG_FILE_SUFFIX, segmentFilePath } from './file-names.js';
+import { LEADER_EPOCH_CHECKPOINT_FILE, LOG_FILE_SUFFIX } from './file-names.js';
 import type { EpochEntry } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
 import { LogSegment, type SegmentTailState } from './log-segment.js';
@@ -58,9 +57,13 @@ export interface LogSummary {
   seen: [number, number, number, number, number];
 }
 
-/** The paths whose stats make up a summary's `seen`, for the log in `dir` with active segment file `activeLog`. */
-function seenPaths(dir: string, activeLog: string): string[] {
-  return [dir, activeLog, join(dir, LEADER_EPOCH_CHECKPOINT_FILE)];
+/**
+ * The paths whose stats make up a summary's `seen`, for the log in `dir` (a normalized path, as
+ * the log manager builds it) whose active segment has base offset `activeBase`. Joined by hand:
+ * path.join normalizes each of 3,000 paths again at a start with 1,000 logs.
+ */
+function seenPaths(dir: string, activeBase: string): [string, string, string] {
+  return [dir, `${dir}/${activeBase.padStart(20, '0')}${LOG_FILE_SUFFIX}`, `${dir}/${LEADER_EPOCH_CHECKPOINT_FILE}`];
 }
 
 function seenOf(stats: readonly (FileStat | undefined)[], i: number): LogSummary['seen'] | undefined {
@@ -85,7 +88,9 @@ export async function summarizeLogs(disk: Disk, logs: readonly PartitionLog[], d
     const known = active.tailState() !== undefined && active.offsetIndex.lastKnownOffset !== undefined && active.timeIndex.lastKnown !== undefined;
     return known && !log.hasProducerSnapshots && !log.localLog.leftFilesBehind;
   });
-  const stats = await disk.statMany(candidates.flatMap((log) => seenPaths(log.dir, log.segments[log.segments.length - 1]!.filePath)));
+  const paths: string[] = [];
+  for (const log of candidates) paths.push(...seenPaths(log.dir, String(log.segments[log.segments.length - 1]!.baseOffset)));
+  const stats = await disk.statMany(paths);
   const out: LogSummary[] = [];
   candidates.forEach((log, i) => {
     const seen = seenOf(stats, i * 3);
@@ -118,10 +123,21 @@ function summarizeLog(log: PartitionLog, dirName: string, seen: LogSummary['seen
  * the leader-epoch checkpoint unchanged in size and modification time.
  */
 export async function unchangedSince(disk: Disk, candidates: readonly { summary: LogSummary; dir: string }[]): Promise<boolean[]> {
-  const stats = await disk.statMany(candidates.flatMap(({ summary, dir }) => seenPaths(dir, segmentFilePath(dir, BigInt(summary.segments[summary.segments.length - 1]![0]), LOG_FILE_SUFFIX))));
+  const paths: string[] = [];
+  for (const { summary, dir } of candidates) paths.push(...seenPaths(dir, summary.segments[summary.segments.length - 1]![0]));
+  const stats = await disk.statMany(paths);
   return candidates.map(({ summary }, i) => {
-    const now = seenOf(stats, i * 3);
-    return now !== undefined && now.every((v, j) => v === summary.seen[j]);
+    const [dir, log, epochs] = [stats[i * 3], stats[i * 3 + 1], stats[i * 3 + 2]];
+    const seen = summary.seen;
+    return (
+      dir?.isDirectory === true &&
+      log?.isFile === true &&
+      dir.mtimeMs === seen[0] &&
+      log.size === seen[1] &&
+      log.mtimeMs === seen[2] &&
+      (epochs?.size ?? -1) === seen[3] &&
+      (epochs?.mtimeMs ?? -1) === seen[4]
+    );
   });
 }
 
@@ -217,6 +233,8 @@ export function openLogFromSummary(p: OpenFromSummaryParams): PartitionLog {
   const [lastIndexed, lastTimeTs, lastTimeOffset] = summary.indexLast;
   active.offsetIndex.restoreLastOffset(BigInt(lastIndexed));
   active.timeIndex.restoreLast({ timestamp: BigInt(lastTimeTs), offset: BigInt(lastTimeOffset) });
+  // The clean close that wrote the summary fsynced every file it describes (flushForClose).
+  for (const s of segments) s.markDurable();
   const logEndOffset = BigInt(summary.end);
   const leaderEpochs: EpochEntry[] = summary.epochs.map(([epoch, start]) => ({ epoch, startOffset: BigInt(start) }));
   return new PartitionLog({

@@ -54,6 +54,10 @@ export abstract class IndexFile {
   private io: Promise<void> = RESOLVED;
   /** Whether the file's name is known to be durable (else a synced persist also syncs the directory). */
   private nameDurable: boolean;
+  /** Changes to the entries so far (appends and truncations). */
+  private changes = 0;
+  /** `changes` when the file last held every entry durably; -1 while not known to (see isDurable). */
+  private durableAt = -1;
 
   constructor(
     protected readonly env: IndexEnv,
@@ -92,6 +96,19 @@ export abstract class IndexFile {
     return this.tailCount;
   }
 
+  /**
+   * Whether the file is known to hold every entry durably: nothing changed since a synced persist,
+   * or since `markDurable`. A new or rebuilt index is not, until synced.
+   */
+  get isDurable(): boolean {
+    return this.durableAt === this.changes;
+  }
+
+  /** The file is as durable as a clean close left it (a log opened from the clean-shutdown summary, before any change). */
+  markDurable(): void {
+    if (this.tailCount === 0) this.durableAt = this.changes;
+  }
+
   isFull(): boolean {
     return this.entries >= this.maxEntries;
   }
@@ -106,6 +123,7 @@ export abstract class IndexFile {
     }
     write(this.tail, this.tailCount * this.entrySize);
     this.tailCount++;
+    this.changes++;
   }
 
   /**
@@ -193,6 +211,8 @@ export abstract class IndexFile {
 
   private async persistNow(sync: boolean): Promise<void> {
     const count = this.tailCount;
+    // Entries appended while this persist runs stay in the tail, and count as changes after it.
+    const changes = this.changes;
     if (count === 0 && !sync) return;
     const bytes = count * this.entrySize;
     const file = await this.env.disk.open(this.path, 'open-or-create');
@@ -215,6 +235,7 @@ export abstract class IndexFile {
     this.tail = rest === 0 ? EMPTY : Buffer.from(this.tail.subarray(bytes, bytes + rest));
     this.tailCount -= count;
     this.persisted += count;
+    if (sync) this.durableAt = changes;
   }
 
   /** Keeps the first `n` entries, in memory and in the file. */
@@ -226,6 +247,7 @@ export abstract class IndexFile {
 
   private async truncateNow(n: number): Promise<void> {
     if (n >= this.entries) return;
+    this.changes++;
     if (n >= this.persisted) {
       this.tailCount = n - this.persisted;
       return;

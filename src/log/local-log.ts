@@ -499,7 +499,9 @@ export class LocalLog implements WriterHost {
     try {
       await this.flush();
       await this.finalizeChain;
-      await this.active.flush(true);
+      // An active segment untouched since the clean close before this open (a log opened from its
+      // summary and not written to) is as durable as that close left it: no open and fsync of its files.
+      if (!this.active.isDurable) await this.active.flush(true);
       await this.owner.beforeRecoveryPointMoves();
       if (this.offline) throw this.offline;
       this.rp = this.leo;

@@ -166,10 +166,13 @@ export class LogManager {
       if (tp) dirs.push({ name, ...tp });
     }
     // The logs the summary describes, unchanged since, are built without reading their directories; the others are loaded from them.
-    const described = dirs.flatMap((d) => {
+    // join(dataDir, name) without normalizing the data directory's path again for each of 1,000 logs.
+    const dataDirSlash = join(this.dataDir, '/');
+    const described: { d: (typeof dirs)[number]; summary: LogSummary; dir: string }[] = [];
+    for (const d of dirs) {
       const summary = summaries.get(d.name);
-      return summary ? [{ d, summary, dir: join(this.dataDir, d.name) }] : [];
-    });
+      if (summary) described.push({ d, summary, dir: dataDirSlash + d.name });
+    }
     const unchanged = await unchangedSince(this.disk, described);
     // One config per topic, shared by its logs as createLog shares it: resolving a topic's config is ~10 KB of allocation, 1,000 times for a topic of 1,000 partitions.
     const configs = new Map<string, LogConfig>();

@@ -92,6 +92,10 @@ export class LogSegment implements FileOwner, IndexOwner {
   /** The .log file's modification time as last seen (retention of segments without timestamps). */
   private modifiedMs: number;
   private created: Promise<void> | null;
+  /** Changes to the .log file so far (completed writes, truncations, renames). */
+  private logChanges = 0;
+  /** `logChanges` when the .log was last known durable (an fsync, or `markDurable`); -1 while not known to be. */
+  private logDurableAt = -1;
 
   private constructor(
     private readonly env: SegmentEnv,
@@ -253,6 +257,7 @@ export class LogSegment implements FileOwner, IndexOwner {
   async write(buffers: readonly Buffer[], position: number, bytes: number): Promise<void> {
     if (this.created) await this.created;
     await this.env.files.use(this, (f) => f.write(buffers, position));
+    this.logChanges++;
     this.completedBytes = Math.max(this.completedBytes, position + bytes);
     this.modifiedMs = this.env.clock.now();
   }
@@ -260,7 +265,30 @@ export class LogSegment implements FileOwner, IndexOwner {
   /** fsyncs the .log file. */
   async sync(): Promise<void> {
     await this.ensureFile();
+    // Writes that complete while the fsync runs count as changes after it.
+    const changes = this.logChanges;
     await this.env.files.use(this, (f) => f.sync());
+    this.logDurableAt = changes;
+  }
+
+  /**
+   * Whether the segment's files are known to be durable as they are: no write, truncation or
+   * index change since an fsync of each (or since `markDurable`). A new segment is not.
+   */
+  get isDurable(): boolean {
+    return this.logDurableAt === this.logChanges && this.offsetIndex.isDurable && this.timeIndex.isDurable && (this.txn === null || this.txn.isDurable);
+  }
+
+  /**
+   * The segment's files are as durable as the clean close that wrote the clean-shutdown summary
+   * left them (every log was fsynced, indexes included, before its marker): a log opened from the
+   * summary, before any change.
+   */
+  markDurable(): void {
+    this.logDurableAt = this.logChanges;
+    this.offsetIndex.markDurable();
+    this.timeIndex.markDurable();
+    this.txn?.markDurable();
   }
 
   /** Writes the index tails; with `sync`, makes indexes and log durable (before the recovery point passes it). */
@@ -408,6 +436,7 @@ export class LogSegment implements FileOwner, IndexOwner {
       await f.truncate(position);
       await f.sync();
     });
+    this.logChanges++;
     this.assignedBytes = position;
     this.completedBytes = position;
     this.readEnds = null;
@@ -415,6 +444,7 @@ export class LogSegment implements FileOwner, IndexOwner {
 
   /** Renames the three files from suffix `from` to `to` (".deleted", ".swap", '' for the final name). */
   async changeSuffix(from: string, to: string): Promise<void> {
+    this.logChanges++;
     const prev = this.state;
     const next = (prev.endsWith(from) ? prev.slice(0, prev.length - from.length) : prev) + to;
     const kinds = [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX];

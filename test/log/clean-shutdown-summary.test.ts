@@ -11,6 +11,9 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/common/clock.js';
 import type { PartitionLog } from '../../src/log/partition-log.js';
 import { encodeUncompressedRecordBatch } from '../../src/protocol/records/index.js';
+import { FaultyDisk } from '../../src/storage/faulty-disk.js';
+import { nodeDisk } from '../../src/storage/node-disk.js';
+import type { StorageOp } from '../../src/storage/storage-error.js';
 import { batch, capturingLogger, config, openManager, readAll, tempDir } from './helpers.js';
 
 const SUMMARY = 'clean-shutdown-summary';
@@ -23,10 +26,25 @@ function summarized(logger: ReturnType<typeof capturingLogger>): number {
   return (line?.obj as { summarized: number }).summarized;
 }
 
-async function open(dir: string, clock = new ManualClock(1_700_000_000_000)) {
+async function open(dir: string, clock = new ManualClock(1_700_000_000_000), disk: FaultyDisk = new FaultyDisk(nodeDisk)) {
   const logger = capturingLogger();
-  const m = await openManager(dir, { logger, clock, defaults: cfg });
+  const m = await openManager(dir, { logger, clock, defaults: cfg, disk });
   return { m, logger, clock };
+}
+
+/** A disk that records which paths each operation touched. */
+class RecordingDisk extends FaultyDisk {
+  readonly touched: { op: StorageOp; path: string }[] = [];
+
+  override check(op: StorageOp, path: string) {
+    this.touched.push({ op, path });
+    return super.check(op, path);
+  }
+
+  /** Paths under the partition directory `name` that `op` touched. */
+  under(name: string, op: StorageOp): string[] {
+    return this.touched.filter((t) => t.op === op && t.path.includes(`/${name}/`)).map((t) => t.path);
+  }
 }
 
 /** Three logs closed cleanly: several segments with timestamps, two leader epochs, a moved log start; one empty. */
@@ -230,6 +248,48 @@ describe('the clean-shutdown summary', () => {
       assert.equal(summarized(again.logger), 0);
       assert.ok(!(await readdir(join(dir, 't-0'))).some((n) => n.endsWith('.deleted')));
       await again.m.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('a clean close opens and fsyncs nothing of a log opened from it and not written to since; a log written to or truncated is flushed as before', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await closedLogs(dir);
+      const disk = new RecordingDisk(nodeDisk);
+      const { m, logger } = await open(dir, undefined, disk);
+      assert.equal(summarized(logger), 3);
+      await m.getLog('t', 1)!.append(batch(['b3']), { leaderEpoch: 1 });
+      await m.getLog('u', 0)!.read(0n, 1000);
+      const untouched = await observable(m.getLog('t', 0)!);
+      disk.touched.length = 0;
+      await m.close();
+      for (const op of ['open', 'sync', 'syncDir'] as const) assert.deepEqual(disk.under('t-0', op), [], `${op} of the untouched log t-0`);
+      assert.deepEqual(disk.under('u-0', 'sync'), [], 'read, not written: nothing to fsync');
+      assert.ok(disk.under('t-1', 'sync').some((p) => p.endsWith('.log')), 'the log appended to is fsynced');
+      // What the close left is what the next open sees, from the summary and from the directories alike.
+      const copy = await withoutSummary(dir);
+      try {
+        for (const d of [dir, copy]) {
+          const again = await open(d);
+          assert.deepEqual(await observable(again.m.getLog('t', 0)!), untouched);
+          assert.deepEqual((await readAll(again.m.getLog('t', 1)!)).map((r) => r.value), ['b0', 'b1', 'b2', 'b3']);
+          await again.m.close();
+        }
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
+      // A truncation (a follower's) changes the indexes of a segment opened durable: its close fsyncs them again.
+      const third = await open(dir, undefined, disk);
+      assert.equal(summarized(third.logger), 3);
+      await third.m.getLog('t', 0)!.truncateTo(10n);
+      disk.touched.length = 0;
+      await third.m.close();
+      assert.ok(disk.under('t-0', 'sync').length > 0, 'the truncated log is fsynced at close');
+      const fourth = await open(dir);
+      assert.equal(fourth.m.getLog('t', 0)!.logEndOffset, 10n);
+      await fourth.m.close();
     } finally {
       await cleanup();
     }

@@ -4,34 +4,40 @@
  * of listing, stat'ing and reading every partition directory (docs/storage.md, "Clean-shutdown
  * summary").
  *
- * `clean-shutdown-summary` holds a JSON object `{ "version": 1, "logs": [...] }`; each entry is
+ * `clean-shutdown-summary` holds a JSON object `{ "version": 2, "logs": [...] }`; each entry is
  * one partition directory's log as the close left it: log start and end offsets, its segments
  * (base offset, sizes of the `.log`, `.index`, `.timeindex` and `.txnindex` files, the `.log`'s
  * modification time), the active segment's tail (largest timestamp and its offset, bytes since the
- * last index entry, the first batch's timestamp, its indexes' last entries) and the leader epochs. Offsets are decimal
- * strings. A log is left out (and loaded from its directory as before) when the close could not
- * vouch for it: it had producer snapshots (their state is read at open, as Kafka does), files
- * were left for the next open to remove, or its active segment's tail was never read.
+ * last index entry, the first batch's timestamp, its indexes' last entries), the leader epochs,
+ * and for a log with producer snapshots the one its close wrote at the log end (the producers'
+ * state, which the next open would otherwise read from the directory, as Kafka does). Offsets are
+ * decimal strings. A log is left out (and loaded from its directory as before) when the close
+ * could not vouch for it: files were left for the next open to remove, or its active segment's
+ * tail was never read.
  *
  * Trust: the file is written (atomically, fsynced) before the clean-shutdown marker, and the
  * marker carries the summary's length and CRC-32C; the summary is used only when the marker is
  * there and both agree. Both files are removed (and the removal fsynced) before the broker writes
  * anything after an open, so a summary never outlives the state it describes. Each entry also
- * records what the close saw of the log's directory, active `.log` and leader-epoch checkpoint
- * (modification times and sizes); at open they are stat'ed again (Disk.statMany: on the main
- * thread, ~3 µs each) and a log whose files changed since is loaded from its directory, as a log
- * without a summary is (its tail read, damage found and recovered).
+ * records what the close saw of the log's directory and active `.log` (modification times, the
+ * `.log`'s size); at open they are stat'ed again (Disk.statMany: on the main thread, ~3 µs each)
+ * and a log whose files changed since is loaded from its directory, as a log without a summary is
+ * (its tail read, damage found and recovered). The leader-epoch checkpoint is not stat'ed: it is
+ * only ever replaced by renaming a new file over it (writeFileAtomically, as Kafka does), which
+ * changes the directory's mtime.
  */
 import { crc32c } from '../protocol/primitives/crc32c.js';
 import type { Disk, FileStat } from '../storage/disk.js';
-import { LEADER_EPOCH_CHECKPOINT_FILE, LOG_FILE_SUFFIX } from './file-names.js';
+import { LOG_FILE_SUFFIX } from './file-names.js';
 import type { EpochEntry } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
 import { LogSegment, type SegmentTailState } from './log-segment.js';
 import { type LogEnv, PartitionLog } from './partition-log.js';
+import { ProducerState } from './producer-state.js';
 
 export const CLEAN_SHUTDOWN_SUMMARY_FILE = 'clean-shutdown-summary';
-const VERSION = 1;
+/** 2: `seen` without the leader-epoch checkpoint's size and mtime (version 1 had them; a version-1 summary is not used). */
+const VERSION = 2;
 
 /** One segment: [baseOffset, .log bytes, .index bytes, .timeindex bytes, .txnindex bytes, .log mtime ms]. */
 type SegmentRow = [string, number, number, number, number, number];
@@ -51,25 +57,30 @@ export interface LogSummary {
   epochs: [number, string][];
   /**
    * What the close saw on disk, checked again at open (a log whose files changed since is loaded
-   * from its directory): [directory mtime, active .log size, its mtime, leader-epoch-checkpoint
-   * size (-1: none), its mtime (-1: none)].
+   * from its directory): [directory mtime, active .log size, its mtime].
    */
-  seen: [number, number, number, number, number];
+  seen: [number, number, number];
+  /**
+   * The producer snapshot the close wrote at the log end (base64 of the `.snapshot` file's bytes,
+   * Kafka's format), for a log whose directory holds producer snapshots; absent for a log that
+   * has none (no idempotent or transactional producer wrote to it).
+   */
+  producers?: string;
 }
 
 /**
  * The paths whose stats make up a summary's `seen`, for the log in `dir` (a normalized path, as
  * the log manager builds it) whose active segment has base offset `activeBase`. Joined by hand:
- * path.join normalizes each of 3,000 paths again at a start with 1,000 logs.
+ * path.join normalizes each of 2,000 paths again at a start with 1,000 logs.
  */
-function seenPaths(dir: string, activeBase: string): [string, string, string] {
-  return [dir, `${dir}/${activeBase.padStart(20, '0')}${LOG_FILE_SUFFIX}`, `${dir}/${LEADER_EPOCH_CHECKPOINT_FILE}`];
+function seenPaths(dir: string, activeBase: string): [string, string] {
+  return [dir, `${dir}/${activeBase.padStart(20, '0')}${LOG_FILE_SUFFIX}`];
 }
 
 function seenOf(stats: readonly (FileStat | undefined)[], i: number): LogSummary['seen'] | undefined {
-  const [dir, log, epochs] = [stats[i], stats[i + 1], stats[i + 2]];
+  const [dir, log] = [stats[i], stats[i + 1]];
   if (!dir?.isDirectory || !log?.isFile) return undefined;
-  return [dir.mtimeMs, log.size, log.mtimeMs, epochs?.size ?? -1, epochs?.mtimeMs ?? -1];
+  return [dir.mtimeMs, log.size, log.mtimeMs];
 }
 
 /** What the marker records of the summary it vouches for. */
@@ -86,14 +97,15 @@ export async function summarizeLogs(disk: Disk, logs: readonly PartitionLog[], d
   const candidates = logs.filter((log) => {
     const active = log.segments[log.segments.length - 1]!;
     const known = active.tailState() !== undefined && active.offsetIndex.lastKnownOffset !== undefined && active.timeIndex.lastKnown !== undefined;
-    return known && !log.hasProducerSnapshots && !log.localLog.leftFilesBehind;
+    // A log with producer snapshots is summarized with the one its close wrote at the log end (its producers' state).
+    return known && (!log.hasProducerSnapshots || log.closingProducerSnapshot !== undefined) && !log.localLog.leftFilesBehind;
   });
   const paths: string[] = [];
   for (const log of candidates) paths.push(...seenPaths(log.dir, String(log.segments[log.segments.length - 1]!.baseOffset)));
   const stats = await disk.statMany(paths);
   const out: LogSummary[] = [];
   candidates.forEach((log, i) => {
-    const seen = seenOf(stats, i * 3);
+    const seen = seenOf(stats, i * 2);
     const active = log.segments[log.segments.length - 1]!;
     if (seen && seen[1] === active.writtenSize) out.push(summarizeLog(log, dirName(log), seen));
   });
@@ -105,6 +117,7 @@ function summarizeLog(log: PartitionLog, dirName: string, seen: LogSummary['seen
   const active = segs[segs.length - 1]!;
   const tail = active.tailState()!;
   const lastTime = active.timeIndex.lastKnown!;
+  const producers = log.closingProducerSnapshot;
   return {
     dir: dirName,
     start: String(log.logStartOffset),
@@ -114,30 +127,23 @@ function summarizeLog(log: PartitionLog, dirName: string, seen: LogSummary['seen
     indexLast: [String(active.offsetIndex.lastKnownOffset!), String(lastTime.timestamp), String(lastTime.offset)],
     epochs: log.epochEntries().map((e) => [e.epoch, String(e.startOffset)]),
     seen,
+    ...(producers ? { producers: producers.toString('base64') } : {}),
   };
 }
 
 /**
  * The summaries among `candidates` (with the directory of each) whose files are as their close
- * saw them: the directory (no file added, removed or renamed), the active segment's `.log` and
- * the leader-epoch checkpoint unchanged in size and modification time.
+ * saw them: the directory (no file added, removed or renamed: the leader-epoch checkpoint not
+ * replaced either) and the active segment's `.log` unchanged in size and modification time.
  */
 export async function unchangedSince(disk: Disk, candidates: readonly { summary: LogSummary; dir: string }[]): Promise<boolean[]> {
   const paths: string[] = [];
   for (const { summary, dir } of candidates) paths.push(...seenPaths(dir, summary.segments[summary.segments.length - 1]![0]));
   const stats = await disk.statMany(paths);
   return candidates.map(({ summary }, i) => {
-    const [dir, log, epochs] = [stats[i * 3], stats[i * 3 + 1], stats[i * 3 + 2]];
+    const [dir, log] = [stats[i * 2], stats[i * 2 + 1]];
     const seen = summary.seen;
-    return (
-      dir?.isDirectory === true &&
-      log?.isFile === true &&
-      dir.mtimeMs === seen[0] &&
-      log.size === seen[1] &&
-      log.mtimeMs === seen[2] &&
-      (epochs?.size ?? -1) === seen[3] &&
-      (epochs?.mtimeMs ?? -1) === seen[4]
-    );
+    return dir?.isDirectory === true && log?.isFile === true && dir.mtimeMs === seen[0] && log.size === seen[1] && log.mtimeMs === seen[2];
   });
 }
 
@@ -189,6 +195,7 @@ function isSeal(v: unknown): v is SummarySeal {
 }
 
 const OFFSET = /^-?\d{1,20}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const isOffset = (v: unknown): v is string => typeof v === 'string' && OFFSET.test(v);
 const isSize = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
@@ -202,7 +209,8 @@ function isLogSummary(v: unknown): v is LogSummary {
   const [maxTs, maxTsOffset, sinceIndex, firstTs] = e.tail;
   if (!isOffset(maxTs) || !isOffset(maxTsOffset) || !isSize(sinceIndex) || !(firstTs === null || isOffset(firstTs))) return false;
   if (!Array.isArray(e.indexLast) || e.indexLast.length !== 3 || !e.indexLast.every(isOffset)) return false;
-  if (!Array.isArray(e.seen) || e.seen.length !== 5 || !e.seen.every((x) => typeof x === 'number')) return false;
+  if (!Array.isArray(e.seen) || e.seen.length !== 3 || !e.seen.every((x) => typeof x === 'number')) return false;
+  if (e.producers !== undefined && !(typeof e.producers === 'string' && BASE64.test(e.producers))) return false;
   return e.epochs.every((x) => Array.isArray(x) && x.length === 2 && Number.isSafeInteger(x[0]) && isOffset(x[1]));
 }
 
@@ -217,7 +225,8 @@ export interface OpenFromSummaryParams {
 
 /**
  * The log as its summary describes it, without touching its files: each segment's `.log` is
- * opened on first read or append, its indexes read on first lookup (as Kafka's LazyIndex).
+ * opened on first read or append, its indexes read on first lookup (as Kafka's LazyIndex), the
+ * producers' state is the snapshot the summary carries. Throws if that snapshot does not decode.
  */
 export function openLogFromSummary(p: OpenFromSummaryParams): PartitionLog {
   const { env, config, summary } = p;
@@ -237,6 +246,8 @@ export function openLogFromSummary(p: OpenFromSummaryParams): PartitionLog {
   for (const s of segments) s.markDurable();
   const logEndOffset = BigInt(summary.end);
   const leaderEpochs: EpochEntry[] = summary.epochs.map(([epoch, start]) => ({ epoch, startOffset: BigInt(start) }));
+  // As the log loader after a clean close: the newest snapshot (the close's, at the log end) is the state, nothing is replayed.
+  const producers = summary.producers === undefined ? {} : { producerState: ProducerState.decodeSnapshot(Buffer.from(summary.producers, 'base64')), hasProducerSnapshots: true };
   return new PartitionLog({
     topic: p.topic,
     partition: p.partition,
@@ -248,5 +259,6 @@ export function openLogFromSummary(p: OpenFromSummaryParams): PartitionLog {
     logEndOffset,
     leaderEpochs,
     checkpointedRecoveryPoint: logEndOffset,
+    ...producers,
   });
 }

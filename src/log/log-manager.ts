@@ -180,7 +180,15 @@ export class LogManager {
     const trusted = new Set<string>();
     described.forEach(({ d, summary, dir }, i) => {
       if (!unchanged[i]) return;
-      this.register(openLogFromSummary({ env: this.env, dir, topic: d.topic, partition: d.partition, config: configOf(d.topic), summary }));
+      let log: PartitionLog;
+      try {
+        log = openLogFromSummary({ env: this.env, dir, topic: d.topic, partition: d.partition, config: configOf(d.topic), summary });
+      } catch (err) {
+        // A producer snapshot that does not decode: the log is loaded from its directory, which reads its snapshot files.
+        this.logger.warn({ err, log: d.name }, 'ignoring the clean-shutdown summary of a log');
+        return;
+      }
+      this.register(log);
       trusted.add(d.name);
     });
     const unsummarized = dirs.filter((d) => !trusted.has(d.name));

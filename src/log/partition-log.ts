@@ -286,6 +286,15 @@ export class PartitionLog implements LocalLogOwner {
     return this.producers.snapshotsOnDisk;
   }
 
+  /**
+   * After a clean close: the producer snapshot the close wrote at the log end (the producers'
+   * state the next open needs), or undefined if it wrote none.
+   */
+  get closingProducerSnapshot(): Buffer | undefined {
+    const last = this.producers.lastSnapshotWritten;
+    return this.localLog.isClosed && last?.offset === this.logEndOffset ? last.snapshot : undefined;
+  }
+
   /** Every producer this log knows (DescribeProducers). */
   activeProducers(): ActiveProducer[] {
     return this.producers.current.activeProducers();

@@ -41,6 +41,7 @@ export class ProducerStateManager {
   private snapshotWrite: Promise<void> = RESOLVED;
   /** Snapshots from the newest one at or below this offset on are kept (the checkpointed recovery point). */
   private retainFrom: bigint;
+  private lastWritten: { offset: bigint; snapshot: Buffer } | undefined;
 
   constructor(
     private readonly env: ProducerStateEnv,
@@ -52,6 +53,15 @@ export class ProducerStateManager {
     retainFrom = 0n,
   ) {
     this.retainFrom = retainFrom;
+  }
+
+  /**
+   * The snapshot the last takeSnapshot wrote, and its offset; undefined if it wrote none (no
+   * producer state and no snapshots) or failed. A clean close's is the state at the log end,
+   * which the clean-shutdown summary carries.
+   */
+  get lastSnapshotWritten(): { offset: bigint; snapshot: Buffer } | undefined {
+    return this.lastWritten;
   }
 
   /** Whether snapshot files may exist on disk. */
@@ -132,6 +142,7 @@ export class ProducerStateManager {
    */
   takeSnapshot(offset: bigint): Promise<boolean> {
     this.state.removeExpired(this.env.clock.now());
+    this.lastWritten = undefined;
     if (this.state.size === 0 && !this.hasSnapshots) return this.snapshotWrite.then(() => true);
     this.hasSnapshots = true;
     const snapshot = this.state.encodeSnapshot();
@@ -139,7 +150,10 @@ export class ProducerStateManager {
     const written = this.snapshotWrite
       .then(() => writeProducerSnapshot(this.env.disk, this.log.dir, offset, snapshot, retainFrom))
       .then(
-        () => true,
+        () => {
+          this.lastWritten = { offset, snapshot };
+          return true;
+        },
         (err: unknown) => {
           this.env.logger.warn({ err, log: this.log.name }, 'could not write a producer snapshot');
           return false;

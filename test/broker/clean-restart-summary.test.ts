@@ -3,13 +3,18 @@
  * (docs/storage.md) and opens their files on first use: kafkajs reads back everything produced
  * before the restart (old segments included), produces more, and reads that too; OffsetForLeaderEpoch
  * answers from the epochs the summary carried. A second broker, restarted after kill -9 (no
- * summary), serves the same.
+ * summary), serves the same. Logs that idempotent producers (kafkajs `idempotent: true`, the
+ * Java client's default) wrote to are in the summary with their producer state: after the
+ * restart a retry of a batch written before it gets its offsets back, a sequence gap is refused.
  */
 import assert from 'node:assert/strict';
-import { readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
-import { OffsetForLeaderEpochApi } from '../../src/protocol/messages/index.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { InitProducerIdApi, OffsetForLeaderEpochApi, ProduceApi } from '../../src/protocol/messages/index.js';
+import { encodeUncompressedRecordBatch } from '../../src/protocol/records/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { childBroker, tempDir } from '../helpers/test-broker.js';
 
@@ -21,8 +26,8 @@ after(async () => {
 const PARTITIONS = 4;
 const kafka = (bootstrap: string) => new Kafka({ clientId: 'summary-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 5 } });
 
-async function produce(bootstrap: string, from: number, n: number): Promise<void> {
-  const producer = kafka(bootstrap).producer();
+async function produce(bootstrap: string, from: number, n: number, idempotent = false): Promise<void> {
+  const producer = kafka(bootstrap).producer(idempotent ? { idempotent: true, maxInFlightRequests: 1 } : {});
   await producer.connect();
   try {
     for (let i = from; i < from + n; i += 10) {
@@ -99,4 +104,49 @@ describe('a clean restart from the clean-shutdown summary', { timeout: 180_000 }
       }
     });
   }
+
+  it('keeps the producer state of logs written by idempotent producers (kafkajs idempotent: true, raw retries)', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    let b = await childBroker(dir);
+    const batch = (pid: bigint, seq: number) => encodeUncompressedRecordBatch({ producerId: pid, producerEpoch: 0, baseSequence: seq, records: [{ value: Buffer.from(`raw${seq}-x`) }] });
+    const send = async (port: number, records: Buffer) => {
+      const c = await RawClient.connect(port);
+      try {
+        const res = await c.send(ProduceApi, 9, { transactionalId: null, acks: -1, timeoutMs: 5000, topicData: [{ name: 's', partitionData: [{ index: 0, records }] }] });
+        return res.responses[0]!.partitionResponses[0]!;
+      } finally {
+        c.close();
+      }
+    };
+    try {
+      const admin = kafka(b.bootstrap).admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 's', numPartitions: PARTITIONS }] });
+      await admin.disconnect();
+      await produce(b.bootstrap, 0, 40, true);
+      const c = await RawClient.connect(b.port);
+      const init = await c.send(InitProducerIdApi, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      c.close();
+      const first = await send(b.port, batch(init.producerId, 0));
+      assert.equal(first.errorCode, ErrorCode.NONE);
+      assert.equal(await b.kill('SIGTERM'), 0);
+      const summary = JSON.parse(await readFile(join(dir, 'clean-shutdown-summary'), 'utf8')) as { logs: { dir: string; producers?: string }[] };
+      const ours = summary.logs.filter((l) => l.dir.startsWith('s-'));
+      assert.deepEqual(ours.map((l) => l.dir).sort(), Array.from({ length: PARTITIONS }, (_, p) => `s-${p}`), 'every partition is in the summary');
+      assert.ok(ours.every((l) => typeof l.producers === 'string'), 'with its producer state');
+      b = await childBroker(dir);
+      const retried = await send(b.port, batch(init.producerId, 0));
+      assert.equal(retried.errorCode, ErrorCode.NONE, 'a retry of a batch written before the restart is a duplicate, answered as written');
+      assert.equal(retried.baseOffset, first.baseOffset);
+      assert.equal((await send(b.port, batch(init.producerId, 5))).errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+      assert.equal((await send(b.port, batch(init.producerId, 1))).errorCode, ErrorCode.NONE);
+      await produce(b.bootstrap, 40, 20, true);
+      const got = await consumeAll(b.bootstrap, 62);
+      assert.deepEqual(got.filter((v) => v.startsWith('v')), values(0, 60));
+      assert.deepEqual(got.filter((v) => v.startsWith('raw')), ['raw0', 'raw1']);
+    } finally {
+      await b.kill('SIGTERM');
+    }
+  });
 });

@@ -5,7 +5,7 @@
  * summary that is stale, damaged, unsealed, or describes files changed since is never trusted.
  */
 import assert from 'node:assert/strict';
-import { cp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { cp, readFile, readdir, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/common/clock.js';
@@ -188,6 +188,23 @@ describe('the clean-shutdown summary', () => {
     }
   });
 
+  it("is not trusted for a log whose leader-epoch checkpoint was replaced since (a rename, as Samsa and Kafka write it, changes the directory's mtime)", async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await closedLogs(dir);
+      const path = join(dir, 't-0', 'leader-epoch-checkpoint');
+      // Only the epoch entry of epoch 5 is kept: a log built from the summary would still have epoch 3.
+      await writeFile(`${path}.tmp`, '0\n1\n5 12\n');
+      await rename(`${path}.tmp`, path);
+      const { m, logger } = await open(dir);
+      assert.equal(summarized(logger), 2);
+      assert.deepEqual(m.getLog('t', 0)!.epochEntries(), [{ epoch: 5, startOffset: 12n }]);
+      await m.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('is not trusted when truncated, or without its marker (a crash after writing it), and is removed at open', async () => {
     const { dir, cleanup } = await tempDir();
     try {
@@ -211,24 +228,46 @@ describe('the clean-shutdown summary', () => {
     }
   });
 
-  it('leaves out a log with producer snapshots: its producer state is read from its directory, and retries are still recognised', async () => {
+  it('carries the producer state of a log with producer snapshots (idempotent and transactional producers): retries are recognised and open transactions stay open, as after a directory load', async () => {
     const { dir, cleanup } = await tempDir();
     try {
       const idempotent = (seq: number, v: string) => encodeUncompressedRecordBatch({ producerId: 42n, producerEpoch: 0, baseSequence: seq, records: [{ value: Buffer.from(v) }] });
-      let { m } = await open(dir);
+      const transactional = encodeUncompressedRecordBatch({ producerId: 43n, producerEpoch: 1, baseSequence: 0, isTransactional: true, records: [{ value: Buffer.from('t0') }] });
+      const { m } = await open(dir);
       const log = await m.createLog('p', 0, cfg);
       await m.createLog('q', 0, cfg);
       await log.append(idempotent(0, 'x0'));
       await log.append(idempotent(1, 'x1'));
+      await log.append(transactional);
       await m.close();
-      const reopened = await open(dir);
-      m = reopened.m;
-      assert.equal(summarized(reopened.logger), 1, 'only the log without producers');
-      const again = m.getLog('p', 0)!;
-      assert.equal(again.activeProducers().length, 1);
-      assert.equal((await again.append(idempotent(1, 'x1'))).baseOffset, 1n, 'a retry gets its first offsets back');
-      assert.equal(again.logEndOffset, 2n);
-      await m.close();
+      assert.ok((await readdir(join(dir, 'p-0'))).some((n) => n.endsWith('.snapshot')));
+      const copy = await withoutSummary(dir);
+      try {
+        const seen: unknown[] = [];
+        for (const d of [dir, copy]) {
+          const reopened = await open(d);
+          assert.equal(summarized(reopened.logger), d === dir ? 2 : 0, 'the log with producers comes from the summary too');
+          const again = reopened.m.getLog('p', 0)!;
+          const state = { producers: again.activeProducers(), unstable: again.firstUnstableOffset, ongoing: again.hasOngoingTransaction(43n, 1), snapshots: again.hasProducerSnapshots };
+          assert.equal(state.producers.length, 2);
+          assert.equal(state.unstable, 2n);
+          assert.equal(state.ongoing, true);
+          assert.equal((await again.append(idempotent(1, 'x1'))).baseOffset, 1n, 'a retry gets its first offsets back');
+          await assert.rejects(again.append(idempotent(5, 'gap')), 'a sequence gap is refused');
+          assert.equal(again.logEndOffset, 3n);
+          assert.equal((await again.append(idempotent(2, 'x2'))).baseOffset, 3n);
+          await reopened.m.close();
+          seen.push(state);
+        }
+        assert.deepEqual(seen[0], seen[1]);
+        // The close after a start from the summary writes it again, with the later producer state.
+        const third = await open(dir);
+        assert.equal(summarized(third.logger), 2);
+        assert.equal((await third.m.getLog('p', 0)!.append(idempotent(2, 'x2'))).baseOffset, 3n, 'the retry of the last batch before that close');
+        await third.m.close();
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
     } finally {
       await cleanup();
     }

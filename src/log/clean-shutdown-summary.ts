@@ -19,16 +19,16 @@
  * marker carries the summary's length and CRC-32C; the summary is used only when the marker is
  * there and both agree. Both files are removed (and the removal fsynced) before the broker writes
  * anything after an open, so a summary never outlives the state it describes. Each entry also
- * records what the close saw of the log's directory and active `.log` (modification times, the
- * `.log`'s size); at open they are stat'ed again (Disk.statMany: on the main thread, ~3 µs each)
- * and a log whose files changed since is loaded from its directory, as a log without a summary is
- * (its tail read, damage found and recovered). The leader-epoch checkpoint is not stat'ed: it is
- * only ever replaced by renaming a new file over it (writeFileAtomically, as Kafka does), which
- * changes the directory's mtime.
+ * records what the close saw of the log's directory, active `.log` and leader-epoch checkpoint
+ * (modification times and sizes); at open they are stat'ed again (Disk.statMany: on the main
+ * thread, ~3 µs each) and a log whose files changed since is loaded from its directory, as a log
+ * without a summary is (its tail read, damage found and recovered). The directory's mtime alone
+ * would not do for the checkpoint: Linux stamps it with a coarse clock (a few ms), and a file
+ * written over in place leaves it alone.
  */
 import { crc32c } from '../protocol/primitives/crc32c.js';
 import type { Disk, FileStat } from '../storage/disk.js';
-import { LOG_FILE_SUFFIX } from './file-names.js';
+import { LEADER_EPOCH_CHECKPOINT_FILE, LOG_FILE_SUFFIX } from './file-names.js';
 import type { EpochEntry } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
 import { LogSegment, type SegmentTailState } from './log-segment.js';
@@ -36,7 +36,7 @@ import { type LogEnv, PartitionLog } from './partition-log.js';
 import { ProducerState } from './producer-state.js';
 
 export const CLEAN_SHUTDOWN_SUMMARY_FILE = 'clean-shutdown-summary';
-/** 2: `seen` without the leader-epoch checkpoint's size and mtime (version 1 had them; a version-1 summary is not used). */
+/** 2: `producers` (a version-1 summary, which left out logs with producer snapshots, is not used). */
 const VERSION = 2;
 
 /** One segment: [baseOffset, .log bytes, .index bytes, .timeindex bytes, .txnindex bytes, .log mtime ms]. */
@@ -57,9 +57,10 @@ export interface LogSummary {
   epochs: [number, string][];
   /**
    * What the close saw on disk, checked again at open (a log whose files changed since is loaded
-   * from its directory): [directory mtime, active .log size, its mtime].
+   * from its directory): [directory mtime, active .log size, its mtime, leader-epoch-checkpoint
+   * size (-1: none), its mtime (-1: none)].
    */
-  seen: [number, number, number];
+  seen: [number, number, number, number, number];
   /**
    * The producer snapshot the close wrote at the log end (base64 of the `.snapshot` file's bytes,
    * Kafka's format), for a log whose directory holds producer snapshots; absent for a log that
@@ -71,16 +72,16 @@ export interface LogSummary {
 /**
  * The paths whose stats make up a summary's `seen`, for the log in `dir` (a normalized path, as
  * the log manager builds it) whose active segment has base offset `activeBase`. Joined by hand:
- * path.join normalizes each of 2,000 paths again at a start with 1,000 logs.
+ * path.join normalizes each of 3,000 paths again at a start with 1,000 logs.
  */
-function seenPaths(dir: string, activeBase: string): [string, string] {
-  return [dir, `${dir}/${activeBase.padStart(20, '0')}${LOG_FILE_SUFFIX}`];
+function seenPaths(dir: string, activeBase: string): [string, string, string] {
+  return [dir, `${dir}/${activeBase.padStart(20, '0')}${LOG_FILE_SUFFIX}`, `${dir}/${LEADER_EPOCH_CHECKPOINT_FILE}`];
 }
 
 function seenOf(stats: readonly (FileStat | undefined)[], i: number): LogSummary['seen'] | undefined {
-  const [dir, log] = [stats[i], stats[i + 1]];
+  const [dir, log, epochs] = [stats[i], stats[i + 1], stats[i + 2]];
   if (!dir?.isDirectory || !log?.isFile) return undefined;
-  return [dir.mtimeMs, log.size, log.mtimeMs];
+  return [dir.mtimeMs, log.size, log.mtimeMs, epochs?.size ?? -1, epochs?.mtimeMs ?? -1];
 }
 
 /** What the marker records of the summary it vouches for. */
@@ -105,7 +106,7 @@ export async function summarizeLogs(disk: Disk, logs: readonly PartitionLog[], d
   const stats = await disk.statMany(paths);
   const out: LogSummary[] = [];
   candidates.forEach((log, i) => {
-    const seen = seenOf(stats, i * 2);
+    const seen = seenOf(stats, i * 3);
     const active = log.segments[log.segments.length - 1]!;
     if (seen && seen[1] === active.writtenSize) out.push(summarizeLog(log, dirName(log), seen));
   });
@@ -133,17 +134,16 @@ function summarizeLog(log: PartitionLog, dirName: string, seen: LogSummary['seen
 
 /**
  * The summaries among `candidates` (with the directory of each) whose files are as their close
- * saw them: the directory (no file added, removed or renamed: the leader-epoch checkpoint not
- * replaced either) and the active segment's `.log` unchanged in size and modification time.
+ * saw them: the directory (no file added, removed or renamed), the active segment's `.log` and
+ * the leader-epoch checkpoint unchanged in size and modification time.
  */
 export async function unchangedSince(disk: Disk, candidates: readonly { summary: LogSummary; dir: string }[]): Promise<boolean[]> {
   const paths: string[] = [];
   for (const { summary, dir } of candidates) paths.push(...seenPaths(dir, summary.segments[summary.segments.length - 1]![0]));
   const stats = await disk.statMany(paths);
   return candidates.map(({ summary }, i) => {
-    const [dir, log] = [stats[i * 2], stats[i * 2 + 1]];
-    const seen = summary.seen;
-    return dir?.isDirectory === true && log?.isFile === true && dir.mtimeMs === seen[0] && log.size === seen[1] && log.mtimeMs === seen[2];
+    const now = seenOf(stats, i * 3);
+    return now !== undefined && now.every((v, j) => v === summary.seen[j]);
   });
 }
 
@@ -209,7 +209,7 @@ function isLogSummary(v: unknown): v is LogSummary {
   const [maxTs, maxTsOffset, sinceIndex, firstTs] = e.tail;
   if (!isOffset(maxTs) || !isOffset(maxTsOffset) || !isSize(sinceIndex) || !(firstTs === null || isOffset(firstTs))) return false;
   if (!Array.isArray(e.indexLast) || e.indexLast.length !== 3 || !e.indexLast.every(isOffset)) return false;
-  if (!Array.isArray(e.seen) || e.seen.length !== 3 || !e.seen.every((x) => typeof x === 'number')) return false;
+  if (!Array.isArray(e.seen) || e.seen.length !== 5 || !e.seen.every((x) => typeof x === 'number')) return false;
   if (e.producers !== undefined && !(typeof e.producers === 'string' && BASE64.test(e.producers))) return false;
   return e.epochs.every((x) => Array.isArray(x) && x.length === 2 && Number.isSafeInteger(x[0]) && isOffset(x[1]));
 }

@@ -188,7 +188,7 @@ describe('the clean-shutdown summary', () => {
     }
   });
 
-  it("is not trusted for a log whose leader-epoch checkpoint was replaced since (a rename, as Samsa and Kafka write it, changes the directory's mtime)", async () => {
+  it('is not trusted for a log whose leader-epoch checkpoint was replaced since', async () => {
     const { dir, cleanup } = await tempDir();
     try {
       await closedLogs(dir);

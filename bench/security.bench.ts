@@ -4,7 +4,8 @@
  * 1. Produce and fetch throughput over SASL_SSL (TLS 1.3, SCRAM-SHA-256) against PLAINTEXT, the
  *    same client code on both listeners (the Samsa client's pipelined connection: 4 connections
  *    with 8 produce requests in flight, 1 KiB records in 64-record batches), cases alternated.
- *    The goal is at least 70% of PLAINTEXT.
+ *    The goal is at least 70% of PLAINTEXT. The fetch is also made by kcat (librdkafka, whose TLS
+ *    is OpenSSL called from C), reading the same topic to its end.
  * 2. The cost of authorization with 10,000 ACLs: one authorize() call (micro), and produce
  *    throughput with the StandardAuthorizer and 10,000 ACLs against a broker without one.
  *
@@ -24,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { connect as netConnect } from 'node:net';
 import { type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -85,7 +86,7 @@ async function produceRun(e: Endpoint, topic: string): Promise<{ mbps: number; s
 
 const produceRate = async (e: Endpoint, topic: string) => (await produceRun(e, topic)).mbps;
 
-async function fetchRun(e: Endpoint, topic: string): Promise<{ mbps: number; seconds: number }> {
+async function fetchRun(e: Endpoint, topic: string): Promise<{ mbps: number; seconds: number; bytes: number; end: bigint }> {
   const c = await connectTo(e);
   let offset = 0n;
   let bytes = 0;
@@ -102,7 +103,37 @@ async function fetchRun(e: Endpoint, topic: string): Promise<{ mbps: number; sec
   }
   const seconds = (performance.now() - t0) / 1000;
   c.close();
-  return { mbps: bytes / seconds / 1e6, seconds };
+  return { mbps: bytes / seconds / 1e6, seconds, bytes, end: offset };
+}
+
+/**
+ * The same fetch by kcat (librdkafka, OpenSSL in C on the client side; its defaults: 1 MiB per
+ * partition per fetch), consuming the topic to its end. Its CPU comes from this process's reaped
+ * children's times (`cutime` + `cstime` of /proc/self/stat), which grow by kcat's when it exits.
+ */
+async function kcatFetchRun(e: Endpoint, topic: string, log: { bytes: number; end: bigint }, caFile: string): Promise<{ mbps: number; seconds: number; clientCpu: number }> {
+  const args = ['-C', '-b', `127.0.0.1:${e.port}`, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%o\n'];
+  if (e.sasl && 'password' in e.sasl) args.push('-X', 'security.protocol=SASL_SSL', '-X', `ssl.ca.location=${caFile}`, '-X', `sasl.mechanism=${e.sasl.mechanism}`, '-X', `sasl.username=${e.sasl.username}`, '-X', `sasl.password=${e.sasl.password}`);
+  const c0 = childrenCpuSeconds();
+  const t0 = performance.now();
+  const last = await new Promise<string>((resolve, reject) => {
+    const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (tail = (tail + String(d)).slice(-64)));
+    child.stderr.on('data', (d: Buffer) => (err += String(d)));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(tail.trim().split('\n').pop() ?? '') : reject(new Error(`kcat exited ${code}: ${err}`))));
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (BigInt(last) + 1n !== log.end) throw new Error(`kcat read ${topic} to offset ${last}, not to its end ${log.end}`);
+  return { mbps: log.bytes / seconds / 1e6, seconds, clientCpu: childrenCpuSeconds() - c0 };
+}
+
+/** CPU seconds of this process's children that have exited and been reaped (Linux /proc). */
+function childrenCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 async function createTopic(e: Endpoint, name: string): Promise<void> {
@@ -340,12 +371,13 @@ interface Rate {
   brokerCpuPerGb: number;
 }
 
-async function measured(broker: ChildProcess, run: () => Promise<{ mbps: number; seconds: number }>): Promise<Rate> {
+/** Runs a case, with the broker's CPU and the client's: this process's, or what the run reports (a kcat child's). */
+async function measured(broker: ChildProcess, run: () => Promise<{ mbps: number; seconds: number; clientCpu?: number }>): Promise<Rate> {
   const c0 = cpuSeconds();
   const b0 = cpuSeconds(broker);
   const r = await run();
   const gb = (r.mbps * r.seconds) / 1000;
-  return { mbps: r.mbps, clientCpuPerGb: (cpuSeconds() - c0) / gb, brokerCpuPerGb: (cpuSeconds(broker) - b0) / gb };
+  return { mbps: r.mbps, clientCpuPerGb: (r.clientCpu ?? cpuSeconds() - c0) / gb, brokerCpuPerGb: (cpuSeconds(broker) - b0) / gb };
 }
 
 async function startBroker(properties: string[], dist?: string): Promise<{ child: ChildProcess; listeners: Record<string, number>; stop: () => Promise<void> }> {
@@ -387,7 +419,7 @@ export default async function run(): Promise<void> {
     const props = ['listeners=PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0', 'ssl.keystore.type=PEM', `ssl.keystore.location=${certs.brokerKeystore}`, 'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256', `listener.name.sasl_ssl.plain.sasl.jaas.config=${jaas}`];
     const other = process.env['BENCH_SECURITY_COMPARE'];
     const builds = [{ label: 'this build' }, ...(other ? [{ label: other, dist: other }] : [])];
-    const results = new Map<string, Record<string, Rate[]>>(builds.map((b) => [b.label, { 'produce PLAINTEXT': [], 'produce SASL_SSL': [], 'fetch PLAINTEXT': [], 'fetch SASL_SSL': [] }]));
+    const results = new Map<string, Record<string, Rate[]>>(builds.map((b) => [b.label, { 'produce PLAINTEXT': [], 'produce SASL_SSL': [], 'fetch PLAINTEXT': [], 'fetch SASL_SSL': [], 'kcat fetch PLAINTEXT': [], 'kcat fetch SASL_SSL': [] }]));
     // One broker per build, all running; each round goes through the builds and, within each, both listeners, orders alternating.
     const brokers: { label: string; plain: Endpoint; secure: Endpoint; child: ChildProcess; stop: () => Promise<void> }[] = [];
     try {
@@ -410,7 +442,9 @@ export default async function run(): Promise<void> {
             await createTopic(br.plain, topic);
             const r = results.get(br.label)!;
             r[`produce ${label}`]!.push(await measured(br.child, () => produceRun(e, topic)));
-            r[`fetch ${label}`]!.push(await measured(br.child, () => fetchRun(e, topic)));
+            let log = { bytes: 0, end: 0n };
+            r[`fetch ${label}`]!.push(await measured(br.child, async () => (log = await fetchRun(e, topic))));
+            r[`kcat fetch ${label}`]!.push(await measured(br.child, () => kcatFetchRun(e, topic, log, certs.caCert)));
           }
         }
       }
@@ -428,6 +462,7 @@ export default async function run(): Promise<void> {
       const ratio = (what: string) => ((avg(r[`${what} SASL_SSL`]!.map((x) => x.mbps)) / avg(r[`${what} PLAINTEXT`]!.map((x) => x.mbps))) * 100).toFixed(0);
       console.log(`produce: SASL_SSL at ${ratio('produce')}% of PLAINTEXT (goal >= 70%)`);
       console.log(`fetch:   SASL_SSL at ${ratio('fetch')}% of PLAINTEXT (goal >= 70%)`);
+      console.log(`fetch by kcat (librdkafka's TLS: OpenSSL in C on the client side): SASL_SSL at ${ratio('kcat fetch')}% of PLAINTEXT`);
     }
     console.log(`alone on one thread (in this run): AES-128-GCM ${cipherRate('aes-128-gcm').toFixed(0)} MB/s, AES-256-GCM ${cipherRate('aes-256-gcm').toFixed(0)} MB/s`);
     await tlsFloor(certs.brokerKey, certs.brokerCert);

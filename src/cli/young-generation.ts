@@ -18,11 +18,11 @@
  * V8 shrinks it again whenever the allocation rate falls. So the factor is kept at 1 (no growth),
  * and, once the broker is up, when scavenges come often (BUSY_SCAVENGES within BUSY_WINDOW_MS)
  * while the young generation is below the target, it is grown on purpose: with the factor at 2,
- * ~64 KB arrays are kept alive until V8 has grown it (~1-2 MB of them, copied by two or three
- * scavenges: a few ms), then dropped and the factor set back to 1. At most once per
- * GROWTH_INTERVAL_MS: V8 shrinks the young generation again when the allocation rate falls (a
- * broker going idle), and a process whose maximum is below the target (`node
- * --max-semi-space-size=1`) must not keep trying.
+ * ~64 KB arrays are kept alive until V8 has grown it (at most 1.5 times its size of them, copied
+ * by two or three scavenges: a few ms), then dropped and the factor set back to 1; one step a
+ * second until the target, then not again for GROWTH_INTERVAL_MS: V8 shrinks the young generation
+ * when the allocation rate falls (a broker going idle). A process whose maximum is below the
+ * target (`node --max-semi-space-size=1`) stops trying after MAX_FAILED_GROWTHS refusals.
  */
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
@@ -36,8 +36,10 @@ export const V8_DEFAULT_GROWTH_FACTOR = 2;
  */
 export const BUSY_SCAVENGES = 4;
 export const BUSY_WINDOW_MS = 1_000;
-/** The least time between two growths made on purpose (V8 shrinks the young generation when allocation slows). */
+/** The least time between two growths made on purpose that reached the target (V8 shrinks the young generation when allocation slows). */
 export const GROWTH_INTERVAL_MS = 10_000;
+/** Growths tried in a row that V8 refused, after which the hold stops trying. */
+const MAX_FAILED_GROWTHS = 3;
 /** Elements of one array kept alive while growing (8 bytes each: ~64 KB, below V8's large-object size). */
 const PRIME_ARRAY_LENGTH = 8_000;
 
@@ -61,17 +63,18 @@ export interface YoungGenerationHold {
 const setGrowthFactor = (factor: number) => setFlagsFromString(`--semi-space-growth-factor=${factor}`);
 
 /**
- * Grows the young generation to at least `target` bytes by keeping arrays alive through
- * scavenges with the growth factor at 2; false if V8 would not grow it that far.
+ * One growth of the young generation, made on purpose: with the growth factor at 2, arrays are
+ * kept alive through scavenges until V8 has grown it, bounded by 1.5 times its size (the survivors
+ * one growth needs, and what those scavenges copy: ~1.5-3 MB). Whether it grew.
  */
-function growTo(target: number): boolean {
+function growOnce(): boolean {
+  const before = semiSpaceBytes();
   setGrowthFactor(2);
   try {
     let kept: unknown[] | undefined = [];
-    // Bounded: four times the target of kept arrays, well past what any growth needs.
-    for (let bytes = 0; semiSpaceBytes() < target && bytes < 4 * target; bytes += PRIME_ARRAY_LENGTH * 8) kept.push(new Array<number>(PRIME_ARRAY_LENGTH).fill(0));
+    for (let bytes = 0; semiSpaceBytes() === before && bytes < 1.5 * before; bytes += PRIME_ARRAY_LENGTH * 8) kept.push(new Array<number>(PRIME_ARRAY_LENGTH).fill(0));
     kept = undefined;
-    return semiSpaceBytes() >= target;
+    return semiSpaceBytes() > before;
   } finally {
     setGrowthFactor(1);
   }
@@ -86,17 +89,24 @@ export function holdYoungGeneration(): YoungGenerationHold {
     growUnderLoad(targetMiB, now = () => performance.now()) {
       const target = targetMiB * 1024 * 1024;
       const recent: number[] = [];
-      let lastGrowth = -Infinity;
+      let nextTry = -Infinity;
+      let failed = 0;
       observer?.disconnect();
-      observer = new PerformanceObserver((list) => {
+      const watching = new PerformanceObserver((list) => {
         const t = now();
         for (const e of list.getEntries()) if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) recent.push(t);
         while (recent.length > 0 && recent[0]! < t - BUSY_WINDOW_MS) recent.shift();
-        if (recent.length < BUSY_SCAVENGES || t - lastGrowth < GROWTH_INTERVAL_MS || semiSpaceBytes() >= target) return;
-        lastGrowth = t;
+        if (recent.length < BUSY_SCAVENGES || t < nextTry || semiSpaceBytes() >= target) return;
         recent.length = 0;
-        if (growTo(target)) growths++;
+        const grew = growOnce();
+        if (grew) growths++;
+        failed = grew ? 0 : failed + 1;
+        // V8 would not grow it (its maximum is below the target): give up.
+        if (failed >= MAX_FAILED_GROWTHS) watching.disconnect();
+        // The next step soon (from 1 MiB to 4 may take two), else not before GROWTH_INTERVAL_MS.
+        nextTry = t + (grew && semiSpaceBytes() < target ? BUSY_WINDOW_MS : GROWTH_INTERVAL_MS);
       });
+      observer = watching;
       observer.observe({ entryTypes: ['gc'] });
     },
     get growths() {

@@ -42,17 +42,18 @@ describe('the broker process young generation', { timeout: 120_000 }, () => {
     assert.equal(r['growths'], 0);
   });
 
-  it('grows to the target under load, once, and no further', () => {
+  it('grows to the target under load, and no further', () => {
     const r = inChild(`
       const start = size();
-      // Bounded: until grown, or 2,000 slices.
-      for (let i = 0; i < 200 && size() < target; i++) await churn(10);
+      // Bounded: until grown (a step a second), or 20 s.
+      const until = Date.now() + 20_000;
+      while (size() < target && Date.now() < until) await churn(10);
       const loaded = size();
       // Much more surviving (it would grow a young generation whose growth factor allowed it), then more churn.
       await churn(400, 200);
       return { start, target, loaded, after: size(), growths: hold.growths };`);
     assert.equal(r['loaded'], r['target'], JSON.stringify(r));
     assert.equal(r['after'], r['target'], JSON.stringify(r));
-    assert.equal(r['growths'], 1);
+    assert.ok(r['growths']! >= 1 && r['growths']! <= 2, JSON.stringify(r));
   });
 });

@@ -10,6 +10,8 @@ export interface SentRequest {
   apiKey: number;
   correlationId: number;
   dropped: boolean;
+  /** The request frame as written, size prefix included. */
+  frame: Buffer;
 }
 
 export class RecordingNetwork implements Network {
@@ -32,8 +34,9 @@ export class RecordingNetwork implements Network {
         pending = pending.subarray(frame.length);
         const apiKey = frame.readInt16BE(4);
         const dropped = this.drop(apiKey, this.count(apiKey));
-        this.sent.push({ apiKey, correlationId: frame.readInt32BE(8), dropped });
-        if (!dropped) write(Buffer.from(frame));
+        const copy = Buffer.from(frame);
+        this.sent.push({ apiKey, correlationId: frame.readInt32BE(8), dropped, frame: copy });
+        if (!dropped) write(copy);
       }
       return true;
     }) as Socket['write'];

@@ -4,7 +4,8 @@
  * 1. Produce and fetch throughput over SASL_SSL (TLS 1.3, SCRAM-SHA-256) against PLAINTEXT, the
  *    same client code on both listeners (the Samsa client's pipelined connection: 4 connections
  *    with 8 produce requests in flight, 1 KiB records in 64-record batches), cases alternated.
- *    The goal is at least 70% of PLAINTEXT.
+ *    The goal is at least 70% of PLAINTEXT. The fetch is also made by kcat (librdkafka, whose TLS
+ *    is OpenSSL called from C), reading the same topic to its end.
  * 2. The cost of authorization with 10,000 ACLs: one authorize() call (micro), and produce
  *    throughput with the StandardAuthorizer and 10,000 ACLs against a broker without one.
  *
@@ -24,10 +25,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { connect as netConnect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { type ConnectionOptions as TlsConnectionOptions, connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { BrokerConnection } from '../src/client/broker-connection.js';
 import type { SaslOptions, TlsOptions } from '../src/client/index.js';
@@ -84,7 +86,7 @@ async function produceRun(e: Endpoint, topic: string): Promise<{ mbps: number; s
 
 const produceRate = async (e: Endpoint, topic: string) => (await produceRun(e, topic)).mbps;
 
-async function fetchRun(e: Endpoint, topic: string): Promise<{ mbps: number; seconds: number }> {
+async function fetchRun(e: Endpoint, topic: string): Promise<{ mbps: number; seconds: number; bytes: number; end: bigint }> {
   const c = await connectTo(e);
   let offset = 0n;
   let bytes = 0;
@@ -101,7 +103,37 @@ async function fetchRun(e: Endpoint, topic: string): Promise<{ mbps: number; sec
   }
   const seconds = (performance.now() - t0) / 1000;
   c.close();
-  return { mbps: bytes / seconds / 1e6, seconds };
+  return { mbps: bytes / seconds / 1e6, seconds, bytes, end: offset };
+}
+
+/**
+ * The same fetch by kcat (librdkafka, OpenSSL in C on the client side; its defaults: 1 MiB per
+ * partition per fetch), consuming the topic to its end. Its CPU comes from this process's reaped
+ * children's times (`cutime` + `cstime` of /proc/self/stat), which grow by kcat's when it exits.
+ */
+async function kcatFetchRun(e: Endpoint, topic: string, log: { bytes: number; end: bigint }, caFile: string): Promise<{ mbps: number; seconds: number; clientCpu: number }> {
+  const args = ['-C', '-b', `127.0.0.1:${e.port}`, '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%o\n'];
+  if (e.sasl && 'password' in e.sasl) args.push('-X', 'security.protocol=SASL_SSL', '-X', `ssl.ca.location=${caFile}`, '-X', `sasl.mechanism=${e.sasl.mechanism}`, '-X', `sasl.username=${e.sasl.username}`, '-X', `sasl.password=${e.sasl.password}`);
+  const c0 = childrenCpuSeconds();
+  const t0 = performance.now();
+  const last = await new Promise<string>((resolve, reject) => {
+    const child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (tail = (tail + String(d)).slice(-64)));
+    child.stderr.on('data', (d: Buffer) => (err += String(d)));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(tail.trim().split('\n').pop() ?? '') : reject(new Error(`kcat exited ${code}: ${err}`))));
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (BigInt(last) + 1n !== log.end) throw new Error(`kcat read ${topic} to offset ${last}, not to its end ${log.end}`);
+  return { mbps: log.bytes / seconds / 1e6, seconds, clientCpu: childrenCpuSeconds() - c0 };
+}
+
+/** CPU seconds of this process's children that have exited and been reaped (Linux /proc). */
+function childrenCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 async function createTopic(e: Endpoint, name: string): Promise<void> {
@@ -178,13 +210,18 @@ function cipherCpuPerGb(): Record<string, number> {
 
 /**
  * The floor node:tls itself sets, without Samsa: a TCP and a TLS 1.3 pipe between this process and
- * a child (bench/tls-pipe-server.ts) answering each request with 8 MiB in 1 MiB pieces, read with
- * 'data' events; rate and CPU seconds per GB on each side.
+ * a child (bench/tls-pipe-server.ts) answering each request with 8 MiB in 1 MiB pieces; rate and
+ * CPU seconds per GB on each side. The reader reads as the Samsa client reads a large frame: into
+ * the answer's own fresh buffer (`onread`, which `tls.connect` honours when it makes the socket
+ * itself), so the pipe has the client's copies and page faults and nothing of its own. In mode
+ * 'tls-worker' the TLS reader runs on a worker thread (bench/tls-pipe-reader.ts) and hands each
+ * answer's buffer to this thread (transferred, not copied): what decrypting off the main thread
+ * would give a client, this process's CPU counting both threads.
  */
 async function tlsPipe(mode: PipeMode, key: string, cert: string, bytes: number): Promise<Rate & { cipher: string }> {
   const here = fileURLToPath(import.meta.url);
   const ts = here.endsWith('.ts');
-  const server = fork(join(here, '..', `tls-pipe-server${ts ? '.ts' : '.js'}`), [mode, String(8 << 20), key, cert], { execArgv: ts ? ['--import', 'tsx'] : [] });
+  const server = fork(join(here, '..', `tls-pipe-server${ts ? '.ts' : '.js'}`), [mode === 'tls-worker' ? 'tls' : mode, String(ANSWER_BYTES), key, cert], { execArgv: ts ? ['--import', 'tsx'] : [] });
   try {
     const ask = () => new Promise<{ port?: number; cpu?: number }>((resolve) => server.once('message', resolve as (m: unknown) => void));
     const { port } = await ask();
@@ -193,56 +230,111 @@ async function tlsPipe(mode: PipeMode, key: string, cert: string, bytes: number)
       server.send('cpu');
       return (await answer).cpu!;
     };
-    const socket = mode !== 'plain' ? tlsConnect({ host: '127.0.0.1', port: port!, rejectUnauthorized: false }) : netConnect({ host: '127.0.0.1', port: port! });
-    await new Promise((resolve, reject) => {
-      socket.once(mode !== 'plain' ? 'secureConnect' : 'connect', resolve);
-      socket.once('error', reject);
-    });
-    socket.setNoDelay(true);
+    const reader = mode === 'tls-worker' ? await workerReader(port!, ts) : await socketReader(mode, port!);
     const s0 = await serverCpu();
     const c0 = cpuSeconds();
     const t0 = performance.now();
     let got = 0;
-    let inResponse = 0;
-    await new Promise<void>((resolve) => {
-      socket.on('data', (d: Buffer) => {
-        got += d.length;
-        inResponse += d.length;
-        if (inResponse < 8 << 20) return;
-        inResponse -= 8 << 20;
-        if (got >= bytes) resolve();
-        else socket.write('next');
-      });
-      socket.write('next');
-    });
+    let touched = 0;
+    while (got < bytes) {
+      const answer = await reader.next();
+      touched += answer[answer.length - 1]!;
+      got += answer.length;
+    }
     const seconds = (performance.now() - t0) / 1000;
     const clientCpu = cpuSeconds() - c0;
     const brokerCpu = (await serverCpu()) - s0;
-    const cipher = 'getCipher' in socket ? socket.getCipher().name : 'none';
-    socket.destroy();
-    return { mbps: got / seconds / 1e6, clientCpuPerGb: clientCpu / (got / 1e9), brokerCpuPerGb: brokerCpu / (got / 1e9), cipher };
+    await reader.close();
+    if (touched !== 'x'.charCodeAt(0) * (got / ANSWER_BYTES)) throw new Error('the pipe delivered other bytes than the server wrote');
+    return { mbps: got / seconds / 1e6, clientCpuPerGb: clientCpu / (got / 1e9), brokerCpuPerGb: brokerCpu / (got / 1e9), cipher: reader.cipher };
   } finally {
     server.kill();
   }
 }
 
-/** The pipes: TCP; TLS with node's defaults (AES-256-GCM, which Samsa's listeners pick by default); TLS with AES-128-GCM. */
-type PipeMode = 'plain' | 'tls' | 'tls128';
+const ANSWER_BYTES = 8 << 20;
+
+interface PipeReader {
+  /** Asks for the next answer and resolves with it whole. */
+  next(): Promise<Buffer>;
+  close(): Promise<void>;
+  cipher: string;
+}
+
+/** The pipe's reader on this thread: each answer read into a fresh buffer of its own. */
+async function socketReader(mode: 'plain' | 'tls' | 'tls128', port: number): Promise<PipeReader> {
+  let answer = Buffer.allocUnsafe(ANSWER_BYTES);
+  let filled = 0;
+  let whole: ((b: Buffer) => void) | undefined;
+  const onread = {
+    buffer: () => answer.subarray(filled),
+    callback: (n: number) => {
+      filled += n;
+      if (filled === ANSWER_BYTES) {
+        const done = answer;
+        answer = Buffer.allocUnsafe(ANSWER_BYTES);
+        filled = 0;
+        whole?.(done);
+      }
+      return true;
+    },
+  };
+  // node's types omit `onread` from tls.connect's options, which node:tls passes on when it makes the socket.
+  const socket = mode !== 'plain' ? tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, onread } as TlsConnectionOptions) : netConnect({ host: '127.0.0.1', port, onread });
+  await new Promise((resolve, reject) => {
+    socket.once(mode !== 'plain' ? 'secureConnect' : 'connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.setNoDelay(true);
+  return {
+    next: () =>
+      new Promise<Buffer>((resolve) => {
+        whole = resolve;
+        socket.write('next');
+      }),
+    close: async () => void socket.destroy(),
+    cipher: 'getCipher' in socket ? socket.getCipher().name : 'none',
+  };
+}
+
+/** The pipe's TLS reader on a worker thread; answers come whole, their buffers transferred. */
+async function workerReader(port: number, ts: boolean): Promise<PipeReader> {
+  const here = fileURLToPath(import.meta.url);
+  const worker = new Worker(join(here, '..', `tls-pipe-reader${ts ? '.ts' : '.js'}`), { workerData: { port, answerBytes: ANSWER_BYTES }, ...(ts ? { execArgv: ['--import', 'tsx'] } : {}) });
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    next: () =>
+      new Promise<Buffer>((resolve) => {
+        worker.once('message', (b: ArrayBuffer) => resolve(Buffer.from(b)));
+        worker.postMessage('next');
+      }),
+    close: async () => {
+      await worker.terminate();
+    },
+    cipher: 'the same, read on a worker thread',
+  };
+}
+
+/** The pipes: TCP; TLS with node's defaults (AES-256-GCM, which Samsa's listeners pick by default); TLS with AES-128-GCM; TLS read on a worker thread. */
+type PipeMode = 'plain' | 'tls' | 'tls128' | 'tls-worker';
 
 async function tlsFloor(key: string, cert: string): Promise<void> {
-  console.log(`\n## The floor: node:tls alone (a TLS 1.3 pipe answering 8 MiB in 1 MiB pieces) against TCP, alternated, and the cipher alone`);
-  const modes: PipeMode[] = ['plain', 'tls', 'tls128'];
-  const rates: Record<PipeMode, (Rate & { cipher: string })[]> = { plain: [], tls: [], tls128: [] };
+  console.log(`\n## The floor: node:tls alone (a TLS 1.3 pipe answering 8 MiB in 1 MiB pieces, read into each answer's own buffer) against TCP, alternated, and the cipher alone`);
+  const modes: PipeMode[] = ['plain', 'tls', 'tls128', 'tls-worker'];
+  const rates: Record<PipeMode, (Rate & { cipher: string })[]> = { plain: [], tls: [], tls128: [], 'tls-worker': [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) rates[mode].push(await tlsPipe(mode, key, cert, 512 << 20));
   }
   const avg = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-  const label: Record<PipeMode, string> = { plain: 'TCP pipe', tls: `node:tls pipe, ${rates.tls[0]!.cipher}`, tls128: `node:tls pipe, ${rates.tls128[0]!.cipher}` };
+  const label: Record<PipeMode, string> = { plain: 'TCP pipe', tls: `node:tls pipe, ${rates.tls[0]!.cipher}`, tls128: `node:tls pipe, ${rates.tls128[0]!.cipher}`, 'tls-worker': `node:tls pipe, ${rates.tls[0]!.cipher}, read on a worker thread` };
   for (const mode of modes) {
     const v = rates[mode];
     console.log(`${label[mode]}: ${v.map((x) => `${x.mbps.toFixed(0)} MB/s`).join(', ')}; CPU per GB: reader ${avg(v.map((x) => x.clientCpuPerGb)).toFixed(2)} s, writer ${avg(v.map((x) => x.brokerCpuPerGb)).toFixed(2)} s`);
   }
-  for (const mode of ['tls', 'tls128'] as const) console.log(`${label[mode]} at ${((avg(rates[mode].map((x) => x.mbps)) / avg(rates.plain.map((x) => x.mbps))) * 100).toFixed(0)}% of TCP`);
+  for (const mode of ['tls', 'tls128', 'tls-worker'] as const) console.log(`${label[mode]} at ${((avg(rates[mode].map((x) => x.mbps)) / avg(rates.plain.map((x) => x.mbps))) * 100).toFixed(0)}% of TCP`);
   const cipher = cipherCpuPerGb();
   console.log(`cipher alone, one thread, 16 KiB calls: AES-256-GCM ${cipher['aes-256-gcm']!.toFixed(2)} CPU s per GB, AES-128-GCM ${cipher['aes-128-gcm']!.toFixed(2)}`);
 }
@@ -279,12 +371,13 @@ interface Rate {
   brokerCpuPerGb: number;
 }
 
-async function measured(broker: ChildProcess, run: () => Promise<{ mbps: number; seconds: number }>): Promise<Rate> {
+/** Runs a case, with the broker's CPU and the client's: this process's, or what the run reports (a kcat child's). */
+async function measured(broker: ChildProcess, run: () => Promise<{ mbps: number; seconds: number; clientCpu?: number }>): Promise<Rate> {
   const c0 = cpuSeconds();
   const b0 = cpuSeconds(broker);
   const r = await run();
   const gb = (r.mbps * r.seconds) / 1000;
-  return { mbps: r.mbps, clientCpuPerGb: (cpuSeconds() - c0) / gb, brokerCpuPerGb: (cpuSeconds(broker) - b0) / gb };
+  return { mbps: r.mbps, clientCpuPerGb: (r.clientCpu ?? cpuSeconds() - c0) / gb, brokerCpuPerGb: (cpuSeconds(broker) - b0) / gb };
 }
 
 async function startBroker(properties: string[], dist?: string): Promise<{ child: ChildProcess; listeners: Record<string, number>; stop: () => Promise<void> }> {
@@ -326,7 +419,7 @@ export default async function run(): Promise<void> {
     const props = ['listeners=PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0', 'ssl.keystore.type=PEM', `ssl.keystore.location=${certs.brokerKeystore}`, 'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256', `listener.name.sasl_ssl.plain.sasl.jaas.config=${jaas}`];
     const other = process.env['BENCH_SECURITY_COMPARE'];
     const builds = [{ label: 'this build' }, ...(other ? [{ label: other, dist: other }] : [])];
-    const results = new Map<string, Record<string, Rate[]>>(builds.map((b) => [b.label, { 'produce PLAINTEXT': [], 'produce SASL_SSL': [], 'fetch PLAINTEXT': [], 'fetch SASL_SSL': [] }]));
+    const results = new Map<string, Record<string, Rate[]>>(builds.map((b) => [b.label, { 'produce PLAINTEXT': [], 'produce SASL_SSL': [], 'fetch PLAINTEXT': [], 'fetch SASL_SSL': [], 'kcat fetch PLAINTEXT': [], 'kcat fetch SASL_SSL': [] }]));
     // One broker per build, all running; each round goes through the builds and, within each, both listeners, orders alternating.
     const brokers: { label: string; plain: Endpoint; secure: Endpoint; child: ChildProcess; stop: () => Promise<void> }[] = [];
     try {
@@ -349,7 +442,9 @@ export default async function run(): Promise<void> {
             await createTopic(br.plain, topic);
             const r = results.get(br.label)!;
             r[`produce ${label}`]!.push(await measured(br.child, () => produceRun(e, topic)));
-            r[`fetch ${label}`]!.push(await measured(br.child, () => fetchRun(e, topic)));
+            let log = { bytes: 0, end: 0n };
+            r[`fetch ${label}`]!.push(await measured(br.child, async () => (log = await fetchRun(e, topic))));
+            r[`kcat fetch ${label}`]!.push(await measured(br.child, () => kcatFetchRun(e, topic, log, certs.caCert)));
           }
         }
       }
@@ -367,6 +462,7 @@ export default async function run(): Promise<void> {
       const ratio = (what: string) => ((avg(r[`${what} SASL_SSL`]!.map((x) => x.mbps)) / avg(r[`${what} PLAINTEXT`]!.map((x) => x.mbps))) * 100).toFixed(0);
       console.log(`produce: SASL_SSL at ${ratio('produce')}% of PLAINTEXT (goal >= 70%)`);
       console.log(`fetch:   SASL_SSL at ${ratio('fetch')}% of PLAINTEXT (goal >= 70%)`);
+      console.log(`fetch by kcat (librdkafka's TLS: OpenSSL in C on the client side): SASL_SSL at ${ratio('kcat fetch')}% of PLAINTEXT`);
     }
     console.log(`alone on one thread (in this run): AES-128-GCM ${cipherRate('aes-128-gcm').toFixed(0)} MB/s, AES-256-GCM ${cipherRate('aes-256-gcm').toFixed(0)} MB/s`);
     await tlsFloor(certs.brokerKey, certs.brokerCert);

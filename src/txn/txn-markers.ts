@@ -46,6 +46,8 @@ const RETRIABLE = new Set<number>([
   ErrorCode.COORDINATOR_NOT_AVAILABLE,
   ErrorCode.NETWORK_EXCEPTION,
 ]);
+/** How long a transaction's markers retry before a warning says they are stuck. */
+const MARKER_STALL_WARN_MS = 30_000;
 /** Errors after which the partition needs no marker (Kafka: it never took data of the transaction). */
 const SKIPPED = new Set<number>([ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, ErrorCode.UNSUPPORTED_VERSION]);
 
@@ -96,6 +98,8 @@ export class TxnMarkerManager {
   private async run(m: TransactionMetadata, coordinatorEpoch: number): Promise<void> {
     const result: TxnResult = m.state === TxnState.PrepareCommit ? 'commit' : 'abort';
     const remaining = new Map([...m.partitions].map(([k, p]) => [k, p] as const));
+    const started = this.o.clock.now();
+    let warned = false;
     while (remaining.size > 0) {
       if (!this.owns(m, coordinatorEpoch, result)) return;
       const marker: TxnMarker = { transactionalId: m.transactionalId, producerId: m.producerId, producerEpoch: m.producerEpoch, coordinatorEpoch, result, partitions: [...remaining.values()] };
@@ -111,9 +115,18 @@ export class TxnMarkerManager {
         else if (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.TRANSACTION_COORDINATOR_FENCED) {
           this.o.log.info({ transactionalId: m.transactionalId, partition: key.replace('\u0000', '-'), code }, 'transaction marker fenced; the transaction has moved on');
           return;
-        } else if (!RETRIABLE.has(code)) this.o.log.error({ transactionalId: m.transactionalId, partition: key.replace('\u0000', '-'), code }, 'unexpected error writing a transaction marker; retrying');
+        } else if (RETRIABLE.has(code)) this.o.log.debug({ transactionalId: m.transactionalId, partition: key.replace('\u0000', '-'), code }, 'writing a transaction marker failed; retrying');
+        else this.o.log.error({ transactionalId: m.transactionalId, partition: key.replace('\u0000', '-'), code }, 'unexpected error writing a transaction marker; retrying');
       }
-      if (remaining.size > 0) await this.sleep(this.o.retryBackoffMs);
+      if (remaining.size === 0) break;
+      // A transaction whose markers do not land holds back read_committed consumers (the LSO): say so once.
+      const retryingMs = this.o.clock.now() - started;
+      if (!warned && retryingMs >= MARKER_STALL_WARN_MS) {
+        warned = true;
+        const partitions = [...remaining.keys()].map((k) => k.replace('\u0000', '-'));
+        this.o.log.warn({ transactionalId: m.transactionalId, partitions, retryingMs }, 'transaction markers still not written; read_committed consumers of these partitions wait');
+      }
+      await this.sleep(this.o.retryBackoffMs);
     }
     // Every partition has its marker: CompleteCommit / CompleteAbort, retried while this node owns it.
     while (this.owns(m, coordinatorEpoch, result)) {

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { ManualClock } from '../../src/common/clock.js';
 import { MemoryOffsetsStore } from '../../src/group/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
@@ -43,13 +43,13 @@ class Markers {
   }
 }
 
-async function open(opts: { clock?: ManualClock; store?: MemoryOffsetsStore; markers?: Markers; config?: Partial<TxnConfig> } = {}) {
+async function open(opts: { clock?: ManualClock; store?: MemoryOffsetsStore; markers?: Markers; config?: Partial<TxnConfig>; logger?: Logger } = {}) {
   const clock = opts.clock ?? new ManualClock(1_000_000);
   const store = opts.store ?? new MemoryOffsetsStore();
   const markers = opts.markers ?? new Markers();
   let next = 1000n;
   const config = txnConfig({ 'transaction.state.log.num.partitions': 3, ...opts.config });
-  const c = new TransactionCoordinator({ clock, logger: pino({ level: 'silent' }), store, config, generateProducerId: async () => next++, markers, retryBackoffMs: 100 });
+  const c = new TransactionCoordinator({ clock, logger: opts.logger ?? pino({ level: 'silent' }), store, config, generateProducerId: async () => next++, markers, retryBackoffMs: 100 });
   for (let p = 0; p < 3; p++) await c.onElection(p, 0);
   return { c, clock, store, markers };
 }
@@ -132,6 +132,38 @@ describe('transaction coordinator', () => {
     clock.advance(100);
     await settle();
     assert.equal(c.describeTransactions(['a'])[0]!.transactionState, 'CompleteAbort');
+    c.close();
+  });
+
+  it('logs each retriable marker failure at debug, and warns once when markers are still not written after 30 s', async () => {
+    const lines: { level: number; msg: string; code?: number; partitions?: string[] }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const { c, markers, clock } = await open({ logger });
+    const { producerId, producerEpoch } = await c.initProducerId({ transactionalId: 'a', transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 });
+    await c.addPartitions({ transactionalId: 'a', producerId, producerEpoch }, [T]);
+    markers.failWith = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    await c.endTxn({ transactionalId: 'a', producerId, producerEpoch, committed: true });
+    await settle();
+    const retried = lines.filter((l) => l.msg.startsWith('writing a transaction marker failed'));
+    assert.equal(retried.length, 1);
+    assert.equal(retried[0]!.code, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const stuck = () => lines.filter((l) => l.msg.startsWith('transaction markers still not written'));
+    for (let i = 0; i < 299; i++) {
+      clock.advance(100);
+      await settle();
+    }
+    assert.equal(stuck().length, 0, 'no warning before 30 s of retries');
+    for (let i = 0; i < 20; i++) {
+      clock.advance(100);
+      await settle();
+    }
+    assert.equal(stuck().length, 1, 'one warning, not one per round');
+    assert.deepEqual(stuck()[0]!.partitions, ['t-0']);
+    assert.ok(markers.sent.length > 300, 'still retrying');
+    markers.failWith = undefined;
+    clock.advance(100);
+    await settle();
+    assert.equal(c.describeTransactions(['a'])[0]!.transactionState, 'CompleteCommit');
     c.close();
   });
 

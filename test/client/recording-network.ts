@@ -10,8 +10,6 @@ export interface SentRequest {
   apiKey: number;
   correlationId: number;
   dropped: boolean;
-  /** The request frame as written, size prefix included. */
-  frame: Buffer;
 }
 
 export class RecordingNetwork implements Network {
@@ -34,9 +32,8 @@ export class RecordingNetwork implements Network {
         pending = pending.subarray(frame.length);
         const apiKey = frame.readInt16BE(4);
         const dropped = this.drop(apiKey, this.count(apiKey));
-        const copy = Buffer.from(frame);
-        this.sent.push({ apiKey, correlationId: frame.readInt32BE(8), dropped, frame: copy });
-        if (!dropped) write(copy);
+        this.sent.push({ apiKey, correlationId: frame.readInt32BE(8), dropped });
+        if (!dropped) write(Buffer.from(frame));
       }
       return true;
     }) as Socket['write'];

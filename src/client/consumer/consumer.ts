@@ -89,13 +89,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** Bumped on seek and revocation, so a fetch answered afterwards is dropped. */
   private readonly epochs = new Map<string, number>();
   private chunks: Chunk[] = [];
-  /** Partitions with a Fetch out, and the leader it went to. */
-  private readonly inFlight = new Map<string, number>();
-  /** Partitions whose last answer left records to read below the high watermark (or, read_committed, the last stable offset). */
-  private readonly lagging = new Set<string>();
-  /** Fetches out; each settles without throwing, leaving its failure in `fetchFailure`. */
-  private readonly outstanding = new Set<Promise<void>>();
-  private fetchFailure: Error | undefined;
   private bufferedBytes = 0;
   private lastYielded: ConsumerRecord | undefined;
   private readonly membership: GroupMembership | undefined;
@@ -377,14 +370,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   private async pollLoop(): Promise<void> {
-    try {
-      await this.polls();
-    } finally {
-      await Promise.all(this.outstanding); // they do not throw
-    }
-  }
-
-  private async polls(): Promise<void> {
     let failures = 0;
     while (!this.closing) {
       try {
@@ -416,20 +401,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     });
   }
 
-  /**
-   * Sends Fetches for the assigned, unpaused partitions with a position and none out, then waits
-   * for one of the fetches out to be answered. Partitions of a leader go in one request, as in
-   * Kafka's consumers, except while all of them have records waiting: then they are split in two
-   * requests, and a half that is answered is fetched again while the other is still out, so the
-   * broker always has one to serve while this side decodes the other (with one request, the
-   * connection is idle from the end of an answer until the next request is read). Those requests
-   * do not wait on the broker (maxWaitMs 0): one that long-polled would hold the answers queued
-   * behind it on the connection. Once a partition is caught up its half is not fetched again
-   * before the other half is back, and they go on in one long-polling request.
-   */
+  /** One Fetch per leader for every assigned, unpaused partition with a position. */
   private async fetchOnce(): Promise<void> {
-    const wanted = [...this.assigned].filter(([key]) => this.positions.has(key) && !this.paused.has(key) && !this.inFlight.has(key));
-    if (wanted.length === 0 && this.outstanding.size === 0) {
+    const wanted = [...this.assigned].filter(([key]) => this.positions.has(key) && !this.paused.has(key));
+    if (wanted.length === 0) {
       await this.nap(Math.min(this.o.maxWaitMs, 100));
       return;
     }
@@ -438,37 +413,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       const leader = (await this.cluster.topic(entry[1].topic)).partitions[entry[1].partition]?.leader ?? -1;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), entry]);
     }
-    const busy = new Set(this.inFlight.values());
-    for (const [leader, entries] of byLeader) {
-      const catchingUp = entries.every(([key]) => this.lagging.has(key));
-      if (!busy.has(leader) && !(catchingUp && entries.length >= 2)) this.send(leader, entries, this.o.maxWaitMs);
-      else if (!busy.has(leader)) {
-        const half = Math.ceil(entries.length / 2);
-        this.send(leader, entries.slice(0, half), 0);
-        this.send(leader, entries.slice(half), 0);
-      } else if (catchingUp) this.send(leader, entries, 0);
-      // else: caught-up partitions wait for the rest of their leader's, to long-poll with them.
-    }
-    if (this.outstanding.size > 0) await Promise.race(this.outstanding);
-    const failure = this.fetchFailure;
-    this.fetchFailure = undefined;
-    if (failure) throw failure;
+    await Promise.all([...byLeader].map(([leader, entries]) => this.fetchFrom(leader, entries)));
   }
 
-  private send(leader: number, entries: [string, TopicPartition][], maxWaitMs: number): void {
-    for (const [key] of entries) this.inFlight.set(key, leader);
-    const out: Promise<void> = this.fetchFrom(leader, entries, maxWaitMs)
-      .catch((err: unknown) => {
-        this.fetchFailure ??= err as Error;
-      })
-      .finally(() => {
-        for (const [key] of entries) this.inFlight.delete(key);
-        this.outstanding.delete(out);
-      });
-    this.outstanding.add(out);
-  }
-
-  private async fetchFrom(leader: number, entries: [string, TopicPartition][], maxWaitMs: number): Promise<void> {
+  private async fetchFrom(leader: number, entries: [string, TopicPartition][]): Promise<void> {
     const conn = await this.cluster.connectionTo(leader);
     const version = conn.versionFor(FetchApi as never, FETCH_VERSION_MAX);
     if (version === undefined) throw new SamsaClientError('SAMSA_UNSUPPORTED_API', `broker ${leader} serves no Fetch version Samsa can use`);
@@ -478,8 +426,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const readCommitted = this.o.isolationLevel === 'read_committed';
     const res = await conn.send(
       FetchApi,
-      { replicaId: -1, maxWaitMs, minBytes: this.o.minBytes, maxBytes: this.o.maxBytes, isolationLevel: readCommitted ? READ_COMMITTED : 0, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) },
-      { version, timeoutMs: conn.requestTimeoutMs + maxWaitMs },
+      { replicaId: -1, maxWaitMs: this.o.maxWaitMs, minBytes: this.o.minBytes, maxBytes: this.o.maxBytes, isolationLevel: readCommitted ? READ_COMMITTED : 0, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) },
+      { version, timeoutMs: conn.requestTimeoutMs + this.o.maxWaitMs },
     );
     if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode);
     for (const t of res.responses) {
@@ -496,9 +444,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
           throw new KafkaProtocolError(p.errorCode, `${t.topic}-${p.partitionIndex}`);
         }
         const next = nextOffsetAfter(p.records, a.offset);
-        const end = readCommitted && p.lastStableOffset !== undefined && p.lastStableOffset >= 0n ? p.lastStableOffset : p.highWatermark;
-        if (next > a.offset && next < end) this.lagging.add(key);
-        else this.lagging.delete(key);
         if (next === a.offset) continue;
         this.positions.set(key, next);
         this.chunks.push({ key, topic: t.topic, partition: p.partitionIndex, raw: p.records!, fetchOffset: a.offset, aborted: p.abortedTransactions, records: undefined, next: 0 });
@@ -569,7 +514,6 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** Forgets a partition: its position, buffered records and commits. */
   private drop(key: string): void {
     this.assigned.delete(key);
-    this.lagging.delete(key);
     this.dropBuffered(key);
     this.positions.delete(key);
     this.processed.delete(key);

@@ -31,7 +31,9 @@
  *
  *   npm run bench -- latency       BENCH_SECONDS per case (default 10), BENCH_RATE (default 20000), BENCH_LATENCY_GC=1;
  *   BENCH_COMPARE_DIST=<other build's dist/> runs every case against that build's broker too,
- *   alternating, in the same run.
+ *   alternating, in the same run; BENCH_COMPARE_NODE_FLAGS='<node flags>' does the same with a
+ *   broker of this build started with those node flags (e.g. `--single-threaded-gc`), and
+ *   BENCH_COMPARE_NODE_FLAGS_2 with a third.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -53,6 +55,8 @@ import { type Run, type Sent, newRun, perfProducer as perfLoop, recordLatency as
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const RATE = Number(process.env['BENCH_RATE'] ?? 20_000);
 const COMPARE_DIST = process.env['BENCH_COMPARE_DIST'];
+/** Node flags of a second (and third) broker of this build, each run beside the first, alternating case by case. */
+const COMPARE_FLAGS = [process.env['BENCH_COMPARE_NODE_FLAGS'], process.env['BENCH_COMPARE_NODE_FLAGS_2']].filter((f): f is string => f !== undefined);
 /** BENCH_LATENCY_GC=1: the brokers run with --trace-gc, and each case also reports the broker's GC pauses. */
 const BROKER_GC = process.env['BENCH_LATENCY_GC'] === '1';
 const RECORD_BYTES = 100;
@@ -357,10 +361,15 @@ export default async function run(): Promise<void> {
   const children: Awaited<ReturnType<typeof spawnBroker>>['child'][] = [];
   const brokers: Broker[] = [];
   try {
-    for (const [label, dist] of [['this build', undefined], ...(COMPARE_DIST ? [['compared', COMPARE_DIST]] : [])] as const) {
+    const setups: { label: string; dist: string | undefined; flags: string[] }[] = [
+      { label: 'this build', dist: undefined, flags: [] },
+      ...(COMPARE_DIST ? [{ label: 'compared', dist: COMPARE_DIST, flags: [] }] : []),
+      ...COMPARE_FLAGS.map((f) => ({ label: `this build, node ${f}`, dist: undefined, flags: f.split(' ').filter(Boolean) })),
+    ];
+    for (const { label, dist, flags } of setups) {
       const dir = await mkdtemp(join(tmpdir(), 'samsa-bench-latency-'));
       dirs.push(dir);
-      const { child, port } = await spawnBroker(dir, [], dist, BROKER_GC ? ['--trace-gc'] : []);
+      const { child, port } = await spawnBroker(dir, [], dist, [...flags, ...(BROKER_GC ? ['--trace-gc'] : [])]);
       children.push(child);
       const broker: Broker = { label, port, pid: child.pid!, gcPauses: [] };
       if (BROKER_GC) {

@@ -52,7 +52,17 @@ function readableEnd(p: Partition, isolation: ReadIsolation): bigint {
 
 /** A read at the readable end: no records, the partition's offsets as a read would give them. */
 function caughtUp(p: Partition, isolation: ReadIsolation): FetchOutcome {
-  return { ...failed(ErrorCode.NONE, p, isolation), abortedTransactions: isolation === 'txn-committed' ? [] : null };
+  // The answer to most fetches of a caught-up consumer (twice per long poll): one object, no spread.
+  return {
+    errorCode: ErrorCode.NONE,
+    highWatermark: p.highWatermark,
+    lastStableOffset: p.lastStableOffset,
+    logStartOffset: p.logStartOffset,
+    abortedTransactions: isolation === 'txn-committed' ? [] : null,
+    chunks: [],
+    bytes: 0,
+    visibleBytesAtRead: p.visibleBytesFor(isolation),
+  };
 }
 
 /** The partition a target reads from, or its outcome when it cannot be read. */
@@ -92,6 +102,7 @@ async function readOne(p: Partition, t: FetchTarget, limit: number, minOneBatch:
  * budget shrinking as it fills and the first partition with data keeping its first batch whole.
  */
 export async function readPartitions(targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): Promise<FetchOutcome[]> {
+  if (targets.length === 1) return [await readSingle(targets[0]!, params, buffers, onError)];
   const located = targets.map((t) => readable(t, params.isolation));
   const isOutcome = (l: Partition | FetchOutcome): l is FetchOutcome => 'errorCode' in l;
   const shares = located.reduce((n, l, i) => (isOutcome(l) ? n : n + targets[i]!.maxBytes), 0);
@@ -119,4 +130,15 @@ export async function readPartitions(targets: readonly FetchTarget[], params: Fe
     outcomes.push(o);
   }
   return outcomes;
+}
+
+/**
+ * readPartitions for a fetch of one partition (a consumer of one partition, every long poll of it):
+ * what the two passes above give it, read once — its limit is its own and the response's smaller
+ * one, and as the first partition with data it keeps a too-large first batch whole.
+ */
+function readSingle(t: FetchTarget, params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): FetchOutcome | Promise<FetchOutcome> {
+  const l = readable(t, params.isolation);
+  if ('errorCode' in l) return l;
+  return readOne(l, t, Math.min(t.maxBytes, Math.max(0, params.maxBytes)), true, params, buffers, onError);
 }

@@ -21,7 +21,7 @@
  * carry the aborted transactions of what they return. It moves only when the high watermark does,
  * so the same wake-ups serve read_committed long polls, which count the bytes below it.
  */
-import type { AbortedTxn, AppendOptions, AppendResult, PartitionLog, ReadResult, TimestampOffset } from '../../log/index.js';
+import type { AbortedTxn, AppendOptions, AppendResult, PartitionLog, ReadOptions, ReadResult, TimestampOffset } from '../../log/index.js';
 import type { BufferSource } from '../../log/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD } from '../../protocol/records/batch-header.js';
@@ -401,12 +401,12 @@ export class Partition implements TopicPartition {
   }
 
   private appendNow(records: Buffer, opts: LeaderAppendOptions): Promise<AppendResult> {
-    return this.log.append(records, {
-      leaderEpoch: this.state.leaderEpoch,
-      ...(opts.logAppendTime !== undefined ? { logAppendTime: opts.logAppendTime } : {}),
-      ...(opts.origin !== undefined ? { origin: opts.origin } : {}),
-      ...(opts.verification !== undefined ? { verification: opts.verification } : {}),
-    });
+    // Built whole (no spreads of temporary objects): this runs for every produce request.
+    const append: AppendOptions = { leaderEpoch: this.state.leaderEpoch };
+    if (opts.logAppendTime !== undefined) append.logAppendTime = opts.logAppendTime;
+    if (opts.origin !== undefined) append.origin = opts.origin;
+    if (opts.verification !== undefined) append.verification = opts.verification;
+    return this.log.append(records, append);
   }
 
   /** The log acknowledged everything below `end`, `bytes` of it new. */
@@ -471,17 +471,17 @@ export class Partition implements TopicPartition {
     const lso = this.lastStableOffset;
     const visibleBytesAtRead = this.visibleBytesFor(opts.isolation);
     const limit = opts.isolation === 'high-watermark' ? hw : opts.isolation === 'txn-committed' ? lso : undefined;
-    const r = await this.log.read(offset, maxBytes, {
-      minOneBatch: opts.minOneBatch,
-      ...(limit !== undefined ? { maxOffset: limit } : {}),
-      ...(opts.buffers ? { buffers: opts.buffers } : {}),
-    });
+    // The options and the result built whole (no spreads): this runs for every fetch that reads records.
+    const readOptions: ReadOptions = { minOneBatch: opts.minOneBatch };
+    if (limit !== undefined) readOptions.maxOffset = limit;
+    if (opts.buffers) readOptions.buffers = opts.buffers;
+    const r = await this.log.read(offset, maxBytes, readOptions);
     let abortedTransactions: AbortedTxn[] | null = null;
     if (opts.isolation === 'txn-committed') {
       const upper = nextOffsetAfter(r.chunks);
       abortedTransactions = upper === undefined ? [] : await this.log.collectAbortedTransactions(offset, upper);
     }
-    return { ...r, highWatermark: hw, lastStableOffset: lso, visibleBytesAtRead, abortedTransactions };
+    return { chunks: r.chunks, bytes: r.bytes, acknowledgedEnd: r.acknowledgedEnd, logStartOffset: r.logStartOffset, highWatermark: hw, lastStableOffset: lso, visibleBytesAtRead, abortedTransactions };
   }
 
   /** The last offset ListOffsets may answer for a reader at this isolation (Kafka's lastFetchableOffset). */

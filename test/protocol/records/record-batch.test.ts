@@ -177,6 +177,28 @@ describe('record batch round trips', () => {
     assert.deepEqual(batch.records[1]!.key, Buffer.alloc(0));
   });
 
+  it('decodes records at every varint width, with and without headers, mixed in one batch (the common-record path and the general one)', async () => {
+    // Lengths and deltas whose zigzag varints take 1, 2, 3, 4 and 5 bytes; the decoder takes
+    // header-less records with varints of at most 4 bytes on its own path and the rest on the Reader's.
+    const sizes = [0, 63, 64, 8191, 8192, (1 << 20) - 1, 1 << 20];
+    const base = 1_700_000_000_000n;
+    const records: RecordInput[] = [];
+    let offsetDelta = 0;
+    for (const [i, size] of sizes.entries()) {
+      const value = Buffer.alloc(size, i + 1);
+      records.push({ value, timestamp: base, offsetDelta: offsetDelta++ });
+      records.push({ key: Buffer.alloc(size, 0x41 + i), value: null, timestamp: base - 1n, offsetDelta: offsetDelta++ });
+      records.push({ key: Buffer.alloc(0), value, timestamp: base + BigInt(size) * 1_000_000n, offsetDelta: (offsetDelta += size) });
+      records.push({ value, headers: [{ key: 'h', value: Buffer.from([i]) }], timestamp: base + 1n, offsetDelta: offsetDelta++ });
+    }
+    records.push({ value: Buffer.from('far'), timestamp: base - (1n << 40n), offsetDelta: 1 << 28 });
+    records.push({ value: Buffer.from('last'), timestamp: base, offsetDelta: (1 << 28) + 1 });
+    const input: RecordBatchInput = { baseOffset: 1000n, records };
+    const batch = await decodeRecordBatch(encodeUncompressedRecordBatch(input), 0, { maxUncompressedBytes: 64 << 20 });
+    assertRecordsMatch(batch.records, input, batch);
+    assert.deepEqual(batch.records.map((r) => r.attributes), records.map(() => 0));
+  });
+
   it('gives zero-copy views of keys and values for uncompressed batches', async () => {
     const bytes = encodeUncompressedRecordBatch({ records: [{ key: Buffer.from('key'), value: Buffer.from('value') }] });
     const record = (await decodeRecordBatch(bytes, 0, LIMIT)).records[0]!;

@@ -2,20 +2,19 @@
  * `samsa broker`: runs a broker in the foreground until SIGTERM or SIGINT, which shut it down
  * cleanly (stop accepting, answer in-flight requests, flush, mark a clean shutdown).
  *
- * The broker runs on the process's main thread, with V8's young generation held at its start
- * size while idle and at 4 MiB semi-spaces when busy (young-generation.ts): V8 must not let it grow towards its
- * 16 MiB default, which made full mark-compacts frequent under produce load, nor keep it at its
- * 1 MiB start, which made scavenges frequent (docs/broker.md). With `--young-generation-mb N`
+ * The broker runs on the process's main thread, with V8's young generation held at the size it
+ * starts with (1 MiB semi-spaces): V8 must not let it grow towards its 16 MiB default, which made
+ * full mark-compacts frequent under produce load (docs/broker.md). With `--young-generation-mb N`
  * it runs instead on a worker thread whose young generation is N MiB (broker-thread.ts), as every
  * broker did before: a worker costs ~12 MB of memory and tens of milliseconds of start-up.
  */
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
 import { type Command, Option } from 'commander';
 import type { LogFormat } from '../../broker/broker-logger.js';
 import type { BrokerOptions } from '../../broker/broker.js';
 import type { BrokerThreadReady } from '../broker-thread.js';
-import { holdYoungGeneration } from '../young-generation.js';
 
 /**
  * Set by the bundler (scripts/bundle.ts) in the bundled CLI to the broker thread's own bundle, next
@@ -88,18 +87,18 @@ interface BrokerRun {
   closed: Promise<void>;
 }
 
-/** The semi-space size (MiB) the young generation of a broker on the main thread may grow to and is then held at. */
-export const BROKER_SEMI_SPACE_MIB = 4;
+/** V8's semi-space growth factor: its default, and the one that keeps the young generation at its start size. */
+const V8_DEFAULT_GROWTH = 2;
+const FIXED_GROWTH = 1;
 
 /**
- * The broker on this thread. `heldYoungGeneration`: V8's young generation is held at its start
- * size, and once the broker is up grown to BROKER_SEMI_SPACE_MIB semi-spaces when it is busy, and
- * no further (young-generation.ts); otherwise V8's default.
+ * The broker on this thread. `fixedYoungGeneration`: V8's young generation stays at its starting
+ * size (its semi-spaces never grow). A process's heap limits are fixed when it starts, but the growth
+ * factor is read at each scavenge, so setting it to 1 here holds the young generation where it is.
  */
-function brokerOnThisThread(options: BrokerOptions, heldYoungGeneration: boolean): BrokerRun {
-  const hold = heldYoungGeneration ? holdYoungGeneration() : undefined;
-  // Not during start-up, which is busy for a moment: an idle broker keeps the small young generation.
-  const started = import('../../broker/broker.js').then(({ startBroker }) => startBroker(options)).then((broker) => (hold?.growUnderLoad(BROKER_SEMI_SPACE_MIB), broker));
+function brokerOnThisThread(options: BrokerOptions, fixedYoungGeneration: boolean): BrokerRun {
+  if (fixedYoungGeneration) setFlagsFromString(`--semi-space-growth-factor=${FIXED_GROWTH}`);
+  const started = import('../../broker/broker.js').then(({ startBroker }) => startBroker(options));
   let stopped!: () => void;
   const stopAsked = new Promise<void>((resolve) => (stopped = resolve));
   const closed = Promise.all([started, stopAsked])
@@ -107,8 +106,9 @@ function brokerOnThisThread(options: BrokerOptions, heldYoungGeneration: boolean
     .catch((err: unknown) => {
       throw new Error(`the broker did not close cleanly: ${(err as Error).message}`);
     })
-    // V8's default back once the broker is closed (young-generation.ts).
-    .finally(() => hold?.release());
+    // V8's default back once the broker is closed: V8 stamps a code cache with the flags in force
+    // when it is written, and the build writes the bundle's at exit (bundle-loader.cts).
+    .finally(() => fixedYoungGeneration && setFlagsFromString(`--semi-space-growth-factor=${V8_DEFAULT_GROWTH}`));
   return {
     ready: started.then((broker) => ({ nodeId: broker.nodeId, bootstrap: broker.bootstrap, dataDir: broker.dataDir, clusterId: broker.clusterId, listeners: broker.listeners.map((l) => `${l.name}://${l.bootstrap}`) })),
     stop: () => stopped(),

@@ -102,14 +102,15 @@ async function readOne(p: Partition, t: FetchTarget, limit: number, minOneBatch:
  * budget shrinking as it fills and the first partition with data keeping its first batch whole.
  */
 export async function readPartitions(targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): Promise<FetchOutcome[]> {
-  if (targets.length === 1) return [await readSingle(targets[0]!, params, buffers, onError)];
   const located = targets.map((t) => readable(t, params.isolation));
   const isOutcome = (l: Partition | FetchOutcome): l is FetchOutcome => 'errorCode' in l;
   const shares = located.reduce((n, l, i) => (isOutcome(l) ? n : n + targets[i]!.maxBytes), 0);
   if (shares <= params.maxBytes) {
     const first = located.findIndex((l) => !isOutcome(l));
     const outcomes = await Promise.all(located.map((l, i) => (isOutcome(l) ? l : readOne(l, targets[i]!, targets[i]!.maxBytes, i === first, params, buffers, onError))));
-    if (outcomes.some((o) => o.bytes > 0)) return outcomes;
+    // The pass below differs only for partitions read here without their first batch kept whole:
+    // with one readable partition (a consumer of one partition, every long poll of it) it would read the same again.
+    if (outcomes.some((o) => o.bytes > 0) || located.findIndex((l, i) => i > first && !isOutcome(l)) < 0) return outcomes;
   }
   let budget = params.maxBytes;
   let anyData = false;
@@ -132,13 +133,3 @@ export async function readPartitions(targets: readonly FetchTarget[], params: Fe
   return outcomes;
 }
 
-/**
- * readPartitions for a fetch of one partition (a consumer of one partition, every long poll of it):
- * what the two passes above give it, read once — its limit is its own and the response's smaller
- * one, and as the first partition with data it keeps a too-large first batch whole.
- */
-function readSingle(t: FetchTarget, params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): FetchOutcome | Promise<FetchOutcome> {
-  const l = readable(t, params.isolation);
-  if ('errorCode' in l) return l;
-  return readOne(l, t, Math.min(t.maxBytes, Math.max(0, params.maxBytes)), true, params, buffers, onError);
-}

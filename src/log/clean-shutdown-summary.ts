@@ -79,9 +79,20 @@ function seenPaths(dir: string, activeBase: string): [string, string, string] {
 }
 
 function seenOf(stats: readonly (FileStat | undefined)[], i: number): LogSummary['seen'] | undefined {
-  const [dir, log, epochs] = [stats[i], stats[i + 1], stats[i + 2]];
+  const dir = stats[i];
+  const log = stats[i + 1];
+  const epochs = stats[i + 2];
   if (!dir?.isDirectory || !log?.isFile) return undefined;
   return [dir.mtimeMs, log.size, log.mtimeMs, epochs?.size ?? -1, epochs?.mtimeMs ?? -1];
+}
+
+/** Whether the stats at `i` are what `seen` recorded (compared in place: 1,000 logs at a start). */
+function sameAsSeen(stats: readonly (FileStat | undefined)[], i: number, seen: LogSummary['seen']): boolean {
+  const dir = stats[i];
+  const log = stats[i + 1];
+  const epochs = stats[i + 2];
+  if (!dir?.isDirectory || !log?.isFile) return false;
+  return dir.mtimeMs === seen[0] && log.size === seen[1] && log.mtimeMs === seen[2] && (epochs?.size ?? -1) === seen[3] && (epochs?.mtimeMs ?? -1) === seen[4];
 }
 
 /** What the marker records of the summary it vouches for. */
@@ -138,13 +149,18 @@ function summarizeLog(log: PartitionLog, dirName: string, seen: LogSummary['seen
  * the leader-epoch checkpoint unchanged in size and modification time.
  */
 export async function unchangedSince(disk: Disk, candidates: readonly { summary: LogSummary; dir: string }[]): Promise<boolean[]> {
-  const paths: string[] = [];
-  for (const { summary, dir } of candidates) paths.push(...seenPaths(dir, summary.segments[summary.segments.length - 1]![0]));
+  const paths: string[] = new Array<string>(candidates.length * 3);
+  for (let i = 0; i < candidates.length; i++) {
+    const { summary, dir } = candidates[i]!;
+    const logPath = seenPaths(dir, summary.segments[summary.segments.length - 1]![0]);
+    paths[i * 3] = logPath[0];
+    paths[i * 3 + 1] = logPath[1];
+    paths[i * 3 + 2] = logPath[2];
+  }
   const stats = await disk.statMany(paths);
-  return candidates.map(({ summary }, i) => {
-    const now = seenOf(stats, i * 3);
-    return now !== undefined && now.every((v, j) => v === summary.seen[j]);
-  });
+  const out = new Array<boolean>(candidates.length);
+  for (let i = 0; i < candidates.length; i++) out[i] = sameAsSeen(stats, i * 3, candidates[i]!.summary.seen);
+  return out;
 }
 
 /** The file's bytes and the seal the marker carries. */
@@ -200,18 +216,26 @@ const isOffset = (v: unknown): v is string => typeof v === 'string' && OFFSET.te
 const isSize = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 function isLogSummary(v: unknown): v is LogSummary {
+  // Indexed loops, not destructuring or every(): 1,000 entries at a start, each an iterator less.
   const e = v as LogSummary;
   if (typeof e !== 'object' || e === null || typeof e.dir !== 'string' || !isOffset(e.start) || !isOffset(e.end)) return false;
-  if (!Array.isArray(e.segments) || e.segments.length === 0 || !Array.isArray(e.epochs) || !Array.isArray(e.tail)) return false;
-  for (const s of e.segments) {
-    if (!Array.isArray(s) || s.length !== 6 || !isOffset(s[0]) || !s.slice(1, 5).every(isSize) || typeof s[5] !== 'number') return false;
+  const { segments, epochs, tail, indexLast, seen } = e;
+  if (!Array.isArray(segments) || segments.length === 0 || !Array.isArray(epochs) || !Array.isArray(tail)) return false;
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i];
+    if (!Array.isArray(s) || s.length !== 6 || !isOffset(s[0]) || !isSize(s[1]) || !isSize(s[2]) || !isSize(s[3]) || !isSize(s[4]) || typeof s[5] !== 'number') return false;
   }
-  const [maxTs, maxTsOffset, sinceIndex, firstTs] = e.tail;
-  if (!isOffset(maxTs) || !isOffset(maxTsOffset) || !isSize(sinceIndex) || !(firstTs === null || isOffset(firstTs))) return false;
-  if (!Array.isArray(e.indexLast) || e.indexLast.length !== 3 || !e.indexLast.every(isOffset)) return false;
-  if (!Array.isArray(e.seen) || e.seen.length !== 5 || !e.seen.every((x) => typeof x === 'number')) return false;
+  const firstTs = tail[3];
+  if (!isOffset(tail[0]) || !isOffset(tail[1]) || !isSize(tail[2]) || !(firstTs === null || isOffset(firstTs))) return false;
+  if (!Array.isArray(indexLast) || indexLast.length !== 3 || !isOffset(indexLast[0]) || !isOffset(indexLast[1]) || !isOffset(indexLast[2])) return false;
+  if (!Array.isArray(seen) || seen.length !== 5) return false;
+  for (let i = 0; i < 5; i++) if (typeof seen[i] !== 'number') return false;
   if (e.producers !== undefined && !(typeof e.producers === 'string' && BASE64.test(e.producers))) return false;
-  return e.epochs.every((x) => Array.isArray(x) && x.length === 2 && Number.isSafeInteger(x[0]) && isOffset(x[1]));
+  for (let i = 0; i < epochs.length; i++) {
+    const x = epochs[i];
+    if (!Array.isArray(x) || x.length !== 2 || !Number.isSafeInteger(x[0]) || !isOffset(x[1])) return false;
+  }
+  return true;
 }
 
 export interface OpenFromSummaryParams {
@@ -229,25 +253,34 @@ export interface OpenFromSummaryParams {
  * producers' state is the snapshot the summary carries. Throws if that snapshot does not decode.
  */
 export function openLogFromSummary(p: OpenFromSummaryParams): PartitionLog {
+  // Indexed access throughout, not destructuring: each destructured array is an iterator and its
+  // results, garbage that triggers scavenges while the logs being built are alive (1,000 at a start).
   const { env, config, summary } = p;
   const settings = { indexIntervalBytes: config.indexIntervalBytes, maxIndexSize: config.segmentIndexBytes };
   const bound = Math.min(config.segmentJitterMs, config.segmentMs);
-  const segments = summary.segments.map(([base, log, index, timeIndex, txnIndex, mtimeMs]) =>
-    LogSegment.open(env, p.dir, BigInt(base), settings, { log, index, timeIndex, txnIndex, mtimeMs }, bound > 0 ? Math.floor(env.random() * bound) : 0),
-  );
-  const [maxTs, maxTsOffset, sinceIndex, firstTs] = summary.tail;
-  const tail: SegmentTailState = { maxTimestamp: BigInt(maxTs), offsetOfMaxTimestamp: BigInt(maxTsOffset), bytesSinceLastIndexEntry: sinceIndex, firstBatchTimestamp: firstTs === null ? undefined : BigInt(firstTs) };
+  const rows = summary.segments;
+  const segments = new Array<LogSegment>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const sizes = { log: r[1], index: r[2], timeIndex: r[3], txnIndex: r[4], mtimeMs: r[5] };
+    segments[i] = LogSegment.open(env, p.dir, BigInt(r[0]), settings, sizes, bound > 0 ? Math.floor(env.random() * bound) : 0);
+  }
+  const t = summary.tail;
+  const firstTs = t[3];
+  const tail: SegmentTailState = { maxTimestamp: BigInt(t[0]), offsetOfMaxTimestamp: BigInt(t[1]), bytesSinceLastIndexEntry: t[2], firstBatchTimestamp: firstTs === null ? undefined : BigInt(firstTs) };
   const active = segments[segments.length - 1]!;
   active.restoreTailState(tail);
-  const [lastIndexed, lastTimeTs, lastTimeOffset] = summary.indexLast;
-  active.offsetIndex.restoreLastOffset(BigInt(lastIndexed));
-  active.timeIndex.restoreLast({ timestamp: BigInt(lastTimeTs), offset: BigInt(lastTimeOffset) });
+  const last = summary.indexLast;
+  active.offsetIndex.restoreLastOffset(BigInt(last[0]));
+  active.timeIndex.restoreLast({ timestamp: BigInt(last[1]), offset: BigInt(last[2]) });
   // The clean close that wrote the summary fsynced every file it describes (flushForClose).
-  for (const s of segments) s.markDurable();
+  for (let i = 0; i < segments.length; i++) segments[i]!.markDurable();
   const logEndOffset = BigInt(summary.end);
-  const leaderEpochs: EpochEntry[] = summary.epochs.map(([epoch, start]) => ({ epoch, startOffset: BigInt(start) }));
+  const epochs = summary.epochs;
+  const leaderEpochs = new Array<EpochEntry>(epochs.length);
+  for (let i = 0; i < epochs.length; i++) leaderEpochs[i] = { epoch: epochs[i]![0], startOffset: BigInt(epochs[i]![1]) };
   // As the log loader after a clean close: the newest snapshot (the close's, at the log end) is the state, nothing is replayed.
-  const producers = summary.producers === undefined ? {} : { producerState: ProducerState.decodeSnapshot(Buffer.from(summary.producers, 'base64')), hasProducerSnapshots: true };
+  const producers = summary.producers;
   return new PartitionLog({
     topic: p.topic,
     partition: p.partition,
@@ -259,6 +292,6 @@ export function openLogFromSummary(p: OpenFromSummaryParams): PartitionLog {
     logEndOffset,
     leaderEpochs,
     checkpointedRecoveryPoint: logEndOffset,
-    ...producers,
+    ...(producers === undefined ? {} : { producerState: ProducerState.decodeSnapshot(Buffer.from(producers, 'base64')), hasProducerSnapshots: true }),
   });
 }

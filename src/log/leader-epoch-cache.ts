@@ -34,7 +34,7 @@ export class LeaderEpochCache {
     entries: readonly EpochEntry[] = [],
     private readonly changed: () => void = () => {},
   ) {
-    for (const e of entries) this.put(e.epoch, e.startOffset);
+    for (let i = 0; i < entries.length; i++) this.put(entries[i]!.epoch, entries[i]!.startOffset);
   }
 
   /** The epoch of the latest entry: the epoch the log's last batches were written in. */
@@ -62,7 +62,9 @@ export class LeaderEpochCache {
     if (latest && latest.epoch === epoch && latest.startOffset <= startOffset) return false;
     let keep = this.entries.length;
     while (keep > 0 && (this.entries[keep - 1]!.epoch >= epoch || this.entries[keep - 1]!.startOffset >= startOffset)) keep--;
-    this.entries = [...this.entries.slice(0, keep), { epoch, startOffset }];
+    const next = this.entries.slice(0, keep);
+    next.push({ epoch, startOffset });
+    this.entries = next;
     return true;
   }
 

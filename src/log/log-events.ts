@@ -30,12 +30,13 @@ export class LogEvents {
 
   constructor(
     private readonly logger: LogLogger,
-    private readonly logName: string,
+    /** The log, for its name in reports (read when needed: a string less per log at a start). */
+    private readonly log: { readonly name: string },
   ) {}
 
   /** Adds a listener; returns the function that removes it. */
   subscribe(listener: LogListener): () => void {
-    this.listeners = [...this.listeners, listener];
+    this.listeners = this.listeners.length === 0 ? [listener] : [...this.listeners, listener];
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);
     };
@@ -75,6 +76,6 @@ export class LogEvents {
   }
 
   private report(err: unknown, event: string): void {
-    this.logger.error({ err, log: this.logName, event }, 'a log listener threw; the log carries on');
+    this.logger.error({ err, log: this.log.name, event }, 'a log listener threw; the log carries on');
   }
 }

@@ -155,6 +155,12 @@ export class LogManager {
     const names = entries.map((e) => e.name);
     const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE);
     const summaries = hadCleanShutdown && names.includes(CLEAN_SHUTDOWN_SUMMARY_FILE) ? await this.readSummary() : new Map<string, LogSummary>();
+    // From here on a crash must not be mistaken for a clean shutdown, nor a summary outlive what it describes: both go, and their
+    // removal is durable before open returns (before the broker writes anything). Started now rather than after the logs are
+    // built, the unlinks and the data directory's fsync run in the thread pool while the main thread builds them.
+    const retired = hadCleanShutdown || names.includes(CLEAN_SHUTDOWN_SUMMARY_FILE) ? this.retireCleanShutdown(hadCleanShutdown) : undefined;
+    // Awaited below; a failure of the load before then must not leave it unhandled.
+    retired?.catch(() => {});
     for (const name of names) if (name.endsWith(DELETE_DIR_SUFFIX)) this.track(this.disk.removeDir(join(this.dataDir, name)));
     const dirs: { name: string; topic: string; partition: number }[] = [];
     const interned = new Map<string, string>();
@@ -210,13 +216,15 @@ export class LogManager {
       this.register(log);
       if (report.recoveredSegments > 0 || report.truncations.length > 0 || report.rebuiltIndexes.length > 0) this.reports.push(report);
     });
-    if (hadCleanShutdown || names.includes(CLEAN_SHUTDOWN_SUMMARY_FILE)) {
-      // From here on a crash must not be mistaken for a clean shutdown, nor a summary outlive what it describes.
-      if (hadCleanShutdown) await this.disk.unlink(join(this.dataDir, CLEAN_SHUTDOWN_FILE));
-      await unlinkIfExists(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_SUMMARY_FILE));
-      await this.disk.syncDir(this.dataDir);
-    }
+    await retired;
     this.logger.info({ dataDir: this.dataDir, logs: dirs.length, summarized: dirs.length - unsummarized.length, hadCleanShutdown, recovered: this.reports.length, ms: this.clock.now() - started }, 'logs loaded');
+  }
+
+  /** Removes the clean-shutdown marker and summary, and makes their removal durable. */
+  private async retireCleanShutdown(hadCleanShutdown: boolean): Promise<void> {
+    if (hadCleanShutdown) await this.disk.unlink(join(this.dataDir, CLEAN_SHUTDOWN_FILE));
+    await unlinkIfExists(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_SUMMARY_FILE));
+    await this.disk.syncDir(this.dataDir);
   }
 
   private async readCheckpoint(file: string): Promise<OffsetCheckpoint> {

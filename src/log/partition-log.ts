@@ -189,7 +189,7 @@ export class PartitionLog implements LocalLogOwner {
 
   /** Listens for the log's events (log-events.ts); returns the function that stops listening. */
   subscribe(listener: LogListener): () => void {
-    return (this.events ??= new LogEvents(this.env.logger, this.name)).subscribe(listener);
+    return (this.events ??= new LogEvents(this.env.logger, this)).subscribe(listener);
   }
 
   /** The batches' spans, or why they cannot be appended (the log refuses appends, or they are not whole v2 batches). */
@@ -245,12 +245,12 @@ export class PartitionLog implements LocalLogOwner {
    * lower of this and the high watermark (Kafka's UnifiedLog.lastStableOffset).
    */
   get firstUnstableOffset(): bigint | undefined {
-    return this.producers.current.firstUnstableOffset();
+    return this.producers.firstUnstableOffset();
   }
 
   /** The partition's high watermark moved (Kafka's updateHighWatermark): markers below it make their transactions stable. */
   onHighWatermarkUpdated(highWatermark: bigint): void {
-    this.producers.current.onHighWatermarkUpdated(highWatermark);
+    this.producers.onHighWatermarkUpdated(highWatermark);
   }
 
   /**
@@ -279,6 +279,14 @@ export class PartitionLog implements LocalLogOwner {
   /** KIP-890: the guard to pass with a transactional append once the coordinator confirmed the partition is in the transaction. */
   verificationGuard(producerId: bigint, epoch: number): object {
     return this.producers.current.verificationGuard(producerId, epoch);
+  }
+
+  /**
+   * Whether this log holds a producers' state in memory: a log no idempotent or transactional
+   * producer wrote to since it was opened makes none (one less thing to build per log at a start).
+   */
+  get hasProducerStateInMemory(): boolean {
+    return this.producers.hasState;
   }
 
   /** Whether the log's directory may hold producer snapshots (the next open must read them). */

@@ -42,17 +42,28 @@ export class ProducerStateManager {
   /** Snapshots from the newest one at or below this offset on are kept (the checkpointed recovery point). */
   private retainFrom: bigint;
   private lastWritten: { offset: bigint; snapshot: Buffer } | undefined;
+  /**
+   * The state, made when first needed: most logs of a broker with many partitions never see an
+   * idempotent producer, and an empty ProducerState is three Maps and an array per log to build (and
+   * for the young generation to copy) at every start. Reads that find none answer as an empty one.
+   */
+  private stateMade: ProducerState | undefined;
 
   constructor(
     private readonly env: ProducerStateEnv,
     /** The log's directory and name (read when needed, not copied). */
     private readonly log: { readonly dir: string; readonly name: string },
-    private state: ProducerState = new ProducerState(),
+    state?: ProducerState,
     /** Whether snapshots exist on disk (then every roll writes one, so none goes stale). */
     private hasSnapshots = false,
     retainFrom = 0n,
   ) {
+    this.stateMade = state;
     this.retainFrom = retainFrom;
+  }
+
+  private get state(): ProducerState {
+    return (this.stateMade ??= new ProducerState());
   }
 
   /**
@@ -72,6 +83,21 @@ export class ProducerStateManager {
   /** The state itself, for reads (transactions, DescribeProducers). */
   get current(): ProducerState {
     return this.state;
+  }
+
+  /** Whether a state was made (or given): reads of a manager without one answer as an empty state would. */
+  get hasState(): boolean {
+    return this.stateMade !== undefined;
+  }
+
+  /** ProducerState.firstUnstableOffset, without making a state for a log that has none. */
+  firstUnstableOffset(): bigint | undefined {
+    return this.stateMade?.firstUnstableOffset();
+  }
+
+  /** ProducerState.onHighWatermarkUpdated, without making a state for a log that has none. */
+  onHighWatermarkUpdated(highWatermark: bigint): void {
+    this.stateMade?.onHighWatermarkUpdated(highWatermark);
   }
 
   /**
@@ -141,9 +167,9 @@ export class ProducerStateManager {
    * takes a log closed cleanly without one for a log without producers (producer-snapshots.ts).
    */
   takeSnapshot(offset: bigint): Promise<boolean> {
-    this.state.removeExpired(this.env.clock.now());
+    this.stateMade?.removeExpired(this.env.clock.now());
     this.lastWritten = undefined;
-    if (this.state.size === 0 && !this.hasSnapshots) return this.snapshotWrite.then(() => true);
+    if ((this.stateMade?.size ?? 0) === 0 && !this.hasSnapshots) return this.snapshotWrite.then(() => true);
     this.hasSnapshots = true;
     const snapshot = this.state.encodeSnapshot();
     const retainFrom = this.retainFrom;
@@ -165,7 +191,7 @@ export class ProducerStateManager {
 
   /** The log was truncated at `offset`: forgets the batches from there on and the snapshots past it. */
   truncateFrom(offset: bigint): void {
-    this.state.truncateFrom(offset);
+    this.stateMade?.truncateFrom(offset);
     if (!this.hasSnapshots) return;
     this.snapshotWrite = this.snapshotWrite
       .then(() => deleteProducerSnapshotsAbove(this.env.disk, this.log.dir, offset))
@@ -174,7 +200,7 @@ export class ProducerStateManager {
 
   /** Takes a state rebuilt from the log (after a truncation). */
   replaceState(state: ProducerState): void {
-    this.state = state;
+    this.stateMade = state;
   }
 
   /** Resolves once the snapshot writes asked for so far are done. */

@@ -6,6 +6,8 @@
  * summary), serves the same. Logs that idempotent producers (kafkajs `idempotent: true`, the
  * Java client's default) wrote to are in the summary with their producer state: after the
  * restart a retry of a batch written before it gets its offsets back, a sequence gap is refused.
+ * Logs no producer wrote to (built without a producers' state) take idempotent and transactional
+ * producers after the restart, and ListOffsets and a group's committed offsets answer as before it.
  */
 import assert from 'node:assert/strict';
 import { readFile, readdir, rm } from 'node:fs/promises';
@@ -39,8 +41,8 @@ async function produce(bootstrap: string, from: number, n: number, idempotent = 
 }
 
 /** Every value in the topic, read with a kafkajs consumer from the beginning, sorted. */
-async function consumeAll(bootstrap: string, expected: number): Promise<string[]> {
-  const consumer = kafka(bootstrap).consumer({ groupId: `g-${Math.random()}`, maxWaitTimeInMs: 100 });
+async function consumeAll(bootstrap: string, expected: number, groupId = `g-${Math.random()}`): Promise<string[]> {
+  const consumer = kafka(bootstrap).consumer({ groupId, maxWaitTimeInMs: 100 });
   const got: string[] = [];
   await consumer.connect();
   try {
@@ -104,6 +106,59 @@ describe('a clean restart from the clean-shutdown summary', { timeout: 180_000 }
       }
     });
   }
+
+  it('takes idempotent and transactional producers on logs no producer wrote to before the restart; ListOffsets, committed group offsets and epochs are as before (kafkajs)', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    let b = await childBroker(dir);
+    try {
+      let admin = kafka(b.bootstrap).admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 's', numPartitions: PARTITIONS }] });
+      await produce(b.bootstrap, 0, 40);
+      // A group that consumed everything and committed (kafkajs commits as it goes and when it leaves).
+      assert.deepEqual(await consumeAll(b.bootstrap, 40, 'committed'), values(0, 40));
+      const offsets = await admin.fetchTopicOffsets('s');
+      const committed = await admin.fetchOffsets({ groupId: 'committed', topics: ['s'] });
+      assert.equal(committed[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0), 40, 'the group committed every record');
+      await admin.disconnect();
+      const epochs = await epochEnds(b.port);
+      assert.equal(await b.kill('SIGTERM'), 0);
+      const summary = JSON.parse(await readFile(join(dir, 'clean-shutdown-summary'), 'utf8')) as { logs: { dir: string; producers?: string }[] };
+      assert.ok(summary.logs.filter((l) => l.dir.startsWith('s-')).every((l) => l.producers === undefined), 'no producer state before the restart');
+      b = await childBroker(dir);
+      admin = kafka(b.bootstrap).admin();
+      await admin.connect();
+      try {
+        assert.deepEqual(await admin.fetchTopicOffsets('s'), offsets, 'ListOffsets answers as before the restart');
+        assert.deepEqual(await admin.fetchOffsets({ groupId: 'committed', topics: ['s'] }), committed, 'the group\'s committed offsets are as before');
+        assert.deepEqual(await epochEnds(b.port), epochs);
+        await produce(b.bootstrap, 40, 20, true);
+        const tx = kafka(b.bootstrap).producer({ transactionalId: 'summary-tx', idempotent: true, maxInFlightRequests: 1 });
+        await tx.connect();
+        try {
+          const aborted = await tx.transaction();
+          await aborted.send({ topic: 's', messages: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, value: 'gone-x' })) });
+          await aborted.abort();
+          const t = await tx.transaction();
+          await t.send({ topic: 's', messages: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, value: `t${partition}-x` })) });
+          await t.commit();
+        } finally {
+          await tx.disconnect();
+        }
+        // kafkajs reads read_committed: the aborted transaction is not seen, the committed one is.
+        const got = await consumeAll(b.bootstrap, 60 + PARTITIONS);
+        assert.deepEqual(got, [...values(0, 60), ...Array.from({ length: PARTITIONS }, (_, p) => `t${p}`)].sort());
+        const later = await admin.fetchTopicOffsets('s');
+        // Each partition: its records, the aborted and the committed transaction's record and marker each.
+        assert.equal(later.reduce((n, o) => n + Number(o.high), 0), 60 + 4 * PARTITIONS);
+      } finally {
+        await admin.disconnect();
+      }
+    } finally {
+      await b.kill('SIGTERM');
+    }
+  });
 
   it('keeps the producer state of logs written by idempotent producers (kafkajs idempotent: true, raw retries)', async () => {
     const dir = await tempDir();

@@ -273,6 +273,52 @@ describe('the clean-shutdown summary', () => {
     }
   });
 
+  it('builds no producer state for a log no producer wrote to; the first idempotent and transactional appends after the restart behave as after a directory load', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const idempotent = (seq: number, v: string) => encodeUncompressedRecordBatch({ producerId: 42n, producerEpoch: 0, baseSequence: seq, records: [{ value: Buffer.from(v) }] });
+      const transactional = encodeUncompressedRecordBatch({ producerId: 43n, producerEpoch: 1, baseSequence: 0, isTransactional: true, records: [{ value: Buffer.from('t0') }] });
+      const first = await open(dir);
+      const log = await first.m.createLog('p', 0, cfg);
+      await log.append(batch(['plain0', 'plain1']));
+      await first.m.close();
+      const copy = await withoutSummary(dir);
+      try {
+        const seen: unknown[] = [];
+        for (const d of [dir, copy]) {
+          const reopened = await open(d);
+          assert.equal(summarized(reopened.logger), d === dir ? 1 : 0);
+          const again = reopened.m.getLog('p', 0)!;
+          if (d === dir) assert.equal(again.hasProducerStateInMemory, false, 'a log from the summary without producers makes no producer state at open');
+          const before = { producers: again.activeProducers(), unstable: again.firstUnstableOffset, ongoing: again.hasOngoingTransaction(43n, 1), snapshots: again.hasProducerSnapshots };
+          again.onHighWatermarkUpdated(again.logEndOffset);
+          assert.equal((await again.append(idempotent(0, 'x0'))).baseOffset, 2n);
+          assert.equal((await again.append(idempotent(0, 'x0'))).baseOffset, 2n, 'a retry of the first idempotent batch gets its offset back');
+          await assert.rejects(again.append(idempotent(5, 'gap')), 'a sequence gap is refused');
+          await again.append(transactional);
+          const after = { producers: again.activeProducers().length, unstable: again.firstUnstableOffset, ongoing: again.hasOngoingTransaction(43n, 1) };
+          await reopened.m.close();
+          // The close wrote a producer snapshot: the next open has the producers (from the summary or the directory).
+          const third = await open(d);
+          const log3 = third.m.getLog('p', 0)!;
+          const restored = { producers: log3.activeProducers().length, unstable: log3.firstUnstableOffset, retry: (await log3.append(idempotent(0, 'x0'))).baseOffset };
+          await third.m.close();
+          seen.push({ before, after, restored });
+        }
+        assert.deepEqual(seen[0], seen[1]);
+        assert.deepEqual(seen[0], {
+          before: { producers: [], unstable: undefined, ongoing: false, snapshots: false },
+          after: { producers: 2, unstable: 3n, ongoing: true },
+          restored: { producers: 2, unstable: 3n, retry: 2n },
+        });
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('leaves out a log whose retired segments were not deleted before the close (the next open removes them)', async () => {
     const { dir, cleanup } = await tempDir();
     try {

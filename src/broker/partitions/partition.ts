@@ -130,8 +130,11 @@ export class Partition implements TopicPartition {
   /** Bytes below the last stable offset (cumulative since open), and acknowledged ones above it. */
   private stable = 0;
   private aboveLso: { end: bigint; ackedBytes: number }[] = [];
-  /** What the leader knows of each follower, by replica id (reset at each leader epoch). */
-  private readonly followers = new Map<number, FollowerState>();
+  /**
+   * What the leader knows of each follower, by replica id (reset at each leader epoch); made with
+   * the first follower (a partition with one replica never has any: 1,000 Maps less at a start).
+   */
+  private followersKnown: Map<number, FollowerState> | undefined;
   /** An ISR change sent to the controller and not yet in the metadata (Kafka's PendingExpand/Shrink). */
   private pendingIsr: readonly number[] | undefined;
   /** The log end offset when this broker became leader of the current epoch. */
@@ -169,6 +172,10 @@ export class Partition implements TopicPartition {
     });
     // A leader alone in the ISR has everything it holds committed; others wait for their followers.
     this.maybeIncrementHighWatermark();
+  }
+
+  private get followers(): Map<number, FollowerState> {
+    return (this.followersKnown ??= new Map());
   }
 
   get leaderEpoch(): number {
@@ -231,10 +238,10 @@ export class Partition implements TopicPartition {
     this.state = state;
     this.pendingIsr = undefined;
     if (previous.leaderEpoch !== state.leaderEpoch || previous.leader !== state.leader) {
-      this.followers.clear();
+      this.followersKnown?.clear();
       if (this.isLeader) this.becameLeader(nowMs);
     }
-    for (const id of this.followers.keys()) if (!state.replicas.includes(id)) this.followers.delete(id);
+    if (this.followersKnown) for (const id of this.followersKnown.keys()) if (!state.replicas.includes(id)) this.followersKnown.delete(id);
     if (this.isLeader && this.hw > this.log.acknowledgedEnd) this.hw = this.log.acknowledgedEnd;
     this.maybeIncrementHighWatermark();
     this.listener.partitionChanged(this);
@@ -246,7 +253,8 @@ export class Partition implements TopicPartition {
     // What was appended as a follower counts as visible (a long poll may wake early, never late).
     this.visible = this.ackedBytes;
     this.aboveHw = [];
-    for (const id of this.state.isr) if (id !== this.localId) this.followers.set(id, { logEndOffset: -1n, lastCaughtUpMs: nowMs, lastFetchMs: nowMs, lastFetchLeaderLogEnd: -1n });
+    const isr = this.state.isr;
+    for (let i = 0; i < isr.length; i++) if (isr[i] !== this.localId) this.followers.set(isr[i]!, { logEndOffset: -1n, lastCaughtUpMs: nowMs, lastFetchMs: nowMs, lastFetchLeaderLogEnd: -1n });
   }
 
   /**
@@ -439,7 +447,9 @@ export class Partition implements TopicPartition {
     if (!this.isLeader) return false;
     const localEnd = this.log.acknowledgedEnd;
     let hw = localEnd;
-    for (const id of this.maximalIsr) {
+    const isr = this.maximalIsr;
+    for (let i = 0; i < isr.length; i++) {
+      const id = isr[i]!;
       if (id === this.localId) continue;
       const f = this.followers.get(id);
       const end = f && f.logEndOffset >= 0n ? f.logEndOffset : this.hw;

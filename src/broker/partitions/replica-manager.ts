@@ -223,9 +223,10 @@ export class ReplicaManager implements PartitionListener {
       return held;
     }
     if (held) await this.removePartition(topic, partition);
-    const log = this.o.logs.getLog(topic, partition) ?? (await this.o.logs.createLog(topic, partition, config));
-    // Created meanwhile by an earlier call for the same partition.
-    const raced = this.getPartition(topic, partition);
+    const found = this.o.logs.getLog(topic, partition);
+    const log = found ?? (await this.o.logs.createLog(topic, partition, config));
+    // Created meanwhile by an earlier call for the same partition (only while this one waited: at a start every log is found).
+    const raced = held || !found ? this.getPartition(topic, partition) : undefined;
     if (raced) return raced;
     const p = new Partition(topic, partition, topicId, this.o.nodeId, log, state, this, this.o.clock.now(), this.startingHighWatermark(topic, partition, log));
     this.partitions.set(p.key, p);

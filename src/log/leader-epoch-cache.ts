@@ -62,8 +62,10 @@ export class LeaderEpochCache {
     if (latest && latest.epoch === epoch && latest.startOffset <= startOffset) return false;
     let keep = this.entries.length;
     while (keep > 0 && (this.entries[keep - 1]!.epoch >= epoch || this.entries[keep - 1]!.startOffset >= startOffset)) keep--;
-    const next = this.entries.slice(0, keep);
-    next.push({ epoch, startOffset });
+    // A new array (entries are never changed in place), sized exactly.
+    const next = new Array<EpochEntry>(keep + 1);
+    for (let i = 0; i < keep; i++) next[i] = this.entries[i]!;
+    next[keep] = { epoch, startOffset };
     this.entries = next;
     return true;
   }

@@ -54,6 +54,7 @@ export interface ReplicaManagerOptions {
    * and how often (`replica.high.watermark.checkpoint.interval.ms`) to write it. Without it a
    * partition opens with its high watermark at its log's acknowledged end.
    */
+  /** `checkpointed` is taken over, not copied: each entry is removed as its partition first opens. */
   highWatermarks?: { checkpointed: OffsetCheckpoint; disk: Disk; dataDir: string; intervalMs: number };
 }
 
@@ -103,7 +104,8 @@ export class ReplicaManager implements PartitionListener {
     this.fetchPurgatory = new DelayedFetchPurgatory(o.clock, o.maxDelayedOperations);
     this.producePurgatory = new Purgatory(o.clock, o.maxDelayedOperations);
     const hw = o.highWatermarks;
-    this.checkpointedHighWatermarks = new Map(hw?.checkpointed ?? []);
+    // Not copied: 1,000 entries at a start with 1,000 partitions, read for this manager alone.
+    this.checkpointedHighWatermarks = hw?.checkpointed ?? new Map();
     this.hwCheckpointer = hw
       ? new HighWatermarkCheckpointer({
           disk: hw.disk,

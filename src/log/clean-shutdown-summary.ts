@@ -4,7 +4,10 @@
  * of listing, stat'ing and reading every partition directory (docs/storage.md, "Clean-shutdown
  * summary").
  *
- * `clean-shutdown-summary` holds a JSON object `{ "version": 2, "logs": [...] }`; each entry is
+ * `clean-shutdown-summary` holds JSON Lines: a first line `{"version":3}`, then one JSON object per
+ * log, its directory's name first (`{"dir":"<topic>-<partition>",...`), so an open indexes the
+ * entries by name and parses each only as it builds that log (a whole-file parse made every entry's
+ * objects at once, alive through the load: copied by every scavenge of it). Each entry is
  * one partition directory's log as the close left it: log start and end offsets, its segments
  * (base offset, sizes of the `.log`, `.index`, `.timeindex` and `.txnindex` files, the `.log`'s
  * modification time), the active segment's tail (largest timestamp and its offset, bytes since the
@@ -36,8 +39,13 @@ import { type LogEnv, PartitionLog } from './partition-log.js';
 import { ProducerState } from './producer-state.js';
 
 export const CLEAN_SHUTDOWN_SUMMARY_FILE = 'clean-shutdown-summary';
-/** 2: `producers` (a version-1 summary, which left out logs with producer snapshots, is not used). */
-const VERSION = 2;
+/**
+ * 3: one entry per line (2: one JSON document; 2 added `producers`). A summary of another version
+ * is not used: its logs are loaded from their directories once, and the next close writes this one.
+ */
+const VERSION = 3;
+/** How each entry's line starts: its directory's name comes first. */
+const ENTRY_START = '{"dir":"';
 
 /** One segment: [baseOffset, .log bytes, .index bytes, .timeindex bytes, .txnindex bytes, .log mtime ms]. */
 type SegmentRow = [string, number, number, number, number, number];
@@ -165,7 +173,10 @@ export async function unchangedSince(disk: Disk, candidates: readonly { summary:
 
 /** The file's bytes and the seal the marker carries. */
 export function encodeSummary(logs: readonly LogSummary[]): { data: Buffer; seal: SummarySeal } {
-  const data = Buffer.from(JSON.stringify({ version: VERSION, logs }), 'utf8');
+  const lines = [JSON.stringify({ version: VERSION })];
+  // `dir` is the first key of every entry (summarizeLog), so each line starts with ENTRY_START.
+  for (const log of logs) lines.push(JSON.stringify(log));
+  const data = Buffer.from(lines.join('\n'), 'utf8');
   return { data, seal: { bytes: data.length, crc32c: crc32c(data) } };
 }
 
@@ -178,10 +189,11 @@ export function encodeMarker(seal: SummarySeal | undefined): Buffer {
 export class SummaryRejected extends Error {}
 
 /**
- * The summary's logs by directory name, if `data` is the summary `marker` vouches for; throws
- * SummaryRejected otherwise (no seal, a length or CRC that differs, a malformed entry).
+ * The summary's entries by directory name, each the line to parse (parseLogSummary) when its log
+ * is built, if `data` is the summary `marker` vouches for; throws SummaryRejected otherwise (no
+ * seal, a length or CRC that differs, another version, a line that is not an entry).
  */
-export function decodeSummary(marker: Buffer, data: Buffer): Map<string, LogSummary> {
+export function decodeSummary(marker: Buffer, data: Buffer): Map<string, string> {
   let seal: unknown;
   try {
     seal = (JSON.parse(marker.toString('utf8')) as { samsaSummary?: unknown }).samsaSummary;
@@ -190,19 +202,33 @@ export function decodeSummary(marker: Buffer, data: Buffer): Map<string, LogSumm
   }
   if (!isSeal(seal)) throw new SummaryRejected('the clean-shutdown marker vouches for no summary');
   if (data.length !== seal.bytes || crc32c(data) !== seal.crc32c) throw new SummaryRejected(`the summary (${data.length} bytes) is not the one the marker vouches for (${seal.bytes} bytes)`);
-  let parsed: { version?: unknown; logs?: unknown };
+  const lines = data.toString('utf8').split('\n');
+  let header: { version?: unknown };
   try {
-    parsed = JSON.parse(data.toString('utf8')) as typeof parsed;
+    header = JSON.parse(lines[0]!) as typeof header;
   } catch {
-    throw new SummaryRejected('the summary is not JSON');
+    throw new SummaryRejected('the summary does not start with its version');
   }
-  if (parsed.version !== VERSION || !Array.isArray(parsed.logs)) throw new SummaryRejected(`unknown summary version ${String(parsed.version)}`);
-  const out = new Map<string, LogSummary>();
-  for (const entry of parsed.logs as unknown[]) {
-    if (!isLogSummary(entry)) throw new SummaryRejected('a malformed summary entry');
-    out.set(entry.dir, entry);
+  if (typeof header !== 'object' || header === null || header.version !== VERSION) throw new SummaryRejected(`unknown summary version ${String(header?.version)}`);
+  const out = new Map<string, string>();
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const nameEnd = line.indexOf('"', ENTRY_START.length);
+    if (!line.startsWith(ENTRY_START) || nameEnd < 0) throw new SummaryRejected('a malformed summary entry');
+    out.set(line.slice(ENTRY_START.length, nameEnd), line);
   }
   return out;
+}
+
+/** The entry on `line` (from decodeSummary), or undefined if it is not a well-formed entry. */
+export function parseLogSummary(line: string): LogSummary | undefined {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  return isLogSummary(entry) ? entry : undefined;
 }
 
 function isSeal(v: unknown): v is SummarySeal {

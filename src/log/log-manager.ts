@@ -45,6 +45,7 @@ import {
   encodeMarker,
   encodeSummary,
   openLogFromSummary,
+  parseLogSummary,
   summarizeLogs,
   unchangedSince,
 } from './clean-shutdown-summary.js';
@@ -79,6 +80,8 @@ export interface LogManagerOptions {
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+/** Clean-shutdown summary entries parsed, checked and built at a time at open. */
+const SUMMARY_CHUNK = 64;
 
 export class LogManager {
   readonly dataDir: string;
@@ -154,7 +157,7 @@ export class LogManager {
     const entries = await this.disk.readdirEntries(this.dataDir);
     const names = entries.map((e) => e.name);
     const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE);
-    const summaries = hadCleanShutdown && names.includes(CLEAN_SHUTDOWN_SUMMARY_FILE) ? await this.readSummary() : new Map<string, LogSummary>();
+    const summaries = hadCleanShutdown && names.includes(CLEAN_SHUTDOWN_SUMMARY_FILE) ? await this.readSummary() : new Map<string, string>();
     // From here on a crash must not be mistaken for a clean shutdown, nor a summary outlive what it describes: both go, and their
     // removal is durable before open returns (before the broker writes anything). Started now rather than after the logs are
     // built, the unlinks and the data directory's fsync run in the thread pool while the main thread builds them.
@@ -174,34 +177,48 @@ export class LogManager {
     // The logs the summary describes, unchanged since, are built without reading their directories; the others are loaded from them.
     // join(dataDir, name) without normalizing the data directory's path again for each of 1,000 logs.
     const dataDirSlash = join(this.dataDir, '/');
-    const described: { d: (typeof dirs)[number]; summary: LogSummary; dir: string }[] = [];
+    const described: { d: (typeof dirs)[number]; line: string; dir: string }[] = [];
     for (const d of dirs) {
-      const summary = summaries.get(d.name);
-      if (summary) described.push({ d, summary, dir: dataDirSlash + d.name });
+      const line = summaries.get(d.name);
+      if (line !== undefined) described.push({ d, line, dir: dataDirSlash + d.name });
     }
-    const unchanged = await unchangedSince(this.disk, described);
     // One config per topic, shared by its logs as createLog shares it: resolving a topic's config is ~10 KB of allocation, 1,000 times for a topic of 1,000 partitions.
     const configs = new Map<string, LogConfig>();
     const configOf = (topic: string) => configs.get(topic) ?? (configs.set(topic, this.configOf(topic)), configs.get(topic)!);
     const trusted = new Set<string>();
-    described.forEach(({ d, summary, dir }, i) => {
-      if (!unchanged[i]) return;
-      let log: PartitionLog;
-      try {
-        log = openLogFromSummary({ env: this.env, dir, topic: d.topic, partition: d.partition, config: configOf(d.topic), summary });
-      } catch (err) {
-        // A producer snapshot that does not decode: the log is loaded from its directory, which reads its snapshot files.
-        this.logger.warn({ err, log: d.name }, 'ignoring the clean-shutdown summary of a log');
-        return;
+    let malformed = 0;
+    // A chunk of entries at a time: each parsed, its files stat'ed, its log built, then dropped (young garbage, never copied).
+    for (let from = 0; from < described.length; from += SUMMARY_CHUNK) {
+      const chunk: { d: (typeof dirs)[number]; summary: LogSummary; dir: string }[] = [];
+      for (let i = from; i < described.length && i < from + SUMMARY_CHUNK; i++) {
+        const { d, line, dir } = described[i]!;
+        const summary = parseLogSummary(line);
+        if (summary?.dir === d.name) chunk.push({ d, summary, dir });
+        else malformed++;
       }
-      this.register(log);
-      trusted.add(d.name);
-    });
+      const unchanged = await unchangedSince(this.disk, chunk);
+      for (let i = 0; i < chunk.length; i++) {
+        if (!unchanged[i]) continue;
+        const { d, summary, dir } = chunk[i]!;
+        let log: PartitionLog;
+        try {
+          log = openLogFromSummary({ env: this.env, dir, topic: d.topic, partition: d.partition, config: configOf(d.topic), summary });
+        } catch (err) {
+          // A producer snapshot that does not decode: the log is loaded from its directory, which reads its snapshot files.
+          this.logger.warn({ err, log: d.name }, 'ignoring the clean-shutdown summary of a log');
+          continue;
+        }
+        this.register(log);
+        trusted.add(d.name);
+      }
+    }
+    // Only a writer's bug makes one (the file is sealed): such a log is loaded from its directory.
+    if (malformed > 0) this.logger.warn({ dataDir: this.dataDir, malformed }, 'ignoring malformed clean-shutdown summary entries');
     const unsummarized = dirs.filter((d) => !trusted.has(d.name));
     // The checkpoints are for logs loaded from their directories (the summary has the rest's offsets).
     const [recoveryPoints, logStarts] =
       unsummarized.length === 0 ? [new Map<string, bigint>(), new Map<string, bigint>()] : await Promise.all([this.readCheckpoint(RECOVERY_POINT_CHECKPOINT_FILE), this.readCheckpoint(LOG_START_OFFSET_CHECKPOINT_FILE)]);
-    if (described.length > trusted.size) this.logger.warn({ dataDir: this.dataDir, changed: described.length - trusted.size }, 'logs changed since the clean-shutdown summary are loaded from their directories');
+    if (described.length - malformed > trusted.size) this.logger.warn({ dataDir: this.dataDir, changed: described.length - malformed - trusted.size }, 'logs changed since the clean-shutdown summary are loaded from their directories');
     await forEachLimited(unsummarized, this.opts.recoveryConcurrency ?? 16, async (d) => {
       const { log, report } = await loadLog({
         env: this.env,
@@ -237,8 +254,8 @@ export class LogManager {
     }
   }
 
-  /** The clean-shutdown summary's logs by directory name; none when the marker does not vouch for it. */
-  private async readSummary(): Promise<Map<string, LogSummary>> {
+  /** The clean-shutdown summary's entries by directory name (parseLogSummary parses each); none when the marker does not vouch for it. */
+  private async readSummary(): Promise<Map<string, string>> {
     const marker = await readWholeFile(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_FILE));
     const data = marker && (await readWholeFile(this.disk, join(this.dataDir, CLEAN_SHUTDOWN_SUMMARY_FILE), 1024 * 1024 * 1024, 256 * 1024));
     try {

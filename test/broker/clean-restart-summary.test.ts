@@ -72,6 +72,12 @@ async function epochEnds(port: number): Promise<{ leaderEpoch: number; endOffset
   }
 }
 
+/** The clean-shutdown summary's entries (JSON Lines: a version line, then one entry per log). */
+async function readSummary(dir: string): Promise<{ logs: { dir: string; producers?: string }[] }> {
+  const lines = (await readFile(join(dir, 'clean-shutdown-summary'), 'utf8')).split('\n');
+  return { logs: lines.slice(1).map((l) => JSON.parse(l) as { dir: string; producers?: string }) };
+}
+
 const values = (from: number, n: number) => Array.from({ length: n }, (_, i) => `v${from + i}`).sort();
 
 describe('a clean restart from the clean-shutdown summary', { timeout: 180_000 }, () => {
@@ -124,7 +130,7 @@ describe('a clean restart from the clean-shutdown summary', { timeout: 180_000 }
       await admin.disconnect();
       const epochs = await epochEnds(b.port);
       assert.equal(await b.kill('SIGTERM'), 0);
-      const summary = JSON.parse(await readFile(join(dir, 'clean-shutdown-summary'), 'utf8')) as { logs: { dir: string; producers?: string }[] };
+      const summary = await readSummary(dir);
       assert.ok(summary.logs.filter((l) => l.dir.startsWith('s-')).every((l) => l.producers === undefined), 'no producer state before the restart');
       b = await childBroker(dir);
       admin = kafka(b.bootstrap).admin();
@@ -186,7 +192,7 @@ describe('a clean restart from the clean-shutdown summary', { timeout: 180_000 }
       const first = await send(b.port, batch(init.producerId, 0));
       assert.equal(first.errorCode, ErrorCode.NONE);
       assert.equal(await b.kill('SIGTERM'), 0);
-      const summary = JSON.parse(await readFile(join(dir, 'clean-shutdown-summary'), 'utf8')) as { logs: { dir: string; producers?: string }[] };
+      const summary = await readSummary(dir);
       const ours = summary.logs.filter((l) => l.dir.startsWith('s-'));
       assert.deepEqual(ours.map((l) => l.dir).sort(), Array.from({ length: PARTITIONS }, (_, p) => `s-${p}`), 'every partition is in the summary');
       assert.ok(ours.every((l) => typeof l.producers === 'string'), 'with its producer state');

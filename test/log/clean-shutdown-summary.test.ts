@@ -9,6 +9,8 @@ import { cp, readFile, readdir, rename, rm, truncate, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/common/clock.js';
+import { encodeMarker } from '../../src/log/clean-shutdown-summary.js';
+import { crc32c } from '../../src/protocol/primitives/crc32c.js';
 import type { PartitionLog } from '../../src/log/partition-log.js';
 import { encodeUncompressedRecordBatch } from '../../src/protocol/records/index.js';
 import { FaultyDisk } from '../../src/storage/faulty-disk.js';
@@ -225,6 +227,47 @@ describe('the clean-shutdown summary', () => {
       await crashed.m.close();
     } finally {
       await cleanup();
+    }
+  });
+
+  it('is one entry per line, each parsed as its log is built: a malformed entry sends only its log to its directory; a summary of version 2 (one document) is not used', async () => {
+    const { dir, cleanup } = await tempDir();
+    const copy = `${dir}-copy`;
+    try {
+      await closedLogs(dir);
+      await cp(dir, copy, { recursive: true });
+      const lines = (await readFile(join(dir, SUMMARY), 'utf8')).split('\n');
+      assert.deepEqual(JSON.parse(lines[0]!), { version: 3 });
+      assert.deepEqual(lines.slice(1).map((l) => (JSON.parse(l) as { dir: string }).dir).sort(), ['t-0', 't-1', 'u-0']);
+      assert.ok(lines.slice(1).every((l) => l.startsWith('{"dir":"')), 'the directory name first');
+      /** Writes `text` as the summary, with a marker whose seal matches it. */
+      const sealed = async (d: string, text: string) => {
+        const data = Buffer.from(text, 'utf8');
+        const seal = { bytes: data.length, crc32c: crc32c(data) };
+        await writeFile(join(d, SUMMARY), data);
+        await writeFile(join(d, MARKER), encodeMarker(seal));
+      };
+      // t-1's entry damaged (as only a writer's bug could: the file is sealed).
+      await sealed(dir, lines.map((l) => (l.startsWith('{"dir":"t-1"') ? '{"dir":"t-1","start":"x"}' : l)).join('\n'));
+      const damaged = await open(dir);
+      assert.equal(summarized(damaged.logger), 2, 't-0 and u-0 from the summary');
+      assert.ok(damaged.logger.entries.some((e) => e.level === 'warn' && /malformed clean-shutdown summary entries/.test(e.msg ?? '')));
+      assert.equal(damaged.m.getLog('t', 1)!.logEndOffset, 3n);
+      assert.deepEqual((await readAll(damaged.m.getLog('t', 1)!)).map((r) => r.value), ['b0', 'b1', 'b2']);
+      await damaged.m.close();
+      // Version 2: `{"version":2,"logs":[...]}`, sealed: its logs are loaded from their directories, and the close writes version 3.
+      await sealed(copy, JSON.stringify({ version: 2, logs: lines.slice(1).map((l) => JSON.parse(l) as unknown) }));
+      const older = await open(copy);
+      assert.equal(summarized(older.logger), 0);
+      assert.ok(older.logger.entries.some((e) => e.level === 'warn' && /ignoring the clean-shutdown summary/.test(e.msg ?? '')));
+      assert.equal(older.m.getLog('t', 0)!.logEndOffset, 20n);
+      await older.m.close();
+      const again = await open(copy);
+      assert.equal(summarized(again.logger), 3);
+      await again.m.close();
+    } finally {
+      await cleanup();
+      await rm(copy, { recursive: true, force: true });
     }
   });
 

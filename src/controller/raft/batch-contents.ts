@@ -8,7 +8,8 @@ import {
   RECORD_BATCH_OVERHEAD,
   type RecordInput,
   compressionOf,
-  decodeRecords,
+  type RecordFactory,
+  decodeRecordsWith,
   encodeControlRecordKey,
 } from '../../protocol/records/index.js';
 import { RaftStateError } from './errors.js';
@@ -17,6 +18,8 @@ import type { CommittedBatch } from './raft-core.js';
 import { KRaftControlType } from './snapshots.js';
 
 const EMPTY = Buffer.alloc(0);
+/** A record's value (empty for a null one), without a KafkaRecord in between. */
+const valueOf: RecordFactory<Buffer> = (_context, _attributes, _timestampDelta, _offsetDelta, _key, value) => value ?? EMPTY;
 
 /** The committed form of a data batch: its record values (the Raft core writes them uncompressed). */
 export function committedBatch(b: LogBatch): CommittedBatch {
@@ -24,14 +27,9 @@ export function committedBatch(b: LogBatch): CommittedBatch {
   if (compressionOf(bytes.readInt16BE(ATTRIBUTES_OFFSET)) !== 0) throw new RaftStateError(`batch at ${b.baseOffset} is compressed`);
   const count = bytes.readInt32BE(RECORDS_COUNT_OFFSET);
   const baseTimestamp = bytes.readBigInt64BE(BASE_TIMESTAMP_OFFSET);
-  const records = decodeRecords(bytes, RECORD_BATCH_OVERHEAD, bytes.length, count, { baseOffset: BigInt(b.baseOffset), baseTimestamp, logAppendTime: null, baseSequence: -1 });
-  return {
-    baseOffset: b.baseOffset,
-    lastOffset: b.lastOffset,
-    epoch: b.epoch,
-    appendTimestamp: Number(baseTimestamp),
-    records: records.map((r) => r.value ?? EMPTY),
-  };
+  // Only the values, made straight from the decoded fields: a replay at start decodes every record of the metadata log.
+  const records = decodeRecordsWith(bytes, RECORD_BATCH_OVERHEAD, bytes.length, count, { baseOffset: BigInt(b.baseOffset), baseTimestamp, logAppendTime: null, baseSequence: -1 }, valueOf);
+  return { baseOffset: b.baseOffset, lastOffset: b.lastOffset, epoch: b.epoch, appendTimestamp: Number(baseTimestamp), records };
 }
 
 /** The control record a new leader writes first in its epoch (Kafka's LeaderChangeMessage, version 0). */

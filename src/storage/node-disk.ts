@@ -30,7 +30,13 @@ class NodeFile implements DiskFile {
   ) {}
 
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    if (length <= this.syncReadMaxBytes) return this.readNow(buffer, offset, length, position);
+    if (length <= this.syncReadMaxBytes) {
+      try {
+        return Promise.resolve(this.readSync(buffer, offset, length, position));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
     return call<number>('read', this.path, (cb) => fs.read(this.fd, buffer, offset, length, position, cb));
   }
 
@@ -40,12 +46,21 @@ class NodeFile implements DiskFile {
    * fetch woken by an append answers without a round trip through libuv's threadpool (two
    * wake-ups, each of which can wait for a core under contention). A small read of data no longer
    * cached blocks the event loop for one device read, as Kafka's network threads do in sendfile.
+   * Reads above `syncReadMaxBytes` go to the threadpool (`read`); callers of readNow check its size.
    */
-  private readNow(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  readNow(buffer: Buffer, offset: number, length: number, position: number): number {
+    return this.readSync(buffer, offset, length, position);
+  }
+
+  get readNowMaxBytes(): number {
+    return this.syncReadMaxBytes;
+  }
+
+  private readSync(buffer: Buffer, offset: number, length: number, position: number): number {
     try {
-      return Promise.resolve(fs.readSync(this.fd, buffer, offset, length, position));
+      return fs.readSync(this.fd, buffer, offset, length, position);
     } catch (err) {
-      return Promise.reject(StorageIoError.from('read', this.path, err as NodeJS.ErrnoException));
+      throw StorageIoError.from('read', this.path, err as NodeJS.ErrnoException);
     }
   }
 

@@ -345,21 +345,31 @@ export class ReplicaManager implements PartitionListener {
 
   /**
    * Reads the targets (see fetch-messages.ts); when fewer than `minBytes` were found and nothing
-   * failed, waits up to `maxWaitMs` for more and reads again.
+   * failed, waits up to `maxWaitMs` for more and reads again. Answered now, without a promise,
+   * when no wait is needed and every read could be made now (readPartitions).
    */
-  async fetchMessages(targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource): Promise<FetchOutcome[]> {
-    const onError = (err: unknown, p: Partition) => this.o.logger.error({ err, topic: p.topic, partition: p.partition }, 'fetch read failed');
-    const first = await readPartitions(targets, params, buffers, onError);
+  fetchMessages(targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource): FetchOutcome[] | Promise<FetchOutcome[]> {
+    const first = readPartitions(targets, params, buffers, this.onFetchError);
+    return first instanceof Promise ? first.then((f) => this.afterFirstRead(targets, f, params, buffers)) : this.afterFirstRead(targets, first, params, buffers);
+  }
+
+  private readonly onFetchError = (err: unknown, p: Partition): void => this.o.logger.error({ err, topic: p.topic, partition: p.partition }, 'fetch read failed');
+
+  private afterFirstRead(targets: readonly FetchTarget[], first: FetchOutcome[], params: FetchParams, buffers: BufferSource): FetchOutcome[] | Promise<FetchOutcome[]> {
     const total = first.reduce((n, o) => n + o.bytes, 0);
     if (total >= params.minBytes || params.maxWaitMs <= 0 || first.some((o) => o.errorCode !== ErrorCode.NONE)) return first;
+    return this.waitAndReadAgain(targets, first, params, buffers);
+  }
+
+  private async waitAndReadAgain(targets: readonly FetchTarget[], first: FetchOutcome[], params: FetchParams, buffers: BufferSource): Promise<FetchOutcome[]> {
     await this.fetchPurgatory.wait(targets, first, params);
     // Read again what may have changed; what provably did not keeps its first answer.
     const again: number[] = [];
     for (let i = 0; i < targets.length; i++) if (!unchangedSinceRead(targets[i]!, first[i]!, params)) again.push(i);
-    if (again.length === targets.length) return readPartitions(targets, params, buffers, onError);
+    if (again.length === targets.length) return readPartitions(targets, params, buffers, this.onFetchError);
     const outcomes = [...first];
     if (again.length === 0) return outcomes;
-    const read = await readPartitions(again.map((i) => targets[i]!), params, buffers, onError);
+    const read = await readPartitions(again.map((i) => targets[i]!), params, buffers, this.onFetchError);
     for (const [k, i] of again.entries()) outcomes[i] = read[k]!;
     return outcomes;
   }

@@ -46,6 +46,9 @@ export interface WriterHost {
   goOffline(err: unknown): Error;
 }
 
+/** The buffers of a group of appends, in order. */
+const buffersOf = (group: readonly PendingAppend[]): Buffer[] => (group.length === 1 ? [group[0]!.buffer] : group.map((p) => p.buffer));
+
 /** Bounds one pwritev: Linux takes at most 1024 buffers per call. */
 const MAX_BUFFERS_PER_WRITE = 1024;
 
@@ -82,7 +85,14 @@ export class LogWriter {
     this.running = true;
     try {
       while (this.queued > 0 && this.error === undefined) {
-        await this.writeGroup(this.takeGroup());
+        const group = this.takeGroup();
+        const now = this.writeNow(group);
+        if (now === 'pool') await this.writeGroup(group);
+        else if (now === 'written') {
+          // Acknowledged once the append that queued it has returned, as after a write in the pool.
+          await undefined;
+          this.written(group);
+        }
       }
     } finally {
       this.running = false;
@@ -109,16 +119,33 @@ export class LogWriter {
     return group;
   }
 
+  /**
+   * Writes a group now, on the calling thread, when it needs no fsync and the segment can
+   * (LogSegment.writeNow: a produce request's few KB): 'written', or 'failed' (the group is
+   * rejected, the log offline); 'pool' when it must be written through the promise path.
+   */
+  private writeNow(group: PendingAppend[]): 'written' | 'failed' | 'pool' {
+    const first = group[0]!;
+    if (first.syncBeforeAck || group.some((p) => p.syncBeforeAck)) return 'pool';
+    const last = group[group.length - 1]!;
+    try {
+      if (!first.segment.writeNow(buffersOf(group), first.position, last.position + last.buffer.length - first.position)) return 'pool';
+    } catch (err) {
+      const reported = this.host.goOffline(err);
+      for (const p of group) p.reject(reported);
+      return 'failed';
+    }
+    first.segment.appendsWritten(group.length);
+    this.host.wroteUnsynced();
+    return 'written';
+  }
+
   private async writeGroup(group: PendingAppend[]): Promise<void> {
     const segment = group[0]!.segment;
     const last = group[group.length - 1]!;
     try {
       const bytes = last.position + last.buffer.length - group[0]!.position;
-      await segment.write(
-        group.map((p) => p.buffer),
-        group[0]!.position,
-        bytes,
-      );
+      await segment.write(buffersOf(group), group[0]!.position, bytes);
       segment.appendsWritten(group.length);
       if (group.some((p) => p.syncBeforeAck)) await this.host.syncThrough(segment, last.nextOffset);
       else this.host.wroteUnsynced();
@@ -127,12 +154,18 @@ export class LogWriter {
       for (const p of group) p.reject(reported);
       return;
     }
+    this.written(group);
+  }
+
+  /** A group is written (and synced if asked): acknowledged, unless the log went offline meanwhile. */
+  private written(group: PendingAppend[]): void {
     if (this.error !== undefined) {
       // The log went offline while this group was being written, and dropped it (its end went
       // back to the acknowledged end): refuse it rather than acknowledge past the log end.
       for (const p of group) p.reject(this.error);
       return;
     }
+    const segment = group[0]!.segment;
     this.host.acknowledge(group);
     if (segment.finishedWriting) this.host.sealedSegmentWritten(segment);
   }

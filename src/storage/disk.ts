@@ -43,6 +43,14 @@ export interface DiskFile {
    * buffers): an implementation must not keep them.
    */
   write(buffers: readonly Buffer[], position: number): Promise<void>;
+  /**
+   * The same write made now, on the calling thread, for writes of at most `writeNowMaxBytes` (a
+   * small write on a NodeDisk, any write in memory); throws what `write` would reject with. Both
+   * optional: without them every write goes through `write`. The log's writer uses it for a
+   * produce request's few KB, without a promise per layer.
+   */
+  readonly writeNowMaxBytes?: number;
+  writeNow?(buffers: readonly Buffer[], position: number): void;
   /** Makes the data and size durable (fdatasync). */
   sync(): Promise<void>;
   truncate(size: number): Promise<void>;

@@ -247,6 +247,12 @@ class MemoryFile implements DiskFile {
   }
 
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
+    this.writeNow(buffers, position);
+  }
+
+  readonly writeNowMaxBytes = Number.MAX_SAFE_INTEGER;
+
+  writeNow(buffers: readonly Buffer[], position: number): void {
     this.check('write');
     if (!this.writable) fail('write', this.path, 'EBADF');
     let pos = position;

@@ -68,18 +68,30 @@ class NodeFile implements DiskFile {
     if (this.syncWriteMaxBytes > 0) {
       let total = 0;
       for (const b of buffers) total += b.length;
-      if (total <= this.syncWriteMaxBytes) return this.writeNow(buffers, position);
+      if (total <= this.syncWriteMaxBytes) {
+        try {
+          this.writeNow(buffers, position);
+        } catch (err) {
+          return Promise.reject(err as Error);
+        }
+        return RESOLVED;
+      }
     }
     return this.writeInPool(buffers, position);
+  }
+
+  get writeNowMaxBytes(): number {
+    return this.syncWriteMaxBytes;
   }
 
   /**
    * A small write made on the calling thread: a pwrite of a few KiB into the page cache takes
    * microseconds, less than handing it to libuv's threadpool and being woken when it is done, and
    * under CPU contention each of those wakeups can wait for a core (docs/broker.md, Performance).
+   * Callers check the size against `writeNowMaxBytes`.
    */
-  private writeNow(buffers: readonly Buffer[], position: number): Promise<void> {
-    let pending = buffers.filter((b) => b.length > 0);
+  writeNow(buffers: readonly Buffer[], position: number): void {
+    let pending = buffers.length === 1 && buffers[0]!.length > 0 ? (buffers as Buffer[]) : buffers.filter((b) => b.length > 0);
     let pos = position;
     try {
       while (pending.length > 0) {
@@ -89,9 +101,8 @@ class NodeFile implements DiskFile {
         pending = skipBytes(pending, written);
       }
     } catch (err) {
-      return Promise.reject(err instanceof StorageIoError ? err : StorageIoError.from('write', this.path, err as NodeJS.ErrnoException));
+      throw err instanceof StorageIoError ? err : StorageIoError.from('write', this.path, err as NodeJS.ErrnoException);
     }
-    return RESOLVED;
   }
 
   private async writeInPool(buffers: readonly Buffer[], position: number): Promise<void> {

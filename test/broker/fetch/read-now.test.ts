@@ -18,6 +18,7 @@ import { FaultyDisk } from '../../../src/storage/faulty-disk.js';
 import { MemoryDisk } from '../../../src/storage/memory-disk.js';
 import { NodeDisk } from '../../../src/storage/node-disk.js';
 import { tempDir } from '../../log/helpers.js';
+import { countingDisk } from '../../helpers/counting-disk.js';
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 const params = (isolation: FetchParams['isolation'] = 'high-watermark'): FetchParams => ({ maxWaitMs: 0, minBytes: 1, maxBytes: 50 << 20, isolation });
@@ -112,7 +113,7 @@ describe('fetch reads made now', () => {
   it('reads the async way above the disk synchronous-read size, and on a disk without readNow', async () => {
     for (const [name, disk] of [
       ['small-sync', new NodeDisk({ syncReadMaxBytes: 64 })],
-      ['faulty', new FaultyDisk(new NodeDisk())],
+      ['no readNow', countingDisk(new NodeDisk(), true).disk],
     ] as const) {
       const { logs, append, fetch } = await leader(disk, `${dir.dir}/${name}`);
       try {
@@ -126,6 +127,29 @@ describe('fetch reads made now', () => {
       } finally {
         await logs.close();
       }
+    }
+  });
+
+  it('reads again the async way when a read made now fails, answering its error if that read fails too', async () => {
+    const faulty = new FaultyDisk(new NodeDisk());
+    const errors: unknown[] = [];
+    const { p, logs, append } = await leader(faulty, `${dir.dir}/faulty`);
+    const fetch = (fetchOffset: bigint) => readPartitions([{ partition: p, fetchOffset, maxBytes: 1 << 20, currentLeaderEpoch: -1 }], params(), fresh(), (err) => errors.push(err));
+    try {
+      await append(5);
+      faulty.failNext({ op: 'read', path: /\.log$/ });
+      const once = fetch(0n);
+      assert.ok(once instanceof Promise, 'the failed read made now is made again the async way');
+      const [o] = await once;
+      assert.equal(o!.errorCode, 0);
+      assert.ok(o!.bytes > 0, 'and answered by it');
+      assert.equal(errors.length, 0);
+      faulty.failNext({ op: 'read', path: /\.log$/, times: 2 });
+      const [failed] = await fetch(0n);
+      assert.equal(failed!.errorCode, 56, 'KAFKA_STORAGE_ERROR');
+      assert.equal(errors.length, 1, 'the error reported once');
+    } finally {
+      await logs.close();
     }
   });
 });

@@ -379,16 +379,29 @@ export class ReplicaManager implements PartitionListener {
     return this.waitAndReadAgain(targets, first, params, buffers);
   }
 
-  private async waitAndReadAgain(targets: readonly FetchTarget[], first: FetchOutcome[], params: FetchParams, buffers: BufferSource): Promise<FetchOutcome[]> {
-    await this.fetchPurgatory.wait(targets, first, params);
+  /** Waits in the fetch purgatory, then reads again what may have changed (no async frame: one per held fetch otherwise). */
+  private waitAndReadAgain(targets: readonly FetchTarget[], first: FetchOutcome[], params: FetchParams, buffers: BufferSource): Promise<FetchOutcome[]> {
+    return this.fetchPurgatory.wait(targets, first, params).then(() => this.readAgain(targets, first, params, buffers));
+  }
+
+  private readAgain(targets: readonly FetchTarget[], first: FetchOutcome[], params: FetchParams, buffers: BufferSource): FetchOutcome[] | Promise<FetchOutcome[]> {
     // Read again what may have changed; what provably did not keeps its first answer.
     const again: number[] = [];
     for (let i = 0; i < targets.length; i++) if (!unchangedSinceRead(targets[i]!, first[i]!, params)) again.push(i);
     if (again.length === targets.length) return readPartitions(targets, params, buffers, this.onFetchError);
     const outcomes = [...first];
     if (again.length === 0) return outcomes;
-    const read = await readPartitions(again.map((i) => targets[i]!), params, buffers, this.onFetchError);
-    for (const [k, i] of again.entries()) outcomes[i] = read[k]!;
-    return outcomes;
+    const merge = (read: FetchOutcome[]) => {
+      for (const [k, i] of again.entries()) outcomes[i] = read[k]!;
+      return outcomes;
+    };
+    const read = readPartitions(
+      again.map((i) => targets[i]!),
+      params,
+      buffers,
+      this.onFetchError,
+    );
+    return read instanceof Promise ? read.then(merge) : merge(read);
   }
+
 }

@@ -72,7 +72,7 @@ export class LogWriter {
       return;
     }
     this.queue.push(p);
-    if (!this.running) void this.run();
+    if (!this.running) this.step();
   }
 
   /** Resolves once everything queued so far is written and acknowledged (or rejected). */
@@ -81,25 +81,45 @@ export class LogWriter {
     return new Promise((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
-  private async run(): Promise<void> {
+  /**
+   * Writes the next group of the queue, then the next, until it is empty: a group written now
+   * (writeNow) is acknowledged in a microtask, once the append that queued it has returned, as
+   * after a write through the promise path. A chain of steps rather than an async loop: the loop's
+   * frame and awaits were ~0.7 KB of a produce request's short-lived objects.
+   */
+  private step(): void {
     this.running = true;
-    try {
-      while (this.queued > 0 && this.error === undefined) {
-        const group = this.takeGroup();
-        const now = this.writeNow(group);
-        if (now === 'pool') await this.writeGroup(group);
-        else if (now === 'written') {
-          // Acknowledged once the append that queued it has returned, as after a write in the pool.
-          await undefined;
-          this.written(group);
-        }
-      }
-    } finally {
-      this.running = false;
-      const waiters = this.idleWaiters;
-      this.idleWaiters = null;
-      for (const w of waiters ?? []) w();
+    if (this.queued === 0 || this.error !== undefined) return this.stopped();
+    const group = this.takeGroup();
+    const now = this.writeNow(group);
+    if (now === 'written') queueMicrotask(() => this.afterStep(() => this.written(group)));
+    else if (now === 'failed') this.step();
+    else {
+      this.writeGroup(group).then(
+        () => this.step(),
+        (err: unknown) => this.afterStep(() => {
+          throw err;
+        }),
+      );
     }
+  }
+
+  /** Runs `fn`, then the next step; if `fn` throws, the writer stops running and the error goes on. */
+  private afterStep(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.stopped();
+      throw err;
+    }
+    this.step();
+  }
+
+  private stopped(): void {
+    this.running = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = null;
+    for (const w of waiters ?? []) w();
   }
 
   /** The longest run of queued appends to the same segment, up to the pwritev limit. */

@@ -115,7 +115,8 @@ const lazyBuiltins: Plugin = {
   name: 'lazy-builtins',
   setup(b) {
     const filter = new RegExp(`^(node:)?(${NOT_IN_SNAPSHOT.join('|')})$`);
-    b.onResolve({ filter }, (a) => ({ path: a.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
+    // The getters' own require of the module is the real one (external), not this module again.
+    b.onResolve({ filter }, (a) => (a.namespace === 'lazy-builtin' ? { path: a.path, external: true } : { path: a.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (a) => {
       const keys = Object.keys(createRequire(import.meta.url)(`node:${a.path}`) as object);
       const getters = keys.map((k) => `get ${JSON.stringify(k)}() { return load()[${JSON.stringify(k)}]; }`);

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { startupSnapshot } from 'node:v8';
 import { Command } from 'commander';
 import { startBroker } from '../broker/broker.js';
+import { type Clock, type TimerHandle, systemClock } from '../common/clock.js';
 import { loadNativeCrc32c } from '../protocol/primitives/crc32c.js';
 import { registerCommands } from './commands/index.js';
 // Imported here so that the snapshot holds them evaluated: the commands import them on first use.
@@ -36,9 +37,32 @@ import { runSamsaMain } from './run-samsa.js';
  */
 declare let __samsaRequire: NodeJS.Require;
 
+/**
+ * The system clock, its timers kept referenced (the system clock unrefs them), and every timer a
+ * warm-up left pending cancelled after it. On Node 20 a timer that was unref'd while the snapshot
+ * was built leaves the restored process's timers broken: later timers never fire (a consumer
+ * group's join phase never ended).
+ */
+const pending = new Set<TimerHandle>();
+const warmUpClock: Clock = {
+  ...systemClock,
+  setTimeout: (fn, ms) => {
+    const handle: TimerHandle = systemClock.setTimeout(
+      () => {
+        pending.delete(handle);
+        fn();
+      },
+      ms,
+      { keepAlive: true },
+    );
+    pending.add(handle);
+    return { cancel: () => (pending.delete(handle), handle.cancel()) };
+  },
+};
+
 /** One broker start and clean close on `dir`, logging nothing: V8 compiles what a start runs. */
 async function warmUpStart(dir: string): Promise<void> {
-  const broker = await startBroker({ dataDir: dir, port: 0, logLevel: 'silent', logFormat: 'json' });
+  const broker = await startBroker({ dataDir: dir, port: 0, logLevel: 'silent', logFormat: 'json', clock: warmUpClock });
   await broker.close();
 }
 
@@ -50,6 +74,7 @@ async function warmUp(): Promise<void> {
     await warmUpStart(dir);
     await warmUpStart(dir);
   } finally {
+    for (const t of pending) t.cancel();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -107,7 +107,9 @@ export class TxnMarkerManager {
       try {
         [codes = new Map()] = await this.o.sender.send([marker]);
       } catch (err) {
-        this.o.log.warn({ err, transactionalId: m.transactionalId }, 'sending transaction markers failed; retrying');
+        // A leader that cannot be reached (down, restarting) is retried like a retriable code: the
+        // warning below says so once if it lasts, instead of a stack trace per retry.
+        this.o.log.debug({ err: String(err), transactionalId: m.transactionalId }, 'sending transaction markers failed; retrying');
         codes = new Map();
       }
       for (const [key, code] of codes) {

@@ -24,6 +24,8 @@ class Markers {
   readonly sent: TxnMarker[] = [];
   private held: (() => void)[] | undefined;
   failWith: number | undefined;
+  /** Thrown by send (a leader that cannot be reached), when set. */
+  throwWith: Error | undefined;
 
   hold(): void {
     this.held = [];
@@ -37,6 +39,7 @@ class Markers {
 
   async send(markers: readonly TxnMarker[]): Promise<Map<string, number>[]> {
     this.sent.push(...markers);
+    if (this.throwWith) throw this.throwWith;
     if (this.held) await new Promise<void>((resolve) => this.held!.push(resolve));
     const code = this.failWith ?? ErrorCode.NONE;
     return markers.map((m) => new Map(m.partitions.map((p) => [partitionKey(p.topic, p.partition), code])));
@@ -148,7 +151,17 @@ describe('transaction coordinator', () => {
     assert.equal(retried.length, 1);
     assert.equal(retried[0]!.code, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     const stuck = () => lines.filter((l) => l.msg.startsWith('transaction markers still not written'));
-    for (let i = 0; i < 299; i++) {
+    // The leader unreachable for a while: each failed send at debug, like a retriable code.
+    markers.throwWith = new Error('connection to 127.0.0.1:1 failed: read ECONNRESET');
+    for (let i = 0; i < 5; i++) {
+      clock.advance(100);
+      await settle();
+    }
+    markers.throwWith = undefined;
+    const unreachable = lines.filter((l) => l.msg.startsWith('sending transaction markers failed'));
+    assert.equal(unreachable.length, 5);
+    assert.ok(unreachable.every((l) => l.level === 20), 'at debug');
+    for (let i = 0; i < 294; i++) {
       clock.advance(100);
       await settle();
     }

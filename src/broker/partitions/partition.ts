@@ -371,6 +371,9 @@ export class Partition implements TopicPartition {
    * once it acknowledged the append; whether the high watermark covers it is the caller's wait.
    */
   appendAsLeader(records: Buffer | Promise<Buffer>, opts: LeaderAppendOptions): Promise<AppendResult> {
+    // Records still being prepared may fail before their turn comes (or after a refusal): that
+    // failure is this append's answer, awaited below, never an unhandled rejection of the process.
+    if (!Buffer.isBuffer(records)) records.catch(() => undefined);
     const refused = this.appendRefusal(opts.requiredAcks, opts.minInsyncReplicas);
     if (refused) return Promise.reject(refused);
     if (!this.appendTail && Buffer.isBuffer(records)) return this.appendNow(records, opts);

@@ -5,22 +5,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { repoRoot } from '../test/helpers/repo-root.js';
 
-/** The build's bundle, or its main.js for a build from before the bundle. */
+/** The build's `samsa` as installed (its bundle), or its main.js for a build from before the bundle. */
 const samsaCli = (dist: string): string => (existsSync(join(dist, 'src/cli/samsa.cjs')) ? join(dist, 'src/cli/samsa.cjs') : join(dist, 'src/cli/main.js'));
 
 /**
- * The build's `samsa` as installed: its launcher (the start-up snapshot, src/cli/samsa.sh) when it
- * has one and no node flags are asked for (node flags need node's command line), else node running
- * its bundle or main.js.
- */
-function samsaCommand(dist: string, nodeFlags: string[], args: string[]): [string, string[]] {
-  const launcher = join(dist, 'src/cli/samsa');
-  if (nodeFlags.length === 0 && existsSync(launcher)) return [launcher, args];
-  return [process.execPath, [...nodeFlags, samsaCli(dist), ...args]];
-}
-
-/**
- * Starts the built CLI's broker (as installed: above) on an ephemeral port; `readyMs` is spawn to ready line; `listeners`
+ * Starts the built CLI's broker on an ephemeral port; `readyMs` is spawn to ready line; `listeners`
  * the port of each listener by name. BENCH_BROKER_NODE_FLAGS (space-separated) go to the broker's
  * node, e.g. `--single-threaded-gc`. `dist` is the build to run (default this repository's dist/;
  * another build's, to compare two builds in one run).
@@ -28,7 +17,7 @@ function samsaCommand(dist: string, nodeFlags: string[], args: string[]): [strin
 export async function spawnBroker(dir: string, extra: string[] = [], dist = join(repoRoot(), 'dist'), moreNodeFlags: string[] = []): Promise<{ child: ChildProcess; port: number; readyMs: number; listeners: Record<string, number> }> {
   const t0 = performance.now();
   const nodeFlags = [...(process.env['BENCH_BROKER_NODE_FLAGS'] ?? '').split(' ').filter(Boolean), ...moreNodeFlags];
-  const child = spawn(...samsaCommand(dist, nodeFlags, ['broker', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra]), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, samsaCli(dist), 'broker', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
   let line = '';
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

@@ -17,49 +17,39 @@
  * - The code caches: `samsa broker` started and stopped cleanly with SAMSA_CODE_CACHE_WRITE=1
  *   (src/cli/bundle-loader.cts) on a fresh data directory, then twice on the directory it left (once
  *   with the broker on its worker thread, which runs the thread's bundle).
- * - The start-up snapshot (src/cli/snapshot-entry.ts): samsa-snapshot.cjs, the CLI bundled once more
- *   from that entry, run by `node --build-snapshot` into samsa.blob; samsa.blob.id is the identity of
- *   the node that built it, which the `bin` launcher (src/cli/samsa.sh, copied to dist/src/cli/samsa)
- *   compares with the node it finds before starting node from the blob.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
-import { type BuildOptions, type Plugin, build } from 'esbuild';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 import { repoRoot } from '../test/helpers/repo-root.js';
 
 const CLI = join(repoRoot(), 'dist', 'src', 'cli');
 const EXTERNAL = ['lz4-napi', 'snappy', '@bokuweb/zstd-wasm', '@node-rs/crc32', 'pino-pretty'];
 const WARM_UP_TIMEOUT_MS = 60_000;
 
-/** What both bundles and the snapshot's share. */
-const COMMON: BuildOptions = {
-  outdir: CLI,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  external: EXTERNAL,
-  // CommonJS has no import.meta: the modules' import.meta.url becomes the bundle's own URL.
-  banner: { js: "const __samsaImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__samsaImportMetaUrl', SAMSA_BROKER_THREAD_BUNDLE: JSON.stringify('./samsa-broker-thread.cjs') },
-  logLevel: 'warning',
-  // Whitespace and comments out, identifiers kept (stack traces keep their function names): V8
-  // keeps a script's source for as long as it runs, and the unminified bundle's source, with
-  // non-ASCII characters in its comments, took 4.2 MB of heap as a two-byte string; this one 1.5.
-  minifyWhitespace: true,
-  minifySyntax: true,
-};
-
 async function bundle(): Promise<void> {
-  await build({ ...COMMON, entryPoints: { 'samsa-bundle': join(CLI, 'main.js'), 'samsa-broker-thread-bundle': join(CLI, 'broker-thread.js') } });
-}
-
-function checkNoDynamicImport(): void {
-  for (const file of ['samsa-bundle.cjs', 'samsa-broker-thread-bundle.cjs', SNAPSHOT_BUNDLE]) {
+  await build({
+    entryPoints: { 'samsa-bundle': join(CLI, 'main.js'), 'samsa-broker-thread-bundle': join(CLI, 'broker-thread.js') },
+    outdir: CLI,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: EXTERNAL,
+    // CommonJS has no import.meta: the modules' import.meta.url becomes the bundle's own URL.
+    banner: { js: "const __samsaImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': '__samsaImportMetaUrl', SAMSA_BROKER_THREAD_BUNDLE: JSON.stringify('./samsa-broker-thread.cjs') },
+    logLevel: 'warning',
+    // Whitespace and comments out, identifiers kept (stack traces keep their function names): V8
+    // keeps a script's source for as long as it runs, and the unminified bundle's source, with
+    // non-ASCII characters in its comments, took 4.2 MB of heap as a two-byte string; this one 1.5.
+    minifyWhitespace: true,
+    minifySyntax: true,
+  });
+  for (const file of ['samsa-bundle.cjs', 'samsa-broker-thread-bundle.cjs']) {
     // bundle-loader runs a bundle as a vm.Script, which has no loader for import().
     if (/\bimport\(/.test(readFileSync(join(CLI, file), 'utf8'))) throw new Error(`${file} has a dynamic import(), which the bundle loader cannot run: import statically`);
   }
@@ -103,67 +93,5 @@ async function writeCodeCaches(): Promise<void> {
   }
 }
 
-const SNAPSHOT_BUNDLE = 'samsa-snapshot.cjs';
-/** Built-in modules Node 20 cannot hold in a snapshot (building one that has evaluated them aborts). */
-const NOT_IN_SNAPSHOT = ['tls'];
-
-/**
- * `import ... from 'node:tls'` in the snapshot's bundle becomes an object of getters that require
- * node:tls on first use: the broker loads it only for a TLS listener or client.
- */
-const lazyBuiltins: Plugin = {
-  name: 'lazy-builtins',
-  setup(b) {
-    const filter = new RegExp(`^(node:)?(${NOT_IN_SNAPSHOT.join('|')})$`);
-    // The getters' own require of the module is the real one (external), not this module again.
-    b.onResolve({ filter }, (a) => (a.namespace === 'lazy-builtin' ? { path: a.path, external: true } : { path: a.path.replace(/^node:/, ''), namespace: 'lazy-builtin' }));
-    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (a) => {
-      const keys = Object.keys(createRequire(import.meta.url)(`node:${a.path}`) as object);
-      const getters = keys.map((k) => `get ${JSON.stringify(k)}() { return load()[${JSON.stringify(k)}]; }`);
-      return { contents: `let m;\nconst load = () => (m ??= require(${JSON.stringify(`node:${a.path}`)}));\nmodule.exports = { ${getters.join(', ')} };\n`, loader: 'js' };
-    });
-  },
-};
-
-/** The CLI bundled from snapshot-entry.ts, its `require(...)` calls sent to `__samsaRequire` (set at run time by the entry). */
-async function bundleForSnapshot(): Promise<void> {
-  await build({
-    ...COMMON,
-    entryPoints: { 'samsa-snapshot': join(CLI, 'snapshot-entry.js') },
-    plugins: [lazyBuiltins],
-    banner: { js: `${COMMON.banner!.js}\nlet __samsaRequire = require;\n(function (require) {` },
-    footer: { js: '})((id) => __samsaRequire(id));' },
-  });
-}
-
-/** The node the launcher finds on PATH (this one, first on PATH) as the launcher prints it, or undefined. */
-function launcherId(): string | undefined {
-  const r = spawnSync('sh', [join(CLI, 'samsa')], { env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}`, SAMSA_SNAPSHOT_ID: 'print', NODE_OPTIONS: '' }, encoding: 'utf8' });
-  const id = r.status === 0 ? r.stdout.trim() : '';
-  return id === '' ? undefined : id;
-}
-
-/** samsa.blob (the snapshot, warmed up by two broker starts in the builder) and samsa.blob.id. */
-function writeSnapshot(): void {
-  copyFileSync(join(repoRoot(), 'src', 'cli', 'samsa.sh'), join(CLI, 'samsa'));
-  chmodSync(join(CLI, 'samsa'), 0o755);
-  const blob = join(CLI, 'samsa.blob');
-  rmSync(blob, { force: true });
-  rmSync(`${blob}.id`, { force: true });
-  const id = launcherId();
-  if (id === undefined || !id.startsWith(`${process.version} `)) {
-    console.warn(`no start-up snapshot: the launcher does not find this node (${process.execPath}) as \`node\` on PATH; \`samsa\` runs the code-cache bundle`);
-    return;
-  }
-  const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', join(CLI, SNAPSHOT_BUNDLE)], { cwd: CLI, encoding: 'utf8', timeout: WARM_UP_TIMEOUT_MS, env: { ...process.env, NODE_OPTIONS: '' } });
-  if (r.status !== 0 || !existsSync(blob)) {
-    throw new Error(`building the start-up snapshot failed (${r.status ?? r.signal}): ${r.stderr}`);
-  }
-  writeFileSync(`${blob}.id`, `${id}\n`);
-}
-
 await bundle();
-await bundleForSnapshot();
-checkNoDynamicImport();
 await writeCodeCaches();
-writeSnapshot();

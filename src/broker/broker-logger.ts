@@ -4,7 +4,6 @@
  * time, level, [component], message, then the record's other fields.
  */
 import { createRequire } from 'node:module';
-import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 
 type PinoPretty = typeof import('pino-pretty');
@@ -13,15 +12,8 @@ const loadPretty = (): PinoPretty => createRequire(import.meta.url)('pino-pretty
 
 export type LogFormat = 'json' | 'pretty';
 
-/**
- * Each line's `pid` and `hostname`, read when the logger is made: pino's own default reads them when
- * pino's module is evaluated, which for the CLI's start-up snapshot is when the snapshot was built
- * (src/cli/snapshot-entry.ts), in another process and perhaps on another host.
- */
-const base = () => ({ pid: process.pid, hostname: hostname() });
-
 export function brokerLogger(level: string, format: LogFormat): Logger {
-  if (format === 'json') return pino({ level, base: base() }, pino.destination({ fd: 2, sync: true }));
+  if (format === 'json') return pino({ level }, pino.destination({ fd: 2, sync: true }));
   const pretty = loadPretty();
   const stream = pretty({
     destination: 2,
@@ -32,5 +24,5 @@ export function brokerLogger(level: string, format: LogFormat): Logger {
     messageFormat: '{if component}[{component}] {end}{msg}',
     singleLine: true,
   });
-  return pino({ level, base: base() }, stream);
+  return pino({ level }, stream);
 }

@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../src/broker/broker.js';
 import { kcat } from '../helpers/kcat.js';
-import { SAMSA_BIN, samsaCommand, tempDir } from '../helpers/test-broker.js';
+import { SAMSA_BIN, tempDir } from '../helpers/test-broker.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -57,7 +57,7 @@ describe('in-memory broker', { timeout: 120_000 }, () => {
   it('samsa broker --storage memory serves kcat and leaves no data directory', async () => {
     const parent = await tempDir();
     const dataDir = join(parent, 'never-created');
-    const child = spawn(...samsaCommand(SAMSA_BIN(), ['broker', '--port', '0', '--storage', 'memory', '--data-dir', dataDir, '--log-level', 'warn']), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SAMSA_BIN(), 'broker', '--port', '0', '--storage', 'memory', '--data-dir', dataDir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const bootstrap = await new Promise<string>((resolve, reject) => {
         let out = '';

@@ -69,10 +69,8 @@ describe('the bundled samsa', { timeout: 120_000 }, () => {
   });
 
   const runs = [
-    ['the bin (start-up snapshot), on the main thread', SAMSA_BIN(), []],
-    ['the bin (the bundle: no worker in a snapshot), on a worker thread', SAMSA_BIN(), ['--young-generation-mb', '6']],
-    ['the bundle, on the main thread', join(CLI, 'samsa.cjs'), []],
-    ['the bundle, on a worker thread', join(CLI, 'samsa.cjs'), ['--young-generation-mb', '6']],
+    ['the bundle, on the main thread', SAMSA_BIN(), []],
+    ['the bundle, on a worker thread', SAMSA_BIN(), ['--young-generation-mb', '6']],
     ["tsc's modules, on the main thread", join(CLI, 'main.js'), []],
     ["tsc's modules, on a worker thread", join(CLI, 'main.js'), ['--young-generation-mb', '6']],
   ] as const;

@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { runSamsa as samsa } from '../helpers/samsa-cli.js';
 import { after, before, describe, it } from 'node:test';
 import { kcat } from '../helpers/kcat.js';
-import { SAMSA_BIN, samsaCommand, tempDir, testBroker } from '../helpers/test-broker.js';
+import { SAMSA_BIN, tempDir, testBroker } from '../helpers/test-broker.js';
 
 
 
@@ -132,7 +132,7 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
   async function brokerLogs(args: string[]): Promise<string[]> {
     const dir = await tempDir();
     try {
-      const child = spawn(...samsaCommand(SAMSA_BIN(), ['broker', '--port', '0', '--data-dir', dir, ...args]), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [SAMSA_BIN(), 'broker', '--port', '0', '--data-dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += String(d)));
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

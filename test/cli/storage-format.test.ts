@@ -10,10 +10,10 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { SAMSA_BIN, samsaCommand, tempDir, testBroker } from '../helpers/test-broker.js';
+import { SAMSA_BIN, tempDir, testBroker } from '../helpers/test-broker.js';
 
 const run = promisify(execFile);
-const samsa = (...args: string[]) => run(...samsaCommand(SAMSA_BIN(), args));
+const samsa = (...args: string[]) => run(process.execPath, [SAMSA_BIN(), ...args]);
 const dirs: string[] = [];
 after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });

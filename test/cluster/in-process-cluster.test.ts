@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { ApiKey } from '../../src/protocol/messages/index.js';
-import { SAMSA_BIN, samsaCommand } from '../helpers/test-broker.js';
+import { SAMSA_BIN } from '../helpers/test-broker.js';
 import { type ClusterLayout, clusterLayout, inProcessNode, removeLayout } from '../helpers/test-cluster.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -96,14 +96,14 @@ describe('three nodes in one process', { timeout: 120_000 }, () => {
     // A loaded machine can move the quorum's leadership while the commands run: the leader before or after.
     const leaders = () => new Set([leaderBefore, nodes[0]!.activeControllerId]);
     const leaderBefore = nodes[0]!.activeControllerId;
-    const status = JSON.parse((await run(...samsaCommand(SAMSA_BIN(), ['metadata-quorum', 'describe', '--status', '--json', '-b', bootstrap]))).stdout) as Record<string, unknown>;
+    const status = JSON.parse((await run(process.execPath, [SAMSA_BIN(), 'metadata-quorum', 'describe', '--status', '--json', '-b', bootstrap])).stdout) as Record<string, unknown>;
     assert.ok(leaders().has(status['leaderId'] as number), `leader ${String(status['leaderId'])}`);
     assert.deepEqual(status['voters'], [0, 1, 2]);
     assert.equal(status['clusterId'], nodes[0]!.clusterId);
     assert.ok(Number(status['highWatermark']) > 0 && Number(status['leaderEpoch']) > 0);
-    const replication = JSON.parse((await run(...samsaCommand(SAMSA_BIN(), ['metadata-quorum', 'describe', '--replication', '--json', '-b', bootstrap]))).stdout) as { nodeId: number; status: string }[];
+    const replication = JSON.parse((await run(process.execPath, [SAMSA_BIN(), 'metadata-quorum', 'describe', '--replication', '--json', '-b', bootstrap])).stdout) as { nodeId: number; status: string }[];
     assert.deepEqual(replication.map((r) => r.status).sort(), ['Follower', 'Follower', 'Leader']);
-    const cluster = JSON.parse((await run(...samsaCommand(SAMSA_BIN(), ['cluster', 'describe', '--json', '-b', bootstrap]))).stdout) as { activeControllerId: number; brokers: { nodeId: number; rack: string; fenced: boolean }[]; controllers: unknown[] };
+    const cluster = JSON.parse((await run(process.execPath, [SAMSA_BIN(), 'cluster', 'describe', '--json', '-b', bootstrap])).stdout) as { activeControllerId: number; brokers: { nodeId: number; rack: string; fenced: boolean }[]; controllers: unknown[] };
     assert.ok(leaders().has(cluster.activeControllerId), `active controller ${cluster.activeControllerId}`);
     assert.deepEqual(cluster.brokers.map((b) => [b.nodeId, b.rack, b.fenced]), [[0, 'east', false], [1, 'west', false], [2, 'north', false]]);
     assert.equal(cluster.controllers.length, 3);

@@ -17,12 +17,12 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
 import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient, stringSerde } from '../../src/client/index.js';
 import { readValues } from '../helpers/read-values.js';
-import { SAMSA_BIN, samsaCommand } from '../helpers/test-broker.js';
+import { SAMSA_BIN } from '../helpers/test-broker.js';
 import { type ClusterLayout, clusterLayout, inProcessCluster, removeLayout } from '../helpers/test-cluster.js';
 import { eventually } from '../helpers/eventually.js';
 
 const run = promisify(execFile);
-const samsa = (args: string[]) => run(...samsaCommand(SAMSA_BIN(), [...args])).catch((err: { code?: number; stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '', code: err.code }));
+const samsa = (args: string[]) => run(process.execPath, [SAMSA_BIN(), ...args]).catch((err: { code?: number; stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '', code: err.code }));
 
 
 interface BrokerInternals {

@@ -1,6 +1,6 @@
 /** Runs the built `samsa` CLI as a child process (killed after 60 s), with `input` on its stdin. */
 import { spawn } from 'node:child_process';
-import { SAMSA_BIN, samsaCommand } from './test-broker.js';
+import { SAMSA_BIN } from './test-broker.js';
 
 export interface CliRun {
   code: number | null;
@@ -10,7 +10,7 @@ export interface CliRun {
 
 export function runSamsa(args: readonly string[], input = ''): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(...samsaCommand(SAMSA_BIN(), args), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SAMSA_BIN(), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);

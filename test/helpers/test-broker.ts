@@ -88,18 +88,12 @@ export interface ChildBroker {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-/**
- * The built CLI, as `npx samsa` runs it (package.json `bin`: the launcher src/cli/samsa.sh, which
- * starts node from the start-up snapshot or runs the code-cache bundle samsa.cjs; scripts/bundle.ts).
- */
-export const SAMSA_BIN = () => join(repoRoot(), 'dist', 'src', 'cli', 'samsa');
-
-/** The command and arguments that run `bin`: a JavaScript file with this node, the launcher as it is (its shebang). */
-export const samsaCommand = (bin: string, args: readonly string[]): [string, string[]] => (/\.c?js$/.test(bin) ? [process.execPath, [bin, ...args]] : [bin, [...args]]);
+/** The built CLI, as `npx samsa` runs it (package.json `bin`: the bundle, scripts/bundle.ts). */
+export const SAMSA_BIN = () => join(repoRoot(), 'dist', 'src', 'cli', 'samsa.cjs');
 
 /** Starts `samsa broker` (`bin`: another build of the CLI, such as main.js) as a child process and waits for its ready line. */
 export async function childBroker(dataDir: string, args: string[] = [], timeoutMs = 15000, bin = SAMSA_BIN()): Promise<ChildBroker> {
-  const child = spawn(...samsaCommand(bin, ['broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args]), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'broker', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
   let readyLine = '';

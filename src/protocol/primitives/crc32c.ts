@@ -7,7 +7,6 @@
  * number, the value Kafka stores in the batch's crc field.
  */
 import { createRequire } from 'node:module';
-import { startupSnapshot } from 'node:v8';
 
 type Crc32cFn = (data: Uint8Array, initial?: number) => number;
 
@@ -105,25 +104,13 @@ function loadNative(): Crc32cFn | null {
   }
 }
 
-/** The native CRC-32C of `@node-rs/crc32`, or null where its prebuilt binary does not load (or is not loaded yet: below). */
-export let crc32cNative: Crc32cFn | null = null;
+/** The native CRC-32C of `@node-rs/crc32`, or null where its prebuilt binary does not load. */
+export const crc32cNative: Crc32cFn | null = loadNative();
 
 /** Which implementation `crc32c` uses for inputs of a batch's size. */
-export let crc32cImplementation: 'native' | 'js' = 'js';
+export const crc32cImplementation: 'native' | 'js' = crc32cNative ? 'native' : 'js';
 
 /** CRC-32C of `data`, continuing from `initial` (the CRC of the bytes before it; 0 to start). */
-export let crc32c: (data: Uint8Array, initial?: number) => number = crc32cJs;
-
-/**
- * Loads the native binding and makes `crc32c` use it. Done when this module loads, except while
- * Node builds the CLI's start-up snapshot (scripts/bundle.ts): a snapshot cannot hold a native
- * addon, so the snapshot's main function calls this at run time (src/cli/snapshot-entry.ts).
- */
-export function loadNativeCrc32c(): void {
-  const native = loadNative();
-  crc32cNative = native;
-  crc32cImplementation = native ? 'native' : 'js';
-  crc32c = native ? (data, initial = 0) => (data.length < NATIVE_MIN_BYTES ? crc32cJs(data, initial) : native(data, initial) >>> 0) : crc32cJs;
-}
-
-if (!startupSnapshot.isBuildingSnapshot()) loadNativeCrc32c();
+export const crc32c: (data: Uint8Array, initial?: number) => number = crc32cNative
+  ? (data, initial = 0) => (data.length < NATIVE_MIN_BYTES ? crc32cJs(data, initial) : crc32cNative(data, initial) >>> 0)
+  : crc32cJs;

@@ -40,6 +40,9 @@ export function verifiedRecords(
   // time, that the transaction is open then (a marker may end it before this batch's turn).
   if (p.hasOngoingTransaction(b.producerId, b.producerEpoch)) return { records, verification: { guard: undefined } };
   const guard = p.verificationGuard(b.producerId, b.producerEpoch);
+  // Records still being prepared (recompressed) are dropped unawaited when the verification fails:
+  // their own failure then must not become an unhandled rejection of the process.
+  if (!Buffer.isBuffer(records)) records.catch(() => undefined);
   const verified = verifier.verify(transactionalId, b.producerId, b.producerEpoch, p.topic, p.partition, produceVersion).then(async (code) => {
     if (code !== ErrorCode.NONE) throw new PartitionError(code, code === ErrorCode.INVALID_TXN_STATE ? 'Partition was not added to the transaction' : `Unable to verify the partition has been added to the transaction (${code})`);
     return records;

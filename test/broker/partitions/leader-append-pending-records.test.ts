@@ -5,7 +5,8 @@
  * before it is awaited, the failure belongs to that produce alone: it must not surface as an
  * unhandled rejection, which crashes a `samsa broker` process (found by bench/java/eos-trial.sh: a
  * leader killed its own process with "Unable to verify the partition has been added to the
- * transaction (19)" while a coordinator moved).
+ * transaction (19)" while a coordinator moved). Likewise records still being recompressed that a
+ * failed verification drops unawaited.
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -17,6 +18,7 @@ import { LogManager } from '../../../src/log/log-manager.js';
 import { ErrorCode } from '../../../src/protocol/error-codes.js';
 import { encodeUncompressedRecordBatch } from '../../../src/protocol/records/index.js';
 import { MemoryDisk } from '../../../src/storage/memory-disk.js';
+import { verifiedRecords } from '../../../src/broker/partitions/txn-verification.js';
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 const OPTS = { requiredAcks: 1, minInsyncReplicas: 1 };
@@ -70,5 +72,28 @@ describe('a leader append whose records are a promise', () => {
     fail(unverified());
     await settle();
     assert.deepEqual(unhandled, []);
+  });
+});
+
+describe('a transactional batch whose verification fails', () => {
+  it('drops its records still being prepared without an unhandled rejection when they fail too', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const p = await leader();
+      const verifier = { verify: () => Promise.resolve(ErrorCode.NOT_ENOUGH_REPLICAS) };
+      let fail!: (err: Error) => void;
+      const recompressing = new Promise<Buffer>((_, reject) => (fail = reject));
+      const producer = { producerId: 7n, producerEpoch: 0, isTransactional: true };
+      const { records, verification } = verifiedRecords(verifier, p, recompressing, producer, 'tx', 9);
+      const appended = p.appendAsLeader(records, { ...OPTS, verification });
+      await assert.rejects(appended, (err: unknown) => err instanceof PartitionError && err.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS);
+      fail(new Error('corrupt compressed records'));
+      await settle();
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
   });
 });

@@ -17,15 +17,16 @@ import {
   RECORDS_COUNT_OFFSET,
 } from '../protocol/records/batch-header.js';
 import { computeBatchCrc } from '../protocol/records/batch-frame.js';
+import { readInt64BE } from '../protocol/primitives/int64.js';
 
-export const baseOffsetAt = (buf: Buffer, pos: number): bigint => buf.readBigInt64BE(pos + BASE_OFFSET_OFFSET);
+export const baseOffsetAt = (buf: Buffer, pos: number): bigint => readInt64BE(buf, pos + BASE_OFFSET_OFFSET);
 export const batchSizeOf = (buf: Buffer, pos: number): number => LOG_OVERHEAD + buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
 export const lastOffsetDeltaAt = (buf: Buffer, pos: number): number => buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
 export const lastOffsetAt = (buf: Buffer, pos: number): bigint => baseOffsetAt(buf, pos) + BigInt(lastOffsetDeltaAt(buf, pos));
 export const partitionLeaderEpochAt = (buf: Buffer, pos: number): number => buf.readInt32BE(pos + PARTITION_LEADER_EPOCH_OFFSET);
-export const maxTimestampAt = (buf: Buffer, pos: number): bigint => buf.readBigInt64BE(pos + MAX_TIMESTAMP_OFFSET);
+export const maxTimestampAt = (buf: Buffer, pos: number): bigint => readInt64BE(buf, pos + MAX_TIMESTAMP_OFFSET);
 export const attributesAt = (buf: Buffer, pos: number): number => buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
-export const producerIdAt = (buf: Buffer, pos: number): bigint => buf.readBigInt64BE(pos + PRODUCER_ID_OFFSET);
+export const producerIdAt = (buf: Buffer, pos: number): bigint => readInt64BE(buf, pos + PRODUCER_ID_OFFSET);
 export const producerEpochAt = (buf: Buffer, pos: number): number => buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET);
 export const baseSequenceAt = (buf: Buffer, pos: number): number => buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET);
 export const recordCountAt = (buf: Buffer, pos: number): number => buf.readInt32BE(pos + RECORDS_COUNT_OFFSET);

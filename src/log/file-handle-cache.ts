@@ -54,6 +54,21 @@ export class FileHandleCache {
     }
   }
 
+  /**
+   * Runs `fn` now with the owner's file when it is open already (pinned meanwhile, and moved to
+   * the most recently used end, as `use` does); undefined, without calling `fn`, when it is not.
+   */
+  useNow<T>(owner: FileOwner, fn: (file: DiskFile) => T): T | undefined {
+    const entry = this.entries.get(owner);
+    if (!entry?.ready) return undefined;
+    this.pin(owner);
+    try {
+      return fn(entry.ready);
+    } finally {
+      this.unpin(owner, entry);
+    }
+  }
+
   /** Hands the cache a file the owner just created, so the next use does not reopen it. */
   adopt(owner: FileOwner, file: DiskFile): void {
     const old = this.entries.get(owner);

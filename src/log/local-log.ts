@@ -25,7 +25,7 @@ import { LogSegment, type SegmentEnv, type SegmentSettings } from './log-segment
 import { type AppendResult, LogWriter, type PendingAppend, type WriterHost } from './log-writer.js';
 import { Mutex } from './mutex.js';
 import type { BufferSource } from './read-buffer-pool.js';
-import { type SegmentRead, readSegments } from './segment-read.js';
+import { type SegmentRead, readSegments, readSegmentsNow } from './segment-read.js';
 import { recoverSegment } from './segment-recovery.js';
 
 export interface LocalLogEnv extends SegmentEnv {
@@ -354,6 +354,11 @@ export class LocalLog implements WriterHost {
   /** Whole batches from `offset` below `maxOffset`, within `maxBytes` (the caller checked the range). */
   read(offset: bigint, maxBytes: number, limits: { maxOffset: bigint; minOneBatch: boolean }, buffers?: BufferSource): Promise<{ chunks: Buffer[]; bytes: number }> {
     return readSegments(this.segs, offset, { maxBytes, ...limits }, (seg, fn) => this.withIndexRepair<SegmentRead>(seg, fn), buffers);
+  }
+
+  /** `read` made now on the calling thread (readSegmentsNow), or undefined when it cannot be: then `read`. */
+  readNow(offset: bigint, maxBytes: number, limits: { maxOffset: bigint; minOneBatch: boolean }, buffers?: BufferSource): { chunks: Buffer[]; bytes: number } | undefined {
+    return readSegmentsNow(this.segs, offset, { maxBytes, maxOffset: limits.maxOffset, minOneBatch: limits.minOneBatch }, buffers);
   }
 
   /**

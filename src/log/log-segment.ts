@@ -257,6 +257,25 @@ export class LogSegment implements FileOwner, IndexOwner {
   async write(buffers: readonly Buffer[], position: number, bytes: number): Promise<void> {
     if (this.created) await this.created;
     await this.env.files.use(this, (f) => f.write(buffers, position));
+    this.wrote(position, bytes);
+  }
+
+  /**
+   * `write` made now, on the calling thread, when it can be (the file created and open, and the
+   * write small enough for DiskFile.writeNow): whether it was. Throws what the write throws.
+   */
+  writeNow(buffers: readonly Buffer[], position: number, bytes: number): boolean {
+    if (this.created) return false;
+    const written = this.env.files.useNow(this, (f) => {
+      if (!f.writeNow || bytes > (f.writeNowMaxBytes ?? 0)) return false;
+      f.writeNow(buffers, position);
+      return true;
+    });
+    if (written) this.wrote(position, bytes);
+    return written === true;
+  }
+
+  private wrote(position: number, bytes: number): void {
     this.logChanges++;
     this.completedBytes = Math.max(this.completedBytes, position + bytes);
     this.modifiedMs = this.env.clock.now();

@@ -446,6 +446,28 @@ export class PartitionLog implements LocalLogOwner {
     return out;
   }
 
+  /**
+   * `read` made now, on the calling thread, when it can be: a read within the log's range whose
+   * segment reads can each be made now (LocalLog.readNow: where a recent read ended, from an open
+   * file, small). Otherwise undefined, and `read` answers (and throws what it throws).
+   */
+  readNow(offset: bigint, maxBytes: number, opts: ReadOptions = {}): ReadResult | undefined {
+    const end = this.localLog.logEndOffset;
+    const acknowledged = this.localLog.acknowledgedEnd;
+    if (offset < this.start || offset > end) return undefined;
+    const maxOffset = opts.maxOffset !== undefined && opts.maxOffset < acknowledged ? opts.maxOffset : acknowledged;
+    if (offset >= maxOffset || maxBytes < 0) return { chunks: [], bytes: 0, acknowledgedEnd: acknowledged, logStartOffset: this.start };
+    const r = this.localLog.readNow(offset, maxBytes, { maxOffset, minOneBatch: opts.minOneBatch ?? false }, opts.buffers);
+    return r && { chunks: r.chunks, bytes: r.bytes, acknowledgedEnd: acknowledged, logStartOffset: this.start };
+  }
+
+  /** Whether a segment from the one holding `offset` on has transaction index entries (collectAbortedTransactions may find some). */
+  mayHaveAbortedTransactions(offset: bigint): boolean {
+    const segs = this.localLog.segments;
+    for (let i = floorSegment(segs, offset); i < segs.length; i++) if (segs[i]!.hasTxnIndex) return true;
+    return false;
+  }
+
   /** The first acknowledged record with a timestamp at or after `timestamp` (ListOffsets by time). */
   offsetForTimestamp(timestamp: bigint): Promise<TimestampOffset | undefined> {
     return offsetForTimestamp(this.localLog, timestamp, { logStartOffset: this.start, acknowledgedEnd: this.acknowledgedEnd });

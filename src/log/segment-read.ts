@@ -14,7 +14,7 @@ import { CorruptSegmentError } from './log-errors.js';
 import type { LogSegment } from './log-segment.js';
 import { scanBatches } from './segment-scan.js';
 import type { BufferSource } from './read-buffer-pool.js';
-import { type Window, readWindow } from './window-read.js';
+import { type Window, readWindow, readWindowNow } from './window-read.js';
 import type { TimestampOffset } from './time-index.js';
 
 export interface SegmentReadLimits {
@@ -62,23 +62,65 @@ async function collectBatches(segment: LogSegment, file: DiskFile, start: number
   let need = RECORD_BATCH_OVERHEAD;
   let prev: Window | undefined;
   while (pos < end) {
-    // With minOneBatch the first batch may be larger than maxBytes: size the window for the largest
-    // batch this segment has seen, so it is read in one call.
-    const first = limits.minOneBatch ? Math.max(limits.maxBytes, segment.largestBatchBytes) : limits.maxBytes;
-    const room = out.bytes === 0 ? first + slack : limits.maxBytes - out.bytes;
-    const window = Math.min(end - pos, Math.max(need, room + RECORD_BATCH_OVERHEAD));
+    const window = windowBytes(segment, pos, end, need, limits, out, slack);
     prev = await readWindow(file, prev, pos, window, need, end, buffers);
-    const buf = prev.buf;
-    if (buf.length < window) throw new CorruptSegmentError(segment.filePath, pos + buf.length, `file ends before its written size ${end}`);
-    const step = walkForRead(segment, buf, pos, startOffset, limits, out);
+    const step = walkWindow(segment, prev.buf, pos, window, end, startOffset, limits, out);
     if (step.done) return out;
-    if (step.consumed === 0 && (step.needed <= buf.length || pos + step.needed > end)) {
-      throw new CorruptSegmentError(segment.filePath, pos, `a batch of ${step.needed} bytes does not fit before the written end ${end}`);
-    }
     pos += step.consumed;
     need = step.needed;
   }
   return out;
+}
+
+/**
+ * `readSegment` made now, on the calling thread, when it can be: the read starts where a recent
+ * read ended (`readEndAt`) or at the segment's start, the file is open, and its windows are small
+ * enough for DiskFile.readNow. Otherwise undefined, and nothing was noted on the segment. A caught-up
+ * consumer's read at the log end is such a read: it goes through no promise.
+ */
+export function readSegmentNow(segment: LogSegment, startOffset: bigint, limits: SegmentReadLimits, buffers?: BufferSource): SegmentRead | undefined {
+  const end = segment.writtenSize;
+  const from = segment.readEndAt(startOffset) ?? (startOffset <= segment.baseOffset ? 0 : undefined);
+  if (from === undefined) return undefined;
+  const r = segment.files.useNow(segment, (file) => collectBatchesNow(segment, file, from, end, startOffset, limits, buffers));
+  if (r && r.bytes > 0) segment.noteReadEnd(r.nextOffset, r.endPosition);
+  return r;
+}
+
+function collectBatchesNow(segment: LogSegment, file: DiskFile, start: number, end: number, startOffset: bigint, limits: SegmentReadLimits, buffers: BufferSource | undefined): SegmentRead | undefined {
+  const out: SegmentRead = { chunks: [], bytes: 0, limited: false, nextOffset: startOffset, endPosition: start };
+  let pos = start;
+  let need = RECORD_BATCH_OVERHEAD;
+  let prev: Window | undefined;
+  while (pos < end) {
+    const window = windowBytes(segment, pos, end, need, limits, out, 0);
+    prev = readWindowNow(file, prev, pos, window, need, end, buffers);
+    if (!prev) return undefined;
+    const step = walkWindow(segment, prev.buf, pos, window, end, startOffset, limits, out);
+    if (step.done) return out;
+    pos += step.consumed;
+    need = step.needed;
+  }
+  return out;
+}
+
+/** How much to read at `pos`: what the limits leave room for (and the skip slack before the first batch), at least `need`. */
+function windowBytes(segment: LogSegment, pos: number, end: number, need: number, limits: SegmentReadLimits, out: SegmentRead, slack: number): number {
+  // With minOneBatch the first batch may be larger than maxBytes: size the window for the largest
+  // batch this segment has seen, so it is read in one call.
+  const first = limits.minOneBatch ? Math.max(limits.maxBytes, segment.largestBatchBytes) : limits.maxBytes;
+  const room = out.bytes === 0 ? first + slack : limits.maxBytes - out.bytes;
+  return Math.min(end - pos, Math.max(need, room + RECORD_BATCH_OVERHEAD));
+}
+
+/** Walks the window of `window` bytes read at file position `pos` into `out`; throws on a segment cut short. */
+function walkWindow(segment: LogSegment, buf: Buffer, pos: number, window: number, end: number, startOffset: bigint, limits: SegmentReadLimits, out: SegmentRead): { consumed: number; done: boolean; needed: number } {
+  if (buf.length < window) throw new CorruptSegmentError(segment.filePath, pos + buf.length, `file ends before its written size ${end}`);
+  const step = walkForRead(segment, buf, pos, startOffset, limits, out);
+  if (!step.done && step.consumed === 0 && (step.needed <= buf.length || pos + step.needed > end)) {
+    throw new CorruptSegmentError(segment.filePath, pos, `a batch of ${step.needed} bytes does not fit before the written end ${end}`);
+  }
+  return step;
 }
 
 /** Walks one window: skips batches below startOffset, collects the ones that fit. */
@@ -164,6 +206,25 @@ export async function readSegments(
     if (r.limited || out.bytes >= limits.maxBytes) break;
   }
   return out;
+}
+
+/** `readSegments` made now on the calling thread (readSegmentNow), or undefined when one of its segment reads cannot be. */
+export function readSegmentsNow(segs: readonly LogSegment[], offset: bigint, limits: SegmentReadLimits, buffers?: BufferSource): { chunks: Buffer[]; bytes: number } | undefined {
+  let out: { chunks: Buffer[]; bytes: number } | undefined;
+  for (let i = floorSegment(segs, offset); i < segs.length; i++) {
+    const seg = segs[i]!;
+    const bytes = out?.bytes ?? 0;
+    const r = readSegmentNow(seg, offset, { maxBytes: limits.maxBytes - bytes, maxOffset: limits.maxOffset, minOneBatch: limits.minOneBatch && bytes === 0 }, buffers);
+    if (!r) return undefined;
+    // One segment's read (the usual one) is answered with its own chunks.
+    if (!out) out = { chunks: r.chunks, bytes: r.bytes };
+    else {
+      for (const c of r.chunks) out.chunks.push(c);
+      out.bytes += r.bytes;
+    }
+    if (r.limited || out.bytes >= limits.maxBytes) break;
+  }
+  return out ?? { chunks: [], bytes: 0 };
 }
 
 export interface FoundBatch {

@@ -30,11 +30,27 @@ export interface DiskFile {
   /** Reads up to `length` bytes at `position` into `buffer[offset..]`; fewer at the end of the file. */
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
   /**
+   * The same read made now, on the calling thread, where the implementation can (a small read on
+   * a NodeDisk, any read in memory), for reads of at most `readNowMaxBytes`: the bytes read. Both
+   * optional: without them every read goes through `read`. The fetch path's small reads at the
+   * log end use it to answer without a promise per layer.
+   */
+  readonly readNowMaxBytes?: number;
+  readNow?(buffer: Buffer, offset: number, length: number, position: number): number;
+  /**
    * Writes all of `buffers` back to back from `position` (one pwritev where possible). The
    * buffers are the caller's again once the promise settles (the broker reuses produce request
    * buffers): an implementation must not keep them.
    */
   write(buffers: readonly Buffer[], position: number): Promise<void>;
+  /**
+   * The same write made now, on the calling thread, for writes of at most `writeNowMaxBytes` (a
+   * small write on a NodeDisk, any write in memory); throws what `write` would reject with. Both
+   * optional: without them every write goes through `write`. The log's writer uses it for a
+   * produce request's few KB, without a promise per layer.
+   */
+  readonly writeNowMaxBytes?: number;
+  writeNow?(buffers: readonly Buffer[], position: number): void;
   /** Makes the data and size durable (fdatasync). */
   sync(): Promise<void>;
   truncate(size: number): Promise<void>;

@@ -152,6 +152,32 @@ class FaultyFile implements DiskFile {
     return this.inner.read(buffer, offset, length, position);
   }
 
+  /** The inner file's synchronous reads, with the same faults as `read` (none, 0, when the inner file has none). */
+  get readNowMaxBytes(): number {
+    return this.inner.readNow ? (this.inner.readNowMaxBytes ?? 0) : 0;
+  }
+
+  readNow(buffer: Buffer, offset: number, length: number, position: number): number {
+    this.disk.check('read', this.path);
+    return this.inner.readNow!(buffer, offset, length, position);
+  }
+
+  /** The inner file's synchronous writes, with the same faults as `write` (none, 0, when the inner file has none). */
+  get writeNowMaxBytes(): number {
+    return this.inner.writeNow ? (this.inner.writeNowMaxBytes ?? 0) : 0;
+  }
+
+  writeNow(buffers: readonly Buffer[], position: number): void {
+    const torn = this.disk.check('write', this.path);
+    const total = buffers.reduce((n, b) => n + b.length, 0);
+    const limit = Math.min(torn?.tornBytes ?? total, total);
+    const granted = this.disk.takeSpace(limit);
+    if (granted === total) this.inner.writeNow!(buffers, position);
+    else if (granted > 0) this.inner.writeNow!([Buffer.concat(buffers as Buffer[]).subarray(0, granted)], position);
+    if (granted < limit) this.disk.throwInjected('write', this.path, 'ENOSPC');
+    if (torn) this.disk.throwInjected('write', this.path, torn.errno ?? 'EIO');
+  }
+
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
     const torn = this.disk.check('write', this.path);
     const total = buffers.reduce((n, b) => n + b.length, 0);

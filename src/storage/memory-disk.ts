@@ -234,6 +234,12 @@ class MemoryFile implements DiskFile {
   }
 
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return this.readNow(buffer, offset, length, position);
+  }
+
+  readonly readNowMaxBytes = Number.MAX_SAFE_INTEGER;
+
+  readNow(buffer: Buffer, offset: number, length: number, position: number): number {
     this.check('read');
     const n = Math.max(0, Math.min(length, this.node.length - position));
     if (n > 0) this.node.data.copy(buffer, offset, position, position + n);
@@ -241,6 +247,12 @@ class MemoryFile implements DiskFile {
   }
 
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
+    this.writeNow(buffers, position);
+  }
+
+  readonly writeNowMaxBytes = Number.MAX_SAFE_INTEGER;
+
+  writeNow(buffers: readonly Buffer[], position: number): void {
     this.check('write');
     if (!this.writable) fail('write', this.path, 'EBADF');
     let pos = position;

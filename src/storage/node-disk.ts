@@ -30,7 +30,13 @@ class NodeFile implements DiskFile {
   ) {}
 
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    if (length <= this.syncReadMaxBytes) return this.readNow(buffer, offset, length, position);
+    if (length <= this.syncReadMaxBytes) {
+      try {
+        return Promise.resolve(this.readSync(buffer, offset, length, position));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
     return call<number>('read', this.path, (cb) => fs.read(this.fd, buffer, offset, length, position, cb));
   }
 
@@ -40,12 +46,21 @@ class NodeFile implements DiskFile {
    * fetch woken by an append answers without a round trip through libuv's threadpool (two
    * wake-ups, each of which can wait for a core under contention). A small read of data no longer
    * cached blocks the event loop for one device read, as Kafka's network threads do in sendfile.
+   * Reads above `syncReadMaxBytes` go to the threadpool (`read`); callers of readNow check its size.
    */
-  private readNow(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+  readNow(buffer: Buffer, offset: number, length: number, position: number): number {
+    return this.readSync(buffer, offset, length, position);
+  }
+
+  get readNowMaxBytes(): number {
+    return this.syncReadMaxBytes;
+  }
+
+  private readSync(buffer: Buffer, offset: number, length: number, position: number): number {
     try {
-      return Promise.resolve(fs.readSync(this.fd, buffer, offset, length, position));
+      return fs.readSync(this.fd, buffer, offset, length, position);
     } catch (err) {
-      return Promise.reject(StorageIoError.from('read', this.path, err as NodeJS.ErrnoException));
+      throw StorageIoError.from('read', this.path, err as NodeJS.ErrnoException);
     }
   }
 
@@ -53,18 +68,30 @@ class NodeFile implements DiskFile {
     if (this.syncWriteMaxBytes > 0) {
       let total = 0;
       for (const b of buffers) total += b.length;
-      if (total <= this.syncWriteMaxBytes) return this.writeNow(buffers, position);
+      if (total <= this.syncWriteMaxBytes) {
+        try {
+          this.writeNow(buffers, position);
+        } catch (err) {
+          return Promise.reject(err as Error);
+        }
+        return RESOLVED;
+      }
     }
     return this.writeInPool(buffers, position);
+  }
+
+  get writeNowMaxBytes(): number {
+    return this.syncWriteMaxBytes;
   }
 
   /**
    * A small write made on the calling thread: a pwrite of a few KiB into the page cache takes
    * microseconds, less than handing it to libuv's threadpool and being woken when it is done, and
    * under CPU contention each of those wakeups can wait for a core (docs/broker.md, Performance).
+   * Callers check the size against `writeNowMaxBytes`.
    */
-  private writeNow(buffers: readonly Buffer[], position: number): Promise<void> {
-    let pending = buffers.filter((b) => b.length > 0);
+  writeNow(buffers: readonly Buffer[], position: number): void {
+    let pending = buffers.length === 1 && buffers[0]!.length > 0 ? (buffers as Buffer[]) : buffers.filter((b) => b.length > 0);
     let pos = position;
     try {
       while (pending.length > 0) {
@@ -74,9 +101,8 @@ class NodeFile implements DiskFile {
         pending = skipBytes(pending, written);
       }
     } catch (err) {
-      return Promise.reject(err instanceof StorageIoError ? err : StorageIoError.from('write', this.path, err as NodeJS.ErrnoException));
+      throw err instanceof StorageIoError ? err : StorageIoError.from('write', this.path, err as NodeJS.ErrnoException);
     }
-    return RESOLVED;
   }
 
   private async writeInPool(buffers: readonly Buffer[], position: number): Promise<void> {

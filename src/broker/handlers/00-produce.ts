@@ -27,8 +27,8 @@
  * response carries the throttle time and the connection is muted for it (dispatcher).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { ProduceApi } from '../../protocol/messages/index.js';
-import { defineHandler } from '../handler.js';
+import { ProduceApi, type ProduceRequest, type ProduceResponseInput } from '../../protocol/messages/index.js';
+import { type HandlerResult, type RequestContext, defineHandler } from '../handler.js';
 import { carriesLeader, currentLeader, leaderEndpoints } from '../metadata/current-leader.js';
 import type { ProduceEntry, ProduceResult } from '../partitions/replica-manager.js';
 import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
@@ -36,23 +36,36 @@ import { recordBytes } from '../security/throttle.js';
 
 const failed = (errorCode: number, errorMessage: string | null = null): ProduceResult => ({ errorCode, errorMessage, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n });
 
-export const produceHandler = defineHandler(ProduceApi, { min: 3, max: 11 }, async (req, ctx) => {
+export const produceHandler = defineHandler(ProduceApi, { min: 3, max: 11 }, (req, ctx) => {
   const entries: ProduceEntry[] = req.topicData.flatMap((t) => t.partitionData.map((p) => ({ topic: t.name, partition: p.index, records: p.records })));
-  let results: ProduceResult[];
   if (req.transactionalId !== null && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) {
-    results = entries.map(() => failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
-  } else if (ctx.broker.authorizer) {
+    return respond(
+      req,
+      ctx,
+      entries.map(() => failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)),
+    );
+  }
+  if (ctx.broker.authorizer) {
     const allowed = new Map<string, boolean>();
     const mayWrite = (topic: string) => allowed.get(topic) ?? (allowed.set(topic, authorize(ctx, AclOperation.WRITE, ResourceType.TOPIC, topic)), allowed.get(topic)!);
     const permitted = entries.filter((e) => mayWrite(e.topic));
-    // Appends start before the first await, so they keep the order of requests on the connection.
-    const done = await ctx.broker.replicaManager.appendRecords(permitted, req.acks, req.timeoutMs, ctx.apiVersion, req.transactionalId);
-    let j = 0;
-    results = entries.map((e) => (mayWrite(e.topic) ? done[j++]! : failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED)));
-  } else {
-    // Appends start before the first await, so they keep the order of requests on the connection.
-    results = await ctx.broker.replicaManager.appendRecords(entries, req.acks, req.timeoutMs, ctx.apiVersion, req.transactionalId);
+    // Appends start before the handler returns, so they keep the order of requests on the connection.
+    return ctx.broker.replicaManager.appendRecords(permitted, req.acks, req.timeoutMs, ctx.apiVersion, req.transactionalId).then((done) => {
+      let j = 0;
+      return respond(
+        req,
+        ctx,
+        entries.map((e) => (mayWrite(e.topic) ? done[j++]! : failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED))),
+      );
+    });
   }
+  // Appends start before the handler returns, so they keep the order of requests on the connection
+  // (the handler is not async: no frame of its own per request, as the response is built once the appends are done).
+  return ctx.broker.replicaManager.appendRecords(entries, req.acks, req.timeoutMs, ctx.apiVersion, req.transactionalId).then((results) => respond(req, ctx, results));
+});
+
+/** The response to a produce request once its appends are done (none for acks=0). */
+function respond(req: ProduceRequest, ctx: RequestContext, results: readonly ProduceResult[]): HandlerResult<ProduceResponseInput> {
   const throttleTimeMs = recordBytes(ctx, 'producer_byte_rate', ctx.requestBytes);
   if (req.acks === 0) {
     // No response to carry the throttle time: the connection is muted all the same.
@@ -73,4 +86,4 @@ export const produceHandler = defineHandler(ProduceApi, { min: 3, max: 11 }, asy
   }));
   if (leaders.length > 0) return { responses, throttleTimeMs, nodeEndpoints: leaderEndpoints(ctx.broker.metadata, leaders, ctx.listenerName) };
   return { responses, throttleTimeMs };
-});
+}

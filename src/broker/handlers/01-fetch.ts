@@ -35,7 +35,7 @@
  * Not yet: preferred read replicas, rack awareness.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { FetchApi, type FetchRequest, type FetchResponseFetchableTopicResponseInput, type FetchResponsePartitionDataInput } from '../../protocol/messages/index.js';
+import { FetchApi, type FetchRequest, type FetchResponseFetchableTopicResponseInput, type FetchResponseInput, type FetchResponsePartitionDataInput } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
 import type { BrokerContext } from '../broker-context.js';
 import { type FetchSession, type SessionPartition, hasNews, nextEpoch, sessionKey } from '../fetch/fetch-sessions.js';
@@ -61,7 +61,7 @@ interface Target {
   entry: SessionPartition | undefined;
 }
 
-export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (req, ctx) => {
+export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, (req, ctx) => {
   const b = ctx.broker;
   const byId = ctx.apiVersion >= 13;
   const replicaId = ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
@@ -86,32 +86,36 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, async (
     currentLeaderEpoch: t.currentLeaderEpoch,
   }));
   if (follower) for (const t of fetchTargets) if (typeof t.partition !== 'number' && t.partition.leaderError(t.currentLeaderEpoch) === undefined) b.replicaManager.followerFetched(t.partition, replicaId, t.fetchOffset);
-  const outcomes = await b.replicaManager.fetchMessages(fetchTargets, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes, isolation: follower ? 'log-end' : req.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark' }, buffers);
-  if (quotas) {
-    const bytes = outcomes.reduce((n, o) => n + o.bytes, 0);
-    const now = b.clock.now();
-    const throttleTimeMs = quotas.record('consumer_byte_rate', user, clientId, bytes, now);
-    if (throttleTimeMs > 0) {
-      // Kafka answers a throttled fetch empty and does not count what it did not send.
-      quotas.unrecord('consumer_byte_rate', user, clientId, bytes, now);
-      if (resolution.kind === 'incremental') resolution.session.epoch = nextEpoch(resolution.session.epoch);
-      return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [] };
+  const fetched = b.replicaManager.fetchMessages(fetchTargets, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes, isolation: follower ? 'log-end' : req.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark' }, buffers);
+  // A fetch read at once (a caught-up consumer answered now) is answered without a promise.
+  const answer = (outcomes: FetchOutcome[]): FetchResponseInput => {
+    if (quotas) {
+      const bytes = outcomes.reduce((n, o) => n + o.bytes, 0);
+      const now = b.clock.now();
+      const throttleTimeMs = quotas.record('consumer_byte_rate', user, clientId, bytes, now);
+      if (throttleTimeMs > 0) {
+        // Kafka answers a throttled fetch empty and does not count what it did not send.
+        quotas.unrecord('consumer_byte_rate', user, clientId, bytes, now);
+        if (resolution.kind === 'incremental') resolution.session.epoch = nextEpoch(resolution.session.epoch);
+        return { throttleTimeMs, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses: [] };
+      }
     }
-  }
-  let answered = targets.map((t, i) => ({ target: t, outcome: outcomes[i]! }));
-  if (resolution.kind === 'incremental') answered = answered.filter(({ target: t, outcome: o }) => !t.entry || hasNews(t.entry, o.bytes, o.errorCode, o.highWatermark, o.logStartOffset));
-  for (const { target, outcome } of answered) {
-    if (!target.entry) continue;
-    target.entry.lastHighWatermark = outcome.highWatermark;
-    target.entry.lastLogStartOffset = outcome.logStartOffset;
-  }
-  // A new session expects epoch 1 next (it was opened at 1); an incremental fetch moves it on (Kafka's nextEpoch).
-  if (resolution.kind === 'incremental') resolution.session.epoch = nextEpoch(resolution.session.epoch);
-  const kip951 = ctx.apiVersion >= 16 ? b.metadata : undefined;
-  const leaders: number[] = [];
-  const responses = groupByTopic(answered, byId, req.isolationLevel, kip951, leaders);
-  if (leaders.length > 0) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses, nodeEndpoints: leaderEndpoints(b.metadata, leaders, ctx.listenerName) };
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses };
+    let answered = targets.map((t, i) => ({ target: t, outcome: outcomes[i]! }));
+    if (resolution.kind === 'incremental') answered = answered.filter(({ target: t, outcome: o }) => !t.entry || hasNews(t.entry, o.bytes, o.errorCode, o.highWatermark, o.logStartOffset));
+    for (const { target, outcome } of answered) {
+      if (!target.entry) continue;
+      target.entry.lastHighWatermark = outcome.highWatermark;
+      target.entry.lastLogStartOffset = outcome.logStartOffset;
+    }
+    // A new session expects epoch 1 next (it was opened at 1); an incremental fetch moves it on (Kafka's nextEpoch).
+    if (resolution.kind === 'incremental') resolution.session.epoch = nextEpoch(resolution.session.epoch);
+    const kip951 = ctx.apiVersion >= 16 ? b.metadata : undefined;
+    const leaders: number[] = [];
+    const responses = groupByTopic(answered, byId, req.isolationLevel, kip951, leaders);
+    if (leaders.length > 0) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses, nodeEndpoints: leaderEndpoints(b.metadata, leaders, ctx.listenerName) };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses };
+  };
+  return fetched instanceof Promise ? fetched.then(answer) : answer(fetched);
 });
 
 /** Whether the principal may READ a topic (asked once per topic per request). */

@@ -4,7 +4,7 @@
  */
 import type { AbortedTxn, BufferSource } from '../../log/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import type { Partition, ReadIsolation } from './partition.js';
+import type { Partition, PartitionRead, ReadIsolation } from './partition.js';
 
 export interface FetchTarget {
   /** The partition, or the error it answers with (unknown topic, not the leader …). */
@@ -72,22 +72,41 @@ function readable(t: FetchTarget, isolation: ReadIsolation): Partition | FetchOu
   return error === undefined ? t.partition : failed(error, t.partition, isolation);
 }
 
-async function readOne(p: Partition, t: FetchTarget, limit: number, minOneBatch: boolean, params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): Promise<FetchOutcome> {
+/** A read's outcome for the fetch response. */
+function readOutcome(r: PartitionRead): FetchOutcome {
+  return {
+    errorCode: ErrorCode.NONE,
+    highWatermark: r.highWatermark,
+    lastStableOffset: r.lastStableOffset,
+    logStartOffset: r.logStartOffset,
+    abortedTransactions: r.abortedTransactions,
+    chunks: r.chunks,
+    bytes: r.bytes,
+    visibleBytesAtRead: r.visibleBytesAtRead,
+  };
+}
+
+/**
+ * One partition's outcome made now when it can be (caught up, or a read the partition can make on
+ * the calling thread: Partition.readNow), else the read under way; `readOne` either way.
+ */
+function readOne(p: Partition, t: FetchTarget, limit: number, minOneBatch: boolean, params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): FetchOutcome | Promise<FetchOutcome> {
   // Nothing to read at the end of what this reader may see (an idle partition, a caught-up
   // follower or consumer): answered without going to the log.
   if (t.fetchOffset === readableEnd(p, params.isolation) && t.fetchOffset >= p.logStartOffset) return caughtUp(p, params.isolation);
+  let now: PartitionRead | undefined;
   try {
-    const r = await p.read(t.fetchOffset, limit, { isolation: params.isolation, minOneBatch, buffers });
-    return {
-      errorCode: ErrorCode.NONE,
-      highWatermark: r.highWatermark,
-      lastStableOffset: r.lastStableOffset,
-      logStartOffset: r.logStartOffset,
-      abortedTransactions: r.abortedTransactions,
-      chunks: r.chunks,
-      bytes: r.bytes,
-      visibleBytesAtRead: r.visibleBytesAtRead,
-    };
+    now = p.readNow(t.fetchOffset, limit, { isolation: params.isolation, minOneBatch, buffers });
+  } catch {
+    // Whatever failed is read again the usual way, which answers it (and retries a segment deleted meanwhile).
+    now = undefined;
+  }
+  return now ? readOutcome(now) : readLater(p, t, limit, minOneBatch, params, buffers, onError);
+}
+
+async function readLater(p: Partition, t: FetchTarget, limit: number, minOneBatch: boolean, params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): Promise<FetchOutcome> {
+  try {
+    return readOutcome(await p.read(t.fetchOffset, limit, { isolation: params.isolation, minOneBatch, buffers }));
   } catch (err) {
     const outOfRange = (err as { code?: string }).code === 'SAMSA_OFFSET_OUT_OF_RANGE';
     if (!outOfRange) onError(err, p);
@@ -100,22 +119,38 @@ async function readOne(p: Partition, t: FetchTarget, limit: number, minOneBatch:
  * fit in the response's, they are read concurrently, the first one keeping a too-large first
  * batch whole (KIP-74); otherwise, or when that found nothing, in request order with the response
  * budget shrinking as it fills and the first partition with data keeping its first batch whole.
+ * The outcomes come back now, without a promise, when every read could be made now (readOne):
+ * a caught-up consumer's fetch, and the read of a long poll woken by an append.
  */
-export async function readPartitions(targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): Promise<FetchOutcome[]> {
+export function readPartitions(targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void): FetchOutcome[] | Promise<FetchOutcome[]> {
   const located = targets.map((t) => readable(t, params.isolation));
-  const isOutcome = (l: Partition | FetchOutcome): l is FetchOutcome => 'errorCode' in l;
   const shares = located.reduce((n, l, i) => (isOutcome(l) ? n : n + targets[i]!.maxBytes), 0);
-  if (shares <= params.maxBytes) {
-    const first = located.findIndex((l) => !isOutcome(l));
-    const outcomes = await Promise.all(located.map((l, i) => (isOutcome(l) ? l : readOne(l, targets[i]!, targets[i]!.maxBytes, i === first, params, buffers, onError))));
-    // The pass below differs only for partitions read here without their first batch kept whole:
-    // with one readable partition (a consumer of one partition, every long poll of it) it would read the same again.
-    if (outcomes.some((o) => o.bytes > 0) || located.findIndex((l, i) => i > first && !isOutcome(l)) < 0) return outcomes;
-  }
-  let budget = params.maxBytes;
-  let anyData = false;
-  const outcomes: FetchOutcome[] = [];
-  for (const [i, l] of located.entries()) {
+  if (shares > params.maxBytes) return inOrder(located, targets, params, buffers, onError, 0, params.maxBytes, false, []);
+  const first = located.findIndex((l) => !isOutcome(l));
+  let pending = false;
+  const reads = located.map((l, i) => {
+    if (isOutcome(l)) return l;
+    const o = readOne(l, targets[i]!, targets[i]!.maxBytes, i === first, params, buffers, onError);
+    pending ||= o instanceof Promise;
+    return o;
+  });
+  // The pass in order differs only for partitions read here without their first batch kept whole:
+  // with one readable partition (a consumer of one partition, every long poll of it) it would read the same again.
+  const oneReadable = located.findIndex((l, i) => i > first && !isOutcome(l)) < 0;
+  const settle = (outcomes: FetchOutcome[]) => (oneReadable || outcomes.some((o) => o.bytes > 0) ? outcomes : inOrder(located, targets, params, buffers, onError, 0, params.maxBytes, false, []));
+  return pending ? Promise.all(reads).then(settle) : settle(reads as FetchOutcome[]);
+}
+
+const isOutcome = (l: Partition | FetchOutcome): l is FetchOutcome => 'errorCode' in l;
+
+/**
+ * The targets from `from` on, in request order, the response budget shrinking as it fills (the
+ * first partition with data keeps its first batch whole), appended to `outcomes`: now while every
+ * read can be made now, then the rest once a read under way is done.
+ */
+function inOrder(located: readonly (Partition | FetchOutcome)[], targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource, onError: (err: unknown, p: Partition) => void, from: number, budget: number, anyData: boolean, outcomes: FetchOutcome[]): FetchOutcome[] | Promise<FetchOutcome[]> {
+  for (let i = from; i < located.length; i++) {
+    const l = located[i]!;
     if (isOutcome(l)) {
       outcomes.push(l);
       continue;
@@ -125,11 +160,17 @@ export async function readPartitions(targets: readonly FetchTarget[], params: Fe
       outcomes.push(failed(ErrorCode.NONE, l, params.isolation));
       continue;
     }
-    const o = await readOne(l, targets[i]!, limit, !anyData, params, buffers, onError);
+    const o = readOne(l, targets[i]!, limit, !anyData, params, buffers, onError);
+    if (o instanceof Promise) {
+      const [at, left, had] = [i, budget, anyData];
+      return o.then((read) => {
+        outcomes.push(read);
+        return inOrder(located, targets, params, buffers, onError, at + 1, left - read.bytes, had || read.bytes > 0, outcomes);
+      });
+    }
     budget -= o.bytes;
     anyData ||= o.bytes > 0;
     outcomes.push(o);
   }
   return outcomes;
 }
-

@@ -37,6 +37,8 @@ export type PartitionLogPort = Pick<
   | 'sizeInBytes'
   | 'append'
   | 'read'
+  | 'readNow'
+  | 'mayHaveAbortedTransactions'
   | 'offsetForTimestamp'
   | 'maxTimestampOffset'
   | 'deleteRecordsBefore'
@@ -485,6 +487,26 @@ export class Partition implements TopicPartition {
       abortedTransactions = upper === undefined ? [] : await this.log.collectAbortedTransactions(offset, upper);
     }
     return { chunks: r.chunks, bytes: r.bytes, acknowledgedEnd: r.acknowledgedEnd, logStartOffset: r.logStartOffset, highWatermark: hw, lastStableOffset: lso, visibleBytesAtRead, abortedTransactions };
+  }
+
+  /**
+   * `read` made now, on the calling thread, when the log can read it so (PartitionLog.readNow: a
+   * small read where a recent one ended, such as a caught-up consumer's at the log end) and, under
+   * read_committed, no aborted transaction can be among the records; otherwise undefined, and
+   * `read` answers.
+   */
+  readNow(offset: bigint, maxBytes: number, opts: { isolation: ReadIsolation; minOneBatch: boolean; buffers?: BufferSource }): PartitionRead | undefined {
+    if (opts.isolation === 'txn-committed' && this.log.mayHaveAbortedTransactions(offset)) return undefined;
+    const hw = this.hw;
+    const lso = this.lastStableOffset;
+    const limit = opts.isolation === 'high-watermark' ? hw : opts.isolation === 'txn-committed' ? lso : undefined;
+    const readOptions: ReadOptions = { minOneBatch: opts.minOneBatch };
+    if (limit !== undefined) readOptions.maxOffset = limit;
+    if (opts.buffers) readOptions.buffers = opts.buffers;
+    const r = this.log.readNow(offset, maxBytes, readOptions);
+    if (!r) return undefined;
+    const abortedTransactions = opts.isolation === 'txn-committed' ? [] : null;
+    return { chunks: r.chunks, bytes: r.bytes, acknowledgedEnd: r.acknowledgedEnd, logStartOffset: r.logStartOffset, highWatermark: hw, lastStableOffset: lso, visibleBytesAtRead: this.visibleBytesFor(opts.isolation), abortedTransactions };
   }
 
   /** The last offset ListOffsets may answer for a reader at this isolation (Kafka's lastFetchableOffset). */

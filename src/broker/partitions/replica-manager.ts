@@ -21,7 +21,7 @@ import { isInternalTopic } from '../../common/topic-name.js';
 import { prepareProduceRecords } from '../produce/validate-produce.js';
 import { awaitHighWatermarks } from './delayed-produce.js';
 import { type FetchOutcome, type FetchParams, type FetchTarget, readPartitions } from './fetch-messages.js';
-import { type LeaderAndIsr, Partition, type PartitionListener } from './partition.js';
+import { type LeaderAndIsr, type LeaderAppendOptions, Partition, type PartitionListener } from './partition.js';
 import { PartitionError } from './partition-error.js';
 import { DelayedFetchPurgatory, unchangedSinceRead } from './delayed-fetch.js';
 import { Purgatory } from './purgatory.js';
@@ -87,6 +87,19 @@ function sameLeadership(a: LeaderAndIsr, b: LeaderAndIsr): boolean {
 }
 
 const produceFailure = (errorCode: number, errorMessage: string | null = null): ProduceResult => ({ errorCode, errorMessage, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n });
+
+/** One partition's append of a produce request, as it goes. */
+interface LocalAppend {
+  result: Promise<ProduceResult>;
+  partition?: Partition;
+  /** The offset after the append's last record, once appended (what acks=all waits for). */
+  nextOffset: bigint;
+  minIsr: number;
+}
+
+/** A placeholder for an entry's result until its append has started (never awaited). */
+const NOT_YET: Promise<ProduceResult> = Promise.resolve(produceFailure(ErrorCode.UNKNOWN_SERVER_ERROR));
+const inArray = (r: ProduceResult): ProduceResult[] => [r];
 
 export class ReplicaManager implements PartitionListener {
   private readonly partitions = new Map<string, Partition>();
@@ -272,11 +285,17 @@ export class ReplicaManager implements PartitionListener {
    * runs synchronously, so appends keep the order of the requests on a connection. acks=all then
    * waits for the high watermark (at most `timeoutMs`).
    */
-  async appendRecords(entries: readonly ProduceEntry[], acks: number, timeoutMs: number, apiVersion: number, transactionalId: string | null = null): Promise<ProduceResult[]> {
+  appendRecords(entries: readonly ProduceEntry[], acks: number, timeoutMs: number, apiVersion: number, transactionalId: string | null = null): Promise<ProduceResult[]> {
     const now = this.o.clock.now();
     const local = entries.map((e) => this.appendEntry(e, acks, apiVersion, now, transactionalId));
-    const results = await Promise.all(local.map((l) => l.result));
-    if (acks !== -1 || this.o.unsafeAcksAllWithoutIsr) return results;
+    // A request for one partition (every request of a producer of one partition) needs no Promise.all.
+    const appended = local.length === 1 ? local[0]!.result.then(inArray) : Promise.all(local.map((l) => l.result));
+    if (acks !== -1 || this.o.unsafeAcksAllWithoutIsr) return appended;
+    return appended.then((results) => this.awaitReplicated(local, results, timeoutMs));
+  }
+
+  /** acks=all: each appended entry's result once the high watermark covers it (or its error). */
+  private async awaitReplicated(local: readonly LocalAppend[], results: ProduceResult[], timeoutMs: number): Promise<ProduceResult[]> {
     const waiting = results.flatMap((r, i) => (r.errorCode === ErrorCode.NONE && local[i]!.partition ? [i] : []));
     if (waiting.length === 0) return results;
     const codes = await awaitHighWatermarks(
@@ -290,7 +309,7 @@ export class ReplicaManager implements PartitionListener {
     return results;
   }
 
-  private appendEntry(e: ProduceEntry, acks: number, apiVersion: number, now: number, transactionalId: string | null): { result: Promise<ProduceResult>; partition?: Partition; nextOffset: bigint; minIsr: number } {
+  private appendEntry(e: ProduceEntry, acks: number, apiVersion: number, now: number, transactionalId: string | null): LocalAppend {
     const none = (r: ProduceResult) => ({ result: Promise.resolve(r), nextOffset: -1n, minIsr: 1 });
     if (acks !== 0 && acks !== 1 && acks !== -1) return none(produceFailure(ErrorCode.INVALID_REQUIRED_ACKS));
     const p = this.partitionOrError(e.topic, e.partition);
@@ -301,23 +320,22 @@ export class ReplicaManager implements PartitionListener {
     if (refused) return none(produceFailure(refused.errorCode, refused.message));
     const prepared = prepareProduceRecords(e.records, policy, apiVersion, now);
     if (prepared instanceof PartitionError) return none(produceFailure(prepared.errorCode, prepared.message));
-    const entry = { result: Promise.resolve(produceFailure(ErrorCode.UNKNOWN_SERVER_ERROR)), partition: p, nextOffset: -1n, minIsr: policy.minInsyncReplicas };
+    // The result is set below, before anyone reads it; the entry exists first for its nextOffset.
+    const entry: LocalAppend = { result: NOT_YET, partition: p, nextOffset: -1n, minIsr: policy.minInsyncReplicas };
     const verifier = transactionalId !== null && prepared.producer.isTransactional ? this.o.txnVerifier?.() : undefined;
     const { records, verification } = verifier ? verifiedRecords(verifier, p, prepared.records, prepared.producer, transactionalId!, apiVersion) : { records: prepared.records, verification: undefined };
-    entry.result = p
-      .appendAsLeader(records, {
-        requiredAcks: acks,
-        minInsyncReplicas: policy.minInsyncReplicas,
-        ...(prepared.logAppendTime !== undefined ? { logAppendTime: prepared.logAppendTime } : {}),
-        ...(verification ? { verification } : {}),
-      })
-      .then(
-        (r): ProduceResult => {
-          entry.nextOffset = r.lastOffset + 1n;
-          return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: r.baseOffset, logAppendTime: prepared.logAppendTime ?? -1n, logStartOffset: r.logStartOffset };
-        },
-        (err: unknown) => this.appendFailure(err, e),
-      );
+    // Built whole (no spreads): this runs for every produce request.
+    const opts: LeaderAppendOptions = { requiredAcks: acks, minInsyncReplicas: policy.minInsyncReplicas };
+    if (prepared.logAppendTime !== undefined) opts.logAppendTime = prepared.logAppendTime;
+    if (verification) opts.verification = verification;
+    const logAppendTime = prepared.logAppendTime ?? -1n;
+    entry.result = p.appendAsLeader(records, opts).then(
+      (r): ProduceResult => {
+        entry.nextOffset = r.lastOffset + 1n;
+        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: r.baseOffset, logAppendTime, logStartOffset: r.logStartOffset };
+      },
+      (err: unknown) => this.appendFailure(err, e),
+    );
     return entry;
   }
 
@@ -345,22 +363,45 @@ export class ReplicaManager implements PartitionListener {
 
   /**
    * Reads the targets (see fetch-messages.ts); when fewer than `minBytes` were found and nothing
-   * failed, waits up to `maxWaitMs` for more and reads again.
+   * failed, waits up to `maxWaitMs` for more and reads again. Answered now, without a promise,
+   * when no wait is needed and every read could be made now (readPartitions).
    */
-  async fetchMessages(targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource): Promise<FetchOutcome[]> {
-    const onError = (err: unknown, p: Partition) => this.o.logger.error({ err, topic: p.topic, partition: p.partition }, 'fetch read failed');
-    const first = await readPartitions(targets, params, buffers, onError);
+  fetchMessages(targets: readonly FetchTarget[], params: FetchParams, buffers: BufferSource): FetchOutcome[] | Promise<FetchOutcome[]> {
+    const first = readPartitions(targets, params, buffers, this.onFetchError);
+    return first instanceof Promise ? first.then((f) => this.afterFirstRead(targets, f, params, buffers)) : this.afterFirstRead(targets, first, params, buffers);
+  }
+
+  private readonly onFetchError = (err: unknown, p: Partition): void => this.o.logger.error({ err, topic: p.topic, partition: p.partition }, 'fetch read failed');
+
+  private afterFirstRead(targets: readonly FetchTarget[], first: FetchOutcome[], params: FetchParams, buffers: BufferSource): FetchOutcome[] | Promise<FetchOutcome[]> {
     const total = first.reduce((n, o) => n + o.bytes, 0);
     if (total >= params.minBytes || params.maxWaitMs <= 0 || first.some((o) => o.errorCode !== ErrorCode.NONE)) return first;
-    await this.fetchPurgatory.wait(targets, first, params);
+    return this.waitAndReadAgain(targets, first, params, buffers);
+  }
+
+  /** Waits in the fetch purgatory, then reads again what may have changed (no async frame: one per held fetch otherwise). */
+  private waitAndReadAgain(targets: readonly FetchTarget[], first: FetchOutcome[], params: FetchParams, buffers: BufferSource): Promise<FetchOutcome[]> {
+    return this.fetchPurgatory.wait(targets, first, params).then(() => this.readAgain(targets, first, params, buffers));
+  }
+
+  private readAgain(targets: readonly FetchTarget[], first: FetchOutcome[], params: FetchParams, buffers: BufferSource): FetchOutcome[] | Promise<FetchOutcome[]> {
     // Read again what may have changed; what provably did not keeps its first answer.
     const again: number[] = [];
     for (let i = 0; i < targets.length; i++) if (!unchangedSinceRead(targets[i]!, first[i]!, params)) again.push(i);
-    if (again.length === targets.length) return readPartitions(targets, params, buffers, onError);
+    if (again.length === targets.length) return readPartitions(targets, params, buffers, this.onFetchError);
     const outcomes = [...first];
     if (again.length === 0) return outcomes;
-    const read = await readPartitions(again.map((i) => targets[i]!), params, buffers, onError);
-    for (const [k, i] of again.entries()) outcomes[i] = read[k]!;
-    return outcomes;
+    const merge = (read: FetchOutcome[]) => {
+      for (const [k, i] of again.entries()) outcomes[i] = read[k]!;
+      return outcomes;
+    };
+    const read = readPartitions(
+      again.map((i) => targets[i]!),
+      params,
+      buffers,
+      this.onFetchError,
+    );
+    return read instanceof Promise ? read.then(merge) : merge(read);
   }
+
 }

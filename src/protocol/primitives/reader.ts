@@ -1,4 +1,5 @@
 import { DecodeError } from '../samsa-error.js';
+import { readInt64BE } from './int64.js';
 
 /**
  * A bounds-checked cursor over a Buffer, reading Kafka's primitive types.
@@ -89,7 +90,7 @@ export class Reader {
 
   readInt64(): bigint {
     this.need(8, 'int64');
-    const v = this.buf.readBigInt64BE(this.pos);
+    const v = readInt64BE(this.buf, this.pos);
     this.pos += 8;
     return v;
   }

@@ -1,4 +1,5 @@
 import { EncodeError } from '../samsa-error.js';
+import { writeInt64BE } from './int64.js';
 
 /** A position reserved in a Writer, to be filled once the value is known (a length, a CRC). */
 export interface Slot {
@@ -108,7 +109,7 @@ export class Writer {
 
   writeInt64(v: bigint): void {
     this.ensure(8);
-    this.pos = this.buf.writeBigInt64BE(v, this.pos);
+    this.pos = writeInt64BE(this.buf, v, this.pos);
   }
 
   writeFloat64(v: number): void {

@@ -11,6 +11,7 @@
  */
 import type { CompressionType } from '../compression/index.js';
 import { InvalidBatchError, InvalidBatchReason } from './invalid-batch-error.js';
+import { readInt64BE, writeInt64BE } from '../primitives/int64.js';
 
 export const BASE_OFFSET_OFFSET = 0;
 export const BATCH_LENGTH_OFFSET = 8;
@@ -128,16 +129,16 @@ export function readBatchHeader(buf: Buffer, pos = 0): RecordBatchHeader {
     throw new InvalidBatchError(InvalidBatchReason.Truncated, pos, `a batch header needs ${RECORD_BATCH_OVERHEAD} bytes, ${Math.max(0, buf.length - pos)} present`);
   }
   return {
-    baseOffset: buf.readBigInt64BE(pos + BASE_OFFSET_OFFSET),
+    baseOffset: readInt64BE(buf, pos + BASE_OFFSET_OFFSET),
     batchLength: buf.readInt32BE(pos + BATCH_LENGTH_OFFSET),
     partitionLeaderEpoch: buf.readInt32BE(pos + PARTITION_LEADER_EPOCH_OFFSET),
     magic: buf.readInt8(pos + MAGIC_OFFSET),
     crc: buf.readUInt32BE(pos + CRC_OFFSET),
     attributes: buf.readInt16BE(pos + ATTRIBUTES_OFFSET),
     lastOffsetDelta: buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET),
-    baseTimestamp: buf.readBigInt64BE(pos + BASE_TIMESTAMP_OFFSET),
-    maxTimestamp: buf.readBigInt64BE(pos + MAX_TIMESTAMP_OFFSET),
-    producerId: buf.readBigInt64BE(pos + PRODUCER_ID_OFFSET),
+    baseTimestamp: readInt64BE(buf, pos + BASE_TIMESTAMP_OFFSET),
+    maxTimestamp: readInt64BE(buf, pos + MAX_TIMESTAMP_OFFSET),
+    producerId: readInt64BE(buf, pos + PRODUCER_ID_OFFSET),
     producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH_OFFSET),
     baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET),
     recordCount: buf.readInt32BE(pos + RECORDS_COUNT_OFFSET),
@@ -146,15 +147,15 @@ export function readBatchHeader(buf: Buffer, pos = 0): RecordBatchHeader {
 
 /** Writes every header field except the CRC (computed once the records are in place). */
 export function writeBatchHeader(buf: Buffer, pos: number, h: Omit<RecordBatchHeader, 'crc' | 'magic'>): void {
-  buf.writeBigInt64BE(h.baseOffset, pos + BASE_OFFSET_OFFSET);
+  writeInt64BE(buf, h.baseOffset, pos + BASE_OFFSET_OFFSET);
   buf.writeInt32BE(h.batchLength, pos + BATCH_LENGTH_OFFSET);
   buf.writeInt32BE(h.partitionLeaderEpoch, pos + PARTITION_LEADER_EPOCH_OFFSET);
   buf.writeInt8(CURRENT_MAGIC, pos + MAGIC_OFFSET);
   buf.writeInt16BE(h.attributes, pos + ATTRIBUTES_OFFSET);
   buf.writeInt32BE(h.lastOffsetDelta, pos + LAST_OFFSET_DELTA_OFFSET);
-  buf.writeBigInt64BE(h.baseTimestamp, pos + BASE_TIMESTAMP_OFFSET);
-  buf.writeBigInt64BE(h.maxTimestamp, pos + MAX_TIMESTAMP_OFFSET);
-  buf.writeBigInt64BE(h.producerId, pos + PRODUCER_ID_OFFSET);
+  writeInt64BE(buf, h.baseTimestamp, pos + BASE_TIMESTAMP_OFFSET);
+  writeInt64BE(buf, h.maxTimestamp, pos + MAX_TIMESTAMP_OFFSET);
+  writeInt64BE(buf, h.producerId, pos + PRODUCER_ID_OFFSET);
   buf.writeInt16BE(h.producerEpoch, pos + PRODUCER_EPOCH_OFFSET);
   buf.writeInt32BE(h.baseSequence, pos + BASE_SEQUENCE_OFFSET);
   buf.writeInt32BE(h.recordCount, pos + RECORDS_COUNT_OFFSET);

@@ -17,6 +17,7 @@ import {
   withTimestampType,
 } from './batch-header.js';
 import { InvalidBatchError, InvalidBatchReason } from './invalid-batch-error.js';
+import { readInt64BE, writeInt64BE } from '../primitives/int64.js';
 
 function checkHeaderPresent(buf: Buffer, pos: number): void {
   if (!Number.isInteger(pos) || pos < 0 || buf.length - pos < RECORD_BATCH_OVERHEAD) {
@@ -27,7 +28,7 @@ function checkHeaderPresent(buf: Buffer, pos: number): void {
 /** Assigns the batch's first offset; records keep their deltas, so theirs follow. Outside the CRC. */
 export function setBaseOffset(buf: Buffer, pos: number, baseOffset: bigint): void {
   checkHeaderPresent(buf, pos);
-  buf.writeBigInt64BE(baseOffset, pos + BASE_OFFSET_OFFSET);
+  writeInt64BE(buf, baseOffset, pos + BASE_OFFSET_OFFSET);
 }
 
 /** Stamps the leader epoch the batch was appended under (KIP-101). Outside the CRC. */
@@ -44,9 +45,9 @@ export function setPartitionLeaderEpoch(buf: Buffer, pos: number, epoch: number)
 export function setMaxTimestamp(buf: Buffer, pos: number, type: TimestampType, maxTimestamp: bigint): void {
   const size = completeBatchSizeAt(buf, pos, buf.length);
   const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET);
-  if (timestampTypeOf(attributes) === type && buf.readBigInt64BE(pos + MAX_TIMESTAMP_OFFSET) === maxTimestamp) return;
+  if (timestampTypeOf(attributes) === type && readInt64BE(buf, pos + MAX_TIMESTAMP_OFFSET) === maxTimestamp) return;
   buf.writeInt16BE(withTimestampType(attributes, type), pos + ATTRIBUTES_OFFSET);
-  buf.writeBigInt64BE(maxTimestamp, pos + MAX_TIMESTAMP_OFFSET);
+  writeInt64BE(buf, maxTimestamp, pos + MAX_TIMESTAMP_OFFSET);
   buf.writeUInt32BE(computeBatchCrc(buf, pos, size), pos + CRC_OFFSET);
 }
 

@@ -146,7 +146,7 @@ export class LogWriter {
    */
   private writeNow(group: PendingAppend[]): 'written' | 'failed' | 'pool' {
     const first = group[0]!;
-    if (first.syncBeforeAck || group.some((p) => p.syncBeforeAck)) return 'pool';
+    if (group.some((p) => p.syncBeforeAck)) return 'pool';
     const last = group[group.length - 1]!;
     try {
       if (!first.segment.writeNow(buffersOf(group), first.position, last.position + last.buffer.length - first.position)) return 'pool';

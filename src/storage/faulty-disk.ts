@@ -168,25 +168,34 @@ class FaultyFile implements DiskFile {
   }
 
   writeNow(buffers: readonly Buffer[], position: number): void {
-    const torn = this.disk.check('write', this.path);
-    const total = buffers.reduce((n, b) => n + b.length, 0);
-    const limit = Math.min(torn?.tornBytes ?? total, total);
-    const granted = this.disk.takeSpace(limit);
-    if (granted === total) this.inner.writeNow!(buffers, position);
-    else if (granted > 0) this.inner.writeNow!([Buffer.concat(buffers as Buffer[]).subarray(0, granted)], position);
-    if (granted < limit) this.disk.throwInjected('write', this.path, 'ENOSPC');
-    if (torn) this.disk.throwInjected('write', this.path, torn.errno ?? 'EIO');
+    const w = this.faultedWrite(buffers);
+    if (w.reaching) this.inner.writeNow!(w.reaching, position);
+    w.throwInjected();
   }
 
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
+    const w = this.faultedWrite(buffers);
+    if (w.reaching) await this.inner.write(w.reaching, position);
+    w.throwInjected();
+  }
+
+  /**
+   * A write under the injected faults: what of it reaches the inner file (all, a torn or
+   * space-limited prefix, or nothing), and the fault to throw once that is written.
+   */
+  private faultedWrite(buffers: readonly Buffer[]): { reaching: readonly Buffer[] | undefined; throwInjected: () => void } {
     const torn = this.disk.check('write', this.path);
     const total = buffers.reduce((n, b) => n + b.length, 0);
     const limit = Math.min(torn?.tornBytes ?? total, total);
     const granted = this.disk.takeSpace(limit);
-    if (granted === total) await this.inner.write(buffers, position);
-    else if (granted > 0) await this.inner.write([Buffer.concat(buffers as Buffer[]).subarray(0, granted)], position);
-    if (granted < limit) this.disk.throwInjected('write', this.path, 'ENOSPC');
-    if (torn) this.disk.throwInjected('write', this.path, torn.errno ?? 'EIO');
+    const reaching = granted === total ? buffers : granted > 0 ? [Buffer.concat(buffers as Buffer[]).subarray(0, granted)] : undefined;
+    return {
+      reaching,
+      throwInjected: () => {
+        if (granted < limit) this.disk.throwInjected('write', this.path, 'ENOSPC');
+        if (torn) this.disk.throwInjected('write', this.path, torn.errno ?? 'EIO');
+      },
+    };
   }
 
   async sync(): Promise<void> {

@@ -32,7 +32,7 @@ class NodeFile implements DiskFile {
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
     if (length <= this.syncReadMaxBytes) {
       try {
-        return Promise.resolve(this.readSync(buffer, offset, length, position));
+        return Promise.resolve(this.readNow(buffer, offset, length, position));
       } catch (err) {
         return Promise.reject(err as Error);
       }
@@ -49,19 +49,15 @@ class NodeFile implements DiskFile {
    * Reads above `syncReadMaxBytes` go to the threadpool (`read`); callers of readNow check its size.
    */
   readNow(buffer: Buffer, offset: number, length: number, position: number): number {
-    return this.readSync(buffer, offset, length, position);
-  }
-
-  get readNowMaxBytes(): number {
-    return this.syncReadMaxBytes;
-  }
-
-  private readSync(buffer: Buffer, offset: number, length: number, position: number): number {
     try {
       return fs.readSync(this.fd, buffer, offset, length, position);
     } catch (err) {
       throw StorageIoError.from('read', this.path, err as NodeJS.ErrnoException);
     }
+  }
+
+  get readNowMaxBytes(): number {
+    return this.syncReadMaxBytes;
   }
 
   write(buffers: readonly Buffer[], position: number): Promise<void> {

@@ -162,10 +162,9 @@ function inOrder(located: readonly (Partition | FetchOutcome)[], targets: readon
     }
     const o = readOne(l, targets[i]!, limit, !anyData, params, buffers, onError);
     if (o instanceof Promise) {
-      const [at, left, had] = [i, budget, anyData];
       return o.then((read) => {
         outcomes.push(read);
-        return inOrder(located, targets, params, buffers, onError, at + 1, left - read.bytes, had || read.bytes > 0, outcomes);
+        return inOrder(located, targets, params, buffers, onError, i + 1, budget - read.bytes, anyData || read.bytes > 0, outcomes);
       });
     }
     budget -= o.bytes;

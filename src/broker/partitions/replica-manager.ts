@@ -52,9 +52,9 @@ export interface ReplicaManagerOptions {
   /**
    * The high-watermark checkpoint (high-watermark-checkpoint.ts): what it held at start, and where
    * and how often (`replica.high.watermark.checkpoint.interval.ms`) to write it. Without it a
-   * partition opens with its high watermark at its log's acknowledged end.
+   * partition opens with its high watermark at its log's acknowledged end. `checkpointed` is taken
+   * over, not copied: each entry is removed as its partition first opens.
    */
-  /** `checkpointed` is taken over, not copied: each entry is removed as its partition first opens. */
   highWatermarks?: { checkpointed: OffsetCheckpoint; disk: Disk; dataDir: string; intervalMs: number };
 }
 
@@ -406,5 +406,4 @@ export class ReplicaManager implements PartitionListener {
     );
     return read instanceof Promise ? read.then(merge) : merge(read);
   }
-
 }

@@ -30,7 +30,7 @@ import { BrokerConfig } from './config/broker-config.js';
 import { parseProperties } from '../common/config-def.js';
 import { kraftSettings, type KRaftSettings } from './cluster/kraft-settings.js';
 import { MetadataNode } from './cluster/metadata-node.js';
-import { prepareNodeStorage } from './cluster/node-storage.js';
+import { type NodeStorage, lockNodeDirectories, nodeDirectories, prepareNodeStorage } from './cluster/node-storage.js';
 import { startBrokerRole } from './broker-role.js';
 import type { RunningBroker, World } from './running-broker.js';
 import { PhaseTimer } from '../common/phase-timer.js';
@@ -134,9 +134,18 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const raw = kraftSettings(config);
   const settings: KRaftSettings = { ...raw, metadataLogDir: resolve(raw.metadataLogDir) };
   const dataDir = resolve(config.dataDir);
-  const storage = await prepareNodeStorage(world.disk, world.random, config, settings, log);
-  phases.mark('storage');
-  const node = await MetadataNode.start({ settings, config, clusterId: storage.clusterId, bootstrapRecords: storage.bootstrapRecords, ...world, configDisk: options.configDisk ?? nodeDisk, log });
+  // Before anything in them is read or written: another broker may be using them. The node holds them until it is closed.
+  const directories = await lockNodeDirectories(world.disk, nodeDirectories(config, settings));
+  let storage: NodeStorage;
+  let node: MetadataNode;
+  try {
+    storage = await prepareNodeStorage(world.disk, world.random, config, settings, log);
+    phases.mark('storage');
+    node = await MetadataNode.start({ settings, config, clusterId: storage.clusterId, bootstrapRecords: storage.bootstrapRecords, ...world, configDisk: options.configDisk ?? nodeDisk, log, directories });
+  } catch (err) {
+    await directories.release();
+    throw err;
+  }
   phases.mark('metadataQuorum');
   if (!settings.isBroker) return controllerOnly(node, settings, storage.clusterId, dataDir, log);
   try {

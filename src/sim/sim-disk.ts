@@ -5,7 +5,7 @@
  * writes, and a crash can fall between a write and its fsync), and once the incarnation is
  * `kill`ed every operation it still has under way, or starts, fails: a dead process writes nothing.
  */
-import type { DirEntry, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from '../storage/disk.js';
+import type { DirEntry, DirectoryLock, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from '../storage/disk.js';
 import { StorageIoError } from '../storage/storage-error.js';
 import type { SimWorld } from './sim-world.js';
 
@@ -78,6 +78,10 @@ export class SimDisk implements Disk {
 
   space(path: string): Promise<DiskSpace> {
     return this.op(path, () => this.inner.space(path));
+  }
+
+  lockDirectory(path: string): Promise<DirectoryLock> {
+    return this.op(path, () => this.inner.lockDirectory(path));
   }
 }
 

@@ -86,6 +86,17 @@ export interface Disk {
   syncDir(path: string): Promise<void>;
   /** The size and free space of the file system holding `path` (-1 where unknown). */
   space(path: string): Promise<DiskSpace>;
+  /**
+   * Exclusive use of the existing directory `path` until released, or until the process holding
+   * it ends (a crash included): rejects with DirectoryInUseError while another holder has it
+   * (directory-lock.ts). A broker takes it on each of its directories before touching them.
+   */
+  lockDirectory(path: string): Promise<DirectoryLock>;
+}
+
+/** Held until released; releasing twice is harmless. */
+export interface DirectoryLock {
+  release(): Promise<void>;
 }
 
 export interface DirEntry {

@@ -4,7 +4,7 @@
  * of it lands, then EIO), and a space budget makes writes fail with ENOSPC once spent, after
  * writing what still fits, as a full disk does.
  */
-import type { DirEntry, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
+import type { DirEntry, DirectoryLock, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
 import { StorageIoError, type StorageOp } from './storage-error.js';
 
 export interface FaultRule {
@@ -134,6 +134,10 @@ export class FaultyDisk implements Disk {
   async space(path: string): Promise<DiskSpace> {
     this.check('space', path);
     return this.inner.space(path);
+  }
+
+  lockDirectory(path: string): Promise<DirectoryLock> {
+    return this.inner.lockDirectory(path);
   }
 }
 

@@ -12,8 +12,8 @@
 import { resolve } from 'node:path';
 import { systemClock } from '../common/clock.js';
 import { type Random, systemRandom } from '../common/random.js';
-import type { DirEntry, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
-import { StorageIoError, type StorageOp } from './storage-error.js';
+import type { DirEntry, DirectoryLock, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
+import { DirectoryInUseError, StorageIoError, type StorageOp } from './storage-error.js';
 
 interface FileNode {
   kind: 'file';
@@ -174,14 +174,32 @@ export class MemoryDisk implements Disk {
     return { totalBytes: -1n, usableBytes: -1n };
   }
 
-  /** kill -9: the data the kernel holds stays, every open handle dies. */
+  /** The directories locked, each by its holder's token; a crash or power loss ends every holder (lockDirectory). */
+  private readonly locks = new Map<string, object>();
+
+  async lockDirectory(path: string): Promise<DirectoryLock> {
+    const key = resolve(path);
+    this.dir(key, 'stat');
+    if (this.locks.has(key)) throw new DirectoryInUseError(key);
+    const token = {};
+    this.locks.set(key, token);
+    return {
+      release: async () => {
+        if (this.locks.get(key) === token) this.locks.delete(key);
+      },
+    };
+  }
+
+  /** kill -9: the data the kernel holds stays, every open handle dies (and with its process, every lock). */
   crash(): void {
+    this.locks.clear();
     this.generation++;
   }
 
   /** Power loss: back to the last synced state of every directory and file (see the class comment). */
   powerLoss(options: PowerLossOptions = {}): void {
     this.generation++;
+    this.locks.clear();
     const seen = new Set<Node>();
     const restore = (dir: DirNode): void => {
       dir.entries = new Map(dir.durable);

@@ -1,7 +1,8 @@
 /** The Disk on node:fs: callback APIs wrapped once (no FileHandle objects on the hot path). */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import type { DirEntry, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
+import { lockDirectory } from './directory-lock.js';
+import type { DirEntry, DirectoryLock, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
 import { StorageIoError, type StorageOp, isNotFound } from './storage-error.js';
 
 const FLAGS: Record<OpenMode, number> = {
@@ -281,6 +282,10 @@ export class NodeDisk implements Disk {
   async space(path: string): Promise<DiskSpace> {
     const s = await call<fs.BigIntStatsFs>('space', path, (cb) => fs.statfs(path, { bigint: true }, cb));
     return { totalBytes: s.blocks * s.bsize, usableBytes: s.bavail * s.bsize };
+  }
+
+  lockDirectory(path: string): Promise<DirectoryLock> {
+    return lockDirectory(path);
   }
 }
 

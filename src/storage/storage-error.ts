@@ -43,6 +43,16 @@ export class StorageIoError extends SamsaError {
   }
 }
 
+/** The directory is locked by another broker, in this process or another (Disk.lockDirectory). */
+export class DirectoryInUseError extends SamsaError {
+  readonly path: string;
+
+  constructor(path: string, holder?: string) {
+    super('SAMSA_DIRECTORY_IN_USE', `Failed to acquire lock on ${path}: another broker${holder ? ` (${holder})` : ''} in this or another process is using this directory`);
+    this.path = path;
+  }
+}
+
 /** Whether `err` says the file or directory does not exist. */
 export function isNotFound(err: unknown): boolean {
   return err instanceof StorageIoError ? err.errno === 'ENOENT' : (err as { code?: unknown })?.code === 'ENOENT';

@@ -21,7 +21,7 @@ import type { MetadataRecordInput } from '../../protocol/metadata/index.js';
 import type { Network } from '../../network/network.js';
 import { NodeConnections } from '../../network/node-connections.js';
 import { NetworkServer } from '../../network/server.js';
-import type { Disk } from '../../storage/disk.js';
+import type { DirectoryLock, Disk } from '../../storage/disk.js';
 import { type BrokerConfig, brokerConfigKey } from '../config/broker-config.js';
 import { brokerConfigChangeError } from '../config/dynamic-broker-configs.js';
 import { parseTopicOverrides, topicConfigKey } from '../config/topic-configs.js';
@@ -63,6 +63,8 @@ export interface MetadataNodeOptions {
   /** Where keystores and truststores of the controller listener are read. */
   readonly configDisk: Disk;
   readonly log: Logger;
+  /** The node's directories, locked for it (node-storage.ts); released once it is closed. */
+  readonly directories?: DirectoryLock;
 }
 
 /** How this node connects to the controllers' listener: TLS and a SASL login as that listener's protocol asks (security/inter-broker-client.ts). */
@@ -301,6 +303,7 @@ export class MetadataNode {
     this.connections?.close();
     for (const w of this.leaderWaiters) w();
     this.leaderWaiters = [];
+    await this.o.directories?.release();
   }
 }
 

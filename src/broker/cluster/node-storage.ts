@@ -11,7 +11,7 @@ import type { Random } from '../../common/random.js';
 import { newUuid } from '../../common/uuid.js';
 import { METADATA_VERSION_4_0 } from '../../controller/controller-config.js';
 import type { MetadataRecordInput } from '../../protocol/metadata/index.js';
-import type { Disk } from '../../storage/disk.js';
+import type { DirectoryLock, Disk } from '../../storage/disk.js';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { MIGRATED_SUFFIX, readLegacyMetadata } from './json-metadata-migration.js';
 import type { KRaftSettings } from './kraft-settings.js';
@@ -78,6 +78,28 @@ export async function formatStorage(
     opts.log?.info({ topics: legacy.topics, from: legacy.path }, 'migrating the cluster metadata into the metadata log');
   }
   return { clusterId, formatted: missing, alreadyFormatted: already, directoryIds: [...formatted, ...written].map((m) => m.directoryId), migratedTopics: legacy?.topics ?? 0 };
+}
+
+/**
+ * Creates and locks every directory in `dirs` (Disk.lockDirectory), in one order whoever asks, so
+ * two nodes given overlapping directories cannot each hold one the other waits for: all of them,
+ * or none and the reason.
+ */
+export async function lockNodeDirectories(disk: Disk, dirs: readonly string[]): Promise<DirectoryLock> {
+  const held: DirectoryLock[] = [];
+  const release = async () => {
+    await Promise.all(held.map((l) => l.release()));
+  };
+  try {
+    for (const dir of [...dirs].sort()) {
+      await disk.mkdir(dir);
+      held.push(await disk.lockDirectory(dir));
+    }
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  return { release };
 }
 
 /** A node's storage at start: formatted now if it was not. */

@@ -4,6 +4,7 @@
  * network and a key-value state machine, plus the invariant checker watching all of them after
  * every event. The chaos runs (raft-sim.ts) and the scenario tests both drive one of these.
  */
+import type { Logger } from 'pino';
 import type { SeededRandom } from './seeded-random.js';
 import { RaftClient } from '../controller/raft/raft-client.js';
 import type { RaftFaults } from '../controller/raft/raft-core.js';
@@ -36,6 +37,8 @@ export interface SimClusterOptions {
   readonly stateMachine?: 'kv' | 'metadata';
   /** Deliberate defects of the metadata state machine (on `faultyNodes`), for the controls. */
   readonly metadataFaults?: MetadataFaults;
+  /** Each node's Raft client logs here (RaftClientOptions.logger), for tests of what it says. */
+  readonly logger?: (nodeId: number) => Logger;
 }
 
 /** Timeouts scaled down from Kafka's defaults so that a run sees many elections per simulated second. */
@@ -117,6 +120,7 @@ export class SimNode implements CheckedNode {
         if (live()) c.checker.onCommitted(this.id, client.quorum.epoch, b);
       },
       ...(faulty ? { unsafeFaults: c.options.faults } : {}),
+      ...(c.options.logger ? { logger: c.options.logger(this.id) } : {}),
     });
     this.client = client;
     this.metadata?.attach(client);

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { pino } from 'pino';
 import { NotLeaderError } from '../../src/controller/raft/errors.js';
 import { type OutboundRequest, decodeRaftRequest, decodeRaftResponse, encodeRaftRequest, encodeRaftResponse } from '../../src/controller/raft/raft-rpc.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
@@ -144,6 +145,23 @@ describe('raft quorum', () => {
     c.network.healLinks();
     await c.runUntil(() => lonely.client.leaderAndEpoch().leaderId === leader.id && lonely.kv.map.get('during') === '1', 3000);
     assert.deepEqual(leader.client.leaderAndEpoch(), { leaderId: leader.id, epoch });
+  });
+
+  it('a leader cut off from the other voters resigns after the fetch timeout (check quorum) and says so, naming them', async () => {
+    const lines: { nodeId: number; msg: string; epoch?: number; from?: string; silentVoters?: number[] }[] = [];
+    const logger = (nodeId: number) => pino({ level: 'info' }, { write: (line: string) => void lines.push({ nodeId, ...JSON.parse(line) }) });
+    const c = cluster(3, { logger });
+    const leader = await leaderOf(c);
+    const { epoch } = leader.client.leaderAndEpoch();
+    assert.ok(lines.some((l) => l.nodeId === leader.id && l.msg === 'metadata quorum: Leader' && l.from === 'Candidate' && l.epoch === epoch), 'its election is said');
+    const others = c.nodes.filter((n) => n !== leader).map((n) => n.id);
+    c.network.partition([[leader.id], others]);
+    await c.runUntil(() => leader.client.quorum.state.name !== 'Leader', 5000);
+    const resigned = lines.filter((l) => l.nodeId === leader.id && /check quorum/.test(l.msg));
+    assert.equal(resigned.length, 1);
+    assert.deepEqual([...resigned[0]!.silentVoters!].sort(), others);
+    assert.equal(resigned[0]!.epoch, epoch);
+    assert.ok(lines.some((l) => l.nodeId === leader.id && l.msg === 'metadata quorum: Resigned' && l.from === 'Leader'));
   });
 
   it("a deposed leader's uncommitted entries are truncated when it rejoins", async () => {

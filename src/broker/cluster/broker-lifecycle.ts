@@ -51,6 +51,8 @@ export class BrokerLifecycleManager {
   private epoch = -1n;
   private readyToUnfence = false;
   private fenced = true;
+  /** The DUPLICATE_BROKER_REGISTRATION of this start already logged at info. */
+  private duplicateSaid = false;
   private timer: TimerHandle | undefined;
   private heartbeating: Promise<void> | undefined;
   private stopped = false;
@@ -98,7 +100,10 @@ export class BrokerLifecycleManager {
       { version: 4, timeoutMs: 24 * 3600_000 },
     );
     if (res.errorCode === ErrorCode.DUPLICATE_BROKER_REGISTRATION) {
-      o.logger.warn({ node: o.nodeId }, 'another incarnation of this broker id still has a session with the controller: registering again once it expires');
+      // Expected after a crash, until the old session times out: said once, then at debug for each retry (Kafka logs it at info).
+      const level = this.duplicateSaid ? 'debug' : 'info';
+      this.duplicateSaid = true;
+      o.logger[level]({ node: o.nodeId }, 'another incarnation of this broker id still has a session with the controller: registering again once it expires');
       return undefined;
     }
     if (res.errorCode !== ErrorCode.NONE) throw new BrokerRegistrationError(`the controller refused the registration of broker ${o.nodeId}: error ${res.errorCode}`);

@@ -116,6 +116,7 @@ export class MetadataNode {
       listener: this.loader,
       clusterId: o.clusterId,
       onFatal: (err) => log.error({ err }, 'the metadata quorum client stopped on an error'),
+      logger: log.child({ component: 'raft' }),
     });
     this.controllerFaults = new Faults(clock, (id) => this.loader.image.topicById(id)?.name);
     this.controller = settings.isController ? this.makeController() : undefined;

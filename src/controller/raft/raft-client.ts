@@ -12,6 +12,7 @@
  * and wires `handleRequest` to the network for the six Raft RPCs.
  */
 import { dirname } from 'node:path';
+import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import { type Random, randomInt } from '../../common/random.js';
 import type { Disk } from '../../storage/disk.js';
@@ -52,6 +53,8 @@ export interface RaftClientOptions {
   readonly onCommittedBatch?: (batch: LogBatch) => void;
   /** Simulator controls only. */
   readonly unsafeFaults?: RaftFaults;
+  /** Where role changes are said, with why a leader resigned (info, as Kafka's KafkaRaftClient logs its transitions). */
+  readonly logger?: Logger;
 }
 
 /** A read-only view of a client's state, for tests, the simulator's invariant checks and metrics. */
@@ -274,6 +277,8 @@ export class RaftClient implements RaftCore {
 
   private pollLeader(s: LeaderState, now: number): void {
     if (!s.hasQuorum(now)) {
+      const silent = s.nonAcknowledgingVoters(now, this.config.fetchTimeoutMs);
+      this.options.logger?.info({ epoch: s.epoch, silentVoters: silent, fetchTimeoutMs: this.config.fetchTimeoutMs }, 'resigning: a majority of the voters did not fetch within controller.quorum.fetch.timeout.ms (check quorum)');
       this.resign(this.successors(s));
       return;
     }
@@ -387,6 +392,7 @@ export class RaftClient implements RaftCore {
   }
 
   private onTransition(from: EpochState | undefined, to: EpochState): void {
+    this.options.logger?.info({ epoch: to.epoch, from: from?.name, leader: this.quorum.leaderId }, `metadata quorum: ${to.name}`);
     this.requests.resetAll();
     if (from?.name === 'Leader' && to.name !== 'Leader') this.purgatory.complete(this);
     if (this.lifecycle === 'running') this.notifyLeaderChange();

@@ -1,6 +1,6 @@
 /** The Disk on node:fs: callback APIs wrapped once (no FileHandle objects on the hot path). */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { lockDirectory } from './directory-lock.js';
 import type { DirEntry, DirectoryLock, Disk, DiskFile, DiskSpace, FileStat, OpenMode } from './disk.js';
 import { StorageIoError, type StorageOp, isNotFound } from './storage-error.js';
@@ -212,8 +212,33 @@ export class NodeDisk implements Disk {
     return new NodeFile(path, fd, this.maxWriteBytes, this.syncWriteMaxBytes, this.syncReadMaxBytes);
   }
 
+  /**
+   * Up to the first directory that exists, then down creating each: not fs.mkdir's `recursive`,
+   * which in Node 20 loops forever, a core busy, where mkdir answers ENOENT under a parent that
+   * exists (a data directory under /proc); here that is the ENOENT.
+   */
   async mkdir(path: string): Promise<void> {
-    await call<string | undefined>('mkdir', path, (cb) => fs.mkdir(path, { recursive: true }, cb));
+    const missing: string[] = [];
+    for (let dir = resolve(path); ; dir = dirname(dir)) {
+      if (await this.mkdirOne(dir, path)) break;
+      missing.push(dir);
+      if (dirname(dir) === dir) break;
+    }
+    for (let i = missing.length - 1; i >= 0; i--) {
+      if (!(await this.mkdirOne(missing[i]!, path))) throw new StorageIoError('mkdir', path, 'ENOENT', `${missing[i]} cannot be created`);
+    }
+  }
+
+  /** Creates `dir` if missing: whether it is a directory now (false: its parent is missing). */
+  private async mkdirOne(dir: string, asked: string): Promise<boolean> {
+    try {
+      await call<void>('mkdir', asked, (cb) => fs.mkdir(dir, (err) => cb(err, undefined)));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      if ((err as StorageIoError).errno === 'EEXIST' && (await this.stat(dir))?.isDirectory) return true;
+      throw err;
+    }
   }
 
   readdir(path: string): Promise<string[]> {

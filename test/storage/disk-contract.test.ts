@@ -154,6 +154,26 @@ describe('NodeDisk readdirEntries', () => {
   });
 });
 
+describe('NodeDisk mkdir', () => {
+  it('creates missing parents, accepts an existing directory, refuses a file; under /proc, where mkdir answers ENOENT beneath a parent that exists, fails instead of looping', { skip: process.platform !== 'linux' }, async () => {
+    const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));
+    const disk = new NodeDisk();
+    try {
+      await disk.mkdir(join(root, 'a/b/c'));
+      await Promise.all([disk.mkdir(join(root, 'a/b/c')), disk.mkdir(join(root, 'a/x/y')), disk.mkdir(join(root, 'a/x/y'))]);
+      assert.equal((await disk.stat(join(root, 'a/x/y')))?.isDirectory, true);
+      await writeFile(join(root, 'file'), 'x');
+      await assert.rejects(disk.mkdir(join(root, 'file')), (e: unknown) => e instanceof StorageIoError && e.errno === 'EEXIST');
+      await assert.rejects(disk.mkdir(join(root, 'file/sub')), (e: unknown) => e instanceof StorageIoError && e.errno === 'ENOTDIR');
+      // Node 20's recursive fs.mkdir spins here forever; bounded, so a loop fails the test rather than hanging it.
+      const outcome = await Promise.race([disk.mkdir('/proc/samsa-test/sub').then(() => 'created', (e: unknown) => e), new Promise((r) => setTimeout(() => r('still looping after 5 s'), 5000).unref())]);
+      assert.ok(outcome instanceof StorageIoError && outcome.errno === 'ENOENT', String(outcome));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('NodeDisk write splitting', () => {
   it('splits writes larger than maxWriteBytes into several calls, writing the same bytes', async () => {
     const root = await mkdtemp(join(tmpdir(), 'samsa-disk-'));

@@ -130,6 +130,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const config = await resolveConfig(options);
   // Logs go to stderr, leaving stdout to whoever embeds the broker (the CLI's ready line).
   const log = options.logger ?? brokerLogger(options.logLevel ?? 'warn', options.logFormat ?? 'json');
+  for (const name of config.unknown) log.warn({ config: name }, `The configuration '${name}' was supplied but isn't a known config.`);
   phases.mark('config');
   const raw = kraftSettings(config);
   const settings: KRaftSettings = { ...raw, metadataLogDir: resolve(raw.metadataLogDir) };

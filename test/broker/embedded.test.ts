@@ -8,6 +8,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
 import { MetadataApi } from '../../src/protocol/messages/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { tempDir, testBroker } from '../helpers/test-broker.js';
@@ -52,8 +53,15 @@ describe('embedded brokers', () => {
     }
   });
 
-  it('refuses to start with an invalid config, naming it', async () => {
+  it('refuses to start with an invalid config, naming it; starts with an unknown one, saying so (as Kafka)', async () => {
     await assert.rejects(testBroker({ config: { 'num.partitions': 'many' } }), /num.partitions/);
-    await assert.rejects(testBroker({ config: { 'no.such.setting': 1 } }), /Unknown broker config: no.such.setting/);
+    const lines: { level: number; msg: string; config?: string }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const broker = await testBroker({ config: { 'no.such.setting': 1 }, logger });
+    await broker.stop();
+    assert.deepEqual(
+      lines.filter((l) => l.config !== undefined).map((l) => [l.level, l.config, l.msg]),
+      [[40, 'no.such.setting', "The configuration 'no.such.setting' was supplied but isn't a known config."]],
+    );
   });
 });

@@ -83,8 +83,7 @@ function clusterSettings(
   const isBroker = roles.includes('broker');
   const isController = roles.includes('controller');
   const votersText = config.get('controller.quorum.voters') as string | null;
-  if (!votersText) return fail('controller.quorum.voters', 'controller.quorum.voters must be set when process.roles is (Samsa supports static quorums only)');
-  const voters = parseQuorumVoters(votersText);
+  const voters = votersText ? parseQuorumVoters(votersText) : quorumOfItself(config, base, isController, listeners.filter((l) => controllerNames.includes(l.name)));
   const isVoter = voters.some((v) => v.id === base.nodeId);
   if (controllerNames.length === 0) fail('controller.listener.names', 'controller.listener.names must be set when process.roles is');
   if (isController && !isVoter) fail('controller.quorum.voters', `node.id ${base.nodeId} must be one of the controller.quorum.voters of a node with the controller role`);
@@ -108,6 +107,30 @@ function clusterSettings(
     controllerListenerName: controllerNames[0],
     interBrokerListenerName: interBrokerListener(config, clientListeners),
   };
+}
+
+/**
+ * The quorum of a controller whose `controller.quorum.bootstrap.servers` (KIP-853's dynamic quorum)
+ * names only itself, as Kafka 4's default server.properties does for a node formatted with
+ * `kafka-storage format --standalone`: a quorum of one voter, this node at that address. Samsa's
+ * quorums are static: anything else needs `controller.quorum.voters`.
+ */
+function quorumOfItself(config: BrokerConfig, base: Pick<KRaftSettings, 'nodeId' | 'advertised'>, isController: boolean, controllerListeners: readonly ListenerSpec[]): VoterEndpoint[] {
+  const bootstrap = ((config.get('controller.quorum.bootstrap.servers') as string | null) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const staticOnly = 'Samsa supports static quorums (controller.quorum.voters), and a dynamic one only of a single controller whose controller.quorum.bootstrap.servers names itself';
+  if (bootstrap.length === 0) return fail('controller.quorum.voters', `controller.quorum.voters must be set when process.roles is (${staticOnly})`);
+  const m = bootstrap.length === 1 ? /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(bootstrap[0]!) : null;
+  const host = m?.[1]!.replace(/^\[|\]$/g, '');
+  const port = Number(m?.[2]);
+  const own = isController && m !== null && controllerListeners.some((l) => l.port === port && isOwnHost(host!, l.host, base.advertised.get(l.name)?.host));
+  if (!own) return fail('controller.quorum.bootstrap.servers', `controller.quorum.bootstrap.servers ${bootstrap.join(',')} is not this controller alone: set controller.quorum.voters (${staticOnly})`);
+  return [{ id: base.nodeId, host: host!, port }];
+}
+
+/** Whether `host` reaches a listener bound to `bound` (empty or a wildcard: every local address) and advertised as `advertised`. */
+function isOwnHost(host: string, bound: string, advertised: string | undefined): boolean {
+  const local = ['localhost', '127.0.0.1', '::1'];
+  return host === bound || host === advertised || (local.includes(host) && (local.includes(bound) || ['', '0.0.0.0', '::'].includes(bound)));
 }
 
 /** `inter.broker.listener.name`, else the PLAINTEXT listener (Kafka's default), else the first client listener. */

@@ -35,6 +35,22 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   key.int('replica.fetch.response.max.bytes', 10485760, 'Bytes a follower fetches per request.', 0),
   key.int('replica.fetch.backoff.ms', 1000, 'How long a follower waits before fetching again after an error.', 0),
   key.int('replica.socket.timeout.ms', 30000, 'How long a follower waits for its leader to answer.', 1),
+  // In Kafka 4's default server.properties, with nothing to set in Samsa (one event loop, no thread pools to size).
+  ...(
+    [
+      ['num.network.threads', 3],
+      ['num.io.threads', 8],
+      ['num.recovery.threads.per.data.dir', 2],
+      ['background.threads', 10],
+    ] as const
+  ).map(([name, def]) => key.int(name, def, 'Accepted for compatibility with Kafka; Samsa serves from one event loop and ignores it.', 1)),
+  ...['socket.send.buffer.bytes', 'socket.receive.buffer.bytes'].map((name) => key.int(name, 102400, 'Accepted for compatibility with Kafka; Samsa leaves socket buffers to the kernel and ignores it.', -1)),
+  ...(
+    [
+      ['share.coordinator.state.topic.replication.factor', 3],
+      ['share.coordinator.state.topic.min.isr', 2],
+    ] as const
+  ).map(([name, def]) => key.int(name, def, 'Accepted for compatibility with Kafka; Samsa has no share groups (KIP-932) and ignores it.', 1)),
 ];
 
 /** A broker config that sets a topic config's default, in its own unit (hours, minutes or the topic's); none where Kafka has none. */
@@ -100,15 +116,27 @@ export class BrokerConfig {
   private readonly perBroker = new Map<string, string>();
   private readonly clusterDefault = new Map<string, string>();
 
+  /**
+   * Names given that are no broker config: left out, as Kafka leaves them (it logs each at start
+   * and carries on, so that a server.properties with keys of another version or distribution
+   * still starts; the broker logs these).
+   */
+  readonly unknown: readonly string[];
+
   constructor(props: Iterable<[string, string]> = []) {
     const m = new Map<string, string>();
+    const unknown: string[] = [];
     for (const [name, text] of props) {
       const k = brokerConfigKey(name);
-      if (!k) throw new ConfigError(name, `Unknown broker config: ${name}`);
+      if (!k) {
+        unknown.push(name);
+        continue;
+      }
       parseConfigValue(k, text);
       m.set(name === 'broker.id' ? 'node.id' : name === 'log.dir' ? 'log.dirs' : name, text);
     }
     this.props = m;
+    this.unknown = unknown;
     this.checkListeners();
   }
 

@@ -8,6 +8,7 @@ import { key, type ConfigKey } from '../../common/config-def.js';
 export const KRAFT_CONFIG_KEYS: readonly ConfigKey[] = [
   key.list('process.roles', [], 'The roles of this node: broker, controller, or both (combined). Unset: a single combined node that is its own quorum.', ['broker', 'controller']),
   key.string('controller.quorum.voters', null, 'The static quorum: id@host:port of every controller, comma-separated.'),
+  key.string('controller.quorum.bootstrap.servers', null, 'host:port of controllers to reach for a dynamic quorum (KIP-853). Samsa takes the one of a controller that names only itself (Kafka 4\'s default server.properties, formatted with --standalone) as a quorum of itself; a dynamic quorum of several is not supported (set controller.quorum.voters).'),
   key.list('controller.listener.names', [], 'Names of the listeners the controller serves on (the first is the one brokers and voters reach it on).'),
   key.string('listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', 'Security protocol of each listener name (NAME:PROTOCOL, comma-separated).'),
   key.string('inter.broker.listener.name', null, 'The listener brokers reach each other on (default: the security protocol name of security.inter.broker.protocol, PLAINTEXT).'),

@@ -38,8 +38,13 @@ export function registerStorageCommand(program: Command): void {
   withConfig(storage.command('format').description('write meta.properties (and a controller\'s bootstrap records) into the log directories'))
     .option('-t, --cluster-id <id>', 'the cluster id (default: derived from controller.quorum.voters, or random for a standalone node)')
     .option('-g, --ignore-formatted', 'leave directories formatted already as they are')
-    .action(async (opts: StorageOptions & { clusterId?: string; ignoreFormatted?: boolean }) => {
+    .option('-s, --standalone', 'a quorum of this controller alone (Kafka 4\'s quick start, with controller.quorum.bootstrap.servers naming this node)')
+    .action(async (opts: StorageOptions & { clusterId?: string; ignoreFormatted?: boolean; standalone?: boolean }) => {
       const { config, settings } = await nodeConfig(opts);
+      for (const name of config.unknown) process.stderr.write(`The configuration '${name}' was supplied but isn't a known config.\n`);
+      if (opts.standalone && !(settings.isController && settings.voters.length === 1 && settings.voters[0]!.id === settings.nodeId)) {
+        throw new Error('--standalone formats a quorum of this controller alone: its controller.quorum.bootstrap.servers (or controller.quorum.voters) must name only this node');
+      }
       const { formatStorage } = await import('../../broker/cluster/node-storage.js');
       const r = await formatStorage(nodeDisk, systemRandom, config, settings, { explicit: true, ignoreFormatted: opts.ignoreFormatted === true, ...(opts.clusterId ? { clusterId: opts.clusterId } : {}) });
       for (const d of r.formatted) process.stdout.write(`Formatting ${d} with cluster.id ${r.clusterId} and node.id ${settings.nodeId}\n`);

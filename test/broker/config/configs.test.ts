@@ -23,8 +23,11 @@ describe('broker config', () => {
     assert.equal(c.bool('auto.create.topics.enable'), true);
   });
 
-  it('rejects unknown names and bad values with a clear error', () => {
-    assert.throws(() => new BrokerConfig([['no.such.config', '1']]), (e: unknown) => e instanceof ConfigError && /Unknown broker config: no.such.config/.test(e.message));
+  it('leaves unknown names out, as Kafka does (the broker logs them), and rejects bad values with a clear error', () => {
+    const c = new BrokerConfig([['no.such.config', '1'], ['num.partitions', '2'], ['num.io.threads', '8']]);
+    assert.deepEqual(c.unknown, ['no.such.config']);
+    assert.deepEqual([...c.props.keys()], ['num.partitions', 'num.io.threads']);
+    assert.throws(() => c.get('no.such.config'), (e: unknown) => e instanceof ConfigError && /Unknown broker config: no.such.config/.test(e.message));
     assert.throws(() => new BrokerConfig([['num.partitions', 'three']]), /Invalid value three for configuration num.partitions/);
     assert.throws(() => new BrokerConfig([['num.partitions', '0']]), /at least 1/);
   });

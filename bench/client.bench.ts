@@ -10,7 +10,8 @@
  * creates it, and whichever consumer came first would wait out a retry for it). A second table
  * splits each kept consume round into its fixed cost (connect, join, assignment and the first
  * fetch: the time to the first record) and the record stream after it, with the mark-compact
- * collections that ran during the round.
+ * collections and minor page faults of the round (what sets a round's speed on a small VM: fresh
+ * frames faulted in again after the allocator gave freed ones back; docs/client.md, Performance).
  *
  *   npm run bench -- client         BENCH_RECORDS=200000 per produce case by default
  */
@@ -81,6 +82,8 @@ interface ConsumeRound {
   streamRate: number;
   /** Mark-compact collections during the round. */
   markCompacts: number;
+  /** Minor page faults of the process during the round (fresh memory the kernel had to map). */
+  pageFaults: number;
 }
 
 /** Mark-compact collections so far, counted while `run` runs. */
@@ -93,6 +96,7 @@ const gcObserver = new PerformanceObserver((list) => {
 function consumeTimer(total: number) {
   const t0 = performance.now();
   const gc0 = markCompacts;
+  const faults0 = process.resourceUsage().minorPageFault;
   let n = 0;
   let first = 0;
   return {
@@ -104,7 +108,7 @@ function consumeTimer(total: number) {
     },
     done(): ConsumeRound {
       const end = performance.now();
-      return { rate: n / ((end - t0) / 1000), firstRecordMs: first - t0, streamRate: n / ((end - first) / 1000), markCompacts: markCompacts - gc0 };
+      return { rate: n / ((end - t0) / 1000), firstRecordMs: first - t0, streamRate: n / ((end - first) / 1000), markCompacts: markCompacts - gc0, pageFaults: process.resourceUsage().minorPageFault - faults0 };
     },
   };
 }
@@ -180,12 +184,13 @@ export default async function run(): Promise<void> {
       }
       row(`consume ${total.toLocaleString('en-US')} records, ${partitions} partition(s)`, sc!.rate, kc!.rate);
       const ms = (c: ConsumeRound) => c.firstRecordMs.toFixed(1);
-      const rate = (c: ConsumeRound) => Math.round(c.streamRate).toLocaleString('en-US');
-      split.push(`| consume, ${partitions} partition(s) | ${ms(sc!)} / ${ms(kc!)} | ${rate(sc!)} / ${rate(kc!)} | ${(sc!.streamRate / kc!.streamRate).toFixed(2)}x | ${sc!.markCompacts} / ${kc!.markCompacts} |`);
+      const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
+      const rate = (c: ConsumeRound) => thousands(c.streamRate);
+      split.push(`| consume, ${partitions} partition(s) | ${ms(sc!)} / ${ms(kc!)} | ${rate(sc!)} / ${rate(kc!)} | ${(sc!.streamRate / kc!.streamRate).toFixed(2)}x | ${sc!.markCompacts} / ${kc!.markCompacts} | ${thousands(sc!.pageFaults)} / ${thousands(kc!.pageFaults)} |`);
     }
     console.log('\n### The kept consume rounds split: fixed cost, then the record stream (Samsa / kafkajs)');
-    console.log('| case | ms to the first record | records/s after it | ratio after it | mark-compacts in the round |');
-    console.log('|---|---|---|---|---|');
+    console.log('| case | ms to the first record | records/s after it | ratio after it | mark-compacts in the round | minor page faults in the round |');
+    console.log('|---|---|---|---|---|---|');
     for (const line of split) console.log(line);
   } finally {
     gcObserver.disconnect();

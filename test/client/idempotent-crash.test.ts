@@ -2,8 +2,10 @@
  * The idempotent producer keeps writing while its broker (a child process, fsync before ack) is
  * killed with SIGKILL twice and restarted on the same port: every send resolves, and the log
  * holds every record exactly once, each key's records in the order they were sent. kafkajs reads
- * it back. (The same run with `idempotent: false, maxInFlight: 5` fails at "nothing written twice":
- * batches the broker wrote but never acknowledged before dying are retried and written again.)
+ * it back. Sends are outstanding at each kill (asserted). The control, executed: without
+ * idempotence a batch the broker wrote but never acknowledged is retried and written again
+ * (test/client/idempotent-producer.test.ts, "a lost answer is retried and written once; without
+ * idempotence the same loss writes it twice", deterministic through a proxy that loses the answer).
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
@@ -51,9 +53,14 @@ describe('idempotent producer through broker crashes', { timeout: 180_000 }, () 
       await client.admin().createTopics([{ name: 'crash', partitions: 2 }]);
       const producer = client.producer({ retries: 200, retryBackoffMs: 50, timeoutMs: 5000, batchSize: 16 * 1024, lingerMs: 1 });
       let kills = 0;
+      let issued = 0;
+      let outstanding = 0;
+      const outstandingAtKills: number[] = [];
       const killer = (async () => {
-        for (const delay of [500, 700]) {
-          await sleep(delay);
+        // Once a quarter, then three quarters, of the sends are issued, at a moment some are unanswered.
+        for (const at of [SENDS / 4, (SENDS * 3) / 4]) {
+          for (let i = 0; i < 10_000 && (issued < at || outstanding === 0); i++) await sleep(1);
+          outstandingAtKills.push(outstanding);
           await broker.kill('SIGKILL');
           kills++;
           broker = await childBroker(dir, args);
@@ -65,12 +72,15 @@ describe('idempotent producer through broker crashes', { timeout: 180_000 }, () 
           const n = s * PER_SEND + j;
           return { key: `k${n % KEYS}`, value: String(n).padEnd(VALUE_BYTES) };
         });
-        sends.push(producer.send('crash', records));
+        issued++;
+        outstanding++;
+        sends.push(producer.send('crash', records).finally(() => outstanding--));
         await sleep(3);
       }
       await killer;
       await Promise.all(sends);
       assert.equal(kills, 2);
+      assert.ok(outstandingAtKills.every((n) => n > 0), `sends outstanding at each kill: ${outstandingAtKills.join(', ')}`);
       const got = await readBack(broker.bootstrap, 'crash', SENDS * PER_SEND);
       assert.equal(got.length, SENDS * PER_SEND, 'nothing written twice');
       assert.equal(new Set(got.map((r) => r.value)).size, SENDS * PER_SEND, 'every record once');

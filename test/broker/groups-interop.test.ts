@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { decodeAssignment } from '../../src/client/consumer/group-membership.js';
+import { awaitSentinels } from '../helpers/sentinels.js';
 import { testBroker } from '../helpers/test-broker.js';
 import { GROUP_TEST_CONFIG, waitFor } from '../group/kafkajs-helpers.js';
 
@@ -132,8 +132,9 @@ describe('consumer groups with kcat (librdkafka) and kafka-python', { timeout: 1
 
     const sent = await produce(topic, 'r', 400);
     await waitFor('all 400 records', () => k.lines.length + p.lines.length >= 400, 60_000);
-    await sleep(300);
-    const got = [...valuesOf(k), ...valuesOf(p)];
+    const delivered = () => [...valuesOf(k), ...valuesOf(p)];
+    const isSentinel = await awaitSentinels(topic, 4, (messages) => producer.send({ topic, messages }), [delivered]);
+    const got = delivered().filter((v) => !isSentinel(v));
     assert.equal(got.length, 400, 'nothing twice');
     assert.deepEqual(got.sort(), [...sent].sort(), 'nothing missed');
     assert.ok(k.lines.length > 0 && p.lines.length > 0, 'both members consumed');

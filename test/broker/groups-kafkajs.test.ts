@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type SentinelRecord, awaitSentinels } from '../helpers/sentinels.js';
 import { testBroker } from '../helpers/test-broker.js';
 import { GROUP_TEST_CONFIG, startConsumer, waitFor } from '../group/kafkajs-helpers.js';
 
@@ -31,6 +31,8 @@ describe('consumer groups with kafkajs', { timeout: 120_000 }, () => {
     await broker.stop();
   });
 
+  const sendTo = (topic: string) => (messages: SentinelRecord[]) => producer.send({ topic, messages });
+
   async function createTopic(topic: string, numPartitions: number): Promise<void> {
     const admin = kafka.admin();
     await admin.connect();
@@ -45,9 +47,9 @@ describe('consumer groups with kafkajs', { timeout: 120_000 }, () => {
     const b = await startConsumer(kafka, 'pubsub-b', 'pubsub');
     try {
       await waitFor('both groups to receive everything', () => a.got.values.length >= 300 && b.got.values.length >= 300);
-      await sleep(300);
-      assert.deepEqual([...a.got.values].sort(), [...sent].sort());
-      assert.deepEqual([...b.got.values].sort(), [...sent].sort());
+      const isSentinel = await awaitSentinels('pubsub', 3, sendTo('pubsub'), [() => a.got.values, () => b.got.values]);
+      assert.deepEqual(a.got.values.filter((v) => !isSentinel(v)).sort(), [...sent].sort());
+      assert.deepEqual(b.got.values.filter((v) => !isSentinel(v)).sort(), [...sent].sort());
     } finally {
       await Promise.all([a.consumer.disconnect(), b.consumer.disconnect()]);
     }
@@ -67,11 +69,12 @@ describe('consumer groups with kafkajs', { timeout: 120_000 }, () => {
       });
       const sent = await produce(producer, topic, 'q', 600);
       await waitFor('every record consumed', () => members.reduce((n, m) => n + m.got.values.length, 0) >= 600);
-      await sleep(500);
-      const seen = members.flatMap((m) => m.got.seen);
+      const isSentinel = await awaitSentinels(topic, 6, sendTo(topic), [() => members.flatMap((m) => m.got.values)]);
+      // `seen[i]` is where `values[i]` came from.
+      const seen = members.flatMap((m) => m.got.seen.filter((_, i) => !isSentinel(m.got.values[i]!)));
       assert.equal(seen.length, 600, 'no record twice');
       assert.equal(new Set(seen).size, 600);
-      assert.deepEqual(members.flatMap((m) => m.got.values).sort(), [...sent].sort(), 'the union is everything');
+      assert.deepEqual(members.flatMap((m) => m.got.values.filter((v) => !isSentinel(v))).sort(), [...sent].sort(), 'the union is everything');
       for (const m of members) {
         const partitions = new Set(m.got.seen.map((s) => Number(s.split(':')[0])));
         assert.ok([...partitions].every((p) => m.got.assigned.includes(p)), 'each consumer only reads its own partitions');
@@ -87,9 +90,10 @@ describe('consumer groups with kafkajs', { timeout: 120_000 }, () => {
     const back = await startConsumer(kafka, 'workers', topic, { fromBeginning: true });
     try {
       await waitFor('the 1,000 records produced while down', () => back.got.values.length >= 1000);
-      await sleep(500);
-      assert.equal(back.got.values.length, 1000, 'exactly those: nothing replayed');
-      assert.deepEqual([...back.got.values].sort(), [...whileDown].sort());
+      const isSentinel = await awaitSentinels(topic, 6, sendTo(topic), [() => back.got.values]);
+      const got = back.got.values.filter((v) => !isSentinel(v));
+      assert.equal(got.length, 1000, 'exactly those: nothing replayed');
+      assert.deepEqual(got.sort(), [...whileDown].sort());
     } finally {
       await back.consumer.disconnect();
       await admin.disconnect();

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Consumer, type ConsumerOptions, type ConsumerRecord, SamsaClient, type TopicPartition } from '../../src/client/index.js';
+import { type SentinelRecord, awaitSentinels } from '../helpers/sentinels.js';
 import { testBroker } from '../helpers/test-broker.js';
 import { GROUP_TEST_CONFIG, waitFor } from '../group/kafkajs-helpers.js';
 
@@ -57,6 +57,8 @@ describe('Samsa consumer groups', { timeout: 180_000 }, () => {
     return vs;
   }
 
+  const sendTo = (topic: string) => (records: SentinelRecord[]) => client.producer().send(topic, records);
+
   it('queue: three members split six partitions, read everything once, and the group resumes from its commits', async () => {
     await client.admin().createTopics([{ name: 'queue', partitions: 6 }]);
     const members = [run('workers', 'queue'), run('workers', 'queue'), run('workers', 'queue')];
@@ -66,8 +68,9 @@ describe('Samsa consumer groups', { timeout: 180_000 }, () => {
     });
     const sent = await produce('queue', 'q', 600);
     await waitFor('600 records', () => members.reduce((n, m) => n + m.records.length, 0) >= 600);
-    await sleep(300);
-    const all = members.flatMap((m) => values(m.records));
+    const delivered = () => members.flatMap((m) => values(m.records));
+    const isSentinel = await awaitSentinels('queue', 6, sendTo('queue'), [delivered]);
+    const all = delivered().filter((v) => !isSentinel(v));
     assert.equal(all.length, 600, 'nothing twice');
     assert.deepEqual(all.sort(), [...sent].sort());
     const partitionsOf = (m: Running) => new Set(m.records.map((r) => r.partition));
@@ -77,8 +80,8 @@ describe('Samsa consumer groups', { timeout: 180_000 }, () => {
     const whileDown = await produce('queue', 'down', 1000);
     const back = run('workers', 'queue');
     await waitFor('the 1,000 records produced while down', () => back.records.length >= 1000);
-    await sleep(300);
-    assert.deepEqual(values(back.records).sort(), [...whileDown].sort(), 'exactly those');
+    const isSentinelBack = await awaitSentinels('queue', 6, sendTo('queue'), [() => values(back.records)]);
+    assert.deepEqual(values(back.records).filter((v) => !isSentinelBack(v)).sort(), [...whileDown].sort(), 'exactly those');
     await stop(back);
   });
 
@@ -88,8 +91,9 @@ describe('Samsa consumer groups', { timeout: 180_000 }, () => {
     const b = run('readers-b', /^new/);
     const sent = await produce('news', 'n', 300);
     await waitFor('both groups to read 300', () => a.records.length >= 300 && b.records.length >= 300);
-    assert.deepEqual(values(a.records).sort(), [...sent].sort());
-    assert.deepEqual(values(b.records).sort(), [...sent].sort());
+    const isSentinel = await awaitSentinels('news', 3, sendTo('news'), [() => values(a.records), () => values(b.records)]);
+    assert.deepEqual(values(a.records).filter((v) => !isSentinel(v)).sort(), [...sent].sort());
+    assert.deepEqual(values(b.records).filter((v) => !isSentinel(v)).sort(), [...sent].sort());
     await stop(a, b);
   });
 
@@ -145,8 +149,8 @@ describe('Samsa consumer groups', { timeout: 180_000 }, () => {
       const sent = await produce('mixed', 'm', 400);
       const kcatValues = () => kcatOut.split('\n').filter(Boolean).map((l) => l.split(' ')[1]!);
       await waitFor('400 records between them', () => samsa.records.length + kcatValues().length >= 400, 60_000);
-      await sleep(300);
-      assert.deepEqual([...values(samsa.records), ...kcatValues()].sort(), [...sent].sort(), 'each record read once, by one of them');
+      const isSentinel = await awaitSentinels('mixed', 4, sendTo('mixed'), [() => [...values(samsa.records), ...kcatValues()]]);
+      assert.deepEqual([...values(samsa.records), ...kcatValues()].filter((v) => !isSentinel(v)).sort(), [...sent].sort(), 'each record read once, by one of them');
       assert.ok(samsa.records.length > 0 && kcatValues().length > 0);
     } finally {
       kcatMember.kill('SIGTERM');

@@ -26,7 +26,7 @@ import { readWholeFile } from '../storage/disk-files.js';
 import { MemoryDisk } from '../storage/memory-disk.js';
 import { nodeDisk } from '../storage/node-disk.js';
 import { type LogFormat, brokerLogger } from './broker-logger.js';
-import { BrokerConfig } from './config/broker-config.js';
+import { BrokerConfig, unknownConfigWarning } from './config/broker-config.js';
 import { parseProperties } from '../common/config-def.js';
 import { kraftSettings, type KRaftSettings } from './cluster/kraft-settings.js';
 import { MetadataNode } from './cluster/metadata-node.js';
@@ -130,7 +130,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const config = await resolveConfig(options);
   // Logs go to stderr, leaving stdout to whoever embeds the broker (the CLI's ready line).
   const log = options.logger ?? brokerLogger(options.logLevel ?? 'warn', options.logFormat ?? 'json');
-  for (const name of config.unknown) log.warn({ config: name }, `The configuration '${name}' was supplied but isn't a known config.`);
+  for (const name of config.unknown) log.warn({ config: name }, unknownConfigWarning(name));
   phases.mark('config');
   const raw = kraftSettings(config);
   const settings: KRaftSettings = { ...raw, metadataLogDir: resolve(raw.metadataLogDir) };

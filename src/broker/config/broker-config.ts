@@ -103,6 +103,9 @@ export function parseListener(text: string): ListenerAddress {
   return { host, port };
 }
 
+/** What is said of a config name given that is no broker config (BrokerConfig.unknown), in Kafka's words. */
+export const unknownConfigWarning = (name: string): string => `The configuration '${name}' was supplied but isn't a known config.`;
+
 /** A broker's settings: what was set explicitly, validated, with typed access to the rest. */
 export class BrokerConfig {
   /** Explicitly set values in Kafka's string form (the STATIC_BROKER_CONFIG source). */

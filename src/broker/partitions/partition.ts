@@ -485,12 +485,7 @@ export class Partition implements TopicPartition {
     const hw = this.hw;
     const lso = this.lastStableOffset;
     const visibleBytesAtRead = this.visibleBytesFor(opts.isolation);
-    const limit = opts.isolation === 'high-watermark' ? hw : opts.isolation === 'txn-committed' ? lso : undefined;
-    // The options and the result built whole (no spreads): this runs for every fetch that reads records.
-    const readOptions: ReadOptions = { minOneBatch: opts.minOneBatch };
-    if (limit !== undefined) readOptions.maxOffset = limit;
-    if (opts.buffers) readOptions.buffers = opts.buffers;
-    const r = await this.log.read(offset, maxBytes, readOptions);
+    const r = await this.log.read(offset, maxBytes, logReadOptions(opts, hw, lso));
     let abortedTransactions: AbortedTxn[] | null = null;
     if (opts.isolation === 'txn-committed') {
       const upper = nextOffsetAfter(r.chunks);
@@ -509,11 +504,7 @@ export class Partition implements TopicPartition {
     if (opts.isolation === 'txn-committed' && this.log.mayHaveAbortedTransactions(offset)) return undefined;
     const hw = this.hw;
     const lso = this.lastStableOffset;
-    const limit = opts.isolation === 'high-watermark' ? hw : opts.isolation === 'txn-committed' ? lso : undefined;
-    const readOptions: ReadOptions = { minOneBatch: opts.minOneBatch };
-    if (limit !== undefined) readOptions.maxOffset = limit;
-    if (opts.buffers) readOptions.buffers = opts.buffers;
-    const r = this.log.readNow(offset, maxBytes, readOptions);
+    const r = this.log.readNow(offset, maxBytes, logReadOptions(opts, hw, lso));
     if (!r) return undefined;
     const abortedTransactions = opts.isolation === 'txn-committed' ? [] : null;
     return { chunks: r.chunks, bytes: r.bytes, acknowledgedEnd: r.acknowledgedEnd, logStartOffset: r.logStartOffset, highWatermark: hw, lastStableOffset: lso, visibleBytesAtRead: this.visibleBytesFor(opts.isolation), abortedTransactions };
@@ -592,4 +583,17 @@ function nextOffsetAfter(chunks: readonly Buffer[]): bigint | undefined {
     }
   }
   return next;
+}
+
+/**
+ * The log read options of a read at `opts.isolation`: below the high watermark `hw`, the last
+ * stable offset `lso` (read_committed), or the log end (followers). Built whole (no spreads): this
+ * runs for every fetch that reads records.
+ */
+function logReadOptions(opts: { isolation: ReadIsolation; minOneBatch: boolean; buffers?: BufferSource }, hw: bigint, lso: bigint): ReadOptions {
+  const readOptions: ReadOptions = { minOneBatch: opts.minOneBatch };
+  const limit = opts.isolation === 'high-watermark' ? hw : opts.isolation === 'txn-committed' ? lso : undefined;
+  if (limit !== undefined) readOptions.maxOffset = limit;
+  if (opts.buffers) readOptions.buffers = opts.buffers;
+  return readOptions;
 }

@@ -21,11 +21,12 @@ interface StorageOptions {
 
 /** The node's config as `samsa broker --config F -o k=v` would read it. */
 async function nodeConfig(opts: StorageOptions) {
-  const { BrokerConfig } = await import('../../broker/config/broker-config.js');
+  const { BrokerConfig, unknownConfigWarning } = await import('../../broker/config/broker-config.js');
   const { parseProperties } = await import('../../common/config-def.js');
   const props = new Map<string, string>(opts.config ? parseProperties(await readFile(opts.config, 'utf8')) : []);
   for (const [k, v] of Object.entries(opts.override)) props.set(k, v);
   const config = new BrokerConfig(props);
+  for (const name of config.unknown) process.stderr.write(`${unknownConfigWarning(name)}\n`);
   const { kraftSettings } = await import('../../broker/cluster/kraft-settings.js');
   return { config, settings: kraftSettings(config) };
 }
@@ -41,7 +42,6 @@ export function registerStorageCommand(program: Command): void {
     .option('-s, --standalone', 'a quorum of this controller alone (Kafka 4\'s quick start, with controller.quorum.bootstrap.servers naming this node)')
     .action(async (opts: StorageOptions & { clusterId?: string; ignoreFormatted?: boolean; standalone?: boolean }) => {
       const { config, settings } = await nodeConfig(opts);
-      for (const name of config.unknown) process.stderr.write(`The configuration '${name}' was supplied but isn't a known config.\n`);
       if (opts.standalone && !(settings.isController && settings.voters.length === 1 && settings.voters[0]!.id === settings.nodeId)) {
         throw new Error('--standalone formats a quorum of this controller alone: its controller.quorum.bootstrap.servers (or controller.quorum.voters) must name only this node');
       }

@@ -7,7 +7,9 @@
  *
  * A frame taken from the pool is a view of a pooled buffer. Whoever knows that nothing refers to
  * the frame's bytes any more (the dispatcher, once a produce request's appends are written)
- * releases it; a frame never released is simply left to the garbage collector. Buffers come in
+ * releases it; a frame never released (any other request's, one held back by a quota, one of a
+ * connection that closed mid-frame) is left to the garbage collector: the pool remembers what it
+ * handed out only weakly, so it never keeps such a frame alive. Buffers come in
  * size classes of four steps per power of two from 64 KiB to 16 MiB (at most 25% unused); at
  * most `maxIdleBytes` wait in the pool.
  */
@@ -26,8 +28,12 @@ export function frameSizeClass(size: number): number {
 
 export class FramePool {
   private readonly free = new Map<number, Buffer[]>();
-  /** Pooled buffers handed out, by their memory, so that only those come back. */
-  private readonly leased = new Map<ArrayBufferLike, Buffer>();
+  /**
+   * The memory of pooled buffers handed out, so that only those come back. Weak: most frames are
+   * never released (only produce requests' are), and a strong reference here kept every one of
+   * them, ~1 MiB per large request, for the broker's life.
+   */
+  private readonly leased = new WeakSet<ArrayBufferLike>();
   private idleBytes = 0;
 
   constructor(private readonly maxIdleBytes: number) {}
@@ -37,11 +43,6 @@ export class FramePool {
     return this.idleBytes;
   }
 
-  /** Buffers handed out and not yet released. */
-  get outstanding(): number {
-    return this.leased.size;
-  }
-
   /** A buffer of exactly `size` bytes: a view of a pooled buffer within the size classes, else fresh. */
   take(size: number): Buffer {
     if (size < MIN_CLASS_BYTES || size > MAX_CLASS_BYTES) return Buffer.allocUnsafe(size);
@@ -49,7 +50,7 @@ export class FramePool {
     let whole = this.free.get(cls)?.pop();
     if (whole) this.idleBytes -= whole.length;
     else whole = Buffer.allocUnsafeSlow(cls);
-    this.leased.set(whole.buffer, whole);
+    this.leased.add(whole.buffer);
     return whole.subarray(0, size);
   }
 
@@ -58,9 +59,9 @@ export class FramePool {
    * next frame. Anything else is ignored, and so is a second release.
    */
   release(frame: Buffer): void {
-    const whole = this.leased.get(frame.buffer);
-    if (!whole) return;
-    this.leased.delete(frame.buffer);
+    if (!this.leased.delete(frame.buffer)) return;
+    // A pooled buffer is the whole of its memory (allocUnsafeSlow): a view of all of it is the buffer.
+    const whole = Buffer.from(frame.buffer);
     if (this.idleBytes + whole.length > this.maxIdleBytes) return;
     let list = this.free.get(whole.length);
     if (!list) this.free.set(whole.length, (list = []));

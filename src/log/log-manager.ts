@@ -366,7 +366,11 @@ export class LogManager {
     const log = this.getLog(topic, partition);
     if (!log) return;
     this.logs.get(topic)!.delete(partition);
-    if (this.logs.get(topic)!.size === 0) this.logs.delete(topic);
+    if (this.logs.get(topic)!.size === 0) {
+      // The topic's last log here: a later one of the same name (a new topic) takes its own config.
+      this.logs.delete(topic);
+      this.topicConfigs.delete(topic);
+    }
     await log.close({ flush: false });
     const unique = `${Math.floor(this.env.random() * 0x100000000).toString(16)}${(this.deleteSeq++).toString(16)}`;
     const doomed = join(this.dataDir, deleteDirName(topic, partition, unique));

@@ -303,6 +303,11 @@ export class PartitionLog implements LocalLogOwner {
     return this.localLog.isClosed && last?.offset === this.logEndOffset ? last.snapshot : undefined;
   }
 
+  /** Forgets the producers silent for producer.id.expiration.ms (the log manager asks every ten minutes; a roll does too). */
+  removeExpiredProducers(): void {
+    this.producers.removeExpired();
+  }
+
   /** Every producer this log knows (DescribeProducers). */
   activeProducers(): ActiveProducer[] {
     return this.producers.current.activeProducers();

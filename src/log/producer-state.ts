@@ -25,7 +25,8 @@
  * State is rebuilt at load from the newest snapshot file (`<offset>.snapshot`, Kafka's version 1
  * format: each producer's last batch, coordinator epoch and open transaction) plus the batches after
  * that offset. Producers silent for producer.id.expiration.ms (Kafka's default, one day) and with
- * no transaction open are forgotten at the next roll. Silence is measured by the broker's clock at
+ * no transaction open are forgotten at the next roll or the log manager's next check
+ * (producer.id.expiration.check.interval.ms, ten minutes, as Kafka). Silence is measured by the broker's clock at
  * append, not by record timestamps (Kafka uses the batch's max timestamp).
  */
 import { crc32c } from '../protocol/primitives/crc32c.js';
@@ -35,6 +36,8 @@ import { ControlRecordType } from '../protocol/records/control-record.js';
 /** Batches remembered per producer for duplicate detection (Kafka's NUM_BATCHES_TO_RETAIN; its clients keep at most 5 in flight). */
 export const RETAINED_BATCHES = 5;
 export const PRODUCER_ID_EXPIRATION_MS = 24 * 60 * 60 * 1000;
+/** How often every log forgets its expired producers (Kafka's producer.id.expiration.check.interval.ms). */
+export const PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 10 * 60 * 1000;
 export const SNAPSHOT_FILE_SUFFIX = '.snapshot';
 const SNAPSHOT_VERSION = 1;
 const SNAPSHOT_HEADER_BYTES = 2 + 4 + 4;

@@ -377,6 +377,7 @@ export class LogManager {
       this.topicConfigs.delete(topic);
     }
     await log.close({ flush: false });
+    await this.cleaner?.logDeleted(log.name);
     const unique = `${Math.floor(this.env.random() * 0x100000000).toString(16)}${(this.deleteSeq++).toString(16)}`;
     const doomed = join(this.dataDir, deleteDirName(topic, partition, unique));
     await this.disk.rename(log.dir, doomed);

@@ -278,7 +278,7 @@ export class PartitionLog implements LocalLogOwner {
 
   /** KIP-890: the guard to pass with a transactional append once the coordinator confirmed the partition is in the transaction. */
   verificationGuard(producerId: bigint, epoch: number): object {
-    return this.producers.current.verificationGuard(producerId, epoch);
+    return this.producers.current.verificationGuard(producerId, epoch, this.env.clock.now());
   }
 
   /**

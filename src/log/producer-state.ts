@@ -145,7 +145,7 @@ export class ProducerState {
   /** Completed transactions whose marker the high watermark has not passed, in marker order. */
   private unreplicated: CompletedTxn[] = [];
   /** KIP-890 verification guards by producer id, with the epoch they were taken for. */
-  private readonly verifications = new Map<bigint, { guard: object; epoch: number }>();
+  private readonly verifications = new Map<bigint, { guard: object; epoch: number; sinceMs: number }>();
 
   get size(): number {
     return this.producers.size;
@@ -284,13 +284,15 @@ export class ProducerState {
   /**
    * KIP-890: the guard a transactional batch of this producer must carry to start a transaction
    * here, taken before the partition layer asks the coordinator. It lasts until the transaction
-   * starts, a marker for the producer is written, or a newer epoch takes one.
+   * starts, a marker for the producer is written, a newer epoch takes one, or (one whose
+   * verification failed: a produce after its transaction ended, a batch outside any) it is
+   * producer.id.expiration.ms old, as Kafka's VerificationStateEntry.
    */
-  verificationGuard(producerId: bigint, epoch: number): object {
+  verificationGuard(producerId: bigint, epoch: number, nowMs: number): object {
     const v = this.verifications.get(producerId);
     if (v && v.epoch >= epoch) return v.guard;
     const guard = {};
-    this.verifications.set(producerId, { guard, epoch });
+    this.verifications.set(producerId, { guard, epoch, sinceMs: nowMs });
     return guard;
   }
 
@@ -321,7 +323,7 @@ export class ProducerState {
     this.unreplicated = saved.unreplicated;
   }
 
-  /** Forgets producers last heard of more than PRODUCER_ID_EXPIRATION_MS before `now`, unless their transaction is open. */
+  /** Forgets producers last heard of more than PRODUCER_ID_EXPIRATION_MS before `now`, unless their transaction is open, and verification guards that old. */
   removeExpired(now: number): void {
     const horizon = now - PRODUCER_ID_EXPIRATION_MS;
     for (const [id, e] of this.producers) {
@@ -330,6 +332,7 @@ export class ProducerState {
         this.verifications.delete(id);
       }
     }
+    for (const [id, v] of this.verifications) if (v.sinceMs < horizon) this.verifications.delete(id);
   }
 
   /**

@@ -189,6 +189,7 @@ class Broker implements BrokerContext, RunningBroker {
           if (isLeader) void this.groups.onElection(partition);
           else this.groups.onResignation(partition);
         },
+        topicsDeleted: (names) => void this.groups?.topicsDeleted(names),
       },
       this.metadata,
       log.child({ component: 'metadata' }),

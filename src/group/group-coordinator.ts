@@ -357,14 +357,28 @@ export class GroupCoordinator {
   }
 
   /** Offsets retention: expired offsets are tombstoned, and an Empty group left without offsets is deleted. */
-  async expireOffsets(): Promise<void> {
+  expireOffsets(): Promise<void> {
+    return this.removeOffsets((g) => this.offsetRequests.expiredOffsets(g), 'expired');
+  }
+
+  /**
+   * Topics were deleted (Kafka's onPartitionsDeleted): their offsets are tombstoned at once, and an
+   * Empty group left without offsets is deleted, instead of both waiting offsets.retention.minutes.
+   */
+  topicsDeleted(topics: ReadonlySet<string>): Promise<void> {
+    if (!this.active) return Promise.resolve();
+    return this.removeOffsets((g) => this.offsets.tombstones(g.groupId, topics), 'topics deleted');
+  }
+
+  /** Tombstones the offsets `removed` gives of each group; an Empty group left without offsets is deleted (Kafka's cleanupGroupMetadata). */
+  private async removeOffsets(removed: (g: ClassicGroup) => CoordinatorRecord[], why: string): Promise<void> {
     const writes: Promise<unknown>[] = [];
     for (const g of [...this.manager.groups.values()]) {
-      const expired = this.offsetRequests.expiredOffsets(g);
-      const remaining = this.offsetRequests.countOffsets(g.groupId) - expired.length;
-      if (remaining === 0 && g.is(GroupState.Empty) && !this.durable.pendingTxn.hasPendingForGroup(g.groupId)) writes.push(this.removeGroup(g, 'expired'));
-      else if (expired.length > 0) writes.push(this.coordinatorLog.write(g.groupId, expired).catch(() => undefined));
-      if (expired.length > 0) this.log.info({ group: g.groupId, expired: expired.length }, 'expired offsets');
+      const gone = removed(g);
+      const remaining = this.offsetRequests.countOffsets(g.groupId) - gone.length;
+      if (remaining === 0 && g.is(GroupState.Empty) && !this.durable.pendingTxn.hasPendingForGroup(g.groupId)) writes.push(this.removeGroup(g, why));
+      else if (gone.length > 0) writes.push(this.coordinatorLog.write(g.groupId, gone).catch(() => undefined));
+      if (gone.length > 0) this.log.info({ group: g.groupId, offsets: gone.length, reason: why }, 'removed offsets');
     }
     await Promise.all(writes);
   }
@@ -387,7 +401,7 @@ export class GroupCoordinator {
     this.manager.shutdownGroup(g, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     g.transitionTo(GroupState.Dead, this.clock.now());
     this.manager.groups.delete(g.groupId);
-    this.log.info({ group: g.groupId, offsets: records.length - 1 }, `group ${why}`);
+    this.log.info({ group: g.groupId, offsets: records.length - 1, reason: why }, 'removed group');
     return this.coordinatorLog.write(g.groupId, records).then(() => ErrorCode.NONE, errorCodeOf);
   }
 

@@ -90,10 +90,10 @@ export class OffsetCache {
     this.byGroup.delete(group);
   }
 
-  /** Tombstones for every offset of a group. */
-  tombstones(group: string): OffsetRecord[] {
+  /** Tombstones for every offset of a group (of the given topics only, when given). */
+  tombstones(group: string, only?: ReadonlySet<string>): OffsetRecord[] {
     const out: OffsetRecord[] = [];
-    for (const [topic, partitions] of this.topics(group)) for (const p of partitions.keys()) out.push(offsetRecord(group, topic, p, null));
+    for (const [topic, partitions] of this.topics(group)) if (!only || only.has(topic)) for (const p of partitions.keys()) out.push(offsetRecord(group, topic, p, null));
     return out;
   }
 }

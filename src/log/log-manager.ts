@@ -34,6 +34,7 @@ import { LruBudget } from './lru-budget.js';
 import { CoalescingTask } from './coalescing-task.js';
 import { CheckpointFormatError, type OffsetCheckpoint, readOffsetCheckpoint, writeOffsetCheckpoint } from './offset-checkpoint-file.js';
 import { type LogEnv, PartitionLog } from './partition-log.js';
+import { PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS } from './producer-state.js';
 import { LogSegment } from './log-segment.js';
 import { LogClosedError } from './log-errors.js';
 import { LogCleaner, type LogCleanerOptions } from './cleaner/log-cleaner.js';
@@ -287,6 +288,10 @@ export class LogManager {
   private startBackgroundWork(): void {
     this.every(this.opts.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
     this.every(this.opts.checkpointIntervalMs ?? 60_000, () => this.checkpoint());
+    // Kafka's PeriodicProducerExpirationCheck: a log that rolls seldom (segment.ms is a week) forgets its silent producers all the same.
+    this.every(PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, async () => {
+      for (const log of this.allLogs()) log.removeExpiredProducers();
+    });
     if (this.opts.cleaner !== false) {
       this.cleaner = new LogCleaner({ env: this.env, dataDir: this.dataDir, logs: () => this.allLogs(), ...(this.opts.cleaner ?? {}) });
       this.cleaner.start();
@@ -366,8 +371,13 @@ export class LogManager {
     const log = this.getLog(topic, partition);
     if (!log) return;
     this.logs.get(topic)!.delete(partition);
-    if (this.logs.get(topic)!.size === 0) this.logs.delete(topic);
+    if (this.logs.get(topic)!.size === 0) {
+      // The topic's last log here: a later one of the same name (a new topic) takes its own config.
+      this.logs.delete(topic);
+      this.topicConfigs.delete(topic);
+    }
     await log.close({ flush: false });
+    await this.cleaner?.logDeleted(log.name);
     const unique = `${Math.floor(this.env.random() * 0x100000000).toString(16)}${(this.deleteSeq++).toString(16)}`;
     const doomed = join(this.dataDir, deleteDirName(topic, partition, unique));
     await this.disk.rename(log.dir, doomed);

@@ -278,7 +278,7 @@ export class PartitionLog implements LocalLogOwner {
 
   /** KIP-890: the guard to pass with a transactional append once the coordinator confirmed the partition is in the transaction. */
   verificationGuard(producerId: bigint, epoch: number): object {
-    return this.producers.current.verificationGuard(producerId, epoch);
+    return this.producers.current.verificationGuard(producerId, epoch, this.env.clock.now());
   }
 
   /**
@@ -301,6 +301,11 @@ export class PartitionLog implements LocalLogOwner {
   get closingProducerSnapshot(): Buffer | undefined {
     const last = this.producers.lastSnapshotWritten;
     return this.localLog.isClosed && last?.offset === this.logEndOffset ? last.snapshot : undefined;
+  }
+
+  /** Forgets the producers silent for producer.id.expiration.ms (the log manager asks every ten minutes; a roll does too). */
+  removeExpiredProducers(): void {
+    this.producers.removeExpired();
   }
 
   /** Every producer this log knows (DescribeProducers). */

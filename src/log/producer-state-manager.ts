@@ -161,13 +161,18 @@ export class ProducerStateManager {
     return completed;
   }
 
+  /** Forgets the producers silent for producer.id.expiration.ms (see producer-state.ts). */
+  removeExpired(): void {
+    this.stateMade?.removeExpired(this.env.clock.now());
+  }
+
   /**
    * Writes the state as of `offset` in the background (only once there is any to keep). Resolves
    * to false when the write failed (logged): a clean close needs its snapshot, since the next open
    * takes a log closed cleanly without one for a log without producers (producer-snapshots.ts).
    */
   takeSnapshot(offset: bigint): Promise<boolean> {
-    this.stateMade?.removeExpired(this.env.clock.now());
+    this.removeExpired();
     this.lastWritten = undefined;
     if ((this.stateMade?.size ?? 0) === 0 && !this.hasSnapshots) return this.snapshotWrite.then(() => true);
     this.hasSnapshots = true;

@@ -25,7 +25,8 @@
  * State is rebuilt at load from the newest snapshot file (`<offset>.snapshot`, Kafka's version 1
  * format: each producer's last batch, coordinator epoch and open transaction) plus the batches after
  * that offset. Producers silent for producer.id.expiration.ms (Kafka's default, one day) and with
- * no transaction open are forgotten at the next roll. Silence is measured by the broker's clock at
+ * no transaction open are forgotten at the next roll or the log manager's next check
+ * (producer.id.expiration.check.interval.ms, ten minutes, as Kafka). Silence is measured by the broker's clock at
  * append, not by record timestamps (Kafka uses the batch's max timestamp).
  */
 import { crc32c } from '../protocol/primitives/crc32c.js';
@@ -35,6 +36,8 @@ import { ControlRecordType } from '../protocol/records/control-record.js';
 /** Batches remembered per producer for duplicate detection (Kafka's NUM_BATCHES_TO_RETAIN; its clients keep at most 5 in flight). */
 export const RETAINED_BATCHES = 5;
 export const PRODUCER_ID_EXPIRATION_MS = 24 * 60 * 60 * 1000;
+/** How often every log forgets its expired producers (Kafka's producer.id.expiration.check.interval.ms). */
+export const PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 10 * 60 * 1000;
 export const SNAPSHOT_FILE_SUFFIX = '.snapshot';
 const SNAPSHOT_VERSION = 1;
 const SNAPSHOT_HEADER_BYTES = 2 + 4 + 4;
@@ -142,7 +145,7 @@ export class ProducerState {
   /** Completed transactions whose marker the high watermark has not passed, in marker order. */
   private unreplicated: CompletedTxn[] = [];
   /** KIP-890 verification guards by producer id, with the epoch they were taken for. */
-  private readonly verifications = new Map<bigint, { guard: object; epoch: number }>();
+  private readonly verifications = new Map<bigint, { guard: object; epoch: number; sinceMs: number }>();
 
   get size(): number {
     return this.producers.size;
@@ -281,13 +284,15 @@ export class ProducerState {
   /**
    * KIP-890: the guard a transactional batch of this producer must carry to start a transaction
    * here, taken before the partition layer asks the coordinator. It lasts until the transaction
-   * starts, a marker for the producer is written, or a newer epoch takes one.
+   * starts, a marker for the producer is written, a newer epoch takes one, or (one whose
+   * verification failed: a produce after its transaction ended, a batch outside any) it is
+   * producer.id.expiration.ms old, as Kafka's VerificationStateEntry.
    */
-  verificationGuard(producerId: bigint, epoch: number): object {
+  verificationGuard(producerId: bigint, epoch: number, nowMs: number): object {
     const v = this.verifications.get(producerId);
     if (v && v.epoch >= epoch) return v.guard;
     const guard = {};
-    this.verifications.set(producerId, { guard, epoch });
+    this.verifications.set(producerId, { guard, epoch, sinceMs: nowMs });
     return guard;
   }
 
@@ -318,7 +323,7 @@ export class ProducerState {
     this.unreplicated = saved.unreplicated;
   }
 
-  /** Forgets producers last heard of more than PRODUCER_ID_EXPIRATION_MS before `now`, unless their transaction is open. */
+  /** Forgets producers last heard of more than PRODUCER_ID_EXPIRATION_MS before `now`, unless their transaction is open, and verification guards that old. */
   removeExpired(now: number): void {
     const horizon = now - PRODUCER_ID_EXPIRATION_MS;
     for (const [id, e] of this.producers) {
@@ -327,6 +332,7 @@ export class ProducerState {
         this.verifications.delete(id);
       }
     }
+    for (const [id, v] of this.verifications) if (v.sinceMs < horizon) this.verifications.delete(id);
   }
 
   /**

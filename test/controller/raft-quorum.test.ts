@@ -108,6 +108,25 @@ describe('raft quorum', () => {
     assert.ok(c.nodes.some((n) => n.client.inspect().latestSnapshot !== undefined), 'snapshots were taken and loaded at start');
   });
 
+  it('takes a snapshot after metadata.log.max.snapshot.interval.ms when less than the size trigger was committed', async () => {
+    // The log before the latest snapshot is kept in memory: a slow stream of small changes once
+    // stayed there until 20 MiB of them had come (topics created and deleted for days).
+    const c = cluster(1, { config: { maxSnapshotIntervalMs: 60_000 } });
+    const leader = await leaderOf(c);
+    await commit(c, ['a=1']);
+    await c.run(30_000);
+    await commit(c, ['b=2']);
+    assert.equal(leader.client.inspect().latestSnapshot, undefined, 'none before the interval');
+    await c.run(31_000);
+    await commit(c, ['c=3']);
+    await c.runUntil(() => leader.client.inspect().latestSnapshot !== undefined, 5000);
+    await c.runUntil(() => leader.client.log.startOffset > 0, 5000);
+    assert.deepEqual(kvOf(leader), { a: '1', b: '2', c: '3' });
+    const before = leader.client.log.startOffset;
+    await c.run(61_000);
+    assert.equal(leader.client.log.startOffset, before, 'nothing new committed: no new snapshot');
+  });
+
   it('a follower that fell behind the log start catches up through FetchSnapshot', async () => {
     const c = cluster(3, { config: { maxBytesBetweenSnapshots: 500, segmentBytes: 300, fetchSnapshotMaxBytes: 128 } });
     const leader = await leaderOf(c);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { ControlRecordType, encodeUncompressedRecordBatch, endTxnMarkerRecord, iterateBatches, readBatchHeader } from '../../src/protocol/records/index.js';
 import { LogCleaner } from '../../src/log/cleaner/log-cleaner.js';
 import type { PartitionLog } from '../../src/log/partition-log.js';
-import { type DecodedRecord, decodeChunks, keyedBatch, withLog } from './helpers.js';
+import { type DecodedRecord, config, decodeChunks, keyedBatch, withLog } from './helpers.js';
 import type { LogManager } from '../../src/log/log-manager.js';
 
 const COMPACT = { cleanupPolicy: { delete: false, compact: true }, segmentBytes: 400, minCleanableDirtyRatio: 0.01 };
@@ -185,6 +185,30 @@ describe('log cleaner', () => {
       assert.equal(new Set(keys).size, keys.length, `no key twice below the checkpoint: ${keys.join()}`);
       await cleaner.stop();
     });
+  });
+
+  it('forgets a deleted log: a new log of its name is cleaned from its start', async () => {
+    // The cleaner kept its checkpoint of a deleted log (in memory, for the broker's life): a
+    // compacted topic deleted and created again had its first offsets taken for clean, never compacted.
+    await withLog(
+      COMPACT,
+      async (log, { manager }) => {
+        const cleaner = manager.logCleaner!;
+        for (let i = 0; i < 60; i++) await log.append(keyedBatch([[`k${i % 5}`, `v${i}`]]));
+        await log.flush();
+        await cleaner.cleanLogNow(log);
+        assert.ok(cleaner.firstDirtyOffset(log)! > 0n);
+        await manager.deleteLog(log.topic, log.partition);
+        const again = await manager.createLog(log.topic, log.partition, config(COMPACT));
+        for (let i = 0; i < 60; i++) await again.append(keyedBatch([[`n${i % 5}`, `w${i}`]]));
+        await again.flush();
+        await cleaner.cleanLogNow(again);
+        const clean = cleaner.firstDirtyOffset(again)!;
+        const keys = (await everything(again)).filter((r) => r.offset < clean).map((r) => r.key);
+        assert.equal(new Set(keys).size, keys.length, `no key twice below the checkpoint: ${keys.join()}`);
+      },
+      { cleaner: { backoffMs: 60_000 } },
+    );
   });
 
   it('runs in the background of the LogManager and persists its checkpoint', async () => {

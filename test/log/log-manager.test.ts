@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { describe, it } from 'node:test';
+import { DEFAULT_LOG_CONFIG } from '../../src/log/log-config.js';
 import { batch, config, openManager, readAll, tempDir } from './helpers.js';
 
 describe('LogManager', () => {
@@ -44,6 +45,25 @@ describe('LogManager', () => {
       assert.ok(!(await readdir(dir)).some((n) => n.startsWith('t-0')));
       const fresh = await m.createLog('t', 0);
       assert.equal(fresh.logEndOffset, 0n);
+      await m.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("forgets a deleted topic's config with its last log", async () => {
+    // The manager once kept every topic's config for its life, deleted or not: a broker whose
+    // topics come and go (test suites, per-run topics) kept ~800 bytes and the name of each.
+    const { dir, cleanup } = await tempDir();
+    try {
+      const m = await openManager(dir);
+      await m.createLog('gone', 0, config({ segmentBytes: 1000 }));
+      await m.createLog('gone', 1, config({ segmentBytes: 1000 }));
+      await m.deleteLog('gone', 0);
+      assert.equal((await m.createLog('gone', 0)).config.segmentBytes, 1000, 'the topic still has a log here');
+      await m.deleteLog('gone', 0);
+      await m.deleteLog('gone', 1);
+      assert.equal((await m.createLog('gone', 0)).config.segmentBytes, DEFAULT_LOG_CONFIG.segmentBytes, 'a new topic of the name does not inherit the old one\'s config');
       await m.close();
     } finally {
       await cleanup();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { encodeUncompressedRecordBatch } from '../../src/protocol/records/index.js';
-import { PRODUCER_ID_EXPIRATION_MS, ProducerState, ProducerStateError, lastSequenceOf } from '../../src/log/producer-state.js';
+import { PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS, PRODUCER_ID_EXPIRATION_MS, ProducerState, ProducerStateError, lastSequenceOf } from '../../src/log/producer-state.js';
 import { FaultyDisk } from '../../src/storage/faulty-disk.js';
 import { nodeDisk } from '../../src/storage/node-disk.js';
 import { flipByte, openManager, readAll, tempDir, withLog } from './helpers.js';
@@ -86,6 +86,21 @@ describe('producer state', () => {
       // Producer 1 is forgotten (a new sequence is accepted); producer 2 is still checked.
       assert.equal((await log.append(idempotent(1n, 0, 50))).baseOffset, 3n);
       assert.equal(await refusal(log.append(idempotent(2n, 0, 5))), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    });
+  });
+
+  it('forgets silent producers every producer.id.expiration.check.interval.ms without a roll', async () => {
+    // Until stop 30 they went only at a roll: a partition whose segment fills slowly (segment.ms is
+    // a week) kept every producer that ever wrote to it (~600 bytes each) for days more than Kafka.
+    await withLog({}, async (log, { clock }) => {
+      await log.append(idempotent(1n, 0, 0));
+      await log.append(idempotent(2n, 0, 0));
+      clock.advance(PRODUCER_ID_EXPIRATION_MS);
+      await log.append(idempotent(2n, 0, 1));
+      await new Promise((resolve) => setImmediate(resolve)); // the check that ran re-arms
+      clock.advance(PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS);
+      assert.deepEqual(log.activeProducers().map((p) => p.producerId), [2n], 'producer 1 is forgotten');
+      assert.equal((await log.append(idempotent(1n, 0, 50))).baseOffset, 3n, 'a new sequence of producer 1 is accepted');
     });
   });
 

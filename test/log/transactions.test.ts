@@ -12,7 +12,7 @@ import { ManualClock } from '../../src/common/clock.js';
 import { LogCleaner } from '../../src/log/cleaner/log-cleaner.js';
 import { LogManager } from '../../src/log/log-manager.js';
 import type { PartitionLog } from '../../src/log/partition-log.js';
-import { ProducerStateError } from '../../src/log/producer-state.js';
+import { PRODUCER_ID_EXPIRATION_MS, ProducerStateError } from '../../src/log/producer-state.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ControlRecordType, encodeUncompressedRecordBatch, endTxnMarkerRecord } from '../../src/protocol/records/index.js';
 import { MemoryDisk } from '../../src/storage/memory-disk.js';
@@ -147,6 +147,20 @@ describe('transactions in the log', () => {
       // Inside the open transaction no guard is needed.
       await log.append(txn(1n, 0, 1, ['b']), { verification: unguarded });
       assert.deepEqual(log.activeProducers().map((p) => [p.producerId, p.epoch, p.lastSequence, p.currentTxnStartOffset]), [[1n, 0, 1, 1n]]);
+    });
+  });
+
+  it('KIP-890: a guard no append or marker spent is forgotten after producer.id.expiration.ms', async () => {
+    // A produce whose verification fails (it came after its transaction ended, or a batch outside
+    // any) leaves its guard; until stop 30 it stayed for the broker's life, one per producer id.
+    await withLog({}, async (log, { clock }) => {
+      const guard = log.verificationGuard(7n, 0);
+      clock.advance(PRODUCER_ID_EXPIRATION_MS - 1000);
+      log.removeExpiredProducers();
+      assert.equal(log.verificationGuard(7n, 0), guard, 'kept within producer.id.expiration.ms');
+      clock.advance(2000);
+      log.removeExpiredProducers();
+      assert.notEqual(log.verificationGuard(7n, 0), guard, 'forgotten after it');
     });
   });
 

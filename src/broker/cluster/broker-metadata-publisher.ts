@@ -40,6 +40,8 @@ export interface PublisherTarget {
   brokerConfigsChanged?(image: MetadataImage): { topicDefaults: boolean; then?: () => Promise<void> };
   /** This broker became or stopped being the leader of a partition (the group coordinator follows __consumer_offsets). */
   leadershipChanged?(topic: string, partition: number, isLeader: boolean): void;
+  /** Topics were deleted (the group coordinator drops their offsets). */
+  topicsDeleted?(names: ReadonlySet<string>): void;
 }
 
 /** One partition this broker must hold, as the image had it. */
@@ -163,6 +165,9 @@ export class BrokerMetadataPublisher implements MetadataPublisher {
       await dynamic?.then?.();
       const rm = this.target.replicaManager;
       for (const t of removed) for (const p of t.partitions) if (rm.getPartition(t.name, p.partitionId)?.topicId === t.id) await this.remove(t.name, p.partitionId);
+      // Not a name created again meanwhile: its offsets are the new topic's.
+      const deleted = new Set(removed.map((t) => t.name).filter((name) => !this.image.topic(name)));
+      if (deleted.size > 0) this.target.topicsDeleted?.(deleted);
       for (const name of configs) if (this.image.topic(name)) rm.updateConfig(name, this.target.logConfig(name));
       await this.hold(held);
       for (const d of dropped) if (rm.getPartition(d.topic, d.partition)) await this.remove(d.topic, d.partition);

@@ -106,6 +106,7 @@ export class MetadataNode {
         requestTimeoutMs,
         retryBackoffMs: config.num('controller.quorum.retry.backoff.ms'),
         maxBytesBetweenSnapshots: config.num('metadata.log.max.record.bytes.between.snapshots'),
+        maxSnapshotIntervalMs: config.num('metadata.log.max.snapshot.interval.ms'),
         segmentBytes: config.num('metadata.log.segment.bytes'),
       }),
       logDir: join(settings.metadataLogDir, METADATA_LOG_DIR_NAME),

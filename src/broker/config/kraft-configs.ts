@@ -23,6 +23,7 @@ export const KRAFT_CONFIG_KEYS: readonly ConfigKey[] = [
   key.int('controller.quorum.request.timeout.ms', 2000, 'How long a Raft request may wait for its answer.', 1),
   key.int('controller.quorum.retry.backoff.ms', 20, 'The wait after a failed Raft request before the next to that node.', 0),
   key.long('metadata.log.max.record.bytes.between.snapshots', 20971520, 'Committed bytes after which the metadata log is snapshotted.', 1),
+  key.long('metadata.log.max.snapshot.interval.ms', 3600000, 'How long committed records not in the latest snapshot may wait for one (0: snapshots by size only).', 0),
   key.int('metadata.log.segment.bytes', 8388608, 'Size of a metadata log segment.', 12),
   key.bool('auto.leader.rebalance.enable', true, 'The active controller moves leadership back to preferred replicas (in the ISR) on brokers whose imbalance is above leader.imbalance.per.broker.percentage, every leader.imbalance.check.interval.seconds.'),
   key.long('leader.imbalance.check.interval.seconds', 300, 'How often the active controller checks the leader imbalance.', 1),

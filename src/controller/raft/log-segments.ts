@@ -55,6 +55,20 @@ export interface Segment {
   size: number;
 }
 
+/**
+ * A batch of the log, kept in memory until the next snapshot, made from `source` (copied). The
+ * copy has memory of its own: a small Buffer from Buffer.from or allocUnsafe is a view of an 8 KiB
+ * slab shared with whatever else was allocated then, and each ~100-byte metadata batch kept its
+ * slab alive (36x its size). The object is built whole: a spread gave each batch a hidden class of
+ * its own (~260 bytes more) once its segment was set.
+ */
+export function storedBatch(source: Buffer, segment: Segment | undefined, position: number): StoredBatch {
+  const bytes = Buffer.allocUnsafeSlow(source.length);
+  source.copy(bytes);
+  const d = describeBatch(bytes);
+  return { baseOffset: d.baseOffset, lastOffset: d.lastOffset, epoch: d.epoch, isControl: d.isControl, bytes, segment, position };
+}
+
 /** The header fields of a batch the log cares about. */
 export function describeBatch(bytes: Buffer, pos = 0): Omit<LogBatch, 'bytes'> {
   const baseOffset = Number(bytes.readBigInt64BE(pos));
@@ -244,12 +258,11 @@ async function scanSegment(seg: Segment, base: number, prevEpoch: number): Promi
     for (const span of iterateBatches(buf)) {
       if (!span.complete) break;
       validateBatch(buf, span.position, { origin: 'replication' });
-      const bytes = Buffer.from(buf.subarray(span.position, span.position + span.sizeInBytes));
-      const d = describeBatch(bytes);
-      if (d.baseOffset !== expected || d.lastOffset < d.baseOffset || d.epoch < epoch) break;
-      batches.push({ ...d, bytes, segment: seg, position: span.position });
-      expected = d.lastOffset + 1;
-      epoch = d.epoch;
+      const b = storedBatch(buf.subarray(span.position, span.position + span.sizeInBytes), seg, span.position);
+      if (b.baseOffset !== expected || b.lastOffset < b.baseOffset || b.epoch < epoch) break;
+      batches.push(b);
+      expected = b.lastOffset + 1;
+      epoch = b.epoch;
       valid = span.position + span.sizeInBytes;
     }
   } catch (err) {

@@ -28,6 +28,8 @@ export interface QuorumConfig {
   readonly fetchMaxWaitMs: number;
   /** `metadata.log.max.record.bytes.between.snapshots`: committed bytes after which a node takes a snapshot. */
   readonly maxBytesBetweenSnapshots: number;
+  /** `metadata.log.max.snapshot.interval.ms`: a node with committed records not in its latest snapshot takes one after this long (0: never by time). */
+  readonly maxSnapshotIntervalMs: number;
   /** `metadata.log.segment.bytes`: a log segment is rolled past this size. */
   readonly segmentBytes: number;
   /** The most record bytes one Fetch response carries. */
@@ -44,6 +46,7 @@ export const DEFAULT_QUORUM_CONFIG: Omit<QuorumConfig, 'voters'> = {
   retryBackoffMs: 20,
   fetchMaxWaitMs: 500,
   maxBytesBetweenSnapshots: 20 * 1024 * 1024,
+  maxSnapshotIntervalMs: 60 * 60 * 1000,
   segmentBytes: 8 * 1024 * 1024,
   fetchMaxBytes: 8 * 1024 * 1024,
   fetchSnapshotMaxBytes: 8 * 1024 * 1024,

@@ -104,6 +104,8 @@ export class RaftClient implements RaftCore {
   private hw = 0;
   private applied = 0;
   private bytesSinceSnapshot = 0;
+  /** When the latest snapshot was taken or loaded (the client's start before any). */
+  private lastSnapshotMs: number;
   private snapshotting = false;
   private flushQueued = false;
   private tail: Promise<void> = Promise.resolve();
@@ -123,6 +125,7 @@ export class RaftClient implements RaftCore {
     this.faults = options.unsafeFaults ?? {};
     this.clusterId = options.clusterId ?? null;
     this.requests = new RequestManager(options.config.requestTimeoutMs, options.config.retryBackoffMs);
+    this.lastSnapshotMs = options.clock.now();
   }
 
   get log(): RaftLog {
@@ -500,15 +503,24 @@ export class RaftClient implements RaftCore {
     this.listener.handleLeaderChange?.(le);
   }
 
+  /**
+   * Takes a snapshot once `metadata.log.max.record.bytes.between.snapshots` have been committed
+   * since the last, or any have and `metadata.log.max.snapshot.interval.ms` has passed: the log
+   * before a snapshot leaves memory (raft-log.ts keeps it there), so a slow stream of metadata
+   * changes (topics created and deleted) does not pile up for days below the size trigger.
+   */
   private maybeSnapshot(): void {
     const latest = this.snapshots.latest?.offset ?? 0;
-    if (!this.listener.snapshotRecords || this.snapshotting || this.bytesSinceSnapshot < this.config.maxBytesBetweenSnapshots) return;
+    const interval = this.config.maxSnapshotIntervalMs;
+    const due = this.bytesSinceSnapshot >= this.config.maxBytesBetweenSnapshots || (interval > 0 && this.bytesSinceSnapshot > 0 && this.clock.now() - this.lastSnapshotMs >= interval);
+    if (!this.listener.snapshotRecords || this.snapshotting || !due) return;
     if (this.applied > this.log.flushedEndOffset || this.applied <= latest) return;
     const id = { offset: this.applied, epoch: this.log.epochOf(this.applied - 1) ?? 0 };
     const records = this.listener.snapshotRecords();
     const lastTimestamp = this.clock.now();
     this.snapshotting = true;
     this.bytesSinceSnapshot = 0;
+    this.lastSnapshotMs = lastTimestamp;
     this.enqueue(async () => {
       try {
         if ((this.snapshots.latest?.offset ?? 0) >= id.offset) return;
@@ -528,6 +540,7 @@ export class RaftClient implements RaftCore {
     this.hw = id.offset;
     this.applied = id.offset;
     this.bytesSinceSnapshot = 0;
+    this.lastSnapshotMs = this.clock.now();
     this.listener.handleLoadSnapshot(contents);
   }
 

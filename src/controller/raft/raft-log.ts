@@ -12,7 +12,7 @@
 import type { Disk } from '../../storage/disk.js';
 import { type RecordInput, encodeUncompressedRecordBatch, iterateBatches, validateBatch } from '../../protocol/records/index.js';
 import { RaftStateError } from './errors.js';
-import { type LogBatch, type Segment, type StoredBatch, SegmentFiles, describeBatch } from './log-segments.js';
+import { type LogBatch, type Segment, type StoredBatch, SegmentFiles, storedBatch } from './log-segments.js';
 import type { OffsetAndEpoch } from './offset-and-epoch.js';
 
 export type { LogBatch } from './log-segments.js';
@@ -182,7 +182,7 @@ export class RaftLog {
       isControlBatch,
       records,
     });
-    const batch: StoredBatch = { ...describeBatch(bytes), bytes, segment: undefined, position: -1 };
+    const batch = storedBatch(bytes, undefined, -1);
     this.batches.push(batch);
     return batch;
   }
@@ -199,13 +199,12 @@ export class RaftLog {
     for (const span of iterateBatches(records)) {
       if (!span.complete) break;
       validateBatch(records, span.position, { origin: 'replication' });
-      const bytes = Buffer.from(records.subarray(span.position, span.position + span.sizeInBytes));
-      const d = describeBatch(bytes);
-      if (d.baseOffset !== next) throw new RaftStateError(`fetched batch at ${d.baseOffset} does not continue the log at ${next}`);
-      if (d.epoch < epoch || d.epoch > maxEpoch) throw new RaftStateError(`fetched batch of epoch ${d.epoch} after epoch ${epoch} (leader epoch ${maxEpoch})`);
-      accepted.push({ ...d, bytes, segment: undefined, position: -1 });
-      next = d.lastOffset + 1;
-      epoch = d.epoch;
+      const b = storedBatch(records.subarray(span.position, span.position + span.sizeInBytes), undefined, -1);
+      if (b.baseOffset !== next) throw new RaftStateError(`fetched batch at ${b.baseOffset} does not continue the log at ${next}`);
+      if (b.epoch < epoch || b.epoch > maxEpoch) throw new RaftStateError(`fetched batch of epoch ${b.epoch} after epoch ${epoch} (leader epoch ${maxEpoch})`);
+      accepted.push(b);
+      next = b.lastOffset + 1;
+      epoch = b.epoch;
     }
     this.batches.push(...accepted);
     return accepted.length;

@@ -190,6 +190,17 @@ export class LogCleaner {
     return true;
   }
 
+  /**
+   * A log was deleted (Kafka's updateCheckpoints with the partition to remove): what the cleaner
+   * knew of it goes, so a later log of the name (a topic created again) is cleaned from its start.
+   */
+  async logDeleted(name: string): Promise<void> {
+    await this.load();
+    this.uncleanable.delete(name);
+    this.deleteHorizons.delete(name);
+    if (this.checkpoints.delete(name)) await this.checkpointTask.request();
+  }
+
   /** How far `log` is clean (the first dirty offset), if it was ever cleaned. */
   firstDirtyOffset(log: PartitionLog): bigint | undefined {
     return this.checkpoints.get(log.name);

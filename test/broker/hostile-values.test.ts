@@ -1,0 +1,59 @@
+/**
+ * Requests the handler fuzz (handler-fuzz.test.ts) found the broker mishandling, one case each,
+ * sent the way a client could: through kafkajs where it can send the case, else RawClient.
+ */
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { MetadataApi } from '../../src/protocol/messages/index.js';
+import { eventually } from '../helpers/eventually.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { testBroker } from '../helpers/test-broker.js';
+
+describe('hostile values the handler fuzz found', { timeout: 60_000 }, () => {
+  let broker: Awaited<ReturnType<typeof testBroker>>;
+  let kafka: Kafka;
+  before(async () => {
+    broker = await testBroker();
+    kafka = new Kafka({ clientId: 'hostile-values', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  });
+  after(() => broker.stop());
+
+  it("deletes a topic of the longest legal name (249 characters) from disk, not only from the metadata", async () => {
+    const topic = 'x'.repeat(249);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+      await eventually('the partition directories', 5000, async () => (await readdir(broker.dataDir)).filter((n) => n.startsWith(topic)).length === 2);
+      await admin.deleteTopics({ topics: [topic] });
+      // `<topic>-0.<unique>-delete` was over 255 characters: the rename failed and the directories stayed.
+      await eventually('the partition directories to be gone', 5000, async () => (await readdir(broker.dataDir)).every((n) => !n.startsWith('xxxxxxxxxx')));
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('answers a Metadata v10-11 request naming a topic by id with INVALID_REQUEST, as Kafka (ids are v12+)', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'by-id', numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const raw = await RawClient.connect(broker.port);
+    try {
+      const all = await raw.send(MetadataApi, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      const topicId = all.topics.find((t) => t.name === 'by-id')!.topicId;
+      for (const version of [10, 11]) {
+        // The answer at these versions has no null name to give: the broker closed the connection on an encoding error.
+        const res = await raw.send(MetadataApi, version, { topics: [{ name: null, topicId }, { name: 'by-id', topicId }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+        assert.deepEqual(res.topics.map((t) => [t.name, t.errorCode]), [['', ErrorCode.INVALID_REQUEST], ['by-id', ErrorCode.INVALID_REQUEST]], `v${version}`);
+      }
+      const v12 = await raw.send(MetadataApi, 12, { topics: [{ name: null, topicId }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      assert.deepEqual(v12.topics.map((t) => [t.name, t.errorCode]), [['by-id', ErrorCode.NONE]]);
+    } finally {
+      raw.close();
+    }
+  });
+});

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { MetadataApi } from '../../src/protocol/messages/index.js';
+import { FindCoordinatorApi, MetadataApi, OffsetCommitApi, OffsetFetchApi } from '../../src/protocol/messages/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { testBroker } from '../helpers/test-broker.js';
@@ -52,6 +52,24 @@ describe('hostile values the handler fuzz found', { timeout: 60_000 }, () => {
       }
       const v12 = await raw.send(MetadataApi, 12, { topics: [{ name: null, topicId }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
       assert.deepEqual(v12.topics.map((t) => [t.name, t.errorCode]), [['by-id', ErrorCode.NONE]]);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('commits an offset whose retention (OffsetCommit v2-v4) is near int64 max, instead of UNKNOWN_SERVER_ERROR', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'kept', numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const raw = await RawClient.connect(broker.port);
+    try {
+      await eventually('a group coordinator', 10_000, async () => (await raw.send(FindCoordinatorApi, 2, { key: 'kept', keyType: 0 })).errorCode === ErrorCode.NONE);
+      // now + retention overflowed the offset record's int64 expiry: the write threw and the commit answered -1.
+      const commit = await raw.send(OffsetCommitApi, 2, { groupId: 'kept', generationIdOrMemberEpoch: -1, memberId: '', retentionTimeMs: (1n << 63n) - 1n, topics: [{ name: 'kept', partitions: [{ partitionIndex: 0, committedOffset: 5n, committedMetadata: null }] }] });
+      assert.equal(commit.topics[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+      const fetched = await raw.send(OffsetFetchApi, 1, { groupId: 'kept', topics: [{ name: 'kept', partitionIndexes: [0] }] });
+      assert.equal(fetched.topics[0]!.partitions[0]!.committedOffset, 5n);
     } finally {
       raw.close();
     }

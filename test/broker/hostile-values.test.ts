@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { FindCoordinatorApi, MetadataApi, OffsetCommitApi, OffsetFetchApi } from '../../src/protocol/messages/index.js';
+import { ApiKey, ElectLeadersApi, FindCoordinatorApi, JoinGroupApi, MetadataApi, OffsetCommitApi, OffsetFetchApi } from '../../src/protocol/messages/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { testBroker } from '../helpers/test-broker.js';
@@ -71,6 +71,27 @@ describe('hostile values the handler fuzz found', { timeout: 60_000 }, () => {
       const fetched = await raw.send(OffsetFetchApi, 1, { groupId: 'kept', topics: [{ name: 'kept', partitionIndexes: [0] }] });
       assert.equal(fetched.topics[0]!.partitions[0]!.committedOffset, 5n);
     } finally {
+      raw.close();
+    }
+  });
+
+  it('gives whole-request error answers (a forward that timed out, an injected fault) in a form each version can carry', async () => {
+    // ElectLeaders v0 has no top-level error code (seen when a forward to the controller timed out
+    // in a cluster); JoinGroup before v7 no null protocol name; Metadata before v12 no null topic name.
+    // Each failed to encode, and the broker closed the connection instead of answering.
+    const raw = await RawClient.connect(broker.port);
+    try {
+      broker.faults.inject({ apiKey: ApiKey.ElectLeaders, times: 1 }, { errorCode: ErrorCode.REQUEST_TIMED_OUT });
+      const elect = await raw.send(ElectLeadersApi, 0, { topicPartitions: [{ topic: 't', partitions: [0] }], timeoutMs: 1000 });
+      assert.deepEqual(elect.replicaElectionResults[0]!.partitionResult.map((p) => p.errorCode), [ErrorCode.REQUEST_TIMED_OUT]);
+      broker.faults.inject({ apiKey: ApiKey.JoinGroup, times: 1 }, { errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS });
+      const join = await raw.send(JoinGroupApi, 5, { groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [] });
+      assert.deepEqual([join.errorCode, join.protocolName], [ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, '']);
+      broker.faults.inject({ apiKey: ApiKey.Metadata, times: 1 }, { errorCode: ErrorCode.REQUEST_TIMED_OUT });
+      const md = await raw.send(MetadataApi, 11, { topics: [{ name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      assert.deepEqual(md.topics.map((t) => [t.name, t.errorCode]), [['', ErrorCode.REQUEST_TIMED_OUT]]);
+    } finally {
+      broker.faults.clear();
       raw.close();
     }
   });

@@ -22,6 +22,8 @@ const CHARS = ['a', 'Z', '0', '-', '.', '_', ' ', 'é', '中', '🙂'];
 export interface EdgeValues {
   readonly strings: readonly string[];
   readonly uuids: readonly string[];
+  /** Producer ids and the like. */
+  readonly int64s: readonly bigint[];
   readonly records: readonly Buffer[];
 }
 
@@ -146,7 +148,7 @@ export class SampleBuilder {
       case 'bool':
         return this.chance(0.5);
       case 'int64':
-        return this.pick(EDGE_INT64);
+        return this.chance(0.3) && edges.int64s.length > 0 ? this.pick(edges.int64s) : this.pick(EDGE_INT64);
       case 'string':
         return this.chance(0.6) && edges.strings.length > 0 ? this.pick(edges.strings) : this.pick(EDGE_STRINGS);
       case 'uuid':

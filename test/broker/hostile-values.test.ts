@@ -7,10 +7,11 @@ import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { ApiKey, ElectLeadersApi, FindCoordinatorApi, JoinGroupApi, MetadataApi, OffsetCommitApi, OffsetFetchApi } from '../../src/protocol/messages/index.js';
+import { ApiKey, BeginQuorumEpochApi, DescribeQuorumApi, ElectLeadersApi, EndQuorumEpochApi, FindCoordinatorApi, JoinGroupApi, MetadataApi, OffsetCommitApi, OffsetFetchApi } from '../../src/protocol/messages/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { testBroker } from '../helpers/test-broker.js';
+import { startBroker } from '../../src/broker/broker.js';
+import { freePort, testBroker } from '../helpers/test-broker.js';
 
 describe('hostile values the handler fuzz found', { timeout: 60_000 }, () => {
   let broker: Awaited<ReturnType<typeof testBroker>>;
@@ -93,6 +94,33 @@ describe('hostile values the handler fuzz found', { timeout: 60_000 }, () => {
     } finally {
       broker.faults.clear();
       raw.close();
+    }
+  });
+
+  it('refuses BeginQuorumEpoch and EndQuorumEpoch from a node that is not a voter, as Kafka, instead of failing its raft client', async () => {
+    const port = await freePort();
+    const controller = await startBroker({
+      storage: 'memory',
+      logLevel: 'silent',
+      config: { 'process.roles': 'controller', 'controller.quorum.voters': `1@127.0.0.1:${port}`, 'controller.listener.names': 'CONTROLLER', listeners: `CONTROLLER://127.0.0.1:${port}` },
+    });
+    const raw = await RawClient.connect(port);
+    try {
+      const quorum = () => raw.send(DescribeQuorumApi, 2, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] });
+      const epoch = (await quorum()).topics[0]!.partitions[0]!.leaderEpoch;
+      // Node 7 claiming the leader's own epoch broke a raft invariant: the raft client failed, and the controller with it.
+      const partition = (leaderId: number) => ({ partitionIndex: 0, leaderId, leaderEpoch: epoch });
+      const begin = await raw.send(BeginQuorumEpochApi, 1, { clusterId: null, voterId: 1, topics: [{ topicName: '__cluster_metadata', partitions: [partition(7)] }], leaderEndpoints: [] });
+      assert.equal(begin.topics[0]!.partitions[0]!.errorCode, ErrorCode.INCONSISTENT_VOTER_SET);
+      const negative = await raw.send(BeginQuorumEpochApi, 1, { clusterId: null, voterId: 1, topics: [{ topicName: '__cluster_metadata', partitions: [partition(-5)] }], leaderEndpoints: [] });
+      assert.equal(negative.topics[0]!.partitions[0]!.errorCode, ErrorCode.INVALID_REQUEST);
+      const end = await raw.send(EndQuorumEpochApi, 1, { clusterId: null, topics: [{ topicName: '__cluster_metadata', partitions: [partition(7)] }], leaderEndpoints: [] });
+      assert.equal(end.topics[0]!.partitions[0]!.errorCode, ErrorCode.INCONSISTENT_VOTER_SET);
+      const after = (await quorum()).topics[0]!.partitions[0]!;
+      assert.deepEqual([after.errorCode, after.leaderId, after.leaderEpoch], [ErrorCode.NONE, 1, epoch]);
+    } finally {
+      raw.close();
+      await controller.close();
     }
   });
 });

@@ -132,7 +132,7 @@ async function fuzzListener(port: number, iterations: number, edges: (raw: RawCl
         const body = new SampleBuilder(schema, seed, values).message(version);
         clamp(body);
         const what = `${api.name} v${version} seed ${seed}`;
-        if (process.env['FUZZ_VERBOSE']) process.stderr.write(`${port} ${what}\n`);
+        const started = Date.now();
         sent++;
         const errorsBefore = brokerErrors.length;
         const logged = () => brokerErrors.splice(errorsBefore).map((l) => l.slice(0, 600)).join(' ');
@@ -140,6 +140,7 @@ async function fuzzListener(port: number, iterations: number, edges: (raw: RawCl
           raw.send(api, version, body as never).catch((err: Error) => err),
           ANSWER_WITHIN_MS,
         );
+        if (process.env['FUZZ_VERBOSE']) process.stderr.write(`${port} ${what}: ${Date.now() - started} ms\n`);
         if (answer === 'timeout' || answer instanceof Error) {
           failures.push(`${what}: ${answer === 'timeout' ? `no answer in ${ANSWER_WITHIN_MS} ms` : answer.message} ${logged()}\n  request ${describeRequest(body)}`);
           raw.close();
@@ -179,8 +180,12 @@ const NAMES = ['fuzz-new', 'fuzz-group', 'fuzz-live', 'fuzz-txn', 'PLAINTEXT', '
  * allows) would take the groups and transactions of every later API with them.
  */
 async function edgeValuesOf(raw: RawClient, extra: { strings?: string[]; int64s?: bigint[]; records?: Buffer[] } = {}): Promise<EdgeValues> {
-  await createFuzzTopic(raw);
-  const md = await raw.send(MetadataApi, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  const allTopics = () => raw.send(MetadataApi, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+  let md = await allTopics();
+  if (!md.topics.some((t) => t.name === TOPIC)) {
+    await createFuzzTopic(raw);
+    md = await allTopics();
+  }
   return { strings: [TOPIC, ...NAMES, ...(extra.strings ?? [])], uuids: md.topics.map((t) => t.topicId), int64s: extra.int64s ?? [], records: extra.records ?? (await recordBatches(0n, 0)) };
 }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, PartitionAssigners, logLevel } from 'kafkajs';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ApiKey, BeginQuorumEpochApi, DescribeQuorumApi, ElectLeadersApi, EndQuorumEpochApi, FindCoordinatorApi, JoinGroupApi, MetadataApi, OffsetCommitApi, OffsetFetchApi } from '../../src/protocol/messages/index.js';
 import { eventually } from '../helpers/eventually.js';
@@ -17,7 +17,7 @@ describe('hostile values the handler fuzz found', { timeout: 60_000 }, () => {
   let broker: Awaited<ReturnType<typeof testBroker>>;
   let kafka: Kafka;
   before(async () => {
-    broker = await testBroker();
+    broker = await testBroker({ config: { 'group.initial.rebalance.delay.ms': 0 } });
     kafka = new Kafka({ clientId: 'hostile-values', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   });
   after(() => broker.stop());
@@ -121,6 +121,28 @@ describe('hostile values the handler fuzz found', { timeout: 60_000 }, () => {
     } finally {
       raw.close();
       await controller.close();
+    }
+  });
+
+  it('lets a member name the same protocol twice in its JoinGroup (kafkajs with an assigner given twice) join and consume', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'twice', numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'twice', messages: [{ value: 'v' }] });
+    await producer.disconnect();
+    // The protocol was counted twice for one member: no protocol matched, and the JoinGroup never got its answer.
+    const consumer = kafka.consumer({ groupId: 'twice', partitionAssigners: [PartitionAssigners.roundRobin, PartitionAssigners.roundRobin] });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'twice', fromBeginning: true });
+      let got = 0;
+      await consumer.run({ eachMessage: async () => void got++ });
+      await eventually('the record consumed', 15_000, () => got === 1);
+    } finally {
+      await consumer.disconnect();
     }
   });
 });

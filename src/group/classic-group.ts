@@ -104,11 +104,15 @@ export class ClassicGroup {
     this.countProtocols(protocols, 1);
   }
 
+  /**
+   * Counts each protocol name once per member: a JoinGroup naming one twice counted it twice, so
+   * no protocol matched the member count, the protocol vote threw and the JoinGroup never got its answer.
+   */
   private countProtocols(protocols: readonly JoinProtocol[], delta: number): void {
-    for (const p of protocols) {
-      const n = (this.supportedProtocols.get(p.name) ?? 0) + delta;
-      if (n === 0) this.supportedProtocols.delete(p.name);
-      else this.supportedProtocols.set(p.name, n);
+    for (const name of new Set(protocols.map((p) => p.name))) {
+      const n = (this.supportedProtocols.get(name) ?? 0) + delta;
+      if (n === 0) this.supportedProtocols.delete(name);
+      else this.supportedProtocols.set(name, n);
     }
   }
 

@@ -122,7 +122,8 @@ export class OffsetRequests {
     if (member && (group.is(GroupState.Stable) || group.is(GroupState.PreparingRebalance))) this.d.manager.rescheduleHeartbeat(group, member);
 
     const now = this.d.clock.now();
-    const expireTimestamp = p.retentionTimeMs < 0n ? null : now + Number(p.retentionTimeMs);
+    // A retention near int64's maximum must not carry the expiry past what the offset record's int64 holds.
+    const expireTimestamp = p.retentionTimeMs < 0n ? null : Math.min(now + Number(p.retentionTimeMs), Number.MAX_SAFE_INTEGER);
     return this.writeOffsets(p.groupId, p.topics, now, expireTimestamp);
   }
 

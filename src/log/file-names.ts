@@ -70,7 +70,15 @@ export function parsePartitionDirName(name: string): { topic: string; partition:
   return { topic: name.slice(0, dash), partition };
 }
 
-/** The name a partition directory is renamed to before it is removed (as Kafka's logDeleteDirName). */
+/** The longest file name Linux (and most file systems) allow. */
+const MAX_FILE_NAME = 255;
+
+/**
+ * The name a partition directory is renamed to before it is removed, as Kafka's logDeleteDirName:
+ * the topic cut short where the whole would pass 255 characters (a 249-character topic's did,
+ * and the rename failed with ENAMETOOLONG). Topic names are ASCII, so characters are bytes.
+ */
 export function deleteDirName(topic: string, partition: number, unique: string): string {
-  return `${partitionDirName(topic, partition)}.${unique}${DELETE_DIR_SUFFIX}`;
+  const suffix = `-${partition}.${unique}${DELETE_DIR_SUFFIX}`;
+  return topic.slice(0, MAX_FILE_NAME - suffix.length) + suffix;
 }

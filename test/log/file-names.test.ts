@@ -17,4 +17,8 @@ it('partition directories are <topic>-<partition>, split at the last dash', () =
   assert.equal(parsePartitionDirName('t-x'), undefined);
   assert.equal(parsePartitionDirName(deleteDirName('t', 0, 'abc')), undefined);
   assert.equal(deleteDirName('t', 3, 'abc'), 't-3.abc-delete');
+  // As Kafka's logDeleteDirName: a long topic is cut so the name stays within 255 characters.
+  const long = deleteDirName('x'.repeat(249), 12, 'abc');
+  assert.equal(long.length, 255);
+  assert.ok(long.endsWith('-12.abc-delete'));
 });

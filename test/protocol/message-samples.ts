@@ -3,6 +3,11 @@
  * rules of their own (not the generator's), so the round-trip tests can catch generator mistakes:
  * fields a version lacks hold Kafka's defaults, nullable fields are sometimes null, tagged fields
  * sometimes set, and flexible structs sometimes carry unknown tagged fields.
+ *
+ * Given `EdgeValues`, it builds hostile samples instead (test/broker/handler-fuzz.test.ts): values
+ * that decode fine but no client sends — integers at their extremes, -1 and 0, empty and 249+
+ * character strings, names the test supplies (an existing topic, group, transactional id), nulls
+ * wherever allowed, empty arrays, duplicated entries, and now and then an array of thousands.
  */
 import { seededRandom } from '../../src/common/random.js';
 import { type FieldSpec, type MessageSpec, type StructSpec, camelCase } from '../../codegen/spec.js';
@@ -13,14 +18,44 @@ export const prng = seededRandom;
 const ZERO_UUID = Buffer.alloc(16).toString('base64url');
 const CHARS = ['a', 'Z', '0', '-', '.', '_', ' ', 'é', '中', '🙂'];
 
+/** What an edge-values sample draws from beside the extremes: names and ids of things that exist, valid record batches. */
+export interface EdgeValues {
+  readonly strings: readonly string[];
+  readonly uuids: readonly string[];
+  /** Producer ids and the like. */
+  readonly int64s: readonly bigint[];
+  readonly records: readonly Buffer[];
+}
+
+const EDGE_STRINGS = ['', ' ', '.', '..', 'a/b', 'x'.repeat(249), 'x'.repeat(250), '🙂'.repeat(300)];
+const EDGE_INTS: Record<string, readonly number[]> = {
+  int8: [-128, -1, 0, 1, 2, 3, 4, 127],
+  int16: [-32768, -1, 0, 1, 2, 32767],
+  uint16: [0, 1, 65535],
+  int32: [-2147483648, -1, 0, 1, 2, 1000, 2147483647],
+  uint32: [0, 1, 4294967295],
+  float64: [0, -1, Number.NaN, Number.POSITIVE_INFINITY, Number.MAX_VALUE],
+};
+const EDGE_INT64 = [-(1n << 63n), -2n, -1n, 0n, 1n, 1n << 31n, (1n << 63n) - 1n];
+/** Entries of the rare huge array: enough for quadratic work or per-entry allocation to show. */
+const HUGE_ARRAY = 3000;
+
 export class SampleBuilder {
   readonly rand: () => number;
+
+  /** Whether a huge array was built in this message already (one per message keeps runs bounded). */
+  private huge = false;
 
   constructor(
     readonly msg: MessageSpec,
     seed: number,
+    readonly edges?: EdgeValues,
   ) {
     this.rand = prng(seed);
+  }
+
+  private pick<T>(xs: readonly T[]): T {
+    return xs[this.int(0, xs.length - 1)]!;
   }
 
   private int(lo: number, hi: number): number {
@@ -74,6 +109,7 @@ export class SampleBuilder {
   }
 
   private scalar(name: string): unknown {
+    if (this.edges && this.chance(0.7)) return this.edgeScalar(name, this.edges);
     switch (name) {
       case 'bool':
         return this.chance(0.5);
@@ -107,14 +143,48 @@ export class SampleBuilder {
     }
   }
 
+  private edgeScalar(name: string, edges: EdgeValues): unknown {
+    switch (name) {
+      case 'bool':
+        return this.chance(0.5);
+      case 'int64':
+        return this.chance(0.3) && edges.int64s.length > 0 ? this.pick(edges.int64s) : this.pick(EDGE_INT64);
+      case 'string':
+        return this.chance(0.6) && edges.strings.length > 0 ? this.pick(edges.strings) : this.pick(EDGE_STRINGS);
+      case 'uuid':
+        return this.chance(0.6) && edges.uuids.length > 0 ? this.pick(edges.uuids) : ZERO_UUID;
+      case 'bytes':
+        return this.chance(0.5) ? Buffer.alloc(0) : this.bytes(16);
+      case 'records':
+        return this.chance(0.7) && edges.records.length > 0 ? this.pick(edges.records) : this.bytes(80);
+      default:
+        return this.pick(EDGE_INTS[name]!);
+    }
+  }
+
   private value(f: FieldSpec, version: number, depth: number): unknown {
-    if (f.nullableVersions.contains(version) && this.chance(0.2)) return null;
+    if (f.nullableVersions.contains(version) && this.chance(this.edges ? 0.3 : 0.2)) return null;
     const t = f.type;
     if (t.kind === 'primitive') return this.scalar(t.name);
     if (t.kind === 'struct') return this.structValue(this.struct(t.name), version, depth + 1);
-    const n = depth > 3 ? 0 : this.int(0, 3);
     const e = t.element;
-    return Array.from({ length: n }, () => (e.kind === 'primitive' ? this.scalar(e.name) : this.structValue(this.struct(e.name), version, depth + 1)));
+    const element = () => (e.kind === 'primitive' ? this.scalar(e.name) : this.structValue(this.struct(e.name), version, depth + 1));
+    if (this.edges) return this.edgeArray(element, depth);
+    return Array.from({ length: depth > 3 ? 0 : this.int(0, 3) }, element);
+  }
+
+  /** Empty, a few, one entry repeated (duplicate topics, partitions, ids), or once per message thousands. */
+  private edgeArray(element: () => unknown, depth: number): unknown[] {
+    if (depth > 3 || this.chance(0.3)) return [];
+    if (this.chance(0.2)) {
+      const one = element();
+      return Array.from({ length: this.int(2, 3) }, () => one);
+    }
+    if (!this.huge && depth < 2 && this.chance(0.03)) {
+      this.huge = true;
+      return Array.from({ length: HUGE_ARRAY }, element);
+    }
+    return Array.from({ length: this.int(1, 3) }, element);
   }
 
   private fields(fields: FieldSpec[], version: number, depth: number): Record<string, unknown> {
@@ -139,6 +209,7 @@ export class SampleBuilder {
 
   /** A random value of the whole message at `version`. */
   message(version: number): Record<string, unknown> {
+    this.huge = false;
     return this.fields(this.msg.fields, version, 0);
   }
 }

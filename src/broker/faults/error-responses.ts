@@ -91,14 +91,15 @@ export function mergeErrors(apiKey: number, version: number, response: Obj | und
 
 /** Whole-request error answers for APIs that are not partitioned. */
 const WHOLE: ReadonlyMap<number, (code: number, req: Obj, version: number) => Obj> = new Map<number, (code: number, req: Obj, version: number) => Obj>([
-  [ApiKey.Metadata, (code, req) => ({ brokers: [], clusterId: null, controllerId: -1, topics: ((req['topics'] as Obj[] | null) ?? []).map((t) => ({ errorCode: code, name: t['name'], topicId: t['topicId'], isInternal: false, partitions: [] })) })],
+  // Before v12 a topic's name cannot be null in the answer: Kafka gives "" for a topic asked for by id.
+  [ApiKey.Metadata, (code, req, v) => ({ brokers: [], clusterId: null, controllerId: -1, topics: ((req['topics'] as Obj[] | null) ?? []).map((t) => ({ errorCode: code, name: t['name'] ?? (v >= 12 ? null : ''), topicId: t['topicId'], isInternal: false, partitions: [] })) })],
   [ApiKey.OffsetFetch, (code, req, v) => (v >= 8 ? { groups: (req['groups'] as Obj[]).map((g) => ({ groupId: g['groupId'], topics: [], errorCode: code })) } : { topics: [], errorCode: code })],
   [
     ApiKey.FindCoordinator,
     (code, req, v) =>
       v >= 4 ? { coordinators: (req['coordinatorKeys'] as string[]).map((key) => ({ key, nodeId: -1, host: '', port: -1, errorCode: code, errorMessage: null })) } : { errorCode: code, nodeId: -1, host: '', port: -1 },
   ],
-  [ApiKey.JoinGroup, (code) => ({ errorCode: code, generationId: -1, protocolName: null, leader: '', memberId: '', members: [] })],
+  [ApiKey.JoinGroup, (code, _req, v) => ({ errorCode: code, generationId: -1, protocolName: v >= 7 ? null : '', leader: '', memberId: '', members: [] })],
   [ApiKey.Heartbeat, (code) => ({ errorCode: code })],
   [ApiKey.LeaveGroup, (code) => ({ errorCode: code, members: [] })],
   [ApiKey.SyncGroup, (code) => ({ errorCode: code, assignment: Buffer.alloc(0) })],
@@ -115,9 +116,10 @@ const WHOLE: ReadonlyMap<number, (code: number, req: Obj, version: number) => Ob
   [ApiKey.IncrementalAlterConfigs, (code, req) => ({ throttleTimeMs: 0, responses: resources(req, code) })],
   [
     ApiKey.ElectLeaders,
-    (code, req) => ({
+    (code, req, v) => ({
       throttleTimeMs: 0,
-      errorCode: code,
+      // v0 has no top-level error code: the partitions carry it.
+      errorCode: v >= 1 ? code : 0,
       replicaElectionResults: ((req['topicPartitions'] as Obj[] | null) ?? []).map((t) => ({ topic: t['topic'], partitionResult: (t['partitions'] as number[]).map((partitionId) => ({ partitionId, errorCode: code, errorMessage: null })) })),
     }),
   ],

@@ -7,7 +7,8 @@
  * (all topics for a null list, or an empty one at v0) with each partition's leader, leader epoch,
  * replicas, in-sync and offline replicas (a leader not reachable on the listener:
  * LEADER_NOT_AVAILABLE, or LISTENER_NOT_FOUND from v6). Topics may be asked for by name or, from
- * v10, by id. Unknown topics are created through the controller when the request allows it (v4+
+ * v12, by id; a v10-11 request naming a topic by id (null name or an id set) answers INVALID_REQUEST
+ * for every topic, as Kafka (its answer at those versions has no null name to give). Unknown topics are created through the controller when the request allows it (v4+
  * flag, always before v4) and `auto.create.topics.enable` is on; invalid names answer
  * INVALID_TOPIC_EXCEPTION, unknown ids UNKNOWN_TOPIC_ID.
  *
@@ -46,7 +47,9 @@ export const metadataHandler = defineHandler(MetadataApi, { min: 0, max: 12 }, a
   });
 
   let topics: MetadataResponseMetadataResponseTopicInput[];
-  if (allTopics) {
+  if (version < 12 && req.topics?.some((t) => t.name === null || t.topicId !== ZERO_UUID)) {
+    topics = req.topics.map((t) => missing(t.name ?? '', t.topicId, ErrorCode.INVALID_REQUEST, version));
+  } else if (allTopics) {
     topics = [...b.metadata.topics()].filter((t) => describable(t.name)).map(describe);
   } else {
     topics = await Promise.all(

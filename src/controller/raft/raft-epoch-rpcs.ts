@@ -23,14 +23,25 @@ function clusterMismatch(core: RaftCore, clusterId: string | null): boolean {
   return clusterId !== null && core.clusterId !== null && clusterId !== core.clusterId;
 }
 
+/**
+ * Kafka's validateVoterOnlyRequest: a stale epoch is fenced, and only a voter may claim to lead.
+ * Without the voter check, any node id claiming the current epoch of a leader was a broken
+ * invariant (RaftStateError) that failed this node's raft client: one request took the controller down.
+ */
+function voterOnlyRequestError(core: RaftCore, leaderId: number, epoch: number): number {
+  if (epoch < core.quorum.epoch) return ErrorCode.FENCED_LEADER_EPOCH;
+  if (leaderId < 0) return ErrorCode.INVALID_REQUEST;
+  if (!core.quorum.isVoter || !core.config.voters.includes(leaderId)) return ErrorCode.INCONSISTENT_VOTER_SET;
+  return ErrorCode.NONE;
+}
+
 export async function handleBeginQuorumEpochRequest(core: RaftCore, req: BeginQuorumEpochRequest): Promise<OutboundResponse> {
   const p = req.topics[0]?.partitions[0];
   if (clusterMismatch(core, req.clusterId) || !p) {
     return { api: 'BeginQuorumEpoch', body: { errorCode: p ? ErrorCode.INCONSISTENT_CLUSTER_ID : ErrorCode.INVALID_REQUEST, topics: [] } };
   }
-  let error: number = ErrorCode.NONE;
-  if (p.leaderEpoch < core.quorum.epoch) error = ErrorCode.FENCED_LEADER_EPOCH;
-  else await core.handleEpochInfo(p.leaderId, p.leaderEpoch);
+  const error = voterOnlyRequestError(core, p.leaderId, p.leaderEpoch);
+  if (error === ErrorCode.NONE) await core.handleEpochInfo(p.leaderId, p.leaderEpoch);
   return { api: 'BeginQuorumEpoch', body: { errorCode: ErrorCode.NONE, topics: [{ topicName: METADATA_TOPIC, partitions: [epochPartition(core, error)] }] } };
 }
 
@@ -66,9 +77,8 @@ export async function handleEndQuorumEpochRequest(core: RaftCore, req: EndQuorum
   if (clusterMismatch(core, req.clusterId) || !p) {
     return { api: 'EndQuorumEpoch', body: { errorCode: p ? ErrorCode.INCONSISTENT_CLUSTER_ID : ErrorCode.INVALID_REQUEST, topics: [] } };
   }
-  let error: number = ErrorCode.NONE;
-  if (p.leaderEpoch < core.quorum.epoch) error = ErrorCode.FENCED_LEADER_EPOCH;
-  else if ((await core.handleEpochInfo(p.leaderId, p.leaderEpoch)) !== 'stale') {
+  const error = voterOnlyRequestError(core, p.leaderId, p.leaderEpoch);
+  if (error === ErrorCode.NONE && (await core.handleEpochInfo(p.leaderId, p.leaderEpoch)) !== 'stale') {
     const s = core.quorum.state;
     if (s.name === 'Follower' && s.leaderId === p.leaderId && s.epoch === p.leaderEpoch && core.quorum.isVoter) {
       const successors = p.preferredCandidates.length > 0 ? p.preferredCandidates.map((c) => c.candidateId) : p.preferredSuccessors;

@@ -9,15 +9,11 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBroker } from '../../src/broker/broker.js';
 import { kcat } from '../helpers/kcat.js';
 import { SAMSA_BIN, tempDir } from '../helpers/test-broker.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { gc } from '../helpers/memory.js';
 
 describe('in-memory broker', { timeout: 120_000 }, () => {
   it('serves kafkajs and writes nothing to the file system', async () => {

@@ -6,23 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Kafka, logLevel } from 'kafkajs';
+import { arrayBufferBytes } from '../helpers/memory.js';
 import { testBroker } from '../helpers/test-broker.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 const MB = 1024 * 1024;
-
-/** Memory outside V8's heap held by ArrayBuffers (every Buffer's bytes), after full collections. */
-async function arrayBufferBytes(): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return process.memoryUsage().arrayBuffers;
-}
 
 describe('topic churn memory', { timeout: 120_000 }, () => {
   let broker: Awaited<ReturnType<typeof testBroker>>;

@@ -5,19 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { RaftStateError } from '../../src/controller/raft/errors.js';
 import { segmentFileName } from '../../src/controller/raft/log-segments.js';
 import { RaftLog } from '../../src/controller/raft/raft-log.js';
 import { encodeUncompressedRecordBatch } from '../../src/protocol/records/index.js';
 import { MemoryDisk } from '../../src/storage/memory-disk.js';
+import { gc } from '../helpers/memory.js';
 
 const DIR = '/log/__cluster_metadata-0';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 /** V8's heap in use after full collections. */
 async function heapUsed(): Promise<number> {

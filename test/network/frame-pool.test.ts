@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { FramePool, frameSizeClass } from '../../src/network/frame-pool.js';
 import { FrameReader } from '../../src/network/frame-reader.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
+import { gc } from '../helpers/memory.js';
 
 describe('FramePool', () => {
   it('sizes classes in quarter steps of each power of two from 64 KiB', () => {

@@ -8,8 +8,9 @@
  * replicas, in-sync and offline replicas (a leader not reachable on the listener:
  * LEADER_NOT_AVAILABLE, or LISTENER_NOT_FOUND from v6). Topics may be asked for by name or, from
  * v12, by id; a v10-11 request naming a topic by id (null name or an id set) answers INVALID_REQUEST
- * for every topic, as Kafka (its answer at those versions has no null name to give). Unknown topics are created through the controller when the request allows it (v4+
- * flag, always before v4) and `auto.create.topics.enable` is on; invalid names answer
+ * for every topic, as Kafka (its answer at those versions has no null name to give). Unknown topics
+ * are created through the controller when the request allows it (v4+ flag, always before v4) and
+ * `auto.create.topics.enable` is on; invalid names answer
  * INVALID_TOPIC_EXCEPTION, unknown ids UNKNOWN_TOPIC_ID.
  *
  * With an authorizer, as Kafka: topics the principal may not DESCRIBE are left out of an

@@ -26,8 +26,8 @@
  * format: each producer's last batch, coordinator epoch and open transaction) plus the batches after
  * that offset. Producers silent for producer.id.expiration.ms (Kafka's default, one day) and with
  * no transaction open are forgotten at the next roll or the log manager's next check
- * (producer.id.expiration.check.interval.ms, ten minutes, as Kafka). Silence is measured by the broker's clock at
- * append, not by record timestamps (Kafka uses the batch's max timestamp).
+ * (producer.id.expiration.check.interval.ms, ten minutes, as Kafka). Silence is measured by the
+ * broker's clock at append, not by record timestamps (Kafka uses the batch's max timestamp).
  */
 import { crc32c } from '../protocol/primitives/crc32c.js';
 import { ErrorCode } from '../protocol/error-codes.js';

@@ -51,7 +51,7 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
   },
   {
     reason:
-      "Kafka 2.4's topic configs, which Kafka 4.0 fails as well: the produce spec creates a topic with message.timestamp.difference.max.ms, which Kafka 4.0 removed (KIP-937 deprecated it in 3.6; KAFKA-17997 dropped it, so 4.0's CreateTopics refuses it as an unknown config, as Samsa does); the describeConfigs spec expects every entry of Kafka 2.4's list, including message.format.version and message.downconversion.enable (removed in 4.0), max.message.bytes 1000012 (4.0: 1048588) and the replication throttles (which Samsa does not have yet)",
+      "Kafka 2.4's topic configs, which Kafka 4.0 fails as well: the produce spec creates a topic with message.timestamp.difference.max.ms, which Kafka 4.0 removed (KIP-937 deprecated it in 3.6; KAFKA-17997 dropped it, so 4.0's CreateTopics refuses it as an unknown config, as Samsa does); the describeConfigs spec expects every entry of Kafka 2.4's list, including message.format.version and message.downconversion.enable (removed in 4.0), max.message.bytes 1000012 (4.0: 1048588)",
     tests: [
       spec('broker/__tests__/describeConfigs', 'Broker > describeConfigs request without config names returns all config entries'),
       spec('broker/__tests__/produce', 'Broker > Produce Record batch request to a topic with max timestamp difference configured'),

@@ -14,6 +14,7 @@ import type { BrokerTransactions } from './txn/broker-transactions.js';
 import type { ProducerIdManager } from './txn/producer-ids.js';
 import type { StandardAuthorizer } from '../security/authorizer.js';
 import type { BrokerSecurity } from './security/broker-security.js';
+import type { ReplicationQuotas } from './replication/replication-quotas.js';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -39,6 +40,8 @@ export interface BrokerContext {
   /** The partitions this broker holds: lookups, appends, fetches and their purgatories. */
   readonly replicaManager: ReplicaManager;
   readonly fetchSessions: FetchSessionCache;
+  /** The replication quotas (KIP-73): what this broker serves to, and fetches as, followers of throttled replicas. */
+  readonly replicationQuotas: ReplicationQuotas;
   readonly fetchBuffers: ReadBufferPool;
   /** Where the data directory lives (DescribeLogDirs asks it for space). */
   readonly disk: Disk;

@@ -46,6 +46,7 @@ import { migrateLegacyBrokerConfigs, migrateLegacySecurity } from './security/le
 import { SecurityPublisher } from './security/security-publisher.js';
 import { AlterPartitionManager } from './replication/alter-partition-manager.js';
 import { ReplicaFetcherManager } from './replication/replica-fetcher.js';
+import { type ReplicationQuotas, replicationQuotas } from './replication/replication-quotas.js';
 import { NodeConnections } from '../network/node-connections.js';
 import { TopicManager } from './topic-manager.js';
 import { ProducerIdManager } from './txn/producer-ids.js';
@@ -78,6 +79,7 @@ class Broker implements BrokerContext, RunningBroker {
   advertised: ListenerAddress = { host: '127.0.0.1', port: 0 };
   readonly apiVersions = supportedVersions(HANDLERS);
   readonly fetchSessions: FetchSessionCache;
+  readonly replicationQuotas: ReplicationQuotas;
   readonly fetchBuffers = new ReadBufferPool(LIMITS.fetchBufferPoolIdleBytes);
   readonly replicaManager: ReplicaManager;
   readonly topics: TopicManager;
@@ -117,6 +119,7 @@ class Broker implements BrokerContext, RunningBroker {
     this.roles = o.settings.isController ? ['broker', 'controller'] : ['broker'];
     this.fetchSessions = new FetchSessionCache({ maxSessions: config.num('max.incremental.fetch.session.cache.slots'), evictionAgeMs: LIMITS.fetchSessionEvictionAgeMs });
     this.topics = new TopicManager(this.metadata, config, (name) => this.autoCreateTopic(name));
+    this.replicationQuotas = replicationQuotas({ nodeId: this.nodeId, config, clock: world.clock, throttledReplicas: (topic) => this.topics.effectiveConfig(topic).throttledReplicas });
     this.replicaManager = new ReplicaManager({
       nodeId: this.nodeId,
       logs,
@@ -159,6 +162,7 @@ class Broker implements BrokerContext, RunningBroker {
       responseMaxBytes: config.num('replica.fetch.response.max.bytes'),
       backoffMs: config.num('replica.fetch.backoff.ms'),
       socketTimeoutMs,
+      quota: this.replicationQuotas.follower,
     });
     this.alterPartitions = new AlterPartitionManager({
       brokerId: this.nodeId,

@@ -202,10 +202,19 @@ export class Admin {
   }
 
   /** Sets (a string) or removes (null: back to the default) topic configs. */
-  async alterTopicConfigs(topic: string, changes: Record<string, string | null>): Promise<void> {
+  alterTopicConfigs(topic: string, changes: Record<string, string | null>): Promise<void> {
+    return this.alterConfigs(RESOURCE_TOPIC, topic, changes);
+  }
+
+  /** Sets (a string) or removes (null) run-time configs of a broker, or with `null` the cluster-wide defaults. */
+  alterBrokerConfigs(broker: number | null, changes: Record<string, string | null>): Promise<void> {
+    return this.alterConfigs(RESOURCE_BROKER, broker === null ? '' : String(broker), changes);
+  }
+
+  private async alterConfigs(resourceType: number, resourceName: string, changes: Record<string, string | null>): Promise<void> {
     const conn = await this.cluster.any();
     const res = await conn.send(IncrementalAlterConfigsApi, {
-      resources: [{ resourceType: RESOURCE_TOPIC, resourceName: topic, configs: Object.entries(changes).map(([name, value]) => ({ name, configOperation: value === null ? 1 : 0, value })) }],
+      resources: [{ resourceType, resourceName, configs: Object.entries(changes).map(([name, value]) => ({ name, configOperation: value === null ? 1 : 0, value })) }],
       validateOnly: false,
     });
     for (const r of res.responses) throwIfError(r.errorCode, r.errorMessage);

@@ -28,6 +28,8 @@ export interface ConfigKey {
   readonly min?: number;
   readonly max?: number;
   readonly sensitive?: boolean;
+  /** A check of the parsed value beyond type, range and valid values: why it is invalid, or undefined. */
+  readonly check?: (v: ConfigValue) => string | undefined;
 }
 
 /** Kafka's Long.MAX_VALUE, the "never" of many configs; parsed as Number.MAX_SAFE_INTEGER. */
@@ -71,6 +73,8 @@ export function parseConfigValue(key: ConfigKey, text: string): ConfigValue {
     if (key.min !== undefined && v < key.min) fail(`Value must be at least ${key.min}`);
     if (key.max !== undefined && v > key.max) fail(`Value must be no more than ${key.max}`);
   }
+  const why = key.check?.(v);
+  if (why !== undefined) fail(why);
   return v;
 }
 

@@ -27,6 +27,8 @@ import type { TopicPolicy } from '../broker/config/topic-configs.js';
 import { FetchSessionCache } from '../broker/fetch/fetch-sessions.js';
 import { ReplicaManager } from '../broker/partitions/replica-manager.js';
 import { AlterPartitionManager } from '../broker/replication/alter-partition-manager.js';
+import { BrokerConfig } from '../broker/config/broker-config.js';
+import { replicationQuotas } from '../broker/replication/replication-quotas.js';
 import { ReplicaFetcherManager } from '../broker/replication/replica-fetcher.js';
 import { readHighWatermarks } from '../broker/partitions/high-watermark-checkpoint.js';
 import { CheckpointFormatError, type OffsetCheckpoint } from '../log/offset-checkpoint-file.js';
@@ -225,6 +227,8 @@ export class PsimBroker {
       fetchSessions: new FetchSessionCache({ maxSessions: 1000, evictionAgeMs: 120_000 }),
       fetchBuffers: pool,
       metadata: this.loader!.image,
+      // Real replication quotas that throttle nothing (the simulated topics name no throttled replicas).
+      replicationQuotas: replicationQuotas({ nodeId: this.id, config: new BrokerConfig(), clock, throttledReplicas: () => ({ leader: [], follower: [] }) }),
     } as unknown as BrokerContext;
     this.network.listen(this.id, incarnation, async (apiKey, version, bytes) => {
       const h = this.handlers.get(apiKey);

@@ -35,6 +35,10 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   key.int('replica.fetch.response.max.bytes', 10485760, 'Bytes a follower fetches per request.', 0),
   key.int('replica.fetch.backoff.ms', 1000, 'How long a follower waits before fetching again after an error.', 0),
   key.int('replica.socket.timeout.ms', 30000, 'How long a follower waits for its leader to answer.', 1),
+  key.long('leader.replication.throttled.rate', Number.MAX_SAFE_INTEGER, 'Bytes per second this broker serves to followers of the replicas its topics list in leader.replication.throttled.replicas (run-time config).', 0),
+  key.long('follower.replication.throttled.rate', Number.MAX_SAFE_INTEGER, 'Bytes per second this broker fetches as a follower of the replicas its topics list in follower.replication.throttled.replicas (run-time config).', 0),
+  key.int('replication.quota.window.num', 11, 'Samples the replication quotas measure their rates over.', 1),
+  key.int('replication.quota.window.size.seconds', 1, 'Length of each sample of the replication quotas.', 1),
   // In Kafka 4's default server.properties, with nothing to set in Samsa (one event loop, no thread pools to size).
   ...(
     [

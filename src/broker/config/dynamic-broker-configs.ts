@@ -9,6 +9,8 @@
  *   topics without an override of their own follow them at once, as in Kafka's DynamicLogConfig;
  * - the listener keystore and truststore configs (per broker only, as Kafka's): the listeners
  *   reload their certificates, the controller listener's included (cluster/dynamic-config-publisher.ts);
+ * - the replication quotas `leader.replication.throttled.rate` and `follower.replication.throttled.rate`
+ *   (KIP-73, replication/replication-quotas.ts), read at each check;
  * - the connection quotas `max.connections`, `max.connections.per.ip`,
  *   `max.connections.per.ip.overrides` and `max.connection.creation.rate` (`max.connections` and
  *   `max.connection.creation.rate` also listener-prefixed, as Kafka's ConnectionQuotas reconfigures
@@ -27,9 +29,11 @@ import { listenerPrefixedBase } from './security-configs.js';
 import { topicSynonymKeys } from './topic-configs.js';
 
 /** What a run-time change of the config affects. */
-export type DynamicKind = 'topic-default' | 'ssl' | 'connection-quota';
+export type DynamicKind = 'topic-default' | 'ssl' | 'connection-quota' | 'replication-quota';
 
 const TOPIC_DEFAULTS = new Set(topicSynonymKeys().map(({ synonym }) => synonym.name));
+/** Read at each check (replication/replication-quotas.ts): nothing to apply. */
+const REPLICATION_QUOTAS = new Set(['leader.replication.throttled.rate', 'follower.replication.throttled.rate']);
 const CONNECTION_QUOTAS = new Set(['max.connections', 'max.connections.per.ip', 'max.connections.per.ip.overrides', 'max.connection.creation.rate']);
 /** The connection quotas a listener may have its own of (`listener.name.<l>.<name>`). */
 const LISTENER_CONNECTION_QUOTAS = new Set(['max.connections', 'max.connection.creation.rate']);
@@ -38,6 +42,7 @@ const LISTENER_CONNECTION_QUOTAS = new Set(['max.connections', 'max.connection.c
 export function dynamicKind(name: string): DynamicKind | undefined {
   if (isDynamicSslConfig(name)) return 'ssl';
   if (CONNECTION_QUOTAS.has(name)) return 'connection-quota';
+  if (REPLICATION_QUOTAS.has(name)) return 'replication-quota';
   const prefixed = listenerPrefixedBase(name);
   if (prefixed && prefixed.mechanism === null && LISTENER_CONNECTION_QUOTAS.has(prefixed.base)) return 'connection-quota';
   if (TOPIC_DEFAULTS.has(name)) return 'topic-default';

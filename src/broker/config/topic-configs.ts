@@ -62,9 +62,22 @@ export const TOPIC_CONFIG_KEYS: readonly TopicConfigKey[] = [
   topicKey(key.int('segment.index.bytes', LOG.segmentIndexBytes, 'Size of the offset and time index of each segment.', 1024), 'log.index.size.max.bytes'),
   topicKey(key.long('segment.jitter.ms', LOG.segmentJitterMs, 'Maximum random jitter subtracted from segment.ms.', 0), { name: 'log.roll.jitter.ms', noDefault: true }, { name: 'log.roll.jitter.hours', scale: 3600000 }),
   topicKey(key.long('segment.ms', LOG.segmentMs, 'Time after which a segment is rolled even if not full.', 1), { name: 'log.roll.ms', noDefault: true }, { name: 'log.roll.hours', scale: 3600000 }),
+  topicKey(throttledReplicasKey('leader.replication.throttled.replicas', 'leader')),
+  topicKey(throttledReplicasKey('follower.replication.throttled.replicas', 'follower')),
   topicKey(key.bool('unclean.leader.election.enable', false, 'Allow replicas not in the ISR to become leader.'), 'unclean.leader.election.enable'),
   topicKey(key.bool('samsa.fsync.before.ack', LOG.fsyncBeforeAck, 'Samsa: acknowledge an append only after it is fsynced (group commit shares fsyncs).'), 'samsa.log.fsync.before.ack'),
 ];
+
+/** A replication quota's list of throttled replicas (KIP-73): `*`, or `partition:broker` entries. */
+function throttledReplicasKey(name: string, side: 'leader' | 'follower'): ConfigKey {
+  return {
+    ...key.list(name, [], `Replicas whose replication is throttled on the ${side} side (by ${side}.replication.throttled.rate): [partitionId]:[brokerId],... or '*' for every replica of the topic.`),
+    check: (v) =>
+      (v as string[]).every((item) => /^(\d+:\d+)?$/.test(item)) || (v as string[]).join('') === '*'
+        ? undefined
+        : `${name} must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...`,
+  };
+}
 
 const BY_NAME = new Map(TOPIC_CONFIG_KEYS.map((k) => [k.name, k]));
 
@@ -195,6 +208,8 @@ export interface TopicPolicy {
 export interface EffectiveTopicConfig {
   log: LogConfig;
   policy: TopicPolicy;
+  /** The replicas whose replication the replication quotas throttle (replication-quotas.ts). */
+  throttledReplicas: { leader: readonly string[]; follower: readonly string[] };
 }
 
 /** Resolves every topic config and maps them onto the log's settings and the produce policy. */
@@ -230,5 +245,6 @@ export function effectiveTopicConfig(overrides: ReadonlyMap<string, ConfigValue>
       minInsyncReplicas: num('min.insync.replicas'),
       compressionType: get('compression.type') as string,
     },
+    throttledReplicas: { leader: get('leader.replication.throttled.replicas') as string[], follower: get('follower.replication.throttled.replicas') as string[] },
   };
 }

@@ -32,6 +32,10 @@
  * over its quota is answered empty with the throttle time (its bytes are not counted), the
  * connection muted meanwhile, as Kafka does; followers' fetches are not held to client quotas.
  *
+ * Under the leader's replication quota (KIP-73, replication/replication-quotas.ts), a follower
+ * outside the ISR gets the throttled replicas' partitions without records while the quota is
+ * exceeded; they do not wake its long poll.
+ *
  * Not yet: preferred read replicas, rack awareness.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -40,7 +44,8 @@ import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
 import type { BrokerContext } from '../broker-context.js';
 import { type FetchSession, type SessionPartition, hasNews, nextEpoch, sessionKey } from '../fetch/fetch-sessions.js';
 import { type RequestContext, defineHandler } from '../handler.js';
-import type { FetchOutcome } from '../partitions/fetch-messages.js';
+import type { FetchOutcome, FetchTarget } from '../partitions/fetch-messages.js';
+import type { ReplicationQuota } from '../replication/replication-quotas.js';
 import { AclOperation, ResourceType, authorize, authorizeCluster, quotaUser } from '../security/authorize.js';
 import { carriesLeader, currentLeader, leaderEndpoints } from '../metadata/current-leader.js';
 import type { MetadataImage } from '../../controller/image/metadata-image.js';
@@ -79,16 +84,26 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, (req, c
   const user = quotas ? quotaUser(ctx) : '';
   const clientId = ctx.clientId ?? '';
   const maxBytes = quotas ? Math.min(req.maxBytes, Math.max(1, Math.floor(quotas.maxValueInWindow('consumer_byte_rate', user, clientId)))) : req.maxBytes;
-  const fetchTargets = targets.map((t) => ({
+  const fetchTargets: FetchTarget[] = targets.map((t) => ({
     partition: t.topic === undefined ? unknown : !readable(t.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : b.replicaManager.partitionOrError(t.topic, t.partition),
     fetchOffset: t.fetchOffset,
     maxBytes: t.maxBytes,
     currentLeaderEpoch: t.currentLeaderEpoch,
   }));
-  if (follower) for (const t of fetchTargets) if (typeof t.partition !== 'number' && t.partition.leaderError(t.currentLeaderEpoch) === undefined) b.replicaManager.followerFetched(t.partition, replicaId, t.fetchOffset);
+  const leaderQuota = follower ? b.replicationQuotas.leader : undefined;
+  if (leaderQuota) {
+    let exceeded: boolean | undefined;
+    for (const t of fetchTargets) {
+      if (typeof t.partition === 'number' || t.partition.leaderError(t.currentLeaderEpoch) !== undefined) continue;
+      b.replicaManager.followerFetched(t.partition, replicaId, t.fetchOffset);
+      // KIP-73: a follower outside the ISR gets nothing of a throttled replica while the leader's quota is exceeded.
+      t.throttled = !t.partition.leaderAndIsr.isr.includes(replicaId) && leaderQuota.isThrottled(t.partition.topic, t.partition.partition) && (exceeded ??= leaderQuota.isExceeded());
+    }
+  }
   const fetched = b.replicaManager.fetchMessages(fetchTargets, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes, isolation: follower ? 'log-end' : req.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark' }, buffers);
   // A fetch read at once (a caught-up consumer answered now) is answered without a promise.
   const answer = (outcomes: FetchOutcome[]): FetchResponseInput => {
+    if (leaderQuota) recordThrottled(leaderQuota, fetchTargets, outcomes);
     if (quotas) {
       const bytes = outcomes.reduce((n, o) => n + o.bytes, 0);
       const now = b.clock.now();
@@ -117,6 +132,15 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, (req, c
   };
   return fetched instanceof Promise ? fetched.then(answer) : answer(fetched);
 });
+
+/** Counts the bytes served to a follower for the replicas the leader's replication quota throttles. */
+function recordThrottled(quota: ReplicationQuota, targets: readonly FetchTarget[], outcomes: readonly FetchOutcome[]): void {
+  for (let i = 0; i < targets.length; i++) {
+    const p = targets[i]!.partition;
+    const bytes = outcomes[i]!.bytes;
+    if (bytes > 0 && typeof p !== 'number' && quota.isThrottled(p.topic, p.partition)) quota.record(bytes);
+  }
+}
 
 /** Whether the principal may READ a topic (asked once per topic per request). */
 function readableTopics(ctx: RequestContext): (topic: string) => boolean {

@@ -61,6 +61,8 @@ class FetchWaiter {
     const { p, t, seen } = this.watches[i]!;
     // Something the client must hear about (leadership, a truncation, an offset gone).
     if (p.leaderError(t.currentLeaderEpoch) !== undefined || p.highWatermark < seen.highWatermark || p.logStartOffset > t.fetchOffset) return true;
+    // A partition held back by the replication quota brings nothing until the next fetch.
+    if (t.throttled) return false;
     // A follower: records past its offset, or a high watermark it has not been told.
     if (this.params.isolation === 'log-end' && (p.acknowledgedEnd > t.fetchOffset || p.highWatermark !== seen.highWatermark)) return true;
     const visible = p.visibleBytesFor(this.params.isolation);

@@ -12,6 +12,8 @@ export interface FetchTarget {
   fetchOffset: bigint;
   maxBytes: number;
   currentLeaderEpoch: number;
+  /** Answered without records (a follower held back by the leader's replication quota). */
+  throttled?: boolean;
 }
 
 export interface FetchOutcome {
@@ -69,7 +71,8 @@ function caughtUp(p: Partition, isolation: ReadIsolation): FetchOutcome {
 function readable(t: FetchTarget, isolation: ReadIsolation): Partition | FetchOutcome {
   if (typeof t.partition === 'number') return failed(t.partition);
   const error = t.partition.leaderError(t.currentLeaderEpoch);
-  return error === undefined ? t.partition : failed(error, t.partition, isolation);
+  if (error !== undefined) return failed(error, t.partition, isolation);
+  return t.throttled ? failed(ErrorCode.NONE, t.partition, isolation) : t.partition;
 }
 
 /** A read's outcome for the fetch response. */

@@ -19,6 +19,9 @@
  * after a full first request, each names only the partitions whose position changed, and the
  * leader answers only those with news; a lost session (the leader restarted) means a full fetch.
  *
+ * While the follower replication quota is exceeded (KIP-73, replication-quotas.ts), the throttled
+ * partitions that have not caught up are left out of the fetches.
+ *
  * Errors (the leader gone, a new epoch not known yet on one side) back off
  * `replica.fetch.backoff.ms` and try again; leadership changes come from the metadata
  * (`follow`/`unfollow`), which move a partition to another loop.
@@ -30,6 +33,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { FetchApi, OffsetForLeaderEpochApi } from '../../protocol/messages/index.js';
 import type { Partition } from '../partitions/partition.js';
 import { FetchSessionHandler, type SessionFetchData } from './fetch-session-handler.js';
+import type { ReplicationQuota } from './replication-quotas.js';
 
 export interface ReplicaFetcherOptions {
   readonly nodeId: number;
@@ -45,6 +49,8 @@ export interface ReplicaFetcherOptions {
   readonly responseMaxBytes: number;
   readonly backoffMs: number;
   readonly socketTimeoutMs: number;
+  /** The follower's replication quota (KIP-73), if any. */
+  readonly quota?: Pick<ReplicationQuota, 'isThrottled' | 'isExceeded' | 'record'>;
 }
 
 export const FETCH_VERSION = 15;
@@ -61,6 +67,8 @@ interface Followed {
   askEpoch: number | undefined;
   /** Not fetched before this time (after an error for this partition). */
   delayedUntil: number;
+  /** Whether the last fetch brought the log up to the leader's high watermark (Kafka's isReplicaInSync). */
+  caughtUp: boolean;
 }
 
 export class ReplicaFetcherManager {
@@ -81,7 +89,7 @@ export class ReplicaFetcherManager {
     const current = this.followed.get(p.key);
     if (current && current.p === p && current.leaderId === state.leader && current.leaderEpoch === state.leaderEpoch) return;
     this.unfollow(p);
-    const f: Followed = { p, leaderId: state.leader, leaderEpoch: state.leaderEpoch, truncating: true, askEpoch: undefined, delayedUntil: 0 };
+    const f: Followed = { p, leaderId: state.leader, leaderEpoch: state.leaderEpoch, truncating: true, askEpoch: undefined, delayedUntil: 0, caughtUp: false };
     this.followed.set(p.key, f);
     let loop = this.loops.get(state.leader);
     if (!loop) this.loops.set(state.leader, (loop = new FetcherLoop(state.leader, this.o, this)));
@@ -174,7 +182,7 @@ class FetcherLoop {
           await this.truncate(truncating);
           answered = true;
         }
-        const fetching = ready.filter((f) => !f.truncating && f.delayedUntil <= now && this.manager.isCurrent(f));
+        const fetching = this.withinQuota(ready.filter((f) => !f.truncating && f.delayedUntil <= now && this.manager.isCurrent(f)));
         if (fetching.length > 0) {
           await this.fetch(fetching);
           answered = true;
@@ -186,6 +194,17 @@ class FetcherLoop {
       }
       if (!answered && !this.stopped) await this.sleep(this.nextDelay());
     }
+  }
+
+  /**
+   * Leaves out, while the follower quota is exceeded, the throttled partitions that have not caught
+   * up (Kafka's shouldFollowerThrottle); with nothing left to fetch the loop waits a backoff.
+   */
+  private withinQuota(list: Followed[]): Followed[] {
+    const q = this.o.quota;
+    if (!q) return list;
+    let exceeded: boolean | undefined;
+    return list.filter((f) => f.caughtUp || !q.isThrottled(f.p.topic, f.p.partition) || !(exceeded ??= q.isExceeded()));
   }
 
   /** How long to wait when nothing could be done: until the first delayed partition is due, at most a backoff. */
@@ -375,8 +394,10 @@ class FetcherLoop {
         if (r.records && r.records.length > 0) {
           await p.appendAsFollower(r.records);
           appended = true;
+          if (this.o.quota?.isThrottled(p.topic, p.partition)) this.o.quota.record(r.records.length);
         }
         if (!this.manager.isCurrent(f)) return appended;
+        f.caughtUp = p.logEndOffset >= r.highWatermark;
         p.updateFollowerHighWatermark(r.highWatermark);
         if (r.logStartOffset > p.logStartOffset) await p.followLogStartOffset(r.logStartOffset);
         return appended;

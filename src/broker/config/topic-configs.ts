@@ -41,7 +41,7 @@ function topicKey(k: ConfigKey, ...synonyms: (string | Synonym)[]): TopicConfigK
 
 export const TOPIC_CONFIG_KEYS: readonly TopicConfigKey[] = [
   topicKey(key.list('cleanup.policy', Object.entries(LOG.cleanupPolicy).flatMap(([policy, on]) => (on ? [policy] : [])), 'The retention policy: "delete" discards old segments, "compact" keeps the latest value per key.', ['delete', 'compact']), 'log.cleanup.policy'),
-  topicKey(key.string('compression.type', 'producer', 'Final compression type; "producer" keeps what the producer used. Samsa stores batches as received.', ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer']), 'compression.type'),
+  topicKey(key.string('compression.type', 'producer', 'Final compression type: batches compressed otherwise are recompressed on produce; "producer" keeps what the producer used.', ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer']), 'compression.type'),
   topicKey(key.long('delete.retention.ms', LOG.deleteRetentionMs, 'How long tombstones are kept in compacted topics.', 0), 'log.cleaner.delete.retention.ms'),
   topicKey(key.long('file.delete.delay.ms', LOG.fileDeleteDelayMs, 'Time to wait before deleting a file from the filesystem.', 0), 'log.segment.delete.delay.ms'),
   topicKey(key.long('flush.messages', LOG.flushMessages, 'Force an fsync after this many messages.', 1), 'log.flush.interval.messages'),

@@ -42,6 +42,9 @@ function topicKey(k: ConfigKey, ...synonyms: (string | Synonym)[]): TopicConfigK
 export const TOPIC_CONFIG_KEYS: readonly TopicConfigKey[] = [
   topicKey(key.list('cleanup.policy', Object.entries(LOG.cleanupPolicy).flatMap(([policy, on]) => (on ? [policy] : [])), 'The retention policy: "delete" discards old segments, "compact" keeps the latest value per key.', ['delete', 'compact']), 'log.cleanup.policy'),
   topicKey(key.string('compression.type', 'producer', 'Final compression type: batches compressed otherwise are recompressed on produce; "producer" keeps what the producer used.', ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer']), 'compression.type'),
+  topicKey({ ...key.int('compression.gzip.level', -1, 'The gzip level (-1: zlib\'s default) batches are recompressed with when compression.type is gzip.', -1, 9), check: (v) => (v === 0 ? 'Expected value to be -1 or in the range [1, 9]' : undefined) }, 'compression.gzip.level'),
+  topicKey(key.int('compression.lz4.level', 9, 'The lz4 level batches are recompressed with when compression.type is lz4 (Samsa\'s lz4 codec has one level: accepted, not applied).', 1, 17), 'compression.lz4.level'),
+  topicKey(key.int('compression.zstd.level', 3, 'The zstd level batches are recompressed with when compression.type is zstd.', -131072, 22), 'compression.zstd.level'),
   topicKey(key.long('delete.retention.ms', LOG.deleteRetentionMs, 'How long tombstones are kept in compacted topics.', 0), 'log.cleaner.delete.retention.ms'),
   topicKey(key.long('file.delete.delay.ms', LOG.fileDeleteDelayMs, 'Time to wait before deleting a file from the filesystem.', 0), 'log.segment.delete.delay.ms'),
   topicKey(key.long('flush.messages', LOG.flushMessages, 'Force an fsync after this many messages.', 1), 'log.flush.interval.messages'),
@@ -203,6 +206,14 @@ export interface TopicPolicy {
   timestampAfterMaxMs: number;
   minInsyncReplicas: number;
   compressionType: string;
+  compressionLevels: CompressionLevels;
+}
+
+/** KIP-390's levels, used when the broker recompresses (produce/recompress.ts). */
+export interface CompressionLevels {
+  gzip: number;
+  lz4: number;
+  zstd: number;
 }
 
 export interface EffectiveTopicConfig {
@@ -244,6 +255,7 @@ export function effectiveTopicConfig(overrides: ReadonlyMap<string, ConfigValue>
       timestampAfterMaxMs: num('message.timestamp.after.max.ms'),
       minInsyncReplicas: num('min.insync.replicas'),
       compressionType: get('compression.type') as string,
+      compressionLevels: { gzip: num('compression.gzip.level'), lz4: num('compression.lz4.level'), zstd: num('compression.zstd.level') },
     },
     throttledReplicas: { leader: get('leader.replication.throttled.replicas') as string[], follower: get('follower.replication.throttled.replicas') as string[] },
   };

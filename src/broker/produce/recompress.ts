@@ -1,11 +1,13 @@
 /**
  * Rewrites a batch in the topic's `compression.type` when it differs from the producer's, as
- * Kafka's broker does. The one path where the broker decodes records on produce; everything about
+ * Kafka's broker does, at the topic's `compression.<codec>.level` (KIP-390; a batch already in the
+ * topic's codec is kept whatever its level, as Kafka keeps it). The one path where the broker decodes records on produce; everything about
  * the batch but its compression (producer id and sequence, timestamps, offsets deltas, headers,
  * transactional flag) is kept.
  */
 import { CompressionType } from '../../protocol/compression/index.js';
 import { type ValidatedBatch, decodeRecordBatch, encodeRecordBatch } from '../../protocol/records/index.js';
+import type { CompressionLevels } from '../config/topic-configs.js';
 
 const TARGETS: Record<string, CompressionType | undefined> = {
   uncompressed: CompressionType.None,
@@ -20,11 +22,17 @@ export function targetCompression(compressionType: string): CompressionType | un
   return TARGETS[compressionType];
 }
 
-export async function recompress(records: Buffer, batch: ValidatedBatch, target: CompressionType, maxUncompressedBytes: number): Promise<Buffer> {
+/** The level of `target` a policy gives (KIP-390's `compression.<codec>.level`), undefined for codecs without one. */
+export function targetLevel(target: CompressionType, levels: CompressionLevels): number | undefined {
+  return target === CompressionType.Gzip ? levels.gzip : target === CompressionType.Zstd ? levels.zstd : target === CompressionType.Lz4 ? levels.lz4 : undefined;
+}
+
+export async function recompress(records: Buffer, batch: ValidatedBatch, target: CompressionType, level: number | undefined, maxUncompressedBytes: number): Promise<Buffer> {
   const d = await decodeRecordBatch(records, batch.position, { maxUncompressedBytes, verifyCrc: false });
   const h = d.header;
   return encodeRecordBatch({
     compression: target,
+    ...(level !== undefined ? { compressionLevel: level } : {}),
     timestampType: d.timestampType,
     isTransactional: d.isTransactional,
     baseTimestamp: h.baseTimestamp,

@@ -12,7 +12,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { InvalidBatchError, type ValidatedBatch, isTransactional, validateProduceRecords } from '../../protocol/records/index.js';
 import type { TopicPolicy } from '../config/topic-configs.js';
 import { PartitionError } from '../partitions/partition-error.js';
-import { recompress, targetCompression } from './recompress.js';
+import { recompress, targetCompression, targetLevel } from './recompress.js';
 
 export interface PreparedRecords {
   /** The bytes to append: as sent, or (later) recompressed. */
@@ -42,7 +42,7 @@ export function prepareProduceRecords(records: Buffer | null, policy: TopicPolic
     }
   }
   const target = targetCompression(policy.compressionType);
-  const prepared = target === undefined || target === batch.compression ? records : recompress(records, batch, target, policy.maxMessageBytes * 64);
+  const prepared = target === undefined || target === batch.compression ? records : recompress(records, batch, target, targetLevel(target, policy.compressionLevels), policy.maxMessageBytes * 64);
   const producer = { producerId: batch.header.producerId, producerEpoch: batch.header.producerEpoch, isTransactional: isTransactional(batch.header.attributes) };
   return logAppendTime === undefined ? { records: prepared, producer } : { records: prepared, logAppendTime, producer };
 }

@@ -10,9 +10,10 @@ import { corrupt, libraryDecodeFailure, libraryEncodeFailure, tooLarge } from '.
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
-export async function gzipCompress(data: Buffer): Promise<Buffer> {
+/** `level`: zlib's, -1 (its default, 6) or 1-9. */
+export async function gzipCompress(data: Buffer, level = -1): Promise<Buffer> {
   try {
-    return await gzipAsync(data);
+    return await gzipAsync(data, { level });
   } catch (err) {
     throw libraryEncodeFailure('gzip', err);
   }

@@ -21,10 +21,14 @@ const loadZstd = () => (zstd ??= import('./zstd.js'));
 export const CompressionType = { None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } as const;
 export type CompressionType = (typeof CompressionType)[keyof typeof CompressionType];
 
-export async function compress(type: CompressionType, data: Buffer): Promise<Buffer> {
+/**
+ * Compresses with the codec of `type`; `level` is Kafka's `compression.<codec>.level` (KIP-390) for
+ * gzip (-1 or 1-9) and zstd, each codec's default when absent. LZ4 has one level here (lz4_flex).
+ */
+export async function compress(type: CompressionType, data: Buffer, level?: number): Promise<Buffer> {
   if (!Buffer.isBuffer(data)) throw new EncodeError(`data to compress must be a Buffer, got ${typeof data}`);
   try {
-    return await compressWith(type, data);
+    return await compressWith(type, data, level);
   } catch (err) {
     if (err instanceof EncodeError) throw err;
     throw new EncodeError(`compression type ${String(type)} failed: ${message(err)}`, { cause: err });
@@ -43,18 +47,18 @@ export async function decompress(type: CompressionType, data: Buffer, maxOutputB
   }
 }
 
-function compressWith(type: CompressionType, data: Buffer): Promise<Buffer> {
+function compressWith(type: CompressionType, data: Buffer, level: number | undefined): Promise<Buffer> {
   switch (type) {
     case CompressionType.None:
       return Promise.resolve(data);
     case CompressionType.Gzip:
-      return gzipCompress(data);
+      return gzipCompress(data, level);
     case CompressionType.Snappy:
       return loadSnappy().then((m) => m.snappyCompress(data));
     case CompressionType.Lz4:
       return loadLz4().then((m) => m.lz4Compress(data));
     case CompressionType.Zstd:
-      return loadZstd().then((m) => m.zstdCompress(data));
+      return loadZstd().then((m) => m.zstdCompress(data, level));
     default:
       throw new EncodeError(`unknown compression type ${String(type)}`);
   }

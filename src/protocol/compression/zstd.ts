@@ -3,7 +3,7 @@
  * ZSTD_compress / ZSTD_decompress only, synchronous, so each call holds the event loop while it
  * runs: about a millisecond per MiB).
  *
- * Writes one frame at level 3 (Kafka's default compression.zstd.level) with the content size in the
+ * Writes one frame at level 3 (Kafka's default compression.zstd.level) unless told another, with the content size in the
  * header and no checksum (the batch CRC-32C covers the bytes), which Java, librdkafka and the
  * KafkaJS codecs all read.
  *
@@ -48,11 +48,11 @@ function zstdReady(): Promise<void> {
   return ready;
 }
 
-export async function zstdCompress(data: Buffer): Promise<Buffer> {
+export async function zstdCompress(data: Buffer, level = ZSTD_LEVEL): Promise<Buffer> {
   if (data.length > ZSTD_WASM_MAX_BYTES) throw new EncodeError(`zstd: ${data.length} bytes is more than the ${ZSTD_WASM_MAX_BYTES} the wasm encoder handles`);
   try {
     await zstdReady();
-    return asBuffer(wasmCompress(data, ZSTD_LEVEL));
+    return asBuffer(wasmCompress(data, level));
   } catch (err) {
     throw libraryEncodeFailure('zstd', err);
   }

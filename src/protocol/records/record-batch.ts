@@ -36,6 +36,8 @@ export interface RecordBatchInput {
   /** Default -1 (none): the broker stamps it on append. */
   partitionLeaderEpoch?: number;
   compression?: CompressionType;
+  /** The codec's level (Kafka's `compression.<codec>.level`); its default when absent. */
+  compressionLevel?: number;
   timestampType?: TimestampType;
   isTransactional?: boolean;
   isControlBatch?: boolean;
@@ -136,7 +138,7 @@ export async function encodeRecordBatch(input: RecordBatchInput): Promise<Buffer
   const plan = planBatch(input);
   const w = new Writer(plan.measured.bytes + WRITER_SLACK_BYTES);
   writeRecords(w, input.records, plan.measured);
-  const compressed = await compress(plan.compression, w.toBuffer());
+  const compressed = await compress(plan.compression, w.toBuffer(), input.compressionLevel);
   const size = RECORD_BATCH_OVERHEAD + compressed.length;
   const buf = Buffer.allocUnsafe(size);
   buf.set(compressed, RECORD_BATCH_OVERHEAD);

@@ -1,6 +1,6 @@
 /**
  * The built `samsa` binary as a child process against an in-process broker: topics, produce and
- * consume (checked against kcat), groups, perf, --json output, --help for every command, and the
+ * consume (checked against kcat), groups, broker configs (checked with kafkajs), perf, --json output, --help for every command, and the
  * exit codes scripts rely on (0 ok, 1 failure, 2 bad usage).
  */
 import assert from 'node:assert/strict';
@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { runSamsa as samsa } from '../helpers/samsa-cli.js';
 import { after, before, describe, it } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
 import { kcat } from '../helpers/kcat.js';
 import { SAMSA_BIN, tempDir, testBroker } from '../helpers/test-broker.js';
 
@@ -38,6 +39,29 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     assert.deepEqual(described[0]!.configs.map((c) => [c.name, c.value]), [['cleanup.policy', 'compact']]);
     assert.equal((await samsa(['topics', 'delete', 'cli-topics', ...b])).code, 0);
     assert.deepEqual(JSON.parse((await samsa(['topics', 'list', '--json', ...b])).stdout), []);
+  });
+
+  it('describes and alters broker configs, per broker and cluster-wide, as kafka-configs --entity-type brokers (kafkajs reads them)', async () => {
+    const id = String(broker.nodeId);
+    const alter = (...args: string[]) => samsa(['cluster', 'alter-configs', ...args, ...b]);
+    assert.equal((await alter('--broker', id, '-c', 'leader.replication.throttled.rate=1000')).code, 0);
+    assert.equal((await alter('-c', 'log.retention.ms=70000')).code, 0);
+    const configs = async () => new Map((JSON.parse((await samsa(['cluster', 'describe-configs', '--broker', id, '--json', ...b])).stdout) as { name: string; value: string; source: number }[]).map((c) => [c.name, [c.value, c.source]]));
+    const set = await configs();
+    assert.deepEqual([set.get('leader.replication.throttled.rate'), set.get('log.retention.ms')], [['1000', 2], ['70000', 3]]);
+    assert.match((await samsa(['cluster', 'describe-configs', '--broker', id, ...b])).stdout, /leader\.replication\.throttled\.rate\s+1000\s+DYNAMIC_BROKER_CONFIG/);
+    const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const viaKafkajs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 4, name: id, configNames: ['leader.replication.throttled.rate', 'log.retention.ms'] }] });
+    await admin.disconnect();
+    assert.deepEqual(viaKafkajs.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]).sort(), [['leader.replication.throttled.rate', '1000'], ['log.retention.ms', '70000']]);
+    assert.equal((await alter('--broker', id, '--delete-config', 'leader.replication.throttled.rate')).code, 0);
+    assert.equal((await alter('--delete-config', 'log.retention.ms')).code, 0);
+    const removed = await configs();
+    assert.deepEqual([removed.has('leader.replication.throttled.rate'), removed.has('log.retention.ms')], [false, false]);
+    const refused = await alter('--broker', id, '-c', 'node.id=5');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Cannot update these configs dynamically/);
   });
 
   it('produces lines with keys, headers and compression that kcat and samsa consume read back', async () => {

@@ -1,11 +1,12 @@
 /**
  * The built `samsa` binary as a child process against an in-process broker: topics, produce and
- * consume (checked against kcat), groups, broker configs (checked with kafkajs), perf, --json output, --help for every command, and the
+ * consume (checked against kcat), groups, broker configs, offsets by time and deleted records
+ * (checked with kafkajs), perf, --json output, --help for every command, and the
  * exit codes scripts rely on (0 ok, 1 failure, 2 bad usage).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { runSamsa as samsa } from '../helpers/samsa-cli.js';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
@@ -62,6 +63,33 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     const refused = await alter('--broker', id, '-c', 'node.id=5');
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /Cannot update these configs dynamically/);
+  });
+
+  it('gets offsets by time and deletes records, as kafka-get-offsets.sh and kafka-delete-records.sh (kafkajs produces and checks)', async () => {
+    const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'cli-offsets', numPartitions: 2 }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'cli-offsets', messages: Array.from({ length: 10 }, (_, i) => ({ value: `v${i}`, partition: 0, timestamp: String(1000 + i * 1000) })) });
+    await producer.disconnect();
+    const offsets = async (time: string) => (await samsa(['topics', 'get-offsets', 'cli-offsets', '--time', time, ...b])).stdout.trim().split('\n');
+    assert.deepEqual(await offsets('latest'), ['cli-offsets:0:10', 'cli-offsets:1:0']);
+    assert.deepEqual(await offsets('5500'), ['cli-offsets:0:5', 'cli-offsets:1:-1']);
+    const dir = await tempDir();
+    try {
+      const file = `${dir}/offsets.json`;
+      await writeFile(file, JSON.stringify({ partitions: [{ topic: 'cli-offsets', partition: 0, offset: 4 }], version: 1 }));
+      const deleted = await samsa(['topics', 'delete-records', '--offset-json-file', file, ...b]);
+      assert.equal(deleted.stdout, 'partition: cli-offsets-0\tlow_watermark: 4\n', deleted.stderr);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    assert.deepEqual(await offsets('-2'), ['cli-offsets:0:4', 'cli-offsets:1:0']);
+    assert.deepEqual((await admin.fetchTopicOffsets('cli-offsets')).map((o) => [o.partition, o.low, o.high]).sort(), [[0, '4', '10'], [1, '0', '0']]);
+    await admin.disconnect();
+    assert.equal((await samsa(['topics', 'get-offsets', 'cli-offsets', '--time', 'yesterday', ...b])).code, 1);
   });
 
   it('produces lines with keys, headers and compression that kcat and samsa consume read back', async () => {

@@ -1,5 +1,9 @@
-/** `samsa topics create|list|describe|alter|delete`. */
+/**
+ * `samsa topics create|list|describe|alter|delete`, and `get-offsets` and `delete-records` as
+ * kafka-get-offsets.sh and kafka-delete-records.sh.
+ */
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { type CommonOptions, collect, integer, keyValue, withClient, withCommonOptions } from '../common.js';
 
 export function registerTopicsCommand(program: Command): void {
@@ -68,4 +72,48 @@ export function registerTopicsCommand(program: Command): void {
         out.result(`deleted ${names.join(', ')}`, { deleted: names });
       }),
     );
+
+  withCommonOptions(topics.command('get-offsets <names...>').description("each partition's offset at a time, as kafka-get-offsets.sh: the next offset (latest), the first (earliest), or the first at or after a timestamp"))
+    .option('--time <time>', 'latest (-1), earliest (-2), or a timestamp in ms', 'latest')
+    .action(async (names: string[], opts: CommonOptions & { time: string }) =>
+      withClient(opts, async (client, out) => {
+        const spec = offsetTime(opts.time);
+        const admin = client.admin();
+        const partitions = (await admin.describeTopics(names)).flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })));
+        const offsets = await admin.listOffsets(partitions, spec);
+        if (opts.json) return out.result('', offsets.map((o) => ({ ...o, offset: Number(o.offset) })));
+        // Kafka's tool prints topic:partition:offset, -1 where no record is at or after the timestamp.
+        for (const o of offsets) out.line(`${o.topic}:${o.partition}:${o.offset}`);
+      }),
+    );
+
+  withCommonOptions(topics.command('delete-records').description('delete the records of partitions before offsets, as kafka-delete-records.sh'))
+    .requiredOption('--offset-json-file <file>', '{"partitions":[{"topic":..,"partition":..,"offset":..}],"version":1}; offset -1: every record')
+    .action(async (opts: CommonOptions & { offsetJsonFile: string }) => {
+      const plan = parseDeleteRecords(await readFile(opts.offsetJsonFile, 'utf8'));
+      await withClient(opts, async (client, out) => {
+        const done: { topic: string; partition: number; lowWatermark: number }[] = [];
+        for (const p of plan) done.push({ topic: p.topic, partition: p.partition, lowWatermark: Number(await client.admin().deleteRecords(p.topic, p.partition, BigInt(p.offset))) });
+        if (opts.json) return out.result('', done);
+        for (const d of done) out.line(`partition: ${d.topic}-${d.partition}\tlow_watermark: ${d.lowWatermark}`);
+      });
+    });
+}
+
+/** `--time` of get-offsets: Kafka's -1 and -2, their names, or a timestamp. */
+function offsetTime(time: string): 'latest' | 'earliest' | { timestamp: number } {
+  if (time === 'latest' || time === '-1') return 'latest';
+  if (time === 'earliest' || time === '-2') return 'earliest';
+  if (!/^\d+$/.test(time)) throw new Error(`--time takes latest, earliest, -1, -2 or a timestamp in ms, not ${time}`);
+  return { timestamp: Number(time) };
+}
+
+/** kafka-delete-records.sh's offsets JSON, checked. */
+export function parseDeleteRecords(text: string): { topic: string; partition: number; offset: number }[] {
+  const json = JSON.parse(text) as { partitions?: unknown };
+  if (!json || !Array.isArray(json.partitions)) throw new Error('the offsets JSON has no "partitions" array');
+  return json.partitions.map((p: { topic?: unknown; partition?: unknown; offset?: unknown }, i: number) => {
+    if (typeof p.topic !== 'string' || !Number.isInteger(p.partition) || !Number.isInteger(p.offset)) throw new Error(`partitions[${i}] needs "topic" (string), "partition" and "offset" (integers)`);
+    return { topic: p.topic, partition: p.partition as number, offset: p.offset as number };
+  });
 }

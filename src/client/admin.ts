@@ -25,6 +25,7 @@ import {
   ListGroupsApi,
   ListOffsetsApi,
   OffsetCommitApi,
+  OffsetDeleteApi,
   OffsetFetchApi,
 } from '../protocol/messages/index.js';
 import { ZERO_UUID } from '../protocol/primitives/codec-support.js';
@@ -377,6 +378,19 @@ export class Admin {
         for (const r of res.results) throwIfError(r.errorCode, `group ${r.groupId}`);
       });
     }
+  }
+
+  /**
+   * Deletes a group's committed offsets of `topic` (its partitions, or all); Kafka refuses while
+   * the group is active and subscribed to the topic (GROUP_SUBSCRIBED_TO_TOPIC).
+   */
+  async deleteOffsets(groupId: string, topic: string, partitions?: readonly number[]): Promise<void> {
+    const indexes = partitions ?? (await this.cluster.topic(topic)).partitions.map((p) => p.partition);
+    await this.cluster.withCoordinator(groupId, 'group', async (conn) => {
+      const res = await conn.send(OffsetDeleteApi, { groupId, topics: [{ name: topic, partitions: indexes.map((partitionIndex) => ({ partitionIndex })) }] });
+      throwIfError(res.errorCode, `group ${groupId}`);
+      for (const t of res.topics) for (const p of t.partitions) throwIfError(p.errorCode, `${t.name}-${p.partitionIndex}`);
+    });
   }
 
   /** Deletes the records of a partition before `offset` (-1: all); returns the new low watermark. */

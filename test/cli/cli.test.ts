@@ -110,7 +110,7 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     assert.equal(tail.stdout, 'key298\tvalue 298\nkey299\tvalue 299\n');
   });
 
-  it('consumes in a group, then describes, resets and deletes the group', async () => {
+  it('consumes in a group, then describes, resets, deletes the offsets of and deletes the group', async () => {
     await samsa(['topics', 'create', 'cli-group', '--partitions', '2', ...b]);
     await samsa(['produce', 'cli-group', ...b], Array.from({ length: 50 }, (_, i) => `m${i}`).join('\n'));
     const read = await samsa(['consume', 'cli-group', '--group', 'cli-g', '--from-beginning', '--max-messages', '50', ...b]);
@@ -130,6 +130,16 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     const again = await samsa(['consume', 'cli-group', '--group', 'cli-g', '--max-messages', '50', ...b]);
     assert.equal(again.stdout.split('\n').filter(Boolean).length, 50, 'the group reads everything again');
     assert.match((await samsa(['groups', 'list', ...b])).stdout, /cli-g\s+Empty\s+consumer/);
+    // kafka-consumer-groups --delete-offsets: partition 1's, then the rest; kafkajs sees them gone.
+    assert.equal((await samsa(['groups', 'delete-offsets', 'cli-g', '--topic', 'cli-group:1', ...b])).code, 0);
+    const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const committed = async () => (await admin.fetchOffsets({ groupId: 'cli-g', topics: ['cli-group'] }))[0]!.partitions.map((p) => [p.partition, p.offset]).sort();
+    const first = await committed();
+    assert.deepEqual(first.map(([p, o]) => [p, o === '-1']), [[0, false], [1, true]]);
+    assert.equal((await samsa(['groups', 'delete-offsets', 'cli-g', '--topic', 'cli-group', ...b])).code, 0);
+    assert.deepEqual(await committed(), [[0, '-1'], [1, '-1']]);
+    await admin.disconnect();
     assert.equal((await samsa(['groups', 'delete', 'cli-g', ...b])).code, 0);
     assert.deepEqual(JSON.parse((await samsa(['groups', 'list', '--json', ...b])).stdout), []);
   });

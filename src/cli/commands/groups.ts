@@ -1,7 +1,7 @@
-/** `samsa groups list|describe|reset-offsets|delete`. */
+/** `samsa groups list|describe|reset-offsets|delete-offsets|delete`. */
 import type { Command } from 'commander';
 import type { OffsetSpec } from '../../client/index.js';
-import { type CommonOptions, collect, withClient, withCommonOptions } from '../common.js';
+import { type CommonOptions, collect, integer, withClient, withCommonOptions } from '../common.js';
 
 export function registerGroupsCommand(program: Command): void {
   const groups = program.command('groups').description('list, describe, reset offsets of and delete consumer groups');
@@ -51,6 +51,17 @@ export function registerGroupsCommand(program: Command): void {
             : await admin.listOffsets(partitions, spec);
         out.table(['topic', 'partition', 'new offset'], plan.map((p) => [p.topic, p.partition, p.offset]), { group: groupId, executed: opts.execute === true, offsets: plan });
         if (!opts.execute && !opts.json) out.note('dry run: add --execute to apply');
+      }),
+    );
+
+  withCommonOptions(groups.command('delete-offsets <group>').description("delete a group's committed offsets of a topic (as kafka-consumer-groups --delete-offsets)"))
+    .requiredOption('-t, --topic <topic>', 'the topic, or topic:partition,partition for some of its partitions')
+    .action(async (groupId: string, opts: CommonOptions & { topic: string }) =>
+      withClient(opts, async (client, out) => {
+        const [topic, list] = opts.topic.split(':') as [string, string | undefined];
+        const partitions = list === undefined ? undefined : list.split(',').map((p) => integer(p));
+        await client.admin().deleteOffsets(groupId, topic, partitions);
+        out.result(`deleted the committed offsets of group ${groupId} for ${opts.topic}`, { group: groupId, topic, partitions: partitions ?? null });
       }),
     );
 

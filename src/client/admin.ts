@@ -17,6 +17,7 @@ import {
   DescribeClusterApi,
   DescribeConfigsApi,
   DescribeGroupsApi,
+  DescribeLogDirsApi,
   DescribeQuorumApi,
   ElectLeadersApi,
   AlterPartitionReassignmentsApi,
@@ -147,6 +148,15 @@ const RESOURCE_BROKER = 4;
 const EARLIEST = -2n;
 const LATEST = -1n;
 
+export interface LogDirDescription {
+  logDir: string;
+  errorCode: number;
+  /** The file system's bytes (DescribeLogDirs v4+; null from older brokers). */
+  totalBytes: bigint | null;
+  usableBytes: bigint | null;
+  partitions: { topic: string; partition: number; size: bigint; offsetLag: bigint }[];
+}
+
 export class Admin {
   constructor(private readonly cluster: Cluster) {}
 
@@ -219,6 +229,21 @@ export class Admin {
       validateOnly: false,
     });
     for (const r of res.responses) throwIfError(r.errorCode, r.errorMessage);
+  }
+
+  /** A broker's log directories and the size of each partition it holds (of `topics`, or all). */
+  async describeLogDirs(broker: number, topics?: readonly string[]): Promise<LogDirDescription[]> {
+    const conn = await this.cluster.brokerConnection(broker);
+    const wanted = topics ? await Promise.all(topics.map(async (topic) => ({ topic, partitions: (await this.cluster.topic(topic)).partitions.map((p) => p.partition) }))) : null;
+    const res = await conn.send(DescribeLogDirsApi, { topics: wanted });
+    throwIfError(res.errorCode, `broker ${broker}`);
+    return res.results.map((r) => ({
+      logDir: r.logDir,
+      errorCode: r.errorCode,
+      totalBytes: r.totalBytes < 0n ? null : r.totalBytes,
+      usableBytes: r.usableBytes < 0n ? null : r.usableBytes,
+      partitions: r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, size: p.partitionSize, offsetLag: p.offsetLag }))),
+    }));
   }
 
   async describeCluster(): Promise<{ clusterId: string | null; controllerId: number; brokers: BrokerInfo[] }> {

@@ -187,6 +187,12 @@ export class Cluster {
     return existing.then((c) => (c.isOpen ? c : again()), again);
   }
 
+  /** The connection to a broker named by a caller, its address learned from metadata first when not known yet. */
+  async brokerConnection(nodeId: number): Promise<BrokerConnection> {
+    if (!this.brokers.has(nodeId)) await this.refresh([], false);
+    return this.connectionTo(nodeId);
+  }
+
   /** The connection to a partition's leader (fetching metadata when unknown). */
   async leaderFor(topic: string, partition: number): Promise<BrokerConnection> {
     const info = await this.topic(topic);

@@ -1,12 +1,12 @@
 /**
  * The built `samsa` binary as a child process against an in-process broker: topics, produce and
  * consume (checked against kcat), groups, broker configs, offsets by time and deleted records
- * (checked with kafkajs), perf, --json output, --help for every command, and the
+ * (checked with kafkajs), log dirs (checked against the segment files), perf, --json output, --help for every command, and the
  * exit codes scripts rely on (0 ok, 1 failure, 2 bad usage).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { runSamsa as samsa } from '../helpers/samsa-cli.js';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
@@ -90,6 +90,20 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     assert.deepEqual((await admin.fetchTopicOffsets('cli-offsets')).map((o) => [o.partition, o.low, o.high]).sort(), [[0, '4', '10'], [1, '0', '0']]);
     await admin.disconnect();
     assert.equal((await samsa(['topics', 'get-offsets', 'cli-offsets', '--time', 'yesterday', ...b])).code, 1);
+  });
+
+  it('describes log dirs as kafka-log-dirs.sh: each partition\'s size is its segment file\'s', async () => {
+    const producer = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({ topic: 'cli-logdirs', messages: Array.from({ length: 20 }, (_, i) => ({ value: `value ${i}` })) });
+    await producer.disconnect();
+    const described = JSON.parse((await samsa(['log-dirs', 'describe', '--topic-list', 'cli-logdirs', '--json', ...b])).stdout) as { brokers: { broker: number; logDirs: { logDir: string; error: null; partitions: { partition: string; size: number }[] }[] }[]; version: number };
+    const [dir] = described.brokers.find((x) => x.broker === broker.nodeId)!.logDirs;
+    assert.equal(dir!.logDir, broker.dataDir);
+    const onDisk = (await stat(`${broker.dataDir}/cli-logdirs-0/00000000000000000000.log`)).size;
+    assert.ok(onDisk > 0);
+    assert.deepEqual(dir!.partitions, [{ partition: 'cli-logdirs-0', size: onDisk, offsetLag: 0, isFuture: false }]);
+    assert.match((await samsa(['log-dirs', 'describe', ...b])).stdout, new RegExp(`${broker.nodeId}\\s+\\S+\\s+cli-logdirs\\s+0\\s+${onDisk}`));
   });
 
   it('produces lines with keys, headers and compression that kcat and samsa consume read back', async () => {

@@ -6,6 +6,7 @@ import { registerClusterCommand } from './cluster.js';
 import { registerConsumeCommand } from './consume.js';
 import { registerGroupsCommand } from './groups.js';
 import { registerLeaderElectionCommand } from './leader-election.js';
+import { registerLogDirsCommand } from './log-dirs.js';
 import { registerMetadataQuorumCommand } from './metadata-quorum.js';
 import { registerPerfCommand } from './perf.js';
 import { registerProduceCommand } from './produce.js';
@@ -31,5 +32,6 @@ export function registerCommands(program: Command): void {
   registerMetadataQuorumCommand(program);
   registerReassignPartitionsCommand(program);
   registerLeaderElectionCommand(program);
+  registerLogDirsCommand(program);
   registerStorageCommand(program);
 }

@@ -4,6 +4,7 @@ import { registerAclsCommand } from './acls.js';
 import { registerBrokerCommand } from './broker.js';
 import { registerClusterCommand } from './cluster.js';
 import { registerConsumeCommand } from './consume.js';
+import { registerDumpLogCommand } from './dump-log.js';
 import { registerGroupsCommand } from './groups.js';
 import { registerLeaderElectionCommand } from './leader-election.js';
 import { registerLogDirsCommand } from './log-dirs.js';
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerLeaderElectionCommand(program);
   registerLogDirsCommand(program);
   registerStorageCommand(program);
+  registerDumpLogCommand(program);
 }

@@ -61,6 +61,23 @@ describe('Samsa producer and consumer', { timeout: 120_000 }, () => {
     });
   }
 
+  it('compresses at compressionLevel (KIP-390): gzip 9 and zstd 19 write fewer bytes than level 1, kcat reads them, bad levels are refused', async () => {
+    const text = Array.from({ length: 2000 }, (_, i) => ({ value: `${i} ${['order', 'parcel', 'refund', 'invoice', 'express'][(i * 7919) % 5]} ${['paid', 'shipped', 'pending'][(i * 104729) % 3]} ${(i * 2654435761) % 997}` }));
+    const bytes: Record<string, number> = {};
+    for (const [codec, level] of [['gzip', 1], ['gzip', 9], ['zstd', 1], ['zstd', 19]] as const) {
+      const topic = `level-${codec}-${level}`;
+      await client.admin().createTopics([{ name: topic, partitions: 1 }]);
+      await client.producer({ compression: codec, compressionLevel: level, batchSize: 1 << 22, lingerMs: 50 }).send(topic, text);
+      bytes[topic] = Number((await client.admin().describeLogDirs(broker.nodeId, [topic]))[0]!.partitions[0]!.size);
+      const read = (await kcat(['-b', broker.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\n'])).split('\n').filter(Boolean);
+      assert.deepEqual(read, text.map((t) => t.value), topic);
+    }
+    assert.ok(bytes['level-gzip-9']! < bytes['level-gzip-1']!, JSON.stringify(bytes));
+    assert.ok(bytes['level-zstd-19']! < bytes['level-zstd-1']!, JSON.stringify(bytes));
+    assert.throws(() => client.producer({ compression: 'gzip', compressionLevel: 0 }), (err: Error) => err instanceof SamsaClientError && /outside gzip's levels/.test(err.message));
+    assert.throws(() => client.producer({ compression: 'snappy', compressionLevel: 3 }), /snappy has no level/);
+  });
+
   it('reads what kafkajs (gzip) and kcat (snappy, lz4, zstd) produce', async () => {
     await client.admin().createTopics([{ name: 'foreign', partitions: 1 }]);
     const producer = kafka.producer();

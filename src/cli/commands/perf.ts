@@ -14,7 +14,7 @@ import type { Compression, ProducerOptions } from '../../client/index.js';
 import { type CommonOptions, integer, keyValue, withClient, withCommonOptions } from '../common.js';
 
 /** The Kafka producer configs `--producer-props` takes. */
-const PRODUCER_PROPS = 'acks, compression.type, linger.ms, batch.size, buffer.memory, enable.idempotence, max.in.flight.requests.per.connection, retries, retry.backoff.ms';
+const PRODUCER_PROPS = 'acks, compression.type, compression.gzip.level, compression.lz4.level, compression.zstd.level, linger.ms, batch.size, buffer.memory, enable.idempotence, max.in.flight.requests.per.connection, retries, retry.backoff.ms';
 
 export function registerPerfCommand(program: Command): void {
   const perf = program.command('perf').description('measure produce and consume throughput and latency');
@@ -150,9 +150,11 @@ export function registerPerfCommand(program: Command): void {
 /** Kafka producer config names to the client's options. */
 function producerOptions(props: Record<string, string>): ProducerOptions {
   const o: ProducerOptions = {};
+  const levels = new Map<string, number>();
   for (const [k, v] of Object.entries(props)) {
     if (k === 'acks') o.acks = v === 'all' || v === '-1' ? 'all' : (Number(v) as 0 | 1);
     else if (k === 'compression.type') o.compression = v as Compression;
+    else if (/^compression\.(gzip|lz4|zstd)\.level$/.test(k)) levels.set(k.split('.')[1]!, Number(v));
     else if (k === 'linger.ms') o.lingerMs = Number(v);
     else if (k === 'batch.size') o.batchSize = Number(v);
     else if (k === 'buffer.memory') o.bufferMemory = Number(v);
@@ -162,6 +164,9 @@ function producerOptions(props: Record<string, string>): ProducerOptions {
     else if (k === 'retry.backoff.ms') o.retryBackoffMs = Number(v);
     else throw new Error(`--producer-props: ${k} is not a producer config samsa perf knows (${PRODUCER_PROPS})`);
   }
+  // As Java's producer: the level of the codec in use applies, the others are ignored.
+  const level = levels.get(o.compression ?? 'none');
+  if (level !== undefined) o.compressionLevel = level;
   return o;
 }
 

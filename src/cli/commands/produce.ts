@@ -17,13 +17,14 @@ export function registerProduceCommand(program: Command): void {
     .option('-k, --key-separator <sep>', 'split each line into key and value at the first <sep>')
     .option('-H, --header <key=value>', 'header added to every record (repeatable)', keyValue, {})
     .option('-z, --compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
+    .option('--compression-level <n>', "the codec's level (gzip -1 or 1-9, zstd up to 22)", integer)
     .option('-a, --acks <acks>', '0, 1 or all', 'all')
     .option('-p, --partition <n>', 'send every record to this partition', integer)
-    .action(async (topic: string, opts: CommonOptions & { file?: string; keySeparator?: string; header: Record<string, string>; compression: string; acks: string; partition?: number }) =>
+    .action(async (topic: string, opts: CommonOptions & { file?: string; keySeparator?: string; header: Record<string, string>; compression: string; compressionLevel?: number; acks: string; partition?: number }) =>
       withClient(opts, async (client, out) => {
         const acks = opts.acks === 'all' || opts.acks === '-1' ? 'all' : Number(opts.acks);
         if (acks !== 'all' && acks !== 0 && acks !== 1) throw new Error(`--acks must be 0, 1 or all, not ${opts.acks}`);
-        const producer = client.producer({ acks, compression: opts.compression as Compression });
+        const producer = client.producer({ acks, compression: opts.compression as Compression, ...(opts.compressionLevel !== undefined ? { compressionLevel: opts.compressionLevel } : {}) });
         const lines = createInterface({ input: opts.file ? createReadStream(opts.file) : process.stdin, crlfDelay: Infinity });
         let acknowledged = 0;
         let failed = 0;

@@ -53,6 +53,12 @@ export interface ProducerOptions<K = Bytes, V = Bytes> {
    */
   maxInFlight?: number;
   compression?: Compression;
+  /**
+   * The codec's level (KIP-390: Kafka's compression.gzip.level, -1 or 1-9; compression.zstd.level,
+   * up to 22; compression.lz4.level, 1-17, accepted and not applied: LZ4 has one level here); the
+   * codec's default when absent.
+   */
+  compressionLevel?: number;
   /** How long a batch waits for more records (Kafka's linger.ms, default 5). */
   lingerMs?: number;
   /** Bytes of records per batch before it is sent (Kafka's batch.size, default 1 MiB). */
@@ -108,6 +114,7 @@ export class Producer<K = Bytes, V = Bytes> {
   private closed = false;
   private readonly acks: number;
   private readonly compression: CompressionType;
+  private readonly compressionLevel: number | undefined;
   private readonly lingerMs: number;
   private readonly batchSize: number;
   private readonly bufferMemory: number;
@@ -146,6 +153,8 @@ export class Producer<K = Bytes, V = Bytes> {
     this.acks = options.acks === 'all' || options.acks === undefined ? -1 : options.acks;
     this.compression = CODECS[options.compression ?? 'none'];
     if (this.compression === undefined) throw new SamsaClientError('SAMSA_CONFIG', `unknown compression ${options.compression}: use none, gzip, snappy, lz4 or zstd`);
+    this.compressionLevel = options.compressionLevel;
+    if (this.compressionLevel !== undefined) checkCompressionLevel(options.compression ?? 'none', this.compressionLevel);
     const idempotent = options.idempotent ?? this.acks === -1;
     if (idempotent && this.acks !== -1) throw new SamsaClientError('SAMSA_CONFIG', `idempotence needs acks=all (acks is ${this.acks}): set acks: 'all' or idempotent: false`);
     this.maxInFlight = options.maxInFlight ?? (idempotent ? MAX_IDEMPOTENT_IN_FLIGHT : 1);
@@ -357,6 +366,7 @@ export class Producer<K = Bytes, V = Bytes> {
   private encode(b: Batch, transactional: boolean): Promise<Buffer> {
     const encoded = encodeRecordBatch({
       compression: this.compression,
+      ...(this.compressionLevel !== undefined ? { compressionLevel: this.compressionLevel } : {}),
       records: b.records,
       ...(b.identity ?? {}),
       ...(b.baseSequence >= 0 ? { baseSequence: b.baseSequence } : {}),
@@ -593,5 +603,16 @@ export class Producer<K = Bytes, V = Bytes> {
     const timestamp = r.timestamp === undefined ? now : BigInt(r.timestamp);
     const bytes = RECORD_OVERHEAD_BYTES + (key?.length ?? 0) + (value?.length ?? 0);
     return headers ? { key, value, headers, timestamp, bytes, call, index } : { key, value, timestamp, bytes, call, index };
+  }
+}
+
+/** KIP-390's ranges of each codec's level. */
+const LEVELS: Readonly<Record<string, { min: number; max: number } | undefined>> = { gzip: { min: -1, max: 9 }, lz4: { min: 1, max: 17 }, zstd: { min: -131072, max: 22 } };
+
+function checkCompressionLevel(codec: string, level: number): void {
+  const range = LEVELS[codec];
+  if (!range) throw new SamsaClientError('SAMSA_CONFIG', `compression ${codec} has no level`);
+  if (!Number.isInteger(level) || level < range.min || level > range.max || (codec === 'gzip' && level === 0)) {
+    throw new SamsaClientError('SAMSA_CONFIG', `compression level ${level} is outside ${codec}'s levels (${codec === 'gzip' ? '-1 or 1-9' : `${range.min} to ${range.max}`})`);
   }
 }

@@ -77,6 +77,7 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     const offsets = async (time: string) => (await samsa(['topics', 'get-offsets', 'cli-offsets', '--time', time, ...b])).stdout.trim().split('\n');
     assert.deepEqual(await offsets('latest'), ['cli-offsets:0:10', 'cli-offsets:1:0']);
     assert.deepEqual(await offsets('5500'), ['cli-offsets:0:5', 'cli-offsets:1:-1']);
+    assert.deepEqual(await offsets('max-timestamp'), ['cli-offsets:0:9', 'cli-offsets:1:-1']);
     const dir = await tempDir();
     try {
       const file = `${dir}/offsets.json`;

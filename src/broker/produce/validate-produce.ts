@@ -9,7 +9,7 @@
  */
 import { CompressionType } from '../../protocol/compression/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { InvalidBatchError, type ValidatedBatch, isTransactional, validateProduceRecords } from '../../protocol/records/index.js';
+import { InvalidBatchError, RECORDS_OFFSET, TimestampType, type ValidatedBatch, isTransactional, maxTimestampDelta, setMaxTimestamp, validateProduceRecords } from '../../protocol/records/index.js';
 import type { TopicPolicy } from '../config/topic-configs.js';
 import { PartitionError } from '../partitions/partition-error.js';
 import { recompress, targetCompression, targetLevel } from './recompress.js';
@@ -37,6 +37,7 @@ export function prepareProduceRecords(records: Buffer | null, policy: TopicPolic
   if (policy.timestampType === 'LogAppendTime') logAppendTime = BigInt(nowMs);
   else {
     const h = batch.header;
+    if (batch.compression === CompressionType.None && h.recordCount > 1) correctMaxTimestamp(records, batch);
     if (Number(h.maxTimestamp) - nowMs > policy.timestampAfterMaxMs || nowMs - Number(h.baseTimestamp) > policy.timestampBeforeMaxMs) {
       return new PartitionError(ErrorCode.INVALID_TIMESTAMP, 'Timestamp of the batch is out of the range allowed by message.timestamp.before/after.max.ms');
     }
@@ -45,4 +46,22 @@ export function prepareProduceRecords(records: Buffer | null, policy: TopicPolic
   const prepared = target === undefined || target === batch.compression ? records : recompress(records, batch, target, targetLevel(target, policy.compressionLevels), policy.maxMessageBytes * 64);
   const producer = { producerId: batch.header.producerId, producerEpoch: batch.header.producerEpoch, isTransactional: isTransactional(batch.header.attributes) };
   return logAppendTime === undefined ? { records: prepared, producer } : { records: prepared, logAppendTime, producer };
+}
+
+/**
+ * Makes an uncompressed CreateTime batch's maxTimestamp its largest record's, as Kafka's
+ * LogValidator does (it sets it from the records it validates). kafkajs 2.2.4 writes it from the
+ * timestamps its caller gave, sorted as strings, leaving out the records it stamps itself: a batch
+ * mixing both says less than its largest record, and the time index, ListOffsets by time and
+ * time-based retention would then trust a time too early. Only the records' timestamp deltas are
+ * read, not their keys or values; a batch whose records are not framed as their lengths say is
+ * left as it is (decoding refuses it). Compressed batches keep what they say (Samsa does not
+ * decompress on produce).
+ */
+function correctMaxTimestamp(records: Buffer, batch: ValidatedBatch): void {
+  const h = batch.header;
+  const delta = maxTimestampDelta(records, batch.position + RECORDS_OFFSET, batch.position + batch.sizeInBytes, h.recordCount);
+  if (delta === undefined || h.baseTimestamp + BigInt(delta) === h.maxTimestamp) return;
+  h.maxTimestamp = h.baseTimestamp + BigInt(delta);
+  setMaxTimestamp(records, batch.position, TimestampType.CreateTime, h.maxTimestamp);
 }

@@ -74,7 +74,7 @@ export function registerTopicsCommand(program: Command): void {
     );
 
   withCommonOptions(topics.command('get-offsets <names...>').description("each partition's offset at a time, as kafka-get-offsets.sh: the next offset (latest), the first (earliest), or the first at or after a timestamp"))
-    .option('--time <time>', 'latest (-1), earliest (-2), or a timestamp in ms', 'latest')
+    .option('--time <time>', 'latest (-1), earliest (-2), max-timestamp (-3: the record with the largest timestamp), earliest-local (-4), latest-tiered (-5), or a timestamp in ms', 'latest')
     .action(async (names: string[], opts: CommonOptions & { time: string }) =>
       withClient(opts, async (client, out) => {
         const spec = offsetTime(opts.time);
@@ -100,11 +100,16 @@ export function registerTopicsCommand(program: Command): void {
     });
 }
 
-/** `--time` of get-offsets: Kafka's -1 and -2, their names, or a timestamp. */
+/** Kafka's special times of ListOffsets beyond -1 and -2 (KIP-734, KIP-1005), by the names kafka-get-offsets.sh gives them. */
+const SPECIAL_TIMES: Readonly<Record<string, number>> = { 'max-timestamp': -3, 'earliest-local': -4, 'latest-tiered': -5 };
+
+/** `--time` of get-offsets: latest (-1), earliest (-2), max-timestamp (-3), earliest-local (-4), latest-tiered (-5), or a timestamp. */
 function offsetTime(time: string): 'latest' | 'earliest' | { timestamp: number } {
   if (time === 'latest' || time === '-1') return 'latest';
   if (time === 'earliest' || time === '-2') return 'earliest';
-  if (!/^\d+$/.test(time)) throw new Error(`--time takes latest, earliest, -1, -2 or a timestamp in ms, not ${time}`);
+  const special = SPECIAL_TIMES[time] ?? (Object.values(SPECIAL_TIMES).includes(Number(time)) ? Number(time) : undefined);
+  if (special !== undefined) return { timestamp: special };
+  if (!/^\d+$/.test(time)) throw new Error(`--time takes latest, earliest, max-timestamp, earliest-local, latest-tiered (-1 to -5) or a timestamp in ms, not ${time}`);
   return { timestamp: Number(time) };
 }
 

@@ -115,6 +115,35 @@ export function decodeRecordsWith<T>(buf: Buffer, start: number, end: number, co
   return records;
 }
 
+/**
+ * The largest timestamp delta among `count` records between `start` and `end`, reading only each
+ * record's length, attributes and timestamp delta; undefined when the records are not framed as
+ * their lengths say (decoding them will refuse them) or a delta is 2^27 ms or more apart (then the
+ * batch header is taken as written).
+ */
+export function maxTimestampDelta(buf: Buffer, start: number, end: number, count: number): number | undefined {
+  let max = -Infinity;
+  let p = start;
+  for (let i = 0; i < count; i++) {
+    // One-byte varints (records under 64 bytes, deltas under 64 ms) without the loop: the common case.
+    let u = buf[p]!;
+    let q = p + 1;
+    if (u >= 0x80 || p >= end) {
+      if ((u = uvarintAt(buf, p, end)) < 0) return undefined;
+      q = uvarintEnd;
+    }
+    const length = zigzag(u);
+    const bodyEnd = q + length;
+    if (length < 2 || bodyEnd > end) return undefined;
+    let d = buf[q + 1]!;
+    if (d >= 0x80 && (d = uvarintAt(buf, q + 1, bodyEnd)) < 0) return undefined;
+    const delta = zigzag(d);
+    if (delta > max) max = delta;
+    p = bodyEnd;
+  }
+  return p === end && count > 0 ? max : undefined;
+}
+
 /** What decodeCommonRecordAt returns for a record it leaves to decodeRecord. */
 const NOT_COMMON: unique symbol = Symbol('not a common record');
 /** Where the record decodeCommonRecordAt decoded ends (set only when it returns one). */

@@ -16,6 +16,8 @@ import {
   encodeRecordBatch,
   encodeUncompressedRecordBatch,
   endTxnMarkerRecord,
+  maxTimestampDelta,
+  RECORDS_OFFSET,
   validateBatch,
 } from '../../../src/protocol/records/index.js';
 import { DecodeError, EncodeError } from '../../../src/protocol/samsa-error.js';
@@ -344,3 +346,16 @@ function withRecords(recordsHex: string, count: number): Buffer {
   b.writeUInt32BE(computeBatchCrc(b, 0, b.length), 17);
   return b;
 }
+
+describe('maxTimestampDelta', () => {
+  it("finds the largest record's timestamp delta, out of order and far apart, and gives up on records not framed as their lengths say", () => {
+    const timestamps = [5n, 900n, 2n, 70_000n, 64n, 63n].map((d) => 1_700_000_000_000n + d);
+    const buf = encodeUncompressedRecordBatch({ records: timestamps.map((timestamp, i) => ({ value: Buffer.alloc(i * 40, 'v'), timestamp })) });
+    assert.equal(maxTimestampDelta(buf, RECORDS_OFFSET, buf.length, timestamps.length), 70_000 - 5);
+    assert.equal(maxTimestampDelta(buf, RECORDS_OFFSET, buf.length, timestamps.length - 1), undefined, 'a count short of the records');
+    assert.equal(maxTimestampDelta(buf, RECORDS_OFFSET, buf.length - 1, timestamps.length), undefined, 'the last record cut');
+    const garbled = Buffer.from(buf);
+    garbled[RECORDS_OFFSET] = 0x7e; // the first record's length now runs past the batch
+    assert.equal(maxTimestampDelta(garbled, RECORDS_OFFSET, garbled.length, timestamps.length), undefined);
+  });
+});

@@ -1,9 +1,9 @@
 /**
  * Rewrites a batch in the topic's `compression.type` when it differs from the producer's, as
  * Kafka's broker does, at the topic's `compression.<codec>.level` (KIP-390; a batch already in the
- * topic's codec is kept whatever its level, as Kafka keeps it). The one path where the broker decodes records on produce; everything about
- * the batch but its compression (producer id and sequence, timestamps, offsets deltas, headers,
- * transactional flag) is kept.
+ * topic's codec is kept whatever its level, as Kafka keeps it). The one path where the broker
+ * decodes records on produce; everything about the batch but its compression (producer id and
+ * sequence, timestamps, offsets deltas, headers, transactional flag) is kept.
  */
 import { CompressionType } from '../../protocol/compression/index.js';
 import { type ValidatedBatch, decodeRecordBatch, encodeRecordBatch } from '../../protocol/records/index.js';

@@ -4,8 +4,9 @@
  * without decoding records: CORRUPT_MESSAGE / INVALID_RECORD), no larger than the topic's
  * `max.message.bytes` (MESSAGE_TOO_LARGE), zstd only from Produce v7 (UNSUPPORTED_COMPRESSION_TYPE),
  * CreateTime timestamps within `message.timestamp.before/after.max.ms` of now (INVALID_TIMESTAMP,
- * checked on the batch's base and max timestamps) or stamped with the append time for
- * `message.timestamp.type=LogAppendTime`; recompressed when the topic's `compression.type` asks.
+ * checked on the batch's base and max timestamps, the max made the largest record's first) or
+ * stamped with the append time for `message.timestamp.type=LogAppendTime`; recompressed when the
+ * topic's `compression.type` asks.
  */
 import { CompressionType } from '../../protocol/compression/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';

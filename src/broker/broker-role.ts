@@ -315,7 +315,7 @@ class Broker implements BrokerContext, RunningBroker {
       { version: 7, timeoutMs: c.num('controller.socket.timeout.ms') },
     );
     const t = res.topics[0]!;
-    if (t.errorCode === ErrorCode.NONE) await this.publisher.whenVisible((image) => image.topicById(t.topicId) !== undefined);
+    if (t.errorCode === ErrorCode.NONE) await this.publisher.whenTopicVisible(t.topicId);
     return t;
   }
 

@@ -61,12 +61,18 @@ export class TopicManager {
     return parseTopicOverrides(Object.entries(this.image.topicConfigs(name)));
   }
 
-  /** A topic's effective log settings and produce policy (cached until its configs change). */
+  /**
+   * A topic's effective log settings and produce policy (cached until its configs change). Only a
+   * topic in the image is cached: the metadata publisher asks for a topic it opens after the commit
+   * that created it, and a deletion committed meanwhile has already invalidated the name, so an
+   * entry cached then would stay for the broker's life, and a topic created again under the name
+   * would take the topic defaults of that moment.
+   */
   effectiveConfig(name: string): EffectiveTopicConfig {
     let e = this.effective.get(name);
     if (!e) {
       e = effectiveTopicConfig(this.overrides(name), this.config.topicDefaults);
-      this.effective.set(name, e);
+      if (this.image.topic(name)) this.effective.set(name, e);
     }
     return e;
   }

@@ -192,7 +192,7 @@ export class GroupCoordinator {
       this.manager.groups.delete(g.groupId);
     }
     for (const group of [...this.offsets.groups()]) if (this.partitionFor(group) === partition) this.offsets.forget(group);
-    this.durable.pendingTxn.removeWhere((group) => this.partitionFor(group) === partition);
+    this.durable.pendingTxn.removeWhere((o) => this.partitionFor(o.group) === partition);
   }
 
   get isActive(): boolean {
@@ -364,9 +364,12 @@ export class GroupCoordinator {
   /**
    * Topics were deleted (Kafka's onPartitionsDeleted): their offsets are tombstoned at once, and an
    * Empty group left without offsets is deleted, instead of both waiting offsets.retention.minutes.
+   * Their offsets pending in open transactions are dropped too, as Kafka's removeOffsets drops
+   * them: the transaction's commit must not make them a group's offsets of a topic that is gone.
    */
   topicsDeleted(topics: ReadonlySet<string>): Promise<void> {
     if (!this.active) return Promise.resolve();
+    this.durable.pendingTxn.removeWhere((o) => topics.has(o.topic));
     return this.removeOffsets((g) => this.offsets.tombstones(g.groupId, topics), 'topics deleted');
   }
 

@@ -61,13 +61,13 @@ export class PendingTxnOffsets {
 
   /** A group is deleted: its pending offsets go too. */
   removeGroup(group: string): void {
-    this.removeWhere((g) => g === group);
+    this.removeWhere((o) => o.group === group);
   }
 
-  /** Forgets the pending offsets of the groups `matches` accepts (their partition moved to another coordinator). */
-  removeWhere(matches: (group: string) => boolean): void {
+  /** Forgets the pending offsets `matches` accepts (their group's partition moved to another coordinator, their topic was deleted). */
+  removeWhere(matches: (o: PendingTxnOffset) => boolean): void {
     for (const [pid, m] of this.byProducer) {
-      for (const [key, o] of m) if (matches(o.group)) m.delete(key);
+      for (const [key, o] of m) if (matches(o)) m.delete(key);
       if (m.size === 0) this.byProducer.delete(pid);
     }
   }

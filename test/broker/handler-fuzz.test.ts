@@ -11,6 +11,10 @@
  * a combined node, and one node of a three-node cluster (forwarding, replicas elsewhere). Seeded
  * (`FUZZ_SEED`) and bounded; `FUZZ_ITERATIONS` (requests per API version, default 6; the cluster
  * gets a third) runs it longer by hand, `FUZZ_STATS=1` prints the error codes each API answered.
+ * The pipelined mode sends such requests as clients pipeline theirs, 130 in flight at once on one
+ * connection (beyond the broker's in-flight bound), one in four well-formed, and checks the answers
+ * come in request order: to the one broker, and half as many to the three-node cluster;
+ * `FUZZ_PIPELINED_BATCHES` (default 4) runs more batches.
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -19,7 +23,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import type { ApiDescriptor } from '../../src/protocol/api-descriptor.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { API_DESCRIPTORS, AddPartitionsToTxnApi, ApiVersionsApi, CreateTopicsApi, InitProducerIdApi, JoinGroupApi, MetadataApi, SyncGroupApi } from '../../src/protocol/messages/index.js';
+import { API_DESCRIPTORS, AddPartitionsToTxnApi, ApiVersionsApi, CreateTopicsApi, FetchApi, InitProducerIdApi, JoinGroupApi, MetadataApi, ProduceApi, SyncGroupApi } from '../../src/protocol/messages/index.js';
+import { seededRandom } from '../../src/common/random.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.js';
 import type { RunningBroker } from '../../src/broker/running-broker.js';
 import { eventually } from '../helpers/eventually.js';
@@ -31,6 +36,8 @@ import { type EdgeValues, SampleBuilder } from '../protocol/message-samples.js';
 import { subscription } from '../group/helpers.js';
 
 const ITERATIONS = Number(process.env['FUZZ_ITERATIONS'] ?? 6);
+/** Batches of the pipelined mode (PIPELINE_DEPTH requests in flight each). */
+const PIPELINED_BATCHES = Number(process.env['FUZZ_PIPELINED_BATCHES'] ?? 4);
 const SEED = Number(process.env['FUZZ_SEED'] ?? 1);
 /** Only these APIs (comma-separated names), to replay a failure. */
 const ONLY = process.env['FUZZ_APIS']?.split(',');
@@ -110,6 +117,40 @@ after(() => {
 
 const createFuzzTopic = (raw: RawClient) => raw.send(CreateTopicsApi, 7, { topics: [{ name: TOPIC, numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
 
+interface FuzzRequest {
+  api: AnyApi;
+  version: number;
+  body: unknown;
+  what: string;
+}
+
+/** The advertised APIs and versions of `raw`'s listener, with their request schemas (those FUZZ_APIS names, if set). */
+async function advertisedApis(raw: RawClient): Promise<{ api: AnyApi; minVersion: number; maxVersion: number; schema: ReturnType<typeof schemaOf> }[]> {
+  const advertised = (await raw.send(ApiVersionsApi, 3, { clientSoftwareName: 'fuzz', clientSoftwareVersion: '1' })).apiKeys;
+  return advertised.flatMap(({ apiKey, minVersion, maxVersion }) => {
+    const api = API_DESCRIPTORS.find((a) => a.apiKey === apiKey) as AnyApi;
+    return ONLY && !ONLY.includes(api.name) ? [] : [{ api, minVersion, maxVersion, schema: schemaOf(`${api.name}Request`) }];
+  });
+}
+
+/** The hostile request of `api` at `version` for `seed`, its waiting fields clamped. */
+function hostileRequest(api: AnyApi, schema: ReturnType<typeof schemaOf>, version: number, seed: number, values: EdgeValues): FuzzRequest {
+  const body = new SampleBuilder(schema, seed, values).message(version);
+  clamp(body);
+  return { api, version, body, what: `${api.name} v${version} seed ${seed}` };
+}
+
+/** What is wrong with an answer: none, no answer in time, a failure (undecodable, connection closed), UNKNOWN_SERVER_ERROR. */
+function answerFailures(req: FuzzRequest, answer: unknown, stats: Map<string, number> | undefined): string[] {
+  const request = `\n  request ${describeRequest(req.body)}`;
+  if (answer === 'timeout') return [`${req.what}: no answer in ${ANSWER_WITHIN_MS} ms${request}`];
+  if (answer instanceof Error) return [`${req.what}: ${answer.message}${request}`];
+  if (stats) for (const code of errorCodes(answer)) stats.set(`${req.api.name} ${code}`, (stats.get(`${req.api.name} ${code}`) ?? 0) + 1);
+  if (process.env['FUZZ_DUMP'] === req.what) console.log(describeRequest(req.body), '->', JSON.stringify(answer, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).slice(0, 3000));
+  const unknown = unknownServerErrors(answer);
+  return unknown.length > 0 ? [`${req.what}: UNKNOWN_SERVER_ERROR at ${unknown.slice(0, 3).join(', ')}${request}`] : [];
+}
+
 /**
  * Sends `iterations` hostile requests per API and version `port` advertises, one at a time on one
  * connection (a new one after a failure); `edges` is asked again before each API (it may mend
@@ -120,43 +161,90 @@ async function fuzzListener(port: number, iterations: number, edges: (raw: RawCl
   const stats = process.env['FUZZ_STATS'] ? new Map<string, number>() : undefined;
   let sent = 0;
   let raw = await RawClient.connect(port);
-  const advertised = (await raw.send(ApiVersionsApi, 3, { clientSoftwareName: 'fuzz', clientSoftwareVersion: '1' })).apiKeys;
-  for (const { apiKey, minVersion, maxVersion } of advertised) {
-    const api = API_DESCRIPTORS.find((a) => a.apiKey === apiKey) as AnyApi;
-    if (ONLY && !ONLY.includes(api.name)) continue;
-    const schema = schemaOf(`${api.name}Request`);
+  for (const { api, minVersion, maxVersion, schema } of await advertisedApis(raw)) {
     const values = await edges(raw);
     for (let version = minVersion; version <= maxVersion; version++) {
       for (let i = 0; i < iterations; i++) {
-        const seed = SEED * 1_000_003 + apiKey * 10_007 + version * 101 + i;
-        const body = new SampleBuilder(schema, seed, values).message(version);
-        clamp(body);
-        const what = `${api.name} v${version} seed ${seed}`;
+        const req = hostileRequest(api, schema, version, SEED * 1_000_003 + api.apiKey * 10_007 + version * 101 + i, values);
         const started = Date.now();
         sent++;
         const errorsBefore = brokerErrors.length;
         const logged = () => brokerErrors.splice(errorsBefore).map((l) => l.slice(0, 600)).join(' ');
         const answer = await within(
-          raw.send(api, version, body as never).catch((err: Error) => err),
+          raw.send(req.api, version, req.body as never).catch((err: Error) => err),
           ANSWER_WITHIN_MS,
         );
-        if (process.env['FUZZ_VERBOSE']) process.stderr.write(`${port} ${what}: ${Date.now() - started} ms\n`);
+        if (process.env['FUZZ_VERBOSE']) process.stderr.write(`${port} ${req.what}: ${Date.now() - started} ms\n`);
+        const failed = answerFailures(req, answer, stats);
+        if (brokerErrors.length > errorsBefore) failed.push(`${req.what}: broker logged ${logged()}\n  request ${describeRequest(req.body)}`);
+        failures.push(...failed);
         if (answer === 'timeout' || answer instanceof Error) {
-          failures.push(`${what}: ${answer === 'timeout' ? `no answer in ${ANSWER_WITHIN_MS} ms` : answer.message} ${logged()}\n  request ${describeRequest(body)}`);
           raw.close();
           raw = await RawClient.connect(port);
-          continue;
         }
-        if (stats) for (const code of errorCodes(answer)) stats.set(`${api.name} ${code}`, (stats.get(`${api.name} ${code}`) ?? 0) + 1);
-        if (process.env['FUZZ_DUMP'] === what) console.log(describeRequest(body), '->', JSON.stringify(answer, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).slice(0, 3000));
-        const unknown = unknownServerErrors(answer);
-        if (unknown.length > 0) failures.push(`${what}: UNKNOWN_SERVER_ERROR at ${unknown.slice(0, 3).join(', ')}\n  request ${describeRequest(body)}`);
-        if (brokerErrors.length > errorsBefore) failures.push(`${what}: broker logged ${logged()}\n  request ${describeRequest(body)}`);
       }
     }
   }
   raw.close();
   if (stats) console.log([...stats].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
+  assert.deepEqual(failures, [], `${failures.length} of ${sent} requests failed:\n${failures.join('\n')}`);
+  assert.deepEqual([...brokerErrors, ...processErrors], []);
+  return sent;
+}
+
+/** Requests in flight at once in the pipelined mode: beyond the broker's bound (samsa.max.in.flight.requests.per.connection, 100), so reading pauses and resumes. */
+const PIPELINE_DEPTH = 130;
+
+/** Well-formed requests mixed into the pipelined mode's batches: a Fetch that waits (minBytes never reached), a produce, Metadata, ApiVersions. */
+async function validRequests(): Promise<FuzzRequest[]> {
+  const records = await encodeRecordBatch({ records: [{ key: Buffer.from('k'), value: Buffer.from('pipelined') }] });
+  const req = (api: AnyApi, version: number, body: unknown): FuzzRequest => ({ api, version, body, what: `valid ${api.name} v${version}` });
+  return [
+    req(FetchApi as AnyApi, 12, { replicaId: -1, maxWaitMs: 300, minBytes: 1 << 30, maxBytes: 1 << 20, isolationLevel: 0, topics: [{ topic: TOPIC, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }] }),
+    req(ProduceApi as AnyApi, 9, { transactionalId: null, acks: -1, timeoutMs: MAX_WAIT_MS, topicData: [{ name: TOPIC, partitionData: [{ index: 1, records }] }] }),
+    req(MetadataApi as AnyApi, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
+    req(ApiVersionsApi as AnyApi, 3, { clientSoftwareName: 'fuzz', clientSoftwareVersion: '1' }),
+  ];
+}
+
+/**
+ * The pipelined mode: `batches` batches of PIPELINE_DEPTH requests sent at once on one
+ * connection, hostile requests of random advertised APIs and versions with one in four
+ * well-formed. Each answer must come in request order (correlation ids consecutive, as sent),
+ * decodable, with the one-at-a-time mode's checks. Returns how many were sent.
+ */
+async function fuzzPipelined(port: number, batches: number, edges: (raw: RawClient) => Promise<EdgeValues>, brokerErrors: string[]): Promise<number> {
+  const failures: string[] = [];
+  const random = seededRandom(SEED * 7_919);
+  const valid = await validRequests();
+  let raw = await RawClient.connect(port);
+  const apis = await advertisedApis(raw);
+  let sent = 0;
+  for (let b = 0; b < batches; b++) {
+    const values = await edges(raw);
+    const requests = Array.from({ length: PIPELINE_DEPTH }, (_, i) => {
+      if (random() < 0.25) return valid[Math.floor(random() * valid.length)]!;
+      const { api, schema, minVersion, maxVersion } = apis[Math.floor(random() * apis.length)]!;
+      return hostileRequest(api, schema, minVersion + Math.floor(random() * (maxVersion - minVersion + 1)), SEED * 1_000_003 + b * 1_009 + i, values);
+    });
+    const order: number[] = [];
+    raw.onResponse = (id) => order.push(id);
+    const errorsBefore = brokerErrors.length;
+    const answers = await Promise.all(requests.map((r) => within(raw.send(r.api, r.version, r.body as never).catch((err: Error) => err), ANSWER_WITHIN_MS)));
+    raw.onResponse = undefined;
+    sent += requests.length;
+    const batch = `batch ${b} (seed ${SEED})`;
+    requests.forEach((r, i) => failures.push(...answerFailures({ ...r, what: `${batch} #${i} ${r.what}` }, answers[i], undefined)));
+    const outOfOrder = order.findIndex((id, i) => i > 0 && id !== order[i - 1]! + 1);
+    if (outOfOrder >= 0) failures.push(`${batch}: answer ${outOfOrder} has correlation id ${order[outOfOrder]} after ${order[outOfOrder - 1]}`);
+    if (order.length !== requests.length) failures.push(`${batch}: ${order.length} answers to ${requests.length} requests`);
+    if (brokerErrors.length > errorsBefore) failures.push(`${batch}: broker logged ${brokerErrors.splice(errorsBefore).map((l) => l.slice(0, 600)).join(' ')}`);
+    if (raw.socket.destroyed || answers.includes('timeout')) {
+      raw.close();
+      raw = await RawClient.connect(port);
+    }
+  }
+  raw.close();
   assert.deepEqual(failures, [], `${failures.length} of ${sent} requests failed:\n${failures.join('\n')}`);
   assert.deepEqual([...brokerErrors, ...processErrors], []);
   return sent;
@@ -259,16 +347,25 @@ const GROUP_CONFIG = { 'group.initial.rebalance.delay.ms': 0, 'group.min.session
 describe('handlers under hostile values: one broker', { timeout: 600_000 }, () => {
   let broker: Awaited<ReturnType<typeof testBroker>>;
   const { logger, errors } = errorSink();
-  before(async () => (broker = await testBroker({ logger, config: GROUP_CONFIG })));
+  let edges: (raw: RawClient) => Promise<EdgeValues>;
+  before(async () => {
+    broker = await testBroker({ logger, config: GROUP_CONFIG });
+    const setup = await RawClient.connect(broker.port);
+    const state = await liveState(broker.bootstrap, setup);
+    setup.close();
+    const records = await recordBatches(state.producerId, state.producerEpoch);
+    edges = (raw) => edgeValuesOf(raw, { strings: [state.memberId], int64s: [state.producerId], records });
+  });
   after(() => broker.stop());
 
   it('answers every advertised API and version with a Kafka error code, not a failure', async () => {
-    const setup = await RawClient.connect(broker.port);
-    const state = await liveState(broker.bootstrap, setup);
-    const records = await recordBatches(state.producerId, state.producerEpoch);
-    const sent = await fuzzListener(broker.port, ITERATIONS, (raw) => edgeValuesOf(raw, { strings: [state.memberId], int64s: [state.producerId], records }), errors);
-    setup.close();
+    const sent = await fuzzListener(broker.port, ITERATIONS, edges, errors);
     assert.ok(ONLY || sent > 300, `${sent} requests`);
+  });
+
+  it('answers them pipelined, beyond the in-flight bound, in order', async () => {
+    const sent = await fuzzPipelined(broker.port, PIPELINED_BATCHES, edges, errors);
+    assert.equal(sent, PIPELINED_BATCHES * PIPELINE_DEPTH);
   });
 
   it('still serves a kafkajs producer and consumer afterwards', () => servesKafkajs([broker.bootstrap], 'after-fuzz'));
@@ -304,6 +401,7 @@ describe('handlers under hostile values: clusters', { timeout: 600_000 }, () => 
     withCluster(3, async (nodes) => {
       const sent = await fuzzListener(nodes[0]!.port, Math.ceil(ITERATIONS / 3), (raw) => edgeValuesOf(raw), errors);
       assert.ok(ONLY || sent > 100, `${sent} requests`);
+      await fuzzPipelined(nodes[0]!.port, Math.ceil(PIPELINED_BATCHES / 2), (raw) => edgeValuesOf(raw), errors);
       await servesKafkajs(nodes.map((n) => n.bootstrap), 'after-cluster-fuzz');
     }));
 });

@@ -19,6 +19,8 @@ export class RawClient {
   private readonly pending = new Map<number, Pending>();
   private nextCorrelationId = 1;
   readonly closed: Promise<void>;
+  /** Called with each response's correlation id as it arrives, before it is matched (pipelining tests check the order). */
+  onResponse: ((correlationId: number) => void) | undefined;
 
   private constructor(readonly socket: Socket) {
     const reader = new FrameReader(1 << 30);
@@ -27,6 +29,7 @@ export class RawClient {
         // Bare SASL tokens (after SaslHandshake v0) have no correlation id; tests read those from the socket.
         if (frame.length < 4) continue;
         const id = frame.readInt32BE(0);
+        this.onResponse?.(id);
         const p = this.pending.get(id);
         if (!p) continue;
         this.pending.delete(id);

@@ -51,9 +51,12 @@ interface Held {
 }
 
 interface Waiter {
-  readonly done: () => boolean;
+  /** `removedIds`: the topics the update just published removed. */
+  readonly done: (removedIds: ReadonlySet<string>) => boolean;
   readonly resolve: () => void;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 const CREATE_CONCURRENCY = 16;
 
@@ -76,6 +79,7 @@ export class BrokerMetadataPublisher implements MetadataPublisher {
   onMetadataUpdate(u: MetadataUpdate): void {
     const work = u.fromSnapshot ? this.fullReconcile(u.image) : this.applyDelta(u);
     const offset = u.offset;
+    const removedIds = u.fromSnapshot || u.delta.removedTopics.size === 0 ? NONE : new Set(u.delta.removedTopics.keys());
     this.queue = this.queue
       .then(work)
       .catch((err: unknown) => {
@@ -83,7 +87,7 @@ export class BrokerMetadataPublisher implements MetadataPublisher {
       })
       .then(() => {
         this.publishedOffset = Math.max(this.publishedOffset, offset);
-        this.wake();
+        this.wake(removedIds);
       });
   }
 
@@ -97,19 +101,28 @@ export class BrokerMetadataPublisher implements MetadataPublisher {
     return this.when(() => condition(this.image) && this.publishedOffset >= this.image.appliedOffset);
   }
 
+  /**
+   * Resolves once the topic `topicId` is in the image and the partitions reflect it, or once its
+   * removal is published: a topic deleted as soon as it was created may never be seen in the
+   * image (its deletion is applied to it before the creation's work is done).
+   */
+  whenTopicVisible(topicId: string): Promise<void> {
+    return this.when((removedIds) => removedIds.has(topicId) || (this.image.topicById(topicId) !== undefined && this.publishedOffset >= this.image.appliedOffset));
+  }
+
   /** Resolves once all queued work is done. */
   idle(): Promise<void> {
     return this.queue;
   }
 
-  private when(done: () => boolean): Promise<void> {
-    if (done()) return Promise.resolve();
+  private when(done: (removedIds: ReadonlySet<string>) => boolean): Promise<void> {
+    if (done(NONE)) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ done, resolve }));
   }
 
-  private wake(): void {
+  private wake(removedIds: ReadonlySet<string>): void {
     if (this.waiters.length === 0) return;
-    const ready = this.waiters.filter((w) => w.done());
+    const ready = this.waiters.filter((w) => w.done(removedIds));
     if (ready.length === 0) return;
     this.waiters = this.waiters.filter((w) => !ready.includes(w));
     for (const w of ready) w.resolve();

@@ -111,6 +111,8 @@ async function readLater(p: Partition, t: FetchTarget, limit: number, minOneBatc
   try {
     return readOutcome(await p.read(t.fetchOffset, limit, { isolation: params.isolation, minOneBatch, buffers }));
   } catch (err) {
+    // Removed while the read was under way: its files may be gone.
+    if (p.isRemoved) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, p, params.isolation);
     const outOfRange = (err as { code?: string }).code === 'SAMSA_OFFSET_OUT_OF_RANGE';
     if (!outOfRange) onError(err, p);
     return failed(outOfRange ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR, p, params.isolation);

@@ -144,6 +144,7 @@ export class Partition implements TopicPartition {
   /** Appends whose records are still being prepared (recompressed) keep their order behind this. */
   private appendTail: Promise<void> | undefined;
   private readonly stopListening: () => void;
+  private removed = false;
 
   constructor(
     readonly topic: string,
@@ -369,6 +370,7 @@ export class Partition implements TopicPartition {
 
   /** The error a request needing the leader gets here, if any, checking the client's leader epoch (-1: none). */
   leaderError(currentLeaderEpoch = -1): number | undefined {
+    if (this.removed) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (currentLeaderEpoch > this.state.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
     if (currentLeaderEpoch !== -1 && currentLeaderEpoch < this.state.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
     if (!this.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
@@ -567,9 +569,19 @@ export class Partition implements TopicPartition {
     return { leaderEpoch: found.epoch, endOffset: found.endOffset };
   }
 
-  /** Stops following the log (the partition is deleted or the broker closes). */
+  /**
+   * Stops following the log (the partition is deleted or the broker closes). Whoever still holds
+   * it (a fetch woken from the purgatory) gets NOT_LEADER_OR_FOLLOWER, and does not read the log
+   * whose files are going.
+   */
   close(): void {
+    this.removed = true;
     this.stopListening();
+  }
+
+  /** Closed: no longer held here. */
+  get isRemoved(): boolean {
+    return this.removed;
   }
 }
 

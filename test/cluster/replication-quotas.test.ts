@@ -32,7 +32,8 @@ interface BrokerInternals {
   config: { num(name: string): number };
   topics: { effectiveConfig(topic: string): { throttledReplicas: { leader: readonly string[]; follower: readonly string[] } } };
 }
-const samsa = (args: string[]) => promisify(execFile)(process.execPath, [SAMSA_BIN(), ...args]);
+/** The CLI's output; `--verify` exits 1 while a reassignment is in progress, which is an answer here. */
+const samsa = (args: string[]) => promisify(execFile)(process.execPath, [SAMSA_BIN(), ...args]).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
 const internals = (n: RunningBroker) => n as unknown as BrokerInternals;
 const logEnd = (n: RunningBroker, topic: string) => internals(n).replicaManager.getPartition(topic, 0)?.log.logEndOffset ?? 0n;
 

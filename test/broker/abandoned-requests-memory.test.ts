@@ -20,6 +20,7 @@ import { gc } from '../helpers/memory.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { clusterLayout, inProcessCluster, removeLayout } from '../helpers/test-cluster.js';
 import { testBroker } from '../helpers/test-broker.js';
+import { processErrorsWhileTesting } from '../helpers/process-errors.js';
 import { subscription } from '../group/helpers.js';
 
 const ROUNDS = Number(process.env['ABANDON_ROUNDS'] ?? 1500);
@@ -28,16 +29,7 @@ const AT_ONCE = 50;
 const KB = 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const processErrors: string[] = [];
-const onProcessError = (err: unknown) => processErrors.push(String((err as Error)?.stack ?? err));
-before(() => {
-  process.on('unhandledRejection', onProcessError);
-  process.on('uncaughtException', onProcessError);
-});
-after(() => {
-  process.off('unhandledRejection', onProcessError);
-  process.off('uncaughtException', onProcessError);
-});
+const processErrors = processErrorsWhileTesting();
 
 /** V8 heap in use after full collections. */
 async function heapBytes(): Promise<number> {

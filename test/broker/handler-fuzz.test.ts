@@ -31,6 +31,7 @@ import { eventually } from '../helpers/eventually.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { clusterLayout, inProcessCluster, removeLayout } from '../helpers/test-cluster.js';
 import { testBroker } from '../helpers/test-broker.js';
+import { processErrorsWhileTesting } from '../helpers/process-errors.js';
 import { schemaOf } from '../protocol/generated-schemas.js';
 import { type EdgeValues, SampleBuilder } from '../protocol/message-samples.js';
 import { subscription } from '../group/helpers.js';
@@ -104,16 +105,7 @@ function errorSink(): { logger: pino.Logger; errors: string[] } {
   return { logger: pino({ level: process.env['FUZZ_LOG_LEVEL'] ?? 'error' }, sink), errors };
 }
 
-const processErrors: string[] = [];
-const onProcessError = (err: unknown) => processErrors.push(String((err as Error)?.stack ?? err));
-before(() => {
-  process.on('unhandledRejection', onProcessError);
-  process.on('uncaughtException', onProcessError);
-});
-after(() => {
-  process.off('unhandledRejection', onProcessError);
-  process.off('uncaughtException', onProcessError);
-});
+const processErrors = processErrorsWhileTesting();
 
 const createFuzzTopic = (raw: RawClient) => raw.send(CreateTopicsApi, 7, { topics: [{ name: TOPIC, numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
 

@@ -19,7 +19,7 @@ import type { RunningBroker } from '../../src/broker/broker.js';
 import { SamsaClient } from '../../src/client/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { SAMSA_BIN } from '../helpers/test-broker.js';
-import { type ClusterLayout, clusterLayout, inProcessCluster, removeLayout } from '../helpers/test-cluster.js';
+import { inProcessClusterSuite } from '../helpers/test-cluster.js';
 
 const { ConfigResourceTypes } = kafkajs;
 const RECORDS = 2000;
@@ -38,26 +38,21 @@ const internals = (n: RunningBroker) => n as unknown as BrokerInternals;
 const logEnd = (n: RunningBroker, topic: string) => internals(n).replicaManager.getPartition(topic, 0)?.log.logEndOffset ?? 0n;
 
 describe('replication quotas on two nodes in one process', { timeout: 120_000 }, () => {
-  let layout: ClusterLayout;
-  let nodes: RunningBroker[] = [];
+  // Samples of one second, two of them, and small replica fetches: the quota bites within a test's seconds.
+  const cluster = inProcessClusterSuite(2, { storage: 'memory' }, { 'replication.quota.window.num': 2, 'replication.quota.window.size.seconds': 1, 'replica.fetch.max.bytes': 65536, 'replica.fetch.backoff.ms': 100, 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 300 });
   let client: SamsaClient;
   let admin: Admin;
+  const node = (id: number) => cluster.nodes.find((n) => n.nodeId === id)!;
 
   before(async () => {
-    layout = await clusterLayout(2);
-    // Samples of one second, two of them, and small replica fetches: the quota bites within a test's seconds.
-    const extra = { 'replication.quota.window.num': 2, 'replication.quota.window.size.seconds': 1, 'replica.fetch.max.bytes': 65536, 'replica.fetch.backoff.ms': 100, 'broker.session.timeout.ms': 3000, 'broker.heartbeat.interval.ms': 300 };
-    nodes = await inProcessCluster(layout, { storage: 'memory' }, extra);
-    client = new SamsaClient({ bootstrapServers: nodes.map((n) => n.bootstrap) });
-    admin = new Kafka({ clientId: 'quota-test', brokers: [nodes[0]!.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    client = new SamsaClient({ bootstrapServers: cluster.nodes.map((n) => n.bootstrap) });
+    admin = new Kafka({ clientId: 'quota-test', brokers: [cluster.nodes[0]!.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
   });
 
   after(async () => {
     await admin?.disconnect();
     await client?.close();
-    await Promise.all(nodes.map((n) => n.close()));
-    if (layout) await removeLayout(layout);
   });
 
   /** Fills a one-replica topic on `from`, throttles it, moves it onto both brokers: what `to` holds after three seconds. */
@@ -74,11 +69,11 @@ describe('replication quotas on two nodes in one process', { timeout: 120_000 },
         { type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: throttle.topicConfig, value: throttle.replicas }] },
       ],
     });
-    const node = internals(nodes.find((n) => n.nodeId === throttle.broker)!);
+    const throttled = internals(node(throttle.broker));
     const side = throttle.topicConfig.startsWith('leader') ? 'leader' : 'follower';
-    await eventually('the throttle reached its broker', 10_000, () => node.config.num(throttle.rate) === RATE && node.topics.effectiveConfig(topic).throttledReplicas[side].length > 0);
+    await eventually('the throttle reached its broker', 10_000, () => throttled.config.num(throttle.rate) === RATE && throttled.topics.effectiveConfig(topic).throttledReplicas[side].length > 0);
     await admin.alterPartitionReassignments({ topics: [{ topic, partitionAssignment: [{ partition: 0, replicas: [from, to] }] }] });
-    const target = nodes.find((n) => n.nodeId === to)!;
+    const target = node(to);
     await eventually('the new replica copies some records', 10_000, () => logEnd(target, topic) > 0n);
     await sleep(3000);
     return logEnd(target, topic);
@@ -93,7 +88,7 @@ describe('replication quotas on two nodes in one process', { timeout: 120_000 },
         { type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [] },
       ],
     });
-    const target = nodes.find((n) => n.nodeId === to)!;
+    const target = node(to);
     await eventually('the reassignment completes', 30_000, async () => {
       const listed = await admin.listPartitionReassignments({ topics: [{ topic, partitions: [0] }] });
       return listed.topics.length === 0 && logEnd(target, topic) === BigInt(RECORDS);
@@ -101,7 +96,7 @@ describe('replication quotas on two nodes in one process', { timeout: 120_000 },
   }
 
   it("holds back a new follower at the leader's leader.replication.throttled.rate, and lets it finish once the throttle is gone", async () => {
-    const [a, b] = layout.ids as [number, number];
+    const [a, b] = cluster.layout.ids as [number, number];
     const throttle = { broker: a, rate: 'leader.replication.throttled.rate', topicConfig: 'leader.replication.throttled.replicas', replicas: `0:${a}` };
     const copied = await throttledMove('throttled-at-leader', a, b, throttle);
     assert.ok(copied < BigInt(BOUND_RECORDS), `the follower copied ${copied} of ${RECORDS} records in 3 s at ${RATE} B/s`);
@@ -109,7 +104,7 @@ describe('replication quotas on two nodes in one process', { timeout: 120_000 },
   });
 
   it("holds back a follower at its own follower.replication.throttled.rate ('*': every replica of the topic)", async () => {
-    const [a, b] = layout.ids as [number, number];
+    const [a, b] = cluster.layout.ids as [number, number];
     const throttle = { broker: b, rate: 'follower.replication.throttled.rate', topicConfig: 'follower.replication.throttled.replicas', replicas: '*' };
     const copied = await throttledMove('throttled-at-follower', a, b, throttle);
     assert.ok(copied < BigInt(BOUND_RECORDS), `the follower copied ${copied} of ${RECORDS} records in 3 s at ${RATE} B/s`);
@@ -122,7 +117,7 @@ describe('replication quotas on two nodes in one process', { timeout: 120_000 },
       (err: Error & { errors?: { type: string }[] }) => err.errors?.[0]?.type === 'INVALID_CONFIG',
     );
     await assert.rejects(client.admin().createTopics([{ name: 'bad-throttle', configs: { 'follower.replication.throttled.replicas': '1' } }]), /follower.replication.throttled.replicas must be the literal '\*' or a list of replicas/);
-    await assert.rejects(admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(layout.ids[0]), configEntries: [{ name: 'follower.replication.throttled.rate', value: '-1' }] }] }), { name: 'KafkaJSProtocolError' });
+    await assert.rejects(admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.BROKER, name: String(cluster.layout.ids[0]), configEntries: [{ name: 'follower.replication.throttled.rate', value: '-1' }] }] }), { name: 'KafkaJSProtocolError' });
     await admin.createTopics({ topics: [{ topic: 'good-throttle', configEntries: [{ name: 'follower.replication.throttled.replicas', value: '0:1, 1:2,' }] }] });
     const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: 'good-throttle' }] });
     const entries = new Map(described.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
@@ -131,8 +126,8 @@ describe('replication quotas on two nodes in one process', { timeout: 120_000 },
   });
 
   it("samsa reassign-partitions --execute --throttle sets the throttles as Kafka's tool does, and --verify removes them once done", async () => {
-    const [a, b] = layout.ids as [number, number];
-    const bootstrap = ['-b', nodes.map((n) => n.bootstrap).join(',')];
+    const [a, b] = cluster.layout.ids as [number, number];
+    const bootstrap = ['-b', cluster.nodes.map((n) => n.bootstrap).join(',')];
     await admin.createTopics({ topics: [{ topic: 'cli-throttle', replicaAssignment: [{ partition: 0, replicas: [a] }, { partition: 1, replicas: [b] }] }] });
     const configs = async (type: number, name: string) => {
       const d = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type, name }] });

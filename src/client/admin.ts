@@ -205,7 +205,8 @@ export class Admin {
 
   /** A topic's (or with `broker`, a broker's) configs: name → value, source, whether it is the default. */
   async describeConfigs(resource: { topic: string } | { broker: number }): Promise<{ name: string; value: string | null; source: number; isDefault: boolean; readOnly: boolean; isSensitive: boolean }[]> {
-    const conn = 'broker' in resource ? await this.cluster.connectionTo(resource.broker).catch(() => this.cluster.any()) : await this.cluster.any();
+    // A broker's configs are its own to describe (another broker answers INVALID_REQUEST).
+    const conn = 'broker' in resource ? await this.cluster.brokerConnection(resource.broker) : await this.cluster.any();
     const res = await conn.send(DescribeConfigsApi, { resources: [{ resourceType: 'topic' in resource ? RESOURCE_TOPIC : RESOURCE_BROKER, resourceName: 'topic' in resource ? resource.topic : String(resource.broker), configurationKeys: null }] });
     const r = res.results[0]!;
     throwIfError(r.errorCode, r.errorMessage);

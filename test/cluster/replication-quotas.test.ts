@@ -145,6 +145,10 @@ describe('replication quotas on two nodes in one process', { timeout: 120_000 },
       for (const id of [a, b]) {
         const broker = await configs(ConfigResourceTypes.BROKER, String(id));
         assert.deepEqual([broker.get('leader.replication.throttled.rate'), broker.get('follower.replication.throttled.rate')], ['50000000', '50000000'], `broker ${id}`);
+        // Asked through the other node: the CLI goes to the broker itself, whose configs they are.
+        const other = cluster.nodes.find((n) => n.nodeId !== id)!.bootstrap;
+        const described = JSON.parse((await samsa(['cluster', 'describe-configs', '--broker', String(id), '--json', '-b', other])).stdout) as { name: string; value: string }[];
+        assert.equal(described.find((c) => c.name === 'leader.replication.throttled.rate')?.value, '50000000', `broker ${id} through ${other}`);
       }
       await eventually('--verify says completed and removes the throttles', 20_000, async () => /Throttle was removed/.test((await samsa(['reassign-partitions', '--verify', '--reassignment-json-file', plan, ...bootstrap])).stdout));
       const after = await configs(ConfigResourceTypes.TOPIC, 'cli-throttle');

@@ -224,7 +224,8 @@ export class Admin {
   }
 
   private async alterConfigs(resourceType: number, resourceName: string, changes: Record<string, string | null>): Promise<void> {
-    const conn = await this.cluster.any();
+    // A broker's own values go to that broker, which checks the ones only it can (new certificates), as Kafka's admin client sends them.
+    const conn = resourceType === RESOURCE_BROKER && resourceName !== '' ? await this.cluster.brokerConnection(Number(resourceName)) : await this.cluster.any();
     const res = await conn.send(IncrementalAlterConfigsApi, {
       resources: [{ resourceType, resourceName, configs: Object.entries(changes).map(([name, value]) => ({ name, configOperation: value === null ? 1 : 0, value })) }],
       validateOnly: false,

@@ -1,8 +1,8 @@
 /**
  * The consumer checks every batch's CRC-32C before it hands out a record of it: a batch corrupted
  * on the broker's disk (the broker serves segment bytes as they are) is reported, again on the
- * next read, and none of its records is delivered; a seek past it goes on. Records are produced by
- * kafkajs and by Samsa's producer.
+ * next read, and none of its records is delivered; a seek past it goes on; with checkCrcs off (Kafka's
+ * check.crcs=false) it is delivered as it is. Records are produced by kafkajs and by Samsa's producer.
  */
 import assert from 'node:assert/strict';
 import { open, readFile } from 'node:fs/promises';
@@ -90,5 +90,22 @@ describe('consumer CRC-32C checks', { timeout: 120_000 }, () => {
       [...Array.from({ length: PER_BATCH }, (_, i) => BigInt(i)), ...Array.from({ length: PER_BATCH }, (_, i) => BigInt(2 * PER_BATCH + i))],
     );
     for (const r of delivered) assert.ok(r.value!.equals(Buffer.alloc(VALUE, Number(r.offset) % 251)), `value of offset ${r.offset}`);
+  });
+
+  it('with checkCrcs off (Kafka\'s check.crcs=false) the corrupted batch is delivered as it is', async () => {
+    const topic = 'crc-unchecked';
+    await fill(topic);
+    await corruptBatch(topic, 1);
+    const consumer = client.consumer({ autoOffsetReset: 'earliest', maxWaitMs: 50, checkCrcs: false });
+    consumer.assign([{ topic, partition: 0 }]);
+    const delivered: ConsumerRecord[] = [];
+    try {
+      for await (const r of consumer) if (delivered.push(r) === 3 * PER_BATCH) break;
+    } finally {
+      await consumer.close();
+    }
+    assert.deepEqual(delivered.map((r) => r.offset), Array.from({ length: 3 * PER_BATCH }, (_, i) => BigInt(i)));
+    const damaged = delivered.filter((r) => !r.value!.equals(Buffer.alloc(VALUE, Number(r.offset) % 251)));
+    assert.deepEqual(damaged.map((r) => r.offset), [BigInt(PER_BATCH)], 'the flipped byte, in the second batch\'s first record, unnoticed');
   });
 });

@@ -34,7 +34,7 @@ export function nextOffsetAfter(bytes: Buffer | null, fetchOffset: bigint): bigi
   return next;
 }
 
-export async function recordsOf(topic: string, partition: number, bytes: Buffer, fetchOffset: bigint, opts: { readCommitted: boolean; aborted: readonly { producerId: bigint; firstOffset: bigint }[] | null; maxUncompressedBytes: number }): Promise<ConsumerRecord[]> {
+export async function recordsOf(topic: string, partition: number, bytes: Buffer, fetchOffset: bigint, opts: { readCommitted: boolean; aborted: readonly { producerId: bigint; firstOffset: bigint }[] | null; maxUncompressedBytes: number; checkCrcs: boolean }): Promise<ConsumerRecord[]> {
   let records: ConsumerRecord[] = [];
   const aborted = opts.readCommitted && opts.aborted ? [...opts.aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1)) : [];
   const abortedProducers = new Set<bigint>();
@@ -50,7 +50,7 @@ export async function recordsOf(topic: string, partition: number, bytes: Buffer,
       continue;
     }
     if (h.attributes & TRANSACTIONAL && abortedProducers.has(h.producerId)) continue;
-    const batch = await decodeRecordBatchWith(bytes, span.position, { maxUncompressedBytes: opts.maxUncompressedBytes }, consumerRecordOf(topic, partition, h.baseOffset, h.baseTimestamp));
+    const batch = await decodeRecordBatchWith(bytes, span.position, { maxUncompressedBytes: opts.maxUncompressedBytes, verifyCrc: opts.checkCrcs }, consumerRecordOf(topic, partition, h.baseOffset, h.baseTimestamp));
     if (records.length === 0 && batch.records.length > 0 && batch.records[0]!.offset >= fetchOffset) records = batch.records;
     else for (const r of batch.records) if (r.offset >= fetchOffset) records.push(r);
   }

@@ -24,6 +24,12 @@ async function main(): Promise<void> {
     const { registerBrokerCommand } = await import('./commands/broker.js');
     registerBrokerCommand(program);
   } else {
+    // A reader that went away (`samsa topics list | head -1`) ends the command quietly, as Kafka's
+    // scripts carry on and C tools die of SIGPIPE: not with an unhandled EPIPE and its stack.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(0);
+    });
     const { registerCommands } = await import('./commands/index.js');
     registerCommands(program);
   }

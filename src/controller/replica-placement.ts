@@ -1,10 +1,14 @@
 /**
- * Where new partitions' replicas go. Each partition's leader is the usable broker that leads the
- * fewest partitions (then holds the fewest replicas, then the lowest id); each further replica is
+ * Where new partitions' replicas go. Each partition's leader is the usable broker that is the
+ * preferred leader (first replica) of the fewest partitions (then holds the fewest replicas, then
+ * the lowest id); each further replica is
  * the broker holding the fewest replicas among those on a rack the partition does not use yet
  * (all brokers, once every rack is used). Counts include the partitions already in the cluster,
  * so leaders and replicas stay even across topics and over time, and replicas of a partition land
- * on as many racks as there are.
+ * on as many racks as there are. Preferred leaders, not current ones, are counted: leadership
+ * returns to them (auto.leader.rebalance.enable, ElectLeaders), while the current leaders only
+ * say where the last failover left it — counted, a broker just back from a restart, leading
+ * nothing yet, was given the lead of every partition created meanwhile, for good.
  *
  * Kafka's StripedReplicaPlacer gets the same evenness within one request by striping from a
  * random start over a rack-alternating broker list; counting the existing load evens out across
@@ -17,19 +21,20 @@ export interface PlacementBroker {
   readonly rack: string | null;
 }
 
-/** Partitions led and replicas held, per broker id. */
+/** Partitions preferred to lead (first replica) and replicas held, per broker id. */
 export class BrokerLoad {
   readonly leaders = new Map<number, number>();
   readonly replicas = new Map<number, number>();
 
   static of(image: MetadataImage): BrokerLoad {
     const load = new BrokerLoad();
-    for (const t of image.topics()) for (const p of t.partitions) load.add(p.leader, p.replicas);
+    for (const t of image.topics()) for (const p of t.partitions) load.add(p.replicas);
     return load;
   }
 
-  add(leader: number, replicas: readonly number[]): void {
-    if (leader >= 0) this.leaders.set(leader, (this.leaders.get(leader) ?? 0) + 1);
+  add(replicas: readonly number[]): void {
+    const preferred = replicas[0];
+    if (preferred !== undefined) this.leaders.set(preferred, (this.leaders.get(preferred) ?? 0) + 1);
     for (const r of replicas) this.replicas.set(r, (this.replicas.get(r) ?? 0) + 1);
   }
 
@@ -59,7 +64,7 @@ export function placeReplicas(brokers: readonly PlacementBroker[], load: BrokerL
       replicas.push(next.id);
       usedRacks.add(next.rack ?? '');
     }
-    load.add(leader.id, replicas);
+    load.add(replicas);
     out.push(replicas);
   }
   return out;

@@ -91,7 +91,7 @@ export function createTopics(w: ControllerWriter, ctx: PlacementContext, topics:
     if (validateOnly) return { ...ok, created };
     const topicId = newUuid(ctx.random);
     emitTopic(w, t.name, topicId, planned, configs);
-    for (const p of planned) load.add(p.leader, p.replicas);
+    for (const p of planned) load.add(p.replicas);
     return { ...ok, created: { ...created, topicId } };
   });
 }

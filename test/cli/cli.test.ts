@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { runSamsa as samsa } from '../helpers/samsa-cli.js';
 import { after, before, describe, it } from 'node:test';
@@ -203,6 +204,16 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
       assert.equal(help.code, 0, cmd.join(' '));
       assert.match(help.stdout, /^Usage: samsa/);
     }
+  });
+
+  it('exits 0 without a stack when its reader has gone (`samsa topics list | head -1`)', async () => {
+    const child = spawn(process.execPath, [SAMSA_BIN(), 'topics', 'list', ...b], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader gone before the command writes: its write fails with EPIPE
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 
   /** Runs `samsa broker` until its ready line, stops it with SIGTERM, and returns what it logged. */

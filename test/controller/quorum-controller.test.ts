@@ -144,6 +144,24 @@ describe('quorum controller', () => {
     done();
   });
 
+  it('places new leaders by the preferred leaders each broker has, not by where failovers left leadership', async () => {
+    const { controller: c, loader, done } = await activeController();
+    const epochs = new Map<number, bigint>();
+    for (const id of [1, 2, 3]) epochs.set(id, await register(c, loader, id));
+    const beat = (id: number, wantFence: boolean) => c.brokerHeartbeat({ brokerId: id, brokerEpoch: epochs.get(id)!, currentMetadataOffset: 100_000n, wantFence, wantShutDown: false });
+    await c.createTopics([topic('before', 6, 3)], false);
+    // Broker 1 is fenced and comes back, as after a restart: it leads nothing until leadership is
+    // balanced back, but it is still the preferred leader of two partitions.
+    await beat(1, true);
+    await beat(1, false);
+    assert.equal(loader.image.broker(1)!.fenced, false);
+    assert.deepEqual(loader.image.topic('before')!.partitions.filter((p) => p.leader === 1), []);
+    await c.createTopics([topic('after', 3, 3)], false);
+    const preferred = loader.image.topic('after')!.partitions.map((p) => p.replicas[0]);
+    assert.deepEqual([...preferred].sort(), [1, 2, 3], 'one preferred leader per broker, not all three on broker 1');
+    done();
+  });
+
   it('takes manual assignments, leading with the first usable replica', async () => {
     const { controller: c, loader, done } = await activeController();
     await register(c, loader, 1);

@@ -570,9 +570,9 @@ export class Partition implements TopicPartition {
   }
 
   /**
-   * Stops following the log (the partition is deleted or the broker closes). Whoever still holds
-   * it (a fetch woken from the purgatory) gets NOT_LEADER_OR_FOLLOWER, and does not read the log
-   * whose files are going.
+   * Stops following the log (the partition is deleted or moved away, or the broker closes).
+   * Whoever still holds it (a fetch woken from the purgatory, an acks=all produce waiting for its
+   * followers) gets NOT_LEADER_OR_FOLLOWER, and does not read the log whose files are going.
    */
   close(): void {
     this.removed = true;

@@ -2,8 +2,9 @@
  * The partition layer's purgatories, through real clients against in-memory brokers:
  * - an acks=all produce waits until the high watermark covers it, i.e. until every in-sync
  *   replica has it (a second in-sync replica is simulated by setting the partition's leadership
- *   and reporting its fetch position), and answers REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER or
- *   NOT_ENOUGH_REPLICAS_AFTER_APPEND when that does not happen;
+ *   and reporting its fetch position), and answers REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER (the
+ *   leadership moved, or the partition left this broker) or NOT_ENOUGH_REPLICAS_AFTER_APPEND when
+ *   that does not happen;
  * - a long-poll fetch is woken by any writer, here the group coordinator appending a commit to
  *   __consumer_offsets for a commit, not only by a produce request.
  * The brokers run on a manual clock that never moves unless a test moves it, so nothing here
@@ -119,6 +120,17 @@ describe('purgatories of the partition layer', { timeout: 60_000 }, () => {
     await until(() => p.log.acknowledgedEnd === 1n, 'the leader has the record');
     p.updateLeadership({ leader: 2, leaderEpoch: 1, replicas: [broker.nodeId, 2], isr: [2] });
     assert.equal((await answer).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
+
+  it('answers NOT_LEADER_OR_FOLLOWER at once when this broker stops holding the partition while the produce waits (a reassignment moved it away)', async () => {
+    const p = await topicWithFollower('leader-removed');
+    const answer = produce(raw, 'leader-removed');
+    await until(() => p.log.acknowledgedEnd === 1n, 'the leader has the record');
+    // What the metadata publisher does when the broker is no longer a replica: the partition's
+    // last leadership still names this broker, which must not keep the produce waiting.
+    await internals(broker).replicaManager.removePartition('leader-removed', 0);
+    const r = await Promise.race([answer, sleep(5000).then(() => undefined)]);
+    assert.equal(r?.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'answered, not left waiting for its timeout');
   });
 
   it('answers NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank below min.insync.replicas, NOT_ENOUGH_REPLICAS before', async () => {

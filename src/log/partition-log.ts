@@ -216,7 +216,7 @@ export class PartitionLog implements LocalLogOwner {
     const baseOffset = this.localLog.logEndOffset;
     const { lastOffset, maxTimestamp, offsetOfMaxTimestamp } = patchAppendBatches(batches, spans, baseOffset, opts);
     // A roll snapshots the producer state as of the new segment's base: before this batch counts.
-    if (this.localLog.shouldRoll(batches.length, lastOffset)) {
+    if (this.localLog.shouldRoll(batches.length, lastOffset, maxTimestamp)) {
       this.env.logger.debug({ log: this.name, base: baseOffset, size: this.localLog.active.size, maxTimestamp: String(maxTimestamp) }, 'rolling segment');
       this.roll();
     }
@@ -343,7 +343,7 @@ export class PartitionLog implements LocalLogOwner {
     }
     if (baseOffsetAt(batches, 0) !== baseOffset) return Promise.reject(new InvalidAppendError(`replicated batches start at ${baseOffsetAt(batches, 0)}, not at the log end offset ${baseOffset} of ${this.name}`));
     const lastOffset = next - 1n;
-    if (this.localLog.shouldRoll(batches.length, lastOffset)) this.roll();
+    if (this.localLog.shouldRoll(batches.length, lastOffset, maxTimestamp)) this.roll();
     for (const t of this.producers.recordReplicated(batches, spans)) this.transactionCompleted(t);
     this.learnLeaderEpochs(batches, spans, baseOffset, undefined);
     const result: AppendResult = { baseOffset, lastOffset, logAppendTime: -1n, logStartOffset: this.start };

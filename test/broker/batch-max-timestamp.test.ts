@@ -35,4 +35,14 @@ describe("a produced batch's maxTimestamp", { timeout: 60_000 }, () => {
     const found = await kcat(['-b', broker.bootstrap, '-Q', '-t', `mixed-times:0:${hourAgo + 1_800_000}`]);
     assert.match(found, /mixed-times \[0\]\s+offset 1/);
   });
+
+  it('is corrected for records days apart too (timestamp deltas past 2^27 ms, read as varlongs)', async () => {
+    const daysAgo = Date.now() - 3 * 86_400_000;
+    const producer = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({ topic: 'days-apart', messages: [{ value: 'old', timestamp: String(daysAgo) }, { value: 'now' }] });
+    await producer.disconnect();
+    const found = await kcat(['-b', broker.bootstrap, '-Q', '-t', `days-apart:0:${Date.now() - 3_600_000}`]);
+    assert.match(found, /days-apart \[0\]\s+offset 1/);
+  });
 });

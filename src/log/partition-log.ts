@@ -606,12 +606,29 @@ export class PartitionLog implements LocalLogOwner {
   deleteOldSegments(now = this.env.clock.now()): Promise<RetentionResult> {
     return this.localLog.withMaintenance(async () => {
       if (!this.localLog.maintainable) return { deleted: [] };
+      await this.rollExpiredActive(now);
       const doomed = await deletableSegments(this.localLog.segments, this.config, { logStartOffset: this.start, acknowledgedEnd: this.acknowledgedEnd, now });
       if (doomed.length === 0) return { deleted: [] };
       await this.localLog.retireSegments(doomed.map((d) => d.segment));
       this.advanceStartTo(this.localLog.segments[0]!.baseOffset);
       return { deleted: doomed.map((d) => ({ baseOffset: d.segment.baseOffset, size: d.segment.size, reason: d.reason })) };
     });
+  }
+
+  /**
+   * Rolls the active segment once retention.ms has passed its newest record and all of it is
+   * acknowledged, so that retention deletes it with the others, as Kafka's deleteOldSegments rolls
+   * and deletes it: a partition no longer written to, or written only with records stamped long
+   * ago, does not keep them past retention.ms.
+   */
+  private async rollExpiredActive(now: number): Promise<void> {
+    const cfg = this.config;
+    const seg = this.localLog.active;
+    const end = this.logEndOffset;
+    if (!cfg.cleanupPolicy.delete || cfg.retentionMs < 0 || seg.size === 0 || this.acknowledgedEnd < end) return;
+    const largest = await seg.largestTimestamp();
+    // An append meanwhile may have brought a newer record: only the segment as read rolls.
+    if (this.logEndOffset === end && now - largest > cfg.retentionMs) this.roll();
   }
 
   /** Moves the log start offset forward (DeleteRecords); persisted before this resolves. */

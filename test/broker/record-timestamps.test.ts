@@ -2,7 +2,8 @@
  * What depends on record timestamps, checked with real clients against what Kafka does: the
  * time-based segment roll (segment.ms) measured between batch timestamps, not from a batch's
  * timestamp to now; message.timestamp.before.max.ms checked on every record of an uncompressed
- * batch, not only on its first (librdkafka batches records as produced, out of order).
+ * batch, not only on its first (librdkafka batches records as produced, out of order); records
+ * past retention.ms deleted even from the active segment.
  */
 import assert from 'node:assert/strict';
 import { readdir, rm } from 'node:fs/promises';
@@ -21,7 +22,8 @@ import json, sys, time
 from confluent_kafka import Producer
 bootstrap, topic, age = sys.argv[1], sys.argv[2], int(sys.argv[3])
 now = int(time.time() * 1000)
-p = Producer({'bootstrap.servers': bootstrap, 'compression.type': 'none', 'linger.ms': 500})
+p = Producer({'bootstrap.servers': bootstrap, 'compression.type': 'none', 'linger.ms': 5000})
+p.list_topics(topic, timeout=10)  # the leader known first, so that both records wait in one batch
 errors = []
 for ts in [now, now - age]:
     p.produce(topic, value=b'v', timestamp=ts, on_delivery=lambda err, m: errors.append(err.name() if err else None))
@@ -35,7 +37,7 @@ describe('record timestamps', { timeout: 60_000 }, () => {
   let kafka: Kafka;
   before(async () => {
     dataDir = await tempDir();
-    broker = await testBroker({ dataDir });
+    broker = await testBroker({ dataDir, config: { 'log.retention.check.interval.ms': 200 } });
     kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   });
   after(async () => {
@@ -68,5 +70,23 @@ describe('record timestamps', { timeout: 60_000 }, () => {
     }
     const { stdout } = await run('/usr/bin/python3', ['-c', PRODUCE_OUT_OF_ORDER, broker.bootstrap, 'bounded', '60000'], { timeout: 60_000 });
     assert.deepEqual(JSON.parse(stdout), [null, null], 'a minute old is within the bound');
+  });
+
+  it('retention.ms deletes records stamped long ago though they are all in the active segment, and keeps a record stamped now (kafkajs)', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const retention = [{ name: 'retention.ms', value: '60000' }];
+    await admin.createTopics({ topics: [{ topic: 'expired', configEntries: retention }, { topic: 'fresh', configEntries: retention }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    const tenMinutesAgo = String(Date.now() - 600_000);
+    await producer.send({ topic: 'expired', messages: [{ value: 'a', timestamp: tenMinutesAgo }, { value: 'b', timestamp: tenMinutesAgo }] });
+    await producer.send({ topic: 'fresh', messages: [{ value: 'a', timestamp: tenMinutesAgo }, { value: 'b' }] });
+    await producer.disconnect();
+    const low = async (topic: string) => (await admin.fetchTopicOffsets(topic))[0]!.low;
+    for (let i = 0; i < 100 && (await low('expired')) !== '2'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await low('expired'), '2', 'Kafka rolls the active segment and deletes it once retention.ms has passed all of it');
+    assert.equal(await low('fresh'), '0');
+    await admin.disconnect();
   });
 });

@@ -103,6 +103,8 @@ export class PartitionLog implements LocalLogOwner {
   readonly localLog: LocalLog;
   private readonly env: LogEnv;
   private start: bigint;
+  /** The partition's high watermark as last told (onHighWatermarkUpdated); retention rolls nothing above it. */
+  private highWatermark: bigint | undefined;
   private readonly producers: ProducerStateManager;
   // Created on first use: most of 100,000 partitions never need them (see docs/storage.md).
   private events: LogEvents | null = null;
@@ -250,6 +252,7 @@ export class PartitionLog implements LocalLogOwner {
 
   /** The partition's high watermark moved (Kafka's updateHighWatermark): markers below it make their transactions stable. */
   onHighWatermarkUpdated(highWatermark: bigint): void {
+    this.highWatermark = highWatermark;
     this.producers.onHighWatermarkUpdated(highWatermark);
   }
 
@@ -617,15 +620,16 @@ export class PartitionLog implements LocalLogOwner {
 
   /**
    * Rolls the active segment once retention.ms has passed its newest record and all of it is
-   * acknowledged, so that retention deletes it with the others, as Kafka's deleteOldSegments rolls
-   * and deletes it: a partition no longer written to, or written only with records stamped long
-   * ago, does not keep them past retention.ms.
+   * acknowledged and below the high watermark (the acknowledged end for a log without a partition,
+   * as in unit tests), so that retention deletes it with the others, as Kafka's deleteOldSegments
+   * rolls and deletes it: a partition no longer written to, or written only with records stamped
+   * long ago, does not keep them past retention.ms.
    */
   private async rollExpiredActive(now: number): Promise<void> {
     const cfg = this.config;
     const seg = this.localLog.active;
     const end = this.logEndOffset;
-    if (!cfg.cleanupPolicy.delete || cfg.retentionMs < 0 || seg.size === 0 || this.acknowledgedEnd < end) return;
+    if (!cfg.cleanupPolicy.delete || cfg.retentionMs < 0 || seg.size === 0 || this.acknowledgedEnd < end || (this.highWatermark ?? end) < end) return;
     const largest = await seg.largestTimestamp();
     // An append meanwhile may have brought a newer record: only the segment as read rolls.
     if (this.logEndOffset === end && now - largest > cfg.retentionMs) this.roll();

@@ -43,7 +43,7 @@ describe('retention', () => {
     });
   });
 
-  it('retention.ms rolls and deletes an active segment of records stamped long ago, not one holding a record stamped now', async () => {
+  it('retention.ms rolls and deletes an active segment of records stamped long ago once below the high watermark, not one holding a record stamped now', async () => {
     await withLog({ retentionMs: 60_000 }, async (log, { clock }) => {
       const old = BigInt(clock.now() - 600_000);
       await log.append(batch(['old-1', 'old-2'], { timestamp: old }));
@@ -51,6 +51,9 @@ describe('retention', () => {
       assert.deepEqual((await log.deleteOldSegments()).deleted, [], 'a record stamped now keeps its segment');
       assert.equal(log.logStartOffset, 0n);
       clock.advance(60_001);
+      log.onHighWatermarkUpdated(2n);
+      assert.deepEqual((await log.deleteOldSegments()).deleted, [], 'nothing above the high watermark goes (as in Kafka)');
+      log.onHighWatermarkUpdated(3n);
       const r = await log.deleteOldSegments();
       assert.deepEqual(r.deleted.map((d) => [d.baseOffset, d.reason]), [[0n, 'retention.ms']]);
       assert.equal(log.logStartOffset, 3n);

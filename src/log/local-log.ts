@@ -210,14 +210,14 @@ export class LocalLog implements WriterHost {
     return undefined;
   }
 
-  /** Kafka's shouldRoll: size, time, a full index, or an offset the active segment cannot index. */
-  shouldRoll(bytes: number, lastOffset: bigint): boolean {
+  /** Kafka's shouldRoll: size, time (segment.ms, by the incoming batches' largest timestamp), a full index, or an offset the active segment cannot index. */
+  shouldRoll(bytes: number, lastOffset: bigint, maxTimestamp: bigint): boolean {
     const seg = this.active;
     if (seg.size === 0) return false;
     const maxBytes = Math.min(this.cfg.segmentBytes, MAX_SEGMENT_BYTES);
     return (
       seg.size + bytes > maxBytes ||
-      seg.timeToRoll(this.env.clock.now(), this.cfg.segmentMs) ||
+      seg.timeToRoll(this.env.clock.now(), this.cfg.segmentMs, maxTimestamp) ||
       seg.offsetIndex.isFull() ||
       seg.timeIndex.isFull() ||
       !seg.canHoldOffset(lastOffset)

@@ -1,6 +1,7 @@
 /**
  * Retention (Kafka's UnifiedLog.deleteOldSegments): which whole segments go, from the oldest,
- * while one of these holds — never the active segment and never one the acknowledged end has not
+ * while one of these holds — never the active segment (PartitionLog rolls it first when
+ * retention.ms has passed all of it, as Kafka does) and never one the acknowledged end has not
  * passed:
  * - the log start offset has moved past the segment (DeleteRecords, or an earlier deletion);
  * - cleanup.policy includes delete and the segment's newest record is older than retention.ms;

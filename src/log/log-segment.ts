@@ -381,11 +381,16 @@ export class LogSegment implements FileOwner, IndexOwner {
     return { maxTimestamp: this.maxTimestampSoFar, offsetOfMaxTimestamp: this.offsetOfMaxTimestampSoFar, bytesSinceLastIndexEntry: this.bytesSinceLastIndexEntry, firstBatchTimestamp: this.firstBatchTimestamp };
   }
 
-  /** Whether the time-based roll is due (segment.ms minus this segment's jitter), as Kafka's shouldRoll. */
-  timeToRoll(now: number, segmentMs: number): boolean {
+  /**
+   * Whether the time-based roll is due (segment.ms minus this segment's jitter), as Kafka's
+   * shouldRoll: from the first batch's timestamp to the incoming batches' largest one, or, when the
+   * first batch has none, from the segment's creation to now. Records stamped long ago do not roll
+   * a segment at every append.
+   */
+  timeToRoll(now: number, segmentMs: number, incomingMaxTimestamp: bigint): boolean {
     if (this.assignedBytes === 0) return false;
     const ts = this.firstBatchTimestamp;
-    const since = ts !== undefined && ts >= 0n ? now - Number(ts) : now - this.createdMs;
+    const since = ts !== undefined && ts >= 0n ? Number(incomingMaxTimestamp - ts) : now - this.createdMs;
     return since > segmentMs - this.rollJitterMs;
   }
 

@@ -103,6 +103,8 @@ export class PartitionLog implements LocalLogOwner {
   readonly localLog: LocalLog;
   private readonly env: LogEnv;
   private start: bigint;
+  /** The partition's high watermark as last told (onHighWatermarkUpdated); retention rolls nothing above it. */
+  private highWatermark: bigint | undefined;
   private readonly producers: ProducerStateManager;
   // Created on first use: most of 100,000 partitions never need them (see docs/storage.md).
   private events: LogEvents | null = null;
@@ -216,7 +218,7 @@ export class PartitionLog implements LocalLogOwner {
     const baseOffset = this.localLog.logEndOffset;
     const { lastOffset, maxTimestamp, offsetOfMaxTimestamp } = patchAppendBatches(batches, spans, baseOffset, opts);
     // A roll snapshots the producer state as of the new segment's base: before this batch counts.
-    if (this.localLog.shouldRoll(batches.length, lastOffset)) {
+    if (this.localLog.shouldRoll(batches.length, lastOffset, maxTimestamp)) {
       this.env.logger.debug({ log: this.name, base: baseOffset, size: this.localLog.active.size, maxTimestamp: String(maxTimestamp) }, 'rolling segment');
       this.roll();
     }
@@ -250,6 +252,7 @@ export class PartitionLog implements LocalLogOwner {
 
   /** The partition's high watermark moved (Kafka's updateHighWatermark): markers below it make their transactions stable. */
   onHighWatermarkUpdated(highWatermark: bigint): void {
+    this.highWatermark = highWatermark;
     this.producers.onHighWatermarkUpdated(highWatermark);
   }
 
@@ -343,7 +346,7 @@ export class PartitionLog implements LocalLogOwner {
     }
     if (baseOffsetAt(batches, 0) !== baseOffset) return Promise.reject(new InvalidAppendError(`replicated batches start at ${baseOffsetAt(batches, 0)}, not at the log end offset ${baseOffset} of ${this.name}`));
     const lastOffset = next - 1n;
-    if (this.localLog.shouldRoll(batches.length, lastOffset)) this.roll();
+    if (this.localLog.shouldRoll(batches.length, lastOffset, maxTimestamp)) this.roll();
     for (const t of this.producers.recordReplicated(batches, spans)) this.transactionCompleted(t);
     this.learnLeaderEpochs(batches, spans, baseOffset, undefined);
     const result: AppendResult = { baseOffset, lastOffset, logAppendTime: -1n, logStartOffset: this.start };
@@ -606,12 +609,30 @@ export class PartitionLog implements LocalLogOwner {
   deleteOldSegments(now = this.env.clock.now()): Promise<RetentionResult> {
     return this.localLog.withMaintenance(async () => {
       if (!this.localLog.maintainable) return { deleted: [] };
+      await this.rollExpiredActive(now);
       const doomed = await deletableSegments(this.localLog.segments, this.config, { logStartOffset: this.start, acknowledgedEnd: this.acknowledgedEnd, now });
       if (doomed.length === 0) return { deleted: [] };
       await this.localLog.retireSegments(doomed.map((d) => d.segment));
       this.advanceStartTo(this.localLog.segments[0]!.baseOffset);
       return { deleted: doomed.map((d) => ({ baseOffset: d.segment.baseOffset, size: d.segment.size, reason: d.reason })) };
     });
+  }
+
+  /**
+   * Rolls the active segment once retention.ms has passed its newest record and all of it is
+   * acknowledged and below the high watermark (the acknowledged end for a log without a partition,
+   * as in unit tests), so that retention deletes it with the others, as Kafka's deleteOldSegments
+   * rolls and deletes it: a partition no longer written to, or written only with records stamped
+   * long ago, does not keep them past retention.ms.
+   */
+  private async rollExpiredActive(now: number): Promise<void> {
+    const cfg = this.config;
+    const seg = this.localLog.active;
+    const end = this.logEndOffset;
+    if (!cfg.cleanupPolicy.delete || cfg.retentionMs < 0 || seg.size === 0 || this.acknowledgedEnd < end || (this.highWatermark ?? end) < end) return;
+    const largest = await seg.largestTimestamp();
+    // An append meanwhile may have brought a newer record: only the segment as read rolls.
+    if (this.logEndOffset === end && now - largest > cfg.retentionMs) this.roll();
   }
 
   /** Moves the log start offset forward (DeleteRecords); persisted before this resolves. */

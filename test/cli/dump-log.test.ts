@@ -13,7 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { runSamsa as samsa } from '../helpers/samsa-cli.js';
 import { tempDir, testBroker } from '../helpers/test-broker.js';
 
-/** A timestamp of the last hour (an older one would make the broker roll the segment: segment.ms from the batch's time). */
+/** A timestamp of the last hour, whole seconds. */
 const STAMP = Math.floor(Date.now() / 1000) * 1000 - 3_600_000;
 
 describe('samsa dump-log', { timeout: 60_000 }, () => {

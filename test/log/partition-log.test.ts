@@ -161,6 +161,16 @@ describe('PartitionLog roll', () => {
     });
   });
 
+  it('rolls by segment.ms from the first batch timestamp to the incoming one, not to now (records stamped long ago)', async () => {
+    await withLog({ segmentMs: 1000 }, async (log, { clock }) => {
+      const dayAgo = BigInt(clock.now() - 86_400_000);
+      for (let i = 0n; i < 5n; i++) await log.append(batch([`old-${i}`], { timestamp: dayAgo + i * 100n }));
+      assert.equal(log.segments.length, 1, 'records half a second apart, however old, stay in one segment (as in Kafka)');
+      await log.append(batch(['later'], { timestamp: dayAgo + 1500n }));
+      assert.deepEqual(log.segments.map((s) => s.baseOffset), [0n, 5n]);
+    });
+  });
+
   it('rolls when an index is full', async () => {
     await withLog({ segmentIndexBytes: 24, indexIntervalBytes: 1 }, async (log) => {
       for (let i = 0; i < 12; i++) await log.append(batch([`v${i}`], { timestamp: 1_700_000_000_000n + BigInt(i) }));

@@ -10,7 +10,7 @@ import { batch, readAll, withLog } from './helpers.js';
 const listSegments = async (dir: string) => (await readdir(join(dir, 't-0'))).filter((n) => n.endsWith('.log')).sort();
 
 describe('retention', () => {
-  it('retention.ms deletes whole segments whose newest record is older, never the active one', async () => {
+  it('retention.ms deletes whole segments whose newest record is older, the active one rolled first', async () => {
     await withLog({ segmentBytes: 300, retentionMs: 60_000, fileDeleteDelayMs: 1000 }, async (log, { clock, dir }) => {
       const t0 = BigInt(clock.now());
       for (let i = 0; i < 10; i++) await log.append(batch([`old-${i}`], { timestamp: t0 }));
@@ -31,11 +31,32 @@ describe('retention', () => {
       // Bounded (10 s) but generous: on a loaded machine the scheduled deletion can take a while to run.
       for (let i = 0; i < 2000 && (await readdir(join(dir, 't-0'))).some((n) => n.endsWith('.deleted')); i++) await new Promise((r) => setTimeout(r, 5));
       assert.ok(!(await readdir(join(dir, 't-0'))).some((n) => n.endsWith('.deleted')));
-      // Even when everything is expired, the active segment stays.
+      // When everything is expired, the active segment is rolled and deleted too (as in Kafka): an empty one stays.
+      const end = log.logEndOffset;
       clock.advance(10_000_000);
       await log.deleteOldSegments();
-      assert.equal(log.segments.length, 1);
-      assert.equal((await listSegments(dir)).length, 1);
+      assert.deepEqual(log.segments.map((s) => [s.baseOffset, s.size]), [[end, 0]]);
+      assert.equal(log.logStartOffset, end);
+      assert.deepEqual(await listSegments(dir), [`${String(end).padStart(20, '0')}.log`]);
+      await log.append(batch(['after']));
+      assert.deepEqual((await readAll(log)).map((x) => x.value), ['after']);
+    });
+  });
+
+  it('retention.ms rolls and deletes an active segment of records stamped long ago once below the high watermark, not one holding a record stamped now', async () => {
+    await withLog({ retentionMs: 60_000 }, async (log, { clock }) => {
+      const old = BigInt(clock.now() - 600_000);
+      await log.append(batch(['old-1', 'old-2'], { timestamp: old }));
+      await log.append(batch(['now'], { timestamp: BigInt(clock.now()) }));
+      assert.deepEqual((await log.deleteOldSegments()).deleted, [], 'a record stamped now keeps its segment');
+      assert.equal(log.logStartOffset, 0n);
+      clock.advance(60_001);
+      log.onHighWatermarkUpdated(2n);
+      assert.deepEqual((await log.deleteOldSegments()).deleted, [], 'nothing above the high watermark goes (as in Kafka)');
+      log.onHighWatermarkUpdated(3n);
+      const r = await log.deleteOldSegments();
+      assert.deepEqual(r.deleted.map((d) => [d.baseOffset, d.reason]), [[0n, 'retention.ms']]);
+      assert.equal(log.logStartOffset, 3n);
     });
   });
 

@@ -3,7 +3,9 @@
  * Kafka's broker does, at the topic's `compression.<codec>.level` (KIP-390; a batch already in the
  * topic's codec is kept whatever its level, as Kafka keeps it). The one path where the broker
  * decodes records on produce; everything about the batch but its compression (producer id and
- * sequence, timestamps, offsets deltas, headers, transactional flag) is kept.
+ * sequence, timestamps, offsets deltas, headers, transactional flag) is kept, except that the max
+ * timestamp is made the largest record's, as Kafka's LogValidator makes it when it rebuilds a
+ * batch (kafkajs's can say less: validate-produce.ts).
  */
 import { CompressionType } from '../../protocol/compression/index.js';
 import { type ValidatedBatch, decodeRecordBatch, encodeRecordBatch } from '../../protocol/records/index.js';
@@ -36,7 +38,6 @@ export async function recompress(records: Buffer, batch: ValidatedBatch, target:
     timestampType: d.timestampType,
     isTransactional: d.isTransactional,
     baseTimestamp: h.baseTimestamp,
-    maxTimestamp: h.maxTimestamp,
     lastOffsetDelta: h.lastOffsetDelta,
     producerId: h.producerId,
     producerEpoch: h.producerEpoch,

@@ -4,13 +4,14 @@
  * without decoding records: CORRUPT_MESSAGE / INVALID_RECORD), no larger than the topic's
  * `max.message.bytes` (MESSAGE_TOO_LARGE), zstd only from Produce v7 (UNSUPPORTED_COMPRESSION_TYPE),
  * CreateTime timestamps within `message.timestamp.before/after.max.ms` of now (INVALID_TIMESTAMP,
- * checked on the batch's base and max timestamps, the max made the largest record's first) or
+ * checked on the oldest and largest record timestamps of an uncompressed batch, on the base and
+ * max timestamps of a compressed one; the max made the largest record's first) or
  * stamped with the append time for `message.timestamp.type=LogAppendTime`; recompressed when the
  * topic's `compression.type` asks.
  */
 import { CompressionType } from '../../protocol/compression/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { InvalidBatchError, RECORDS_OFFSET, TimestampType, type ValidatedBatch, isTransactional, maxTimestampDelta, setMaxTimestamp, validateProduceRecords } from '../../protocol/records/index.js';
+import { InvalidBatchError, RECORDS_OFFSET, TimestampType, type ValidatedBatch, isTransactional, setMaxTimestamp, timestampDeltaRange, validateProduceRecords } from '../../protocol/records/index.js';
 import type { TopicPolicy } from '../config/topic-configs.js';
 import { PartitionError } from '../partitions/partition-error.js';
 import { recompress, targetCompression, targetLevel } from './recompress.js';
@@ -38,8 +39,8 @@ export function prepareProduceRecords(records: Buffer | null, policy: TopicPolic
   if (policy.timestampType === 'LogAppendTime') logAppendTime = BigInt(nowMs);
   else {
     const h = batch.header;
-    if (batch.compression === CompressionType.None && h.recordCount > 1) correctMaxTimestamp(records, batch);
-    if (Number(h.maxTimestamp) - nowMs > policy.timestampAfterMaxMs || nowMs - Number(h.baseTimestamp) > policy.timestampBeforeMaxMs) {
+    const oldest = batch.compression === CompressionType.None && h.recordCount > 1 ? measureRecordTimestamps(records, batch) : h.baseTimestamp;
+    if (Number(h.maxTimestamp) - nowMs > policy.timestampAfterMaxMs || nowMs - Number(oldest) > policy.timestampBeforeMaxMs) {
       return new PartitionError(ErrorCode.INVALID_TIMESTAMP, 'Timestamp of the batch is out of the range allowed by message.timestamp.before/after.max.ms');
     }
   }
@@ -50,19 +51,25 @@ export function prepareProduceRecords(records: Buffer | null, policy: TopicPolic
 }
 
 /**
- * Makes an uncompressed CreateTime batch's maxTimestamp its largest record's, as Kafka's
- * LogValidator does (it sets it from the records it validates). kafkajs 2.2.4 writes it from the
- * timestamps its caller gave, sorted as strings, leaving out the records it stamps itself: a batch
- * mixing both says less than its largest record, and the time index, ListOffsets by time and
- * time-based retention would then trust a time too early. Only the records' timestamp deltas are
- * read, not their keys or values; a batch whose records are not framed as their lengths say is
- * left as it is (decoding refuses it). Compressed batches keep what they say (Samsa does not
- * decompress on produce).
+ * The oldest record's timestamp of an uncompressed CreateTime batch, its maxTimestamp made its
+ * largest record's first, as Kafka's LogValidator does (it checks every record's timestamp against
+ * message.timestamp.before/after.max.ms, and sets maxTimestamp from them). kafkajs 2.2.4 writes
+ * maxTimestamp from the timestamps its caller gave, sorted as strings, leaving out the records it
+ * stamps itself: a batch mixing both says less than its largest record, and the time index,
+ * ListOffsets by time and time-based retention would then trust a time too early. The base
+ * timestamp is the first record's, not the oldest's, when the records are out of order (librdkafka
+ * batches them as produced). Only the records' timestamp deltas are read, not their keys or values;
+ * a batch whose records are not framed as their lengths say is left as it is (decoding refuses it).
+ * Compressed batches keep what they say (Samsa does not decompress on produce).
  */
-function correctMaxTimestamp(records: Buffer, batch: ValidatedBatch): void {
+function measureRecordTimestamps(records: Buffer, batch: ValidatedBatch): bigint {
   const h = batch.header;
-  const delta = maxTimestampDelta(records, batch.position + RECORDS_OFFSET, batch.position + batch.sizeInBytes, h.recordCount);
-  if (delta === undefined || h.baseTimestamp + BigInt(delta) === h.maxTimestamp) return;
-  h.maxTimestamp = h.baseTimestamp + BigInt(delta);
-  setMaxTimestamp(records, batch.position, TimestampType.CreateTime, h.maxTimestamp);
+  const range = timestampDeltaRange(records, batch.position + RECORDS_OFFSET, batch.position + batch.sizeInBytes, h.recordCount);
+  if (range === undefined) return h.baseTimestamp;
+  const max = h.baseTimestamp + BigInt(range.max);
+  if (max !== h.maxTimestamp) {
+    h.maxTimestamp = max;
+    setMaxTimestamp(records, batch.position, TimestampType.CreateTime, max);
+  }
+  return h.baseTimestamp + BigInt(range.min);
 }

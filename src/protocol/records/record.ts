@@ -116,12 +116,13 @@ export function decodeRecordsWith<T>(buf: Buffer, start: number, end: number, co
 }
 
 /**
- * The largest timestamp delta among `count` records between `start` and `end`, reading only each
- * record's length, attributes and timestamp delta; undefined when the records are not framed as
- * their lengths say (decoding them will refuse them) or a delta is 2^27 ms or more apart (then the
- * batch header is taken as written).
+ * The smallest and largest timestamp deltas among `count` records between `start` and `end`,
+ * reading only each record's length, attributes and timestamp delta; undefined when the records
+ * are not framed as their lengths say (decoding them will refuse them) or a delta is 2^52 ms or
+ * more apart (then the batch header is taken as written).
  */
-export function maxTimestampDelta(buf: Buffer, start: number, end: number, count: number): number | undefined {
+export function timestampDeltaRange(buf: Buffer, start: number, end: number, count: number): { min: number; max: number } | undefined {
+  let min = Infinity;
   let max = -Infinity;
   let p = start;
   for (let i = 0; i < count; i++) {
@@ -135,13 +136,14 @@ export function maxTimestampDelta(buf: Buffer, start: number, end: number, count
     const length = zigzag(u);
     const bodyEnd = q + length;
     if (length < 2 || bodyEnd > end) return undefined;
-    let d = buf[q + 1]!;
-    if (d >= 0x80 && (d = uvarintAt(buf, q + 1, bodyEnd)) < 0) return undefined;
-    const delta = zigzag(d);
+    const d = buf[q + 1]!;
+    const delta = d < 0x80 ? zigzag(d) : timestampDeltaAt(buf, q + 1, bodyEnd);
+    if (delta === undefined) return undefined;
     if (delta > max) max = delta;
+    if (delta < min) min = delta;
     p = bodyEnd;
   }
-  return p === end && count > 0 ? max : undefined;
+  return p === end && count > 0 ? { min, max } : undefined;
 }
 
 /** What decodeCommonRecordAt returns for a record it leaves to decodeRecord. */
@@ -167,6 +169,24 @@ function uvarintAt(buf: Buffer, pos: number, limit: number): number {
 }
 
 const zigzag = (u: number) => (u >>> 1) ^ -(u & 1);
+
+/**
+ * A record's timestamp delta (a zigzag varlong) at `pos`, ending by `limit`: by uvarintAt below
+ * 2^27 ms, else in floating point (a day or more apart: data stamped days ago next to a record
+ * stamped now); undefined past 2^52 ms or `limit`.
+ */
+function timestampDeltaAt(buf: Buffer, pos: number, limit: number): number | undefined {
+  const u = uvarintAt(buf, pos, limit);
+  if (u >= 0) return zigzag(u);
+  let value = 0;
+  for (let shift = 0; shift <= 49; shift += 7) {
+    if (pos >= limit) return undefined;
+    const b = buf[pos++]!;
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return !Number.isSafeInteger(value) ? undefined : value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+  }
+  return undefined;
+}
 
 /**
  * The common record, decoded with positions in locals rather than through a Reader: no headers and

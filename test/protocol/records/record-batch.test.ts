@@ -16,7 +16,7 @@ import {
   encodeRecordBatch,
   encodeUncompressedRecordBatch,
   endTxnMarkerRecord,
-  maxTimestampDelta,
+  timestampDeltaRange,
   RECORDS_OFFSET,
   validateBatch,
 } from '../../../src/protocol/records/index.js';
@@ -347,15 +347,18 @@ function withRecords(recordsHex: string, count: number): Buffer {
   return b;
 }
 
-describe('maxTimestampDelta', () => {
-  it("finds the largest record's timestamp delta, out of order and far apart, and gives up on records not framed as their lengths say", () => {
+describe('timestampDeltaRange', () => {
+  it("finds the smallest and largest records' timestamp deltas, out of order and far apart, and gives up on records not framed as their lengths say", () => {
     const timestamps = [5n, 900n, 2n, 70_000n, 64n, 63n].map((d) => 1_700_000_000_000n + d);
     const buf = encodeUncompressedRecordBatch({ records: timestamps.map((timestamp, i) => ({ value: Buffer.alloc(i * 40, 'v'), timestamp })) });
-    assert.equal(maxTimestampDelta(buf, RECORDS_OFFSET, buf.length, timestamps.length), 70_000 - 5);
-    assert.equal(maxTimestampDelta(buf, RECORDS_OFFSET, buf.length, timestamps.length - 1), undefined, 'a count short of the records');
-    assert.equal(maxTimestampDelta(buf, RECORDS_OFFSET, buf.length - 1, timestamps.length), undefined, 'the last record cut');
+    assert.deepEqual(timestampDeltaRange(buf, RECORDS_OFFSET, buf.length, timestamps.length), { min: 2 - 5, max: 70_000 - 5 });
+    assert.equal(timestampDeltaRange(buf, RECORDS_OFFSET, buf.length, timestamps.length - 1), undefined, 'a count short of the records');
+    assert.equal(timestampDeltaRange(buf, RECORDS_OFFSET, buf.length - 1, timestamps.length), undefined, 'the last record cut');
+    const daysApart = [3n * 86_400_000n, 0n, 5n].map((d) => 1_700_000_000_000n + d);
+    const far = encodeUncompressedRecordBatch({ records: daysApart.map((timestamp) => ({ value: Buffer.from('v'), timestamp })) });
+    assert.deepEqual(timestampDeltaRange(far, RECORDS_OFFSET, far.length, daysApart.length), { min: -3 * 86_400_000, max: 0 }, 'deltas past 2^27 ms (varlongs of five bytes)');
     const garbled = Buffer.from(buf);
     garbled[RECORDS_OFFSET] = 0x7e; // the first record's length now runs past the batch
-    assert.equal(maxTimestampDelta(garbled, RECORDS_OFFSET, garbled.length, timestamps.length), undefined);
+    assert.equal(timestampDeltaRange(garbled, RECORDS_OFFSET, garbled.length, timestamps.length), undefined);
   });
 });

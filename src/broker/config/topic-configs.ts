@@ -6,6 +6,7 @@
  */
 import { DEFAULT_LOG_CONFIG, type LogConfig, NEVER } from '../../log/log-config.js';
 import { type ConfigKey, type ConfigValue, ConfigError, formatConfigValue, key, parseConfigValue } from '../../common/config-def.js';
+import { COMPRESSION_LEVELS, isCompressionLevel } from '../../protocol/compression/index.js';
 
 /** Where a config value comes from (DescribeConfigs ConfigSource ids). */
 export const ConfigSource = {
@@ -42,9 +43,9 @@ function topicKey(k: ConfigKey, ...synonyms: (string | Synonym)[]): TopicConfigK
 export const TOPIC_CONFIG_KEYS: readonly TopicConfigKey[] = [
   topicKey(key.list('cleanup.policy', Object.entries(LOG.cleanupPolicy).flatMap(([policy, on]) => (on ? [policy] : [])), 'The retention policy: "delete" discards old segments, "compact" keeps the latest value per key.', ['delete', 'compact']), 'log.cleanup.policy'),
   topicKey(key.string('compression.type', 'producer', 'Final compression type: batches compressed otherwise are recompressed on produce; "producer" keeps what the producer used.', ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer']), 'compression.type'),
-  topicKey({ ...key.int('compression.gzip.level', -1, 'The gzip level (-1: zlib\'s default) batches are recompressed with when compression.type is gzip.', -1, 9), check: (v) => (v === 0 ? 'Expected value to be -1 or in the range [1, 9]' : undefined) }, 'compression.gzip.level'),
-  topicKey(key.int('compression.lz4.level', 9, 'The lz4 level batches are recompressed with when compression.type is lz4 (Samsa\'s lz4 codec has one level: accepted, not applied).', 1, 17), 'compression.lz4.level'),
-  topicKey(key.int('compression.zstd.level', 3, 'The zstd level batches are recompressed with when compression.type is zstd.', -131072, 22), 'compression.zstd.level'),
+  topicKey(levelKey('gzip', 'The gzip level (-1: zlib\'s default) batches are recompressed with when compression.type is gzip.'), 'compression.gzip.level'),
+  topicKey(levelKey('lz4', 'The lz4 level batches are recompressed with when compression.type is lz4 (Samsa\'s lz4 codec has one level: accepted, not applied).'), 'compression.lz4.level'),
+  topicKey(levelKey('zstd', 'The zstd level batches are recompressed with when compression.type is zstd.'), 'compression.zstd.level'),
   topicKey(key.long('delete.retention.ms', LOG.deleteRetentionMs, 'How long tombstones are kept in compacted topics.', 0), 'log.cleaner.delete.retention.ms'),
   topicKey(key.long('file.delete.delay.ms', LOG.fileDeleteDelayMs, 'Time to wait before deleting a file from the filesystem.', 0), 'log.segment.delete.delay.ms'),
   topicKey(key.long('flush.messages', LOG.flushMessages, 'Force an fsync after this many messages.', 1), 'log.flush.interval.messages'),
@@ -70,6 +71,12 @@ export const TOPIC_CONFIG_KEYS: readonly TopicConfigKey[] = [
   topicKey(key.bool('unclean.leader.election.enable', false, 'Allow replicas not in the ISR to become leader.'), 'unclean.leader.election.enable'),
   topicKey(key.bool('samsa.fsync.before.ack', LOG.fsyncBeforeAck, 'Samsa: acknowledge an append only after it is fsynced (group commit shares fsyncs).'), 'samsa.log.fsync.before.ack'),
 ];
+
+/** A codec's `compression.<codec>.level` (KIP-390), with the codec's range. */
+function levelKey(codec: keyof typeof COMPRESSION_LEVELS, doc: string): ConfigKey {
+  const r = COMPRESSION_LEVELS[codec];
+  return { ...key.int(`compression.${codec}.level`, r.default, doc, r.min, r.max), check: (v) => (isCompressionLevel(codec, v as number) ? undefined : codec === 'gzip' ? 'Expected value to be -1 or in the range [1, 9]' : `Expected value in the range [${r.min}, ${r.max}]`) };
+}
 
 /** A replication quota's list of throttled replicas (KIP-73): `*`, or `partition:broker` entries. */
 function throttledReplicasKey(name: string, side: 'leader' | 'follower'): ConfigKey {

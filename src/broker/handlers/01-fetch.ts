@@ -97,7 +97,7 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, (req, c
       if (typeof t.partition === 'number' || t.partition.leaderError(t.currentLeaderEpoch) !== undefined) continue;
       b.replicaManager.followerFetched(t.partition, replicaId, t.fetchOffset);
       // KIP-73: a follower outside the ISR gets nothing of a throttled replica while the leader's quota is exceeded.
-      t.throttled = !t.partition.leaderAndIsr.isr.includes(replicaId) && leaderQuota.isThrottled(t.partition.topic, t.partition.partition) && (exceeded ??= leaderQuota.isExceeded());
+      t.throttled = leaderQuota.isThrottled(t.partition.topic, t.partition.partition) && !t.partition.leaderAndIsr.isr.includes(replicaId) && (exceeded ??= leaderQuota.isExceeded());
     }
   }
   const fetched = b.replicaManager.fetchMessages(fetchTargets, { maxWaitMs: req.maxWaitMs, minBytes: req.minBytes, maxBytes, isolation: follower ? 'log-end' : req.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark' }, buffers);

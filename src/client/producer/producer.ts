@@ -15,7 +15,7 @@
  * inside transactions (`producer.transaction()`, transaction.ts), each partition joining the
  * transaction before its first batch (transaction-manager.ts), and its batches are transactional.
  */
-import { CompressionType } from '../../protocol/compression/index.js';
+import { COMPRESSION_LEVELS, CompressionType, isCompressionLevel } from '../../protocol/compression/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ProduceApi, type ProduceResponse } from '../../protocol/messages/index.js';
 import type { RecordHeaderInput } from '../../protocol/records/index.js';
@@ -606,13 +606,9 @@ export class Producer<K = Bytes, V = Bytes> {
   }
 }
 
-/** KIP-390's ranges of each codec's level. */
-const LEVELS: Readonly<Record<string, { min: number; max: number } | undefined>> = { gzip: { min: -1, max: 9 }, lz4: { min: 1, max: 17 }, zstd: { min: -131072, max: 22 } };
-
 function checkCompressionLevel(codec: string, level: number): void {
-  const range = LEVELS[codec];
-  if (!range) throw new SamsaClientError('SAMSA_CONFIG', `compression ${codec} has no level`);
-  if (!Number.isInteger(level) || level < range.min || level > range.max || (codec === 'gzip' && level === 0)) {
-    throw new SamsaClientError('SAMSA_CONFIG', `compression level ${level} is outside ${codec}'s levels (${codec === 'gzip' ? '-1 or 1-9' : `${range.min} to ${range.max}`})`);
-  }
+  if (!(codec in COMPRESSION_LEVELS)) throw new SamsaClientError('SAMSA_CONFIG', `compression ${codec} has no level`);
+  const c = codec as keyof typeof COMPRESSION_LEVELS;
+  const range = COMPRESSION_LEVELS[c];
+  if (!isCompressionLevel(c, level)) throw new SamsaClientError('SAMSA_CONFIG', `compression level ${level} is outside ${codec}'s levels (${codec === 'gzip' ? '-1 or 1-9' : `${range.min} to ${range.max}`})`);
 }

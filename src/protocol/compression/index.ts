@@ -22,6 +22,22 @@ export const CompressionType = { None: 0, Gzip: 1, Snappy: 2, Lz4: 3, Zstd: 4 } 
 export type CompressionType = (typeof CompressionType)[keyof typeof CompressionType];
 
 /**
+ * Kafka's levels of the codecs that have them (KIP-390's compression.<codec>.level): range and
+ * default. gzip takes -1 (zlib's default) or 1-9, not 0; LZ4's is accepted and not applied here.
+ */
+export const COMPRESSION_LEVELS = {
+  gzip: { min: -1, max: 9, default: -1 },
+  lz4: { min: 1, max: 17, default: 9 },
+  zstd: { min: -131072, max: 22, default: 3 },
+} as const;
+
+/** Whether `level` is one of the codec's levels (in range, and not gzip's 0). */
+export function isCompressionLevel(codec: keyof typeof COMPRESSION_LEVELS, level: number): boolean {
+  const r = COMPRESSION_LEVELS[codec];
+  return Number.isInteger(level) && level >= r.min && level <= r.max && !(codec === 'gzip' && level === 0);
+}
+
+/**
  * Compresses with the codec of `type`; `level` is Kafka's `compression.<codec>.level` (KIP-390) for
  * gzip (-1 or 1-9) and zstd, each codec's default when absent. LZ4 has one level here (lz4_flex).
  */

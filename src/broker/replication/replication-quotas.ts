@@ -43,7 +43,7 @@ export class ReplicationQuota {
   /** Whether the topic's list for this side names this broker's replica of the partition. */
   isThrottled(topic: string, partition: number): boolean {
     const list = this.o.throttledReplicas(topic)[this.side];
-    return list.length > 0 && (list[0] === '*' || replicaSet(list).has(`${partition}:${this.o.nodeId}`));
+    return list.length > 0 && (list.includes('*') || replicaSet(list).has(`${partition}:${this.o.nodeId}`));
   }
 
   /** Whether the rate measured is over `<side>.replication.throttled.rate`. */

@@ -120,7 +120,7 @@ export async function runPartitionSimulation(o: PartitionSimOptions): Promise<Pa
     metadataPollMs: 50,
     diskLatencyMs: random.nextInt(3),
     log: { ...DEFAULT_LOG_CONFIG, fsyncBeforeAck, segmentBytes: 4096 + random.nextInt(16 * 1024) },
-    policy: { maxMessageBytes: 1 << 20, timestampType: 'CreateTime', timestampBeforeMaxMs: Number.MAX_SAFE_INTEGER, timestampAfterMaxMs: 3_600_000, minInsyncReplicas, compressionType: 'producer', compressionLevels: { gzip: -1, lz4: 9, zstd: 3 } },
+    policy: { maxMessageBytes: 1 << 20, timestampType: 'CreateTime', timestampBeforeMaxMs: Number.MAX_SAFE_INTEGER, timestampAfterMaxMs: 3_600_000, minInsyncReplicas, compressionType: 'producer', compressionLevels: { gzip: -1, lz4: 9, zstd: 3 }, compacted: false },
     ...(o.faults?.acksAllWithoutIsr ? { unsafeAcksAllWithoutIsr: true } : {}),
   };
   const controllerClock = new SimClock(world, random.nextInt(100_000));

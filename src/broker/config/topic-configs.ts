@@ -214,6 +214,8 @@ export interface TopicPolicy {
   minInsyncReplicas: number;
   compressionType: string;
   compressionLevels: CompressionLevels;
+  /** `cleanup.policy` includes compact: every record must have a key (Kafka's LogValidator). */
+  compacted: boolean;
 }
 
 /** KIP-390's levels, used when the broker recompresses (produce/recompress.ts). */
@@ -263,6 +265,7 @@ export function effectiveTopicConfig(overrides: ReadonlyMap<string, ConfigValue>
       minInsyncReplicas: num('min.insync.replicas'),
       compressionType: get('compression.type') as string,
       compressionLevels: { gzip: num('compression.gzip.level'), lz4: num('compression.lz4.level'), zstd: num('compression.zstd.level') },
+      compacted: policy.includes('compact'),
     },
     throttledReplicas: { leader: get('leader.replication.throttled.replicas') as string[], follower: get('follower.replication.throttled.replicas') as string[] },
   };

@@ -81,7 +81,7 @@ function respond(req: ProduceRequest, ctx: RequestContext, results: readonly Pro
       const r = results[i++]!;
       const moved = kip951 && carriesLeader(r.errorCode) ? currentLeader(ctx.broker.metadata, t.name, p.index) : undefined;
       if (moved) leaders.push(moved.leaderId);
-      return { index: p.index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset, errorMessage: r.errorMessage, ...(moved ? { currentLeader: moved } : {}) };
+      return { index: p.index, errorCode: r.errorCode, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTime, logStartOffset: r.logStartOffset, errorMessage: r.errorMessage, ...(r.recordErrors ? { recordErrors: r.recordErrors } : {}), ...(moved ? { currentLeader: moved } : {}) };
     }),
   }));
   if (leaders.length > 0) return { responses, throttleTimeMs, nodeEndpoints: leaderEndpoints(ctx.broker.metadata, leaders, ctx.listenerName) };

@@ -22,7 +22,7 @@ import { prepareProduceRecords } from '../produce/validate-produce.js';
 import { awaitHighWatermarks } from './delayed-produce.js';
 import { type FetchOutcome, type FetchParams, type FetchTarget, readPartitions } from './fetch-messages.js';
 import { type LeaderAndIsr, type LeaderAppendOptions, Partition, type PartitionListener } from './partition.js';
-import { PartitionError } from './partition-error.js';
+import { PartitionError, type RecordError } from './partition-error.js';
 import { DelayedFetchPurgatory, unchangedSinceRead } from './delayed-fetch.js';
 import { Purgatory } from './purgatory.js';
 import { type TxnVerifier, verifiedRecords } from './txn-verification.js';
@@ -80,6 +80,8 @@ export interface ProduceResult {
   baseOffset: bigint;
   logAppendTime: bigint;
   logStartOffset: bigint;
+  /** The records the batch was refused for (Produce v8+), when the error is theirs. */
+  recordErrors?: readonly RecordError[];
 }
 
 function sameLeadership(a: LeaderAndIsr, b: LeaderAndIsr): boolean {
@@ -88,6 +90,8 @@ function sameLeadership(a: LeaderAndIsr, b: LeaderAndIsr): boolean {
 }
 
 const produceFailure = (errorCode: number, errorMessage: string | null = null): ProduceResult => ({ errorCode, errorMessage, baseOffset: -1n, logAppendTime: -1n, logStartOffset: -1n });
+/** The answer to an append a PartitionError refused, with the records it names. */
+const refusal = (err: PartitionError): ProduceResult => (err.recordErrors.length > 0 ? { ...produceFailure(err.errorCode, err.message), recordErrors: err.recordErrors } : produceFailure(err.errorCode, err.message));
 
 /** One partition's append of a produce request, as it goes. */
 interface LocalAppend {
@@ -321,8 +325,8 @@ export class ReplicaManager implements PartitionListener {
     const policy = this.o.policyOf(e.topic);
     const refused = p.appendRefusal(acks, policy.minInsyncReplicas);
     if (refused) return none(produceFailure(refused.errorCode, refused.message));
-    const prepared = prepareProduceRecords(e.records, policy, apiVersion, now);
-    if (prepared instanceof PartitionError) return none(produceFailure(prepared.errorCode, prepared.message));
+    const prepared = prepareProduceRecords(e, policy, apiVersion, now);
+    if (prepared instanceof PartitionError) return none(refusal(prepared));
     // The result is set below, before anyone reads it; the entry exists first for its nextOffset.
     const entry: LocalAppend = { result: NOT_YET, partition: p, nextOffset: -1n, minIsr: policy.minInsyncReplicas };
     const verifier = transactionalId !== null && prepared.producer.isTransactional ? this.o.txnVerifier?.() : undefined;
@@ -343,7 +347,8 @@ export class ReplicaManager implements PartitionListener {
   }
 
   private appendFailure(err: unknown, e: { topic: string; partition: number }): ProduceResult {
-    if (err instanceof PartitionError || err instanceof ProducerStateError) return produceFailure(err.errorCode, err.message);
+    if (err instanceof PartitionError) return refusal(err);
+    if (err instanceof ProducerStateError) return produceFailure(err.errorCode, err.message);
     this.o.logger.error({ err, topic: e.topic, partition: e.partition }, 'append failed');
     return produceFailure(ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
   }

@@ -6,12 +6,13 @@
  * CreateTime timestamps within `message.timestamp.before/after.max.ms` of now (INVALID_TIMESTAMP,
  * checked on the oldest and largest record timestamps of an uncompressed batch, on the base and
  * max timestamps of a compressed one; the max made the largest record's first) or
- * stamped with the append time for `message.timestamp.type=LogAppendTime`; recompressed when the
- * topic's `compression.type` asks.
+ * stamped with the append time for `message.timestamp.type=LogAppendTime`; every record with a key
+ * in a compacted topic (INVALID_RECORD with the keyless records' indexes, decompressing a compressed
+ * batch to see them); recompressed when the topic's `compression.type` asks.
  */
 import { CompressionType } from '../../protocol/compression/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { InvalidBatchError, RECORDS_OFFSET, TimestampType, type ValidatedBatch, isTransactional, setMaxTimestamp, timestampDeltaRange, validateProduceRecords } from '../../protocol/records/index.js';
+import { InvalidBatchError, RECORDS_OFFSET, type RecordFactory, TimestampType, type ValidatedBatch, decodeRecordBatchWith, isTransactional, setMaxTimestamp, timestampDeltaRange, validateProduceRecords } from '../../protocol/records/index.js';
 import type { TopicPolicy } from '../config/topic-configs.js';
 import { PartitionError } from '../partitions/partition-error.js';
 import { recompress, targetCompression, targetLevel } from './recompress.js';
@@ -25,7 +26,8 @@ export interface PreparedRecords {
   producer: { producerId: bigint; producerEpoch: number; isTransactional: boolean };
 }
 
-export function prepareProduceRecords(records: Buffer | null, policy: TopicPolicy, apiVersion: number, nowMs: number): PreparedRecords | PartitionError {
+export function prepareProduceRecords(entry: { topic: string; partition: number; records: Buffer | null }, policy: TopicPolicy, apiVersion: number, nowMs: number): PreparedRecords | PartitionError {
+  const records = entry.records;
   if (records === null) return new PartitionError(ErrorCode.INVALID_RECORD, 'No records');
   let batch: ValidatedBatch;
   try {
@@ -44,8 +46,13 @@ export function prepareProduceRecords(records: Buffer | null, policy: TopicPolic
       return new PartitionError(ErrorCode.INVALID_TIMESTAMP, 'Timestamp of the batch is out of the range allowed by message.timestamp.before/after.max.ms');
     }
   }
+  const keyed = policy.compacted ? withKeysRequired(records, batch, policy.maxMessageBytes * 64, `${entry.topic}-${entry.partition}`) : records;
   const target = targetCompression(policy.compressionType);
-  const prepared = target === undefined || target === batch.compression ? records : recompress(records, batch, target, targetLevel(target, policy.compressionLevels), policy.maxMessageBytes * 64);
+  let prepared = keyed;
+  if (target !== undefined && target !== batch.compression) {
+    const recompressed = (r: Buffer) => recompress(r, batch, target, targetLevel(target, policy.compressionLevels), policy.maxMessageBytes * 64);
+    prepared = keyed instanceof Promise ? keyed.then(recompressed) : recompressed(keyed);
+  }
   const producer = { producerId: batch.header.producerId, producerEpoch: batch.header.producerEpoch, isTransactional: isTransactional(batch.header.attributes) };
   return logAppendTime === undefined ? { records: prepared, producer } : { records: prepared, logAppendTime, producer };
 }
@@ -72,4 +79,27 @@ function measureRecordTimestamps(records: Buffer, batch: ValidatedBatch): bigint
     setMaxTimestamp(records, batch.position, TimestampType.CreateTime, max);
   }
   return h.baseTimestamp + BigInt(range.min);
+}
+
+const hasNoKey: RecordFactory<boolean> = (_context, _attributes, _timestampDelta, _offsetDelta, key) => key === null;
+
+/**
+ * The batch, once every record in it is seen to have a key; else rejected with INVALID_RECORD
+ * naming each keyless record's index in the batch (Produce v8+'s record_errors), as Kafka's
+ * LogValidator answers for a compacted topic: compaction keeps the latest record of each key, and a
+ * record without one could never be kept or replaced. A compressed batch is decompressed to see
+ * its records (within `maxUncompressedBytes`), as Kafka does.
+ */
+async function withKeysRequired(records: Buffer, batch: ValidatedBatch, maxUncompressedBytes: number, topicPartition: string): Promise<Buffer> {
+  let noKey: boolean[];
+  try {
+    noKey = (await decodeRecordBatchWith(records, batch.position, { maxUncompressedBytes, verifyCrc: false }, hasNoKey)).records;
+  } catch (err) {
+    if (err instanceof InvalidBatchError) throw new PartitionError(err.errorCode, err.message);
+    throw err;
+  }
+  const errors = noKey.flatMap((keyless, batchIndex) => (keyless ? [{ batchIndex, batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${topicPartition}.` }] : []));
+  if (errors.length === 0) return records;
+  const shown = errors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.batchIndexErrorMessage}')`);
+  throw new PartitionError(ErrorCode.INVALID_RECORD, `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`, errors);
 }

@@ -12,9 +12,12 @@
  *   incremental session, 1 MiB per partition, one fetch in flight, the next sent once the
  *   previous response is read).
  *
- * Baseline in the same run: the same bytes (the record plus ~10 B of v2 record framing) written
+ * Baselines in the same run: the same bytes (the record plus ~10 B of v2 record framing) written
  * over loopback TCP into a sink process that only reads them: the floor any broker's receive path
- * pays per million records here. Kafka's
+ * pays per million records here; and the same bytes written by a process into a new file beside
+ * the broker's logs (512 KiB writes, no fsync, the file kept to the end as the logs are): the
+ * page-cache floor any broker's log append pays here (on a VM whose host backs a guest page only
+ * once it is touched, most of a broker's produce CPU: docs/broker.md). Kafka's
  * figures on this machine class (from the issue) are printed beside as a fixed reference: 0.27
  * CPU-s/M produced and 0.18 consumed for 100 B records, 4.5 produced and 1.38 consumed for 1 KiB.
  *
@@ -150,6 +153,18 @@ async function sinkFloor(totalBytes: number): Promise<Run> {
   return { cpu, seconds: (performance.now() - t0) / 1000, records: 0 };
 }
 
+/** CPU of a process that writes `totalBytes` into a new file `path` (the page-cache floor); it reports its own CPU. */
+async function fileFloor(path: string, totalBytes: number): Promise<Run> {
+  const script = `const fs=require('fs');const c=process.cpuUsage();const fd=fs.openSync(${JSON.stringify(path)},'w');const b=Buffer.alloc(512*1024,1);for(let n=0;n<${totalBytes};n+=b.length)fs.writeSync(fd,b);fs.closeSync(fd);const u=process.cpuUsage(c);console.log((u.user+u.system)/1e6)`;
+  const t0 = performance.now();
+  const writer = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  writer.stdout!.on('data', (d) => (out += String(d)));
+  const [code] = (await once(writer, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`file floor writer exited ${code}`);
+  return { cpu: Number(out.trim()), seconds: (performance.now() - t0) / 1000, records: 0 };
+}
+
 interface Case {
   bytes: number;
   partitions: number;
@@ -167,19 +182,22 @@ export default async function run(): Promise<void> {
   ];
   console.log(`\n## Broker CPU-seconds per million records (acks=1; median of ${ROUNDS} rounds; ${withKcat ? 'kcat and raw protocol' : 'raw protocol only: kcat not found'})`);
   console.log(`load average at start: ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log('| case | floor: loopback sink | produce, kcat | produce, raw batches | consume, kcat | consume, Java pattern | Kafka (issue) produce / consume | produce kcat / Kafka | consume kcat / Kafka |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| case | floor: loopback sink | floor: new file | produce, kcat | produce, raw batches | consume, kcat | consume, Java pattern | Kafka (issue) produce / consume | produce kcat / Kafka | consume kcat / Kafka |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   const dir = await mkdtemp(join(tmpdir(), 'samsa-bench-cpu-'));
+  const floorDir = await mkdtemp(join(tmpdir(), 'samsa-bench-cpu-floor-'));
   const { child, port } = await spawnBroker(dir);
   const pid = child.pid!;
   try {
     for (const c of cases) {
       const perPartition = Math.ceil(c.records / c.partitions);
       const total = perPartition * c.partitions;
-      const rounds: { floor: Run; kp?: Run; rp: Run; kc?: Run; jc: Run }[] = [];
+      const rounds: { floor: Run; file: Run; kp?: Run; rp: Run; kc?: Run; jc: Run }[] = [];
       for (let i = 0; i < ROUNDS; i++) {
         const floor = await sinkFloor(total * (c.bytes + 10));
         floor.records = total;
+        const file = await fileFloor(join(floorDir, `floor-${c.bytes}-${c.partitions}-${i}`), total * (c.bytes + 10));
+        file.records = total;
         const kTopic = `cpu-k-${c.bytes}-${c.partitions}-${i}`;
         const rTopic = `cpu-r-${c.bytes}-${c.partitions}-${i}`;
         await createTopic(port, rTopic, c.partitions);
@@ -192,7 +210,7 @@ export default async function run(): Promise<void> {
           kp = await measured(pid, total, () => kcatProduce(port, kTopic, total, c.bytes));
           kc = await measured(pid, total, () => kcatConsume(port, kTopic, total));
         }
-        rounds.push({ floor, rp, jc, ...(kp ? { kp } : {}), ...(kc ? { kc } : {}) });
+        rounds.push({ floor, file, rp, jc, ...(kp ? { kp } : {}), ...(kc ? { kc } : {}) });
       }
       const med = (pick: (r: (typeof rounds)[number]) => Run | undefined): Run | undefined => {
         const runs = rounds.map(pick).filter((r): r is Run => r !== undefined);
@@ -206,12 +224,13 @@ export default async function run(): Promise<void> {
       const kafka = KAFKA[c.bytes]!;
       const cell = (r: Run | undefined) => (r ? `${fmtRun(r)}, ${(perMillion(r) / perMillion(floor)).toFixed(1)}x floor` : 'n/a');
       console.log(
-        `| ${c.bytes} B, ${c.partitions} partition(s), ${total.toLocaleString('en-US')} records | ${perMillion(floor).toFixed(3)} | ${cell(kp)} | ${cell(med((r) => r.rp))} | ${cell(kc)} | ${cell(med((r) => r.jc))} | ${kafka.produce} / ${kafka.consume} | ${kp ? (perMillion(kp) / kafka.produce).toFixed(2) + 'x' : 'n/a'} | ${kc ? (perMillion(kc) / kafka.consume).toFixed(2) + 'x' : 'n/a'} |`,
+        `| ${c.bytes} B, ${c.partitions} partition(s), ${total.toLocaleString('en-US')} records | ${perMillion(floor).toFixed(3)} | ${perMillion(med((r) => r.file)!).toFixed(3)} | ${cell(kp)} | ${cell(med((r) => r.rp))} | ${cell(kc)} | ${cell(med((r) => r.jc))} | ${kafka.produce} / ${kafka.consume} | ${kp ? (perMillion(kp) / kafka.produce).toFixed(2) + 'x' : 'n/a'} | ${kc ? (perMillion(kc) / kafka.consume).toFixed(2) + 'x' : 'n/a'} |`,
       );
     }
     console.log(`broker RSS after the runs: ${rssMb(pid).toFixed(0)} MB`);
   } finally {
     await stopBroker(child);
     await rm(dir, { recursive: true, force: true });
+    await rm(floorDir, { recursive: true, force: true });
   }
 }

@@ -12,6 +12,10 @@
  * producer state: a retry of a batch already written is answered with its offsets and not written
  * again; a fenced epoch is INVALID_PRODUCER_EPOCH, a gap in sequences OUT_OF_ORDER_SEQUENCE_NUMBER.
  *
+ * Transactional batches need the request's transactional id: a request carrying one without it is
+ * answered TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition, as Kafka's KafkaApis answers
+ * it (else the partition would hold a transaction no coordinator knows, so nothing would ever end
+ * it, and read_committed consumers would wait on it for good).
  * Transactional batches (with the request's transactional id) open their producer's transaction
  * in the partition; with transaction.partition.verification.enable (KIP-890) the transaction
  * coordinator first confirms the partition was added to the transaction (INVALID_TXN_STATE when
@@ -27,6 +31,7 @@
  * response carries the throttle time and the connection is muted for it (dispatcher).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
+import { isTransactionalBatch } from '../../protocol/records/index.js';
 import { ProduceApi, type ProduceRequest, type ProduceResponseInput } from '../../protocol/messages/index.js';
 import { type HandlerResult, type RequestContext, defineHandler } from '../handler.js';
 import { carriesLeader, currentLeader, leaderEndpoints } from '../metadata/current-leader.js';
@@ -38,7 +43,8 @@ const failed = (errorCode: number, errorMessage: string | null = null): ProduceR
 
 export const produceHandler = defineHandler(ProduceApi, { min: 3, max: 11 }, (req, ctx) => {
   const entries: ProduceEntry[] = req.topicData.flatMap((t) => t.partitionData.map((p) => ({ topic: t.name, partition: p.index, records: p.records })));
-  if (req.transactionalId !== null && !authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) {
+  const mayWriteTransactionally = req.transactionalId === null ? !entries.some((e) => e.records !== null && isTransactionalBatch(e.records)) : authorize(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId);
+  if (!mayWriteTransactionally) {
     return respond(
       req,
       ctx,

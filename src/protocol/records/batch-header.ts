@@ -67,6 +67,11 @@ export function isTransactional(attributes: number): boolean {
   return (attributes & TRANSACTIONAL_MASK) !== 0;
 }
 
+/** Whether the batch at `pos` (whose header may not have been checked yet) says it belongs to a transaction. */
+export function isTransactionalBatch(buf: Buffer, pos = 0): boolean {
+  return buf.length >= pos + ATTRIBUTES_OFFSET + 2 && isTransactional(buf.readInt16BE(pos + ATTRIBUTES_OFFSET));
+}
+
 /** Bit 5: the batch holds control records (transaction markers). */
 export function isControlBatch(attributes: number): boolean {
   return (attributes & CONTROL_MASK) !== 0;

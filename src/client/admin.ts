@@ -42,7 +42,7 @@ import {
 } from './admin-transactions.js';
 import type { BrokerInfo, Cluster, TopicInfo } from './cluster.js';
 import { decodeAssignment } from './consumer/group-membership.js';
-import { KafkaProtocolError, throwIfError } from './errors.js';
+import { KafkaProtocolError, SamsaClientError, throwIfError } from './errors.js';
 import * as security from './admin-security.js';
 import type { Acl, AclFilter, DescribedAcl, QuotaEntityInput, ScramAlteration } from './admin-security.js';
 import type { ScramMechanism } from '../protocol/sasl/scram.js';
@@ -90,6 +90,9 @@ export interface GroupPartitionLag {
 }
 
 export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number | bigint } | { offset: bigint };
+
+/** Where a reset moves a group's offsets (kafka-consumer-groups --reset-offsets): an OffsetSpec, the committed offset, or that moved by `shiftBy`. */
+export type ResetSpec = OffsetSpec | 'current' | { shiftBy: bigint };
 
 /** A member of the metadata quorum as its leader sees it (DescribeQuorum). */
 export interface QuorumReplica {
@@ -380,22 +383,64 @@ export class Admin {
   }
 
   /**
-   * Moves an inactive group's committed offsets of `topic` (all partitions) to `spec`. A group with
-   * members refuses (Kafka answers UNKNOWN_MEMBER_ID to a commit from outside the group).
+   * Moves an inactive group's committed offsets of `topic` (all partitions) to `spec`, as
+   * planOffsetReset computes them. A group with members refuses (Kafka answers UNKNOWN_MEMBER_ID
+   * to a commit from outside the group).
    */
-  async resetOffsets(groupId: string, topic: string, spec: OffsetSpec): Promise<PartitionOffset[]> {
+  async resetOffsets(groupId: string, topic: string, spec: ResetSpec): Promise<PartitionOffset[]> {
     const partitions = (await this.cluster.topic(topic)).partitions.map((p) => ({ topic, partition: p.partition }));
-    const targets = typeof spec === 'object' && 'offset' in spec ? partitions.map((p) => ({ ...p, offset: spec.offset })) : await this.listOffsets(partitions, spec);
+    const targets = await this.planOffsetReset(groupId, partitions, spec);
+    await this.commitGroupOffsets(groupId, targets);
+    return targets;
+  }
+
+  /**
+   * The offsets `spec` moves a group's `partitions` to, as kafka-consumer-groups --reset-offsets
+   * computes them: a given or shifted offset is kept between the partition's earliest and latest
+   * offsets; a time no record is at or after is the log end; `current` is the committed offset,
+   * else the log end; a shift needs a committed offset.
+   */
+  async planOffsetReset(groupId: string, partitions: readonly { topic: string; partition: number }[], spec: ResetSpec): Promise<PartitionOffset[]> {
+    if (spec === 'earliest' || spec === 'latest') return this.listOffsets(partitions, spec);
+    const key = (p: { topic: string; partition: number }) => `${p.topic}-${p.partition}`;
+    const latest = await this.listOffsets(partitions, 'latest');
+    if (typeof spec === 'object' && 'timestamp' in spec) {
+      const found = await this.listOffsets(partitions, spec);
+      return found.map((p, i) => (p.offset >= 0n ? p : latest[i]!));
+    }
+    if (typeof spec === 'object' && 'offset' in spec) return this.withinLog(partitions, latest, () => spec.offset);
+    const committed = new Map((await this.fetchOffsets(groupId, [...new Set(partitions.map((p) => p.topic))])).filter((o) => o.offset >= 0n).map((o) => [key(o), o.offset]));
+    if (spec === 'current') return latest.map((p) => ({ ...p, offset: committed.get(key(p)) ?? p.offset }));
+    return this.withinLog(partitions, latest, (p) => {
+      const c = committed.get(key(p));
+      if (c === undefined) throw new SamsaClientError('SAMSA_NO_OFFSET', `cannot shift the offset of ${key(p)}: group ${groupId} has no committed offset for it`);
+      return c + spec.shiftBy;
+    });
+  }
+
+  /** `offsetOf` each partition, kept between its earliest and its latest offset (`latest`, in listOffsets' order). */
+  private async withinLog(partitions: readonly { topic: string; partition: number }[], latest: readonly PartitionOffset[], offsetOf: (p: PartitionOffset) => bigint): Promise<PartitionOffset[]> {
+    const earliest = await this.listOffsets(partitions, 'earliest');
+    return latest.map((p, i) => {
+      const wanted = offsetOf(p);
+      const low = earliest[i]!.offset;
+      return { ...p, offset: wanted < low ? low : wanted > p.offset ? p.offset : wanted };
+    });
+  }
+
+  /** Commits `offsets` for an inactive group (OffsetCommit from outside the group, as Kafka's admin tools send it). */
+  async commitGroupOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void> {
+    const topics = new Map<string, PartitionOffset[]>();
+    for (const o of offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), o]);
     await this.cluster.withCoordinator(groupId, 'group', async (conn) => {
       const res = await conn.send(OffsetCommitApi, {
         groupId,
         generationIdOrMemberEpoch: -1,
         memberId: '',
-        topics: [{ name: topic, partitions: targets.map((t) => ({ partitionIndex: t.partition, committedOffset: t.offset, committedMetadata: null })) }],
+        topics: [...topics].map(([name, os]) => ({ name, partitions: os.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedMetadata: null })) })),
       });
       for (const t of res.topics) for (const p of t.partitions) throwIfError(p.errorCode, `${t.name}-${p.partitionIndex}${p.errorCode === 25 ? ': the group has active members; stop them first' : ''}`);
     });
-    return targets;
   }
 
   async deleteGroups(groupIds: readonly string[]): Promise<void> {

@@ -160,6 +160,43 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     assert.deepEqual(JSON.parse((await samsa(['groups', 'list', '--json', ...b])).stdout), []);
   });
 
+  it('resets offsets as kafka-consumer-groups --reset-offsets: shift-by, to-offset and by-duration kept within the log, to-current, some partitions, all topics (kafkajs reads them)', async () => {
+    const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'cli-reset', numPartitions: 2 }] });
+      await producer.send({ topic: 'cli-reset', messages: [...Array.from({ length: 20 }, () => ({ partition: 0, value: 'a' })), ...Array.from({ length: 10 }, () => ({ partition: 1, value: 'b' }))] });
+      await admin.setOffsets({ groupId: 'cli-r', topic: 'cli-reset', partitions: [{ partition: 0, offset: '15' }, { partition: 1, offset: '5' }] });
+      const committed = async () => (await admin.fetchOffsets({ groupId: 'cli-r', topics: ['cli-reset'] }))[0]!.partitions.sort((x, y) => x.partition - y.partition).map((p) => Number(p.offset));
+      const reset = async (...args: string[]) => {
+        const r = await samsa(['groups', 'reset-offsets', 'cli-r', ...args, '--execute', ...b]);
+        assert.equal(r.code, 0, r.stderr);
+        return committed();
+      };
+      assert.deepEqual(await reset('--topic', 'cli-reset:0', '--shift-by', '-10'), [5, 5], 'partition 0 only, moved back by 10');
+      assert.deepEqual(await reset('--all-topics', '--shift-by', '100'), [20, 10], 'kept at the log end');
+      assert.deepEqual(await reset('--topic', 'cli-reset', '--to-offset', '-3'), [0, 0], 'kept at the log start');
+      assert.deepEqual(await reset('--topic', 'cli-reset', '--to-offset', '12'), [12, 10]);
+      assert.deepEqual(await reset('--topic', 'cli-reset', '--to-datetime', '2099-01-01T00:00:00Z'), [20, 10], 'no record after the time: the log end, not -1');
+      assert.deepEqual(await reset('--topic', 'cli-reset', '--by-duration', 'PT1H'), [0, 0], 'every record is younger than an hour');
+      const current = await samsa(['groups', 'reset-offsets', 'cli-r', '--topic', 'cli-reset', '--to-current', '--json', ...b]);
+      assert.deepEqual((JSON.parse(current.stdout) as { offsets: { offset: number }[] }).offsets.map((o) => o.offset), [0, 0]);
+      const noCommit = await samsa(['groups', 'reset-offsets', 'cli-none', '--topic', 'cli-reset', '--shift-by', '1', ...b]);
+      assert.equal(noCommit.code, 1);
+      assert.match(noCommit.stderr, /cannot shift the offset of cli-reset-0: group cli-none has no committed offset/);
+      const badDuration = await samsa(['groups', 'reset-offsets', 'cli-r', '--topic', 'cli-reset', '--by-duration', '1h', ...b]);
+      assert.equal(badDuration.code, 1);
+      assert.match(badDuration.stderr, /ISO-8601 duration/);
+      await admin.deleteGroups(['cli-r']);
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  });
+
   it('measures with perf produce and perf consume', async () => {
     await samsa(['topics', 'create', 'cli-perf', '--partitions', '2', ...b]);
     const p = await samsa(['perf', 'produce', 'cli-perf', '--num-records', '20000', '--record-size', '100', '--producer-props', 'acks=1', 'linger.ms=2', '--json', ...b]);

@@ -126,6 +126,28 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     assert.equal(tail.stdout, 'key298\tvalue 298\nkey299\tvalue 299\n');
   });
 
+  it('consumes read_committed and from --offset earliest, as kafka-console-consumer (kafkajs writes a committed and an aborted transaction)', async () => {
+    const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    await samsa(['topics', 'create', 'cli-txn', '--partitions', '1', ...b]);
+    const producer = kafka.producer({ transactionalId: 'cli-txn-producer', maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    try {
+      for (const [value, commit] of [['committed', true], ['aborted', false]] as const) {
+        const txn = await producer.transaction();
+        await txn.send({ topic: 'cli-txn', messages: [{ value }] });
+        await (commit ? txn.commit() : txn.abort());
+      }
+      await producer.send({ topic: 'cli-txn', messages: [{ value: 'after' }] });
+    } finally {
+      await producer.disconnect();
+    }
+    const read = async (...args: string[]) => (await samsa(['consume', 'cli-txn', '--partition', '0', '--offset', 'earliest', '--timeout-ms', '1500', ...args, ...b])).stdout.split('\n').filter(Boolean);
+    assert.deepEqual(await read(), ['committed', 'aborted', 'after']);
+    assert.deepEqual(await read('--isolation-level', 'read_committed'), ['committed', 'after']);
+    const bad = await samsa(['consume', 'cli-txn', '--partition', '0', '--offset', 'soon', ...b]);
+    assert.equal(bad.code, 2);
+  });
+
   it('consumes in a group, then describes, resets, deletes the offsets of and deletes the group', async () => {
     await samsa(['topics', 'create', 'cli-group', '--partitions', '2', ...b]);
     await samsa(['produce', 'cli-group', ...b], Array.from({ length: 50 }, (_, i) => `m${i}`).join('\n'));

@@ -65,3 +65,12 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   fsyncBeforeAck: false,
   preallocate: false,
 });
+
+/**
+ * Kafka's LogConfig.maxSegmentMs, the age at which the active segment rolls: segment.ms, or for a
+ * compacted log max.compaction.lag.ms when lower, since the cleaner never touches the active
+ * segment and its records would otherwise stay uncompacted past that lag (KIP-354).
+ */
+export function maxSegmentMs(cfg: LogConfig): number {
+  return cfg.cleanupPolicy.compact && cfg.maxCompactionLagMs > 0 ? Math.min(cfg.maxCompactionLagMs, cfg.segmentMs) : cfg.segmentMs;
+}

@@ -1,0 +1,71 @@
+/**
+ * Compacted topics as Kafka users meet them, against a `samsa broker` child process: kafkajs
+ * creates the topics and produces, kcat (librdkafka) reads what the cleaner left. The broker runs
+ * with log.cleaner.backoff.ms=100 so the cleaner looks for work ten times a second.
+ */
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { eventually } from '../helpers/eventually.js';
+import { kcat } from '../helpers/kcat.js';
+import { type ChildBroker, childBroker, tempDir } from '../helpers/test-broker.js';
+
+describe('compacted topics through real clients', { timeout: 120_000 }, () => {
+  let dir: string;
+  let broker: ChildBroker;
+  let kafka: Kafka;
+  before(async () => {
+    dir = await tempDir();
+    broker = await childBroker(dir, ['-o', 'log.cleaner.backoff.ms=100']);
+    kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  });
+  after(async () => {
+    await broker.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function createCompacted(topic: string, configs: Record<string, string>): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: Object.entries({ 'cleanup.policy': 'compact', ...configs }).map(([name, value]) => ({ name, value })) }] });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async function produce(topic: string, records: [string, string | null][]): Promise<void> {
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      for (const [key, value] of records) await producer.send({ topic, messages: [{ key, value }] });
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  /** `offset key=value` lines of the whole partition, read by kcat. */
+  async function readAll(topic: string): Promise<string[]> {
+    const out = await kcat(['-b', broker.bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%o %k=%s\n']);
+    return out.split('\n').filter((l) => l !== '');
+  }
+
+  it('rolls a compacted topic\'s active segment at max.compaction.lag.ms, so old values go within that lag (KIP-354)', async () => {
+    // segment.ms stays at its default (7 days): only max.compaction.lag.ms can roll the segment.
+    const topic = 'lag-roll';
+    await createCompacted(topic, { 'max.compaction.lag.ms': '1000' });
+    await produce(topic, [['k', 'v1'], ['k', 'v2']]);
+    await sleep(1500);
+    // This append finds the active segment older than the lag: it goes to a new segment, and the
+    // old one, now cleanable, keeps only the latest value of k.
+    await produce(topic, [['j', 'x']]);
+    let seen: string[] = [];
+    await eventually('the old value of k compacted away', 10_000, async () => {
+      seen = await readAll(topic);
+      return seen.length === 2;
+    }).catch((err: Error) => assert.fail(`${err.message}: read ${JSON.stringify(seen)}`));
+    assert.deepEqual(seen, ['1 k=v2', '2 j=x']);
+  });
+});

@@ -103,8 +103,8 @@ export class PartitionLog implements LocalLogOwner {
   readonly localLog: LocalLog;
   private readonly env: LogEnv;
   private start: bigint;
-  /** The partition's high watermark as last told (onHighWatermarkUpdated); retention rolls nothing above it. */
-  private highWatermark: bigint | undefined;
+  /** The partition's high watermark as last told (onHighWatermarkUpdated); retention rolls nothing above it, the cleaner cleans nothing above it. */
+  private hw: bigint | undefined;
   private readonly producers: ProducerStateManager;
   // Created on first use: most of 100,000 partitions never need them (see docs/storage.md).
   private events: LogEvents | null = null;
@@ -252,8 +252,13 @@ export class PartitionLog implements LocalLogOwner {
 
   /** The partition's high watermark moved (Kafka's updateHighWatermark): markers below it make their transactions stable. */
   onHighWatermarkUpdated(highWatermark: bigint): void {
-    this.highWatermark = highWatermark;
+    this.hw = highWatermark;
     this.producers.onHighWatermarkUpdated(highWatermark);
+  }
+
+  /** The partition's high watermark as last told, undefined for a log no partition told (unit tests). */
+  get highWatermark(): bigint | undefined {
+    return this.hw;
   }
 
   /**
@@ -629,7 +634,7 @@ export class PartitionLog implements LocalLogOwner {
     const cfg = this.config;
     const seg = this.localLog.active;
     const end = this.logEndOffset;
-    if (!cfg.cleanupPolicy.delete || cfg.retentionMs < 0 || seg.size === 0 || this.acknowledgedEnd < end || (this.highWatermark ?? end) < end) return;
+    if (!cfg.cleanupPolicy.delete || cfg.retentionMs < 0 || seg.size === 0 || this.acknowledgedEnd < end || (this.hw ?? end) < end) return;
     const largest = await seg.largestTimestamp();
     // An append meanwhile may have brought a newer record: only the segment as read rolls.
     if (this.logEndOffset === end && now - largest > cfg.retentionMs) this.roll();

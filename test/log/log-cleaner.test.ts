@@ -187,6 +187,24 @@ describe('log cleaner', () => {
     });
   });
 
+  it('cleans nothing above the high watermark: an unreplicated value may be truncated, the one it supersedes must stay', async () => {
+    await withLog(COMPACT, async (log, { manager, dir }) => {
+      await log.append(keyedBatch([['k', 'replicated']]));
+      log.onHighWatermarkUpdated(log.logEndOffset);
+      const hw = log.logEndOffset;
+      // Not yet on any follower: a new leader would not have these, and this log would be cut back to hw.
+      await log.append(keyedBatch([['k', 'unreplicated']]));
+      for (let i = 0; i < 30; i++) await log.append(keyedBatch([[`f${i}`, 'filler-filler-filler']]));
+      await log.flush();
+      assert.ok(log.localLog.active.baseOffset > hw, 'the unreplicated value is below the active segment');
+      const cleaner = cleanerFor(manager, dir);
+      await cleaner.cleanLogNow(log);
+      await log.truncateTo(hw);
+      assert.deepEqual((await everything(log)).map((r) => r.value), ['replicated'], 'the replicated value survives the truncation');
+      await cleaner.stop();
+    });
+  });
+
   it('forgets a deleted log: a new log of its name is cleaned from its start', async () => {
     // The cleaner kept its checkpoint of a deleted log (in memory, for the broker's life): a
     // compacted topic deleted and created again had its first offsets taken for clean, never compacted.

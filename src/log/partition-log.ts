@@ -328,14 +328,15 @@ export class PartitionLog implements LocalLogOwner {
 
   /**
    * Appends batches copied from the leader as they are (Kafka's appendAsFollower): their offsets,
-   * leader epochs and timestamps are the leader's, the first must start at the log end offset;
-   * the producer state and the leader epochs follow them. Resolves once durable per the policy.
+   * leader epochs and timestamps are the leader's, none below the log end offset; the producer
+   * state and the leader epochs follow them. Offsets may skip: a compacted leader log has gaps,
+   * where the cleaner removed records. Resolves once durable per the policy.
    */
   appendAsFollower(batches: Buffer): Promise<AppendResult> {
     const spans = this.appendableSpans(batches);
     if (spans instanceof Error) return Promise.reject(spans);
-    const baseOffset = this.localLog.logEndOffset;
-    let next = baseOffset;
+    const baseOffset = baseOffsetAt(batches, 0);
+    let next = this.localLog.logEndOffset;
     let maxTimestamp = -1n;
     let offsetOfMaxTimestamp = baseOffset;
     for (const s of spans) {
@@ -349,7 +350,6 @@ export class PartitionLog implements LocalLogOwner {
       }
       next = s.lastOffset + 1n;
     }
-    if (baseOffsetAt(batches, 0) !== baseOffset) return Promise.reject(new InvalidAppendError(`replicated batches start at ${baseOffsetAt(batches, 0)}, not at the log end offset ${baseOffset} of ${this.name}`));
     const lastOffset = next - 1n;
     if (this.localLog.shouldRoll(batches.length, lastOffset, maxTimestamp)) this.roll();
     for (const t of this.producers.recordReplicated(batches, spans)) this.transactionCompleted(t);

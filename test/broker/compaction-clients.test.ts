@@ -68,4 +68,27 @@ describe('compacted topics through real clients', { timeout: 120_000 }, () => {
     }).catch((err: Error) => assert.fail(`${err.message}: read ${JSON.stringify(seen)}`));
     assert.deepEqual(seen, ['1 k=v2', '2 j=x']);
   });
+
+  it('refuses DeleteRecords on a compacted topic (POLICY_VIOLATION, as Kafka) and allows it with compact,delete', async () => {
+    for (const [topic, policy] of [['delete-records-compact', 'compact'], ['delete-records-compact-delete', 'compact,delete']] as const) {
+      await createCompacted(topic, { 'cleanup.policy': policy });
+      await produce(topic, [['k', 'v1'], ['j', 'w1']]);
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.fetchTopicMetadata({ topics: [topic] }); // kafkajs finds the leader in its metadata cache
+        const deleting = admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '-1' }] });
+        if (policy === 'compact') {
+          // kafkajs wraps the partition's error (a KafkaJSDeleteTopicRecordsError) in a non-retriable one.
+          await assert.rejects(deleting, (err: { cause?: { partitions?: { error: { type: string } }[] } }) => err.cause?.partitions?.[0]?.error.type === 'POLICY_VIOLATION');
+          assert.deepEqual(await readAll(topic), ['0 k=v1', '1 j=w1'], 'the latest value of every key is still there');
+        } else {
+          await deleting;
+          assert.deepEqual(await readAll(topic), []);
+        }
+      } finally {
+        await admin.disconnect();
+      }
+    }
+  });
 });

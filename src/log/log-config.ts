@@ -24,7 +24,7 @@ export interface LogConfig {
   cleanupPolicy: { delete: boolean; compact: boolean };
   /** delete.retention.ms: how long compaction keeps tombstones (and transaction markers). */
   deleteRetentionMs: number;
-  /** min.cleanable.dirty.ratio: compact when the uncompacted share of the log reaches this. */
+  /** min.cleanable.dirty.ratio: compact when the uncompacted share of the log exceeds this. */
   minCleanableDirtyRatio: number;
   /** min.compaction.lag.ms: records younger than this are never compacted. */
   minCompactionLagMs: number;

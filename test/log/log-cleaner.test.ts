@@ -116,6 +116,19 @@ describe('log cleaner', () => {
     });
   });
 
+  it('cleans by ratio only above min.cleanable.dirty.ratio: at 1, a log all dirty waits for max.compaction.lag.ms', async () => {
+    // Kafka's grabFilthiestCompactedLog: cleanableRatio > minCleanableRatio, or the lag exceeded.
+    await withLog({ ...COMPACT, minCleanableDirtyRatio: 1, maxCompactionLagMs: 60_000 }, async (log, { manager, dir, clock }) => {
+      for (let i = 0; i < 30; i++) await log.append(keyedBatch([[`k${i % 3}`, `v${i}`]], BigInt(clock.now())));
+      await log.flush();
+      const cleaner = cleanerFor(manager, dir);
+      assert.equal(await cleaner.cleanOnce(), undefined, 'a dirty ratio of 1 does not exceed 1');
+      clock.advance(61_000);
+      assert.equal((await cleaner.cleanOnce())?.due, 'max-compaction-lag');
+      await cleaner.stop();
+    });
+  });
+
   it('removes aborted transactional data, keeps committed data, and keeps markers while their data remains', async () => {
     await withLog(COMPACT, async (log, { manager, dir, clock }) => {
       const txBatch = (pid: bigint, seq: number, entries: [string, string][]) =>

@@ -7,7 +7,7 @@
  * - the acknowledged end, and the high watermark (records above it may yet be truncated),
  * - the first unstable offset (the oldest transaction not yet decided, Kafka's LSO bound),
  * - the first segment holding a record younger than min.compaction.lag.ms.
- * The log is due when its dirty share of bytes reaches min.cleanable.dirty.ratio, when its first
+ * The log is due when its dirty share of bytes exceeds min.cleanable.dirty.ratio, when its first
  * dirty record is older than max.compaction.lag.ms, or when tombstones' delete horizon has passed.
  */
 import { NEVER } from '../log-config.js';
@@ -70,7 +70,7 @@ export async function cleanableOf(log: PartitionLog, checkpoint: bigint | undefi
   }
   const dirtyRatio = cleanBytes + dirtyBytes === 0 ? 0 : dirtyBytes / (cleanBytes + dirtyBytes);
   const result: Cleanable = { log, firstDirtyOffset: firstDirty, firstUncleanableOffset: uncleanable, cleanBytes, dirtyBytes, dirtyRatio, due: undefined };
-  if (dirtyBytes > 0 && dirtyRatio >= cfg.minCleanableDirtyRatio) result.due = 'dirty-ratio';
+  if (dirtyBytes > 0 && dirtyRatio > cfg.minCleanableDirtyRatio) result.due = 'dirty-ratio';
   else if (dirtyBytes > 0 && firstDirtySegment && cfg.maxCompactionLagMs < NEVER && now - (await firstBatchTimestamp(firstDirtySegment)) > cfg.maxCompactionLagMs) result.due = 'max-compaction-lag';
   else if (latestDeleteHorizon >= 0n && latestDeleteHorizon <= BigInt(now) && cleanBytes > 0) result.due = 'tombstones-expired';
   return result;

@@ -9,7 +9,7 @@ import type { LogManager } from '../../src/log/log-manager.js';
 
 const COMPACT = { cleanupPolicy: { delete: false, compact: true }, segmentBytes: 400, minCleanableDirtyRatio: 0.01 };
 
-function cleanerFor(manager: LogManager, dir: string, opts: { dedupeBufferBytes?: number } = {}): LogCleaner {
+function cleanerFor(manager: LogManager, dir: string, opts: { dedupeBufferBytes?: number; waitForHighWatermark?: boolean } = {}): LogCleaner {
   const env = (manager as unknown as { env: ConstructorParameters<typeof LogCleaner>[0]['env'] }).env;
   return new LogCleaner({ env, dataDir: dir, logs: () => manager.allLogs(), ...opts });
 }
@@ -214,6 +214,18 @@ describe('log cleaner', () => {
       await cleaner.cleanLogNow(log);
       await log.truncateTo(hw);
       assert.deepEqual((await everything(log)).map((r) => r.value), ['replicated'], 'the replicated value survives the truncation');
+      await cleaner.stop();
+    });
+  });
+
+  it('with waitForHighWatermark (the broker), leaves a log alone until its partition tells it its high watermark', async () => {
+    await withLog(COMPACT, async (log, { manager, dir }) => {
+      for (let i = 0; i < 30; i++) await log.append(keyedBatch([[`k${i % 3}`, `v${i}`]]));
+      await log.flush();
+      const cleaner = cleanerFor(manager, dir, { waitForHighWatermark: true });
+      assert.equal(await cleaner.cleanOnce(), undefined, 'a log opened at start, its partition not there yet: its tail may be unreplicated');
+      log.onHighWatermarkUpdated(log.logEndOffset);
+      assert.equal((await cleaner.cleanOnce())?.due, 'dirty-ratio');
       await cleaner.stop();
     });
   });

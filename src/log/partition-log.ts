@@ -615,7 +615,10 @@ export class PartitionLog implements LocalLogOwner {
     return this.localLog.withMaintenance(async () => {
       if (!this.localLog.maintainable) return { deleted: [] };
       await this.rollExpiredActive(now);
-      const doomed = await deletableSegments(this.localLog.segments, this.config, { logStartOffset: this.start, acknowledgedEnd: this.acknowledgedEnd, now });
+      // Nothing above the high watermark goes (Kafka's deletableSegments): the log start never passes it.
+      const ack = this.acknowledgedEnd;
+      const end = this.hw !== undefined && this.hw < ack ? this.hw : ack;
+      const doomed = await deletableSegments(this.localLog.segments, this.config, { logStartOffset: this.start, acknowledgedEnd: end, now });
       if (doomed.length === 0) return { deleted: [] };
       await this.localLog.retireSegments(doomed.map((d) => d.segment));
       this.advanceStartTo(this.localLog.segments[0]!.baseOffset);

@@ -103,7 +103,7 @@ export class PartitionLog implements LocalLogOwner {
   readonly localLog: LocalLog;
   private readonly env: LogEnv;
   private start: bigint;
-  /** The partition's high watermark as last told (onHighWatermarkUpdated); retention rolls nothing above it, the cleaner cleans nothing above it. */
+  /** The partition's high watermark as last told (onHighWatermarkUpdated): retention deletes or rolls nothing above it, the cleaner cleans nothing above it. */
   private hw: bigint | undefined;
   private readonly producers: ProducerStateManager;
   // Created on first use: most of 100,000 partitions never need them (see docs/storage.md).

@@ -497,7 +497,7 @@ function openLogs(o: BrokerRoleOptions, image: MetadataImage): Promise<LogManage
     retentionCheckIntervalMs: config.num('log.retention.check.interval.ms'),
     maxDecodeBytes: LIMITS.maxDecodeBytes,
     excludeDirs: [METADATA_LOG_DIR_NAME],
-    ...(config.bool('log.cleaner.enable') ? {} : { cleaner: false as const }),
+    cleaner: config.bool('log.cleaner.enable') ? { backoffMs: config.num('log.cleaner.backoff.ms'), dedupeBufferBytes: Math.min(config.num('log.cleaner.dedupe.buffer.size'), 0x7fffffff), waitForHighWatermark: true } : false,
   });
 }
 

@@ -18,7 +18,7 @@ import type { TimerHandle } from '../common/clock.js';
 import type { AppendSpan } from './append-batches.js';
 import { DELETED_FILE_SUFFIX } from './file-names.js';
 import { RESOLVED } from './index-file.js';
-import { NEVER, type LogConfig } from './log-config.js';
+import { NEVER, type LogConfig, maxSegmentMs } from './log-config.js';
 import { CorruptIndexError, LogClosedError, LogOfflineError, LogTruncatingError } from './log-errors.js';
 import type { LogLogger } from './log-logger.js';
 import { LogSegment, type SegmentEnv, type SegmentSettings } from './log-segment.js';
@@ -210,14 +210,14 @@ export class LocalLog implements WriterHost {
     return undefined;
   }
 
-  /** Kafka's shouldRoll: size, time (segment.ms, by the incoming batches' largest timestamp), a full index, or an offset the active segment cannot index. */
+  /** Kafka's shouldRoll: size, time (segment.ms or a compacted log's max.compaction.lag.ms, by the incoming batches' largest timestamp), a full index, or an offset the active segment cannot index. */
   shouldRoll(bytes: number, lastOffset: bigint, maxTimestamp: bigint): boolean {
     const seg = this.active;
     if (seg.size === 0) return false;
     const maxBytes = Math.min(this.cfg.segmentBytes, MAX_SEGMENT_BYTES);
     return (
       seg.size + bytes > maxBytes ||
-      seg.timeToRoll(this.env.clock.now(), this.cfg.segmentMs, maxTimestamp) ||
+      seg.timeToRoll(this.env.clock.now(), maxSegmentMs(this.cfg), maxTimestamp) ||
       seg.offsetIndex.isFull() ||
       seg.timeIndex.isFull() ||
       !seg.canHoldOffset(lastOffset)

@@ -24,7 +24,7 @@ export interface LogConfig {
   cleanupPolicy: { delete: boolean; compact: boolean };
   /** delete.retention.ms: how long compaction keeps tombstones (and transaction markers). */
   deleteRetentionMs: number;
-  /** min.cleanable.dirty.ratio: compact when the uncompacted share of the log reaches this. */
+  /** min.cleanable.dirty.ratio: compact when the uncompacted share of the log exceeds this. */
   minCleanableDirtyRatio: number;
   /** min.compaction.lag.ms: records younger than this are never compacted. */
   minCompactionLagMs: number;
@@ -65,3 +65,12 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   fsyncBeforeAck: false,
   preallocate: false,
 });
+
+/**
+ * Kafka's LogConfig.maxSegmentMs, the age at which the active segment rolls: segment.ms, or for a
+ * compacted log max.compaction.lag.ms when lower, since the cleaner never touches the active
+ * segment and its records would otherwise stay uncompacted past that lag (KIP-354).
+ */
+export function maxSegmentMs(cfg: LogConfig): number {
+  return cfg.cleanupPolicy.compact && cfg.maxCompactionLagMs > 0 ? Math.min(cfg.maxCompactionLagMs, cfg.segmentMs) : cfg.segmentMs;
+}

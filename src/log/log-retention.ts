@@ -1,8 +1,8 @@
 /**
  * Retention (Kafka's UnifiedLog.deleteOldSegments): which whole segments go, from the oldest,
  * while one of these holds — never the active segment (PartitionLog rolls it first when
- * retention.ms has passed all of it, as Kafka does) and never one the acknowledged end has not
- * passed:
+ * retention.ms has passed all of it, as Kafka does) and never one the acknowledged end and the high
+ * watermark have not passed:
  * - the log start offset has moved past the segment (DeleteRecords, or an earlier deletion);
  * - cleanup.policy includes delete and the segment's newest record is older than retention.ms;
  * - cleanup.policy includes delete and the log would still be at least retention.bytes without it.
@@ -25,7 +25,7 @@ export interface DeletableSegment {
 
 export interface RetentionBounds {
   logStartOffset: bigint;
-  /** Segments are deleted only once this has passed them. */
+  /** Segments are deleted only once this has passed them: the acknowledged end, or the high watermark when lower. */
   acknowledgedEnd: bigint;
   now: number;
 }

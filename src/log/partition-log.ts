@@ -103,8 +103,8 @@ export class PartitionLog implements LocalLogOwner {
   readonly localLog: LocalLog;
   private readonly env: LogEnv;
   private start: bigint;
-  /** The partition's high watermark as last told (onHighWatermarkUpdated); retention rolls nothing above it. */
-  private highWatermark: bigint | undefined;
+  /** The partition's high watermark as last told (onHighWatermarkUpdated): retention deletes or rolls nothing above it, the cleaner cleans nothing above it. */
+  private hw: bigint | undefined;
   private readonly producers: ProducerStateManager;
   // Created on first use: most of 100,000 partitions never need them (see docs/storage.md).
   private events: LogEvents | null = null;
@@ -252,8 +252,13 @@ export class PartitionLog implements LocalLogOwner {
 
   /** The partition's high watermark moved (Kafka's updateHighWatermark): markers below it make their transactions stable. */
   onHighWatermarkUpdated(highWatermark: bigint): void {
-    this.highWatermark = highWatermark;
+    this.hw = highWatermark;
     this.producers.onHighWatermarkUpdated(highWatermark);
+  }
+
+  /** The partition's high watermark as last told, undefined for a log no partition told (unit tests). */
+  get highWatermark(): bigint | undefined {
+    return this.hw;
   }
 
   /**
@@ -323,14 +328,15 @@ export class PartitionLog implements LocalLogOwner {
 
   /**
    * Appends batches copied from the leader as they are (Kafka's appendAsFollower): their offsets,
-   * leader epochs and timestamps are the leader's, the first must start at the log end offset;
-   * the producer state and the leader epochs follow them. Resolves once durable per the policy.
+   * leader epochs and timestamps are the leader's, none below the log end offset; the producer
+   * state and the leader epochs follow them. Offsets may skip: a compacted leader log has gaps,
+   * where the cleaner removed records. Resolves once durable per the policy.
    */
   appendAsFollower(batches: Buffer): Promise<AppendResult> {
     const spans = this.appendableSpans(batches);
     if (spans instanceof Error) return Promise.reject(spans);
-    const baseOffset = this.localLog.logEndOffset;
-    let next = baseOffset;
+    const baseOffset = baseOffsetAt(batches, 0);
+    let next = this.localLog.logEndOffset;
     let maxTimestamp = -1n;
     let offsetOfMaxTimestamp = baseOffset;
     for (const s of spans) {
@@ -344,7 +350,6 @@ export class PartitionLog implements LocalLogOwner {
       }
       next = s.lastOffset + 1n;
     }
-    if (baseOffsetAt(batches, 0) !== baseOffset) return Promise.reject(new InvalidAppendError(`replicated batches start at ${baseOffsetAt(batches, 0)}, not at the log end offset ${baseOffset} of ${this.name}`));
     const lastOffset = next - 1n;
     if (this.localLog.shouldRoll(batches.length, lastOffset, maxTimestamp)) this.roll();
     for (const t of this.producers.recordReplicated(batches, spans)) this.transactionCompleted(t);
@@ -610,7 +615,10 @@ export class PartitionLog implements LocalLogOwner {
     return this.localLog.withMaintenance(async () => {
       if (!this.localLog.maintainable) return { deleted: [] };
       await this.rollExpiredActive(now);
-      const doomed = await deletableSegments(this.localLog.segments, this.config, { logStartOffset: this.start, acknowledgedEnd: this.acknowledgedEnd, now });
+      // Nothing above the high watermark goes (Kafka's deletableSegments): the log start never passes it.
+      const ack = this.acknowledgedEnd;
+      const end = this.hw !== undefined && this.hw < ack ? this.hw : ack;
+      const doomed = await deletableSegments(this.localLog.segments, this.config, { logStartOffset: this.start, acknowledgedEnd: end, now });
       if (doomed.length === 0) return { deleted: [] };
       await this.localLog.retireSegments(doomed.map((d) => d.segment));
       this.advanceStartTo(this.localLog.segments[0]!.baseOffset);
@@ -629,7 +637,7 @@ export class PartitionLog implements LocalLogOwner {
     const cfg = this.config;
     const seg = this.localLog.active;
     const end = this.logEndOffset;
-    if (!cfg.cleanupPolicy.delete || cfg.retentionMs < 0 || seg.size === 0 || this.acknowledgedEnd < end || (this.highWatermark ?? end) < end) return;
+    if (!cfg.cleanupPolicy.delete || cfg.retentionMs < 0 || seg.size === 0 || this.acknowledgedEnd < end || (this.hw ?? end) < end) return;
     const largest = await seg.largestTimestamp();
     // An append meanwhile may have brought a newer record: only the segment as read rolls.
     if (this.logEndOffset === end && now - largest > cfg.retentionMs) this.roll();

@@ -1,7 +1,8 @@
 /**
  * PartitionLog.appendAsFollower (replication): a follower appends the leader's batches as they are
  * — offsets, leader epochs, producer ids and sequences — so its producer state and leader-epoch
- * cache follow the leader's; batches that do not start at its log end, or fail their CRC, are refused.
+ * cache follow the leader's; batches below its log end, or failing their CRC, are refused (gaps,
+ * as a compacted log has, are not).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -9,7 +9,7 @@ import type { LogManager } from '../../src/log/log-manager.js';
 
 const COMPACT = { cleanupPolicy: { delete: false, compact: true }, segmentBytes: 400, minCleanableDirtyRatio: 0.01 };
 
-function cleanerFor(manager: LogManager, dir: string, opts: { dedupeBufferBytes?: number } = {}): LogCleaner {
+function cleanerFor(manager: LogManager, dir: string, opts: { dedupeBufferBytes?: number; waitForHighWatermark?: boolean } = {}): LogCleaner {
   const env = (manager as unknown as { env: ConstructorParameters<typeof LogCleaner>[0]['env'] }).env;
   return new LogCleaner({ env, dataDir: dir, logs: () => manager.allLogs(), ...opts });
 }
@@ -116,6 +116,19 @@ describe('log cleaner', () => {
     });
   });
 
+  it('cleans by ratio only above min.cleanable.dirty.ratio: at 1, a log all dirty waits for max.compaction.lag.ms', async () => {
+    // Kafka's grabFilthiestCompactedLog: cleanableRatio > minCleanableRatio, or the lag exceeded.
+    await withLog({ ...COMPACT, minCleanableDirtyRatio: 1, maxCompactionLagMs: 60_000 }, async (log, { manager, dir, clock }) => {
+      for (let i = 0; i < 30; i++) await log.append(keyedBatch([[`k${i % 3}`, `v${i}`]], BigInt(clock.now())));
+      await log.flush();
+      const cleaner = cleanerFor(manager, dir);
+      assert.equal(await cleaner.cleanOnce(), undefined, 'a dirty ratio of 1 does not exceed 1');
+      clock.advance(61_000);
+      assert.equal((await cleaner.cleanOnce())?.due, 'max-compaction-lag');
+      await cleaner.stop();
+    });
+  });
+
   it('removes aborted transactional data, keeps committed data, and keeps markers while their data remains', async () => {
     await withLog(COMPACT, async (log, { manager, dir, clock }) => {
       const txBatch = (pid: bigint, seq: number, entries: [string, string][]) =>
@@ -183,6 +196,36 @@ describe('log cleaner', () => {
       const clean = cleaner.firstDirtyOffset(log)!;
       const keys = (await everything(log)).filter((r) => r.offset < clean).map((r) => r.key);
       assert.equal(new Set(keys).size, keys.length, `no key twice below the checkpoint: ${keys.join()}`);
+      await cleaner.stop();
+    });
+  });
+
+  it('cleans nothing above the high watermark: an unreplicated value may be truncated, the one it supersedes must stay', async () => {
+    await withLog(COMPACT, async (log, { manager, dir }) => {
+      await log.append(keyedBatch([['k', 'replicated']]));
+      log.onHighWatermarkUpdated(log.logEndOffset);
+      const hw = log.logEndOffset;
+      // Not yet on any follower: a new leader would not have these, and this log would be cut back to hw.
+      await log.append(keyedBatch([['k', 'unreplicated']]));
+      for (let i = 0; i < 30; i++) await log.append(keyedBatch([[`f${i}`, 'filler-filler-filler']]));
+      await log.flush();
+      assert.ok(log.localLog.active.baseOffset > hw, 'the unreplicated value is below the active segment');
+      const cleaner = cleanerFor(manager, dir);
+      await cleaner.cleanLogNow(log);
+      await log.truncateTo(hw);
+      assert.deepEqual((await everything(log)).map((r) => r.value), ['replicated'], 'the replicated value survives the truncation');
+      await cleaner.stop();
+    });
+  });
+
+  it('with waitForHighWatermark (the broker), leaves a log alone until its partition tells it its high watermark', async () => {
+    await withLog(COMPACT, async (log, { manager, dir }) => {
+      for (let i = 0; i < 30; i++) await log.append(keyedBatch([[`k${i % 3}`, `v${i}`]]));
+      await log.flush();
+      const cleaner = cleanerFor(manager, dir, { waitForHighWatermark: true });
+      assert.equal(await cleaner.cleanOnce(), undefined, 'a log opened at start, its partition not there yet: its tail may be unreplicated');
+      log.onHighWatermarkUpdated(log.logEndOffset);
+      assert.equal((await cleaner.cleanOnce())?.due, 'dirty-ratio');
       await cleaner.stop();
     });
   });

@@ -72,6 +72,18 @@ describe('retention', () => {
     });
   });
 
+  it('retention.bytes deletes no segment above the high watermark: the log start never passes it', async () => {
+    await withLog({ segmentBytes: 300, retentionBytes: 300 }, async (log) => {
+      for (let i = 0; i < 40; i++) await log.append(batch([`v${i}`]));
+      // Followers have the first records only (acks=1): what they lack stays until they have it.
+      const hw = log.segments[2]!.baseOffset;
+      log.onHighWatermarkUpdated(hw);
+      const r = await log.deleteOldSegments();
+      assert.ok(log.logStartOffset <= hw, `log start ${log.logStartOffset} <= high watermark ${hw}`);
+      assert.equal(r.deleted.length, 2, 'the two segments below the high watermark go');
+    });
+  });
+
   it('segments below the log start offset go whatever the policy; compact-only logs keep the rest', async () => {
     await withLog({ segmentBytes: 300, retentionMs: 1, retentionBytes: 1, cleanupPolicy: { delete: false, compact: true } }, async (log, { clock }) => {
       for (let i = 0; i < 20; i++) await log.append(batch([`v${i}`]));

@@ -26,6 +26,8 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   key.int('samsa.max.in.flight.bytes.per.connection', 104857600, 'Samsa: bytes of request frames from one connection not yet answered before reading pauses.', 1),
   key.long('log.retention.check.interval.ms', 300000, 'How often segments are checked for deletion by retention.', 1),
   key.bool('log.cleaner.enable', true, 'Run the log cleaner that compacts topics with cleanup.policy=compact.'),
+  key.long('log.cleaner.backoff.ms', 15000, 'How long the log cleaner sleeps when no log needs cleaning.', 0),
+  key.long('log.cleaner.dedupe.buffer.size', 32 * 1024 * 1024, 'Bytes of the log cleaner\'s offset map (24 bytes a key, at most 2 GiB used): the keys one cleaning pass can deduplicate.', 0),
   key.int('max.incremental.fetch.session.cache.slots', 1000, 'Incremental fetch sessions (KIP-227) kept at once.', 0),
   key.long('replica.lag.time.max.ms', 30000, 'A follower that has not caught up with the leader for this long is removed from the ISR.', 1),
   key.long('replica.high.watermark.checkpoint.interval.ms', 5000, 'How often each partition\'s high watermark is written to replication-offset-checkpoint in the data directory.', 1),

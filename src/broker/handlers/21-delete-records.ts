@@ -3,8 +3,9 @@
  *
  * Advances each partition's log start offset to the given offset (-1 means the high watermark),
  * making earlier records unreadable; whole segments below it are deleted by retention. An offset
- * beyond the high watermark, or negative other than -1, is OFFSET_OUT_OF_RANGE. The response's
- * low watermark is the new log start offset.
+ * beyond the high watermark, or negative other than -1, is OFFSET_OUT_OF_RANGE; a partition of a
+ * topic whose cleanup.policy lacks delete (compacted only) is POLICY_VIOLATION, as in Kafka. The
+ * response's low watermark is the new log start offset.
  *
  * With an authorizer, partitions of topics the principal may not DELETE answer
  * TOPIC_AUTHORIZATION_FAILED.

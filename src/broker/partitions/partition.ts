@@ -42,6 +42,7 @@ export type PartitionLogPort = Pick<
   | 'offsetForTimestamp'
   | 'maxTimestampOffset'
   | 'deleteRecordsBefore'
+  | 'config'
   | 'subscribe'
   | 'latestEpoch'
   | 'endOffsetForEpoch'
@@ -543,8 +544,13 @@ export class Partition implements TopicPartition {
     return this.log.activeProducers();
   }
 
-  /** DeleteRecords: moves the log start offset up to `offset` (-1: the high watermark); resolves with the new start. */
+  /**
+   * DeleteRecords: moves the log start offset up to `offset` (-1: the high watermark); resolves
+   * with the new start. As Kafka, only a topic whose cleanup.policy includes delete: a compacted
+   * one keeps the latest value of every key.
+   */
   deleteRecordsBefore(offset: bigint): Promise<bigint> {
+    if (!this.log.config.cleanupPolicy.delete) return Promise.reject(new PartitionError(ErrorCode.POLICY_VIOLATION, `Records of partition ${this.key} can not be deleted due to the configured policy`));
     const target = offset === -1n ? this.hw : offset;
     if (target < 0n || target > this.hw) return Promise.reject(new PartitionError(ErrorCode.OFFSET_OUT_OF_RANGE, `Cannot delete records of ${this.key} before ${offset}: the high watermark is ${this.hw}`));
     return this.log.deleteRecordsBefore(target);

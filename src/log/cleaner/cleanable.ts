@@ -4,10 +4,10 @@
  * the first uncleanable offset, the lowest of
  * - the active segment's base offset (the active segment is never cleaned),
  * - the recovery point (only flushed, finalized segments are rewritten),
- * - the acknowledged end,
+ * - the acknowledged end, and the high watermark (records above it may yet be truncated),
  * - the first unstable offset (the oldest transaction not yet decided, Kafka's LSO bound),
  * - the first segment holding a record younger than min.compaction.lag.ms.
- * The log is due when its dirty share of bytes reaches min.cleanable.dirty.ratio, when its first
+ * The log is due when its dirty share of bytes exceeds min.cleanable.dirty.ratio, when its first
  * dirty record is older than max.compaction.lag.ms, or when tombstones' delete horizon has passed.
  */
 import { NEVER } from '../log-config.js';
@@ -37,6 +37,11 @@ export async function cleanableOf(log: PartitionLog, checkpoint: bigint | undefi
   if (firstDirty < start || firstDirty > log.logEndOffset) firstDirty = start;
   const segs = log.segments;
   let uncleanable = min(min(log.localLog.active.baseOffset, log.recoveryPoint), log.acknowledgedEnd);
+  // Records above the high watermark may yet be truncated (a new leader without them): the older
+  // values they supersede must stay until they are replicated (Kafka cleans up to the last stable
+  // offset, which the high watermark bounds).
+  const hw = log.highWatermark;
+  if (hw !== undefined) uncleanable = min(uncleanable, hw);
   // Data of a transaction not yet decided must not displace older values of its keys.
   const unstable = log.firstUnstableOffset;
   if (unstable !== undefined) uncleanable = min(uncleanable, unstable);
@@ -65,7 +70,7 @@ export async function cleanableOf(log: PartitionLog, checkpoint: bigint | undefi
   }
   const dirtyRatio = cleanBytes + dirtyBytes === 0 ? 0 : dirtyBytes / (cleanBytes + dirtyBytes);
   const result: Cleanable = { log, firstDirtyOffset: firstDirty, firstUncleanableOffset: uncleanable, cleanBytes, dirtyBytes, dirtyRatio, due: undefined };
-  if (dirtyBytes > 0 && dirtyRatio >= cfg.minCleanableDirtyRatio) result.due = 'dirty-ratio';
+  if (dirtyBytes > 0 && dirtyRatio > cfg.minCleanableDirtyRatio) result.due = 'dirty-ratio';
   else if (dirtyBytes > 0 && firstDirtySegment && cfg.maxCompactionLagMs < NEVER && now - (await firstBatchTimestamp(firstDirtySegment)) > cfg.maxCompactionLagMs) result.due = 'max-compaction-lag';
   else if (latestDeleteHorizon >= 0n && latestDeleteHorizon <= BigInt(now) && cleanBytes > 0) result.due = 'tombstones-expired';
   return result;

@@ -23,6 +23,13 @@ export interface LogCleanerOptions {
   loadFactor?: number;
   /** log.cleaner.backoff.ms: the pause when no log needs cleaning (default 15000). */
   backoffMs?: number;
+  /**
+   * Clean a log only once its partition has told it its high watermark (the broker's logs): at
+   * start, before the partitions exist, a log's tail may be records a new leader lacks, and nothing
+   * above the high watermark may be cleaned (Kafka's log starts with its high watermark at the log
+   * start). Logs without partitions (unit tests) are cleaned up to their acknowledged end.
+   */
+  waitForHighWatermark?: boolean;
 }
 
 export interface CleanerContext extends LogCleanerOptions {
@@ -129,6 +136,7 @@ export class LogCleaner {
     let best: Cleanable | undefined;
     for (const log of this.ctx.logs()) {
       if (this.uncleanable.has(log.name) || !log.config.cleanupPolicy.compact) continue;
+      if (this.ctx.waitForHighWatermark && log.highWatermark === undefined) continue;
       this.applyTruncation(log);
       const c = await cleanableOf(log, this.checkpoints.get(log.name), now, this.deleteHorizons.get(log.name) ?? -1n);
       if (c?.due && (!best || c.dirtyRatio > best.dirtyRatio)) best = c;

@@ -2,7 +2,8 @@
  * Incremental fetch sessions (KIP-227). A consumer fetching many partitions sends the full list
  * once; the broker remembers it under a session id, and later requests send only what changed
  * (new offsets, partitions to add or forget). Responses to incremental requests carry only the
- * partitions with news: records, a moved high watermark or log start offset, or an error.
+ * partitions with news: records, a moved high watermark or log start offset, or an error; those
+ * partitions go to the back of the session's order, so that the next fetch reads the others first.
  *
  *   sessionId 0, epoch -1  full fetch, no session
  *   sessionId 0, epoch 0   full fetch, open a session (the response names its id)
@@ -137,6 +138,17 @@ export function sessionKey(topicId: string, topic: string, partition: number): s
 /** The epoch after `epoch` (Kafka's FetchMetadata.nextEpoch): 1 after the largest int32. */
 export function nextEpoch(epoch: number): number {
   return epoch >= 0x7fffffff ? 1 : epoch + 1;
+}
+
+/**
+ * Puts a partition last in its session's order, as Kafka does with each partition an incremental
+ * response carries: the next fetch reads the others first, so that one partition with a backlog
+ * does not fill every response (fetch.max.bytes) while the others wait.
+ */
+export function moveToBack(session: FetchSession, p: SessionPartition): void {
+  const key = sessionKey(p.topicId, p.topic, p.partition);
+  session.partitions.delete(key);
+  session.partitions.set(key, p);
 }
 
 /** Whether an incremental response must include a partition: anything new since it was last sent. */

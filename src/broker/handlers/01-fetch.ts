@@ -42,7 +42,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { FetchApi, type FetchRequest, type FetchResponseFetchableTopicResponseInput, type FetchResponseInput, type FetchResponsePartitionDataInput } from '../../protocol/messages/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support.js';
 import type { BrokerContext } from '../broker-context.js';
-import { type FetchSession, type SessionPartition, hasNews, nextEpoch, sessionKey } from '../fetch/fetch-sessions.js';
+import { type FetchSession, type SessionPartition, hasNews, moveToBack, nextEpoch, sessionKey } from '../fetch/fetch-sessions.js';
 import { type RequestContext, defineHandler } from '../handler.js';
 import type { FetchOutcome, FetchTarget } from '../partitions/fetch-messages.js';
 import type { ReplicationQuota } from '../replication/replication-quotas.js';
@@ -121,6 +121,7 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, (req, c
       if (!target.entry) continue;
       target.entry.lastHighWatermark = outcome.highWatermark;
       target.entry.lastLogStartOffset = outcome.logStartOffset;
+      if (resolution.kind === 'incremental') moveToBack(resolution.session, target.entry);
     }
     // A new session expects epoch 1 next (it was opened at 1); an incremental fetch moves it on (Kafka's nextEpoch).
     if (resolution.kind === 'incremental') resolution.session.epoch = nextEpoch(resolution.session.epoch);

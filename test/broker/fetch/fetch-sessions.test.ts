@@ -5,7 +5,9 @@
  * by one per request and a wrong one is INVALID_FETCH_SESSION_EPOCH; requests add partitions,
  * change their offsets and forget them; incremental responses carry only the partitions with news
  * (records, a moved high watermark or log start offset, an error); a long poll on a session is
- * woken by records in a partition the request did not name; a full cache refuses new sessions
+ * woken by records in a partition the request did not name; a partition an incremental response
+ * carried goes to the back of the session, so that a small response limit serves every partition in
+ * turn; a full cache refuses new sessions
  * unless the least recently used one has been idle past the eviction age. The in-memory broker runs
  * on a manual clock, so eviction happens only when a test moves the clock.
  */
@@ -262,6 +264,40 @@ describe('incremental fetch sessions on the wire', { timeout: 60_000 }, () => {
     assert.deepEqual(next, Array(5).fill(BigInt(PER_PARTITION)));
     assert.ok(incremental > 10, `${incremental} incremental fetches`);
     assert.ok(forgets > 10, `${forgets} partitions forgotten on the way`);
+    c.close();
+  });
+
+  it('serves every partition in turn when one response cannot hold them all: a partition an incremental response carried goes to the back of the session (as Kafka)', async () => {
+    // The Java consumer with a small fetch.max.bytes: each response holds one partition's batch
+    // (KIP-74), and an incremental request names only the partition whose offset moved. Kafka moves
+    // the partitions a response carries to the back of the session; without that, the first
+    // partition in the session's order filled every response until it was read to its end.
+    const topic = 'rotation';
+    const created = await raw.send(CreateTopicsApi, 7, { topics: [{ name: topic, numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    assert.equal(created.topics[0]!.errorCode, 0);
+    for (let i = 0; i < 5; i++) for (let p = 0; p < 3; p++) await produce(p, [`${p}:${i}`.padEnd(500, '.')], topic);
+    const c = await RawClient.connect(broker.port);
+    const session = new FetchSessionClient();
+    const next = [0n, 0n, 0n];
+    const served: number[] = [];
+    for (let round = 0; round < 7; round++) {
+      const built = session.build([0, 1, 2].map((p) => ({ topic, partition: p, fetchOffset: next[p]!, maxBytes: 1 << 20 })), { maxWaitMs: 0, minBytes: 1, maxBytes: 100 });
+      const res = await c.send(FetchApi, 10, built.request);
+      session.handleResponse(res.errorCode, res.sessionId);
+      assert.equal(res.errorCode, ErrorCode.NONE);
+      for (const t of res.responses) {
+        for (const p of t.partitions) {
+          const batches = [...iterateBatches(p.records ?? Buffer.alloc(0))].filter((b) => b.complete);
+          if (batches.length === 0) continue;
+          assert.equal(batches.length, 1, 'one batch per response');
+          assert.equal(batches[0]!.header.baseOffset, next[p.partitionIndex]);
+          next[p.partitionIndex]! += 1n;
+          served.push(p.partitionIndex);
+        }
+      }
+    }
+    // The full fetch and the first incremental one read partition 0 (first in the session), then each in turn.
+    assert.deepEqual(served, [0, 0, 1, 2, 0, 1, 2]);
     c.close();
   });
 

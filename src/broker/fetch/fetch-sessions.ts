@@ -3,7 +3,7 @@
  * once; the broker remembers it under a session id, and later requests send only what changed
  * (new offsets, partitions to add or forget). Responses to incremental requests carry only the
  * partitions with news: records, a moved high watermark or log start offset, or an error; those
- * partitions go to the back of the session's order, so that the next fetch reads the others first.
+ * with records go to the back of the session's order, so that the next fetch reads the others first.
  *
  *   sessionId 0, epoch -1  full fetch, no session
  *   sessionId 0, epoch 0   full fetch, open a session (the response names its id)
@@ -142,7 +142,7 @@ export function nextEpoch(epoch: number): number {
 
 /**
  * Puts a partition last in its session's order, as Kafka does with each partition an incremental
- * response carries: the next fetch reads the others first, so that one partition with a backlog
+ * response carries records of: the next fetch reads the others first, so that one partition with a backlog
  * does not fill every response (fetch.max.bytes) while the others wait.
  */
 export function moveToBack(session: FetchSession, p: SessionPartition): void {

@@ -121,7 +121,7 @@ export const fetchHandler = defineHandler(FetchApi, { min: 4, max: 17 }, (req, c
       if (!target.entry) continue;
       target.entry.lastHighWatermark = outcome.highWatermark;
       target.entry.lastLogStartOffset = outcome.logStartOffset;
-      if (resolution.kind === 'incremental') moveToBack(resolution.session, target.entry);
+      if (resolution.kind === 'incremental' && outcome.bytes > 0) moveToBack(resolution.session, target.entry);
     }
     // A new session expects epoch 1 next (it was opened at 1); an incremental fetch moves it on (Kafka's nextEpoch).
     if (resolution.kind === 'incremental') resolution.session.epoch = nextEpoch(resolution.session.epoch);

@@ -1,8 +1,9 @@
 /**
  * Rewrites a batch in the topic's `compression.type` when it differs from the producer's, as
  * Kafka's broker does, at the topic's `compression.<codec>.level` (KIP-390; a batch already in the
- * topic's codec is kept whatever its level, as Kafka keeps it). The one path where the broker
- * decodes records on produce; everything about the batch but its compression (producer id and
+ * topic's codec is kept whatever its level, as Kafka keeps it). One of the two paths where the
+ * broker decodes records on produce (the other: a compacted topic's keys, validate-produce.ts);
+ * everything about the batch but its compression (producer id and
  * sequence, timestamps, offsets deltas, headers, transactional flag) is kept, except that the max
  * timestamp is made the largest record's, as Kafka's LogValidator makes it when it rebuilds a
  * batch (kafkajs's can say less: validate-produce.ts).

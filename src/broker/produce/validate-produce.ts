@@ -67,7 +67,8 @@ export function prepareProduceRecords(entry: { topic: string; partition: number;
  * timestamp is the first record's, not the oldest's, when the records are out of order (librdkafka
  * batches them as produced). Only the records' timestamp deltas are read, not their keys or values;
  * a batch whose records are not framed as their lengths say is left as it is (decoding refuses it).
- * Compressed batches keep what they say (Samsa does not decompress on produce).
+ * Compressed batches keep what they say (Samsa decompresses on produce only to recompress, or to
+ * see a compacted topic's keys).
  */
 function measureRecordTimestamps(records: Buffer, batch: ValidatedBatch): bigint {
   const h = batch.header;

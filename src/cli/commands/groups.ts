@@ -61,8 +61,7 @@ export function registerGroupsCommand(program: Command): void {
     .requiredOption('-t, --topic <topic>', 'the topic, or topic:partition,partition for some of its partitions')
     .action(async (groupId: string, opts: CommonOptions & { topic: string }) =>
       withClient(opts, async (client, out) => {
-        const [topic, list] = opts.topic.split(':') as [string, string | undefined];
-        const partitions = list === undefined ? undefined : list.split(',').map((p) => integer(p));
+        const { topic, partitions } = topicArg(opts.topic);
         await client.admin().deleteOffsets(groupId, topic, partitions);
         out.result(`deleted the committed offsets of group ${groupId} for ${opts.topic}`, { group: groupId, topic, partitions: partitions ?? null });
       }),
@@ -94,11 +93,16 @@ interface ResetOptions {
 async function partitionsOf(admin: Admin, topics: readonly string[]): Promise<{ topic: string; partition: number }[]> {
   const out: { topic: string; partition: number }[] = [];
   for (const value of topics) {
-    const [topic, list] = value.split(':') as [string, string | undefined];
-    const partitions = list === undefined ? (await admin.describeTopics([topic]))[0]!.partitions.map((p) => p.partition) : list.split(',').map((p) => integer(p));
-    for (const partition of partitions) out.push({ topic, partition });
+    const { topic, partitions } = topicArg(value);
+    for (const partition of partitions ?? (await admin.describeTopics([topic]))[0]!.partitions.map((p) => p.partition)) out.push({ topic, partition });
   }
   return out;
+}
+
+/** A `--topic` value: `topic`, or `topic:0,2` for some of its partitions. */
+function topicArg(value: string): { topic: string; partitions: number[] | undefined } {
+  const [topic, list] = value.split(':') as [string, string | undefined];
+  return { topic, partitions: list === undefined ? undefined : list.split(',').map((p) => integer(p)) };
 }
 
 function resetSpecOf(opts: ResetOptions): ResetSpec {

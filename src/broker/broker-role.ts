@@ -543,5 +543,9 @@ function openCoordinatorOver(b: Broker, groupConfig: GroupConfig, partitions: re
   const store = logOffsetsStore(partitionLog, groupConfig['offsets.load.buffer.size']);
   // Led here by the metadata but not yet loaded (the publisher is still opening the partitions): COORDINATOR_LOAD_IN_PROGRESS, not NOT_COORDINATOR.
   const ledHere = (p: number) => b.metadata.topic(CONSUMER_OFFSETS_TOPIC)?.partitions[p]?.leader === b.nodeId;
-  return GroupCoordinator.open({ clock: b.clock, logger: b.log, store, config: groupConfig, randomUuid: () => randomUuid(b.o.world.random), partitions, ledHere });
+  const topics = {
+    byName: (name: string) => b.metadata.topic(name),
+    byId: (id: string) => b.metadata.topicById(id),
+  };
+  return GroupCoordinator.open({ clock: b.clock, logger: b.log, store, config: groupConfig, randomUuid: () => randomUuid(b.o.world.random), partitions, ledHere, topics });
 }

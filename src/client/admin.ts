@@ -9,6 +9,7 @@
  * ACLs, SCRAM credentials and client quotas are in admin-security.ts.
  */
 import {
+  ConsumerGroupDescribeApi,
   CreatePartitionsApi,
   CreateTopicsApi,
   DeleteGroupsApi,
@@ -29,6 +30,7 @@ import {
   OffsetDeleteApi,
   OffsetFetchApi,
 } from '../protocol/messages/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import { ZERO_UUID } from '../protocol/primitives/codec-support.js';
 import { SAMSA_TAG, flagTag, hasFlag, hasTag } from '../protocol/samsa-tagged-fields.js';
 import {
@@ -311,7 +313,34 @@ export class Admin {
     return out.sort((a, b) => a.groupId.localeCompare(b.groupId));
   }
 
+  /**
+   * A group's state and members: a KIP-848 consumer group as ConsumerGroupDescribe gives it (its
+   * protocol is its assignor's name), else a classic group as DescribeGroups does, as Kafka's admin
+   * client falls back.
+   */
   async describeGroup(groupId: string): Promise<GroupDescription> {
+    const consumerGroup = await this.cluster.withCoordinator(groupId, 'group', async (conn) => {
+      if (conn.versionFor(ConsumerGroupDescribeApi as never) === undefined) return undefined;
+      const g = (await conn.send(ConsumerGroupDescribeApi, { groupIds: [groupId], includeAuthorizedOperations: false })).groups[0]!;
+      if (g.errorCode === ErrorCode.GROUP_ID_NOT_FOUND) return undefined;
+      throwIfError(g.errorCode, `group ${groupId}`);
+      return g;
+    });
+    if (consumerGroup) {
+      return {
+        groupId,
+        state: consumerGroup.groupState,
+        protocolType: 'consumer',
+        protocol: consumerGroup.assignorName,
+        members: consumerGroup.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.instanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          assignment: Object.fromEntries(m.assignment.topicPartitions.map((t) => [t.topicName, t.partitions])),
+        })),
+      };
+    }
     const g = await this.cluster.withCoordinator(groupId, 'group', async (conn) => {
       const res = await conn.send(DescribeGroupsApi, { groups: [groupId] });
       throwIfError(res.groups[0]!.errorCode, `group ${groupId}`);

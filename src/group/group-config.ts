@@ -15,6 +15,12 @@ export interface GroupConfig {
   readonly 'group.initial.rebalance.delay.ms': number;
   /** Most members in one group (GROUP_MAX_SIZE_REACHED beyond it). */
   readonly 'group.max.size': number;
+  /** KIP-848 consumer groups: a member not heard from for this long is removed. */
+  readonly 'group.consumer.session.timeout.ms': number;
+  /** KIP-848 consumer groups: how often members are told to heartbeat. */
+  readonly 'group.consumer.heartbeat.interval.ms': number;
+  /** KIP-848 consumer groups: most members in one group (GROUP_MAX_SIZE_REACHED beyond it). */
+  readonly 'group.consumer.max.size': number;
   /** How long offsets of an empty group (or a standalone consumer) are kept after their last commit. */
   readonly 'offsets.retention.minutes': number;
   /** How often expired offsets are looked for. */
@@ -44,6 +50,9 @@ export const DEFAULT_GROUP_CONFIG: GroupConfig = {
   'group.max.session.timeout.ms': 1800000,
   'group.initial.rebalance.delay.ms': 3000,
   'group.max.size': INT_MAX,
+  'group.consumer.session.timeout.ms': 45000,
+  'group.consumer.heartbeat.interval.ms': 5000,
+  'group.consumer.max.size': INT_MAX,
   'offsets.retention.minutes': 10080,
   'offsets.retention.check.interval.ms': 600000,
   'offsets.topic.num.partitions': 50,
@@ -61,6 +70,9 @@ const DOCS: Record<keyof GroupConfig, [type: 'INT' | 'LONG', min: number, doc: s
   'group.max.session.timeout.ms': ['INT', 0, 'The maximum allowed session timeout for registered consumers.'],
   'group.initial.rebalance.delay.ms': ['INT', 0, 'The amount of time the group coordinator will wait for more consumers to join a new group before performing the first rebalance.'],
   'group.max.size': ['INT', 1, 'The maximum number of consumers that a single consumer group can accommodate.'],
+  'group.consumer.session.timeout.ms': ['INT', 1, 'The timeout to detect client failures when using the consumer group protocol.'],
+  'group.consumer.heartbeat.interval.ms': ['INT', 1, 'The heartbeat interval given to the members of a consumer group.'],
+  'group.consumer.max.size': ['INT', 1, 'The maximum number of consumers that a single consumer group can accommodate.'],
   'offsets.retention.minutes': ['INT', 1, 'For subscribed consumers, committed offset of a specific partition will be expired and discarded when the consumer group is empty for this long; for standalone consumers, after this long since the last commit.'],
   'offsets.retention.check.interval.ms': ['LONG', 1, 'Frequency at which to check for stale offsets.'],
   'offsets.topic.num.partitions': ['INT', 1, 'The number of partitions for the offset commit topic (should not change after deployment).'],

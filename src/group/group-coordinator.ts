@@ -7,7 +7,10 @@
  * Request handlers call one method per API with version-independent parameters and shape the
  * answer for their version. Offsets committed in a transaction (TxnOffsetCommit) stay pending
  * until the transaction's marker reaches the group's partition (txn-offsets.ts,
- * `onTransactionCompleted`). Not yet: KIP-848 consumer groups.
+ * `onTransactionCompleted`). KIP-848 consumer groups (ConsumerGroupHeartbeat) live beside the
+ * classic ones under the same group ids and offsets (consumer-group-manager.ts): an id is a
+ * consumer group while its ConsumerGroup exists; an empty group of either kind becomes the other
+ * when a member of the other protocol joins, keeping its offsets.
  */
 import { randomUuid, systemRandom } from '../common/random.js';
 import type { Logger } from 'pino';
@@ -18,6 +21,7 @@ import { type JoinGroupResult, type SyncGroupResult, joinError, syncError } from
 import { type HeartbeatParams, type LeaveGroupParams, type LeaveGroupResult, type SyncGroupParams, ClassicGroupManager } from './classic-group-manager.js';
 import { CoordinatorLog, type TxnWrite } from './coordinator-log.js';
 import type { CoordinatorRecord } from './coordinator-records.js';
+import { type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatResult, type ConsumerGroupTopics, type DescribedConsumerGroup, ConsumerGroupManager } from './consumer-group-manager.js';
 import { type GroupConfig, groupConfig } from './group-config.js';
 import { groupMetadataRecord, loadGroup } from './group-records.js';
 import { GroupState } from './group-state.js';
@@ -48,14 +52,18 @@ export interface GroupCoordinatorOptions {
    * loads, rather than NOT_COORDINATOR. Default: never (only loading partitions answer so).
    */
   ledHere?: (partition: number) => boolean;
+  /** The topics KIP-848 consumer groups subscribe to (default: none exist). */
+  topics?: ConsumerGroupTopics;
 }
 
 export interface ListedGroup {
   groupId: string;
   protocolType: string;
-  groupState: GroupState;
-  groupType: 'classic';
+  groupState: string;
+  groupType: 'classic' | 'consumer';
 }
+
+const NO_TOPICS: ConsumerGroupTopics = { byName: () => undefined, byId: () => undefined };
 
 export interface DescribedGroupMember {
   memberId: string;
@@ -91,6 +99,7 @@ export class GroupCoordinator {
     private readonly clock: Clock,
     private readonly log: Logger,
     readonly manager: ClassicGroupManager,
+    readonly consumer: ConsumerGroupManager,
     private readonly coordinatorLog: CoordinatorLog,
     private readonly offsets: OffsetCache,
     private readonly timers: KeyedTimers,
@@ -135,7 +144,8 @@ export class GroupCoordinator {
         storeGroup: (group, assignments) => coordinatorLog.write(group.groupId, [groupMetadataRecord(group, assignments)]).then(() => ErrorCode.NONE, errorCodeOf),
       },
     });
-    const c = new GroupCoordinator(config, opts.clock, log, manager, coordinatorLog, offsets, timers, durable, opts.ledHere);
+    const consumer = new ConsumerGroupManager({ clock: opts.clock, config, timers, topics: opts.topics ?? NO_TOPICS, newMemberId: uuid });
+    const c = new GroupCoordinator(config, opts.clock, log, manager, consumer, coordinatorLog, offsets, timers, durable, opts.ledHere);
     const started = opts.clock.now();
     const partitions = opts.partitions ?? Array.from({ length: config['offsets.topic.num.partitions'] }, (_, p) => p);
     let records = 0;
@@ -191,6 +201,7 @@ export class GroupCoordinator {
       this.manager.shutdownGroup(g, ErrorCode.NOT_COORDINATOR);
       this.manager.groups.delete(g.groupId);
     }
+    for (const id of [...this.consumer.groups.keys()]) if (this.partitionFor(id) === partition) this.consumer.drop(id);
     for (const group of [...this.offsets.groups()]) if (this.partitionFor(group) === partition) this.offsets.forget(group);
     this.durable.pendingTxn.removeWhere((o) => this.partitionFor(o.group) === partition);
   }
@@ -231,6 +242,10 @@ export class GroupCoordinator {
     if (p.groupId === '') return Promise.resolve(joinError(p.memberId, this.active ? ErrorCode.INVALID_GROUP_ID : ErrorCode.COORDINATOR_NOT_AVAILABLE));
     const e = this.unavailable(p.groupId);
     if (e) return Promise.resolve(joinError(p.memberId, e));
+    const consumerGroup = this.consumer.groups.get(p.groupId);
+    if (consumerGroup && consumerGroup.members.size > 0) return Promise.resolve(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    // An empty consumer group becomes a classic one.
+    if (consumerGroup) this.consumer.drop(p.groupId);
     return joinGroup(this.manager, p, (id) => this.createGroup(id));
   }
 
@@ -253,10 +268,51 @@ export class GroupCoordinator {
     return this.manager.leaveGroup(p);
   }
 
+  /**
+   * ConsumerGroupHeartbeat. A group id held by a classic group with members is not a consumer
+   * group (GROUP_ID_NOT_FOUND, as Kafka answers with group.consumer.migration.policy=disabled);
+   * an empty classic group becomes a consumer group, keeping its offsets.
+   */
+  consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    const refuse = (errorCode: number, errorMessage: string | null): ConsumerGroupHeartbeatResult => ({ errorCode, errorMessage, memberId: p.memberId || null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
+    if (p.groupId !== '') {
+      const e = this.unavailable(p.groupId);
+      if (e) return refuse(e, null);
+    } else if (!this.active) return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
+    if (!this.consumer.groups.has(p.groupId)) {
+      const classic = this.manager.groups.get(p.groupId);
+      if (classic && !classic.is(GroupState.Empty) && !classic.is(GroupState.Dead)) return refuse(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);
+      if (!classic && p.memberEpoch === 0 && this.groupCount() >= this.config['samsa.group.max.groups']) return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'samsa.group.max.groups reached');
+    }
+    return this.consumer.heartbeat(p);
+  }
+
+  /** ConsumerGroupDescribe: GROUP_ID_NOT_FOUND for an id that is not a live consumer group. */
+  describeConsumerGroups(groupIds: readonly string[]): DescribedConsumerGroup[] {
+    return groupIds.map((groupId) => {
+      const none = { groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [] };
+      const e = this.unavailable(groupId);
+      if (e) return { errorCode: e, errorMessage: null, groupId, ...none };
+      const g = this.consumer.groups.get(groupId);
+      if (!g) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: this.manager.groups.has(groupId) ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`, groupId, ...none };
+      return this.consumer.describe(g);
+    });
+  }
+
+  private groupCount(): number {
+    return this.manager.groups.size + this.consumer.groups.size;
+  }
+
+  /** A consumer group's member check for an offset commit or fetch, or undefined for a classic group. `memberOptional`: see validateMemberEpoch. */
+  private consumerMemberCheck(groupId: string, memberId: string | null, memberEpoch: number, memberOptional = false): (() => number) | undefined {
+    const g = this.consumer.groups.get(groupId);
+    return g && (() => this.consumer.validateMemberEpoch(g, memberId, memberEpoch, memberOptional));
+  }
+
   commitOffsets(p: OffsetCommitParams): Promise<TopicResult[]> {
     const e = this.unavailable(p.groupId);
     if (e) return Promise.resolve(p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: e })) })));
-    return this.offsetRequests.commit(p);
+    return this.offsetRequests.commit(p, this.consumerMemberCheck(p.groupId, p.memberId, p.generationIdOrMemberEpoch));
   }
 
   /**
@@ -266,7 +322,7 @@ export class GroupCoordinator {
   commitTransactionalOffsets(p: TxnOffsetCommitParams, txn: TxnWrite): Promise<TopicResult[]> {
     const e = this.unavailable(p.groupId);
     if (e) return Promise.resolve(p.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partitionIndex: x.partitionIndex, errorCode: e })) })));
-    return this.offsetRequests.txnCommit(p, txn);
+    return this.offsetRequests.txnCommit(p, txn, this.consumerMemberCheck(p.groupId, p.memberId, p.generationId, p.groupInstanceId === null));
   }
 
   /**
@@ -279,7 +335,7 @@ export class GroupCoordinator {
   }
 
   fetchOffsets(p: OffsetFetchParams): Promise<OffsetFetchResult> {
-    const e = this.unavailable(p.groupId);
+    const e = this.unavailable(p.groupId) || (this.consumerMemberCheck(p.groupId, p.memberId ?? null, p.memberEpoch ?? -1, true)?.() ?? ErrorCode.NONE);
     if (e) return Promise.resolve({ groupId: p.groupId, errorCode: e, topics: [] });
     return this.offsetRequests.fetch(p);
   }
@@ -287,12 +343,13 @@ export class GroupCoordinator {
   deleteOffsets(p: OffsetDeleteParams): Promise<OffsetDeleteResult> {
     const e = this.unavailable(p.groupId);
     if (e) return Promise.resolve({ errorCode: e, topics: [] });
-    return this.offsetRequests.deleteOffsets(p);
+    const g = this.consumer.groups.get(p.groupId);
+    return this.offsetRequests.deleteOffsets(p, g && this.consumer.groupTopics(g));
   }
 
   /** A new empty group, unless samsa.group.max.groups is reached. */
   private createGroup(groupId: string): ClassicGroup | undefined {
-    if (this.manager.groups.size >= this.config['samsa.group.max.groups']) {
+    if (this.groupCount() >= this.config['samsa.group.max.groups']) {
       this.log.warn({ group: groupId, max: this.config['samsa.group.max.groups'] }, 'refusing a new group: samsa.group.max.groups reached');
       return undefined;
     }
@@ -307,8 +364,14 @@ export class GroupCoordinator {
     const states = new Set(statesFilter.map((s) => s.toLowerCase()));
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
     const out: ListedGroup[] = [];
+    for (const g of this.consumer.groups.values()) {
+      const state = g.state;
+      if (states.size > 0 && !states.has(state.toLowerCase())) continue;
+      if (types.size > 0 && !types.has('consumer')) continue;
+      out.push({ groupId: g.groupId, protocolType: 'consumer', groupState: state, groupType: 'consumer' });
+    }
     for (const g of this.manager.groups.values()) {
-      if (g.is(GroupState.Dead)) continue;
+      if (g.is(GroupState.Dead) || this.consumer.groups.has(g.groupId)) continue;
       if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
       if (types.size > 0 && !types.has('classic')) continue;
       out.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' });
@@ -316,12 +379,12 @@ export class GroupCoordinator {
     return out;
   }
 
-  /** DescribeGroups: member metadata and assignments are given for Stable groups only, as in Kafka. */
+  /** DescribeGroups: member metadata and assignments are given for Stable groups only, as in Kafka; a consumer group is described as no classic group. */
   describeGroups(groupIds: readonly string[]): DescribedGroup[] {
     return groupIds.map((groupId) => {
       const e = this.unavailable(groupId);
       if (e) return { errorCode: e, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
-      const g = this.manager.groups.get(groupId);
+      const g = this.consumer.groups.has(groupId) ? undefined : this.manager.groups.get(groupId);
       if (!g) return { errorCode: ErrorCode.NONE, groupId, groupState: GroupState.Dead, protocolType: '', protocolData: '', members: [] };
       const stable = g.is(GroupState.Stable);
       return {
@@ -350,6 +413,12 @@ export class GroupCoordinator {
   private deleteGroup(groupId: string): Promise<number> {
     const e = this.unavailable(groupId);
     if (e) return Promise.resolve(e);
+    const consumerGroup = this.consumer.groups.get(groupId);
+    if (consumerGroup) {
+      if (consumerGroup.members.size > 0) return Promise.resolve(ErrorCode.NON_EMPTY_GROUP);
+      this.consumer.drop(groupId);
+      if (!this.manager.groups.has(groupId)) return Promise.resolve(ErrorCode.NONE);
+    }
     const g = this.manager.groups.get(groupId);
     if (!g || g.is(GroupState.Dead)) return Promise.resolve(ErrorCode.GROUP_ID_NOT_FOUND);
     if (!g.is(GroupState.Empty)) return Promise.resolve(ErrorCode.NON_EMPTY_GROUP);
@@ -358,7 +427,10 @@ export class GroupCoordinator {
 
   /** Offsets retention: expired offsets are tombstoned, and an Empty group left without offsets is deleted. */
   expireOffsets(): Promise<void> {
-    return this.removeOffsets((g) => this.offsetRequests.expiredOffsets(g), 'expired');
+    return this.removeOffsets((g) => {
+      const consumerGroup = this.consumer.groups.get(g.groupId);
+      return this.offsetRequests.expiredOffsets(g, consumerGroup && this.consumer.groupTopics(consumerGroup));
+    }, 'expired');
   }
 
   /**
@@ -379,7 +451,8 @@ export class GroupCoordinator {
     for (const g of [...this.manager.groups.values()]) {
       const gone = removed(g);
       const remaining = this.offsetRequests.countOffsets(g.groupId) - gone.length;
-      if (remaining === 0 && g.is(GroupState.Empty) && !this.durable.pendingTxn.hasPendingForGroup(g.groupId)) writes.push(this.removeGroup(g, why));
+      const live = (this.consumer.groups.get(g.groupId)?.members.size ?? 0) > 0;
+      if (remaining === 0 && g.is(GroupState.Empty) && !live && !this.durable.pendingTxn.hasPendingForGroup(g.groupId)) writes.push(this.removeGroup(g, why));
       else if (gone.length > 0) writes.push(this.coordinatorLog.write(g.groupId, gone).catch(() => undefined));
       if (gone.length > 0) this.log.info({ group: g.groupId, offsets: gone.length, reason: why }, 'removed offsets');
     }
@@ -401,6 +474,7 @@ export class GroupCoordinator {
   private removeGroup(g: ClassicGroup, why: string): Promise<number> {
     const records: CoordinatorRecord[] = [...this.offsets.tombstones(g.groupId), { type: 'group', group: g.groupId, value: null }];
     this.durable.pendingTxn.removeGroup(g.groupId);
+    this.consumer.drop(g.groupId);
     this.manager.shutdownGroup(g, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     g.transitionTo(GroupState.Dead, this.clock.now());
     this.manager.groups.delete(g.groupId);

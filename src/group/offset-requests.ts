@@ -62,6 +62,9 @@ export interface OffsetFetchParams {
   /** Null for every partition the group has offsets for. */
   topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null;
   requireStable: boolean;
+  /** OffsetFetch v9: the member asking, checked against a KIP-848 consumer group (null and -1: not a member). */
+  memberId?: string | null;
+  memberEpoch?: number;
 }
 
 export interface OffsetFetchPartition {
@@ -107,19 +110,10 @@ const writeErrorCode = (err: unknown): number => (err instanceof CoordinatorWrit
 export class OffsetRequests {
   constructor(private readonly d: OffsetRequestsDeps) {}
 
-  commit(p: OffsetCommitParams): Promise<TopicResult[]> {
-    let group = this.d.manager.groups.get(p.groupId);
-    if (!group) {
-      if (p.generationIdOrMemberEpoch >= 0) return Promise.resolve(everyPartition(p.topics, p.groupIdNotFoundIfMissing ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION));
-      // A standalone consumer or an admin tool: the group exists only to hold offsets.
-      group = this.d.createGroup(p.groupId);
-      if (!group) return Promise.resolve(everyPartition(p.topics, ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    }
-    const invalid = this.validateCommit(group, p);
+  /** `memberCheck` validates the member instead of the classic group's rules (a KIP-848 consumer group's member epoch). */
+  commit(p: OffsetCommitParams, memberCheck?: () => number): Promise<TopicResult[]> {
+    const invalid = memberCheck ? memberCheck() : this.validateClassicCommit(p);
     if (invalid !== ErrorCode.NONE) return Promise.resolve(everyPartition(p.topics, invalid));
-    // A commit keeps the member's session alive, as a heartbeat would.
-    const member = group.member(p.memberId);
-    if (member && (group.is(GroupState.Stable) || group.is(GroupState.PreparingRebalance))) this.d.manager.rescheduleHeartbeat(group, member);
 
     const now = this.d.clock.now();
     // A retention near int64's maximum must not carry the expiry past what the offset record's int64 holds.
@@ -131,7 +125,11 @@ export class OffsetRequests {
    * TxnOffsetCommit: validated as Kafka's validateOffsetCommit with isTransactional (no member
    * needed in a non-empty group, no REBALANCE_IN_PROGRESS), written in the producer's transaction.
    */
-  txnCommit(p: TxnOffsetCommitParams, txn: TxnWrite): Promise<TopicResult[]> {
+  txnCommit(p: TxnOffsetCommitParams, txn: TxnWrite, memberCheck?: () => number): Promise<TopicResult[]> {
+    if (memberCheck) {
+      const invalid = memberCheck();
+      return invalid !== ErrorCode.NONE ? Promise.resolve(everyPartition(p.topics, invalid)) : this.writeOffsets(p.groupId, p.topics, this.d.clock.now(), null, txn);
+    }
     let group = this.d.manager.groups.get(p.groupId);
     if (!group) {
       if (p.generationId >= 0) return Promise.resolve(everyPartition(p.topics, ErrorCode.ILLEGAL_GENERATION));
@@ -182,6 +180,23 @@ export class OffsetRequests {
       if (invalid !== ErrorCode.NONE) return invalid;
       if (p.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     }
+    return ErrorCode.NONE;
+  }
+
+  /** Validates a commit against its classic group (created for a standalone consumer or a tool); a member's commit keeps its session alive. */
+  private validateClassicCommit(p: OffsetCommitParams): number {
+    let group = this.d.manager.groups.get(p.groupId);
+    if (!group) {
+      if (p.generationIdOrMemberEpoch >= 0) return p.groupIdNotFoundIfMissing ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
+      // A standalone consumer or an admin tool: the group exists only to hold offsets.
+      group = this.d.createGroup(p.groupId);
+      if (!group) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    const invalid = this.validateCommit(group, p);
+    if (invalid !== ErrorCode.NONE) return invalid;
+    // A commit keeps the member's session alive, as a heartbeat would.
+    const member = group.member(p.memberId);
+    if (member && (group.is(GroupState.Stable) || group.is(GroupState.PreparingRebalance))) this.d.manager.rescheduleHeartbeat(group, member);
     return ErrorCode.NONE;
   }
 
@@ -237,7 +252,8 @@ export class OffsetRequests {
     });
   }
 
-  deleteOffsets(p: OffsetDeleteParams): Promise<OffsetDeleteResult> {
+  /** `subscribed`: the topics a KIP-848 consumer group's members subscribe to, spared as an active classic group's are. */
+  deleteOffsets(p: OffsetDeleteParams, subscribed?: ReadonlySet<string>): Promise<OffsetDeleteResult> {
     const group = this.d.manager.groups.get(p.groupId);
     if (!group || group.is(GroupState.Dead)) return Promise.resolve({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] });
     if (!group.is(GroupState.Empty) && !group.usesConsumerProtocol()) return Promise.resolve({ errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] });
@@ -245,7 +261,7 @@ export class OffsetRequests {
     const topics = p.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((partitionIndex) => {
-        if (group.isSubscribedToTopic(t.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+        if (group.isSubscribedToTopic(t.name) || subscribed?.has(t.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
         if (this.d.offsets.get(p.groupId, t.name, partitionIndex)) records.push(offsetRecord(p.groupId, t.name, partitionIndex, null));
         return { partitionIndex, errorCode: ErrorCode.NONE };
       }),
@@ -266,19 +282,21 @@ export class OffsetRequests {
    * Tombstones for a group's expired offsets (Kafka's offsetExpirationCondition): an offset with
    * its own expiry expires then; otherwise, offsets.retention.minutes after the group became
    * Empty (consumer groups), after the commit (standalone groups, and topics a Stable consumer
-   * group no longer subscribes to). Other groups keep their offsets.
+   * group no longer subscribes to). Other groups keep their offsets. A KIP-848 consumer group
+   * (`subscribed`: its members' topics) keeps the offsets of the topics subscribed to, the others
+   * expire after the commit, as Kafka's ConsumerGroup.offsetExpirationCondition has it.
    */
-  expiredOffsets(group: ClassicGroup): CoordinatorRecord[] {
+  expiredOffsets(group: ClassicGroup, subscribed?: ReadonlySet<string>): CoordinatorRecord[] {
     const now = this.d.clock.now();
     const retentionMs = offsetsRetentionMs(this.d.config);
     let base: ((c: CommittedOffset) => number) | undefined;
-    if (group.protocolType === null) base = (c) => c.commitTimestamp;
+    if (group.protocolType === null || subscribed) base = (c) => c.commitTimestamp;
     else if (group.is(GroupState.Empty)) base = (c) => group.currentStateTimestamp ?? c.commitTimestamp;
     else if (group.usesConsumerProtocol() && group.subscribedTopics && group.is(GroupState.Stable)) base = (c) => c.commitTimestamp;
     if (!base) return [];
     const out: CoordinatorRecord[] = [];
     for (const [topic, partitions] of this.d.offsets.topics(group.groupId)) {
-      if (group.isSubscribedToTopic(topic)) continue;
+      if (group.isSubscribedToTopic(topic) || subscribed?.has(topic)) continue;
       for (const [partition, c] of partitions) {
         const expired = c.expireTimestamp !== null ? now >= c.expireTimestamp : now - base(c) >= retentionMs;
         if (expired) out.push(offsetRecord(group.groupId, topic, partition, null));

@@ -41,6 +41,8 @@ const MINIMAL: Record<string, (v: number) => unknown> = {
   ListGroups: () => ({}),
   DeleteGroups: () => ({ groupsNames: [] }),
   OffsetDelete: () => ({ groupId: 'conformance', topics: [] }),
+  ConsumerGroupHeartbeat: () => ({ groupId: 'conformance-kip848', memberId: 'nobody', memberEpoch: 1 }),
+  ConsumerGroupDescribe: () => ({ groupIds: ['conformance-kip848'] }),
   AddPartitionsToTxn: (v) => (v >= 4 ? { transactions: [] } : { v3AndBelowTransactionalId: 'conformance', v3AndBelowProducerId: 1n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [] }),
   AddOffsetsToTxn: () => ({ transactionalId: 'conformance', producerId: 1n, producerEpoch: 0, groupId: 'conformance' }),
   EndTxn: () => ({ transactionalId: 'conformance', producerId: 1n, producerEpoch: 0, committed: false }),

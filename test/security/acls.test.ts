@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { KafkaProtocolError, SamsaClient } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { DescribeGroupsApi, FetchApi, MetadataApi, ProduceApi, SaslAuthenticateApi, SaslHandshakeApi } from '../../src/protocol/messages/index.js';
+import { ConsumerGroupDescribeApi, ConsumerGroupHeartbeatApi, DescribeGroupsApi, FetchApi, MetadataApi, ProduceApi, SaslAuthenticateApi, SaslHandshakeApi } from '../../src/protocol/messages/index.js';
 import { encodeUncompressedRecordBatch } from '../../src/protocol/records/index.js';
 import { ZERO_UUID } from '../../src/protocol/primitives/codec-support.js';
 import { awaitGroupCoordinator } from '../helpers/group-coordinator.js';
@@ -157,6 +157,24 @@ describe('ACLs', { timeout: 120_000 }, () => {
     await assert.rejects(join('other'), refused(ErrorCode.GROUP_AUTHORIZATION_FAILED));
     await assert.rejects(client('alice').admin().fetchOffsets('other'), refused(ErrorCode.GROUP_AUTHORIZATION_FAILED));
     assert.deepEqual((await client('alice').admin().listGroups()).map((g) => g.groupId), ['billing'], 'only the groups alice may describe are listed');
+  });
+
+  it('refuses KIP-848 consumer groups group by group, and subscriptions to topics the member may not describe', async () => {
+    const raw = await rawLogin(sb.port.SASL_PLAINTEXT, 'alice');
+    try {
+      const join = (groupId: string, topic: string) => raw.send(ConsumerGroupHeartbeatApi, 0, { groupId, memberId: '', memberEpoch: 0, rebalanceTimeoutMs: 10_000, subscribedTopicNames: [topic], topicPartitions: [] });
+      assert.equal((await join('other', 'alice-1')).errorCode, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+      assert.equal((await join('billing', 'secret')).errorCode, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      const joined = await join('billing', 'alice-1');
+      assert.equal(joined.errorCode, ErrorCode.NONE);
+      assert.equal(joined.assignment?.topicPartitions[0]?.partitions.length, 1);
+      const described = await raw.send(ConsumerGroupDescribeApi, 0, { groupIds: ['billing', 'other'], includeAuthorizedOperations: false });
+      assert.deepEqual(described.groups.map((g) => g.errorCode), [ErrorCode.NONE, ErrorCode.GROUP_AUTHORIZATION_FAILED]);
+      const left = await raw.send(ConsumerGroupHeartbeatApi, 0, { groupId: 'billing', memberId: joined.memberId!, memberEpoch: -1 });
+      assert.equal(left.errorCode, ErrorCode.NONE);
+    } finally {
+      raw.close();
+    }
   });
 
   it("answers the principal's authorized operations (KIP-430)", async () => {

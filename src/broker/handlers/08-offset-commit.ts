@@ -10,7 +10,8 @@
  * OFFSET_METADATA_TOO_LARGE. v2-v4's retentionTimeMs gives the offsets their own expiry; v9
  * answers GROUP_ID_NOT_FOUND for a member commit to a missing group.
  *
- * Not yet: KIP-848 member epochs (v9 from consumer-protocol groups).
+ * A KIP-848 consumer group's members commit with their member epoch (UNKNOWN_MEMBER_ID,
+ * STALE_MEMBER_EPOCH); without a member (epoch -1) only while the group has no members.
  *
  * With an authorizer: a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED for
  * every partition; partitions of topics it may not READ, TOPIC_AUTHORIZATION_FAILED.

@@ -8,7 +8,8 @@
  * the last durable commit is read. Group-level errors go in the top-level error code (v2-v7),
  * the group's (v8+), or each partition's (v1).
  *
- * Not yet: transactional offsets pending a commit marker (issue #6), KIP-848 member epochs (v9).
+ * v9 carries the member of a KIP-848 consumer group: an unknown member answers UNKNOWN_MEMBER_ID,
+ * another epoch STALE_MEMBER_EPOCH (a fetch without a member is always answered).
  *
  * With an authorizer: GROUP_AUTHORIZATION_FAILED without DESCRIBE on the group; partitions of
  * topics the principal may not DESCRIBE are TOPIC_AUTHORIZATION_FAILED, or left out of an
@@ -24,7 +25,7 @@ export const offsetFetchHandler = defineHandler(OffsetFetchApi, { min: 1, max: 9
   const version = ctx.apiVersion;
   const requireStable = version >= 7 && req.requireStable;
   if (version >= 8) {
-    const results = await Promise.all(req.groups.map((g) => fetchAuthorized(ctx, { groupId: g.groupId, topics: g.topics, requireStable })));
+    const results = await Promise.all(req.groups.map((g) => fetchAuthorized(ctx, { groupId: g.groupId, topics: g.topics, requireStable, memberId: g.memberId, memberEpoch: g.memberEpoch })));
     return { throttleTimeMs: 0, groups: results.map((r) => ({ groupId: r.groupId, errorCode: r.errorCode, topics: withLeaderEpochs(r, version) })) };
   }
   const r = await fetchAuthorized(ctx, { groupId: req.groupId, topics: req.topics, requireStable });

@@ -16,7 +16,8 @@
  * with 0 the member is removed the moment the join phase ends and its SyncGroup races that expiry
  * (and mostly gets UNKNOWN_MEMBER_ID). No member can sync in 0 ms: Samsa keeps the older bound.
  *
- * Not yet: KIP-848 groups (ConsumerGroupHeartbeat).
+ * A group id held by a KIP-848 consumer group with members answers INCONSISTENT_GROUP_PROTOCOL
+ * (classic members do not join consumer groups here); an empty one becomes a classic group.
  *
  * With an authorizer, a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED.
  */

@@ -2,7 +2,8 @@
  * ListGroups (key 16), versions 0-5.
  *
  * Every group this coordinator holds with its protocol type, its state (v4+, filtered by
- * `statesFilter`, case-insensitively) and its type (v5+, always "classic"; `typesFilter`).
+ * `statesFilter`, case-insensitively) and its type (v5+, "classic" or "consumer" for KIP-848
+ * groups, whose protocol type is "consumer"; `typesFilter`).
  *
  * With an authorizer, a principal without DESCRIBE on the cluster sees only the groups it may
  * DESCRIBE.

@@ -49,6 +49,8 @@ import { describeProducersHandler } from './61-describe-producers.js';
 import { describeTransactionsHandler } from './65-describe-transactions.js';
 import { listTransactionsHandler } from './66-list-transactions.js';
 import { unregisterBrokerHandler } from './64-unregister-broker.js';
+import { consumerGroupHeartbeatHandler } from './68-consumer-group-heartbeat.js';
+import { consumerGroupDescribeHandler } from './69-consumer-group-describe.js';
 import { describeTopicPartitionsHandler } from './75-describe-topic-partitions.js';
 
 export const HANDLERS: readonly AnyHandler[] = [
@@ -101,5 +103,7 @@ export const HANDLERS: readonly AnyHandler[] = [
   describeTransactionsHandler,
   listTransactionsHandler,
   unregisterBrokerHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
   describeTopicPartitionsHandler,
 ];

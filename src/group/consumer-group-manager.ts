@@ -1,0 +1,351 @@
+/**
+ * KIP-848 consumer groups (ConsumerGroupHeartbeat, ConsumerGroupDescribe): members join with
+ * epoch 0 and heartbeat with their epoch; the coordinator computes the target assignment with a
+ * server-side assignor whenever the group epoch moves, and hands each member its partitions as it
+ * revokes the ones it must give up. A member that stops heartbeating for
+ * group.consumer.session.timeout.ms, or does not revoke within its rebalance timeout, is removed.
+ * Subscriptions are topic names, resolved against the topics at every heartbeat, so a topic
+ * created, deleted or grown moves the group epoch too. Version 0 only: Kafka's specs mark v1
+ * (regular-expression subscriptions, member ids made by the client) unstable.
+ *
+ * Member state is kept in memory only: after the coordinator moves (restart, failover), members
+ * get UNKNOWN_MEMBER_ID and join again, as Kafka's clients do after fencing; committed offsets are
+ * durable as for every group. Static members (instance ids) are refused a second live instance
+ * (UNRELEASED_INSTANCE_ID); a static member leaving with epoch -2 leaves as with -1.
+ */
+import type { Clock } from '../common/clock.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { ASSIGNORS, type AssignorMember, DEFAULT_ASSIGNOR, partitionKey, splitPartitionKey } from './consumer-group-assignors.js';
+import { ConsumerGroup, type ConsumerGroupMember } from './consumer-group.js';
+import type { GroupConfig } from './group-config.js';
+import type { KeyedTimers } from './keyed-timers.js';
+
+/** What the coordinator needs to know of topics: their ids and partition counts. */
+export interface ConsumerGroupTopics {
+  byName(name: string): { id: string; partitionCount: number } | undefined;
+  byId(id: string): { name: string; partitionCount: number } | undefined;
+}
+
+export interface TopicPartitions {
+  topicId: string;
+  partitions: number[];
+}
+
+export interface ConsumerGroupHeartbeatParams {
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  instanceId: string | null;
+  rackId: string | null;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: readonly string[] | null;
+  serverAssignor: string | null;
+  topicPartitions: readonly { topicId: string; partitions: readonly number[] }[] | null;
+  clientId: string;
+  clientHost: string;
+}
+
+export interface ConsumerGroupHeartbeatResult {
+  errorCode: number;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: { topicPartitions: TopicPartitions[] } | null;
+}
+
+export interface DescribedConsumerGroup {
+  errorCode: number;
+  errorMessage: string | null;
+  groupId: string;
+  groupState: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  assignorName: string;
+  members: {
+    memberId: string;
+    instanceId: string | null;
+    rackId: string | null;
+    memberEpoch: number;
+    clientId: string;
+    clientHost: string;
+    subscribedTopicNames: readonly string[];
+    assignment: { topicPartitions: (TopicPartitions & { topicName: string })[] };
+    targetAssignment: { topicPartitions: (TopicPartitions & { topicName: string })[] };
+  }[];
+}
+
+export interface ManagerDeps {
+  clock: Clock;
+  config: GroupConfig;
+  timers: KeyedTimers;
+  topics: ConsumerGroupTopics;
+  newMemberId(): string;
+}
+
+const sessionKey = (groupId: string, memberId: string): string => `cg-session\0${groupId}\0${memberId}`;
+const revocationKey = (groupId: string, memberId: string): string => `cg-revoke\0${groupId}\0${memberId}`;
+
+export class ConsumerGroupManager {
+  readonly groups = new Map<string, ConsumerGroup>();
+
+  constructor(private readonly d: ManagerDeps) {}
+
+  heartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    const invalid = this.invalidRequest(p);
+    if (invalid) return this.error(p, ...invalid);
+    if (p.memberEpoch < 0) return this.leave(p);
+    let group = this.groups.get(p.groupId);
+    let member = group?.members.get(p.memberId);
+    // Joins, subscription changes and the subscribed topics changing move the group to one new epoch.
+    let bump = false;
+    if (p.memberEpoch > 0) {
+      if (!group || !member) return this.error(p, ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
+      const fenced = this.fencedEpoch(member, p);
+      if (fenced) return this.error(p, ErrorCode.FENCED_MEMBER_EPOCH, fenced);
+    } else {
+      group ??= this.create(p.groupId);
+      if (p.instanceId !== null) {
+        const other = [...group.members.values()].find((m) => m.instanceId === p.instanceId && m.memberId !== p.memberId);
+        if (other) return this.error(p, ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${p.instanceId} is still held by member ${other.memberId}.`);
+      }
+      // A member joining again with its id has lost its partitions: it starts over.
+      if (member) this.removeMember(group, member, false);
+      if (group.members.size >= this.d.config['group.consumer.max.size']) return this.error(p, ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.d.config['group.consumer.max.size']} members.`);
+      member = this.newMember(p);
+      group.members.set(member.memberId, member);
+      bump = true;
+    }
+    if (this.update(member, p)) bump = true;
+    const signature = this.signature(group);
+    if (signature !== group.subscriptionSignature) {
+      group.subscriptionSignature = signature;
+      bump = true;
+    }
+    if (bump) {
+      group.groupEpoch++;
+      this.computeTarget(group);
+    }
+    const before = new Set(member.assigned);
+    group.reconcile(member, p.topicPartitions === null ? null : new Set(p.topicPartitions.flatMap((t) => t.partitions.map((x) => partitionKey(t.topicId, x)))));
+    this.scheduleTimers(group, member);
+    const full = p.memberEpoch === 0 || (p.rebalanceTimeoutMs !== -1 && p.subscribedTopicNames !== null && p.topicPartitions !== null);
+    const assignmentChanged = before.size !== member.assigned.size || [...before].some((k) => !member.assigned.has(k));
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId: member.memberId,
+      memberEpoch: member.memberEpoch,
+      heartbeatIntervalMs: this.d.config['group.consumer.heartbeat.interval.ms'],
+      assignment: full || assignmentChanged ? { topicPartitions: toTopicPartitions(member.assigned) } : null,
+    };
+  }
+
+  /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid: [error, message] or undefined. */
+  private invalidRequest(p: ConsumerGroupHeartbeatParams): [number, string] | undefined {
+    const bad = (message: string): [number, string] => [ErrorCode.INVALID_REQUEST, message];
+    if (p.groupId === '') return bad("GroupId can't be empty.");
+    if (p.instanceId === '') return bad("InstanceId can't be empty.");
+    if (p.rackId === '') return bad("RackId can't be empty.");
+    if (p.memberEpoch < -2) return bad(`MemberEpoch ${p.memberEpoch} is invalid.`);
+    if (p.memberEpoch !== 0 && p.memberId === '') return bad("MemberId can't be empty.");
+    if (p.memberEpoch === 0) {
+      if (p.rebalanceTimeoutMs === -1) return bad('RebalanceTimeoutMs must be provided in first request.');
+      if (p.topicPartitions === null || p.topicPartitions.length > 0) return bad('TopicPartitions must be empty when (re-)joining.');
+      if (p.subscribedTopicNames === null) return bad('SubscribedTopicNames must be set in first request.');
+    }
+    if (p.serverAssignor !== null && !ASSIGNORS.has(p.serverAssignor)) return [ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${p.serverAssignor} is not supported. Supported assignors: ${[...ASSIGNORS.keys()].join(', ')}.`];
+    return undefined;
+  }
+
+  /** Kafka's throwIfMemberEpochIsInvalid: an epoch behind is taken only if it is the previous one and the member holds no more than it was given (a lost answer). */
+  private fencedEpoch(m: ConsumerGroupMember, p: ConsumerGroupHeartbeatParams): string | undefined {
+    if (p.memberEpoch === m.memberEpoch) return undefined;
+    const owned = p.topicPartitions?.flatMap((t) => t.partitions.map((x) => partitionKey(t.topicId, x)));
+    if (p.memberEpoch < m.memberEpoch && p.memberEpoch === m.previousMemberEpoch && owned !== undefined && owned.every((k) => m.assigned.has(k))) return undefined;
+    return `The consumer group member has a member epoch (${p.memberEpoch}) different from the one known by the group coordinator (${m.memberEpoch}).`;
+  }
+
+  private leave(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    const group = this.groups.get(p.groupId);
+    const member = group?.members.get(p.memberId);
+    if (!group || !member) return this.error(p, ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
+    this.removeMember(group, member, true);
+    return { errorCode: ErrorCode.NONE, errorMessage: null, memberId: p.memberId, memberEpoch: p.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
+  }
+
+  private error(p: ConsumerGroupHeartbeatParams, errorCode: number, errorMessage: string): ConsumerGroupHeartbeatResult {
+    return { errorCode, errorMessage, memberId: p.memberId === '' ? null : p.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
+  }
+
+  private create(groupId: string): ConsumerGroup {
+    const g = new ConsumerGroup(groupId);
+    this.groups.set(groupId, g);
+    return g;
+  }
+
+  private newMember(p: ConsumerGroupHeartbeatParams): ConsumerGroupMember {
+    return {
+      memberId: p.memberId === '' ? this.d.newMemberId() : p.memberId,
+      instanceId: p.instanceId,
+      rackId: p.rackId,
+      clientId: p.clientId,
+      clientHost: p.clientHost,
+      rebalanceTimeoutMs: p.rebalanceTimeoutMs,
+      subscribedTopicNames: [],
+      serverAssignor: null,
+      memberEpoch: 0,
+      previousMemberEpoch: 0,
+      state: 'STABLE',
+      assigned: new Set(),
+      pendingRevocation: new Set(),
+    };
+  }
+
+  /** Applies what the heartbeat changed; true if it changes the assignment's inputs (subscription, assignor). */
+  private update(m: ConsumerGroupMember, p: ConsumerGroupHeartbeatParams): boolean {
+    let changed = false;
+    if (p.rackId !== null) m.rackId = p.rackId;
+    if (p.rebalanceTimeoutMs !== -1) m.rebalanceTimeoutMs = p.rebalanceTimeoutMs;
+    if (p.subscribedTopicNames !== null && !sameList(p.subscribedTopicNames, m.subscribedTopicNames)) {
+      m.subscribedTopicNames = [...p.subscribedTopicNames];
+      changed = true;
+    }
+    if (p.serverAssignor !== null && p.serverAssignor !== m.serverAssignor) {
+      m.serverAssignor = p.serverAssignor;
+      changed = true;
+    }
+    m.clientId = p.clientId;
+    m.clientHost = p.clientHost;
+    return changed;
+  }
+
+  /** The topics a member subscribes to that exist. */
+  subscribedTopics(m: ConsumerGroupMember): string[] {
+    return m.subscribedTopicNames.filter((n) => this.d.topics.byName(n));
+  }
+
+  /** Every topic some member of the group subscribes to. */
+  groupTopics(group: ConsumerGroup): Set<string> {
+    const out = new Set<string>();
+    for (const m of group.members.values()) for (const t of this.subscribedTopics(m)) out.add(t);
+    return out;
+  }
+
+  private signature(group: ConsumerGroup): string {
+    return [...this.groupTopics(group)]
+      .sort()
+      .map((name) => {
+        const t = this.d.topics.byName(name)!;
+        return `${name}:${t.id}:${t.partitionCount}`;
+      })
+      .join(',');
+  }
+
+  /** The group's target assignment for its epoch, with the assignor most members ask for. */
+  private computeTarget(group: ConsumerGroup): void {
+    const votes = new Map<string, number>();
+    for (const m of group.members.values()) if (m.serverAssignor) votes.set(m.serverAssignor, (votes.get(m.serverAssignor) ?? 0) + 1);
+    const name = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? DEFAULT_ASSIGNOR;
+    const partitionCounts = new Map<string, number>();
+    const members: AssignorMember[] = [...group.members.values()].map((m) => {
+      const ids = new Set<string>();
+      for (const topic of this.subscribedTopics(m)) {
+        const t = this.d.topics.byName(topic)!;
+        ids.add(t.id);
+        partitionCounts.set(t.id, t.partitionCount);
+      }
+      return { memberId: m.memberId, subscribedTopicIds: ids, currentTarget: group.targetAssignment.get(m.memberId) ?? new Set() };
+    });
+    group.targetAssignment = ASSIGNORS.get(name)!(members, partitionCounts);
+    group.assignorName = name;
+    group.assignmentEpoch = group.groupEpoch;
+  }
+
+  private scheduleTimers(group: ConsumerGroup, m: ConsumerGroupMember): void {
+    this.d.timers.schedule(sessionKey(group.groupId, m.memberId), this.d.config['group.consumer.session.timeout.ms'], () => this.expire(group, m));
+    if (m.state !== 'UNREVOKED_PARTITIONS') this.d.timers.cancel(revocationKey(group.groupId, m.memberId));
+    else if (!this.d.timers.has(revocationKey(group.groupId, m.memberId))) this.d.timers.schedule(revocationKey(group.groupId, m.memberId), m.rebalanceTimeoutMs, () => this.expire(group, m));
+  }
+
+  private expire(group: ConsumerGroup, m: ConsumerGroupMember): void {
+    if (this.groups.get(group.groupId) === group && group.members.get(m.memberId) === m) this.removeMember(group, m, true);
+  }
+
+  /** Takes a member out: its partitions are free, and (with `recompute`) the group moves to a new epoch and target. */
+  private removeMember(group: ConsumerGroup, m: ConsumerGroupMember, recompute: boolean): void {
+    group.members.delete(m.memberId);
+    group.targetAssignment.delete(m.memberId);
+    this.d.timers.cancel(sessionKey(group.groupId, m.memberId));
+    this.d.timers.cancel(revocationKey(group.groupId, m.memberId));
+    if (recompute) {
+      group.groupEpoch++;
+      group.subscriptionSignature = this.signature(group);
+      this.computeTarget(group);
+    }
+  }
+
+  /**
+   * Kafka's ConsumerGroup.validateOffsetCommit and validateOffsetFetch: NONE, UNKNOWN_MEMBER_ID or
+   * STALE_MEMBER_EPOCH. Without a member (epoch -1: a tool, a standalone consumer, an older
+   * version), commits are taken while the group is empty, and with `memberOptional` always
+   * (fetches; transactional commits that name no member).
+   */
+  validateMemberEpoch(group: ConsumerGroup, memberId: string | null, memberEpoch: number, memberOptional: boolean): number {
+    if (memberEpoch < 0 && (memberId === null || memberId === '') && (memberOptional || group.members.size === 0)) return ErrorCode.NONE;
+    const m = memberId === null ? undefined : group.members.get(memberId);
+    if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return memberEpoch === m.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+  }
+
+  /** Drops a group and its members' timers (the group is deleted, converted, or no longer served here). */
+  drop(groupId: string): void {
+    const g = this.groups.get(groupId);
+    if (!g) return;
+    for (const m of g.members.values()) {
+      this.d.timers.cancel(sessionKey(groupId, m.memberId));
+      this.d.timers.cancel(revocationKey(groupId, m.memberId));
+    }
+    this.groups.delete(groupId);
+  }
+
+  /** ConsumerGroupDescribe's answer for a group: partitions with their topic names ('' for a topic gone). */
+  describe(g: ConsumerGroup): DescribedConsumerGroup {
+    const named = (keys: ReadonlySet<string> | undefined) => ({ topicPartitions: toTopicPartitions(keys ?? new Set()).map((t) => ({ ...t, topicName: this.d.topics.byId(t.topicId)?.name ?? '' })) });
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      groupId: g.groupId,
+      groupState: g.state,
+      groupEpoch: g.groupEpoch,
+      assignmentEpoch: g.assignmentEpoch,
+      assignorName: g.assignorName,
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId,
+        rackId: m.rackId,
+        memberEpoch: m.memberEpoch,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        subscribedTopicNames: m.subscribedTopicNames,
+        assignment: named(m.assigned),
+        targetAssignment: named(g.targetAssignment.get(m.memberId)),
+      })),
+    };
+  }
+}
+
+export function toTopicPartitions(keys: ReadonlySet<string>): TopicPartitions[] {
+  const byTopic = new Map<string, number[]>();
+  for (const k of keys) {
+    const [topicId, p] = splitPartitionKey(k);
+    let ps = byTopic.get(topicId);
+    if (!ps) byTopic.set(topicId, (ps = []));
+    ps.push(p);
+  }
+  return [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions: partitions.sort((a, b) => a - b) }));
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -1,0 +1,91 @@
+/**
+ * A KIP-848 consumer group: its members, the group epoch (bumped by every change of membership,
+ * subscriptions or subscribed topics' partitions), the target assignment computed for that epoch,
+ * and each member's reconciliation towards its target (Kafka's CurrentAssignmentBuilder): a member
+ * first gives up the partitions it must revoke (UNREVOKED_PARTITIONS, its epoch unchanged), then
+ * moves to the target epoch with the partitions no other member still holds
+ * (UNRELEASED_PARTITIONS until the rest are released, STABLE once it has its whole target).
+ * Assignments are sets of partition keys (consumer-group-assignors.ts).
+ */
+
+export type MemberState = 'STABLE' | 'UNREVOKED_PARTITIONS' | 'UNRELEASED_PARTITIONS';
+
+export interface ConsumerGroupMember {
+  readonly memberId: string;
+  instanceId: string | null;
+  rackId: string | null;
+  clientId: string;
+  clientHost: string;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: readonly string[];
+  serverAssignor: string | null;
+  memberEpoch: number;
+  previousMemberEpoch: number;
+  state: MemberState;
+  /** Partitions the member holds (may consume). */
+  assigned: Set<string>;
+  /** Partitions the member must give up before it moves on. */
+  pendingRevocation: Set<string>;
+}
+
+export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable';
+
+export class ConsumerGroup {
+  readonly members = new Map<string, ConsumerGroupMember>();
+  groupEpoch = 0;
+  assignmentEpoch = 0;
+  /** Member id -> its target assignment at assignmentEpoch. */
+  targetAssignment = new Map<string, Set<string>>();
+  /** Subscribed topics as "name:id:partitions", to see a topic created, deleted or grown. */
+  subscriptionSignature = '';
+  /** The assignor the last target assignment was computed with. */
+  assignorName = '';
+
+  constructor(readonly groupId: string) {}
+
+  get state(): ConsumerGroupState {
+    if (this.members.size === 0) return 'Empty';
+    if (this.groupEpoch > this.assignmentEpoch) return 'Assigning';
+    for (const m of this.members.values()) if (m.memberEpoch !== this.assignmentEpoch || m.state !== 'STABLE') return 'Reconciling';
+    return 'Stable';
+  }
+
+  /** The member holding a partition (assigned or pending revocation), if any but `except`. */
+  holder(key: string, except: string): ConsumerGroupMember | undefined {
+    for (const m of this.members.values()) if (m.memberId !== except && (m.assigned.has(key) || m.pendingRevocation.has(key))) return m;
+    return undefined;
+  }
+
+  /**
+   * One reconciliation step of a member towards its target (Kafka's CurrentAssignmentBuilder).
+   * `owned` is what the member says it holds (null: not said in this heartbeat).
+   */
+  reconcile(m: ConsumerGroupMember, owned: ReadonlySet<string> | null): void {
+    const target = this.targetAssignment.get(m.memberId) ?? new Set<string>();
+    if (m.state === 'UNREVOKED_PARTITIONS') {
+      // Still holding a partition it must give up: wait for the next heartbeat.
+      if (owned === null || [...m.pendingRevocation].some((k) => owned.has(k))) return;
+      m.pendingRevocation.clear();
+    } else if (m.memberEpoch === this.assignmentEpoch && m.state === 'STABLE') return;
+    const keep = new Set([...m.assigned].filter((k) => target.has(k)));
+    const revoke = [...m.assigned].filter((k) => !target.has(k));
+    if (revoke.length > 0) {
+      m.assigned = keep;
+      m.pendingRevocation = new Set(revoke);
+      m.state = 'UNREVOKED_PARTITIONS';
+      return;
+    }
+    let unreleased = false;
+    for (const k of target) {
+      if (keep.has(k)) continue;
+      if (this.holder(k, m.memberId)) unreleased = true;
+      else keep.add(k);
+    }
+    m.assigned = keep;
+    if (m.memberEpoch !== this.assignmentEpoch) {
+      m.previousMemberEpoch = m.memberEpoch;
+      m.memberEpoch = this.assignmentEpoch;
+    }
+    m.state = unreleased ? 'UNRELEASED_PARTITIONS' : 'STABLE';
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * KIP-848 consumer groups (ConsumerGroupHeartbeat) through @platformatic/kafka with
+ * groupProtocol 'consumer': members share a topic's partitions, a joining member gets its share
+ * once the holder has revoked it, a member that goes silent loses its partitions after
+ * group.consumer.session.timeout.ms, offsets committed with member epochs survive into a classic
+ * group (kafkajs) once the consumer group is empty, and a classic member is refused while the
+ * consumer group has members.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Consumer, type Message, type MessagesStream, stringDeserializers } from '@platformatic/kafka';
+import { Kafka, logLevel } from 'kafkajs';
+import { SamsaClient } from '../../src/client/index.js';
+import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { ConsumerGroupDescribeApi, ConsumerGroupHeartbeatApi } from '../../src/protocol/messages/index.js';
+import { eventually } from '../helpers/eventually.js';
+import { awaitGroupCoordinator } from '../helpers/group-coordinator.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { testBroker } from '../helpers/test-broker.js';
+
+const PARTITIONS = 6;
+
+describe('KIP-848 consumer groups with @platformatic/kafka', { timeout: 120_000 }, () => {
+  let broker: Awaited<ReturnType<typeof testBroker>>;
+  const kafka = () => new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+  before(async () => {
+    broker = await testBroker({ config: { 'group.consumer.heartbeat.interval.ms': 200, 'group.consumer.session.timeout.ms': 3000, 'group.initial.rebalance.delay.ms': 0 } });
+  });
+  after(() => broker.stop());
+
+  async function createTopic(topic: string): Promise<void> {
+    const admin = kafka().admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }] });
+    await admin.disconnect();
+  }
+
+  /** Produces `n` records spread over the partitions, plus one "end" record per partition (a barrier: a reader has everything once it has every end). */
+  async function produce(topic: string, n: number, tag: string): Promise<void> {
+    const producer = kafka().producer();
+    await producer.connect();
+    const messages = Array.from({ length: n }, (_, i) => ({ partition: i % PARTITIONS, value: `${tag}-${i}` }));
+    for (let p = 0; p < PARTITIONS; p++) messages.push({ partition: p, value: `${tag}-end` });
+    await producer.send({ topic, messages });
+    await producer.disconnect();
+  }
+
+  /** A platformatic member reading `topic`, recording what it reads. */
+  async function member(groupId: string, topic: string, clientId: string) {
+    const consumer = new Consumer({ groupId, clientId, bootstrapBrokers: [broker.bootstrap], deserializers: stringDeserializers, groupProtocol: 'consumer', maxWaitTime: 100 });
+    const read: Message<string, string, string, string>[] = [];
+    const stream: MessagesStream<string, string, string, string> = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
+    stream.on('data', (m) => read.push(m));
+    const partitions = () => (consumer.assignments ?? []).flatMap((a) => a.partitions).sort((a, b) => a - b);
+    return {
+      consumer,
+      read,
+      partitions,
+      async close() {
+        await stream.close();
+        await consumer.close();
+      },
+    };
+  }
+  type Member = Awaited<ReturnType<typeof member>>;
+  const ends = (m: Member, tag: string) => m.read.filter((r) => r.value === `${tag}-end`).length;
+  const key = (r: Message<string, string, string, string>) => `${r.partition}:${r.offset}`;
+
+  it('shares partitions between members, hands them over on join and leave, and reads each record once', async () => {
+    const topic = 'kip848-share';
+    await createTopic(topic);
+    await produce(topic, 120, 'a');
+    const m1 = await member('g-share', topic, 'm1');
+    await eventually('m1 reads every partition', 15_000, () => ends(m1, 'a') === PARTITIONS);
+    assert.deepEqual(m1.partitions(), [0, 1, 2, 3, 4, 5]);
+
+    const m2 = await member('g-share', topic, 'm2');
+    await eventually('the partitions split three and three', 15_000, () => m1.partitions().length === 3 && m2.partitions().length === 3);
+    assert.deepEqual([...m1.partitions(), ...m2.partitions()].sort(), [0, 1, 2, 3, 4, 5]);
+    await produce(topic, 120, 'b');
+    await eventually('both members read their ends', 15_000, () => ends(m1, 'b') + ends(m2, 'b') === PARTITIONS);
+    for (const m of [m1, m2]) {
+      const theirs = new Set(m.partitions());
+      assert.ok(m.read.filter((r) => r.value.startsWith('b-')).every((r) => theirs.has(r.partition)), 'each reads only its own partitions');
+    }
+
+    await m1.close();
+    await eventually('m2 holds every partition once m1 left', 15_000, () => m2.partitions().length === PARTITIONS);
+    await produce(topic, 60, 'c');
+    await eventually('m2 reads every end', 15_000, () => ends(m2, 'c') === PARTITIONS);
+    const all = [...m1.read, ...m2.read];
+    assert.equal(all.length, 300 + 3 * PARTITIONS, 'every record read');
+    assert.equal(new Set(all.map(key)).size, all.length, 'none twice');
+    await m2.close();
+  });
+
+  it('gives a silent member’s partitions to the others after the session timeout, and describes the group', async () => {
+    const topic = 'kip848-silent';
+    await createTopic(topic);
+    const raw = await RawClient.connect(broker.port);
+    try {
+      // A member that joins, takes every partition, and never heartbeats again.
+      await awaitGroupCoordinator(raw, 'g-silent');
+      const silent = await raw.send(ConsumerGroupHeartbeatApi, 0, { groupId: 'g-silent', memberId: '', memberEpoch: 0, rebalanceTimeoutMs: 60_000, subscribedTopicNames: [topic], topicPartitions: [] });
+      assert.equal(silent.errorCode, ErrorCode.NONE);
+      assert.equal(silent.assignment?.topicPartitions[0]?.partitions.length, PARTITIONS);
+      await produce(topic, 60, 'a');
+      const m = await member('g-silent', topic, 'live');
+      const described = (await raw.send(ConsumerGroupDescribeApi, 0, { groupIds: ['g-silent', 'nope'], includeAuthorizedOperations: false })).groups;
+      assert.equal(described[0]!.groupState, 'Reconciling');
+      assert.equal(described[0]!.members.length, 2);
+      assert.ok(described[0]!.members.some((x) => x.clientId === 'live' && x.memberEpoch === described[0]!.groupEpoch));
+      assert.equal(described[1]!.errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+      assert.equal(m.read.length, 0, 'nothing while the silent member holds every partition');
+      await eventually('the live member gets every partition', 10_000, () => m.partitions().length === PARTITIONS);
+      await eventually('and reads every record', 10_000, () => ends(m, 'a') === PARTITIONS);
+      const after = (await raw.send(ConsumerGroupDescribeApi, 0, { groupIds: ['g-silent'], includeAuthorizedOperations: false })).groups[0]!;
+      assert.equal(after.groupState, 'Stable');
+      assert.deepEqual(after.members.map((x) => x.clientId), ['live']);
+      assert.equal(after.members[0]!.assignment.topicPartitions[0]!.topicName, topic);
+      // Samsa's admin (`samsa groups describe`) describes it through ConsumerGroupDescribe.
+      const client = new SamsaClient({ bootstrapServers: [broker.bootstrap] });
+      try {
+        const d = await client.admin().describeGroup('g-silent');
+        assert.deepEqual([d.state, d.protocolType, d.protocol], ['Stable', 'consumer', 'uniform']);
+        assert.deepEqual(d.members.map((x) => [x.clientId, x.assignment]), [['live', { [topic]: [0, 1, 2, 3, 4, 5] }]]);
+      } finally {
+        await client.close();
+      }
+      const late = await raw.send(ConsumerGroupHeartbeatApi, 0, { groupId: 'g-silent', memberId: silent.memberId!, memberEpoch: silent.memberEpoch, topicPartitions: null });
+      assert.equal(late.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+      await m.close();
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('refuses a classic member while the group has members, and hands its offsets to a classic group once empty (kafkajs)', async () => {
+    const topic = 'kip848-classic';
+    await createTopic(topic);
+    await produce(topic, 60, 'a');
+    const m = await member('g-switch', topic, 'm');
+    await eventually('the member reads every end', 15_000, () => ends(m, 'a') === PARTITIONS);
+
+    const refused = kafka().consumer({ groupId: 'g-switch', retry: { retries: 0 } });
+    await refused.connect();
+    await refused.subscribe({ topics: [topic] });
+    const crashed = new Promise<string | undefined>((resolve) => refused.on(refused.events.CRASH, (e) => resolve((e.payload.error as { type?: string }).type)));
+    await refused.run({ eachMessage: async () => {} });
+    assert.equal(await crashed, 'INCONSISTENT_GROUP_PROTOCOL');
+    await refused.disconnect();
+
+    const admin = kafka().admin();
+    await admin.connect();
+    await eventually('the member commits what it read', 10_000, async () => {
+      const offsets = await admin.fetchOffsets({ groupId: 'g-switch', topics: [topic] });
+      return offsets[0]!.partitions.every((p) => p.offset === '11');
+    });
+    const listed = await admin.listGroups();
+    assert.deepEqual(listed.groups.filter((g) => g.groupId === 'g-switch'), [{ groupId: 'g-switch', protocolType: 'consumer' }]);
+    await m.close();
+    await admin.disconnect();
+
+    // The group is empty now: kafkajs joins it as a classic group and reads from the committed offsets on.
+    await produce(topic, 60, 'b');
+    const classic = kafka().consumer({ groupId: 'g-switch' });
+    const read: string[] = [];
+    await classic.connect();
+    await classic.subscribe({ topics: [topic] });
+    await classic.run({ eachMessage: async ({ message }) => void read.push(String(message.value)) });
+    try {
+      await eventually('kafkajs reads the new records', 20_000, () => read.filter((v) => v === 'b-end').length === PARTITIONS);
+      assert.equal(read.filter((v) => v.startsWith('a-')).length, 0, 'nothing read again');
+      assert.equal(read.length, 60 + PARTITIONS);
+    } finally {
+      await classic.disconnect();
+    }
+  });
+});

@@ -24,6 +24,23 @@ export function splitPartitionKey(key: string): [topicId: string, partition: num
   return [key.slice(0, i), Number(key.slice(i + 1))];
 }
 
+export interface TopicPartitions {
+  topicId: string;
+  partitions: number[];
+}
+
+/** Partition keys grouped by topic, partitions in order. */
+export function toTopicPartitions(keys: ReadonlySet<string>): TopicPartitions[] {
+  const byTopic = new Map<string, number[]>();
+  for (const k of keys) {
+    const [topicId, p] = splitPartitionKey(k);
+    let ps = byTopic.get(topicId);
+    if (!ps) byTopic.set(topicId, (ps = []));
+    ps.push(p);
+  }
+  return [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions: partitions.sort((a, b) => a - b) }));
+}
+
 /**
  * Sticky and balanced: each partition stays with the member it is assigned to while that member
  * still subscribes to its topic; unassigned partitions go to the eligible member with the fewest;

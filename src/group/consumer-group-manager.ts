@@ -8,15 +8,18 @@
  * created, deleted or grown moves the group epoch too. Version 0 only: Kafka's specs mark v1
  * (regular-expression subscriptions, member ids made by the client) unstable.
  *
- * Member state is kept in memory only: after the coordinator moves (restart, failover), members
- * get UNKNOWN_MEMBER_ID and join again, as Kafka's clients do after fencing; committed offsets are
- * durable as for every group. Static members (instance ids) are refused a second live instance
- * (UNRELEASED_INSTANCE_ID); a static member leaving with epoch -2 leaves as with -1.
+ * Every change is written to __consumer_offsets in Kafka's record types (consumer-group-records.ts)
+ * before the heartbeat is answered, so a coordinator that loads the partition after a restart or a
+ * failover knows the members, their epochs and partitions. Static members (instance ids) are
+ * refused a second live instance (UNRELEASED_INSTANCE_ID); a static member leaving with epoch -2
+ * leaves as with -1.
  */
 import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { ASSIGNORS, type AssignorMember, DEFAULT_ASSIGNOR, partitionKey, splitPartitionKey } from './consumer-group-assignors.js';
+import { type TopicPartitions, ASSIGNORS, type AssignorMember, DEFAULT_ASSIGNOR, partitionKey, toTopicPartitions } from './consumer-group-assignors.js';
 import { ConsumerGroup, type ConsumerGroupMember } from './consumer-group.js';
+import { currentAssignmentRecord, groupRecords, groupTombstones, memberTombstones } from './consumer-group-records.js';
+import type { ConsumerGroupRecord } from './coordinator-records.js';
 import type { GroupConfig } from './group-config.js';
 import type { KeyedTimers } from './keyed-timers.js';
 
@@ -24,11 +27,6 @@ import type { KeyedTimers } from './keyed-timers.js';
 export interface ConsumerGroupTopics {
   byName(name: string): { id: string; partitionCount: number } | undefined;
   byId(id: string): { name: string; partitionCount: number } | undefined;
-}
-
-export interface TopicPartitions {
-  topicId: string;
-  partitions: number[];
 }
 
 export interface ConsumerGroupHeartbeatParams {
@@ -81,6 +79,8 @@ export interface ManagerDeps {
   timers: KeyedTimers;
   topics: ConsumerGroupTopics;
   newMemberId(): string;
+  /** Writes records of a group to __consumer_offsets; resolves to NONE once durable, or the error code. */
+  write(groupId: string, records: readonly ConsumerGroupRecord[]): Promise<number>;
 }
 
 const sessionKey = (groupId: string, memberId: string): string => `cg-session\0${groupId}\0${memberId}`;
@@ -91,10 +91,12 @@ export class ConsumerGroupManager {
 
   constructor(private readonly d: ManagerDeps) {}
 
-  heartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+  /** Applies a heartbeat and answers once what it changed is durable in __consumer_offsets. */
+  async heartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
     const invalid = this.invalidRequest(p);
     if (invalid) return this.error(p, ...invalid);
     if (p.memberEpoch < 0) return this.leave(p);
+    const records: ConsumerGroupRecord[] = [];
     let group = this.groups.get(p.groupId);
     let member = group?.members.get(p.memberId);
     // Joins, subscription changes and the subscribed topics changing move the group to one new epoch.
@@ -110,7 +112,10 @@ export class ConsumerGroupManager {
         if (other) return this.error(p, ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${p.instanceId} is still held by member ${other.memberId}.`);
       }
       // A member joining again with its id has lost its partitions: it starts over.
-      if (member) this.removeMember(group, member, false);
+      if (member) {
+        this.removeMember(group, member, false);
+        records.push(...memberTombstones(group.groupId, member.memberId));
+      }
       if (group.members.size >= this.d.config['group.consumer.max.size']) return this.error(p, ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.d.config['group.consumer.max.size']} members.`);
       member = this.newMember(p);
       group.members.set(member.memberId, member);
@@ -127,8 +132,13 @@ export class ConsumerGroupManager {
       this.computeTarget(group);
     }
     const before = new Set(member.assigned);
+    const stateBefore = memberStateOf(member);
     group.reconcile(member, p.topicPartitions === null ? null : new Set(p.topicPartitions.flatMap((t) => t.partitions.map((x) => partitionKey(t.topicId, x)))));
     this.scheduleTimers(group, member);
+    if (bump) records.push(...groupRecords(group, [member]));
+    else if (memberStateOf(member) !== stateBefore) records.push(currentAssignmentRecord(group, member));
+    const written = await this.d.write(group.groupId, records);
+    if (written !== ErrorCode.NONE) return this.error(p, written, null);
     const full = p.memberEpoch === 0 || (p.rebalanceTimeoutMs !== -1 && p.subscribedTopicNames !== null && p.topicPartitions !== null);
     const assignmentChanged = before.size !== member.assigned.size || [...before].some((k) => !member.assigned.has(k));
     return {
@@ -166,15 +176,16 @@ export class ConsumerGroupManager {
     return `The consumer group member has a member epoch (${p.memberEpoch}) different from the one known by the group coordinator (${m.memberEpoch}).`;
   }
 
-  private leave(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+  private async leave(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
     const group = this.groups.get(p.groupId);
     const member = group?.members.get(p.memberId);
     if (!group || !member) return this.error(p, ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
-    this.removeMember(group, member, true);
+    const written = await this.removeMember(group, member, true);
+    if (written !== ErrorCode.NONE) return this.error(p, written, null);
     return { errorCode: ErrorCode.NONE, errorMessage: null, memberId: p.memberId, memberEpoch: p.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
   }
 
-  private error(p: ConsumerGroupHeartbeatParams, errorCode: number, errorMessage: string): ConsumerGroupHeartbeatResult {
+  private error(p: ConsumerGroupHeartbeatParams, errorCode: number, errorMessage: string | null): ConsumerGroupHeartbeatResult {
     return { errorCode, errorMessage, memberId: p.memberId === '' ? null : p.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
   }
 
@@ -242,11 +253,16 @@ export class ConsumerGroupManager {
       .join(',');
   }
 
-  /** The group's target assignment for its epoch, with the assignor most members ask for. */
-  private computeTarget(group: ConsumerGroup): void {
+  /** The assignor most members ask for. */
+  private assignorFor(group: ConsumerGroup): string {
     const votes = new Map<string, number>();
     for (const m of group.members.values()) if (m.serverAssignor) votes.set(m.serverAssignor, (votes.get(m.serverAssignor) ?? 0) + 1);
-    const name = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? DEFAULT_ASSIGNOR;
+    return [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? DEFAULT_ASSIGNOR;
+  }
+
+  /** The group's target assignment for its epoch. */
+  private computeTarget(group: ConsumerGroup): void {
+    const name = this.assignorFor(group);
     const partitionCounts = new Map<string, number>();
     const members: AssignorMember[] = [...group.members.values()].map((m) => {
       const ids = new Set<string>();
@@ -269,20 +285,23 @@ export class ConsumerGroupManager {
   }
 
   private expire(group: ConsumerGroup, m: ConsumerGroupMember): void {
-    if (this.groups.get(group.groupId) === group && group.members.get(m.memberId) === m) this.removeMember(group, m, true);
+    if (this.groups.get(group.groupId) === group && group.members.get(m.memberId) === m) void this.removeMember(group, m, true);
   }
 
-  /** Takes a member out: its partitions are free, and (with `recompute`) the group moves to a new epoch and target. */
-  private removeMember(group: ConsumerGroup, m: ConsumerGroupMember, recompute: boolean): void {
+  /**
+   * Takes a member out: its partitions are free. With `recompute` the group moves to a new epoch
+   * and target, written with the member's tombstones (resolves to the write's error code).
+   */
+  private removeMember(group: ConsumerGroup, m: ConsumerGroupMember, recompute: boolean): Promise<number> {
     group.members.delete(m.memberId);
     group.targetAssignment.delete(m.memberId);
     this.d.timers.cancel(sessionKey(group.groupId, m.memberId));
     this.d.timers.cancel(revocationKey(group.groupId, m.memberId));
-    if (recompute) {
-      group.groupEpoch++;
-      group.subscriptionSignature = this.signature(group);
-      this.computeTarget(group);
-    }
+    if (!recompute) return Promise.resolve(ErrorCode.NONE);
+    group.groupEpoch++;
+    group.subscriptionSignature = this.signature(group);
+    this.computeTarget(group);
+    return this.d.write(group.groupId, [...memberTombstones(group.groupId, m.memberId), ...groupRecords(group, [])]);
   }
 
   /**
@@ -298,15 +317,29 @@ export class ConsumerGroupManager {
     return memberEpoch === m.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
-  /** Drops a group and its members' timers (the group is deleted, converted, or no longer served here). */
-  drop(groupId: string): void {
+  /** Forgets a group and its members' timers (its partition of __consumer_offsets is no longer served here). */
+  unload(groupId: string): ConsumerGroup | undefined {
     const g = this.groups.get(groupId);
-    if (!g) return;
+    if (!g) return undefined;
     for (const m of g.members.values()) {
       this.d.timers.cancel(sessionKey(groupId, m.memberId));
       this.d.timers.cancel(revocationKey(groupId, m.memberId));
     }
     this.groups.delete(groupId);
+    return g;
+  }
+
+  /** Deletes a group (deleted, or changed to a classic group): unloaded, and its records tombstoned. */
+  delete(groupId: string): Promise<number> {
+    const g = this.unload(groupId);
+    return g ? this.d.write(groupId, groupTombstones(g)) : Promise.resolve(ErrorCode.NONE);
+  }
+
+  /** A group loaded from __consumer_offsets: its members' sessions start now, and its subscriptions are known. */
+  loaded(g: ConsumerGroup): void {
+    g.subscriptionSignature = this.signature(g);
+    g.assignorName = this.assignorFor(g);
+    for (const m of g.members.values()) this.scheduleTimers(g, m);
   }
 
   /** ConsumerGroupDescribe's answer for a group: partitions with their topic names ('' for a topic gone). */
@@ -335,15 +368,9 @@ export class ConsumerGroupManager {
   }
 }
 
-export function toTopicPartitions(keys: ReadonlySet<string>): TopicPartitions[] {
-  const byTopic = new Map<string, number[]>();
-  for (const k of keys) {
-    const [topicId, p] = splitPartitionKey(k);
-    let ps = byTopic.get(topicId);
-    if (!ps) byTopic.set(topicId, (ps = []));
-    ps.push(p);
-  }
-  return [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions: partitions.sort((a, b) => a - b) }));
+/** What a member's current-assignment record holds, to tell whether a heartbeat changed it. */
+function memberStateOf(m: ConsumerGroupMember): string {
+  return `${m.memberEpoch}/${m.previousMemberEpoch}/${m.state}/${[...m.assigned].sort().join()}/${[...m.pendingRevocation].sort().join()}`;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

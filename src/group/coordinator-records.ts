@@ -8,9 +8,14 @@
  *   OffsetCommitValue v0-4 (written as v3, or v1 when the commit carried a retention time),
  *   GroupMetadataValue v0-4 (written as v3). v4 of both is the flexible encoding.
  *
- * Other record types (KIP-848 consumer groups, share groups) are not ours yet: they decode to
- * undefined and are skipped.
+ * - types 3 and 5-8: a KIP-848 consumer group's metadata, members, target assignment and members'
+ *   current assignments, through the generated codecs (consumer-group-records.ts builds them).
+ *
+ * Other record types (type 4, KIP-848's deprecated partition metadata; share groups) are not ours:
+ * they decode to undefined and are skipped.
  */
+import { decodeCoordinatorRecord as decodeGeneratedRecord, encodeCoordinatorKey, encodeCoordinatorValue } from '../protocol/coordinator-record-serde.js';
+import { coordinatorRecordType } from '../protocol/coordinator/index.js';
 import { Reader } from '../protocol/primitives/reader.js';
 import { Writer } from '../protocol/primitives/writer.js';
 import { DecodeError } from '../protocol/samsa-error.js';
@@ -47,9 +52,23 @@ export interface GroupMetadataValue {
   members: MemberMetadataValue[];
 }
 
+/** A KIP-848 consumer group record: its type (3, 5-8), key and value as the generated codecs take them. */
+export interface ConsumerGroupRecord {
+  type: 'consumer-group';
+  group: string;
+  recordType: number;
+  key: { groupId: string; memberId?: string };
+  /** Null for a tombstone. */
+  value: { version: number; data: unknown } | null;
+}
+
 export type CoordinatorRecord =
   | { type: 'offset'; group: string; topic: string; partition: number; value: OffsetCommitValue | null }
-  | { type: 'group'; group: string; value: GroupMetadataValue | null };
+  | { type: 'group'; group: string; value: GroupMetadataValue | null }
+  | ConsumerGroupRecord;
+
+const CONSUMER_OFFSETS = '__consumer_offsets';
+const CONSUMER_GROUP_RECORD_TYPES = new Set([3, 5, 6, 7, 8]);
 
 const OFFSET_COMMIT_KEY_TYPE = 1;
 const GROUP_METADATA_KEY_TYPE = 2;
@@ -57,6 +76,7 @@ const GROUP_METADATA_VALUE_VERSION = 3;
 const FLEXIBLE_VERSION = 4;
 
 export function encodeRecordKey(r: CoordinatorRecord): Buffer {
+  if (r.type === 'consumer-group') return encodeCoordinatorKey(CONSUMER_OFFSETS, r.recordType, r.key);
   const w = new Writer(64);
   if (r.type === 'offset') {
     w.writeInt16(OFFSET_COMMIT_KEY_TYPE);
@@ -72,6 +92,7 @@ export function encodeRecordKey(r: CoordinatorRecord): Buffer {
 
 export function encodeRecordValue(r: CoordinatorRecord): Buffer | null {
   if (r.value === null) return null;
+  if (r.type === 'consumer-group') return encodeCoordinatorValue(coordinatorRecordType(CONSUMER_OFFSETS, r.recordType)!, r.value.version, r.value.data);
   return r.type === 'offset' ? encodeOffsetCommitValue(r.value) : encodeGroupMetadataValue(r.value);
 }
 
@@ -130,6 +151,11 @@ export function decodeCoordinatorRecord(key: Buffer | null, value: Buffer | null
   if (type === GROUP_METADATA_KEY_TYPE) {
     const group = r.readString(false);
     return { type: 'group', group, value: value === null ? null : decodeGroupMetadataValue(value) };
+  }
+  if (CONSUMER_GROUP_RECORD_TYPES.has(type)) {
+    const g = decodeGeneratedRecord(CONSUMER_OFFSETS, key, value);
+    const k = g.key as ConsumerGroupRecord['key'];
+    return { type: 'consumer-group', group: k.groupId, recordType: type, key: k, value: g.value };
   }
   return undefined;
 }

@@ -22,6 +22,7 @@ import { type HeartbeatParams, type LeaveGroupParams, type LeaveGroupResult, typ
 import { CoordinatorLog, type TxnWrite } from './coordinator-log.js';
 import type { CoordinatorRecord } from './coordinator-records.js';
 import { type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatResult, type ConsumerGroupTopics, type DescribedConsumerGroup, ConsumerGroupManager } from './consumer-group-manager.js';
+import { replayRecord } from './consumer-group-records.js';
 import { type GroupConfig, groupConfig } from './group-config.js';
 import { groupMetadataRecord, loadGroup } from './group-records.js';
 import { GroupState } from './group-state.js';
@@ -144,7 +145,14 @@ export class GroupCoordinator {
         storeGroup: (group, assignments) => coordinatorLog.write(group.groupId, [groupMetadataRecord(group, assignments)]).then(() => ErrorCode.NONE, errorCodeOf),
       },
     });
-    const consumer = new ConsumerGroupManager({ clock: opts.clock, config, timers, topics: opts.topics ?? NO_TOPICS, newMemberId: uuid });
+    const consumer = new ConsumerGroupManager({
+      clock: opts.clock,
+      config,
+      timers,
+      topics: opts.topics ?? NO_TOPICS,
+      newMemberId: uuid,
+      write: (groupId, records) => coordinatorLog.write(groupId, records).then(() => ErrorCode.NONE, errorCodeOf),
+    });
     const c = new GroupCoordinator(config, opts.clock, log, manager, consumer, coordinatorLog, offsets, timers, durable, opts.ledHere);
     const started = opts.clock.now();
     const partitions = opts.partitions ?? Array.from({ length: config['offsets.topic.num.partitions'] }, (_, p) => p);
@@ -166,11 +174,13 @@ export class GroupCoordinator {
         continue;
       }
       const r = e.record;
-      if (r.type === 'offset') this.durable.apply(this.manager, [r], e.producerId === undefined ? undefined : { producerId: e.producerId, producerEpoch: -1 }, this.clock.now());
+      if (r.type === 'consumer-group') replayRecord(this.consumer.groups, r);
+      else if (r.type === 'offset') this.durable.apply(this.manager, [r], e.producerId === undefined ? undefined : { producerId: e.producerId, producerEpoch: -1 }, this.clock.now());
       else if (r.value === null) this.manager.groups.delete(r.group);
       else this.manager.groups.set(r.group, loadGroup(r.group, r.value, this.clock.now()));
     }
     for (const group of this.manager.groups.values()) if (this.partitionFor(group.groupId) === partition) loaded.add(group);
+    for (const g of this.consumer.groups.values()) if (this.partitionFor(g.groupId) === partition) this.consumer.loaded(g);
     for (const group of loaded) {
       for (const m of group.members.values()) this.manager.rescheduleHeartbeat(group, m);
       if (group.size > this.config['group.max.size']) this.manager.prepareRebalance(group, `loaded group is over group.max.size ${this.config['group.max.size']}`);
@@ -201,7 +211,7 @@ export class GroupCoordinator {
       this.manager.shutdownGroup(g, ErrorCode.NOT_COORDINATOR);
       this.manager.groups.delete(g.groupId);
     }
-    for (const id of [...this.consumer.groups.keys()]) if (this.partitionFor(id) === partition) this.consumer.drop(id);
+    for (const id of [...this.consumer.groups.keys()]) if (this.partitionFor(id) === partition) this.consumer.unload(id);
     for (const group of [...this.offsets.groups()]) if (this.partitionFor(group) === partition) this.offsets.forget(group);
     this.durable.pendingTxn.removeWhere((o) => this.partitionFor(o.group) === partition);
   }
@@ -244,8 +254,8 @@ export class GroupCoordinator {
     if (e) return Promise.resolve(joinError(p.memberId, e));
     const consumerGroup = this.consumer.groups.get(p.groupId);
     if (consumerGroup && consumerGroup.members.size > 0) return Promise.resolve(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
-    // An empty consumer group becomes a classic one.
-    if (consumerGroup) this.consumer.drop(p.groupId);
+    // An empty consumer group becomes a classic one (its records tombstoned before the classic group's are written).
+    if (consumerGroup) void this.consumer.delete(p.groupId);
     return joinGroup(this.manager, p, (id) => this.createGroup(id));
   }
 
@@ -273,8 +283,8 @@ export class GroupCoordinator {
    * group (GROUP_ID_NOT_FOUND, as Kafka answers with group.consumer.migration.policy=disabled);
    * an empty classic group becomes a consumer group, keeping its offsets.
    */
-  consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
-    const refuse = (errorCode: number, errorMessage: string | null): ConsumerGroupHeartbeatResult => ({ errorCode, errorMessage, memberId: p.memberId || null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
+  consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
+    const refuse = (errorCode: number, errorMessage: string | null) => Promise.resolve({ errorCode, errorMessage, memberId: p.memberId || null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
     if (p.groupId !== '') {
       const e = this.unavailable(p.groupId);
       if (e) return refuse(e, null);
@@ -416,8 +426,7 @@ export class GroupCoordinator {
     const consumerGroup = this.consumer.groups.get(groupId);
     if (consumerGroup) {
       if (consumerGroup.members.size > 0) return Promise.resolve(ErrorCode.NON_EMPTY_GROUP);
-      this.consumer.drop(groupId);
-      if (!this.manager.groups.has(groupId)) return Promise.resolve(ErrorCode.NONE);
+      if (!this.manager.groups.has(groupId)) return this.consumer.delete(groupId);
     }
     const g = this.manager.groups.get(groupId);
     if (!g || g.is(GroupState.Dead)) return Promise.resolve(ErrorCode.GROUP_ID_NOT_FOUND);
@@ -445,7 +454,7 @@ export class GroupCoordinator {
     return this.removeOffsets((g) => this.offsets.tombstones(g.groupId, topics), 'topics deleted');
   }
 
-  /** Tombstones the offsets `removed` gives of each group; an Empty group left without offsets is deleted (Kafka's cleanupGroupMetadata). */
+  /** Tombstones the offsets `removed` gives of each group; an Empty group left without offsets is deleted, of either protocol (Kafka's cleanupGroupMetadata). */
   private async removeOffsets(removed: (g: ClassicGroup) => CoordinatorRecord[], why: string): Promise<void> {
     const writes: Promise<unknown>[] = [];
     for (const g of [...this.manager.groups.values()]) {
@@ -456,6 +465,8 @@ export class GroupCoordinator {
       else if (gone.length > 0) writes.push(this.coordinatorLog.write(g.groupId, gone).catch(() => undefined));
       if (gone.length > 0) this.log.info({ group: g.groupId, offsets: gone.length, reason: why }, 'removed offsets');
     }
+    // An empty consumer group that never committed offsets goes too.
+    for (const g of [...this.consumer.groups.values()]) if (g.members.size === 0 && !this.manager.groups.has(g.groupId)) writes.push(this.consumer.delete(g.groupId));
     await Promise.all(writes);
   }
 
@@ -474,7 +485,7 @@ export class GroupCoordinator {
   private removeGroup(g: ClassicGroup, why: string): Promise<number> {
     const records: CoordinatorRecord[] = [...this.offsets.tombstones(g.groupId), { type: 'group', group: g.groupId, value: null }];
     this.durable.pendingTxn.removeGroup(g.groupId);
-    this.consumer.drop(g.groupId);
+    void this.consumer.delete(g.groupId);
     this.manager.shutdownGroup(g, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     g.transitionTo(GroupState.Dead, this.clock.now());
     this.manager.groups.delete(g.groupId);

@@ -2,11 +2,13 @@
  * KIP-848 consumer groups (ConsumerGroupHeartbeat) through @platformatic/kafka with
  * groupProtocol 'consumer': members share a topic's partitions, a joining member gets its share
  * once the holder has revoked it, a member that goes silent loses its partitions after
- * group.consumer.session.timeout.ms, offsets committed with member epochs survive into a classic
+ * group.consumer.session.timeout.ms, the group outlives a broker killed and restarted under its
+ * members, offsets committed with member epochs survive into a classic
  * group (kafkajs) once the consumer group is empty, and a classic member is refused while the
  * consumer group has members.
  */
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { Consumer, type Message, type MessagesStream, stringDeserializers } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
@@ -16,7 +18,7 @@ import { ConsumerGroupDescribeApi, ConsumerGroupHeartbeatApi } from '../../src/p
 import { eventually } from '../helpers/eventually.js';
 import { awaitGroupCoordinator } from '../helpers/group-coordinator.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { testBroker } from '../helpers/test-broker.js';
+import { childBroker, freePort, tempDir, testBroker } from '../helpers/test-broker.js';
 
 const PARTITIONS = 6;
 
@@ -63,6 +65,12 @@ describe('KIP-848 consumer groups with @platformatic/kafka', { timeout: 120_000 
     };
   }
   type Member = Awaited<ReturnType<typeof member>>;
+  /**
+   * @platformatic/kafka hands over what a fetch in flight at a revocation returns, even records of
+   * the partition it gave up (its fetch loop does not drop them): before records are produced to
+   * check who reads them, such fetches (maxWaitTime 100 ms) are let end.
+   */
+  const fetchesInFlightEnd = () => new Promise((resolve) => setTimeout(resolve, 1000));
   const ends = (m: Member, tag: string) => m.read.filter((r) => r.value === `${tag}-end`).length;
   const key = (r: Message<string, string, string, string>) => `${r.partition}:${r.offset}`;
 
@@ -77,6 +85,7 @@ describe('KIP-848 consumer groups with @platformatic/kafka', { timeout: 120_000 
     const m2 = await member('g-share', topic, 'm2');
     await eventually('the partitions split three and three', 15_000, () => m1.partitions().length === 3 && m2.partitions().length === 3);
     assert.deepEqual([...m1.partitions(), ...m2.partitions()].sort(), [0, 1, 2, 3, 4, 5]);
+    await fetchesInFlightEnd();
     await produce(topic, 120, 'b');
     await eventually('both members read their ends', 15_000, () => ends(m1, 'b') + ends(m2, 'b') === PARTITIONS);
     for (const m of [m1, m2]) {
@@ -132,6 +141,50 @@ describe('KIP-848 consumer groups with @platformatic/kafka', { timeout: 120_000 
       await m.close();
     } finally {
       raw.close();
+    }
+  });
+
+  it('keeps its members across a broker killed and restarted: they heartbeat on, and a new member shares with them', async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const args = ['--port', String(port), '--override', 'group.consumer.heartbeat.interval.ms=200', '--override', 'group.initial.rebalance.delay.ms=0'];
+    let child = await childBroker(dir, args);
+    const bootstrap = `127.0.0.1:${port}`;
+    const k = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
+    const m1 = new Consumer({ groupId: 'g-restart', clientId: 'm1', bootstrapBrokers: [bootstrap], deserializers: stringDeserializers, groupProtocol: 'consumer', maxWaitTime: 100, retries: 50, retryDelay: 100 });
+    let m2: Consumer<string, string, string, string> | undefined;
+    try {
+      const admin = k.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'kip848-restart', numPartitions: 2 }] });
+      await admin.disconnect();
+      const read: string[] = [];
+      const s1 = await m1.consume({ topics: ['kip848-restart'], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
+      s1.on('data', (m) => read.push(`m1 ${m.partition} ${m.value}`));
+      s1.on('error', () => {});
+      await eventually('m1 holds both partitions', 10_000, () => (m1.assignments ?? []).flatMap((a) => a.partitions).length === 2);
+      // In flight at the kill: the group's state was acknowledged to m1 before it was answered.
+      await child.kill('SIGKILL');
+      child = await childBroker(dir, args);
+      m2 = new Consumer({ groupId: 'g-restart', clientId: 'm2', bootstrapBrokers: [bootstrap], deserializers: stringDeserializers, groupProtocol: 'consumer', maxWaitTime: 100, retries: 50, retryDelay: 100 });
+      const s2 = await m2.consume({ topics: ['kip848-restart'], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
+      s2.on('data', (m) => read.push(`m2 ${m.partition} ${m.value}`));
+      s2.on('error', () => {});
+      const held = (c: Consumer<string, string, string, string>) => (c.assignments ?? []).flatMap((a) => a.partitions);
+      await eventually('m1 gives one partition to m2', 15_000, () => held(m1).length === 1 && held(m2!).length === 1);
+      await fetchesInFlightEnd();
+      const producer = k.producer();
+      await producer.connect();
+      await producer.send({ topic: 'kip848-restart', messages: [{ partition: 0, value: 'x' }, { partition: 1, value: 'y' }] });
+      await producer.disconnect();
+      await eventually('both records read', 15_000, () => read.length === 2);
+      assert.deepEqual(read.map((r) => r.split(' ')[0]).sort(), ['m1', 'm2'], 'each member read its own partition, nothing twice');
+      await s2.close();
+      await s1.close();
+    } finally {
+      for (const m of [m2, m1]) if (m) await new Promise<void>((resolve) => m.close(true, () => resolve()));
+      await child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

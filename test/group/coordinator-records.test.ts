@@ -5,7 +5,7 @@ import { Writer } from '../../src/protocol/primitives/writer.js';
 
 const hex = (b: Buffer | null): string => (b === null ? 'null' : b.toString('hex'));
 
-describe('__consumer_offsets record formats (Kafka OffsetCommitKey/Value, GroupMetadataKey/Value)', () => {
+describe('__consumer_offsets record formats (Kafka OffsetCommitKey/Value, GroupMetadataKey/Value, the consumer group records)', () => {
   it('writes an offset commit as key type 1 and value v3, byte for byte', () => {
     const r: CoordinatorRecord = { type: 'offset', group: 'g', topic: 't', partition: 3, value: { offset: 42n, leaderEpoch: 7, metadata: 'm', commitTimestamp: 1000n, expireTimestamp: -1n } };
     assert.equal(hex(encodeRecordKey(r)), '0001' + '000167' + '000174' + '00000003');
@@ -80,8 +80,26 @@ describe('__consumer_offsets record formats (Kafka OffsetCommitKey/Value, GroupM
     assert.deepEqual(decodeCoordinatorRecord(key, w.toBuffer())?.type === 'offset' && decodeCoordinatorRecord(key, w.toBuffer())!.value, { offset: 8n, leaderEpoch: 2, metadata: 'x', commitTimestamp: 3n, expireTimestamp: -1n });
   });
 
+  it("writes a KIP-848 member's current assignment as key type 8 and value v0, and reads it back", () => {
+    const r: CoordinatorRecord = {
+      type: 'consumer-group',
+      group: 'g',
+      recordType: 8,
+      key: { groupId: 'g', memberId: 'm' },
+      value: { version: 0, data: { memberEpoch: 3, previousMemberEpoch: 2, state: 1, assignedPartitions: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: [0, 2] }], partitionsPendingRevocation: [] } },
+    };
+    const key = encodeRecordKey(r);
+    // Kafka's key: int16 type 8, then group id and member id as int16-length strings.
+    assert.equal(key.toString('hex'), '0008' + '0001' + Buffer.from('g').toString('hex') + '0001' + Buffer.from('m').toString('hex'));
+    const back = decodeCoordinatorRecord(key, encodeRecordValue(r));
+    assert.equal(back?.type, 'consumer-group');
+    assert.deepEqual(JSON.parse(JSON.stringify(back)), JSON.parse(JSON.stringify(r)));
+    assert.deepEqual(decodeCoordinatorRecord(key, null), { ...r, value: null });
+  });
+
   it('skips record types it does not keep and refuses garbage', () => {
-    assert.equal(decodeCoordinatorRecord(Buffer.from('0003000167', 'hex'), Buffer.from('00', 'hex')), undefined);
+    // Type 9: a share group's partition metadata.
+    assert.equal(decodeCoordinatorRecord(Buffer.from('0009000167', 'hex'), Buffer.from('00', 'hex')), undefined);
     assert.throws(() => decodeCoordinatorRecord(Buffer.from('0001ff', 'hex'), null));
     assert.throws(() => decodeCoordinatorRecord(Buffer.from('0002000167', 'hex'), Buffer.from('0009', 'hex')));
     assert.throws(() => decodeCoordinatorRecord(null, null));

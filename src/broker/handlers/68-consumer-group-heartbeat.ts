@@ -10,9 +10,11 @@
  * UNSUPPORTED_ASSIGNOR, UNRELEASED_INSTANCE_ID, GROUP_MAX_SIZE_REACHED, GROUP_ID_NOT_FOUND for a
  * classic group with members.
  *
- * Not yet: member state kept across a coordinator move (members join again after
- * UNKNOWN_MEMBER_ID; offsets are durable), a static member's assignment kept after epoch -2,
- * classic members joining a consumer group (group.consumer.migration.policy), rack-aware assignment.
+ * What a heartbeat changes is durable in __consumer_offsets before it is answered, so the group
+ * outlives a restart or a coordinator move.
+ *
+ * Not yet: a static member's assignment kept after epoch -2, classic members joining a consumer
+ * group (group.consumer.migration.policy), rack-aware assignment.
  *
  * With an authorizer, a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED, and
  * one subscribing to a topic it may not DESCRIBE TOPIC_AUTHORIZATION_FAILED, as Kafka answers.
@@ -23,13 +25,13 @@ import { defineHandler } from '../handler.js';
 import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 import { clientHostOf } from './11-join-group.js';
 
-export const consumerGroupHeartbeatHandler = defineHandler(ConsumerGroupHeartbeatApi, { min: 0, max: 0 }, (req, ctx) => {
+export const consumerGroupHeartbeatHandler = defineHandler(ConsumerGroupHeartbeatApi, { min: 0, max: 0 }, async (req, ctx) => {
   const refuse = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
   if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return refuse(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   if (req.subscribedTopicNames?.some((t) => !authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t))) return refuse(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   return {
     throttleTimeMs: 0,
-    ...ctx.broker.groups.consumerGroupHeartbeat({
+    ...(await ctx.broker.groups.consumerGroupHeartbeat({
       groupId: req.groupId,
       memberId: req.memberId,
       memberEpoch: req.memberEpoch,
@@ -41,6 +43,6 @@ export const consumerGroupHeartbeatHandler = defineHandler(ConsumerGroupHeartbea
       topicPartitions: req.topicPartitions,
       clientId: ctx.clientId ?? '',
       clientHost: clientHostOf(ctx.connection.remote),
-    }),
+    })),
   };
 });

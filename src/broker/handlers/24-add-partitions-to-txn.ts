@@ -13,7 +13,9 @@
  * coordinator only says whether each partition is in the transaction (NONE, else
  * TRANSACTION_ABORTABLE): a partition leader asks before a transaction's first write to it.
  *
- * Not yet: authorization (TRANSACTIONAL_ID_AUTHORIZATION_FAILED; v4+ needs CLUSTER_ACTION).
+ * With an authorizer: a producer's addition needs WRITE on the transactional id
+ * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and on each topic (TOPIC_AUTHORIZATION_FAILED, the others
+ * OPERATION_NOT_ATTEMPTED); a broker's verification, CLUSTER_ACTION (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AddPartitionsToTxnApi, type AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInput } from '../../protocol/messages/index.js';

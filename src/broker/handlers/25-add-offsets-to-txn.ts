@@ -7,7 +7,7 @@
  * INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED (INVALID_PRODUCER_EPOCH before v2),
  * CONCURRENT_TRANSACTIONS, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS.
  *
- * Not yet: authorization (group READ, transactional id WRITE).
+ * With an authorizer: WRITE on the transactional id, READ on the group.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AddOffsetsToTxnApi } from '../../protocol/messages/index.js';

@@ -7,7 +7,7 @@
  * __consumer_offsets settle the producer's transactional offset commits. Partitions not led here
  * answer NOT_LEADER_OR_FOLLOWER, unknown ones UNKNOWN_TOPIC_OR_PARTITION.
  *
- * Not yet: authorization (CLUSTER_ACTION), which comes with security.
+ * With an authorizer, only a principal with CLUSTER_ACTION on the cluster (a broker) may send them.
  */
 import { WriteTxnMarkersApi } from '../../protocol/messages/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';

@@ -12,7 +12,8 @@
  * except that a non-empty group accepts commits without a member; a fenced producer epoch is
  * INVALID_PRODUCER_EPOCH. Partitions of unknown topics answer UNKNOWN_TOPIC_OR_PARTITION.
  *
- * Not yet: authorization (group READ, transactional id WRITE).
+ * With an authorizer: WRITE on the transactional id, READ on the group and on each topic. A KIP-848
+ * consumer group's member is checked against its member epoch (STALE_MEMBER_EPOCH).
  */
 import type { VerificationCheck } from '../../log/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';

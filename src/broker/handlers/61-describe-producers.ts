@@ -6,7 +6,7 @@
  * offset of its open transaction (-1 when none). Unknown partitions answer
  * UNKNOWN_TOPIC_OR_PARTITION, partitions not led here NOT_LEADER_OR_FOLLOWER.
  *
- * Not yet: authorization (topic READ).
+ * With an authorizer, READ on each topic (TOPIC_AUTHORIZATION_FAILED).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeProducersApi } from '../../protocol/messages/index.js';

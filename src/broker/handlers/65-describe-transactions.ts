@@ -7,7 +7,7 @@
  * __transaction_state this node does not lead NOT_COORDINATOR, one still loading
  * COORDINATOR_LOAD_IN_PROGRESS.
  *
- * Not yet: authorization (TRANSACTIONAL_ID_AUTHORIZATION_FAILED for ids the principal cannot describe).
+ * With an authorizer, DESCRIBE on each transactional id (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeTransactionsApi } from '../../protocol/messages/index.js';

@@ -4,7 +4,7 @@
  * filtered by state names (unknown names are echoed in unknownStateFilters), producer ids, and
  * from v1 by duration (only transactions open longer than durationFilter ms; -1 for all).
  *
- * Not yet: authorization (only ids the principal may describe).
+ * With an authorizer, only the ids the principal may DESCRIBE are listed.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ListTransactionsApi } from '../../protocol/messages/index.js';

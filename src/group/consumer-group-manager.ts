@@ -11,8 +11,9 @@
  * Every change is written to __consumer_offsets in Kafka's record types (consumer-group-records.ts)
  * before the heartbeat is answered, so a coordinator that loads the partition after a restart or a
  * failover knows the members, their epochs and partitions. Static members (instance ids) are
- * refused a second live instance (UNRELEASED_INSTANCE_ID); a static member leaving with epoch -2
- * leaves as with -1.
+ * refused a second live instance (UNRELEASED_INSTANCE_ID); one that leaves with epoch -2 keeps its
+ * partitions until its session expires, and a member joining with its instance id meanwhile takes
+ * them over without a new group epoch.
  */
 import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -83,6 +84,9 @@ export interface ManagerDeps {
   write(groupId: string, records: readonly ConsumerGroupRecord[]): Promise<number>;
 }
 
+/** The epoch of a static member that left for a while (ConsumerGroupHeartbeat's -2). */
+const STATIC_MEMBER_LEFT = -2;
+
 const sessionKey = (groupId: string, memberId: string): string => `cg-session\0${groupId}\0${memberId}`;
 const revocationKey = (groupId: string, memberId: string): string => `cg-revoke\0${groupId}\0${memberId}`;
 
@@ -101,25 +105,35 @@ export class ConsumerGroupManager {
     let member = group?.members.get(p.memberId);
     // Joins, subscription changes and the subscribed topics changing move the group to one new epoch.
     let bump = false;
+    // A static member replaced: the group's records are written again under the new member id.
+    let rewrite = false;
     if (p.memberEpoch > 0) {
       if (!group || !member) return this.error(p, ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
       const fenced = this.fencedEpoch(member, p);
       if (fenced) return this.error(p, ErrorCode.FENCED_MEMBER_EPOCH, fenced);
     } else {
       group ??= this.create(p.groupId);
-      if (p.instanceId !== null) {
-        const other = [...group.members.values()].find((m) => m.instanceId === p.instanceId && m.memberId !== p.memberId);
-        if (other) return this.error(p, ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${p.instanceId} is still held by member ${other.memberId}.`);
-      }
+      const previous = p.instanceId === null ? undefined : [...group.members.values()].find((m) => m.instanceId === p.instanceId && m.memberId !== p.memberId);
+      if (previous && previous.memberEpoch !== STATIC_MEMBER_LEFT) return this.error(p, ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${p.instanceId} is still held by member ${previous.memberId}.`);
       // A member joining again with its id has lost its partitions: it starts over.
       if (member) {
         this.removeMember(group, member, false);
         records.push(...memberTombstones(group.groupId, member.memberId));
       }
-      if (group.members.size >= this.d.config['group.consumer.max.size']) return this.error(p, ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.d.config['group.consumer.max.size']} members.`);
-      member = this.newMember(p);
-      group.members.set(member.memberId, member);
-      bump = true;
+      if (previous) {
+        // A static member back within its session: it takes its place over, partitions and target, without a new group epoch.
+        member = { ...this.newMember(p), subscribedTopicNames: previous.subscribedTopicNames, serverAssignor: previous.serverAssignor };
+        group.targetAssignment.set(member.memberId, group.targetAssignment.get(previous.memberId) ?? new Set());
+        this.removeMember(group, previous, false);
+        records.push(...memberTombstones(group.groupId, previous.memberId));
+        group.members.set(member.memberId, member);
+        rewrite = true;
+      } else {
+        if (group.members.size >= this.d.config['group.consumer.max.size']) return this.error(p, ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.d.config['group.consumer.max.size']} members.`);
+        member = this.newMember(p);
+        group.members.set(member.memberId, member);
+        bump = true;
+      }
     }
     if (this.update(member, p)) bump = true;
     const signature = this.signature(group);
@@ -135,7 +149,7 @@ export class ConsumerGroupManager {
     const stateBefore = memberStateOf(member);
     group.reconcile(member, p.topicPartitions === null ? null : new Set(p.topicPartitions.flatMap((t) => t.partitions.map((x) => partitionKey(t.topicId, x)))));
     this.scheduleTimers(group, member);
-    if (bump) records.push(...groupRecords(group, [member]));
+    if (bump || rewrite) records.push(...groupRecords(group, [member]));
     else if (memberStateOf(member) !== stateBefore) records.push(currentAssignmentRecord(group, member));
     const written = await this.d.write(group.groupId, records);
     if (written !== ErrorCode.NONE) return this.error(p, written, null);
@@ -176,11 +190,20 @@ export class ConsumerGroupManager {
     return `The consumer group member has a member epoch (${p.memberEpoch}) different from the one known by the group coordinator (${m.memberEpoch}).`;
   }
 
+  /**
+   * Epoch -1: the member leaves. Epoch -2 from a static member: it keeps its partitions until its
+   * session expires, for a member with its instance id to take them over without a rebalance.
+   */
   private async leave(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
     const group = this.groups.get(p.groupId);
     const member = group?.members.get(p.memberId);
     if (!group || !member) return this.error(p, ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${p.groupId}.`);
-    const written = await this.removeMember(group, member, true);
+    let written: number;
+    if (p.memberEpoch === STATIC_MEMBER_LEFT && member.instanceId !== null) {
+      member.memberEpoch = STATIC_MEMBER_LEFT;
+      this.d.timers.cancel(revocationKey(group.groupId, member.memberId));
+      written = await this.d.write(group.groupId, [currentAssignmentRecord(group, member)]);
+    } else written = await this.removeMember(group, member, true);
     if (written !== ErrorCode.NONE) return this.error(p, written, null);
     return { errorCode: ErrorCode.NONE, errorMessage: null, memberId: p.memberId, memberEpoch: p.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
   }

@@ -120,6 +120,34 @@ describe('KIP-848 consumer groups', async () => {
     assert.deepEqual(parts(await beat(b.memberId!, 2, [])), ['T:0', 'T:1', 'T:2', 'T:3']);
   });
 
+  it('keeps a static member’s partitions when it leaves with -2, for its instance to take back without a rebalance', async () => {
+    const a = await join({ instanceId: 'i1' });
+    const b = await join();
+    const aHolds = parts(await beat(a.memberId!, 1, ['T:0', 'T:1', 'T:2', 'T:3']))!;
+    await beat(a.memberId!, 1, aHolds);
+    const bHolds = parts(await beat(b.memberId!, 2, []))!;
+    assert.equal((await hb({ memberId: a.memberId!, memberEpoch: -2 })).memberEpoch, -2);
+    assert.equal((await beat(b.memberId!, 2, bHolds)).assignment, null, 'b is not given a’s partitions');
+    const back = await join({ instanceId: 'i1' });
+    assert.equal(back.errorCode, ErrorCode.NONE);
+    assert.notEqual(back.memberId, a.memberId);
+    assert.equal(back.memberEpoch, 2, 'no new group epoch');
+    assert.deepEqual(parts(back), aHolds);
+    assert.equal((await beat(a.memberId!, 2, aHolds)).errorCode, ErrorCode.UNKNOWN_MEMBER_ID, 'the old member id is gone');
+    assert.equal((await join({ instanceId: 'i1' })).errorCode, ErrorCode.UNRELEASED_INSTANCE_ID, 'the instance is held again');
+    // Gone for good: once its session expires, b takes its partitions.
+    assert.equal((await hb({ memberId: back.memberId!, memberEpoch: -2 })).errorCode, ErrorCode.NONE);
+    let bEpoch = 2;
+    let held = bHolds;
+    for (let i = 0; i < 10; i++) {
+      clock.advance(5_000);
+      const r = await beat(b.memberId!, bEpoch, held);
+      bEpoch = r.memberEpoch;
+      held = parts(r) ?? held;
+    }
+    assert.deepEqual(held, ['T:0', 'T:1', 'T:2', 'T:3']);
+  });
+
   it('takes a heartbeat with the previous epoch when the answer that moved the member on was lost', async () => {
     const a = await join();
     const b = await join();

@@ -13,8 +13,8 @@
  * What a heartbeat changes is durable in __consumer_offsets before it is answered, so the group
  * outlives a restart or a coordinator move.
  *
- * Not yet: a static member's assignment kept after epoch -2, classic members joining a consumer
- * group (group.consumer.migration.policy), rack-aware assignment.
+ * Not yet: classic members joining a consumer group (group.consumer.migration.policy), rack-aware
+ * assignment.
  *
  * With an authorizer, a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED, and
  * one subscribing to a topic it may not DESCRIBE TOPIC_AUTHORIZATION_FAILED, as Kafka answers.

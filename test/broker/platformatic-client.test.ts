@@ -19,6 +19,7 @@ import {
   stringDeserializers,
   stringSerializers,
 } from '@platformatic/kafka';
+import { eventually } from '../helpers/eventually.js';
 import { testBroker } from '../helpers/test-broker.js';
 
 /** Consumes `topic` from the earliest offset in a new group until `n` messages came, or 10 s passed. */
@@ -112,6 +113,25 @@ describe('@platformatic/kafka', () => {
     }
     const committed = await consume(broker.bootstrap, 'txn', 3, { isolationLevel: FetchIsolationLevels.READ_COMMITTED });
     assert.deepEqual(committed.map((m) => m.value), ['c1', 'c2', 'c3']);
+  });
+
+  it('splits partitions between the members of a classic group, and gives them all to the one left', async () => {
+    await admin.createTopics({ topics: ['grouped'], partitions: 4 });
+    const member = () => new Consumer({ clientId: 'platformatic-test', groupId: 'grouped', bootstrapBrokers: [broker.bootstrap], maxWaitTime: 100, heartbeatInterval: 200, sessionTimeout: 6000, rebalanceTimeout: 6000 });
+    const partitionsOf = (c: Consumer) => (c.assignments ?? []).flatMap((a) => a.partitions).sort();
+    const [a, b] = [member(), member()];
+    try {
+      await a.consume({ topics: ['grouped'], mode: 'earliest' });
+      await b.consume({ topics: ['grouped'], mode: 'earliest' });
+      await eventually('two partitions each', 10_000, () => partitionsOf(a).length === 2 && partitionsOf(b).length === 2);
+      assert.deepEqual([...partitionsOf(a), ...partitionsOf(b)].sort(), [0, 1, 2, 3]);
+      await b.close(true);
+      await eventually('all four to the one left', 10_000, () => partitionsOf(a).length === 4);
+      const group = (await admin.describeGroups({ groups: ['grouped'] })).get('grouped');
+      assert.deepEqual([group?.state, group?.protocol, group?.members.size], ['STABLE', 'roundrobin', 1]);
+    } finally {
+      await Promise.all([a.close(true), b.close(true)]);
+    }
   });
 
   it('creates, describes and deletes an ACL whose operation its resource type has no use for (WRITE on a group), as Kafka does', async () => {

@@ -182,7 +182,7 @@ function runAll(fns: readonly (() => void)[]): void {
 
 /**
  * Kafka 4 lists Produce from version 0 in ApiVersions although it serves 3 and up (KAFKA-18659:
- * librdkafka produces compressed batches only when Produce v0 is listed); a request at v0-2 still
+ * librdkafka's compressed produce fails unless Produce v0 is listed); a request at v0-2 still
  * closes the connection, as any version outside a handler's range.
  */
 const PRODUCE_ADVERTISED_MIN_VERSION = 0;

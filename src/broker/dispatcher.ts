@@ -180,7 +180,15 @@ function runAll(fns: readonly (() => void)[]): void {
   for (const fn of fns) fn();
 }
 
+/**
+ * Kafka 4 lists Produce from version 0 in ApiVersions although it serves 3 and up (KAFKA-18659:
+ * librdkafka's compressed produce fails unless Produce v0 is listed); a request at v0-2 still
+ * closes the connection, as any version outside a handler's range.
+ */
+const PRODUCE_ADVERTISED_MIN_VERSION = 0;
+
 /** The versions each handler serves, as ApiVersions reports them. */
 export function supportedVersions(handlers: readonly AnyHandler<never>[]): { apiKey: number; minVersion: number; maxVersion: number }[] {
-  return handlers.map((h) => ({ apiKey: h.api.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion })).sort((a, b) => a.apiKey - b.apiKey);
+  const advertisedMin = (h: AnyHandler<never>) => (h.api.apiKey === ApiKey.Produce ? PRODUCE_ADVERTISED_MIN_VERSION : h.minVersion);
+  return handlers.map((h) => ({ apiKey: h.api.apiKey, minVersion: advertisedMin(h), maxVersion: h.maxVersion })).sort((a, b) => a.apiKey - b.apiKey);
 }

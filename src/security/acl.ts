@@ -50,8 +50,10 @@ export function parsePrincipal(s: string): { type: string; name: string } | unde
 /**
  * Why CreateAcls refuses a binding, as Kafka's words, or undefined when it is valid: a concrete
  * resource type, LITERAL or PREFIXED, a concrete operation and permission, a `Type:name`
- * principal, a non-empty host, a non-empty resource name, the cluster resource named
- * kafka-cluster, and an operation the resource type supports (or ALL).
+ * principal, a non-empty host, a non-empty resource name, and the cluster resource named
+ * kafka-cluster. Like Kafka (AclApis and AclControlManager), it does not check the operation
+ * against the resource type: an ACL for an operation the type has no use for (WRITE on a group)
+ * is stored, and matches no request (kafka-acls.sh checks it on the client side).
  */
 export function aclBindingError(b: AclBinding): string | undefined {
   if (b.resourceType === ResourceType.ANY || b.resourceType === ResourceType.UNKNOWN || resourceTypeName(b.resourceType) === 'UNKNOWN') return 'Invalid resource type: ' + b.resourceType;
@@ -62,9 +64,6 @@ export function aclBindingError(b: AclBinding): string | undefined {
   if (b.host === '') return 'Invalid host: the host must not be empty';
   if (b.resourceName === '') return 'Resource name must not be empty';
   if (b.resourceType === ResourceType.CLUSTER && b.resourceName !== CLUSTER_RESOURCE_NAME) return `The only valid name for the CLUSTER resource is ${CLUSTER_RESOURCE_NAME}`;
-  if (b.operation !== AclOperation.ALL && !(SUPPORTED_OPERATIONS[b.resourceType] ?? []).includes(b.operation)) {
-    return `${operationName(b.operation)} is not a valid operation for resource type ${resourceTypeName(b.resourceType)}`;
-  }
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import * as M from '../../src/protocol/messages/index.js';
 import { startBroker } from '../../src/broker/broker.js';
+import { produceHandler } from '../../src/broker/handlers/00-produce.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { freePort, testBroker } from '../helpers/test-broker.js';
 
@@ -87,7 +88,9 @@ async function everyAdvertisedVersionAnswers(client: RawClient, minimal: Record<
     assert.ok(api, `advertised api ${range.apiKey} has a codec`);
     const make = minimal[api.name];
     assert.ok(make, `the test knows a minimal ${api.name} request`);
-    for (let v = range.minVersion; v <= range.maxVersion; v++) {
+    // Produce is listed from v0 as Kafka 4 lists it (KAFKA-18659) but served from v3: v0-2 close the connection (test below).
+    const from = range.apiKey === M.ApiKey.Produce ? produceHandler.minVersion : range.minVersion;
+    for (let v = from; v <= range.maxVersion; v++) {
       const res = await client.send(api, v, make(v) as never).catch((err: Error) => assert.fail(`${api.name} v${v}: ${err.message}`));
       assert.ok(res && typeof res === 'object', `${api.name} v${v} answered`);
     }
@@ -126,6 +129,15 @@ describe('ApiVersions conformance', () => {
       c.close();
       await controller.close();
     }
+  });
+
+  it('lists Produce from v0 as Kafka 4 does (KAFKA-18659) and closes the connection on a Produce v0-2 request', async () => {
+    const av = await client.send(M.ApiVersionsApi, 3, { clientSoftwareName: 'samsa-test', clientSoftwareVersion: '1.0' });
+    assert.equal(av.apiKeys.find((k) => k.apiKey === M.ApiKey.Produce)?.minVersion, 0);
+    const c = await RawClient.connect(broker.port);
+    // A Produce v2 header (key 0, version 2, correlation id 1, null client id) and acks=1, timeout 1000, no topics.
+    c.write(Buffer.from([0, 0, 0, 20, 0, 0, 0, 2, 0, 0, 0, 1, 0xff, 0xff, 0, 1, 0, 0, 3, 0xe8, 0, 0, 0, 0]));
+    await c.closed;
   });
 
   it('answers ApiVersions at a version it does not serve with v0 UNSUPPORTED_VERSION and its ranges', async () => {

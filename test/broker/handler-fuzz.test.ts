@@ -27,6 +27,7 @@ import { API_DESCRIPTORS, AddPartitionsToTxnApi, ApiVersionsApi, CreateTopicsApi
 import { seededRandom } from '../../src/common/random.js';
 import { encodeRecordBatch } from '../../src/protocol/records/record-batch.js';
 import type { RunningBroker } from '../../src/broker/running-broker.js';
+import { produceHandler } from '../../src/broker/handlers/00-produce.js';
 import { eventually } from '../helpers/eventually.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { clusterLayout, inProcessCluster, removeLayout } from '../helpers/test-cluster.js';
@@ -121,7 +122,9 @@ async function advertisedApis(raw: RawClient): Promise<{ api: AnyApi; minVersion
   const advertised = (await raw.send(ApiVersionsApi, 3, { clientSoftwareName: 'fuzz', clientSoftwareVersion: '1' })).apiKeys;
   return advertised.flatMap(({ apiKey, minVersion, maxVersion }) => {
     const api = API_DESCRIPTORS.find((a) => a.apiKey === apiKey) as AnyApi;
-    return ONLY && !ONLY.includes(api.name) ? [] : [{ api, minVersion, maxVersion, schema: schemaOf(`${api.name}Request`) }];
+    // Produce is listed from v0 (KAFKA-18659) but served from the handler's floor; below it the connection closes.
+    const served = apiKey === ProduceApi.apiKey ? produceHandler.minVersion : minVersion;
+    return ONLY && !ONLY.includes(api.name) ? [] : [{ api, minVersion: served, maxVersion, schema: schemaOf(`${api.name}Request`) }];
   });
 }
 

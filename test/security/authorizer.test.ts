@@ -108,7 +108,7 @@ describe('StandardAuthorizer', () => {
     assert.match(aclBindingError(acl({ patternType: PatternType.MATCH }))!, /LITERAL and PREFIXED/);
     assert.match(aclBindingError(acl({ principal: 'alice' }))!, /Could not parse principal/);
     assert.match(aclBindingError(acl({ resourceType: RT.CLUSTER, resourceName: 'x' }))!, /kafka-cluster/);
-    assert.match(aclBindingError(acl({ resourceType: RT.GROUP, operation: Op.WRITE }))!, /not a valid operation/);
+    assert.equal(aclBindingError(acl({ resourceType: RT.GROUP, operation: Op.WRITE })), undefined, 'Kafka stores an operation its resource type has no use for');
     assert.match(aclBindingError(acl({ operation: Op.ANY }))!, /Invalid operation/);
   });
 

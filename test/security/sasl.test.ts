@@ -1,7 +1,8 @@
 /**
  * SASL on the broker, with the Samsa client and raw requests: every mechanism on SASL_PLAINTEXT
  * and SASL_SSL; a wrong password fails fast with SASL_AUTHENTICATION_FAILED and the connection
- * serves nothing; nothing but ApiVersions and the handshake is served before login; the bare
+ * serves nothing; nothing but ApiVersions and the handshake is served before login (a request
+ * after the handshake is answered ILLEGAL_SASL_STATE, then the connection closes); the bare
  * tokens of SaslHandshake v0; session lifetimes and re-authentication (KIP-368); SCRAM
  * credentials that persist across a restart and are never stored in clear.
  */
@@ -12,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ClientOptions, KafkaProtocolError, SamsaClient } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { MetadataApi, SaslAuthenticateApi, SaslHandshakeApi } from '../../src/protocol/messages/index.js';
+import { ZERO_UUID } from '../../src/protocol/primitives/codec-support.js';
 import { unsecuredJws } from '../../src/protocol/sasl/oauthbearer.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { type SecureBroker, secureBroker } from '../helpers/secure-broker.js';
@@ -89,6 +91,14 @@ describe('SASL', { timeout: 120_000 }, () => {
   it('serves only ApiVersions and the handshake before login: a Metadata request closes the connection', async () => {
     const raw = await RawClient.connect(sb.port.SASL_PLAINTEXT);
     await assert.rejects(raw.send(MetadataApi, 9, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }), /connection closed/);
+  });
+
+  it('answers a request sent after the handshake instead of SaslAuthenticate its error answer with ILLEGAL_SASL_STATE, then closes, as Kafka', async () => {
+    const raw = await RawClient.connect(sb.port.SASL_PLAINTEXT);
+    assert.equal((await raw.send(SaslHandshakeApi, 1, { mechanism: 'OAUTHBEARER' })).errorCode, ErrorCode.NONE);
+    const meta = await raw.send(MetadataApi, 12, { topics: [{ topicId: ZERO_UUID, name: 'orders' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    assert.deepEqual(meta.topics.map((t) => [t.name, t.errorCode]), [['orders', ErrorCode.ILLEGAL_SASL_STATE]]);
+    await raw.closed;
   });
 
   it('answers an unknown mechanism UNSUPPORTED_SASL_MECHANISM with the enabled ones, then closes', async () => {

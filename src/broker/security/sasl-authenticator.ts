@@ -4,7 +4,9 @@
  *
  * - before login only ApiVersions, SaslHandshake and then the mechanism's tokens are read: any
  *   other request, or a frame larger than `sasl.server.max.receive.size`, closes the connection,
- *   and so does not finishing within `samsa.authentication.timeout.ms`;
+ *   and so does not finishing within `samsa.authentication.timeout.ms`; one that comes after
+ *   the handshake, instead of SaslAuthenticate, first gets its error answer with
+ *   ILLEGAL_SASL_STATE, as Kafka answers it;
  * - SaslHandshake v1 is followed by SaslAuthenticate requests; v0 (old clients, kafka-python) by
  *   bare size-prefixed tokens, answered the same way;
  * - a failed login is answered SASL_AUTHENTICATION_FAILED (v0: nothing) after
@@ -21,7 +23,8 @@ import type { Clock } from '../../common/clock.js';
 import type { Connection, FrameHandler, Reply } from '../../network/connection.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { type RequestFrame, encodeResponseFrame, readRequestFrame } from '../../protocol/frames.js';
-import { ApiKey, SaslAuthenticateApi, SaslHandshakeApi } from '../../protocol/messages/index.js';
+import { ApiKey, SaslAuthenticateApi, SaslHandshakeApi, apiByKey } from '../../protocol/messages/index.js';
+import { errorResponse, hasErrorResponse } from '../faults/error-responses.js';
 import { SaslAuthenticationError, type SaslMechanism, type SaslServer } from '../../security/sasl/sasl-server.js';
 import type { SaslListener } from './listener-sasl.js';
 
@@ -102,10 +105,18 @@ export function saslAuthenticator(listener: SaslListener, inner: FrameHandler, o
       let req: RequestFrame;
       try {
         req = readRequestFrame(frame);
-        if (req.apiKey !== ApiKey.SaslAuthenticate || !req.header) throw new Error(`request ${req.apiKey} during SASL authentication`);
+      } catch (err) {
+        o.log.warn({ conn: conn.id, remote: conn.remote, err: (err as Error).message }, 'closing connection: unreadable request header');
+        return 'close';
+      }
+      if (req.apiKey !== ApiKey.SaslAuthenticate || !req.header) {
+        const unexpected = new SaslAuthenticationError(`Unexpected Kafka request of type ${apiByKey(req.apiKey)?.name ?? req.apiKey} during SASL authentication.`);
+        return failed(conn, st, unexpected, illegalStateAnswer(req));
+      }
+      try {
         token = SaslAuthenticateApi.decodeRequest(req.body, req.apiVersion).authBytes;
       } catch (err) {
-        o.log.warn({ conn: conn.id, remote: conn.remote, err: (err as Error).message }, 'closing connection: unexpected request during SASL authentication');
+        o.log.warn({ conn: conn.id, remote: conn.remote, err: (err as Error).message }, 'closing connection: malformed SaslAuthenticate');
         return 'close';
       }
       version = req.apiVersion;
@@ -183,6 +194,23 @@ export function sessionLifetimeMs(maxReauthMs: number, credentialExpiresAtMs: nu
   if (maxReauthMs <= 0) return undefined;
   if (credentialExpiresAtMs === undefined) return maxReauthMs;
   return Math.max(0, Math.min(credentialExpiresAtMs - nowMs, maxReauthMs));
+}
+
+/**
+ * The answer to a request other than SaslAuthenticate during a login: its error answer with
+ * ILLEGAL_SASL_STATE, as Kafka's SaslServerAuthenticator sends before it closes the connection (a
+ * client that took an OAUTHBEARER error challenge for a success learns what went wrong); null (the
+ * connection just closes) for a request that cannot be decoded or has no error answer.
+ */
+function illegalStateAnswer(req: RequestFrame): Buffer[] | null {
+  const api = apiByKey(req.apiKey);
+  if (!api || !req.header || req.apiVersion < api.minVersion || req.apiVersion > api.maxVersion || !hasErrorResponse(req.apiKey)) return null;
+  try {
+    const body = api.decodeRequest(req.body, req.apiVersion) as Record<string, unknown>;
+    return encodeResponseFrame(api, req.apiVersion, req.correlationId, errorResponse(req.apiKey, req.apiVersion, body, ErrorCode.ILLEGAL_SASL_STATE));
+  } catch {
+    return null;
+  }
 }
 
 function sizePrefixed(b: Buffer): Buffer {

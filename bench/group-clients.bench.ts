@@ -3,7 +3,11 @@
  * - OffsetCommit rate with every commit appended to __consumer_offsets and answered once written,
  *   next to a baseline of one-record Produce requests pipelined the same way (same broker, same run);
  * - time for kafkajs consumers (heartbeat every 100 ms) to be Stable again after one more member
- *   joins a group of 2 and of 10: what a user sees, client round trips and heartbeats included.
+ *   joins a group of 2 and of 10: what a user sees, client round trips and heartbeats included;
+ * - the same for a KIP-848 consumer group (@platformatic/kafka, groupProtocol 'consumer', told to
+ *   heartbeat every 100 ms): time until every member holds its share of the topic's partitions,
+ *   with the classic figure of the same size as the baseline (both groups read a topic of 24
+ *   partitions, so that the eleventh member gets some).
  *
  *   npm run bench -- group-clients      BENCH_SECONDS=5 by default per rate case
  */
@@ -12,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Consumer as ConsumerProtocolMember, type MessagesStream } from '@platformatic/kafka';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { CreateTopicsApi, OffsetCommitApi, ProduceApi } from '../src/protocol/messages/index.js';
 import { encodeUncompressedRecordBatch } from '../src/protocol/records/index.js';
@@ -21,6 +26,9 @@ import { spawnBroker, stopBroker } from './broker-process.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const CONNECTIONS = 4;
+/** The topic the joining cases' groups read: enough partitions that the eleventh member of a group gets some. */
+const GROUP_TOPIC = 'grouped';
+const GROUP_TOPIC_PARTITIONS = 24;
 const WINDOW = 8;
 
 /** Requests per second from CONNECTIONS connections with WINDOW requests in flight on each. */
@@ -68,7 +76,7 @@ async function member(kafka: Kafka, group: string, joins: Map<Consumer, number>)
   joins.set(c, 0);
   c.on(c.events.GROUP_JOIN, () => joins.set(c, joins.get(c)! + 1));
   await c.connect();
-  await c.subscribe({ topic: 't', fromBeginning: false });
+  await c.subscribe({ topic: GROUP_TOPIC, fromBeginning: false });
   await c.run({ eachMessage: async () => {} });
   return c;
 }
@@ -93,12 +101,61 @@ async function joinTime(port: number, size: number): Promise<number> {
   }
 }
 
+/** Every one of the topic's partitions held by exactly one member, the members' counts within one of each other. */
+function balanced(members: readonly ConsumerProtocolMember[], partitions: number): boolean {
+  const held = members.map((m) => (m.assignments ?? []).flatMap((a) => a.partitions));
+  const counts = held.map((h) => h.length);
+  return new Set(held.flat()).size === partitions && counts.reduce((a, b) => a + b, 0) === partitions && Math.max(...counts) - Math.min(...counts) <= 1;
+}
+
+/** Waits (bounded: 60 s) until `done` holds, checking every `everyMs`. */
+async function until(what: string, done: () => boolean, everyMs: number): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`${what} not within 60 s`);
+    await sleep(everyMs);
+  }
+}
+
+/** Time from one more KIP-848 member's consume() until every member holds its share of the group topic's partitions. */
+async function consumerProtocolJoinTime(port: number, size: number): Promise<number> {
+  const group = `kip848-join-${size}`;
+  const members: ConsumerProtocolMember[] = [];
+  const streams: MessagesStream<Buffer, Buffer, Buffer, Buffer>[] = [];
+  const start = async (i: number) => {
+    const m = new ConsumerProtocolMember({ groupId: group, clientId: `m${i}`, bootstrapBrokers: [`127.0.0.1:${port}`], groupProtocol: 'consumer', maxWaitTime: 100 });
+    members.push(m);
+    const stream = await m.consume({ topics: [GROUP_TOPIC], mode: 'latest' });
+    stream.on('error', () => {});
+    streams.push(stream);
+  };
+  try {
+    for (let i = 0; i < size; i++) await start(i);
+    await until(`a KIP-848 group of ${size}`, () => balanced(members, GROUP_TOPIC_PARTITIONS), 5);
+    await sleep(500); // settle: no reconciliation in flight
+    const t0 = performance.now();
+    await start(size);
+    await until(`a KIP-848 group of ${size + 1}`, () => balanced(members, GROUP_TOPIC_PARTITIONS), 1);
+    return performance.now() - t0;
+  } finally {
+    for (const s of streams) await s.close();
+    for (const m of members) await m.close();
+  }
+}
+
 export default async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'samsa-bench-groups-'));
-  const { child, port } = await spawnBroker(dir, ['-o', 'group.initial.rebalance.delay.ms=0', '-o', 'group.min.session.timeout.ms=1000']);
+  const { child, port } = await spawnBroker(dir, ['-o', 'group.initial.rebalance.delay.ms=0', '-o', 'group.min.session.timeout.ms=1000', '-o', 'group.consumer.heartbeat.interval.ms=100']);
   try {
     const c = await RawClient.connect(port);
-    await c.send(CreateTopicsApi, 7, { topics: [{ name: 't', numPartitions: 8, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+    await c.send(CreateTopicsApi, 7, {
+      topics: [
+        { name: 't', numPartitions: 8, replicationFactor: 1, assignments: [], configs: [] },
+        { name: GROUP_TOPIC, numPartitions: GROUP_TOPIC_PARTITIONS, replicationFactor: 1, assignments: [], configs: [] },
+      ],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
     // __consumer_offsets is created on the first FindCoordinator: ask for every group the commits use.
     for (let g = 0; g < 64; g++) await awaitGroupCoordinator(c, `bench-${g}`);
     c.close();
@@ -113,6 +170,8 @@ export default async function run(): Promise<void> {
     for (const size of [2, 10]) {
       const ms = await joinTime(port, size);
       console.log(`rebalance kafkajs: a member joins a group of ${String(size).padEnd(2)}        Stable again in ${ms.toFixed(0)} ms`);
+      const kip848 = await consumerProtocolJoinTime(port, size);
+      console.log(`kip-848   @platformatic/kafka: a member joins a group of ${String(size).padEnd(2)} every share held in ${kip848.toFixed(0)} ms (${(kip848 / ms).toFixed(2)}x kafkajs's classic rebalance)`);
     }
   } finally {
     await stopBroker(child);

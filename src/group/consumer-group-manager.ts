@@ -17,6 +17,7 @@
  */
 import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import type { ConsumerGroupDescribeResponseDescribedGroupInput } from '../protocol/messages/index.js';
 import { type TopicPartitions, ASSIGNORS, type AssignorMember, DEFAULT_ASSIGNOR, partitionKey, toTopicPartitions } from './consumer-group-assignors.js';
 import { ConsumerGroup, type ConsumerGroupMember } from './consumer-group.js';
 import { currentAssignmentRecord, groupRecords, groupTombstones, memberTombstones } from './consumer-group-records.js';
@@ -53,26 +54,8 @@ export interface ConsumerGroupHeartbeatResult {
   assignment: { topicPartitions: TopicPartitions[] } | null;
 }
 
-export interface DescribedConsumerGroup {
-  errorCode: number;
-  errorMessage: string | null;
-  groupId: string;
-  groupState: string;
-  groupEpoch: number;
-  assignmentEpoch: number;
-  assignorName: string;
-  members: {
-    memberId: string;
-    instanceId: string | null;
-    rackId: string | null;
-    memberEpoch: number;
-    clientId: string;
-    clientHost: string;
-    subscribedTopicNames: readonly string[];
-    assignment: { topicPartitions: (TopicPartitions & { topicName: string })[] };
-    targetAssignment: { topicPartitions: (TopicPartitions & { topicName: string })[] };
-  }[];
-}
+/** A group as ConsumerGroupDescribe answers it (without the authorized operations, the handler's). */
+export type DescribedConsumerGroup = Omit<ConsumerGroupDescribeResponseDescribedGroupInput, 'authorizedOperations'>;
 
 export interface ManagerDeps {
   clock: Clock;

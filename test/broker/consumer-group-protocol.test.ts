@@ -48,8 +48,8 @@ describe('KIP-848 consumer groups with @platformatic/kafka', { timeout: 120_000 
   }
 
   /** A platformatic member reading `topic`, recording what it reads. */
-  async function member(groupId: string, topic: string, clientId: string) {
-    const consumer = new Consumer({ groupId, clientId, bootstrapBrokers: [broker.bootstrap], deserializers: stringDeserializers, groupProtocol: 'consumer', maxWaitTime: 100 });
+  async function member(groupId: string, topic: string, clientId: string, bootstrap = broker.bootstrap) {
+    const consumer = new Consumer({ groupId, clientId, bootstrapBrokers: [bootstrap], deserializers: stringDeserializers, groupProtocol: 'consumer', maxWaitTime: 100, retries: 50, retryDelay: 100 });
     const read: Message<string, string, string, string>[] = [];
     const stream: MessagesStream<string, string, string, string> = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
     stream.on('data', (m) => read.push(m));
@@ -151,38 +151,30 @@ describe('KIP-848 consumer groups with @platformatic/kafka', { timeout: 120_000 
     let child = await childBroker(dir, args);
     const bootstrap = `127.0.0.1:${port}`;
     const k = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING });
-    const m1 = new Consumer({ groupId: 'g-restart', clientId: 'm1', bootstrapBrokers: [bootstrap], deserializers: stringDeserializers, groupProtocol: 'consumer', maxWaitTime: 100, retries: 50, retryDelay: 100 });
-    let m2: Consumer<string, string, string, string> | undefined;
+    const members: Member[] = [];
     try {
       const admin = k.admin();
       await admin.connect();
       await admin.createTopics({ topics: [{ topic: 'kip848-restart', numPartitions: 2 }] });
       await admin.disconnect();
-      const read: string[] = [];
-      const s1 = await m1.consume({ topics: ['kip848-restart'], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
-      s1.on('data', (m) => read.push(`m1 ${m.partition} ${m.value}`));
-      s1.on('error', () => {});
-      await eventually('m1 holds both partitions', 10_000, () => (m1.assignments ?? []).flatMap((a) => a.partitions).length === 2);
-      // In flight at the kill: the group's state was acknowledged to m1 before it was answered.
+      const m1 = await member('g-restart', 'kip848-restart', 'm1', bootstrap);
+      members.push(m1);
+      await eventually('m1 holds both partitions', 10_000, () => m1.partitions().length === 2);
+      // The group's state was durable before m1 was answered: the kill loses none of it.
       await child.kill('SIGKILL');
       child = await childBroker(dir, args);
-      m2 = new Consumer({ groupId: 'g-restart', clientId: 'm2', bootstrapBrokers: [bootstrap], deserializers: stringDeserializers, groupProtocol: 'consumer', maxWaitTime: 100, retries: 50, retryDelay: 100 });
-      const s2 = await m2.consume({ topics: ['kip848-restart'], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
-      s2.on('data', (m) => read.push(`m2 ${m.partition} ${m.value}`));
-      s2.on('error', () => {});
-      const held = (c: Consumer<string, string, string, string>) => (c.assignments ?? []).flatMap((a) => a.partitions);
-      await eventually('m1 gives one partition to m2', 15_000, () => held(m1).length === 1 && held(m2!).length === 1);
+      const m2 = await member('g-restart', 'kip848-restart', 'm2', bootstrap);
+      members.push(m2);
+      await eventually('m1 gives one partition to m2', 15_000, () => m1.partitions().length === 1 && m2.partitions().length === 1);
       await fetchesInFlightEnd();
       const producer = k.producer();
       await producer.connect();
       await producer.send({ topic: 'kip848-restart', messages: [{ partition: 0, value: 'x' }, { partition: 1, value: 'y' }] });
       await producer.disconnect();
-      await eventually('both records read', 15_000, () => read.length === 2);
-      assert.deepEqual(read.map((r) => r.split(' ')[0]).sort(), ['m1', 'm2'], 'each member read its own partition, nothing twice');
-      await s2.close();
-      await s1.close();
+      await eventually('both records read', 15_000, () => m1.read.length + m2.read.length === 2);
+      assert.deepEqual([m1.read.length, m2.read.length], [1, 1], 'each member read its own partition, nothing twice');
     } finally {
-      for (const m of [m2, m1]) if (m) await new Promise<void>((resolve) => m.close(true, () => resolve()));
+      for (const m of members.reverse()) await m.close().catch(() => {});
       await child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }

@@ -19,7 +19,7 @@ import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ConsumerGroupDescribeResponseDescribedGroupInput } from '../protocol/messages/index.js';
 import { type TopicPartitions, ASSIGNORS, type AssignorMember, DEFAULT_ASSIGNOR, partitionKey, toTopicPartitions } from './consumer-group-assignors.js';
-import { ConsumerGroup, type ConsumerGroupMember } from './consumer-group.js';
+import { ConsumerGroup, type ConsumerGroupMember, blankMember } from './consumer-group.js';
 import { currentAssignmentRecord, groupRecords, groupTombstones, memberTombstones } from './consumer-group-records.js';
 import type { ConsumerGroupRecord } from './coordinator-records.js';
 import type { GroupConfig } from './group-config.js';
@@ -192,7 +192,7 @@ export class ConsumerGroupManager {
   }
 
   private error(p: ConsumerGroupHeartbeatParams, errorCode: number, errorMessage: string | null): ConsumerGroupHeartbeatResult {
-    return { errorCode, errorMessage, memberId: p.memberId === '' ? null : p.memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
+    return heartbeatError(errorCode, errorMessage, p.memberId || null);
   }
 
   private create(groupId: string): ConsumerGroup {
@@ -202,21 +202,8 @@ export class ConsumerGroupManager {
   }
 
   private newMember(p: ConsumerGroupHeartbeatParams): ConsumerGroupMember {
-    return {
-      memberId: p.memberId === '' ? this.d.newMemberId() : p.memberId,
-      instanceId: p.instanceId,
-      rackId: p.rackId,
-      clientId: p.clientId,
-      clientHost: p.clientHost,
-      rebalanceTimeoutMs: p.rebalanceTimeoutMs,
-      subscribedTopicNames: [],
-      serverAssignor: null,
-      memberEpoch: 0,
-      previousMemberEpoch: 0,
-      state: 'STABLE',
-      assigned: new Set(),
-      pendingRevocation: new Set(),
-    };
+    const m = blankMember(p.memberId === '' ? this.d.newMemberId() : p.memberId);
+    return Object.assign(m, { instanceId: p.instanceId, rackId: p.rackId, clientId: p.clientId, clientHost: p.clientHost, rebalanceTimeoutMs: p.rebalanceTimeoutMs });
   }
 
   /** Applies what the heartbeat changed; true if it changes the assignment's inputs (subscription, assignor). */
@@ -280,7 +267,6 @@ export class ConsumerGroupManager {
       return { memberId: m.memberId, subscribedTopicIds: ids, currentTarget: group.targetAssignment.get(m.memberId) ?? new Set() };
     });
     group.targetAssignment = ASSIGNORS.get(name)!(members, partitionCounts);
-    group.assignorName = name;
     group.assignmentEpoch = group.groupEpoch;
   }
 
@@ -288,6 +274,11 @@ export class ConsumerGroupManager {
     this.d.timers.schedule(sessionKey(group.groupId, m.memberId), this.d.config['group.consumer.session.timeout.ms'], () => this.expire(group, m));
     if (m.state !== 'UNREVOKED_PARTITIONS') this.d.timers.cancel(revocationKey(group.groupId, m.memberId));
     else if (!this.d.timers.has(revocationKey(group.groupId, m.memberId))) this.d.timers.schedule(revocationKey(group.groupId, m.memberId), m.rebalanceTimeoutMs, () => this.expire(group, m));
+  }
+
+  private cancelTimers(groupId: string, memberId: string): void {
+    this.d.timers.cancel(sessionKey(groupId, memberId));
+    this.d.timers.cancel(revocationKey(groupId, memberId));
   }
 
   private expire(group: ConsumerGroup, m: ConsumerGroupMember): void {
@@ -301,8 +292,7 @@ export class ConsumerGroupManager {
   private removeMember(group: ConsumerGroup, m: ConsumerGroupMember, recompute: boolean): Promise<number> {
     group.members.delete(m.memberId);
     group.targetAssignment.delete(m.memberId);
-    this.d.timers.cancel(sessionKey(group.groupId, m.memberId));
-    this.d.timers.cancel(revocationKey(group.groupId, m.memberId));
+    this.cancelTimers(group.groupId, m.memberId);
     if (!recompute) return Promise.resolve(ErrorCode.NONE);
     group.groupEpoch++;
     group.subscriptionSignature = this.signature(group);
@@ -327,10 +317,7 @@ export class ConsumerGroupManager {
   unload(groupId: string): ConsumerGroup | undefined {
     const g = this.groups.get(groupId);
     if (!g) return undefined;
-    for (const m of g.members.values()) {
-      this.d.timers.cancel(sessionKey(groupId, m.memberId));
-      this.d.timers.cancel(revocationKey(groupId, m.memberId));
-    }
+    for (const m of g.members.values()) this.cancelTimers(groupId, m.memberId);
     this.groups.delete(groupId);
     return g;
   }
@@ -344,7 +331,6 @@ export class ConsumerGroupManager {
   /** A group loaded from __consumer_offsets: its members' sessions start now, and its subscriptions are known. */
   loaded(g: ConsumerGroup): void {
     g.subscriptionSignature = this.signature(g);
-    g.assignorName = this.assignorFor(g);
     for (const m of g.members.values()) this.scheduleTimers(g, m);
   }
 
@@ -358,7 +344,7 @@ export class ConsumerGroupManager {
       groupState: g.state,
       groupEpoch: g.groupEpoch,
       assignmentEpoch: g.assignmentEpoch,
-      assignorName: g.assignorName,
+      assignorName: this.assignorFor(g),
       members: [...g.members.values()].map((m) => ({
         memberId: m.memberId,
         instanceId: m.instanceId,
@@ -372,6 +358,11 @@ export class ConsumerGroupManager {
       })),
     };
   }
+}
+
+/** A refused heartbeat's answer. */
+export function heartbeatError(errorCode: number, errorMessage: string | null, memberId: string | null): ConsumerGroupHeartbeatResult {
+  return { errorCode, errorMessage, memberId, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null };
 }
 
 /** What a member's current-assignment record holds, to tell whether a heartbeat changed it. */

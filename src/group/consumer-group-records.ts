@@ -19,7 +19,7 @@ import type {
   ConsumerGroupTargetAssignmentMetadataValue,
 } from '../protocol/coordinator/index.js';
 import { partitionKey, toTopicPartitions } from './consumer-group-assignors.js';
-import { ConsumerGroup, type ConsumerGroupMember, type MemberState } from './consumer-group.js';
+import { ConsumerGroup, type ConsumerGroupMember, type MemberState, blankMember } from './consumer-group.js';
 import type { ConsumerGroupRecord } from './coordinator-records.js';
 
 const GROUP_METADATA = 3;
@@ -133,9 +133,6 @@ export function replayRecord(groups: Map<string, ConsumerGroup>, r: ConsumerGrou
 
 function memberOf(g: ConsumerGroup, memberId: string): ConsumerGroupMember {
   let m = g.members.get(memberId);
-  if (!m) {
-    m = { memberId, instanceId: null, rackId: null, clientId: '', clientHost: '', rebalanceTimeoutMs: -1, subscribedTopicNames: [], serverAssignor: null, memberEpoch: 0, previousMemberEpoch: 0, state: 'STABLE', assigned: new Set(), pendingRevocation: new Set() };
-    g.members.set(memberId, m);
-  }
+  if (!m) g.members.set(memberId, (m = blankMember(memberId)));
   return m;
 }

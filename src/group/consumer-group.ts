@@ -30,6 +30,25 @@ export interface ConsumerGroupMember {
 
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable';
 
+/** A member that has subscribed to nothing and holds nothing yet, at epoch 0. */
+export function blankMember(memberId: string): ConsumerGroupMember {
+  return {
+    memberId,
+    instanceId: null,
+    rackId: null,
+    clientId: '',
+    clientHost: '',
+    rebalanceTimeoutMs: -1,
+    subscribedTopicNames: [],
+    serverAssignor: null,
+    memberEpoch: 0,
+    previousMemberEpoch: 0,
+    state: 'STABLE',
+    assigned: new Set(),
+    pendingRevocation: new Set(),
+  };
+}
+
 export class ConsumerGroup {
   readonly members = new Map<string, ConsumerGroupMember>();
   groupEpoch = 0;
@@ -38,8 +57,6 @@ export class ConsumerGroup {
   targetAssignment = new Map<string, Set<string>>();
   /** Subscribed topics as "name:id:partitions", to see a topic created, deleted or grown. */
   subscriptionSignature = '';
-  /** The assignor the last target assignment was computed with. */
-  assignorName = '';
 
   constructor(readonly groupId: string) {}
 

@@ -21,7 +21,7 @@ import { type JoinGroupResult, type SyncGroupResult, joinError, syncError } from
 import { type HeartbeatParams, type LeaveGroupParams, type LeaveGroupResult, type SyncGroupParams, ClassicGroupManager } from './classic-group-manager.js';
 import { CoordinatorLog, type TxnWrite } from './coordinator-log.js';
 import type { CoordinatorRecord } from './coordinator-records.js';
-import { type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatResult, type ConsumerGroupTopics, type DescribedConsumerGroup, ConsumerGroupManager } from './consumer-group-manager.js';
+import { type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatResult, type ConsumerGroupTopics, type DescribedConsumerGroup, ConsumerGroupManager, heartbeatError } from './consumer-group-manager.js';
 import { replayRecord } from './consumer-group-records.js';
 import { type GroupConfig, groupConfig } from './group-config.js';
 import { groupMetadataRecord, loadGroup } from './group-records.js';
@@ -284,7 +284,7 @@ export class GroupCoordinator {
    * an empty classic group becomes a consumer group, keeping its offsets.
    */
   consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
-    const refuse = (errorCode: number, errorMessage: string | null) => Promise.resolve({ errorCode, errorMessage, memberId: p.memberId || null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
+    const refuse = (errorCode: number, errorMessage: string | null) => Promise.resolve(heartbeatError(errorCode, errorMessage, p.memberId || null));
     if (p.groupId !== '') {
       const e = this.unavailable(p.groupId);
       if (e) return refuse(e, null);

@@ -126,17 +126,7 @@ export class OffsetRequests {
    * needed in a non-empty group, no REBALANCE_IN_PROGRESS), written in the producer's transaction.
    */
   txnCommit(p: TxnOffsetCommitParams, txn: TxnWrite, memberCheck?: () => number): Promise<TopicResult[]> {
-    if (memberCheck) {
-      const invalid = memberCheck();
-      return invalid !== ErrorCode.NONE ? Promise.resolve(everyPartition(p.topics, invalid)) : this.writeOffsets(p.groupId, p.topics, this.d.clock.now(), null, txn);
-    }
-    let group = this.d.manager.groups.get(p.groupId);
-    if (!group) {
-      if (p.generationId >= 0) return Promise.resolve(everyPartition(p.topics, ErrorCode.ILLEGAL_GENERATION));
-      group = this.d.createGroup(p.groupId);
-      if (!group) return Promise.resolve(everyPartition(p.topics, ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    }
-    const invalid = this.validateTxnCommit(group, p);
+    const invalid = memberCheck ? memberCheck() : this.validateClassicTxnCommit(p);
     if (invalid !== ErrorCode.NONE) return Promise.resolve(everyPartition(p.topics, invalid));
     return this.writeOffsets(p.groupId, p.topics, this.d.clock.now(), null, txn);
   }
@@ -170,6 +160,17 @@ export class OffsetRequests {
         return results;
       },
     );
+  }
+
+  /** Validates a transactional commit against its classic group (created for a producer of a standalone consumer's offsets). */
+  private validateClassicTxnCommit(p: TxnOffsetCommitParams): number {
+    let group = this.d.manager.groups.get(p.groupId);
+    if (!group) {
+      if (p.generationId >= 0) return ErrorCode.ILLEGAL_GENERATION;
+      group = this.d.createGroup(p.groupId);
+      if (!group) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    return this.validateTxnCommit(group, p);
   }
 
   private validateTxnCommit(group: ClassicGroup, p: TxnOffsetCommitParams): number {

@@ -19,6 +19,7 @@
  * With an authorizer, a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED, and
  * one subscribing to a topic it may not DESCRIBE TOPIC_AUTHORIZATION_FAILED, as Kafka answers.
  */
+import { heartbeatError } from '../../group/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ConsumerGroupHeartbeatApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
@@ -26,7 +27,7 @@ import { AclOperation, ResourceType, authorize } from '../security/authorize.js'
 import { clientHostOf } from './11-join-group.js';
 
 export const consumerGroupHeartbeatHandler = defineHandler(ConsumerGroupHeartbeatApi, { min: 0, max: 0 }, async (req, ctx) => {
-  const refuse = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, errorMessage: null, memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: null });
+  const refuse = (errorCode: number) => ({ throttleTimeMs: 0, ...heartbeatError(errorCode, null, null) });
   if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return refuse(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   if (req.subscribedTopicNames?.some((t) => !authorize(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, t))) return refuse(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   return {

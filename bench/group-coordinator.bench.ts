@@ -69,7 +69,7 @@ class SimMember {
 
   leave(): void {
     this.stop();
-    this.c.leaveGroup({ groupId: 'g', members: [{ memberId: this.memberId, groupInstanceId: null, reason: null }] });
+    void this.c.leaveGroup({ groupId: 'g', members: [{ memberId: this.memberId, groupInstanceId: null, reason: null }] });
   }
 
   stop(): void {

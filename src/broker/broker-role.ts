@@ -291,7 +291,7 @@ class Broker implements BrokerContext, RunningBroker {
     return this.o.node.controllerNode ? this.o.node.controllerFaults : undefined;
   }
   get groupConfig(): GroupConfig {
-    return groupConfigFrom((name) => this.o.config.num(name));
+    return groupConfigFrom((name) => this.o.config.get(name));
   }
 
   quorum() {

@@ -41,6 +41,14 @@ export function toTopicPartitions(keys: ReadonlySet<string>): TopicPartitions[] 
   return [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions: partitions.sort((a, b) => a - b) }));
 }
 
+/** Partition keys grouped by topic name, as the consumer protocol names them; topics no longer there are left out. */
+export function toNamedTopicPartitions(keys: ReadonlySet<string>, topicName: (id: string) => string | undefined): { topic: string; partitions: number[] }[] {
+  return toTopicPartitions(keys).flatMap((t) => {
+    const topic = topicName(t.topicId);
+    return topic === undefined ? [] : [{ topic, partitions: t.partitions }];
+  });
+}
+
 /**
  * Sticky and balanced: each partition stays with the member it is assigned to while that member
  * still subscribes to its topic; unassigned partitions go to the eligible member with the fewest;

@@ -20,7 +20,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { ConsumerGroupDescribeResponseDescribedGroupInput } from '../protocol/messages/index.js';
 import { type TopicPartitions, ASSIGNORS, type AssignorMember, DEFAULT_ASSIGNOR, partitionKey, toTopicPartitions } from './consumer-group-assignors.js';
 import { ConsumerGroup, type ConsumerGroupMember, blankMember } from './consumer-group.js';
-import { currentAssignmentRecord, groupRecords, groupTombstones, memberTombstones } from './consumer-group-records.js';
+import { currentAssignmentRecord, groupRecords, groupTombstones, memberMetadataRecord, memberTombstones } from './consumer-group-records.js';
 import type { ConsumerGroupRecord } from './coordinator-records.js';
 import type { GroupConfig } from './group-config.js';
 import type { KeyedTimers } from './keyed-timers.js';
@@ -65,6 +65,12 @@ export interface ManagerDeps {
   newMemberId(): string;
   /** Writes records of a group to __consumer_offsets; resolves to NONE once durable, or the error code. */
   write(groupId: string, records: readonly ConsumerGroupRecord[]): Promise<number>;
+  /**
+   * A member of the consumer protocol is leaving a group whose other members all speak the
+   * classic one: the coordinator may turn the group into a classic group without it (Kafka's
+   * online downgrade), resolving to the write's error code, or answer undefined to keep it.
+   */
+  downgrade?(group: ConsumerGroup, leaving: ConsumerGroupMember): Promise<number> | undefined;
 }
 
 /** The epoch of a static member that left for a while (ConsumerGroupHeartbeat's -2). */
@@ -72,11 +78,15 @@ const STATIC_MEMBER_LEFT = -2;
 
 const sessionKey = (groupId: string, memberId: string): string => `cg-session\0${groupId}\0${memberId}`;
 const revocationKey = (groupId: string, memberId: string): string => `cg-revoke\0${groupId}\0${memberId}`;
+/** A classic member told to rejoin must within its rebalance timeout. */
+export const classicJoinKey = (groupId: string, memberId: string): string => `cg-join\0${groupId}\0${memberId}`;
+/** A classic member that joined must send SyncGroup within its rebalance timeout. */
+export const classicSyncKey = (groupId: string, memberId: string): string => `cg-sync\0${groupId}\0${memberId}`;
 
 export class ConsumerGroupManager {
   readonly groups = new Map<string, ConsumerGroup>();
 
-  constructor(private readonly d: ManagerDeps) {}
+  constructor(readonly deps: ManagerDeps) {}
 
   /** Applies a heartbeat and answers once what it changed is durable in __consumer_offsets. */
   async heartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
@@ -112,13 +122,38 @@ export class ConsumerGroupManager {
         group.members.set(member.memberId, member);
         rewrite = true;
       } else {
-        if (group.members.size >= this.d.config['group.consumer.max.size']) return this.error(p, ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.d.config['group.consumer.max.size']} members.`);
+        if (group.members.size >= this.deps.config['group.consumer.max.size']) return this.error(p, ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.deps.config['group.consumer.max.size']} members.`);
         member = this.newMember(p);
         group.members.set(member.memberId, member);
         bump = true;
       }
     }
     if (this.update(member, p)) bump = true;
+    const before = new Set(member.assigned);
+    const owned = p.topicPartitions === null ? null : new Set(p.topicPartitions.flatMap((t) => t.partitions.map((x) => partitionKey(t.topicId, x))));
+    const written = await this.settle(group, member, owned, { bump, rewrite, memberChanged: false }, records);
+    if (written !== ErrorCode.NONE) return this.error(p, written, null);
+    const full = p.memberEpoch === 0 || (p.rebalanceTimeoutMs !== -1 && p.subscribedTopicNames !== null && p.topicPartitions !== null);
+    const assignmentChanged = before.size !== member.assigned.size || [...before].some((k) => !member.assigned.has(k));
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId: member.memberId,
+      memberEpoch: member.memberEpoch,
+      heartbeatIntervalMs: this.deps.config['group.consumer.heartbeat.interval.ms'],
+      assignment: full || assignmentChanged ? { topicPartitions: toTopicPartitions(member.assigned) } : null,
+    };
+  }
+
+  /**
+   * Moves the group to a new epoch and target assignment when `change.bump` says its inputs
+   * changed (or its subscribed topics did), takes the member one reconciliation step with what it
+   * says it owns, restarts its timers, and writes `records` with what changed: the whole group for
+   * a new epoch or a rewrite, else the member's metadata and current assignment if they changed.
+   * Resolves to the write's error code.
+   */
+  settle(group: ConsumerGroup, member: ConsumerGroupMember, owned: ReadonlySet<string> | null, change: { bump: boolean; rewrite: boolean; memberChanged: boolean }, records: ConsumerGroupRecord[]): Promise<number> {
+    let bump = change.bump;
     const signature = this.signature(group);
     if (signature !== group.subscriptionSignature) {
       group.subscriptionSignature = signature;
@@ -128,24 +163,15 @@ export class ConsumerGroupManager {
       group.groupEpoch++;
       this.computeTarget(group);
     }
-    const before = new Set(member.assigned);
     const stateBefore = memberStateOf(member);
-    group.reconcile(member, p.topicPartitions === null ? null : new Set(p.topicPartitions.flatMap((t) => t.partitions.map((x) => partitionKey(t.topicId, x)))));
+    group.reconcile(member, owned);
     this.scheduleTimers(group, member);
-    if (bump || rewrite) records.push(...groupRecords(group, [member]));
-    else if (memberStateOf(member) !== stateBefore) records.push(currentAssignmentRecord(group, member));
-    const written = await this.d.write(group.groupId, records);
-    if (written !== ErrorCode.NONE) return this.error(p, written, null);
-    const full = p.memberEpoch === 0 || (p.rebalanceTimeoutMs !== -1 && p.subscribedTopicNames !== null && p.topicPartitions !== null);
-    const assignmentChanged = before.size !== member.assigned.size || [...before].some((k) => !member.assigned.has(k));
-    return {
-      errorCode: ErrorCode.NONE,
-      errorMessage: null,
-      memberId: member.memberId,
-      memberEpoch: member.memberEpoch,
-      heartbeatIntervalMs: this.d.config['group.consumer.heartbeat.interval.ms'],
-      assignment: full || assignmentChanged ? { topicPartitions: toTopicPartitions(member.assigned) } : null,
-    };
+    if (bump || change.rewrite) records.push(...groupRecords(group, [member]));
+    else {
+      if (change.memberChanged) records.push(memberMetadataRecord(group, member));
+      if (change.memberChanged || memberStateOf(member) !== stateBefore) records.push(currentAssignmentRecord(group, member));
+    }
+    return this.deps.write(group.groupId, records);
   }
 
   /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid: [error, message] or undefined. */
@@ -184,8 +210,8 @@ export class ConsumerGroupManager {
     let written: number;
     if (p.memberEpoch === STATIC_MEMBER_LEFT && member.instanceId !== null) {
       member.memberEpoch = STATIC_MEMBER_LEFT;
-      this.d.timers.cancel(revocationKey(group.groupId, member.memberId));
-      written = await this.d.write(group.groupId, [currentAssignmentRecord(group, member)]);
+      this.deps.timers.cancel(revocationKey(group.groupId, member.memberId));
+      written = await this.deps.write(group.groupId, [currentAssignmentRecord(group, member)]);
     } else written = await this.removeMember(group, member, true);
     if (written !== ErrorCode.NONE) return this.error(p, written, null);
     return { errorCode: ErrorCode.NONE, errorMessage: null, memberId: p.memberId, memberEpoch: p.memberEpoch, heartbeatIntervalMs: 0, assignment: null };
@@ -202,7 +228,7 @@ export class ConsumerGroupManager {
   }
 
   private newMember(p: ConsumerGroupHeartbeatParams): ConsumerGroupMember {
-    const m = blankMember(p.memberId === '' ? this.d.newMemberId() : p.memberId);
+    const m = blankMember(p.memberId === '' ? this.deps.newMemberId() : p.memberId);
     return Object.assign(m, { instanceId: p.instanceId, rackId: p.rackId, clientId: p.clientId, clientHost: p.clientHost, rebalanceTimeoutMs: p.rebalanceTimeoutMs });
   }
 
@@ -226,7 +252,7 @@ export class ConsumerGroupManager {
 
   /** The topics a member subscribes to that exist. */
   subscribedTopics(m: ConsumerGroupMember): string[] {
-    return m.subscribedTopicNames.filter((n) => this.d.topics.byName(n));
+    return m.subscribedTopicNames.filter((n) => this.deps.topics.byName(n));
   }
 
   /** Every topic some member of the group subscribes to. */
@@ -240,7 +266,7 @@ export class ConsumerGroupManager {
     return [...this.groupTopics(group)]
       .sort()
       .map((name) => {
-        const t = this.d.topics.byName(name)!;
+        const t = this.deps.topics.byName(name)!;
         return `${name}:${t.id}:${t.partitionCount}`;
       })
       .join(',');
@@ -260,7 +286,7 @@ export class ConsumerGroupManager {
     const members: AssignorMember[] = [...group.members.values()].map((m) => {
       const ids = new Set<string>();
       for (const topic of this.subscribedTopics(m)) {
-        const t = this.d.topics.byName(topic)!;
+        const t = this.deps.topics.byName(topic)!;
         ids.add(t.id);
         partitionCounts.set(t.id, t.partitionCount);
       }
@@ -270,26 +296,33 @@ export class ConsumerGroupManager {
     group.assignmentEpoch = group.groupEpoch;
   }
 
-  private scheduleTimers(group: ConsumerGroup, m: ConsumerGroupMember): void {
-    this.d.timers.schedule(sessionKey(group.groupId, m.memberId), this.d.config['group.consumer.session.timeout.ms'], () => this.expire(group, m));
-    if (m.state !== 'UNREVOKED_PARTITIONS') this.d.timers.cancel(revocationKey(group.groupId, m.memberId));
-    else if (!this.d.timers.has(revocationKey(group.groupId, m.memberId))) this.d.timers.schedule(revocationKey(group.groupId, m.memberId), m.rebalanceTimeoutMs, () => this.expire(group, m));
+  /**
+   * Restarts a member's session (a classic member's own session timeout) and, while it must revoke
+   * partitions, its rebalance timeout (classic members have their join and sync timeouts instead).
+   */
+  scheduleTimers(group: ConsumerGroup, m: ConsumerGroupMember): void {
+    this.deps.timers.schedule(sessionKey(group.groupId, m.memberId), m.classic?.sessionTimeoutMs ?? this.deps.config['group.consumer.session.timeout.ms'], () => this.expire(group, m));
+    if (m.classic || m.state !== 'UNREVOKED_PARTITIONS') this.deps.timers.cancel(revocationKey(group.groupId, m.memberId));
+    else if (!this.deps.timers.has(revocationKey(group.groupId, m.memberId))) this.deps.timers.schedule(revocationKey(group.groupId, m.memberId), m.rebalanceTimeoutMs, () => this.expire(group, m));
   }
 
   private cancelTimers(groupId: string, memberId: string): void {
-    this.d.timers.cancel(sessionKey(groupId, memberId));
-    this.d.timers.cancel(revocationKey(groupId, memberId));
+    for (const key of [sessionKey, revocationKey, classicJoinKey, classicSyncKey]) this.deps.timers.cancel(key(groupId, memberId));
   }
 
-  private expire(group: ConsumerGroup, m: ConsumerGroupMember): void {
+  /** Removes a member whose session or rebalance timeout ran out, if it is still there. */
+  expire(group: ConsumerGroup, m: ConsumerGroupMember): void {
     if (this.groups.get(group.groupId) === group && group.members.get(m.memberId) === m) void this.removeMember(group, m, true);
   }
 
   /**
    * Takes a member out: its partitions are free. With `recompute` the group moves to a new epoch
-   * and target, written with the member's tombstones (resolves to the write's error code).
+   * and target, written with the member's tombstones (resolves to the write's error code), unless
+   * the coordinator turns it into a classic group instead.
    */
-  private removeMember(group: ConsumerGroup, m: ConsumerGroupMember, recompute: boolean): Promise<number> {
+  removeMember(group: ConsumerGroup, m: ConsumerGroupMember, recompute: boolean): Promise<number> {
+    const downgraded = recompute && !m.classic ? this.deps.downgrade?.(group, m) : undefined;
+    if (downgraded) return downgraded;
     group.members.delete(m.memberId);
     group.targetAssignment.delete(m.memberId);
     this.cancelTimers(group.groupId, m.memberId);
@@ -297,12 +330,12 @@ export class ConsumerGroupManager {
     group.groupEpoch++;
     group.subscriptionSignature = this.signature(group);
     this.computeTarget(group);
-    return this.d.write(group.groupId, [...memberTombstones(group.groupId, m.memberId), ...groupRecords(group, [])]);
+    return this.deps.write(group.groupId, [...memberTombstones(group.groupId, m.memberId), ...groupRecords(group, [])]);
   }
 
   /**
    * Kafka's ConsumerGroup.validateOffsetCommit and validateOffsetFetch: NONE, UNKNOWN_MEMBER_ID or
-   * STALE_MEMBER_EPOCH. Without a member (epoch -1: a tool, a standalone consumer, an older
+   * STALE_MEMBER_EPOCH (ILLEGAL_GENERATION for a classic member, whose generation is its epoch). Without a member (epoch -1: a tool, a standalone consumer, an older
    * version), commits are taken while the group is empty, and with `memberOptional` always
    * (fetches; transactional commits that name no member).
    */
@@ -310,7 +343,8 @@ export class ConsumerGroupManager {
     if (memberEpoch < 0 && (memberId === null || memberId === '') && (memberOptional || group.members.size === 0)) return ErrorCode.NONE;
     const m = memberId === null ? undefined : group.members.get(memberId);
     if (!m) return ErrorCode.UNKNOWN_MEMBER_ID;
-    return memberEpoch === m.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+    if (memberEpoch === m.memberEpoch) return ErrorCode.NONE;
+    return m.classic ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.STALE_MEMBER_EPOCH;
   }
 
   /** Forgets a group and its members' timers (its partition of __consumer_offsets is no longer served here). */
@@ -325,7 +359,7 @@ export class ConsumerGroupManager {
   /** Deletes a group (deleted, or changed to a classic group): unloaded, and its records tombstoned. */
   delete(groupId: string): Promise<number> {
     const g = this.unload(groupId);
-    return g ? this.d.write(groupId, groupTombstones(g)) : Promise.resolve(ErrorCode.NONE);
+    return g ? this.deps.write(groupId, groupTombstones(g)) : Promise.resolve(ErrorCode.NONE);
   }
 
   /** A group loaded from __consumer_offsets: its members' sessions start now, and its subscriptions are known. */
@@ -336,7 +370,7 @@ export class ConsumerGroupManager {
 
   /** ConsumerGroupDescribe's answer for a group: partitions with their topic names ('' for a topic gone). */
   describe(g: ConsumerGroup): DescribedConsumerGroup {
-    const named = (keys: ReadonlySet<string> | undefined) => ({ topicPartitions: toTopicPartitions(keys ?? new Set()).map((t) => ({ ...t, topicName: this.d.topics.byId(t.topicId)?.name ?? '' })) });
+    const named = (keys: ReadonlySet<string> | undefined) => ({ topicPartitions: toTopicPartitions(keys ?? new Set()).map((t) => ({ ...t, topicName: this.deps.topics.byId(t.topicId)?.name ?? '' })) });
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
@@ -370,6 +404,7 @@ function memberStateOf(m: ConsumerGroupMember): string {
   return `${m.memberEpoch}/${m.previousMemberEpoch}/${m.state}/${[...m.assigned].sort().join()}/${[...m.pendingRevocation].sort().join()}`;
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
+/** Whether two lists hold the same strings in the same order. */
+export function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -48,7 +48,8 @@ export function groupRecords(g: ConsumerGroup, members: Iterable<ConsumerGroupMe
   return out;
 }
 
-function memberMetadataRecord(g: ConsumerGroup, m: ConsumerGroupMember): ConsumerGroupRecord {
+/** A member's subscription, assignor, client and timeouts (and classic protocols, for a classic member). */
+export function memberMetadataRecord(g: ConsumerGroup, m: ConsumerGroupMember): ConsumerGroupRecord {
   const value: ConsumerGroupMemberMetadataValue = {
     instanceId: m.instanceId,
     rackId: m.rackId,
@@ -58,7 +59,7 @@ function memberMetadataRecord(g: ConsumerGroup, m: ConsumerGroupMember): Consume
     subscribedTopicRegex: null,
     rebalanceTimeoutMs: m.rebalanceTimeoutMs,
     serverAssignor: m.serverAssignor,
-    classicMemberMetadata: null,
+    classicMemberMetadata: m.classic && { sessionTimeoutMs: m.classic.sessionTimeoutMs, supportedProtocols: m.classic.protocols.map((p) => ({ name: p.name, metadata: p.metadata })) },
   };
   return record(g.groupId, MEMBER_METADATA, m.memberId, value);
 }
@@ -119,6 +120,7 @@ export function replayRecord(groups: Map<string, ConsumerGroup>, r: ConsumerGrou
       const v = data as ConsumerGroupMemberMetadataValue;
       const m = memberOf(g, memberId);
       Object.assign(m, { instanceId: v.instanceId, rackId: v.rackId, clientId: v.clientId, clientHost: v.clientHost, subscribedTopicNames: v.subscribedTopicNames, rebalanceTimeoutMs: v.rebalanceTimeoutMs, serverAssignor: v.serverAssignor });
+      m.classic = v.classicMemberMetadata && { sessionTimeoutMs: v.classicMemberMetadata.sessionTimeoutMs, protocols: v.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })) };
       return;
     }
     case CURRENT_ASSIGNMENT: {

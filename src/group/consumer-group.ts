@@ -5,10 +5,20 @@
  * first gives up the partitions it must revoke (UNREVOKED_PARTITIONS, its epoch unchanged), then
  * moves to the target epoch with the partitions no other member still holds
  * (UNRELEASED_PARTITIONS until the rest are released, STABLE once it has its whole target).
- * Assignments are sets of partition keys (consumer-group-assignors.ts).
+ * Assignments are sets of partition keys (consumer-group-assignors.ts). A member that speaks the
+ * classic protocol (JoinGroup, SyncGroup, Heartbeat: Kafka 4's online migration) carries its
+ * session timeout and JoinGroup protocols in `classic`.
  */
+import type { JoinProtocol } from './classic-group-member.js';
 
 export type MemberState = 'STABLE' | 'UNREVOKED_PARTITIONS' | 'UNRELEASED_PARTITIONS';
+
+/** What a classic-protocol member of a consumer group joined with. */
+export interface ClassicMemberInfo {
+  sessionTimeoutMs: number;
+  /** Its JoinGroup protocols, in its order of preference; all carry the same subscription. */
+  protocols: readonly JoinProtocol[];
+}
 
 export interface ConsumerGroupMember {
   readonly memberId: string;
@@ -26,6 +36,8 @@ export interface ConsumerGroupMember {
   assigned: Set<string>;
   /** Partitions the member must give up before it moves on. */
   pendingRevocation: Set<string>;
+  /** Set for a member that speaks the classic protocol. */
+  classic: ClassicMemberInfo | null;
 }
 
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable';
@@ -46,6 +58,7 @@ export function blankMember(memberId: string): ConsumerGroupMember {
     state: 'STABLE',
     assigned: new Set(),
     pendingRevocation: new Set(),
+    classic: null,
   };
 }
 
@@ -71,6 +84,12 @@ export class ConsumerGroup {
   holder(key: string, except: string): ConsumerGroupMember | undefined {
     for (const m of this.members.values()) if (m.memberId !== except && (m.assigned.has(key) || m.pendingRevocation.has(key))) return m;
     return undefined;
+  }
+
+  /** Whether a member still waits for a partition of its target that another member holds. */
+  waitingOnUnreleased(m: ConsumerGroupMember): boolean {
+    for (const k of this.targetAssignment.get(m.memberId) ?? []) if (!m.assigned.has(k) && this.holder(k, m.memberId)) return true;
+    return false;
   }
 
   /**

@@ -4,7 +4,11 @@
  * from its own config (GROUP_CONFIG_KEYS lists them for server.properties and DescribeConfigs) and
  * hands the coordinator a plain, typed object.
  */
-import type { ConfigKey } from '../common/config-def.js';
+import type { ConfigKey, ConfigValue } from '../common/config-def.js';
+
+/** Which non-empty groups may change protocol while their members stay (empty ones always may). */
+export const MIGRATION_POLICIES = ['disabled', 'upgrade', 'downgrade', 'bidirectional'] as const;
+export type MigrationPolicy = (typeof MIGRATION_POLICIES)[number];
 
 export interface GroupConfig {
   /** Smallest session timeout a member may ask for (INVALID_SESSION_TIMEOUT below it). */
@@ -21,6 +25,12 @@ export interface GroupConfig {
   readonly 'group.consumer.heartbeat.interval.ms': number;
   /** KIP-848 consumer groups: most members in one group (GROUP_MAX_SIZE_REACHED beyond it). */
   readonly 'group.consumer.max.size': number;
+  /**
+   * Kafka 4's online migration: a classic group with members becomes a consumer group when a
+   * ConsumerGroupHeartbeat joins it (upgrade), and a consumer group whose last consumer-protocol
+   * member leaves becomes a classic group again (downgrade).
+   */
+  readonly 'group.consumer.migration.policy': MigrationPolicy;
   /** How long offsets of an empty group (or a standalone consumer) are kept after their last commit. */
   readonly 'offsets.retention.minutes': number;
   /** How often expired offsets are looked for. */
@@ -53,6 +63,7 @@ export const DEFAULT_GROUP_CONFIG: GroupConfig = {
   'group.consumer.session.timeout.ms': 45000,
   'group.consumer.heartbeat.interval.ms': 5000,
   'group.consumer.max.size': INT_MAX,
+  'group.consumer.migration.policy': 'bidirectional',
   'offsets.retention.minutes': 10080,
   'offsets.retention.check.interval.ms': 600000,
   'offsets.topic.num.partitions': 50,
@@ -65,7 +76,7 @@ export const DEFAULT_GROUP_CONFIG: GroupConfig = {
   'samsa.group.max.member.metadata.bytes': 1048576,
 };
 
-const DOCS: Record<keyof GroupConfig, [type: 'INT' | 'LONG', min: number, doc: string]> = {
+const DOCS: Record<keyof GroupConfig, [type: 'INT' | 'LONG' | 'STRING', min: number, doc: string]> = {
   'group.min.session.timeout.ms': ['INT', 0, 'The minimum allowed session timeout for registered consumers.'],
   'group.max.session.timeout.ms': ['INT', 0, 'The maximum allowed session timeout for registered consumers.'],
   'group.initial.rebalance.delay.ms': ['INT', 0, 'The amount of time the group coordinator will wait for more consumers to join a new group before performing the first rebalance.'],
@@ -73,6 +84,7 @@ const DOCS: Record<keyof GroupConfig, [type: 'INT' | 'LONG', min: number, doc: s
   'group.consumer.session.timeout.ms': ['INT', 1, 'The timeout to detect client failures when using the consumer group protocol.'],
   'group.consumer.heartbeat.interval.ms': ['INT', 1, 'The heartbeat interval given to the members of a consumer group.'],
   'group.consumer.max.size': ['INT', 1, 'The maximum number of consumers that a single consumer group can accommodate.'],
+  'group.consumer.migration.policy': ['STRING', 0, 'The config that enables converting the non-empty classic group using the consumer embedded protocol to the non-empty consumer group using the consumer group protocol and vice versa; conversions of empty groups in both directions are always enabled regardless of this policy.'],
   'offsets.retention.minutes': ['INT', 1, 'For subscribed consumers, committed offset of a specific partition will be expired and discarded when the consumer group is empty for this long; for standalone consumers, after this long since the last commit.'],
   'offsets.retention.check.interval.ms': ['LONG', 1, 'Frequency at which to check for stale offsets.'],
   'offsets.topic.num.partitions': ['INT', 1, 'The number of partitions for the offset commit topic (should not change after deployment).'],
@@ -88,7 +100,8 @@ const DOCS: Record<keyof GroupConfig, [type: 'INT' | 'LONG', min: number, doc: s
 /** The coordinator's configs as broker config keys, for the broker's registry (server.properties, DescribeConfigs). */
 export const GROUP_CONFIG_KEYS: readonly ConfigKey[] = (Object.keys(DOCS) as (keyof GroupConfig)[]).map((name) => {
   const [type, min, doc] = DOCS[name];
-  return { name, type, default: DEFAULT_GROUP_CONFIG[name], doc, min };
+  const def = DEFAULT_GROUP_CONFIG[name];
+  return type === 'STRING' ? { name, type, default: def, doc, validValues: MIGRATION_POLICIES } : { name, type, default: def, doc, min };
 });
 
 /** A full config from overrides, e.g. `groupConfig({ 'group.initial.rebalance.delay.ms': 0 })`. */
@@ -96,9 +109,9 @@ export function groupConfig(overrides: Partial<GroupConfig> = {}): GroupConfig {
   return { ...DEFAULT_GROUP_CONFIG, ...overrides };
 }
 
-/** Reads every group config through a getter, e.g. `groupConfigFrom((n) => brokerConfig.num(n))`. */
-export function groupConfigFrom(get: (name: keyof GroupConfig) => number): GroupConfig {
-  const out: Record<string, number> = {};
+/** Reads every group config through a getter, e.g. `groupConfigFrom((n) => brokerConfig.get(n))`. */
+export function groupConfigFrom(get: (name: keyof GroupConfig) => ConfigValue | null): GroupConfig {
+  const out: Record<string, ConfigValue | null> = {};
   for (const name of Object.keys(DEFAULT_GROUP_CONFIG) as (keyof GroupConfig)[]) out[name] = get(name);
   return out as unknown as GroupConfig;
 }

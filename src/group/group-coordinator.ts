@@ -22,11 +22,14 @@ import { type HeartbeatParams, type LeaveGroupParams, type LeaveGroupResult, typ
 import { CoordinatorLog, type TxnWrite } from './coordinator-log.js';
 import type { CoordinatorRecord } from './coordinator-records.js';
 import { type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatResult, type ConsumerGroupTopics, type DescribedConsumerGroup, ConsumerGroupManager, heartbeatError } from './consumer-group-manager.js';
-import { replayRecord } from './consumer-group-records.js';
+import { classicHeartbeat, classicJoin, classicLeave, classicSync } from './consumer-group-classic-members.js';
+import { groupRecords, groupTombstones, replayRecord } from './consumer-group-records.js';
+import type { ConsumerGroup, ConsumerGroupMember } from './consumer-group.js';
 import { type GroupConfig, groupConfig } from './group-config.js';
+import { classicGroupFromConsumer, consumerGroupFromClassic } from './group-migration.js';
 import { groupMetadataRecord, loadGroup } from './group-records.js';
 import { GroupState } from './group-state.js';
-import { type JoinGroupParams, joinGroup } from './join-group.js';
+import { type JoinGroupParams, joinGroup, joinRequestError } from './join-group.js';
 import { KeyedTimers } from './keyed-timers.js';
 import { OffsetCache, toCommittedOffset } from './offset-cache.js';
 import { type OffsetCommitParams, type OffsetDeleteParams, type OffsetDeleteResult, type OffsetFetchParams, type OffsetFetchResult, type TopicResult, type TxnOffsetCommitParams, OffsetRequests } from './offset-requests.js';
@@ -152,8 +155,9 @@ export class GroupCoordinator {
       topics: opts.topics ?? NO_TOPICS,
       newMemberId: uuid,
       write: (groupId, records) => coordinatorLog.write(groupId, records).then(() => ErrorCode.NONE, errorCodeOf),
+      downgrade: (group, leaving) => c.downgrade(group, leaving),
     });
-    const c = new GroupCoordinator(config, opts.clock, log, manager, consumer, coordinatorLog, offsets, timers, durable, opts.ledHere);
+    const c: GroupCoordinator = new GroupCoordinator(config, opts.clock, log, manager, consumer, coordinatorLog, offsets, timers, durable, opts.ledHere);
     const started = opts.clock.now();
     const partitions = opts.partitions ?? Array.from({ length: config['offsets.topic.num.partitions'] }, (_, p) => p);
     let records = 0;
@@ -253,7 +257,10 @@ export class GroupCoordinator {
     const e = this.unavailable(p.groupId);
     if (e) return Promise.resolve(joinError(p.memberId, e));
     const consumerGroup = this.consumer.groups.get(p.groupId);
-    if (consumerGroup && consumerGroup.members.size > 0) return Promise.resolve(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    if (consumerGroup && consumerGroup.members.size > 0) {
+      const invalid = joinRequestError(this.config, this.log, p);
+      return invalid ? Promise.resolve(joinError(p.memberId, invalid)) : classicJoin(this.consumer, consumerGroup, p);
+    }
     // An empty consumer group becomes a classic one (its records tombstoned before the classic group's are written).
     if (consumerGroup) void this.consumer.delete(p.groupId);
     return joinGroup(this.manager, p, (id) => this.createGroup(id));
@@ -263,38 +270,101 @@ export class GroupCoordinator {
     if (p.groupId === '') return Promise.resolve(syncError(this.active ? ErrorCode.INVALID_GROUP_ID : ErrorCode.COORDINATOR_NOT_AVAILABLE));
     const e = this.unavailable(p.groupId);
     if (e) return Promise.resolve(syncError(e));
-    return this.manager.syncGroup(p);
+    const consumerGroup = this.consumer.groups.get(p.groupId);
+    return consumerGroup ? Promise.resolve(classicSync(this.consumer, consumerGroup, p)) : this.manager.syncGroup(p);
   }
 
   heartbeat(p: HeartbeatParams): number {
     if (p.groupId === '') return this.active ? ErrorCode.INVALID_GROUP_ID : ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    return this.unavailable(p.groupId) || this.manager.heartbeat(p);
+    const e = this.unavailable(p.groupId);
+    if (e) return e;
+    const consumerGroup = this.consumer.groups.get(p.groupId);
+    return consumerGroup ? classicHeartbeat(this.consumer, consumerGroup, p) : this.manager.heartbeat(p);
   }
 
-  leaveGroup(p: LeaveGroupParams): LeaveGroupResult {
-    if (p.groupId === '') return { errorCode: this.active ? ErrorCode.INVALID_GROUP_ID : ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+  leaveGroup(p: LeaveGroupParams): Promise<LeaveGroupResult> {
+    if (p.groupId === '') return Promise.resolve({ errorCode: this.active ? ErrorCode.INVALID_GROUP_ID : ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] });
     const e = this.unavailable(p.groupId);
-    if (e) return { errorCode: e, members: [] };
-    return this.manager.leaveGroup(p);
+    if (e) return Promise.resolve({ errorCode: e, members: [] });
+    const consumerGroup = this.consumer.groups.get(p.groupId);
+    return consumerGroup ? classicLeave(this.consumer, consumerGroup, p) : Promise.resolve(this.manager.leaveGroup(p));
   }
 
   /**
-   * ConsumerGroupHeartbeat. A group id held by a classic group with members is not a consumer
-   * group (GROUP_ID_NOT_FOUND, as Kafka answers with group.consumer.migration.policy=disabled);
-   * an empty classic group becomes a consumer group, keeping its offsets.
+   * ConsumerGroupHeartbeat. A member joining a classic group that has members turns it into a
+   * consumer group (Kafka's online upgrade) when group.consumer.migration.policy allows it and
+   * the group uses the consumer protocol; otherwise the id is not a consumer group
+   * (GROUP_ID_NOT_FOUND). An empty classic group becomes a consumer group, keeping its offsets.
    */
-  consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
-    const refuse = (errorCode: number, errorMessage: string | null) => Promise.resolve(heartbeatError(errorCode, errorMessage, p.memberId || null));
+  async consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): Promise<ConsumerGroupHeartbeatResult> {
+    const refuse = (errorCode: number, errorMessage: string | null) => heartbeatError(errorCode, errorMessage, p.memberId || null);
     if (p.groupId !== '') {
       const e = this.unavailable(p.groupId);
       if (e) return refuse(e, null);
     } else if (!this.active) return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
     if (!this.consumer.groups.has(p.groupId)) {
       const classic = this.manager.groups.get(p.groupId);
-      if (classic && !classic.is(GroupState.Empty) && !classic.is(GroupState.Dead)) return refuse(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);
-      if (!classic && p.memberEpoch === 0 && this.groupCount() >= this.config['samsa.group.max.groups']) return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'samsa.group.max.groups reached');
+      if (classic && !classic.is(GroupState.Empty) && !classic.is(GroupState.Dead)) {
+        const why = p.memberEpoch === 0 ? this.upgradeRefusal(classic) : `Group ${p.groupId} is not a consumer group.`;
+        if (why) return refuse(ErrorCode.GROUP_ID_NOT_FOUND, why);
+        const written = await this.upgrade(classic);
+        if (written !== ErrorCode.NONE) return refuse(written, null);
+      } else if (!classic && p.memberEpoch === 0 && this.groupCount() >= this.config['samsa.group.max.groups']) return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'samsa.group.max.groups reached');
     }
     return this.consumer.heartbeat(p);
+  }
+
+  /** Why a classic group with members may not become a consumer group, or undefined. */
+  private upgradeRefusal(classic: ClassicGroup): string | undefined {
+    const policy = this.config['group.consumer.migration.policy'];
+    if (policy !== 'upgrade' && policy !== 'bidirectional') return `Group ${classic.groupId} is not a consumer group: the online upgrade is disabled (group.consumer.migration.policy=${policy}).`;
+    if (!classic.usesConsumerProtocol()) return `Group ${classic.groupId} is not a consumer group: it does not use the consumer protocol.`;
+    if (classic.size > this.config['group.consumer.max.size']) return `Group ${classic.groupId} is not a consumer group: it has more members than group.consumer.max.size.`;
+    return undefined;
+  }
+
+  /**
+   * Kafka's online upgrade: the classic group's members become classic members of a new consumer
+   * group, with their partitions; requests they have parked are answered REBALANCE_IN_PROGRESS.
+   * The classic group stays behind empty, holding the offsets, as for any consumer group.
+   */
+  private upgrade(classic: ClassicGroup): Promise<number> {
+    let g: ConsumerGroup;
+    try {
+      g = consumerGroupFromClassic(classic, this.consumer.deps.topics);
+    } catch {
+      return Promise.resolve(ErrorCode.GROUP_ID_NOT_FOUND);
+    }
+    this.manager.shutdownGroup(classic, ErrorCode.REBALANCE_IN_PROGRESS);
+    const emptied = new ClassicGroup(classic.groupId, this.clock.now(), { generationId: classic.generationId });
+    this.manager.groups.set(classic.groupId, emptied);
+    this.consumer.groups.set(g.groupId, g);
+    this.consumer.loaded(g);
+    this.log.info({ group: g.groupId, members: g.members.size, epoch: g.groupEpoch }, 'classic group upgraded to a consumer group');
+    return this.coordinatorLog.write(g.groupId, [groupMetadataRecord(emptied, new Map()), ...groupRecords(g, g.members.values())]).then(() => ErrorCode.NONE, errorCodeOf);
+  }
+
+  /**
+   * Kafka's online downgrade, when the last consumer-protocol member of a group leaves and others
+   * that speak the classic protocol stay: they become a classic group, which rebalances. Undefined
+   * when the group stays a consumer group.
+   */
+  downgrade(g: ConsumerGroup, leaving: ConsumerGroupMember): Promise<number> | undefined {
+    const policy = this.config['group.consumer.migration.policy'];
+    const others = [...g.members.values()].filter((m) => m !== leaving);
+    if (others.length === 0 || others.some((m) => !m.classic) || (policy !== 'downgrade' && policy !== 'bidirectional') || others.length > this.config['group.max.size']) return undefined;
+    let converted: ReturnType<typeof classicGroupFromConsumer>;
+    try {
+      converted = classicGroupFromConsumer(g, leaving.memberId, this.consumer.deps.topics, this.clock.now());
+    } catch {
+      return undefined;
+    }
+    const records = [...groupTombstones(g), groupMetadataRecord(converted.group, converted.assignments)];
+    this.consumer.unload(g.groupId);
+    this.manager.groups.set(g.groupId, converted.group);
+    for (const m of converted.group.members.values()) this.manager.rescheduleHeartbeat(converted.group, m);
+    this.manager.prepareRebalance(converted.group, `downgrade of group ${g.groupId} from consumer to classic`);
+    return this.coordinatorLog.write(g.groupId, records).then(() => ErrorCode.NONE, errorCodeOf);
   }
 
   /** ConsumerGroupDescribe: GROUP_ID_NOT_FOUND for an id that is not a live consumer group. */

@@ -12,7 +12,9 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { ClassicGroup } from './classic-group.js';
 import { type JoinGroupResult, type JoinProtocol, ClassicGroupMember, joinError } from './classic-group-member.js';
 import { type ClassicGroupManager, NEW_MEMBER_JOIN_TIMEOUT_MS } from './classic-group-manager.js';
+import type { GroupConfig } from './group-config.js';
 import { GroupState } from './group-state.js';
+import type { Logger } from 'pino';
 import { heartbeatKey } from './keyed-timers.js';
 
 export interface JoinGroupParams {
@@ -36,15 +38,8 @@ type Resolve = (r: JoinGroupResult) => void;
 
 /** Validates and routes one JoinGroup; `createGroup` makes the group when an unknown member starts it. */
 export function joinGroup(mgr: ClassicGroupManager, p: JoinGroupParams, createGroup: (groupId: string) => ClassicGroup | undefined): Promise<JoinGroupResult> {
-  const cfg = mgr.deps.config;
-  if (p.sessionTimeoutMs < cfg['group.min.session.timeout.ms'] || p.sessionTimeoutMs > cfg['group.max.session.timeout.ms']) {
-    return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
-  }
-  const metadataBytes = p.protocols.reduce((n, x) => n + Buffer.byteLength(x.name) + x.metadata.length, 0);
-  if (metadataBytes > cfg['samsa.group.max.member.metadata.bytes']) {
-    mgr.log.warn({ group: p.groupId, member: p.memberId, metadataBytes }, 'JoinGroup refused: protocol metadata exceeds samsa.group.max.member.metadata.bytes');
-    return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_REQUEST));
-  }
+  const invalid = joinRequestError(mgr.deps.config, mgr.log, p);
+  if (invalid !== ErrorCode.NONE) return Promise.resolve(joinError(p.memberId, invalid));
   const isUnknown = p.memberId === '';
   const group = mgr.groups.get(p.groupId) ?? (isUnknown ? createGroup(p.groupId) : undefined);
   if (!group) return Promise.resolve(joinError(p.memberId, isUnknown ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.UNKNOWN_MEMBER_ID));
@@ -54,6 +49,17 @@ export function joinGroup(mgr: ClassicGroupManager, p: JoinGroupParams, createGr
     return Promise.resolve(joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED));
   }
   return new Promise<JoinGroupResult>((resolve) => (isUnknown ? joinNewMember(mgr, group, p, resolve) : joinExistingMember(mgr, group, p, resolve)));
+}
+
+/** What a JoinGroup is refused for whichever kind of group it joins: a session timeout out of bounds, or too much metadata. */
+export function joinRequestError(cfg: GroupConfig, log: Logger, p: JoinGroupParams): number {
+  if (p.sessionTimeoutMs < cfg['group.min.session.timeout.ms'] || p.sessionTimeoutMs > cfg['group.max.session.timeout.ms']) return ErrorCode.INVALID_SESSION_TIMEOUT;
+  const metadataBytes = p.protocols.reduce((n, x) => n + Buffer.byteLength(x.name) + x.metadata.length, 0);
+  if (metadataBytes > cfg['samsa.group.max.member.metadata.bytes']) {
+    log.warn({ group: p.groupId, member: p.memberId, metadataBytes }, 'JoinGroup refused: protocol metadata exceeds samsa.group.max.member.metadata.bytes');
+    return ErrorCode.INVALID_REQUEST;
+  }
+  return ErrorCode.NONE;
 }
 
 /** group.max.size: existing members are accepted, new ones up to the limit (pending ids count too). */

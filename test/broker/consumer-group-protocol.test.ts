@@ -3,9 +3,8 @@
  * groupProtocol 'consumer': members share a topic's partitions, a joining member gets its share
  * once the holder has revoked it, a member that goes silent loses its partitions after
  * group.consumer.session.timeout.ms, the group outlives a broker killed and restarted under its
- * members, offsets committed with member epochs survive into a classic
- * group (kafkajs) once the consumer group is empty, and a classic member is refused while the
- * consumer group has members.
+ * members, and a kafkajs group migrates to the consumer protocol and back while its members
+ * read (Kafka 4's online upgrade and downgrade).
  */
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
@@ -72,7 +71,7 @@ describe('KIP-848 consumer groups with @platformatic/kafka', { timeout: 120_000 
    */
   const fetchesInFlightEnd = () => new Promise((resolve) => setTimeout(resolve, 1000));
   const ends = (m: Member, tag: string) => m.read.filter((r) => r.value === `${tag}-end`).length;
-  const key = (r: Message<string, string, string, string>) => `${r.partition}:${r.offset}`;
+  const key = (r: { partition: number; offset: bigint }) => `${r.partition}:${r.offset}`;
 
   it('shares partitions between members, hands them over on join and leave, and reads each record once', async () => {
     const topic = 'kip848-share';
@@ -180,45 +179,59 @@ describe('KIP-848 consumer groups with @platformatic/kafka', { timeout: 120_000 
     }
   });
 
-  it('refuses a classic member while the group has members, and hands its offsets to a classic group once empty (kafkajs)', async () => {
-    const topic = 'kip848-classic';
+  it('migrates a kafkajs group to KIP-848 and back with its members reading: upgrade when a member joins, downgrade when it leaves; nothing lost or read twice', async () => {
+    const topic = 'kip848-migrate';
+    const groupId = 'g-migrate';
     await createTopic(topic);
     await produce(topic, 60, 'a');
-    const m = await member('g-switch', topic, 'm');
-    await eventually('the member reads every end', 15_000, () => ends(m, 'a') === PARTITIONS);
-
-    const refused = kafka().consumer({ groupId: 'g-switch', retry: { retries: 0 } });
-    await refused.connect();
-    await refused.subscribe({ topics: [topic] });
-    const crashed = new Promise<string | undefined>((resolve) => refused.on(refused.events.CRASH, (e) => resolve((e.payload.error as { type?: string }).type)));
-    await refused.run({ eachMessage: async () => {} });
-    assert.equal(await crashed, 'INCONSISTENT_GROUP_PROTOCOL');
-    await refused.disconnect();
-
     const admin = kafka().admin();
     await admin.connect();
-    await eventually('the member commits what it read', 10_000, async () => {
-      const offsets = await admin.fetchOffsets({ groupId: 'g-switch', topics: [topic] });
-      return offsets[0]!.partitions.every((p) => p.offset === '11');
-    });
-    const listed = await admin.listGroups();
-    assert.deepEqual(listed.groups.filter((g) => g.groupId === 'g-switch'), [{ groupId: 'g-switch', protocolType: 'consumer' }]);
-    await m.close();
-    await admin.disconnect();
+    const committedAt = (offset: string) => async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.every((p) => p.offset === offset);
 
-    // The group is empty now: kafkajs joins it as a classic group and reads from the committed offsets on.
-    await produce(topic, 60, 'b');
-    const classic = kafka().consumer({ groupId: 'g-switch' });
-    const read: string[] = [];
-    await classic.connect();
-    await classic.subscribe({ topics: [topic] });
-    await classic.run({ eachMessage: async ({ message }) => void read.push(String(message.value)) });
+    // A classic group: one kafkajs member (eager, subscription v1, no owned partitions).
+    const k = kafka().consumer({ groupId, heartbeatInterval: 200 });
+    const kRead: { partition: number; offset: bigint; value: string }[] = [];
+    let kPartitions: number[] = [];
+    k.on(k.events.GROUP_JOIN, (e) => void (kPartitions = [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b)));
+    await k.connect();
+    await k.subscribe({ topics: [topic], fromBeginning: true });
+    await k.run({ eachMessage: async ({ partition, message }) => void kRead.push({ partition, offset: BigInt(message.offset), value: String(message.value) }) });
     try {
-      await eventually('kafkajs reads the new records', 20_000, () => read.filter((v) => v === 'b-end').length === PARTITIONS);
-      assert.equal(read.filter((v) => v.startsWith('a-')).length, 0, 'nothing read again');
-      assert.equal(read.length, 60 + PARTITIONS);
+      await eventually('kafkajs reads and commits every partition', 15_000, committedAt('11'));
+      assert.deepEqual(kPartitions, [0, 1, 2, 3, 4, 5]);
+
+      // A KIP-848 member joins: the group becomes a consumer group, and kafkajs gives up half when told to rejoin.
+      const m = await member(groupId, topic, 'm');
+      await eventually('the partitions split three and three', 15_000, () => m.partitions().length === 3 && kPartitions.length === 3);
+      assert.deepEqual([...m.partitions(), ...kPartitions].sort(), [0, 1, 2, 3, 4, 5]);
+      const raw = await RawClient.connect(broker.port);
+      try {
+        const described = (await raw.send(ConsumerGroupDescribeApi, 0, { groupIds: [groupId], includeAuthorizedOperations: false })).groups[0]!;
+        assert.deepEqual([described.errorCode, described.members.length], [ErrorCode.NONE, 2], 'one consumer group, a member of each protocol');
+      } finally {
+        raw.close();
+      }
+      await fetchesInFlightEnd();
+      await produce(topic, 120, 'b');
+      await eventually('both members read their ends', 15_000, () => ends(m, 'b') + kRead.filter((r) => r.value === 'b-end').length === PARTITIONS);
+      const mine = new Set(m.partitions());
+      assert.ok(m.read.every((r) => mine.has(r.partition)), 'the KIP-848 member reads only its partitions');
+      assert.ok(kRead.filter((r) => r.value.startsWith('b-')).every((r) => kPartitions.includes(r.partition)), 'kafkajs reads only its partitions');
+
+      // The KIP-848 member leaves: a classic group again, kafkajs rebalances and takes everything from the committed offsets.
+      await eventually('both commit what they read', 15_000, committedAt('32'));
+      await m.close();
+      await eventually('kafkajs holds every partition', 15_000, () => kPartitions.length === PARTITIONS);
+      const classic = (await admin.describeGroups([groupId])).groups[0]!;
+      assert.deepEqual([classic.state, classic.protocolType, classic.members.length], ['Stable', 'consumer', 1]);
+      await produce(topic, 60, 'c');
+      await eventually('kafkajs reads every end', 15_000, () => kRead.filter((r) => r.value === 'c-end').length === PARTITIONS);
+      const all = [...kRead, ...m.read];
+      assert.equal(all.length, 240 + 3 * PARTITIONS, 'every record read');
+      assert.equal(new Set(all.map(key)).size, all.length, 'none twice');
     } finally {
-      await classic.disconnect();
+      await k.disconnect();
+      await admin.disconnect();
     }
   });
 });

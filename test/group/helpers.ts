@@ -134,8 +134,8 @@ export class TestMember {
     return this.h.coordinator.heartbeat({ groupId: this.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.over.groupInstanceId ?? null });
   }
 
-  leave(): number {
-    const r = this.h.coordinator.leaveGroup({ groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: this.over.groupInstanceId ?? null, reason: 'test' }] });
+  async leave(): Promise<number> {
+    const r = await this.h.coordinator.leaveGroup({ groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: this.over.groupInstanceId ?? null, reason: 'test' }] });
     return r.members[0]?.errorCode ?? r.errorCode;
   }
 }

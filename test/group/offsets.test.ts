@@ -164,7 +164,7 @@ describe('offsets retention (offsets.retention.minutes)', () => {
       await settle();
     }
     assert.equal((await h.coordinator.fetchOffsets({ groupId: 'g', topics: null, requireStable: true })).topics.length, 1, 'an active group keeps the offsets of topics it subscribes to');
-    assert.equal(a.leave(), ErrorCode.NONE);
+    assert.equal(await a.leave(), ErrorCode.NONE);
     await settle();
     assert.equal(h.coordinator.group('g')?.state, GroupState.Empty);
     await tick(h, 50_000, 10_000);

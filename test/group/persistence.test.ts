@@ -65,7 +65,7 @@ describe('a restart loads groups and offsets from __consumer_offsets', () => {
     const h = await harness();
     const a = new TestMember(h, 'emptied');
     await rebalance(h, [a]);
-    a.leave();
+    await a.leave();
     await settle();
     await h.coordinator.commitOffsets(commit('gone', -1, '', 1));
     await h.coordinator.deleteGroups(['gone']);

@@ -119,7 +119,7 @@ describe('rebalancing a stable group', () => {
     const a = new TestMember(h, 'g');
     const b = new TestMember(h, 'g');
     await rebalance(h, [a, b]);
-    assert.equal(b.leave(), ErrorCode.NONE);
+    assert.equal(await b.leave(), ErrorCode.NONE);
     assert.equal(h.coordinator.group('g')?.state, GroupState.PreparingRebalance);
     const r = await a.join();
     assert.equal(r.generationId, 2, 'the join phase completes as soon as the remaining member rejoins');
@@ -132,7 +132,7 @@ describe('rebalancing a stable group', () => {
     const a = new TestMember(h, 'g');
     await rebalance(h, [a]);
     const before = h.store.batchCount;
-    assert.equal(a.leave(), ErrorCode.NONE);
+    assert.equal(await a.leave(), ErrorCode.NONE);
     await settle();
     const g = h.coordinator.group('g')!;
     assert.equal(g.state, GroupState.Empty);
@@ -146,7 +146,7 @@ describe('rebalancing a stable group', () => {
     const s = new TestMember(h, 'g', { groupInstanceId: 'i-1' });
     const c = new TestMember(h, 'g');
     await rebalance(h, [a, s, c]);
-    const r = h.coordinator.leaveGroup({
+    const r = await h.coordinator.leaveGroup({
       groupId: 'g',
       members: [
         { memberId: '', groupInstanceId: 'i-1', reason: null },
@@ -158,7 +158,7 @@ describe('rebalancing a stable group', () => {
     assert.equal(r.errorCode, ErrorCode.NONE);
     assert.deepEqual(r.members.map((m) => m.errorCode), [ErrorCode.NONE, ErrorCode.NONE, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.UNKNOWN_MEMBER_ID]);
     assert.deepEqual([...h.coordinator.group('g')!.members.keys()], [a.memberId]);
-    assert.equal(h.coordinator.leaveGroup({ groupId: 'nope', members: [] }).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.equal((await h.coordinator.leaveGroup({ groupId: 'nope', members: [] })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   });
 });
 
@@ -376,7 +376,7 @@ describe('bad input keeps the group consistent', () => {
     assert.equal((await c.joinGroup(joinParams('nope', 'who'))).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
     assert.equal(c.heartbeat({ groupId: '', generationId: 1, memberId: 'x', groupInstanceId: null }), ErrorCode.INVALID_GROUP_ID);
     assert.equal((await c.syncGroup({ groupId: '', generationId: 1, memberId: 'x', groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] })).errorCode, ErrorCode.INVALID_GROUP_ID);
-    assert.equal(c.leaveGroup({ groupId: '', members: [] }).errorCode, ErrorCode.INVALID_GROUP_ID);
+    assert.equal((await c.leaveGroup({ groupId: '', members: [] })).errorCode, ErrorCode.INVALID_GROUP_ID);
 
     const a = new TestMember(h, 'g');
     await rebalance(h, [a]);

@@ -12,11 +12,11 @@ import { LeaveGroupApi } from '../../protocol/messages/index.js';
 import { defineHandler } from '../handler.js';
 import { AclOperation, ResourceType, authorize } from '../security/authorize.js';
 
-export const leaveGroupHandler = defineHandler(LeaveGroupApi, { min: 0, max: 5 }, (req, ctx) => {
+export const leaveGroupHandler = defineHandler(LeaveGroupApi, { min: 0, max: 5 }, async (req, ctx) => {
   const version = ctx.apiVersion;
   if (!authorize(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
   const members = version >= 3 ? req.members : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
-  const r = ctx.broker.groups.leaveGroup({ groupId: req.groupId, members });
+  const r = await ctx.broker.groups.leaveGroup({ groupId: req.groupId, members });
   if (version >= 3) return { throttleTimeMs: 0, errorCode: r.errorCode, members: r.members };
   // Before v3 the one error code is the top-level one, else the member's.
   const memberError = r.members.find((m) => m.errorCode !== ErrorCode.NONE)?.errorCode ?? ErrorCode.NONE;

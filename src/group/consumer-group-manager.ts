@@ -8,6 +8,11 @@
  * created, deleted or grown moves the group epoch too. Version 0 only: Kafka's specs mark v1
  * (regular-expression subscriptions, member ids made by the client) unstable.
  *
+ * Members that speak the classic protocol (kafkajs and other JoinGroup clients, Kafka 4's online
+ * migration) are members here too, driven by consumer-group-classic-members.ts through `settle`;
+ * when the last member of this protocol leaves a group of classic members, the coordinator may
+ * turn it back into a classic group (`downgrade`).
+ *
  * Every change is written to __consumer_offsets in Kafka's record types (consumer-group-records.ts)
  * before the heartbeat is answered, so a coordinator that loads the partition after a restart or a
  * failover knows the members, their epochs and partitions. Static members (instance ids) are
@@ -107,7 +112,8 @@ export class ConsumerGroupManager {
     } else {
       group ??= this.create(p.groupId);
       const previous = p.instanceId === null ? undefined : [...group.members.values()].find((m) => m.instanceId === p.instanceId && m.memberId !== p.memberId);
-      if (previous && previous.memberEpoch !== STATIC_MEMBER_LEFT) return this.error(p, ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${p.instanceId} is still held by member ${previous.memberId}.`);
+      // A classic member's instance may come back speaking this protocol (its client upgraded) without leaving first.
+      if (previous && previous.memberEpoch !== STATIC_MEMBER_LEFT && !previous.classic) return this.error(p, ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${p.instanceId} is still held by member ${previous.memberId}.`);
       // A member joining again with its id has lost its partitions: it starts over.
       if (member) {
         this.removeMember(group, member, false);

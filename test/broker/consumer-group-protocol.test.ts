@@ -15,6 +15,7 @@ import { SamsaClient } from '../../src/client/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { ConsumerGroupDescribeApi, ConsumerGroupHeartbeatApi } from '../../src/protocol/messages/index.js';
 import { eventually } from '../helpers/eventually.js';
+import { kcatMember } from '../helpers/group-member-process.js';
 import { awaitGroupCoordinator } from '../helpers/group-coordinator.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { childBroker, freePort, tempDir, testBroker } from '../helpers/test-broker.js';
@@ -176,6 +177,54 @@ describe('KIP-848 consumer groups with @platformatic/kafka', { timeout: 120_000 
       for (const m of members.reverse()) await m.close().catch(() => {});
       await child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('migrates a kcat group (librdkafka, cooperative-sticky) to KIP-848 and back: kcat names the partitions it still owns; nothing lost or read twice', async () => {
+    const topic = 'kip848-kcat';
+    const groupId = 'g-kcat';
+    await createTopic(topic);
+    await produce(topic, 60, 'a');
+    const admin = kafka().admin();
+    await admin.connect();
+    const committedAt = (offset: string) => async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions.every((p) => p.offset === offset);
+    const k = kcatMember(broker.bootstrap, groupId, topic, 'cooperative-sticky', ['auto.commit.interval.ms=100']);
+    const kRead = () => k.lines.map((l) => ({ partition: Number(l.split(':')[0]), offset: BigInt(l.split(':')[1]!), value: l.split(':').slice(2).join(':') }));
+    const raw = await RawClient.connect(broker.port);
+    let m: Member | undefined;
+    let mClosed = false;
+    try {
+      await eventually('kcat reads and commits every partition', 20_000, committedAt('11'));
+      m = await member(groupId, topic, 'm');
+      const kcatPartitions = async () => {
+        const g = (await raw.send(ConsumerGroupDescribeApi, 0, { groupIds: [groupId], includeAuthorizedOperations: false })).groups[0]!;
+        return g.groupState === 'Stable' ? (g.members.find((x) => x.clientId === 'rdkafka')?.assignment.topicPartitions[0]?.partitions ?? []) : [];
+      };
+      let held: number[] = [];
+      await eventually('kcat and m hold three partitions each, the group Stable', 20_000, async () => (held = await kcatPartitions()).length === 3 && m!.partitions().length === 3);
+      assert.deepEqual([...held, ...m.partitions()].sort(), [0, 1, 2, 3, 4, 5]);
+      await fetchesInFlightEnd();
+      await produce(topic, 120, 'b');
+      await eventually('both read their ends', 15_000, () => ends(m!, 'b') + kRead().filter((r) => r.value === 'b-end').length === PARTITIONS);
+      assert.ok(kRead().filter((r) => r.value.startsWith('b-')).every((r) => held.includes(r.partition)), 'kcat reads only its partitions');
+
+      await eventually('both commit what they read', 15_000, committedAt('32'));
+      await m.close();
+      mClosed = true;
+      await eventually('a classic group again, kcat holding every partition', 20_000, async () => {
+        const g = (await admin.describeGroups([groupId])).groups[0]!;
+        return g.state === 'Stable' && g.members.length === 1 && g.members[0]!.clientId === 'rdkafka';
+      });
+      await produce(topic, 60, 'c');
+      await eventually('kcat reads every end', 15_000, () => kRead().filter((r) => r.value === 'c-end').length === PARTITIONS);
+      const all = [...m.read, ...kRead()];
+      assert.equal(all.length, 240 + 3 * PARTITIONS, 'every record read');
+      assert.equal(new Set(all.map(key)).size, all.length, 'none twice');
+    } finally {
+      raw.close();
+      await k.stop();
+      if (!mClosed) await m?.close();
+      await admin.disconnect();
     }
   });
 

@@ -5,55 +5,13 @@
  * has a name no other client uses, is refused from a group that already agreed on `range`.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { decodeAssignment } from '../../src/client/consumer/group-membership.js';
+import { type Member, kcatMember, member } from '../helpers/group-member-process.js';
 import { awaitSentinels } from '../helpers/sentinels.js';
 import { testBroker } from '../helpers/test-broker.js';
 import { GROUP_TEST_CONFIG, waitFor } from '../group/kafkajs-helpers.js';
-
-/** A group consumer in a child process, printing `partition:offset:value` per record. */
-interface Member {
-  process: ChildProcess;
-  /** `partition:offset:value` lines in arrival order. */
-  lines: string[];
-  stop(): Promise<void>;
-}
-
-function member(command: string, args: string[]): Member {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const m: Member = {
-    process: child,
-    lines: [],
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-  let buf = '';
-  let err = '';
-  child.stdout!.on('data', (d) => {
-    buf += String(d);
-    const parts = buf.split('\n');
-    buf = parts.pop()!;
-    m.lines.push(...parts.filter((l) => l.length > 0));
-  });
-  child.stderr!.on('data', (d) => (err = (err + String(d)).slice(-4000)));
-  child.once('exit', (code, signal) => {
-    if (code !== 0 && signal === null) m.lines.push(`exited ${code}: ${err}`);
-  });
-  return m;
-}
-
-function kcatMember(bootstrap: string, group: string, topic: string, strategy: string): Member {
-  // -G: balanced consumer; offsets auto-committed; new groups start at the beginning.
-  return member('kcat', ['-b', bootstrap, '-G', group, '-X', `partition.assignment.strategy=${strategy}`, '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=300', '-X', 'auto.offset.reset=earliest', '-X', 'fetch.wait.max.ms=100', '-u', '-q', '-f', '%p:%o:%s\\n', topic]);
-}
 
 const PYTHON_MEMBER = `
 import sys

@@ -174,6 +174,26 @@ describe('classic members of consumer groups (online migration)', () => {
     assert.equal(k.heartbeat(), ErrorCode.NONE, 'loaded as the classic group it became');
   });
 
+  it('lets a static classic member come back as a KIP-848 member with its instance id, taking its partitions over', async () => {
+    const a = await join();
+    const staticJoin = (memberId: string) => c.joinGroup(joinParams('g', memberId, { groupInstanceId: 'i1' }));
+    let s = await staticJoin('');
+    assert.equal(s.errorCode, ErrorCode.NONE, 'a static member joins without MEMBER_ID_REQUIRED');
+    const kept = partitionsOf(await beat(a.memberId!, 1, [0, 1, 2, 3]))!;
+    await beat(a.memberId!, 1, kept);
+    s = await staticJoin(s.memberId);
+    const sync = await c.syncGroup({ groupId: 'g', generationId: s.generationId, memberId: s.memberId, groupInstanceId: 'i1', protocolType: 'consumer', protocolName: 'range', assignments: [] });
+    const held = decodeAssignment(sync.assignment).flatMap((t) => t.partitions).sort();
+    assert.deepEqual([...held, ...kept].sort(), [0, 1, 2, 3]);
+    const epoch = c.describeConsumerGroups(['g'])[0]!.groupEpoch;
+
+    const upgraded = await hb({ instanceId: 'i1', rebalanceTimeoutMs: 10_000, subscribedTopicNames: ['t'], topicPartitions: [] });
+    assert.equal(upgraded.errorCode, ErrorCode.NONE, 'no UNRELEASED_INSTANCE_ID: the classic instance cannot send the leave a KIP-848 one would');
+    assert.deepEqual(partitionsOf(upgraded), held, 'its partitions, at once');
+    assert.equal(c.describeConsumerGroups(['g'])[0]!.groupEpoch, epoch, 'and nobody else’s move');
+    assert.equal(c.heartbeat({ groupId: 'g', generationId: s.generationId, memberId: s.memberId, groupInstanceId: 'i1' }), ErrorCode.FENCED_INSTANCE_ID);
+  });
+
   it('follows group.consumer.migration.policy for groups with members', async () => {
     await c.close();
     c = await open({ 'group.consumer.migration.policy': 'upgrade' });

@@ -7,7 +7,9 @@
  * - the same for a KIP-848 consumer group (@platformatic/kafka, groupProtocol 'consumer', told to
  *   heartbeat every 100 ms): time until every member holds its share of the topic's partitions,
  *   with the classic figure of the same size as the baseline (both groups read a topic of 24
- *   partitions, so that the eleventh member gets some).
+ *   partitions, so that the eleventh member gets some);
+ * - Kafka 4's online upgrade: a KIP-848 member joining a group of kafkajs members, which becomes
+ *   a consumer group with them as classic members: time until every member holds its share.
  *
  *   npm run bench -- group-clients      BENCH_SECONDS=5 by default per rate case
  */
@@ -70,11 +72,10 @@ async function produceRate(port: number): Promise<number> {
   });
 }
 
-/** Starts a kafkajs member; resolves once it has joined, and counts its joins. */
-async function member(kafka: Kafka, group: string, joins: Map<Consumer, number>): Promise<Consumer> {
+/** Starts a kafkajs member; `onJoin` is told each generation it joins, with the group topic's partitions it was given. */
+async function member(kafka: Kafka, group: string, onJoin: (c: Consumer, partitions: number[]) => void): Promise<Consumer> {
   const c = kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 100, maxWaitTimeInMs: 100 });
-  joins.set(c, 0);
-  c.on(c.events.GROUP_JOIN, () => joins.set(c, joins.get(c)! + 1));
+  c.on(c.events.GROUP_JOIN, (e) => onJoin(c, e.payload.memberAssignment[GROUP_TOPIC] ?? []));
   await c.connect();
   await c.subscribe({ topic: GROUP_TOPIC, fromBeginning: false });
   await c.run({ eachMessage: async () => {} });
@@ -86,15 +87,16 @@ async function joinTime(port: number, size: number): Promise<number> {
   const kafka = new Kafka({ clientId: 'bench', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
   const group = `join-${size}`;
   const joins = new Map<Consumer, number>();
+  const counted = (c: Consumer) => void joins.set(c, (joins.get(c) ?? 0) + 1);
   const members: Consumer[] = [];
   try {
-    for (let i = 0; i < size; i++) members.push(await member(kafka, group, joins));
-    while ([...joins.values()].some((n) => n === 0)) await sleep(5);
+    for (let i = 0; i < size; i++) members.push(await member(kafka, group, counted));
+    while (joins.size < size) await sleep(5);
     await sleep(500); // settle: no rebalance in flight
     const before = new Map(joins);
     const t0 = performance.now();
-    members.push(await member(kafka, group, joins));
-    while ([...joins.entries()].some(([c, n]) => n <= (before.get(c) ?? 0))) await sleep(1);
+    members.push(await member(kafka, group, counted));
+    while (members.some((c) => (joins.get(c) ?? 0) <= (before.get(c) ?? 0))) await sleep(1);
     return performance.now() - t0;
   } finally {
     await Promise.all(members.map((c) => c.disconnect()));
@@ -102,11 +104,12 @@ async function joinTime(port: number, size: number): Promise<number> {
 }
 
 /** Every one of the topic's partitions held by exactly one member, the members' counts within one of each other. */
-function balanced(members: readonly ConsumerProtocolMember[], partitions: number): boolean {
-  const held = members.map((m) => (m.assignments ?? []).flatMap((a) => a.partitions));
+function balanced(held: readonly (readonly number[])[], partitions: number): boolean {
   const counts = held.map((h) => h.length);
   return new Set(held.flat()).size === partitions && counts.reduce((a, b) => a + b, 0) === partitions && Math.max(...counts) - Math.min(...counts) <= 1;
 }
+
+const heldBy = (m: ConsumerProtocolMember): number[] => (m.assignments ?? []).flatMap((a) => a.partitions);
 
 /** Waits (bounded: 60 s) until `done` holds, checking every `everyMs`. */
 async function until(what: string, done: () => boolean, everyMs: number): Promise<void> {
@@ -117,29 +120,61 @@ async function until(what: string, done: () => boolean, everyMs: number): Promis
   }
 }
 
+/** A KIP-848 member of `group` reading the group topic; `close` stops it. */
+async function consumerProtocolMember(port: number, group: string, clientId: string): Promise<{ member: ConsumerProtocolMember; close(): Promise<void> }> {
+  const member = new ConsumerProtocolMember({ groupId: group, clientId, bootstrapBrokers: [`127.0.0.1:${port}`], groupProtocol: 'consumer', maxWaitTime: 100 });
+  const stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> = await member.consume({ topics: [GROUP_TOPIC], mode: 'latest' });
+  stream.on('error', () => {});
+  return {
+    member,
+    async close() {
+      await stream.close();
+      await member.close();
+    },
+  };
+}
+
 /** Time from one more KIP-848 member's consume() until every member holds its share of the group topic's partitions. */
 async function consumerProtocolJoinTime(port: number, size: number): Promise<number> {
   const group = `kip848-join-${size}`;
-  const members: ConsumerProtocolMember[] = [];
-  const streams: MessagesStream<Buffer, Buffer, Buffer, Buffer>[] = [];
-  const start = async (i: number) => {
-    const m = new ConsumerProtocolMember({ groupId: group, clientId: `m${i}`, bootstrapBrokers: [`127.0.0.1:${port}`], groupProtocol: 'consumer', maxWaitTime: 100 });
-    members.push(m);
-    const stream = await m.consume({ topics: [GROUP_TOPIC], mode: 'latest' });
-    stream.on('error', () => {});
-    streams.push(stream);
-  };
+  const members: Awaited<ReturnType<typeof consumerProtocolMember>>[] = [];
+  const shares = () => members.map((m) => heldBy(m.member));
   try {
-    for (let i = 0; i < size; i++) await start(i);
-    await until(`a KIP-848 group of ${size}`, () => balanced(members, GROUP_TOPIC_PARTITIONS), 5);
+    for (let i = 0; i < size; i++) members.push(await consumerProtocolMember(port, group, `m${i}`));
+    await until(`a KIP-848 group of ${size}`, () => balanced(shares(), GROUP_TOPIC_PARTITIONS), 5);
     await sleep(500); // settle: no reconciliation in flight
     const t0 = performance.now();
-    await start(size);
-    await until(`a KIP-848 group of ${size + 1}`, () => balanced(members, GROUP_TOPIC_PARTITIONS), 1);
+    members.push(await consumerProtocolMember(port, group, `m${size}`));
+    await until(`a KIP-848 group of ${size + 1}`, () => balanced(shares(), GROUP_TOPIC_PARTITIONS), 1);
     return performance.now() - t0;
   } finally {
-    for (const s of streams) await s.close();
     for (const m of members) await m.close();
+  }
+}
+
+/**
+ * Kafka 4's online upgrade: time from a KIP-848 member's consume() into a group of `size` kafkajs
+ * members until every member holds its share. The group becomes a consumer group; each kafkajs
+ * member (eager) is told to rejoin, gives everything up, is left its share, and rejoins once more
+ * to say it revoked the rest, which the newcomer then gets at its next heartbeat.
+ */
+async function upgradeJoinTime(port: number, size: number): Promise<number> {
+  const kafka = new Kafka({ clientId: 'bench', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
+  const group = `upgrade-${size}`;
+  const held = new Map<Consumer, number[]>();
+  const classic: Consumer[] = [];
+  let joiner: Awaited<ReturnType<typeof consumerProtocolMember>> | undefined;
+  try {
+    for (let i = 0; i < size; i++) classic.push(await member(kafka, group, (c, partitions) => void held.set(c, partitions)));
+    await until(`a kafkajs group of ${size}`, () => held.size === size && balanced([...held.values()], GROUP_TOPIC_PARTITIONS), 5);
+    await sleep(500); // settle: no rebalance in flight
+    const t0 = performance.now();
+    joiner = await consumerProtocolMember(port, group, 'upgrader');
+    await until(`the upgraded group of ${size + 1}`, () => balanced([...held.values(), heldBy(joiner!.member)], GROUP_TOPIC_PARTITIONS), 1);
+    return performance.now() - t0;
+  } finally {
+    await joiner?.close();
+    await Promise.all(classic.map((c) => c.disconnect()));
   }
 }
 
@@ -172,6 +207,8 @@ export default async function run(): Promise<void> {
       console.log(`rebalance kafkajs: a member joins a group of ${String(size).padEnd(2)}        Stable again in ${ms.toFixed(0)} ms`);
       const kip848 = await consumerProtocolJoinTime(port, size);
       console.log(`kip-848   @platformatic/kafka: a member joins a group of ${String(size).padEnd(2)} every share held in ${kip848.toFixed(0)} ms (${(kip848 / ms).toFixed(2)}x kafkajs's classic rebalance)`);
+      const upgrade = await upgradeJoinTime(port, size);
+      console.log(`upgrade   a KIP-848 member joins ${String(size).padEnd(2)} kafkajs members   every share held in ${upgrade.toFixed(0)} ms (${(upgrade / ms).toFixed(2)}x kafkajs's classic rebalance)`);
     }
   } finally {
     await stopBroker(child);

@@ -182,6 +182,19 @@ describe('samsa CLI', { timeout: 120_000 }, () => {
     assert.deepEqual(JSON.parse((await samsa(['groups', 'list', '--json', ...b])).stdout), []);
   });
 
+  it('consumes as a member of a KIP-848 consumer group with --group-protocol consumer', async () => {
+    await samsa(['topics', 'create', 'cli-kip848', '--partitions', '2', ...b]);
+    await samsa(['produce', 'cli-kip848', ...b], Array.from({ length: 20 }, (_, i) => `k${i}`).join('\n'));
+    const read = await samsa(['consume', 'cli-kip848', '--group', 'cli-k', '--group-protocol', 'consumer', '--from-beginning', '--max-messages', '20', ...b]);
+    assert.equal(read.stdout.split('\n').filter(Boolean).length, 20, read.stderr);
+    const described = JSON.parse((await samsa(['groups', 'describe', 'cli-k', '--json', ...b])).stdout) as { protocol: string; offsets: { committed: number }[] };
+    assert.equal(described.protocol, 'uniform', 'a consumer group, assigned by the coordinator');
+    assert.equal(described.offsets.reduce((n, o) => n + o.committed, 0), 20, 'what it printed was committed with its member epoch');
+    const bad = await samsa(['consume', 'cli-kip848', '--group', 'cli-k', '--group-protocol', 'eager', ...b]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--group-protocol must be classic or consumer/);
+  });
+
   it('resets offsets as kafka-consumer-groups --reset-offsets: shift-by, to-offset and by-duration kept within the log, to-current, some partitions, all topics (kafkajs reads them)', async () => {
     const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();

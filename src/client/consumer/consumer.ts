@@ -24,7 +24,8 @@ import type { Deserializer } from '../serde.js';
 import { type TimerHandle, afterPendingIo, every } from '../world.js';
 import { ASSIGNORS, type Assignor } from './assignors.js';
 import { type ConsumerRecord, nextOffsetAfter, recordsOf } from './fetch-records.js';
-import { GroupMembership, type TopicPartitions } from './group-membership.js';
+import { ConsumerProtocolMembership } from './consumer-protocol-membership.js';
+import { GroupMembership, type Membership, type TopicPartitions } from './group-membership.js';
 import type { ConsumerGroupMetadata } from '../producer/transaction-manager.js';
 
 export type { ConsumerRecord } from './fetch-records.js';
@@ -42,6 +43,15 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   groupId?: string;
   /** Static membership (Kafka's group.instance.id). */
   groupInstanceId?: string;
+  /**
+   * The group protocol (Kafka's group.protocol): `classic` (JoinGroup/SyncGroup, the default) or
+   * `consumer`, Kafka 4's KIP-848 protocol, where the coordinator assigns partitions and a member
+   * joining or leaving stops nobody else (sessionTimeoutMs, heartbeatIntervalMs and assignors are
+   * then the coordinator's: group.consumer.* broker configs).
+   */
+  groupProtocol?: 'classic' | 'consumer';
+  /** With groupProtocol `consumer`: the server-side assignor to ask for (Kafka's group.remote.assignor: `uniform`, `range`). */
+  groupRemoteAssignor?: string;
   sessionTimeoutMs?: number;
   /** How long the group waits for members to rejoin (Kafka's max.poll.interval.ms, default 5 min). */
   rebalanceTimeoutMs?: number;
@@ -97,7 +107,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private chunks: Chunk[] = [];
   private bufferedBytes = 0;
   private lastYielded: ConsumerRecord | undefined;
-  private readonly membership: GroupMembership | undefined;
+  private readonly membership: Membership | undefined;
   private loop: Promise<void> | undefined;
   private failure: Error | undefined;
   private closing = false;
@@ -105,7 +115,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private autoCommitTimer: TimerHandle | undefined;
   /** Ends the poll loop's current backoff (close does not wait it out). */
   private readonly naps = new Set<() => void>();
-  private readonly o: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'assignors' | 'keyDeserializer' | 'valueDeserializer'>>;
+  private readonly o: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'groupProtocol' | 'groupRemoteAssignor' | 'onPartitionsAssigned' | 'onPartitionsRevoked' | 'assignors' | 'keyDeserializer' | 'valueDeserializer'>>;
 
   private readonly admin: Admin;
   /** Whether records are given to deserializers (else they are yielded as decoded). */
@@ -134,7 +144,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       maxBufferedBytes: options.maxBufferedBytes ?? 64 * 1024 * 1024,
       checkCrcs: options.checkCrcs ?? true,
     };
-    if (options.groupId !== undefined) {
+    if (options.groupProtocol !== undefined && options.groupProtocol !== 'classic' && options.groupProtocol !== 'consumer') throw new SamsaClientError('SAMSA_CONFIG', `unknown groupProtocol ${String(options.groupProtocol)}: use classic or consumer`);
+    const hooks = { subscription: () => this.subscribedTopics(), revoke: (p: TopicPartitions) => this.revoke(p), assign: (p: TopicPartitions) => this.onAssigned(p) };
+    if (options.groupId !== undefined && options.groupProtocol === 'consumer') {
+      this.membership = new ConsumerProtocolMembership(cluster, { groupId: options.groupId, groupInstanceId: options.groupInstanceId ?? null, rebalanceTimeoutMs: this.o.rebalanceTimeoutMs, serverAssignor: options.groupRemoteAssignor ?? null }, hooks);
+    } else if (options.groupId !== undefined) {
       const assignors = (options.assignors ?? ['range', 'cooperative-sticky']).map((name): Assignor => {
         const a = ASSIGNORS[name];
         if (!a) throw new SamsaClientError('SAMSA_CONFIG', `unknown assignor ${name}: use range, roundrobin or cooperative-sticky`);
@@ -143,7 +157,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       this.membership = new GroupMembership(
         cluster,
         { groupId: options.groupId, groupInstanceId: options.groupInstanceId ?? null, sessionTimeoutMs: this.o.sessionTimeoutMs, rebalanceTimeoutMs: this.o.rebalanceTimeoutMs, heartbeatIntervalMs: this.o.heartbeatIntervalMs, assignors },
-        { subscription: () => this.subscribedTopics(), revoke: (p) => this.revoke(p), assign: (p) => this.onAssigned(p) },
+        hooks,
       );
     }
   }

@@ -42,12 +42,23 @@ export interface MembershipHooks {
   assign(partitions: TopicPartitions): Promise<void>;
 }
 
+/** What the consumer needs of its group membership, on either protocol. */
+export interface Membership {
+  memberId: string;
+  /** The generation (classic) or member epoch (consumer protocol) that commits carry. */
+  generationId: number;
+  /** Set when the poll loop must call rejoin() before fetching on. */
+  needsRejoin: boolean;
+  rejoin(): Promise<void>;
+  leave(): Promise<void>;
+}
+
 const SUBSCRIPTION_VERSION = 1;
 const NO_GENERATION = -1;
 
 const REFUSALS: ReadonlySet<number> = new Set([ErrorCode.GROUP_AUTHORIZATION_FAILED, ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ErrorCode.SASL_AUTHENTICATION_FAILED]);
 
-export class GroupMembership {
+export class GroupMembership implements Membership {
   memberId = '';
   generationId = NO_GENERATION;
   protocol: string | null = null;

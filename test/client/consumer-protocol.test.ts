@@ -2,10 +2,12 @@
  * Samsa's consumer on Kafka 4's consumer group protocol (groupProtocol 'consumer', KIP-848)
  * against an in-process broker: members split a topic's partitions as the coordinator assigns
  * them, a member gives up only what moves and a leaving member's partitions go to the other, each
- * record is read once; and a Samsa KIP-848 member shares one group with a kafkajs classic member.
+ * record is read once; and a Samsa KIP-848 member shares one group with another client's KIP-848
+ * member (@platformatic/kafka) and with a kafkajs classic member.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Consumer as PlatformaticConsumer, stringDeserializers } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Consumer, type ConsumerOptions, type ConsumerRecord, SamsaClient, type TopicPartition } from '../../src/client/index.js';
 import { testBroker } from '../helpers/test-broker.js';
@@ -88,6 +90,33 @@ describe('Samsa consumer on the consumer group protocol (KIP-848)', { timeout: 1
     assert.deepEqual([...valuesOf(a.records), ...valuesOf(b.records)].sort(), [...sent].sort(), 'every record once');
     await b.consumer.close();
     await b.done;
+  });
+
+  it('shares one group with a @platformatic/kafka KIP-848 member', async () => {
+    const topic = 'kip848-samsa-platformatic';
+    await client.admin().createTopics([{ name: topic, partitions: PARTITIONS }]);
+    const sent = await produce(topic, 'a', 60);
+    const p = new PlatformaticConsumer({ groupId: 'g-platformatic', clientId: 'platformatic', bootstrapBrokers: [broker.bootstrap], deserializers: stringDeserializers, groupProtocol: 'consumer', maxWaitTime: 100 });
+    const pRead: string[] = [];
+    const stream = await p.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
+    stream.on('data', (m) => void pRead.push(m.value));
+    try {
+      await waitFor('platformatic reads everything', () => pRead.length === 60);
+      const s = run('g-platformatic', topic);
+      const [x, y] = await shares('g-platformatic', topic, 2);
+      assert.deepEqual([x!.length, y!.length], [3, 3]);
+      // @platformatic/kafka 1.35 delivers what a fetch in flight at a revocation returns: let such fetches end first.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      sent.push(...(await produce(topic, 'b', 120)));
+      await waitFor('both read the new records', () => pRead.length + s.records.length === 180);
+      assert.ok(s.records.length > 0 && pRead.length > 60, 'both read some');
+      assert.deepEqual([...pRead, ...valuesOf(s.records)].sort(), [...sent].sort(), 'every record once');
+      await s.consumer.close();
+      await s.done;
+    } finally {
+      await stream.close();
+      await p.close();
+    }
   });
 
   it('shares one group with a kafkajs classic member (the group migrates as Kafka 4 does)', async () => {

@@ -68,10 +68,11 @@ export class ConsumerProtocolMembership implements Membership {
     this.stopHeartbeats();
     await this.inFlight;
     this.sent = null;
+    let changed = false;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) await sleep(this.cluster.clock, Math.min(1000, 50 * attempt));
       try {
-        await this.beatOnce();
+        changed = await this.beatOnce();
         break;
       } catch (err) {
         if (this.fatal || attempt >= 50) throw err;
@@ -79,7 +80,7 @@ export class ConsumerProtocolMembership implements Membership {
     }
     this.needsRejoin = false;
     this.running = true;
-    this.schedule(this.intervalMs);
+    this.schedule(changed ? 0 : this.intervalMs);
   }
 
   /** Leaves the group: epoch -1, or -2 for a static member. */

@@ -59,7 +59,7 @@ export async function classicJoin(mgr: ConsumerGroupManager, group: ConsumerGrou
   let rewrite = false;
   if (previous && previous.memberId !== memberId) {
     // A static member restarted: the new id takes its place over, partitions and target, without a new group epoch.
-    member = { ...previous, memberId, classic: previous.classic, assigned: new Set(previous.assigned), pendingRevocation: new Set(previous.pendingRevocation) };
+    member = { ...previous, memberId, assigned: new Set(previous.assigned), pendingRevocation: new Set(previous.pendingRevocation) };
     group.targetAssignment.set(memberId, group.targetAssignment.get(previous.memberId) ?? new Set());
     void mgr.removeMember(group, previous, false);
     records.push(...memberTombstones(group.groupId, previous.memberId));

@@ -341,9 +341,10 @@ export class ConsumerGroupManager {
 
   /**
    * Kafka's ConsumerGroup.validateOffsetCommit and validateOffsetFetch: NONE, UNKNOWN_MEMBER_ID or
-   * STALE_MEMBER_EPOCH (ILLEGAL_GENERATION for a classic member, whose generation is its epoch). Without a member (epoch -1: a tool, a standalone consumer, an older
-   * version), commits are taken while the group is empty, and with `memberOptional` always
-   * (fetches; transactional commits that name no member).
+   * STALE_MEMBER_EPOCH (ILLEGAL_GENERATION for a classic member, whose generation is its epoch).
+   * Without a member (epoch -1: a tool, a standalone consumer, an older version), commits are taken
+   * while the group is empty, and with `memberOptional` always (fetches; transactional commits that
+   * name no member).
    */
   validateMemberEpoch(group: ConsumerGroup, memberId: string | null, memberEpoch: number, memberOptional: boolean): number {
     if (memberEpoch < 0 && (memberId === null || memberId === '') && (memberOptional || group.members.size === 0)) return ErrorCode.NONE;

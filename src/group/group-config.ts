@@ -116,6 +116,12 @@ export function groupConfigFrom(get: (name: keyof GroupConfig) => ConfigValue | 
   return out as unknown as GroupConfig;
 }
 
+/** Whether group.consumer.migration.policy lets groups with members convert this way. */
+export function migrationAllowed(c: GroupConfig, direction: 'upgrade' | 'downgrade'): boolean {
+  const policy = c['group.consumer.migration.policy'];
+  return policy === direction || policy === 'bidirectional';
+}
+
 export function offsetsRetentionMs(c: GroupConfig): number {
   return c['offsets.retention.minutes'] * 60_000;
 }

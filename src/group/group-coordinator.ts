@@ -9,8 +9,11 @@
  * until the transaction's marker reaches the group's partition (txn-offsets.ts,
  * `onTransactionCompleted`). KIP-848 consumer groups (ConsumerGroupHeartbeat) live beside the
  * classic ones under the same group ids and offsets (consumer-group-manager.ts): an id is a
- * consumer group while its ConsumerGroup exists; an empty group of either kind becomes the other
- * when a member of the other protocol joins, keeping its offsets.
+ * consumer group while its ConsumerGroup exists, and classic JoinGroup/SyncGroup/Heartbeat/
+ * LeaveGroup requests for it go to its classic members (consumer-group-classic-members.ts). An
+ * empty group of either kind becomes the other when a member of the other protocol joins; one with
+ * members converts as group.consumer.migration.policy allows (Kafka 4's online migration,
+ * group-migration.ts). Either way it keeps its offsets.
  */
 import { randomUuid, systemRandom } from '../common/random.js';
 import type { Logger } from 'pino';
@@ -25,7 +28,7 @@ import { type ConsumerGroupHeartbeatParams, type ConsumerGroupHeartbeatResult, t
 import { classicHeartbeat, classicJoin, classicLeave, classicSync } from './consumer-group-classic-members.js';
 import { groupRecords, groupTombstones, replayRecord } from './consumer-group-records.js';
 import type { ConsumerGroup, ConsumerGroupMember } from './consumer-group.js';
-import { type GroupConfig, groupConfig } from './group-config.js';
+import { type GroupConfig, groupConfig, migrationAllowed } from './group-config.js';
 import { classicGroupFromConsumer, consumerGroupFromClassic } from './group-migration.js';
 import { groupMetadataRecord, loadGroup } from './group-records.js';
 import { GroupState } from './group-state.js';
@@ -316,8 +319,7 @@ export class GroupCoordinator {
 
   /** Why a classic group with members may not become a consumer group, or undefined. */
   private upgradeRefusal(classic: ClassicGroup): string | undefined {
-    const policy = this.config['group.consumer.migration.policy'];
-    if (policy !== 'upgrade' && policy !== 'bidirectional') return `Group ${classic.groupId} is not a consumer group: the online upgrade is disabled (group.consumer.migration.policy=${policy}).`;
+    if (!migrationAllowed(this.config, 'upgrade')) return `Group ${classic.groupId} is not a consumer group: the online upgrade is disabled (group.consumer.migration.policy=${this.config['group.consumer.migration.policy']}).`;
     if (!classic.usesConsumerProtocol()) return `Group ${classic.groupId} is not a consumer group: it does not use the consumer protocol.`;
     if (classic.size > this.config['group.consumer.max.size']) return `Group ${classic.groupId} is not a consumer group: it has more members than group.consumer.max.size.`;
     return undefined;
@@ -350,20 +352,19 @@ export class GroupCoordinator {
    * when the group stays a consumer group.
    */
   downgrade(g: ConsumerGroup, leaving: ConsumerGroupMember): Promise<number> | undefined {
-    const policy = this.config['group.consumer.migration.policy'];
     const others = [...g.members.values()].filter((m) => m !== leaving);
-    if (others.length === 0 || others.some((m) => !m.classic) || (policy !== 'downgrade' && policy !== 'bidirectional') || others.length > this.config['group.max.size']) return undefined;
-    let converted: ReturnType<typeof classicGroupFromConsumer>;
+    if (others.length === 0 || others.some((m) => !m.classic) || !migrationAllowed(this.config, 'downgrade') || others.length > this.config['group.max.size']) return undefined;
+    let classic: ClassicGroup;
     try {
-      converted = classicGroupFromConsumer(g, leaving.memberId, this.consumer.deps.topics, this.clock.now());
+      classic = classicGroupFromConsumer(g, leaving.memberId, this.consumer.deps.topics, this.clock.now());
     } catch {
       return undefined;
     }
-    const records = [...groupTombstones(g), groupMetadataRecord(converted.group, converted.assignments)];
+    const records = [...groupTombstones(g), groupMetadataRecord(classic, classic.assignments())];
     this.consumer.unload(g.groupId);
-    this.manager.groups.set(g.groupId, converted.group);
-    for (const m of converted.group.members.values()) this.manager.rescheduleHeartbeat(converted.group, m);
-    this.manager.prepareRebalance(converted.group, `downgrade of group ${g.groupId} from consumer to classic`);
+    this.manager.groups.set(g.groupId, classic);
+    for (const m of classic.members.values()) this.manager.rescheduleHeartbeat(classic, m);
+    this.manager.prepareRebalance(classic, `downgrade of group ${g.groupId} from consumer to classic`);
     return this.coordinatorLog.write(g.groupId, records).then(() => ErrorCode.NONE, errorCodeOf);
   }
 

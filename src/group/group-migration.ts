@@ -51,8 +51,8 @@ export function consumerGroupFromClassic(classic: ClassicGroup, topics: Consumer
   return g;
 }
 
-/** The classic group a consumer group's classic members become when `leavingMemberId` goes, with their assignments. */
-export function classicGroupFromConsumer(g: ConsumerGroup, leavingMemberId: string, topics: ConsumerGroupTopics, now: number): { group: ClassicGroup; assignments: Map<string, Buffer> } {
+/** The classic group a consumer group's classic members become when `leavingMemberId` goes, each assigned its target partitions. */
+export function classicGroupFromConsumer(g: ConsumerGroup, leavingMemberId: string, topics: ConsumerGroupTopics, now: number): ClassicGroup {
   const classic = new ClassicGroup(g.groupId, now, { state: GroupState.Stable, generationId: g.groupEpoch, protocolType: CONSUMER_PROTOCOL_TYPE });
   for (const m of g.members.values()) {
     if (m.memberId === leavingMemberId || !m.classic) continue;
@@ -60,11 +60,9 @@ export function classicGroupFromConsumer(g: ConsumerGroup, leavingMemberId: stri
   }
   classic.protocolName = classic.selectProtocol();
   classic.subscribedTopics = classic.computeSubscribedTopics();
-  const assignments = new Map<string, Buffer>();
   for (const c of classic.members.values()) {
     const named = toNamedTopicPartitions(g.targetAssignment.get(c.memberId) ?? new Set(), (id) => topics.byId(id)?.name);
     c.assignment = encodeAssignment(decodeSubscription(c.metadata(classic.protocolName)).version, named);
-    assignments.set(c.memberId, c.assignment);
   }
-  return { group: classic, assignments };
+  return classic;
 }

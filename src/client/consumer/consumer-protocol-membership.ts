@@ -68,19 +68,18 @@ export class ConsumerProtocolMembership implements Membership {
     this.stopHeartbeats();
     await this.inFlight;
     this.sent = null;
-    let changed = false;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) await sleep(this.cluster.clock, Math.min(1000, 50 * attempt));
       try {
-        changed = await this.beatOnce();
-        break;
+        const changed = await this.beatOnce();
+        this.needsRejoin = false;
+        this.running = true;
+        this.schedule(changed ? 0 : this.intervalMs);
+        return;
       } catch (err) {
         if (this.fatal || attempt >= 50) throw err;
       }
     }
-    this.needsRejoin = false;
-    this.running = true;
-    this.schedule(changed ? 0 : this.intervalMs);
   }
 
   /** Leaves the group: epoch -1, or -2 for a static member. */

@@ -2,7 +2,7 @@
  * Samsa's consumer on Kafka 4's consumer group protocol (groupProtocol 'consumer', KIP-848)
  * against an in-process broker: members split a topic's partitions as the coordinator assigns
  * them, a member gives up only what moves and a leaving member's partitions go to the other, each
- * record is read once; and a Samsa KIP-848 member shares one group with another client's KIP-848
+ * record is read once; a member fenced out of the group drops its partitions and joins again; and a Samsa KIP-848 member shares one group with another client's KIP-848
  * member (@platformatic/kafka) and with a kafkajs classic member.
  */
 import assert from 'node:assert/strict';
@@ -10,6 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { Consumer as PlatformaticConsumer, stringDeserializers } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Consumer, type ConsumerOptions, type ConsumerRecord, SamsaClient, type TopicPartition } from '../../src/client/index.js';
+import { ConsumerGroupHeartbeatApi } from '../../src/protocol/messages/index.js';
+import { awaitGroupCoordinator } from '../helpers/group-coordinator.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { testBroker } from '../helpers/test-broker.js';
 import { GROUP_TEST_CONFIG, waitFor } from '../group/kafkajs-helpers.js';
 
@@ -108,6 +111,34 @@ describe('Samsa consumer on the consumer group protocol (KIP-848)', { timeout: 1
     assert.deepEqual([...valuesOf(a.records), ...valuesOf(b.records)].sort(), [...sent].sort(), 'every record once');
     await b.consumer.close();
     await b.done;
+  });
+
+  it('drops its partitions when fenced out of the group, joins again with its member id, and reads on', async () => {
+    const topic = 'kip848-samsa-fenced';
+    await client.admin().createTopics([{ name: topic, partitions: PARTITIONS }]);
+    const sent = await produce(topic, 'a', 60);
+    const a = run('g-fenced', topic);
+    await shares('g-fenced', topic, 1);
+    await waitFor('a reads everything', () => a.records.length === 60);
+    const { memberId } = (await client.admin().describeGroup('g-fenced')).members[0]!;
+    // Another party leaves the group in a's name: a's next heartbeat is answered UNKNOWN_MEMBER_ID.
+    const raw = await RawClient.connect(broker.port);
+    try {
+      await awaitGroupCoordinator(raw, 'g-fenced');
+      const left = (await raw.send(ConsumerGroupHeartbeatApi, 0, { groupId: 'g-fenced', memberId, memberEpoch: -1, topicPartitions: null })).errorCode;
+      assert.equal(left, 0);
+    } finally {
+      raw.close();
+    }
+    await waitFor('a gave up its partitions', () => a.revoked.some((ps) => ps.length === PARTITIONS));
+    const [back] = await shares('g-fenced', topic, 1);
+    assert.deepEqual(back, [0, 1, 2, 3, 4, 5]);
+    assert.equal((await client.admin().describeGroup('g-fenced')).members[0]!.memberId, memberId, 'the same member id');
+    sent.push(...(await produce(topic, 'b', 60)));
+    await waitFor('a reads on', () => valuesOf(a.records).filter((v) => v.startsWith('b-')).length === 60);
+    assert.deepEqual([...new Set(valuesOf(a.records))].sort(), [...sent].sort(), 'nothing lost');
+    await a.consumer.close();
+    await a.done;
   });
 
   it('shares one group with a @platformatic/kafka KIP-848 member', async () => {

@@ -194,6 +194,28 @@ describe('classic members of consumer groups (online migration)', () => {
     assert.equal(c.heartbeat({ groupId: 'g', generationId: s.generationId, memberId: s.memberId, groupInstanceId: 'i1' }), ErrorCode.FENCED_INSTANCE_ID);
   });
 
+  it('answers malformed or mismatched classic requests with Kafka\'s errors, and the group serves on', async () => {
+    const a = await join();
+    const joinWith = (over: Parameters<typeof joinParams>[2]) => c.joinGroup(joinParams('g', '', { requireKnownMemberId: false, ...over }));
+    assert.equal((await joinWith({ protocols: [{ name: 'range', metadata: Buffer.from([0, 1, 0xff]) }] })).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL, 'unparseable subscription');
+    assert.equal((await joinWith({ protocolType: 'connect' })).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL, 'not the consumer protocol');
+    assert.equal((await joinWith({ sessionTimeoutMs: 1 })).errorCode, ErrorCode.INVALID_SESSION_TIMEOUT);
+    assert.equal((await c.joinGroup(joinParams('g', a.memberId!))).errorCode, ErrorCode.UNKNOWN_MEMBER_ID, 'a KIP-848 member id is no classic member');
+    const k = new ClassicMember();
+    assert.equal(await k.join(), ErrorCode.NONE);
+    assert.equal((await joinWith({ protocols: [{ name: 'roundrobin', metadata: subscription(['t']) }] })).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL, 'no protocol in common with the classic members');
+    const sync = (over: Partial<Parameters<typeof c.syncGroup>[0]>) => c.syncGroup({ groupId: 'g', generationId: k.generation, memberId: k.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [], ...over });
+    assert.equal((await sync({ protocolName: 'roundrobin' })).errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    assert.equal((await sync({ generationId: k.generation + 7 })).errorCode, ErrorCode.ILLEGAL_GENERATION);
+    assert.equal((await sync({ memberId: 'nobody' })).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.equal(c.heartbeat({ groupId: 'g', generationId: k.generation + 7, memberId: k.memberId, groupInstanceId: null }), ErrorCode.ILLEGAL_GENERATION);
+    assert.equal(c.heartbeat({ groupId: 'g', generationId: a.memberEpoch, memberId: a.memberId!, groupInstanceId: null }), ErrorCode.UNKNOWN_MEMBER_ID, 'a KIP-848 member may not send classic heartbeats');
+    const left = await c.leaveGroup({ groupId: 'g', members: [{ memberId: a.memberId!, groupInstanceId: null, reason: null }, { memberId: 'nobody', groupInstanceId: null, reason: null }] });
+    assert.deepEqual(left.members.map((m) => m.errorCode), [ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.UNKNOWN_MEMBER_ID], 'LeaveGroup removes classic members only');
+    assert.deepEqual(await k.partitions(), [], 'k still waits on a');
+    assert.equal(c.describeConsumerGroups(['g'])[0]!.members.length, 2, 'nothing was lost');
+  });
+
   it('follows group.consumer.migration.policy for groups with members', async () => {
     await c.close();
     c = await open({ 'group.consumer.migration.policy': 'upgrade' });

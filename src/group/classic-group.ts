@@ -6,7 +6,7 @@
  * it lives in classic-group-manager.ts.
  */
 import { type ClassicGroupMember, type JoinGroupMemberInfo, type JoinProtocol, EMPTY_ASSIGNMENT } from './classic-group-member.js';
-import { subscribedTopicsOf } from './consumer-protocol.js';
+import { decodeSubscription } from '../protocol/consumer-protocol.js';
 import { GroupState, isValidTransition } from './group-state.js';
 
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
@@ -230,7 +230,7 @@ export class ClassicGroup {
     if (this.protocolName === null) return undefined;
     const topics = new Set<string>();
     try {
-      for (const m of this.members.values()) for (const t of subscribedTopicsOf(m.metadata(this.protocolName))) topics.add(t);
+      for (const m of this.members.values()) for (const t of decodeSubscription(m.metadata(this.protocolName)).topics) topics.add(t);
     } catch {
       return undefined;
     }

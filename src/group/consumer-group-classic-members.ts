@@ -16,16 +16,15 @@
  * A member told to rejoin must within its rebalance timeout, and one that joined must sync within
  * it, or it is removed; its session is its JoinGroup's session timeout.
  */
+import { consumerProtocolVersion, decodeSubscription, encodeAssignment } from '../protocol/consumer-protocol.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { type JoinGroupResult, type JoinProtocol, type SyncGroupResult, joinError, syncError } from './classic-group-member.js';
 import type { HeartbeatParams, LeaveGroupParams, LeaveGroupResult, SyncGroupParams } from './classic-group-manager.js';
 import { CONSUMER_PROTOCOL_TYPE } from './classic-group.js';
 import { partitionKey, toNamedTopicPartitions } from './consumer-group-assignors.js';
 import { type ConsumerGroupManager, classicJoinKey, classicSyncKey, sameList } from './consumer-group-manager.js';
-import { memberTombstones } from './consumer-group-records.js';
 import { type ConsumerGroup, type ConsumerGroupMember, blankMember } from './consumer-group.js';
 import type { ConsumerGroupRecord } from './coordinator-records.js';
-import { decodeSubscription, encodeAssignment } from './consumer-protocol.js';
 import type { JoinGroupParams } from './join-group.js';
 
 /** Kafka's ConsumerGroup.supportsClassicProtocols: type `consumer` and a protocol every classic member supports. */
@@ -41,7 +40,7 @@ export async function classicJoin(mgr: ConsumerGroupManager, group: ConsumerGrou
   const isUnknown = p.memberId === '';
   const memberId = isUnknown ? mgr.deps.newMemberId() : p.memberId;
   let member = group.members.get(memberId);
-  const previous = p.groupInstanceId === null ? undefined : [...group.members.values()].find((m) => m.instanceId === p.groupInstanceId);
+  const previous = group.staticMember(p.groupInstanceId);
   if (previous && previous.memberId !== memberId && !isUnknown) return joinError(p.memberId, ErrorCode.FENCED_INSTANCE_ID);
   if (!member && !previous && group.members.size >= config['group.consumer.max.size']) return joinError(p.memberId, ErrorCode.GROUP_MAX_SIZE_REACHED);
   if (member && !member.classic) return joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
@@ -60,10 +59,7 @@ export async function classicJoin(mgr: ConsumerGroupManager, group: ConsumerGrou
   if (previous && previous.memberId !== memberId) {
     // A static member restarted: the new id takes its place over, partitions and target, without a new group epoch.
     member = { ...previous, memberId, assigned: new Set(previous.assigned), pendingRevocation: new Set(previous.pendingRevocation) };
-    group.targetAssignment.set(memberId, group.targetAssignment.get(previous.memberId) ?? new Set());
-    void mgr.removeMember(group, previous, false);
-    records.push(...memberTombstones(group.groupId, previous.memberId));
-    group.members.set(memberId, member);
+    mgr.replaceStaticMember(group, previous, member, records);
     rewrite = true;
   } else if (!member) {
     member = blankMember(memberId);
@@ -107,7 +103,7 @@ function classicMember(group: ConsumerGroup, memberId: string, instanceId: strin
   let m: ConsumerGroupMember | undefined;
   if (instanceId === null) m = group.members.get(memberId);
   else {
-    m = [...group.members.values()].find((x) => x.instanceId === instanceId);
+    m = group.staticMember(instanceId);
     if (m && m.memberId !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
   }
   return m?.classic ? m : ErrorCode.UNKNOWN_MEMBER_ID;
@@ -137,14 +133,9 @@ export function classicSync(mgr: ConsumerGroupManager, group: ConsumerGroup, p: 
   }
   mgr.deps.timers.cancel(classicSyncKey(group.groupId, m.memberId));
   mgr.scheduleTimers(group, m);
-  let version = 0;
-  try {
-    version = decodeSubscription(protocol.metadata).version;
-  } catch {
-    // Parsed at its join; kept at version 0 if that ever changes.
-  }
   const named = toNamedTopicPartitions(m.assigned, (id) => mgr.deps.topics.byId(id)?.name);
-  return { errorCode: ErrorCode.NONE, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: protocol.name, assignment: encodeAssignment(version, named) };
+  // The metadata parsed at the member's join, so it has its version prefix.
+  return { errorCode: ErrorCode.NONE, protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: protocol.name, assignment: encodeAssignment(consumerProtocolVersion(protocol.metadata), named) };
 }
 
 /** Heartbeat from a classic member of a consumer group. */
@@ -163,7 +154,7 @@ export async function classicLeave(mgr: ConsumerGroupManager, group: ConsumerGro
   const results: LeaveGroupResult['members'] = [];
   const writes: Promise<number>[] = [];
   for (const x of p.members) {
-    const byInstance = x.groupInstanceId === null ? undefined : [...group.members.values()].find((m) => m.instanceId === x.groupInstanceId);
+    const byInstance = group.staticMember(x.groupInstanceId);
     const m = x.memberId === '' && byInstance ? byInstance : classicMember(group, x.memberId, x.groupInstanceId);
     if (typeof m === 'number' || !m.classic) {
       results.push({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, errorCode: typeof m === 'number' ? m : ErrorCode.UNKNOWN_MEMBER_ID });

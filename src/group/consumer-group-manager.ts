@@ -111,7 +111,8 @@ export class ConsumerGroupManager {
       if (fenced) return this.error(p, ErrorCode.FENCED_MEMBER_EPOCH, fenced);
     } else {
       group ??= this.create(p.groupId);
-      const previous = p.instanceId === null ? undefined : [...group.members.values()].find((m) => m.instanceId === p.instanceId && m.memberId !== p.memberId);
+      const staticMember = group.staticMember(p.instanceId);
+      const previous = staticMember?.memberId === p.memberId ? undefined : staticMember;
       // A classic member's instance may come back speaking this protocol (its client upgraded) without leaving first.
       if (previous && previous.memberEpoch !== STATIC_MEMBER_LEFT && !previous.classic) return this.error(p, ErrorCode.UNRELEASED_INSTANCE_ID, `Static member ${p.instanceId} is still held by member ${previous.memberId}.`);
       // A member joining again with its id has lost its partitions: it starts over.
@@ -122,10 +123,7 @@ export class ConsumerGroupManager {
       if (previous) {
         // A static member back within its session: it takes its place over, partitions and target, without a new group epoch.
         member = { ...this.newMember(p), subscribedTopicNames: previous.subscribedTopicNames, serverAssignor: previous.serverAssignor };
-        group.targetAssignment.set(member.memberId, group.targetAssignment.get(previous.memberId) ?? new Set());
-        this.removeMember(group, previous, false);
-        records.push(...memberTombstones(group.groupId, previous.memberId));
-        group.members.set(member.memberId, member);
+        this.replaceStaticMember(group, previous, member, records);
         rewrite = true;
       } else {
         if (group.members.size >= this.deps.config['group.consumer.max.size']) return this.error(p, ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.deps.config['group.consumer.max.size']} members.`);
@@ -178,6 +176,17 @@ export class ConsumerGroupManager {
       if (change.memberChanged || memberStateOf(member) !== stateBefore) records.push(currentAssignmentRecord(group, member));
     }
     return this.deps.write(group.groupId, records);
+  }
+
+  /**
+   * A static member's new instance takes its place over: its target assignment, and the tombstones
+   * of the old member's records (the caller writes the group's records again).
+   */
+  replaceStaticMember(group: ConsumerGroup, previous: ConsumerGroupMember, replacement: ConsumerGroupMember, records: ConsumerGroupRecord[]): void {
+    group.targetAssignment.set(replacement.memberId, group.targetAssignment.get(previous.memberId) ?? new Set());
+    void this.removeMember(group, previous, false);
+    records.push(...memberTombstones(group.groupId, previous.memberId));
+    group.members.set(replacement.memberId, replacement);
   }
 
   /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid: [error, message] or undefined. */

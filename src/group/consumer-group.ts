@@ -86,6 +86,13 @@ export class ConsumerGroup {
     return undefined;
   }
 
+  /** The member with this group.instance.id, if any. */
+  staticMember(instanceId: string | null): ConsumerGroupMember | undefined {
+    if (instanceId === null) return undefined;
+    for (const m of this.members.values()) if (m.instanceId === instanceId) return m;
+    return undefined;
+  }
+
   /** Whether a member still waits for a partition of its target that another member holds. */
   waitingOnUnreleased(m: ConsumerGroupMember): boolean {
     for (const k of this.targetAssignment.get(m.memberId) ?? []) if (!m.assigned.has(k) && this.holder(k, m.memberId)) return true;

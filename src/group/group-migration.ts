@@ -17,7 +17,7 @@ import { ClassicGroupMember } from './classic-group-member.js';
 import { partitionKey, toNamedTopicPartitions } from './consumer-group-assignors.js';
 import type { ConsumerGroupTopics } from './consumer-group-manager.js';
 import { ConsumerGroup, blankMember } from './consumer-group.js';
-import { decodeAssignment, decodeSubscription, encodeAssignment } from './consumer-protocol.js';
+import { consumerProtocolVersion, decodeAssignment, decodeSubscription, encodeAssignment } from '../protocol/consumer-protocol.js';
 import { GroupState } from './group-state.js';
 
 /** The consumer group a classic group's members become. */
@@ -62,7 +62,7 @@ export function classicGroupFromConsumer(g: ConsumerGroup, leavingMemberId: stri
   classic.subscribedTopics = classic.computeSubscribedTopics();
   for (const c of classic.members.values()) {
     const named = toNamedTopicPartitions(g.targetAssignment.get(c.memberId) ?? new Set(), (id) => topics.byId(id)?.name);
-    c.assignment = encodeAssignment(decodeSubscription(c.metadata(classic.protocolName)).version, named);
+    c.assignment = encodeAssignment(consumerProtocolVersion(c.metadata(classic.protocolName)), named);
   }
   return classic;
 }

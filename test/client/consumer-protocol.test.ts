@@ -67,6 +67,16 @@ describe('Samsa consumer on the consumer group protocol (KIP-848)', { timeout: 1
 
   const valuesOf = (rs: ConsumerRecord[]) => rs.map((r) => r.value!.toString());
 
+  /** A new topic with 60 records and a Samsa KIP-848 member of `groupId` that holds its partitions (`held`) and has read them. */
+  async function soleMember(groupId: string, topic: string): Promise<{ a: Running; sent: string[]; held: number[][] }> {
+    await client.admin().createTopics([{ name: topic, partitions: PARTITIONS }]);
+    const sent = await produce(topic, 'a', 60);
+    const a = run(groupId, topic);
+    const held = await shares(groupId, topic, 1);
+    await waitFor('a reads everything', () => a.records.length === 60);
+    return { a, sent, held };
+  }
+
   /**
    * A Samsa KIP-848 member joins a group where another client's member (`otherRead`: what it read)
    * has read `sent`: they split the partitions three and three, and after `settleMs` every record
@@ -87,11 +97,8 @@ describe('Samsa consumer on the consumer group protocol (KIP-848)', { timeout: 1
 
   it('splits partitions between members, moves only what changes owner, and reads every record once', async () => {
     const topic = 'kip848-samsa';
-    await client.admin().createTopics([{ name: topic, partitions: PARTITIONS }]);
-    const sent = await produce(topic, 'a', 60);
-    const a = run('g-samsa', topic);
-    assert.deepEqual(await shares('g-samsa', topic, 1), [[0, 1, 2, 3, 4, 5]]);
-    await waitFor('a reads everything', () => a.records.length === 60);
+    const { a, sent, held } = await soleMember('g-samsa', topic);
+    assert.deepEqual(held, [[0, 1, 2, 3, 4, 5]]);
 
     const b = run('g-samsa', topic);
     const [first, second] = await shares('g-samsa', topic, 2);
@@ -115,11 +122,7 @@ describe('Samsa consumer on the consumer group protocol (KIP-848)', { timeout: 1
 
   it('drops its partitions when fenced out of the group, joins again with its member id, and reads on', async () => {
     const topic = 'kip848-samsa-fenced';
-    await client.admin().createTopics([{ name: topic, partitions: PARTITIONS }]);
-    const sent = await produce(topic, 'a', 60);
-    const a = run('g-fenced', topic);
-    await shares('g-fenced', topic, 1);
-    await waitFor('a reads everything', () => a.records.length === 60);
+    const { a, sent } = await soleMember('g-fenced', topic);
     const { memberId } = (await client.admin().describeGroup('g-fenced')).members[0]!;
     // Another party leaves the group in a's name: a's next heartbeat is answered UNKNOWN_MEMBER_ID.
     const raw = await RawClient.connect(broker.port);

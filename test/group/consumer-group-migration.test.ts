@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { ManualClock } from '../../src/common/clock.js';
 import type { ConsumerGroupHeartbeatParams, ConsumerGroupHeartbeatResult } from '../../src/group/consumer-group-manager.js';
-import { decodeAssignment } from '../../src/group/consumer-protocol.js';
+import { decodeAssignment } from '../../src/protocol/consumer-protocol.js';
 import { type GroupConfig, type SyncGroupResult, GroupCoordinator, MemoryOffsetsStore } from '../../src/group/index.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { assignment, joinParams, settle, silent, subscription } from './helpers.js';

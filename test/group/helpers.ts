@@ -2,9 +2,7 @@
 import { pino } from 'pino';
 import { ManualClock } from '../../src/common/clock.js';
 import { type GroupConfig, type JoinGroupParams, type JoinGroupResult, type SyncGroupResult, GroupCoordinator, MemoryOffsetsStore } from '../../src/group/index.js';
-import { encodeConsumerProtocolAssignment } from '../../src/protocol/messages/consumer-protocol-assignment.js';
-import { encodeConsumerProtocolSubscription } from '../../src/protocol/messages/consumer-protocol-subscription.js';
-import { Writer } from '../../src/protocol/primitives/writer.js';
+import { encodeAssignment, encodeSubscription } from '../../src/protocol/consumer-protocol.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 
 export const silent = pino({ level: 'silent' });
@@ -40,17 +38,11 @@ export async function harness(config: Partial<GroupConfig> = {}, clock = new Man
 }
 
 export function subscription(topics: string[], version = 1): Buffer {
-  const w = new Writer(64);
-  w.writeInt16(version);
-  encodeConsumerProtocolSubscription(w, version, { topics, userData: null });
-  return w.toBuffer();
+  return encodeSubscription(version, { topics, userData: null });
 }
 
 export function assignment(topic: string, partitions: number[]): Buffer {
-  const w = new Writer(64);
-  w.writeInt16(1);
-  encodeConsumerProtocolAssignment(w, 1, { assignedPartitions: [{ topic, partitions }], userData: null });
-  return w.toBuffer();
+  return encodeAssignment(1, [{ topic, partitions }]);
 }
 
 export function joinParams(groupId: string, memberId: string, over: Partial<JoinGroupParams> = {}): JoinGroupParams {

@@ -16,8 +16,9 @@
  * with 0 the member is removed the moment the join phase ends and its SyncGroup races that expiry
  * (and mostly gets UNKNOWN_MEMBER_ID). No member can sync in 0 ms: Samsa keeps the older bound.
  *
- * A group id held by a KIP-848 consumer group with members answers INCONSISTENT_GROUP_PROTOCOL
- * (classic members do not join consumer groups here); an empty one becomes a classic group.
+ * A JoinGroup for a KIP-848 consumer group with members makes the member a classic member of it,
+ * assigned by the coordinator and answered at once without a leader (Kafka 4's online migration,
+ * src/group/consumer-group-classic-members.ts); an empty consumer group becomes a classic group.
  *
  * With an authorizer, a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED.
  */

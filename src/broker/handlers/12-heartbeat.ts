@@ -5,6 +5,9 @@
  * member must rejoin), ILLEGAL_GENERATION for another generation, UNKNOWN_MEMBER_ID for an
  * unknown member or group, FENCED_INSTANCE_ID for a replaced static member (v3+).
  *
+ * In a KIP-848 consumer group it serves the group's classic members (Kafka 4's online migration,
+ * src/group/consumer-group-classic-members.ts).
+ *
  * With an authorizer, a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED.
  */
 import { HeartbeatApi } from '../../protocol/messages/index.js';

@@ -5,6 +5,9 @@
  * expire. v0-2 name one member and answer one error code; v3+ name several (by member id, or by
  * group.instance.id alone to remove a static member administratively) and answer per member.
  *
+ * In a KIP-848 consumer group it serves the group's classic members (Kafka 4's online migration,
+ * src/group/consumer-group-classic-members.ts).
+ *
  * With an authorizer, a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';

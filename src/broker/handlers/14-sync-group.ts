@@ -8,6 +8,9 @@
  * UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, INCONSISTENT_GROUP_PROTOCOL (v5 protocol type/name
  * differing from the group's).
  *
+ * In a KIP-848 consumer group it serves the group's classic members (Kafka 4's online migration,
+ * src/group/consumer-group-classic-members.ts).
+ *
  * With an authorizer, a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED.
  */
 import { SyncGroupApi } from '../../protocol/messages/index.js';

@@ -8,13 +8,13 @@
  * only once their previous holder has revoked them (src/group/consumer-group-manager.ts).
  * Errors as Kafka's: INVALID_REQUEST for a malformed join, UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH,
  * UNSUPPORTED_ASSIGNOR, UNRELEASED_INSTANCE_ID, GROUP_MAX_SIZE_REACHED, GROUP_ID_NOT_FOUND for a
- * classic group with members.
+ * classic group with members that group.consumer.migration.policy does not let it upgrade (a join
+ * otherwise turns such a group into a consumer group, its members staying on as classic members).
  *
  * What a heartbeat changes is durable in __consumer_offsets before it is answered, so the group
  * outlives a restart or a coordinator move.
  *
- * Not yet: classic members joining a consumer group (group.consumer.migration.policy), rack-aware
- * assignment.
+ * Not yet: rack-aware assignment.
  *
  * With an authorizer, a principal that may not READ the group gets GROUP_AUTHORIZATION_FAILED, and
  * one subscribing to a topic it may not DESCRIBE TOPIC_AUTHORIZATION_FAILED, as Kafka answers.

@@ -10,11 +10,8 @@
  * that changes owner until its old owner has revoked it (a second rebalance), as Kafka does.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { decodeConsumerProtocolAssignment, encodeConsumerProtocolAssignment } from '../../protocol/messages/consumer-protocol-assignment.js';
-import { decodeConsumerProtocolSubscription, encodeConsumerProtocolSubscription } from '../../protocol/messages/consumer-protocol-subscription.js';
+import { decodeAssignment as decodeAssignedPartitions, decodeSubscription, encodeAssignment, encodeSubscription } from '../../protocol/consumer-protocol.js';
 import { HeartbeatApi, JoinGroupApi, LeaveGroupApi, SyncGroupApi } from '../../protocol/messages/index.js';
-import { Reader } from '../../protocol/primitives/reader.js';
-import { Writer } from '../../protocol/primitives/writer.js';
 import type { BrokerConnection } from '../broker-connection.js';
 import type { Cluster } from '../cluster.js';
 import { KafkaProtocolError, SamsaClientError } from '../errors.js';
@@ -193,18 +190,15 @@ export class GroupMembership implements Membership {
     const counts = new Map([...meta].map(([t, info]) => [t, info.partitions.length]));
     let assignment = assignor.assign(subs, counts);
     if (assignor.cooperative) assignment = withholdMoving(assignment, subs);
-    return [...assignment].map(([memberId, parts]) => ({ memberId, assignment: encodeAssignment(parts) }));
+    return [...assignment].map(([memberId, parts]) => ({ memberId, assignment: encodeAssignment(0, [...parts].map(([topic, partitions]) => ({ topic, partitions }))) }));
   }
 
   private subscriptionBytes(topics: string[]): Buffer {
-    const w = new Writer(64);
-    w.writeInt16(SUBSCRIPTION_VERSION);
-    encodeConsumerProtocolSubscription(w, SUBSCRIPTION_VERSION, {
+    return encodeSubscription(SUBSCRIPTION_VERSION, {
       topics,
       userData: null,
       ownedPartitions: this.cooperative ? [...this.owned].map(([topic, partitions]) => ({ topic, partitions })) : [],
     });
-    return w.toBuffer();
   }
 
   private startHeartbeats(): void {
@@ -244,11 +238,9 @@ export class GroupMembership implements Membership {
   }
 }
 
-/** A member's subscription from its JoinGroup metadata (int16 version, then that version's fields). */
+/** A member's subscription from its JoinGroup metadata. */
 function parseSubscription(memberId: string, groupInstanceId: string | null, metadata: Buffer): MemberSubscription {
-  const r = new Reader(metadata);
-  const version = r.readInt16();
-  const s = decodeConsumerProtocolSubscription(r, Math.min(Math.max(version, 0), 3));
+  const s = decodeSubscription(metadata);
   return { memberId, groupInstanceId, topics: s.topics, owned: new Map(s.ownedPartitions.map((t) => [t.topic, t.partitions])), generationId: s.generationId };
 }
 
@@ -271,20 +263,10 @@ export function withholdMoving(assignment: Assignment, subs: readonly MemberSubs
   return out;
 }
 
-function encodeAssignment(parts: Map<string, number[]>): Buffer {
-  const w = new Writer(64);
-  w.writeInt16(0);
-  encodeConsumerProtocolAssignment(w, 0, { assignedPartitions: [...parts].map(([topic, partitions]) => ({ topic, partitions })), userData: null });
-  return w.toBuffer();
-}
-
-/** A consumer-protocol assignment (int16 version, then the v0 fields every version starts with): topic → partitions. */
+/** A consumer-protocol assignment as topic → sorted partitions (none for fewer than the version's two bytes). */
 export function decodeAssignment(bytes: Buffer): TopicPartitions {
   if (bytes.length < 2) return new Map();
-  const r = new Reader(bytes);
-  r.readInt16();
-  const a = decodeConsumerProtocolAssignment(r, 0);
-  return new Map(a.assignedPartitions.filter((t) => t.partitions.length > 0).map((t) => [t.topic, [...t.partitions].sort((x, y) => x - y)]));
+  return new Map(decodeAssignedPartitions(bytes).filter((t) => t.partitions.length > 0).map((t) => [t.topic, [...t.partitions].sort((x, y) => x - y)]));
 }
 
 /** Partitions in `a` and not in `b`. */
